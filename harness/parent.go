@@ -1,0 +1,413 @@
+package harness
+
+import (
+	"bufio"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"os"
+	"os/exec"
+	"runtime"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/ipcbench/ipcbench/results"
+	"github.com/ipcbench/ipcbench/transports"
+	"golang.org/x/sys/unix"
+)
+
+// Case is one transport × workload × size to run.
+type Case struct {
+	Transport string
+	Workload  string
+	SizeBytes int
+	Warmup    time.Duration
+	Duration  time.Duration // used when Count is 0
+	Count     uint64        // measured messages (round trips for pingpong)
+	// Timeout bounds the whole case; zero derives it from Warmup and Duration.
+	Timeout time.Duration
+	// Fault and FaultAt inject one error on side A, for tests (see Spec).
+	Fault   string
+	FaultAt uint64
+}
+
+func (c Case) name() string {
+	return fmt.Sprintf("%s/%s/%s", c.Transport, c.Workload, FormatSize(c.SizeBytes))
+}
+
+func (c Case) timeout() time.Duration {
+	if c.Timeout > 0 {
+		return c.Timeout
+	}
+	if c.Count > 0 {
+		return 60*time.Second + 2*c.Warmup
+	}
+	return 10*time.Second + 2*(c.Warmup+c.Duration)
+}
+
+// Executable is the binary the harness re-execs as workers; tests may point it elsewhere.
+var Executable = os.Executable
+
+// RunCase runs one case in two fresh worker processes and returns its result.
+// A case that cannot run on this host is skipped with the reason; any error
+// fails the case with the reason, and never yields a number.
+func RunCase(ctx context.Context, c Case) results.Case {
+	out := results.Case{Transport: c.Transport, Workload: c.Workload, SizeBytes: c.SizeBytes}
+	desc, ok := transports.Lookup(c.Transport)
+	if !ok {
+		out.Status, out.Reason = results.StatusFailed, fmt.Sprintf("unknown transport %q", c.Transport)
+		return out
+	}
+	out.ModelCopies, out.ModelSyscalls = desc.Model.CopiesPerMsg, desc.Model.SyscallsPerMsg
+	if skip := skipReason(desc, c); skip != "" {
+		out.Status, out.Reason = results.StatusSkipped, skip
+		return out
+	}
+	if err := runCase(ctx, desc, c, &out); err != nil {
+		if errors.Is(err, transports.ErrUnsupported) {
+			out.Status, out.Reason = results.StatusSkipped, err.Error()
+			return out
+		}
+		failed := results.Case{Transport: c.Transport, Workload: c.Workload, SizeBytes: c.SizeBytes,
+			Status: results.StatusFailed, Reason: err.Error()}
+		return failed
+	}
+	out.Status = results.StatusOK
+	return out
+}
+
+func skipReason(desc transports.Descriptor, c Case) string {
+	if c.SizeBytes < minSize(c.Workload) {
+		return fmt.Sprintf("%s messages carry a %d B header (sequence number and send timestamp); %s is too small",
+			c.Workload, minSize(c.Workload), FormatSize(c.SizeBytes))
+	}
+	limit, err := desc.MaxMessage()
+	if err != nil {
+		return fmt.Sprintf("cannot read the largest message size on this host: %v", err)
+	}
+	if c.SizeBytes > limit.Bytes {
+		return fmt.Sprintf("%s exceeds the largest %s message on this host, %d B (%s)",
+			FormatSize(c.SizeBytes), desc.Name, limit.Bytes, limit.Source)
+	}
+	return ""
+}
+
+// worker is one spawned worker process as the parent sees it.
+type worker struct {
+	side    transports.Side
+	cmd     *exec.Cmd
+	stderr  strings.Builder
+	goW     *os.File // parent's end of the start barrier
+	repR    *os.File // parent's end of the report pipe
+	ready   chan error    // one value: nil once the worker reached the barrier
+	done    chan struct{} // closed once final is set
+	final   reportOrErr
+	killed  bool // stopped by the parent, not by its own failure
+	state   *os.ProcessState
+	waitErr error
+}
+
+type reportOrErr struct {
+	rep Report
+	err error
+}
+
+func runCase(ctx context.Context, desc transports.Descriptor, c Case, out *results.Case) (err error) {
+	ctx, cancel := context.WithTimeout(ctx, c.timeout())
+	defer cancel()
+
+	setup, err := desc.New(transports.Options{MessageBytes: c.SizeBytes})
+	if err != nil {
+		return fmt.Errorf("%s: set up: %w", desc.Name, err)
+	}
+	defer func() {
+		if cerr := setup.Close(); cerr != nil && err == nil {
+			err = fmt.Errorf("%s: tear down: %w", desc.Name, cerr)
+		}
+	}()
+
+	ctlFd, err := unix.MemfdCreate("ipcbench-control", unix.MFD_CLOEXEC)
+	if err != nil {
+		return fmt.Errorf("memfd_create control block: %w", err)
+	}
+	ctl := os.NewFile(uintptr(ctlFd), "ipcbench-control")
+	defer ctl.Close()
+	if err := unix.Ftruncate(ctlFd, controlBlockBytes); err != nil {
+		return fmt.Errorf("ftruncate control memfd: %w", err)
+	}
+
+	exe, err := Executable()
+	if err != nil {
+		return fmt.Errorf("find own executable to re-exec workers: %w", err)
+	}
+
+	workers := [2]*worker{newWorker(transports.SideA), newWorker(transports.SideB)}
+	var childEnds []*os.File
+	defer func() {
+		for _, f := range childEnds {
+			f.Close()
+		}
+		for _, w := range workers {
+			if w.goW != nil {
+				w.goW.Close()
+			}
+			if w.repR != nil {
+				w.repR.Close()
+			}
+		}
+	}()
+	for _, w := range workers {
+		h := setup.Handoff(w.side)
+		spec := Spec{
+			Transport: c.Transport, Workload: c.Workload, Side: w.side, SizeBytes: c.SizeBytes,
+			WarmupNs: int64(c.Warmup), DurationNs: int64(c.Duration), Count: c.Count,
+			NumFds: len(h.Files), Args: h.Args, Fault: c.Fault, FaultAt: c.FaultAt,
+		}
+		specJSON, _ := json.Marshal(spec)
+		goR, goW, err := os.Pipe()
+		if err != nil {
+			return fmt.Errorf("pipe for start barrier: %w", err)
+		}
+		repR, repW, err := os.Pipe()
+		if err != nil {
+			goR.Close()
+			goW.Close()
+			return fmt.Errorf("pipe for worker report: %w", err)
+		}
+		w.goW, w.repR = goW, repR
+		childEnds = append(childEnds, goR, repW)
+		w.cmd = &exec.Cmd{
+			Path:       exe,
+			Args:       []string{exe, "worker", "--spec", string(specJSON)},
+			Env:        append(os.Environ(), "GOMAXPROCS=1", "GOGC=off"),
+			Stderr:     &w.stderr,
+			ExtraFiles: append([]*os.File{goR, repW, ctl}, h.Files...),
+			// The kernel kills a worker whose parent thread dies; spawnAll
+			// keeps that thread alive until both workers are reaped.
+			SysProcAttr: &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL},
+		}
+	}
+
+	reaped, err := spawnAll(workers)
+	if err != nil {
+		return err
+	}
+	// From here every return must stop and reap both workers.
+	defer func() {
+		stopAll(workers, reaped)
+	}()
+
+	// The workers hold their own copies now; the parent's must go, so that a
+	// worker's death shows up as EOF or EPIPE at its peer.
+	for _, f := range childEnds {
+		f.Close()
+	}
+	childEnds = nil
+	for _, side := range []transports.Side{transports.SideA, transports.SideB} {
+		for _, f := range setup.Handoff(side).Files {
+			f.Close()
+		}
+	}
+	for _, w := range workers {
+		go w.readReports()
+	}
+
+	for _, w := range workers {
+		select {
+		case err := <-w.ready:
+			if err != nil {
+				return workerFailure(ctx, workers, reaped, c)
+			}
+		case <-ctx.Done():
+			return timeoutFailure(ctx, workers, reaped, c, "attach and warm-up")
+		}
+	}
+	if err := setup.Attached(); err != nil {
+		return fmt.Errorf("%s: after attach: %w", desc.Name, err)
+	}
+	for _, w := range workers {
+		if _, err := w.goW.Write([]byte{'g'}); err != nil {
+			return fmt.Errorf("release worker %s from start barrier: %w", w.side, err)
+		}
+	}
+	var reps [2]Report
+	for i, w := range workers {
+		select {
+		case <-w.done:
+			if w.final.err != nil || w.final.rep.Error != "" {
+				return workerFailure(ctx, workers, reaped, c)
+			}
+			reps[i] = w.final.rep
+		case <-ctx.Done():
+			return timeoutFailure(ctx, workers, reaped, c, "measurement")
+		}
+	}
+	<-reaped
+	for _, w := range workers {
+		if !w.state.Success() {
+			return workerFailure(ctx, workers, nil, c)
+		}
+	}
+	return summarize(desc, c, workers, reps, out)
+}
+
+// spawnAll starts the workers from one locked OS thread that stays alive until
+// both are reaped, because Pdeathsig fires when the thread that forked dies.
+// The returned channel closes once both are reaped.
+func spawnAll(workers [2]*worker) (<-chan struct{}, error) {
+	started := make(chan error)
+	reaped := make(chan struct{})
+	go func() {
+		runtime.LockOSThread()
+		defer runtime.UnlockOSThread()
+		defer close(reaped)
+		for i, w := range workers {
+			if err := w.cmd.Start(); err != nil {
+				for _, prev := range workers[:i] {
+					prev.cmd.Process.Kill()
+					prev.state, prev.waitErr = waitState(prev.cmd)
+				}
+				started <- fmt.Errorf("start worker %s (%s): %w", w.side, w.cmd.Path, err)
+				return
+			}
+		}
+		started <- nil
+		for _, w := range workers {
+			w.state, w.waitErr = waitState(w.cmd)
+		}
+	}()
+	if err := <-started; err != nil {
+		<-reaped
+		return nil, err
+	}
+	return reaped, nil
+}
+
+func waitState(cmd *exec.Cmd) (*os.ProcessState, error) {
+	err := cmd.Wait()
+	return cmd.ProcessState, err
+}
+
+func newWorker(side transports.Side) *worker {
+	return &worker{side: side, ready: make(chan error, 1), done: make(chan struct{})}
+}
+
+// readReports reads "ready" and then the JSON report from the worker.
+func (w *worker) readReports() {
+	defer close(w.done)
+	r := bufio.NewReader(w.repR)
+	line, err := r.ReadString('\n')
+	if err != nil || line != "ready\n" {
+		// A worker that fails before the barrier sends its report instead.
+		var rep Report
+		if jerr := json.Unmarshal([]byte(line), &rep); jerr == nil && rep.Error != "" {
+			w.final = reportOrErr{rep: rep}
+			w.ready <- errors.New(rep.Error)
+			return
+		}
+		w.final = reportOrErr{err: errors.New("exited before reaching the start barrier")}
+		w.ready <- w.final.err
+		return
+	}
+	w.ready <- nil
+	var rep Report
+	if err := json.NewDecoder(r).Decode(&rep); err != nil {
+		w.final = reportOrErr{err: errors.New("exited without a report")}
+		return
+	}
+	w.final = reportOrErr{rep: rep}
+}
+
+// stopAll kills whatever still runs and waits until both workers are reaped.
+func stopAll(workers [2]*worker, reaped <-chan struct{}) {
+	for _, w := range workers {
+		// Kill fails harmlessly once the process has been reaped.
+		if w.cmd.Process.Kill() == nil {
+			w.killed = true
+		}
+	}
+	<-reaped
+}
+
+// peerGrace is how long a failed worker's peer gets to notice (EOF, EPIPE) and
+// report its own view before the parent stops it.
+const peerGrace = 2 * time.Second
+
+// workerFailure waits for both workers to end, then names each side that
+// failed, how, and what it said.
+func workerFailure(ctx context.Context, workers [2]*worker, reaped <-chan struct{}, c Case) error {
+	if reaped != nil {
+		select {
+		case <-reaped:
+		case <-time.After(peerGrace):
+			stopAll(workers, reaped)
+		}
+	}
+	var parts []string
+	for _, w := range workers {
+		if d := w.describe(c.Workload); d != "" {
+			parts = append(parts, d)
+		}
+	}
+	if len(parts) == 0 {
+		parts = append(parts, "a worker failed without saying why")
+	}
+	return fmt.Errorf("%s", strings.Join(parts, "; "))
+}
+
+func timeoutFailure(ctx context.Context, workers [2]*worker, reaped <-chan struct{}, c Case, stage string) error {
+	stopAll(workers, reaped)
+	what := fmt.Sprintf("timed out after %s during %s (the limit is 10 s plus twice warm-up and duration; --timeout sets it)", c.timeout(), stage)
+	if errors.Is(ctx.Err(), context.Canceled) {
+		what = "interrupted during " + stage
+	}
+	var parts []string
+	for _, w := range workers {
+		if d := w.describe(c.Workload); d != "" {
+			parts = append(parts, d)
+		}
+	}
+	return fmt.Errorf("%s: %s", what, strings.Join(parts, "; "))
+}
+
+// describe says how a worker ended, or "" if it ended well.
+func (w *worker) describe(workload string) string {
+	select {
+	case <-w.done:
+	case <-time.After(time.Second):
+	}
+	who := fmt.Sprintf("side %s (%s", w.side, role(workload, w.side))
+	if w.cmd.Process != nil {
+		who += fmt.Sprintf(", pid %d", w.cmd.Process.Pid)
+	}
+	who += ")"
+	stderr := strings.TrimSpace(w.stderr.String())
+	if len(stderr) > 500 {
+		stderr = "…" + stderr[len(stderr)-500:]
+	}
+	if stderr != "" {
+		stderr = " [stderr: " + stderr + "]"
+	}
+	if w.final.rep.Error != "" {
+		return who + ": " + w.final.rep.Error + stderr
+	}
+	if w.state == nil {
+		return who + ": still running"
+	}
+	ws, _ := w.state.Sys().(syscall.WaitStatus)
+	switch {
+	case ws.Signaled() && w.killed:
+		return who + ": stopped by ipcbench"
+	case ws.Signaled():
+		return fmt.Sprintf("%s: killed by signal %s%s", who, ws.Signal(), stderr)
+	case ws.ExitStatus() != 0:
+		msg := "exited with status " + fmt.Sprint(ws.ExitStatus())
+		if w.final.err != nil {
+			msg += ", " + w.final.err.Error()
+		}
+		return who + ": " + msg + stderr
+	}
+	return ""
+}

@@ -1,0 +1,108 @@
+// Package harness runs ipcbench's workloads across separate processes. The
+// parent creates a transport's kernel objects, re-execs its own binary as two
+// `ipcbench worker` processes, releases them together from a start barrier,
+// collects one report from each after the measured window, and always tears
+// the objects down. Workers measure into pre-allocated state and never send
+// per-message data to the parent while measuring.
+package harness
+
+import (
+	"fmt"
+
+	"github.com/ipcbench/ipcbench/transports"
+)
+
+// Workloads.
+const (
+	PingPong = "pingpong" // request of size S, echo of size S: the round trip
+	Stream   = "stream"   // back-to-back sends: throughput and one-way latency
+)
+
+// Workloads lists every workload in run order.
+var Workloads = []string{PingPong, Stream}
+
+// ValidWorkload reports whether name is a workload.
+func ValidWorkload(name string) bool { return name == PingPong || name == Stream }
+
+// Worker fds: the worker's ExtraFiles start at 3.
+const (
+	fdGo        = 3 // read end of the start barrier pipe; the parent writes one byte
+	fdReport    = 4 // write end of the report pipe: "ready\n", then one JSON report
+	fdControl   = 5 // memfd holding the shared controlBlock
+	fdTransport = 6 // the transport's own fds start here
+)
+
+// Spec is everything a worker needs; the parent passes it as JSON.
+type Spec struct {
+	Transport  string          `json:"transport"`
+	Workload   string          `json:"workload"`
+	Side       transports.Side `json:"side"`
+	SizeBytes  int             `json:"size_bytes"`
+	WarmupNs   int64           `json:"warmup_ns"`
+	DurationNs int64           `json:"duration_ns"`
+	Count      uint64          `json:"count"`
+	NumFds     int             `json:"num_fds"`
+	Args       []string        `json:"args"`
+	// Fault injects one error on side A's sends, for tests:
+	// "lose", "dup" or "corrupt" at message FaultAt of the measured window.
+	Fault   string `json:"fault,omitempty"`
+	FaultAt uint64 `json:"fault_at,omitempty"`
+}
+
+// role names what a side does in a workload.
+func role(workload string, side transports.Side) string {
+	switch {
+	case workload == PingPong && side == transports.SideA:
+		return "initiator"
+	case workload == PingPong:
+		return "echoer"
+	case side == transports.SideA:
+		return "producer"
+	}
+	return "consumer"
+}
+
+// minSize is the smallest message a workload can carry: stream messages hold
+// a sequence number and a send timestamp.
+func minSize(workload string) int {
+	if workload == Stream {
+		return seqBytes + tsBytes
+	}
+	return 1
+}
+
+// Report is what a worker sends back after its window closes.
+type Report struct {
+	Error    string `json:"error,omitempty"`
+	Sent     uint64 `json:"sent"`
+	Received uint64 `json:"received"`
+	StartNs  int64  `json:"start_ns"` // CLOCK_MONOTONIC at the barrier
+	EndNs    int64  `json:"end_ns"`   // CLOCK_MONOTONIC when its last message was done
+
+	UserNs int64 `json:"user_ns"`
+	SysNs  int64 `json:"sys_ns"`
+	Nvcsw  int64 `json:"nvcsw"`
+	Nivcsw int64 `json:"nivcsw"`
+
+	Counters     transports.Counters `json:"counters"`
+	HistogramHDR string              `json:"histogram_hdr,omitempty"`
+
+	TimerNs        float64 `json:"timer_ns"`
+	LoopOverheadNs float64 `json:"loop_overhead_ns"`
+}
+
+func (s Spec) validate() error {
+	if _, ok := transports.Lookup(s.Transport); !ok {
+		return fmt.Errorf("unknown transport %q", s.Transport)
+	}
+	if !ValidWorkload(s.Workload) {
+		return fmt.Errorf("unknown workload %q", s.Workload)
+	}
+	if s.SizeBytes < minSize(s.Workload) {
+		return fmt.Errorf("size %d below the %s minimum %d", s.SizeBytes, s.Workload, minSize(s.Workload))
+	}
+	if s.Count == 0 && s.DurationNs <= 0 {
+		return fmt.Errorf("neither count nor duration set")
+	}
+	return nil
+}

@@ -1,0 +1,87 @@
+package harness
+
+import (
+	"fmt"
+	"syscall"
+
+	"github.com/ipcbench/ipcbench/results"
+	"github.com/ipcbench/ipcbench/transports"
+)
+
+// summarize turns both workers' reports into the case's metrics, after
+// checking that they agree on what was sent and received.
+func summarize(desc transports.Descriptor, c Case, workers [2]*worker, reps [2]Report, out *results.Case) error {
+	a, b := reps[0], reps[1]
+	var histSide Report
+	switch c.Workload {
+	case PingPong:
+		if a.Sent != b.Received || b.Sent != a.Received || a.Sent != a.Received {
+			return fmt.Errorf("message count mismatch: initiator sent %d and received %d, echoer received %d and sent %d",
+				a.Sent, a.Received, b.Received, b.Sent)
+		}
+		out.RoundTrips = a.Sent
+		out.Messages = a.Received + b.Received
+		out.WindowNs = a.EndNs - a.StartNs
+		out.LatencyKind = "round trip"
+		histSide = a
+	default:
+		if a.Sent != b.Received {
+			return fmt.Errorf("message count mismatch: producer sent %d, consumer received %d", a.Sent, b.Received)
+		}
+		out.Messages = b.Received
+		// From the producer's first send to the consumer's last receive, on
+		// the host-wide CLOCK_MONOTONIC.
+		out.WindowNs = b.EndNs - a.StartNs
+		out.LatencyKind = "one way"
+		histSide = b
+	}
+	if out.Messages == 0 || out.WindowNs <= 0 {
+		return fmt.Errorf("empty measurement window: %d messages in %d ns", out.Messages, out.WindowNs)
+	}
+	if histSide.HistogramHDR == "" {
+		return fmt.Errorf("the %s sent no latency histogram", role(c.Workload, transports.SideA))
+	}
+	h, err := results.DecodeHistogram(histSide.HistogramHDR)
+	if err != nil {
+		return err
+	}
+	out.HistogramHDR = histSide.HistogramHDR
+	out.Latency = results.Summarize(h)
+
+	msgs := float64(out.Messages)
+	secs := float64(out.WindowNs) / 1e9
+	out.MsgsPerSec = msgs / secs
+	out.MBPerSec = msgs * float64(c.SizeBytes) / secs / 1e6
+
+	var cpuNs int64
+	var syscalls, copied uint64
+	for i, r := range reps {
+		w := workers[i]
+		cpuNs += r.UserNs + r.SysNs
+		syscalls += r.Counters.Syscalls
+		copied += r.Counters.BytesToKernel + r.Counters.BytesFromKernel + r.Counters.BytesCopiedInUser
+		ws := results.Worker{
+			Side: w.side.String(), Role: role(c.Workload, w.side), Pid: w.cmd.Process.Pid,
+			Messages: r.Received, WindowNs: r.EndNs - r.StartNs,
+			CPUUserNs: r.UserNs, CPUSysNs: r.SysNs,
+			CPUNsPerMsg:     float64(r.UserNs+r.SysNs) / msgs,
+			VolCtxSwPerMsg:  float64(r.Nvcsw) / msgs,
+			InvCtxSwPerMsg:  float64(r.Nivcsw) / msgs,
+			Syscalls:        r.Counters.Syscalls,
+			SyscallsEINTR:   r.Counters.SyscallsInterrupted,
+			BytesToKernel:   r.Counters.BytesToKernel,
+			BytesFromKernel: r.Counters.BytesFromKernel,
+			BytesCopiedUser: r.Counters.BytesCopiedInUser,
+			TimerNs:         r.TimerNs,
+			LoopOverheadNs:  r.LoopOverheadNs,
+		}
+		if ru, ok := w.state.SysUsage().(*syscall.Rusage); ok {
+			ws.MaxRSSKiB = ru.Maxrss
+		}
+		out.Workers = append(out.Workers, ws)
+	}
+	out.CPUNsPerMsg = float64(cpuNs) / msgs
+	out.SyscallsPerMsg = float64(syscalls) / msgs
+	out.CopiesPerMsg = float64(copied) / (msgs * float64(c.SizeBytes))
+	return nil
+}

@@ -1,0 +1,187 @@
+package harness
+
+import (
+	"encoding/json"
+	"fmt"
+	"os"
+	"runtime"
+	"runtime/debug"
+	"unsafe"
+
+	"github.com/HdrHistogram/hdrhistogram-go"
+	"github.com/ipcbench/ipcbench/transports"
+	"golang.org/x/sys/unix"
+)
+
+// WorkerDesign is recorded in every results file: how workers make their calls.
+const WorkerDesign = "one locked OS thread, GOMAXPROCS=1, GC off, raw syscalls (the P is never handed off), vDSO CLOCK_MONOTONIC"
+
+// WorkerMain runs one worker from its JSON spec and returns the exit status.
+// It is what the hidden `ipcbench worker` command, and test binaries re-exec'd
+// by the harness, run.
+func WorkerMain(specJSON string) int {
+	runtime.LockOSThread()
+	debug.SetGCPercent(-1)
+	report := os.NewFile(fdReport, "report")
+	rep := runWorker(specJSON, report)
+	if err := json.NewEncoder(report).Encode(rep); err != nil {
+		fmt.Fprintf(os.Stderr, "ipcbench worker: write report: %v\n", err)
+		return 1
+	}
+	if rep.Error != "" {
+		return 1
+	}
+	return 0
+}
+
+// IsWorkerInvocation reports whether args (os.Args) ask for a worker, and
+// returns its spec. Test binaries call it from TestMain, since the harness
+// re-execs whatever binary is running.
+func IsWorkerInvocation(args []string) (string, bool) {
+	if len(args) == 4 && args[1] == "worker" && args[2] == "--spec" {
+		return args[3], true
+	}
+	return "", false
+}
+
+func runWorker(specJSON string, report *os.File) (rep Report) {
+	fail := func(format string, a ...any) Report {
+		rep.Error = fmt.Sprintf(format, a...)
+		return rep
+	}
+	var spec Spec
+	if err := json.Unmarshal([]byte(specJSON), &spec); err != nil {
+		return fail("worker: bad spec: %v", err)
+	}
+	if err := spec.validate(); err != nil {
+		return fail("worker: %v", err)
+	}
+	desc, _ := transports.Lookup(spec.Transport)
+	mem, err := unix.Mmap(fdControl, 0, controlBlockBytes, unix.PROT_READ|unix.PROT_WRITE, unix.MAP_SHARED)
+	if err != nil {
+		return fail("worker: mmap control memfd: %v", err)
+	}
+	ctl := (*controlBlock)(unsafe.Pointer(&mem[0]))
+
+	fds := make([]int, spec.NumFds)
+	for i := range fds {
+		fds[i] = fdTransport + i
+	}
+	opts := transports.Options{MessageBytes: spec.SizeBytes}
+	conn, err := desc.Open(spec.Side, fds, spec.Args, opts)
+	if err != nil {
+		return fail("attach: %v", err)
+	}
+	defer conn.Close()
+	if spec.Fault != "" && spec.Side == transports.SideA {
+		conn = &faultConn{Conn: conn, kind: spec.Fault, at: spec.FaultAt}
+	}
+
+	rep.TimerNs = timerCostNs()
+	rep.LoopOverheadNs = loopOverheadNs(spec)
+
+	l := newLoop(spec, conn)
+	if spec.WarmupNs > 0 {
+		if err := l.phase(&ctl.warmupStop, 0, spec.WarmupNs); err != nil {
+			return fail("warm-up: %v", err)
+		}
+	}
+	l.hist.Reset()
+	if fc, ok := conn.(*faultConn); ok {
+		fc.armed = true
+	}
+
+	// Start barrier: report ready, then block until the parent releases both.
+	if _, err := report.WriteString("ready\n"); err != nil {
+		return fail("worker: write ready: %v", err)
+	}
+	var goByte [1]byte
+	if n, err := unix.Read(fdGo, goByte[:]); n != 1 {
+		return fail("worker: start barrier: parent went away (%v)", err)
+	}
+
+	var c0 transports.Counters
+	counting, _ := conn.(transports.Counting)
+	if counting != nil {
+		c0 = *counting.Counters()
+	}
+	var ru0, ru1 unix.Rusage
+	_ = unix.Getrusage(unix.RUSAGE_SELF, &ru0)
+	err = l.phase(&ctl.measureStop, spec.Count, spec.DurationNs)
+	_ = unix.Getrusage(unix.RUSAGE_SELF, &ru1)
+	if err != nil {
+		return fail("%v", err)
+	}
+
+	rep.Sent, rep.Received = l.sent, l.received
+	rep.StartNs, rep.EndNs = l.startNs, l.endNs
+	rep.UserNs = tvNs(ru1.Utime) - tvNs(ru0.Utime)
+	rep.SysNs = tvNs(ru1.Stime) - tvNs(ru0.Stime)
+	rep.Nvcsw = ru1.Nvcsw - ru0.Nvcsw
+	rep.Nivcsw = ru1.Nivcsw - ru0.Nivcsw
+	if counting != nil {
+		c1 := *counting.Counters()
+		rep.Counters = transports.Counters{
+			Syscalls:            c1.Syscalls - c0.Syscalls,
+			BytesToKernel:       c1.BytesToKernel - c0.BytesToKernel,
+			BytesFromKernel:     c1.BytesFromKernel - c0.BytesFromKernel,
+			BytesCopiedInUser:   c1.BytesCopiedInUser - c0.BytesCopiedInUser,
+			SyscallsInterrupted: c1.SyscallsInterrupted - c0.SyscallsInterrupted,
+		}
+	}
+	if l.histOverflow > 0 {
+		return fail("%d latencies above %d s: the clock or the run is broken", l.histOverflow, histMaxNs/1e9)
+	}
+	if l.hist.TotalCount() > 0 {
+		enc, err := l.hist.Encode(hdrhistogram.V2CompressedEncodingCookieBase)
+		if err != nil {
+			return fail("encode histogram: %v", err)
+		}
+		rep.HistogramHDR = string(enc)
+	}
+	return rep
+}
+
+func tvNs(tv unix.Timeval) int64 { return tv.Sec*1e9 + int64(tv.Usec)*1e3 }
+
+// faultConn injects one fault into side A's sends, for the verifier's tests.
+type faultConn struct {
+	transports.Conn
+	kind  string
+	at    uint64
+	n     uint64
+	armed bool // only the measured window counts
+}
+
+func (f *faultConn) Send(msg []byte) error {
+	if !f.armed {
+		return f.Conn.Send(msg)
+	}
+	i := f.n
+	f.n++
+	if i != f.at {
+		return f.Conn.Send(msg)
+	}
+	switch f.kind {
+	case "lose":
+		return nil
+	case "dup":
+		if err := f.Conn.Send(msg); err != nil {
+			return err
+		}
+		return f.Conn.Send(msg)
+	case "corrupt":
+		msg[len(msg)-1] ^= 0xFF
+		err := f.Conn.Send(msg)
+		msg[len(msg)-1] ^= 0xFF
+		return err
+	}
+	return fmt.Errorf("unknown fault %q", f.kind)
+}
+
+func (f *faultConn) Counters() *transports.Counters {
+	if c, ok := f.Conn.(transports.Counting); ok {
+		return c.Counters()
+	}
+	return &transports.Counters{}
+}

@@ -1,0 +1,93 @@
+package results
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+)
+
+// Write stores f at path atomically: it writes a temporary file in the same
+// directory, syncs it and renames it over path, so that a reader never sees a
+// partial file and a failed write leaves nothing behind.
+func Write(path string, f *File) error {
+	data, err := json.MarshalIndent(f, "", "  ")
+	if err != nil {
+		return fmt.Errorf("encode results: %w", err)
+	}
+	data = append(data, '\n')
+	dir := filepath.Dir(path)
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return fmt.Errorf("create results directory %s: %w", dir, err)
+	}
+	tmp, err := os.CreateTemp(dir, ".ipcbench-results-*.tmp")
+	if err != nil {
+		return fmt.Errorf("create results file in %s: %w", dir, err)
+	}
+	defer os.Remove(tmp.Name()) // no-op after the rename
+	if _, err := tmp.Write(data); err != nil {
+		tmp.Close()
+		return fmt.Errorf("write %s: %w", tmp.Name(), err)
+	}
+	if err := tmp.Sync(); err != nil {
+		tmp.Close()
+		return fmt.Errorf("sync %s: %w", tmp.Name(), err)
+	}
+	if err := tmp.Close(); err != nil {
+		return fmt.Errorf("close %s: %w", tmp.Name(), err)
+	}
+	if err := os.Chmod(tmp.Name(), 0o644); err != nil {
+		return fmt.Errorf("chmod %s: %w", tmp.Name(), err)
+	}
+	if err := os.Rename(tmp.Name(), path); err != nil {
+		return fmt.Errorf("rename %s to %s: %w", tmp.Name(), path, err)
+	}
+	return nil
+}
+
+// ErrSchema means a file is not an ipcbench results file of this version.
+var ErrSchema = errors.New("not an ipcbench results file of schema " + Schema)
+
+// Read loads and validates a results file.
+func Read(path string) (*File, error) {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return nil, fmt.Errorf("read results: %w", err)
+	}
+	return Parse(path, data)
+}
+
+// Parse decodes a results file; name is used in errors.
+func Parse(name string, data []byte) (*File, error) {
+	if len(bytes.TrimSpace(data)) == 0 {
+		return nil, fmt.Errorf("%s: empty file: %w", name, ErrSchema)
+	}
+	var head struct {
+		Schema *string `json:"schema"`
+	}
+	if err := json.Unmarshal(data, &head); err != nil {
+		return nil, fmt.Errorf("%s: %v: %w", name, err, ErrSchema)
+	}
+	if head.Schema == nil {
+		return nil, fmt.Errorf("%s: no \"schema\" field: %w", name, ErrSchema)
+	}
+	if *head.Schema != Schema {
+		return nil, fmt.Errorf("%s: schema %q, this ipcbench reads %q: %w", name, *head.Schema, Schema, ErrSchema)
+	}
+	dec := json.NewDecoder(bytes.NewReader(data))
+	dec.DisallowUnknownFields()
+	var f File
+	if err := dec.Decode(&f); err != nil {
+		return nil, fmt.Errorf("%s: %v: %w", name, err, ErrSchema)
+	}
+	for i, c := range f.Cases {
+		switch c.Status {
+		case StatusOK, StatusSkipped, StatusFailed:
+		default:
+			return nil, fmt.Errorf("%s: case %d (%s/%s/%d): unknown status %q: %w", name, i, c.Transport, c.Workload, c.SizeBytes, c.Status, ErrSchema)
+		}
+	}
+	return &f, nil
+}

@@ -1,0 +1,121 @@
+// Package results defines the versioned results file that `ipcbench run`
+// writes and every later command reads, with atomic writing, strict reading,
+// and the table, CSV and Markdown renderings of a run.
+package results
+
+import "time"
+
+// Schema names this version of the results format. Readers refuse any other.
+const Schema = "ipcbench/results/v1"
+
+// File is one run of ipcbench.
+type File struct {
+	Schema     string    `json:"schema"`
+	StartedAt  time.Time `json:"started_at"`
+	FinishedAt time.Time `json:"finished_at"`
+	Host       Host      `json:"host"`
+	Config     Config    `json:"config"`
+	Cases      []Case    `json:"cases"`
+}
+
+// Host describes the machine a run was taken on.
+type Host struct {
+	Hostname       string `json:"hostname"`
+	Kernel         string `json:"kernel"`
+	CPUModel       string `json:"cpu_model"`
+	CPUs           int    `json:"cpus"`
+	GoVersion      string `json:"go_version"`
+	Version        string `json:"ipcbench_version"`
+	Commit         string `json:"ipcbench_commit"`
+	Virtualization string `json:"virtualization"`
+	ClockSource    string `json:"clock_source"`
+}
+
+// Config is the full configuration of a run.
+type Config struct {
+	Transports   []string `json:"transports"`
+	Workloads    []string `json:"workloads"`
+	SizesBytes   []int    `json:"sizes_bytes"`
+	DurationNs   int64    `json:"duration_ns"`
+	Count        uint64   `json:"count"`
+	WarmupNs     int64    `json:"warmup_ns"`
+	TimeoutNs    int64    `json:"timeout_ns"`
+	CommandLine  []string `json:"command_line,omitempty"`
+	WorkerDesign string   `json:"worker_design"`
+}
+
+// Case statuses.
+const (
+	StatusOK      = "ok"
+	StatusSkipped = "skipped"
+	StatusFailed  = "failed"
+)
+
+// Case is one transport × workload × size.
+type Case struct {
+	Transport string `json:"transport"`
+	Workload  string `json:"workload"`
+	SizeBytes int    `json:"size_bytes"`
+	Status    string `json:"status"`
+	// Reason says why a case was skipped or how it failed.
+	Reason string `json:"reason,omitempty"`
+
+	// Messages counts messages delivered one way; a pingpong round trip is two.
+	Messages   uint64 `json:"messages"`
+	RoundTrips uint64 `json:"round_trips,omitempty"`
+	WindowNs   int64  `json:"window_ns"`
+
+	// Latency is the round trip for pingpong and the one-way send-to-receive
+	// time for stream.
+	Latency      Latency `json:"latency"`
+	LatencyKind  string  `json:"latency_kind"`
+	HistogramHDR string  `json:"histogram_hdr,omitempty"` // HdrHistogram V2 compressed, base64
+
+	MsgsPerSec float64 `json:"msgs_per_sec"`
+	MBPerSec   float64 `json:"mb_per_sec"` // 10^6 bytes of payload per second
+
+	CPUNsPerMsg    float64 `json:"cpu_ns_per_msg"` // both workers, user+sys
+	SyscallsPerMsg float64 `json:"syscalls_per_msg"`
+	CopiesPerMsg   float64 `json:"copies_per_msg"` // bytes copied (user↔kernel and in user space) / payload
+	ModelCopies    float64 `json:"model_copies_per_msg"`
+	ModelSyscalls  float64 `json:"model_syscalls_per_msg"`
+
+	Workers []Worker `json:"workers,omitempty"`
+}
+
+// Latency summarises a latency histogram, in nanoseconds.
+type Latency struct {
+	MinNs    int64   `json:"min_ns"`
+	P50Ns    int64   `json:"p50_ns"`
+	P90Ns    int64   `json:"p90_ns"`
+	P99Ns    int64   `json:"p99_ns"`
+	P999Ns   int64   `json:"p999_ns"`
+	MaxNs    int64   `json:"max_ns"`
+	MeanNs   float64 `json:"mean_ns"`
+	StddevNs float64 `json:"stddev_ns"`
+}
+
+// Worker is what one worker process reported about its measured window.
+type Worker struct {
+	Side     string `json:"side"`
+	Role     string `json:"role"`
+	Pid      int    `json:"pid"`
+	Messages uint64 `json:"messages"` // messages this worker received
+	WindowNs int64  `json:"window_ns"`
+
+	CPUUserNs       int64   `json:"cpu_user_ns"`
+	CPUSysNs        int64   `json:"cpu_sys_ns"`
+	CPUNsPerMsg     float64 `json:"cpu_ns_per_msg"`
+	VolCtxSwPerMsg  float64 `json:"voluntary_ctx_switches_per_msg"`
+	InvCtxSwPerMsg  float64 `json:"involuntary_ctx_switches_per_msg"`
+	Syscalls        uint64  `json:"syscalls"`
+	SyscallsEINTR   uint64  `json:"syscalls_eintr"`
+	BytesToKernel   uint64  `json:"bytes_to_kernel"`
+	BytesFromKernel uint64  `json:"bytes_from_kernel"`
+	BytesCopiedUser uint64  `json:"bytes_copied_in_user"`
+
+	// Harness overhead, measured in the worker before its window, as lmbench does.
+	TimerNs        float64 `json:"timer_ns"`         // one clock read
+	LoopOverheadNs float64 `json:"loop_overhead_ns"` // one iteration against an in-memory loopback
+	MaxRSSKiB      int64   `json:"max_rss_kib"`      // whole process, from wait4
+}

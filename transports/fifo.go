@@ -1,0 +1,96 @@
+package transports
+
+import (
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+
+	"golang.org/x/sys/unix"
+)
+
+// fifoSetup makes two named FIFOs in a private 0700 directory. The workers open
+// them by path; once both have, Attached unlinks them and the directory.
+type fifoSetup struct {
+	fileSetup
+	dir string
+}
+
+func newFifoSetup(Options) (Setup, error) {
+	dir, err := os.MkdirTemp("", "ipcbench-fifo-")
+	if err != nil {
+		return nil, fmt.Errorf("fifo: mkdtemp: %w (set TMPDIR to a writable directory)", err)
+	}
+	s := &fifoSetup{dir: dir}
+	s.cleanup = func() error { return os.RemoveAll(dir) }
+	a2b, b2a := filepath.Join(dir, "a2b"), filepath.Join(dir, "b2a")
+	for _, p := range []string{a2b, b2a} {
+		if err := unix.Mkfifo(p, 0o600); err != nil {
+			os.RemoveAll(dir)
+			return nil, fmt.Errorf("fifo: mkfifo %s: %w", p, err)
+		}
+	}
+	s.a = Handoff{Args: []string{a2b, b2a}}
+	s.b = Handoff{Args: []string{a2b, b2a}}
+	return s, nil
+}
+
+func (s *fifoSetup) Attached() error {
+	err := errors.Join(os.Remove(filepath.Join(s.dir, "a2b")), os.Remove(filepath.Join(s.dir, "b2a")), os.Remove(s.dir))
+	if err != nil {
+		return fmt.Errorf("fifo: unlink after open: %w", err)
+	}
+	return nil
+}
+
+func openFifo(side Side, _ []int, args []string, _ Options) (Conn, error) {
+	if len(args) != 2 {
+		return nil, fmt.Errorf("fifo: worker got %d paths, want 2", len(args))
+	}
+	a2b, b2a := args[0], args[1]
+	// Both sides open a2b first: an open for reading blocks until a writer
+	// opens, so opening in the same order on both sides cannot deadlock.
+	open := func(path string, flag int) (int, error) {
+		fd, err := unix.Open(path, flag|unix.O_CLOEXEC, 0)
+		if err != nil {
+			return -1, fmt.Errorf("fifo: open %s: %w", path, err)
+		}
+		return fd, nil
+	}
+	if side == SideA {
+		w, err := open(a2b, unix.O_WRONLY)
+		if err != nil {
+			return nil, err
+		}
+		r, err := open(b2a, unix.O_RDONLY)
+		if err != nil {
+			unix.Close(w)
+			return nil, err
+		}
+		return &streamConn{name: "fifo", rfd: r, wfd: w}, nil
+	}
+	r, err := open(a2b, unix.O_RDONLY)
+	if err != nil {
+		return nil, err
+	}
+	w, err := open(b2a, unix.O_WRONLY)
+	if err != nil {
+		unix.Close(r)
+		return nil, err
+	}
+	return &streamConn{name: "fifo", rfd: r, wfd: w}, nil
+}
+
+func init() {
+	Register(Descriptor{
+		Name:     "fifo",
+		Doc:      "two named FIFOs (mkfifo) in a private 0700 directory, unlinked once open",
+		DataPath: "write(2) → pipe buffer (kernel) → read(2), opened by path",
+		Framing:  Stream,
+		Model: CostModel{CopiesPerMsg: 2, SyscallsPerMsg: 2,
+			Note: "same kernel path as pipe once open"},
+		MaxMessage: streamLimit,
+		New:        newFifoSetup,
+		Open:       openFifo,
+	})
+}

@@ -1,0 +1,200 @@
+// Package transports defines the Transport contract that every IPC mechanism
+// implements, and the registry the CLI and the harness build on. Each mechanism
+// lives in its own file and registers a Descriptor from init; the parent process
+// creates the kernel objects with New, and each worker process attaches with Open.
+package transports
+
+import (
+	"errors"
+	"fmt"
+	"os"
+	"sort"
+	"sync"
+)
+
+// Side names one end of a workload. A initiates (pingpong) or produces (stream);
+// B echoes or consumes.
+type Side int
+
+const (
+	SideA Side = iota
+	SideB
+)
+
+func (s Side) String() string {
+	if s == SideA {
+		return "a"
+	}
+	return "b"
+}
+
+// Conn is one worker's end of a transport. Send and Recv move exactly one
+// message: Recv fills all of msg with one message of len(msg) bytes and fails
+// if the peer sent a message of any other length. Neither may allocate.
+type Conn interface {
+	Send(msg []byte) error
+	Recv(msg []byte) error
+	Close() error
+}
+
+// Counters is what a Conn counts as it works: the syscalls it made and the
+// bytes those syscalls copied across the user/kernel boundary, plus bytes it
+// copied in user space.
+type Counters struct {
+	Syscalls            uint64 `json:"syscalls"`
+	BytesToKernel       uint64 `json:"bytes_to_kernel"`
+	BytesFromKernel     uint64 `json:"bytes_from_kernel"`
+	BytesCopiedInUser   uint64 `json:"bytes_copied_in_user"`
+	SyscallsInterrupted uint64 `json:"syscalls_interrupted"`
+}
+
+// Counting is implemented by a Conn that counts its own syscalls and copies.
+type Counting interface {
+	Counters() *Counters
+}
+
+// Handoff is what the parent passes to one worker: open files (they become
+// the worker's fds, in order) and string arguments (object names or ids).
+type Handoff struct {
+	Files []*os.File
+	Args  []string
+}
+
+// Setup owns the kernel objects the parent created for one case.
+type Setup interface {
+	// Handoff returns what the worker for side needs to attach.
+	Handoff(side Side) Handoff
+	// Attached is called once both workers have attached, so that names can
+	// be removed (unlink, IPC_RMID) and no crash can leak them.
+	Attached() error
+	// Close releases every object the setup created. It is safe to call
+	// more than once and after Attached.
+	Close() error
+}
+
+// Framing says how a transport delimits messages.
+type Framing int
+
+const (
+	// Stream transports carry bytes; the Conn reassembles partial reads.
+	Stream Framing = iota
+	// Datagram transports keep message boundaries; a size mismatch is an error.
+	Datagram
+)
+
+func (f Framing) String() string {
+	if f == Stream {
+		return "stream"
+	}
+	return "message"
+}
+
+// CostModel is a transport's own account of what one message costs, to be set
+// beside what the Conn counts while it works.
+type CostModel struct {
+	CopiesPerMsg   float64 `json:"copies_per_msg"`
+	SyscallsPerMsg float64 `json:"syscalls_per_msg"`
+	Note           string  `json:"note"`
+}
+
+// Limit is the largest message a transport carries on this host and where
+// that figure comes from (a sysctl, a probe of the kernel, or the harness cap).
+type Limit struct {
+	Bytes  int    `json:"bytes"`
+	Source string `json:"source"`
+}
+
+// Options configures the objects created for one case.
+type Options struct {
+	MessageBytes int
+}
+
+// Descriptor describes and constructs one transport.
+type Descriptor struct {
+	Name     string
+	Doc      string // one line
+	DataPath string // how the bytes travel
+	Framing  Framing
+	Model    CostModel
+	// MaxMessage reports the largest message this host lets the transport carry.
+	MaxMessage func() (Limit, error)
+	// New runs in the parent and creates the kernel objects for one case.
+	// It returns an error wrapping ErrUnsupported when the host lacks the mechanism.
+	New func(Options) (Setup, error)
+	// Open runs in a worker: fds are the Handoff's files, in order, as
+	// descriptors of the worker process; args are the Handoff's args.
+	Open func(side Side, fds []int, args []string, opts Options) (Conn, error)
+}
+
+// ErrUnsupported, wrapped with a reason, means the case is skipped on this
+// host; it never counts as a failure.
+var ErrUnsupported = errors.New("unsupported on this host")
+
+// StreamCapBytes caps messages on stream transports, which have no kernel
+// limit of their own: the harness holds a few buffers of this size per worker.
+const StreamCapBytes = 16 << 20
+
+var (
+	registryMu sync.Mutex
+	registry   = map[string]Descriptor{}
+)
+
+// Register adds a transport. Registering a name twice panics.
+func Register(d Descriptor) {
+	registryMu.Lock()
+	defer registryMu.Unlock()
+	if d.Name == "" || d.New == nil || d.Open == nil || d.MaxMessage == nil {
+		panic(fmt.Sprintf("transports: incomplete descriptor %q", d.Name))
+	}
+	if _, dup := registry[d.Name]; dup {
+		panic("transports: Register called twice for " + d.Name)
+	}
+	registry[d.Name] = d
+}
+
+// Lookup returns the transport registered under name.
+func Lookup(name string) (Descriptor, bool) {
+	registryMu.Lock()
+	defer registryMu.Unlock()
+	d, ok := registry[name]
+	return d, ok
+}
+
+// All returns every registered transport in a stable order: by declared
+// order of the well-known names, then by name.
+func All() []Descriptor {
+	registryMu.Lock()
+	defer registryMu.Unlock()
+	out := make([]Descriptor, 0, len(registry))
+	for _, d := range registry {
+		out = append(out, d)
+	}
+	sort.Slice(out, func(i, j int) bool {
+		ri, rj := rank(out[i].Name), rank(out[j].Name)
+		if ri != rj {
+			return ri < rj
+		}
+		return out[i].Name < out[j].Name
+	})
+	return out
+}
+
+// Names returns the registered names in the order of All.
+func Names() []string {
+	var names []string
+	for _, d := range All() {
+		names = append(names, d.Name)
+	}
+	return names
+}
+
+var order = []string{"pipe", "fifo", "unix-stream", "unix-seqpacket", "unix-dgram", "tcp"}
+
+func rank(name string) int {
+	for i, n := range order {
+		if n == name {
+			return i
+		}
+	}
+	return len(order)
+}

@@ -1,0 +1,17 @@
+package transports
+
+import "golang.org/x/sys/unix"
+
+func init() {
+	Register(Descriptor{
+		Name:     "unix-dgram",
+		Doc:      "AF_UNIX SOCK_DGRAM socket pair: reliable and ordered on Linux, message boundaries kept",
+		DataPath: "send(2) → one skb per message → recv(2)",
+		Framing:  Datagram,
+		Model: CostModel{CopiesPerMsg: 2, SyscallsPerMsg: 2,
+			Note: "one copy in, one out; the sender blocks when the peer's queue holds net.unix.max_dgram_qlen messages"},
+		MaxMessage: func() (Limit, error) { return packetLimit("unix-dgram", unix.SOCK_DGRAM) },
+		New:        func(Options) (Setup, error) { return socketpairSetup("unix-dgram", unix.SOCK_DGRAM) },
+		Open:       openSocket("unix-dgram", Datagram),
+	})
+}

@@ -1,0 +1,17 @@
+package transports
+
+import "golang.org/x/sys/unix"
+
+func init() {
+	Register(Descriptor{
+		Name:     "unix-stream",
+		Doc:      "AF_UNIX SOCK_STREAM socket pair",
+		DataPath: "write(2) → socket buffer (skb) → read(2)",
+		Framing:  Stream,
+		Model: CostModel{CopiesPerMsg: 2, SyscallsPerMsg: 2,
+			Note: "one copy into an skb, one out; large messages split across skbs and reads"},
+		MaxMessage: streamLimit,
+		New:        func(Options) (Setup, error) { return socketpairSetup("unix-stream", unix.SOCK_STREAM) },
+		Open:       openSocket("unix-stream", Stream),
+	})
+}
