@@ -34,7 +34,7 @@ type Case struct {
 }
 
 func (c Case) name() string {
-	return fmt.Sprintf("%s/%s/%s", c.Transport, c.Workload, FormatSize(c.SizeBytes))
+	return fmt.Sprintf("%s/%s/%s", c.Transport, c.Workload, results.FormatBytes(c.SizeBytes))
 }
 
 func (c Case) timeout() time.Duration {
@@ -81,7 +81,7 @@ func RunCase(ctx context.Context, c Case) results.Case {
 func skipReason(desc transports.Descriptor, c Case) string {
 	if c.SizeBytes < minSize(c.Workload) {
 		return fmt.Sprintf("%s messages carry a %d B header (sequence number and send timestamp); %s is too small",
-			c.Workload, minSize(c.Workload), FormatSize(c.SizeBytes))
+			c.Workload, minSize(c.Workload), results.FormatBytes(c.SizeBytes))
 	}
 	limit, err := desc.MaxMessage()
 	if err != nil {
@@ -89,7 +89,7 @@ func skipReason(desc transports.Descriptor, c Case) string {
 	}
 	if c.SizeBytes > limit.Bytes {
 		return fmt.Sprintf("%s exceeds the largest %s message on this host, %d B (%s)",
-			FormatSize(c.SizeBytes), desc.Name, limit.Bytes, limit.Source)
+			results.FormatBytes(c.SizeBytes), desc.Name, limit.Bytes, limit.Source)
 	}
 	return ""
 }

@@ -39,17 +39,6 @@ func ParseSize(s string) (int, error) {
 	return int(n * mult), nil
 }
 
-// FormatSize prints a byte count the way ParseSize reads it back: 64 B, 4 KiB, 1 MiB.
-func FormatSize(n int) string {
-	switch {
-	case n >= 1<<20 && n%(1<<20) == 0:
-		return fmt.Sprintf("%d MiB", n>>20)
-	case n >= 1<<10 && n%(1<<10) == 0:
-		return fmt.Sprintf("%d KiB", n>>10)
-	}
-	return fmt.Sprintf("%d B", n)
-}
-
 // ParsePositiveDuration reads a duration flag that must be above zero and
 // at most an hour.
 func ParsePositiveDuration(flag, s string) (time.Duration, error) {

@@ -1,0 +1,55 @@
+// Command ipcbench benchmarks Linux inter-process communication across
+// separate processes: latency, throughput, CPU, syscalls and copies per message.
+package main
+
+import (
+	"errors"
+	"fmt"
+	"os"
+
+	_ "github.com/ipcbench/ipcbench/transports"
+)
+
+// Exit codes, as hyperfine and benchstat users expect.
+const (
+	exitOK      = 0
+	exitFailure = 1 // a case failed, or (later) a regression
+	exitUsage   = 2
+)
+
+// usageError marks an error in what the user asked for: exit 2.
+type usageError struct{ err error }
+
+func (e usageError) Error() string { return e.err.Error() }
+func (e usageError) Unwrap() error { return e.err }
+
+func usagef(format string, a ...any) error { return usageError{fmt.Errorf(format, a...)} }
+
+// exitError carries an exit code with a message already printed (or none).
+type exitError struct{ code int }
+
+func (e exitError) Error() string { return fmt.Sprintf("exit status %d", e.code) }
+
+func main() {
+	os.Exit(run(os.Args[1:]))
+}
+
+func run(args []string) int {
+	root := newRootCmd()
+	root.SetArgs(args)
+	err := root.Execute()
+	var ue usageError
+	var ee exitError
+	switch {
+	case err == nil:
+		return exitOK
+	case errors.As(err, &ee):
+		return ee.code
+	case errors.As(err, &ue):
+		fmt.Fprintf(os.Stderr, "ipcbench: %v\nRun 'ipcbench --help' for usage.\n", err)
+		return exitUsage
+	default:
+		fmt.Fprintf(os.Stderr, "ipcbench: %v\n", err)
+		return exitFailure
+	}
+}

@@ -1,0 +1,34 @@
+package main
+
+import (
+	"github.com/spf13/cobra"
+)
+
+func newRootCmd() *cobra.Command {
+	root := &cobra.Command{
+		Use:   "ipcbench",
+		Short: "Benchmark Linux IPC mechanisms across separate processes",
+		Long: `ipcbench runs the same producer/consumer workloads over pipes, FIFOs, Unix
+sockets, TCP loopback and more, each side in its own process, and measures
+latency, throughput, CPU time, syscalls and copies per message.`,
+		Example: `  ipcbench run                                  # every transport, both workloads, 64 B, 4 KiB, 64 KiB
+  ipcbench run --transports pipe,tcp --sizes 1,4K --duration 2s
+  ipcbench list                                 # transports, copy models, max sizes on this host`,
+		SilenceUsage:  true,
+		SilenceErrors: true,
+	}
+	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return usageError{err} })
+	root.AddCommand(newCmdRun(nil), newCmdList(nil), newCmdWorker())
+	for _, c := range root.Commands() {
+		c.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return usageError{err} })
+	}
+	return root
+}
+
+// noArgs rejects positional arguments as a usage error.
+func noArgs(cmd *cobra.Command, args []string) error {
+	if len(args) > 0 {
+		return usagef("%s takes no arguments, got %q", cmd.CommandPath(), args)
+	}
+	return nil
+}

@@ -1,0 +1,177 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/ipcbench/ipcbench/harness"
+	"github.com/ipcbench/ipcbench/results"
+	"github.com/ipcbench/ipcbench/transports"
+	"github.com/spf13/cobra"
+	"golang.org/x/term"
+)
+
+// RunOptions is what `ipcbench run` was asked to do, before validation.
+type RunOptions struct {
+	Transports []string
+	Workloads  []string
+	Sizes      []string
+	Duration   string
+	Count      uint64
+	Warmup     string
+	Timeout    string
+	Out        string
+	Format     string
+
+	Stdout, Stderr io.Writer
+	Terminal       bool // stderr is a terminal: draw a progress bar
+	Args           []string
+}
+
+const defaultResultsDir = "ipcbench-results"
+
+func newCmdRun(runF func(*RunOptions) error) *cobra.Command {
+	opts := &RunOptions{Stdout: os.Stdout, Stderr: os.Stderr, Terminal: term.IsTerminal(int(os.Stderr.Fd()))}
+	cmd := &cobra.Command{
+		Use:   "run",
+		Short: "Run transports × workloads × sizes, each case in two fresh worker processes",
+		Long: `Run every selected transport with every workload and message size. Each case
+runs in two fresh worker processes: a warm-up, a start barrier, then a measured
+window of --duration (or --count messages). Messages are verified by sequence
+number and content; a case that goes wrong prints an error, never a number.
+
+Results go to a versioned JSON file (--out) and a table on stdout (--format).
+Exit status: 0 all cases ran, 1 a case failed, 2 bad flags.`,
+		Example: `  ipcbench run
+  ipcbench run --transports pipe,unix-stream --workloads pingpong --sizes 1,64,4KiB
+  ipcbench run --sizes 1M --duration 3s --format markdown
+  ipcbench run --count 100000 --out pipe.json --transports pipe`,
+		Args: noArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			opts.Args = os.Args
+			if runF != nil {
+				return runF(opts)
+			}
+			return runRun(opts)
+		},
+	}
+	f := cmd.Flags()
+	f.StringSliceVar(&opts.Transports, "transports", transports.Names(), "transports to run, comma-separated (see ipcbench list)")
+	f.StringSliceVar(&opts.Workloads, "workloads", harness.Workloads, "workloads: pingpong (round trip), stream (throughput, one-way latency)")
+	f.StringSliceVar(&opts.Sizes, "sizes", []string{"64", "4K", "64K"}, "message sizes in bytes; suffixes K, KiB, M, MiB (powers of 1024)")
+	f.StringVar(&opts.Duration, "duration", "1s", "measured window per case")
+	f.Uint64Var(&opts.Count, "count", 0, "measure this many messages (round trips for pingpong) per case instead of --duration")
+	f.StringVar(&opts.Warmup, "warmup", "100ms", "warm-up per case, discarded (0 for none)")
+	f.StringVar(&opts.Timeout, "timeout", "", "limit per case (default 10s + 2×(warmup+duration), or 60s with --count)")
+	f.StringVarP(&opts.Out, "out", "o", "", "results file (default ./"+defaultResultsDir+"/<timestamp>.json)")
+	f.StringVar(&opts.Format, "format", "table", "stdout format: "+strings.Join(results.Formats, ", "))
+	return cmd
+}
+
+// plan validates the options into a harness.Plan; every error names its flag.
+func (o *RunOptions) plan() (harness.Plan, error) {
+	p := harness.Plan{Transports: o.Transports, Workloads: o.Workloads, Count: o.Count}
+	for _, s := range o.Sizes {
+		n, err := harness.ParseSize(s)
+		if err != nil {
+			return p, usagef("--sizes: %v", err)
+		}
+		p.SizesBytes = append(p.SizesBytes, n)
+	}
+	var err error
+	if p.Duration, err = harness.ParsePositiveDuration("duration", o.Duration); err != nil {
+		return p, usageError{err}
+	}
+	if o.Warmup != "0" {
+		if p.Warmup, err = harness.ParsePositiveDuration("warmup", o.Warmup); err != nil {
+			return p, usageError{err}
+		}
+	}
+	if o.Timeout != "" {
+		if p.Timeout, err = harness.ParsePositiveDuration("timeout", o.Timeout); err != nil {
+			return p, usageError{err}
+		}
+	}
+	if err := p.Validate(); err != nil {
+		return p, usageError{err}
+	}
+	return p, nil
+}
+
+func (o *RunOptions) validateFormat() error {
+	for _, f := range results.Formats {
+		if o.Format == f {
+			return nil
+		}
+	}
+	return usagef("--format: unknown format %q; want one of %s", o.Format, strings.Join(results.Formats, ", "))
+}
+
+// outPath returns where the results go, and checks up front that it is
+// writable, so that a run never ends in a file it cannot write.
+func (o *RunOptions) outPath(now time.Time) (string, error) {
+	path := o.Out
+	if path == "" {
+		path = filepath.Join(defaultResultsDir, now.Format("2006-01-02T15-04-05")+".json")
+	}
+	dir := filepath.Dir(path)
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return "", usagef("--out: cannot create directory %s: %v", dir, err)
+	}
+	probe, err := os.CreateTemp(dir, ".ipcbench-write-test-*")
+	if err != nil {
+		return "", usagef("--out: directory %s is not writable: %v", dir, err)
+	}
+	probe.Close()
+	os.Remove(probe.Name())
+	return path, nil
+}
+
+func runRun(o *RunOptions) error {
+	p, err := o.plan()
+	if err != nil {
+		return err
+	}
+	if err := o.validateFormat(); err != nil {
+		return err
+	}
+	path, err := o.outPath(time.Now())
+	if err != nil {
+		return err
+	}
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+
+	f := harness.Run(ctx, p, newProgress(o.Stderr, o.Terminal))
+	f.Config.CommandLine = o.Args
+	if ctx.Err() != nil {
+		fmt.Fprintln(o.Stderr, "ipcbench: interrupted; workers stopped and kernel objects removed; no results written")
+		return exitError{130}
+	}
+	if err := results.Write(path, f); err != nil {
+		return err
+	}
+	if err := results.WriteFormat(o.Stdout, o.Format, f); err != nil {
+		return err
+	}
+	fmt.Fprintf(o.Stderr, "results: %s\n", path)
+	failed := 0
+	for _, c := range f.Cases {
+		if c.Status == results.StatusFailed {
+			failed++
+			fmt.Fprintf(o.Stderr, "FAILED %s/%s/%s: %s\n", c.Transport, c.Workload, results.FormatBytes(c.SizeBytes), c.Reason)
+		}
+	}
+	if failed > 0 {
+		fmt.Fprintf(o.Stderr, "ipcbench: %d of %d cases failed\n", failed, len(f.Cases))
+		return exitError{exitFailure}
+	}
+	return nil
+}

@@ -1,0 +1,104 @@
+package harness
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/ipcbench/ipcbench/results"
+	"github.com/ipcbench/ipcbench/transports"
+)
+
+// Plan is a whole run: every transport × workload × size, in that order.
+type Plan struct {
+	Transports []string
+	Workloads  []string
+	SizesBytes []int
+	Warmup     time.Duration
+	Duration   time.Duration // per case, when Count is 0
+	Count      uint64        // measured messages per case (round trips for pingpong)
+	Timeout    time.Duration // per case; zero derives it
+}
+
+// Cases expands the plan in run order.
+func (p Plan) Cases() []Case {
+	var cs []Case
+	for _, t := range p.Transports {
+		for _, w := range p.Workloads {
+			for _, s := range p.SizesBytes {
+				cs = append(cs, Case{Transport: t, Workload: w, SizeBytes: s,
+					Warmup: p.Warmup, Duration: p.Duration, Count: p.Count, Timeout: p.Timeout})
+			}
+		}
+	}
+	return cs
+}
+
+// Validate reports the first thing wrong with the plan, naming the flag.
+func (p Plan) Validate() error {
+	if len(p.Transports) == 0 || len(p.Workloads) == 0 || len(p.SizesBytes) == 0 {
+		return fmt.Errorf("nothing to run: --transports, --workloads and --sizes each need at least one value")
+	}
+	for _, t := range p.Transports {
+		if _, ok := transports.Lookup(t); !ok {
+			return fmt.Errorf("--transports: unknown transport %q; known: %v (see ipcbench list)", t, transports.Names())
+		}
+	}
+	for _, w := range p.Workloads {
+		if !ValidWorkload(w) {
+			return fmt.Errorf("--workloads: unknown workload %q; known: %v", w, Workloads)
+		}
+	}
+	for _, s := range p.SizesBytes {
+		if s <= 0 || s > 1<<30 {
+			return fmt.Errorf("--sizes: %d B is out of range 1 B to 1 GiB", s)
+		}
+	}
+	if p.Count == 0 && p.Duration <= 0 {
+		return fmt.Errorf("--duration must be above 0 (or set --count)")
+	}
+	if p.Warmup < 0 {
+		return fmt.Errorf("--warmup must not be negative")
+	}
+	return nil
+}
+
+// Progress hears about each case as it starts and ends.
+type Progress interface {
+	Start(i, n int, c Case)
+	Done(i, n int, r results.Case)
+}
+
+// Run runs every case of the plan, each in fresh workers, and returns the
+// results file. It stops early, with the cases finished so far, when ctx ends.
+func Run(ctx context.Context, p Plan, progress Progress) *results.File {
+	f := &results.File{
+		Schema:    results.Schema,
+		StartedAt: time.Now().UTC(),
+		Host:      CollectHost(),
+		Config: results.Config{
+			Transports: p.Transports, Workloads: p.Workloads, SizesBytes: p.SizesBytes,
+			DurationNs: int64(p.Duration), Count: p.Count, WarmupNs: int64(p.Warmup),
+			TimeoutNs: int64(p.Timeout), WorkerDesign: WorkerDesign,
+		},
+	}
+	cases := p.Cases()
+	for i, c := range cases {
+		if ctx.Err() != nil {
+			break
+		}
+		if progress != nil {
+			progress.Start(i, len(cases), c)
+		}
+		r := RunCase(ctx, c)
+		if ctx.Err() != nil && r.Status == results.StatusFailed {
+			break // interrupted: a case cut short is not a result
+		}
+		f.Cases = append(f.Cases, r)
+		if progress != nil {
+			progress.Done(i, len(cases), r)
+		}
+	}
+	f.FinishedAt = time.Now().UTC()
+	return f
+}

@@ -1,0 +1,184 @@
+package results
+
+import (
+	"encoding/csv"
+	"encoding/json"
+	"fmt"
+	"io"
+	"strconv"
+	"strings"
+	"unicode/utf8"
+)
+
+// Formats lists the renderings WriteFormat knows.
+var Formats = []string{"table", "json", "csv", "markdown"}
+
+// WriteFormat renders f as one of Formats.
+func WriteFormat(w io.Writer, format string, f *File) error {
+	switch format {
+	case "table":
+		return WriteTable(w, f)
+	case "json":
+		enc := json.NewEncoder(w)
+		enc.SetIndent("", "  ")
+		return enc.Encode(f)
+	case "csv":
+		return WriteCSV(w, f)
+	case "markdown":
+		return WriteMarkdown(w, f)
+	}
+	return fmt.Errorf("unknown format %q; want one of %s", format, strings.Join(Formats, ", "))
+}
+
+var columns = []string{"transport", "workload", "size", "msgs/s", "MB/s", "p50", "p99", "p99.9", "max", "cpu/msg", "syscalls/msg", "copies/msg", "status"}
+
+// row renders one case's cells; skipped and failed cases show "-" for every
+// number and their reason in the status cell.
+func row(c Case) []string {
+	cells := []string{c.Transport, c.Workload, FormatBytes(c.SizeBytes)}
+	if c.Status != StatusOK {
+		for range columns[3 : len(columns)-1] {
+			cells = append(cells, "-")
+		}
+		return append(cells, c.Status+": "+c.Reason)
+	}
+	return append(cells,
+		FormatRate(c.MsgsPerSec),
+		strconv.FormatFloat(c.MBPerSec, 'f', 1, 64),
+		FormatNs(float64(c.Latency.P50Ns)),
+		FormatNs(float64(c.Latency.P99Ns)),
+		FormatNs(float64(c.Latency.P999Ns)),
+		FormatNs(float64(c.Latency.MaxNs)),
+		FormatNs(c.CPUNsPerMsg),
+		strconv.FormatFloat(c.SyscallsPerMsg, 'f', 2, 64),
+		strconv.FormatFloat(c.CopiesPerMsg, 'f', 2, 64),
+		c.Status,
+	)
+}
+
+// WriteTable writes an aligned text table, names left and numbers right, and a legend.
+func WriteTable(w io.Writer, f *File) error {
+	rows := [][]string{make([]string, len(columns))}
+	for i, c := range columns {
+		rows[0][i] = strings.ToUpper(c)
+	}
+	for _, c := range f.Cases {
+		rows = append(rows, row(c))
+	}
+	width := make([]int, len(columns)-1) // the status cell is last and not padded
+	for _, r := range rows {
+		for i := range width {
+			width[i] = max(width[i], utf8.RuneCountInString(r[i]))
+		}
+	}
+	var b strings.Builder
+	for _, r := range rows {
+		for i, cell := range r {
+			pad := ""
+			if i < len(width) {
+				pad = strings.Repeat(" ", width[i]-utf8.RuneCountInString(cell))
+			}
+			switch {
+			case i < 3:
+				b.WriteString(cell + pad + "  ")
+			case i < len(width):
+				b.WriteString(pad + cell + "  ")
+			default:
+				b.WriteString(cell)
+			}
+		}
+		b.WriteString("\n")
+	}
+	b.WriteString(legend)
+	_, err := io.WriteString(w, b.String())
+	return err
+}
+
+const legend = `
+Latency is the round trip for pingpong and send-to-receive for stream (which includes queueing).
+msgs/s and MB/s count messages delivered one way; a round trip is two. cpu/msg is user+sys of
+both workers; syscalls/msg and copies/msg are counted by the transport as it works.
+`
+
+// WriteCSV writes one header row and one row per case, with raw numbers.
+func WriteCSV(w io.Writer, f *File) error {
+	cw := csv.NewWriter(w)
+	cw.Write([]string{"transport", "workload", "size_bytes", "status", "reason", "messages", "msgs_per_sec", "mb_per_sec",
+		"min_ns", "p50_ns", "p90_ns", "p99_ns", "p999_ns", "max_ns", "mean_ns", "stddev_ns",
+		"cpu_ns_per_msg", "syscalls_per_msg", "copies_per_msg"})
+	for _, c := range f.Cases {
+		l := c.Latency
+		num := func(v float64) string { return strconv.FormatFloat(v, 'f', -1, 64) }
+		i := func(v int64) string { return strconv.FormatInt(v, 10) }
+		rec := []string{c.Transport, c.Workload, strconv.Itoa(c.SizeBytes), c.Status, c.Reason}
+		if c.Status == StatusOK {
+			rec = append(rec, strconv.FormatUint(c.Messages, 10), num(c.MsgsPerSec), num(c.MBPerSec),
+				i(l.MinNs), i(l.P50Ns), i(l.P90Ns), i(l.P99Ns), i(l.P999Ns), i(l.MaxNs), num(l.MeanNs), num(l.StddevNs),
+				num(c.CPUNsPerMsg), num(c.SyscallsPerMsg), num(c.CopiesPerMsg))
+		} else {
+			rec = append(rec, make([]string, 14)...)
+		}
+		cw.Write(rec)
+	}
+	cw.Flush()
+	return cw.Error()
+}
+
+// WriteMarkdown writes a GitHub-flavoured Markdown table.
+func WriteMarkdown(w io.Writer, f *File) error {
+	var b strings.Builder
+	b.WriteString("| " + strings.Join(columns, " | ") + " |\n|")
+	for i := range columns {
+		if i < 3 || i == len(columns)-1 {
+			b.WriteString("---|")
+		} else {
+			b.WriteString("--:|")
+		}
+	}
+	b.WriteString("\n")
+	for _, c := range f.Cases {
+		cells := row(c)
+		for i := range cells {
+			cells[i] = strings.ReplaceAll(cells[i], "|", `\|`)
+		}
+		b.WriteString("| " + strings.Join(cells, " | ") + " |\n")
+	}
+	b.WriteString(strings.ReplaceAll(legend, "\n", " ") + "\n")
+	_, err := io.WriteString(w, b.String())
+	return err
+}
+
+// FormatNs prints a duration in ns with a unit that keeps 3 significant digits.
+func FormatNs(ns float64) string {
+	switch {
+	case ns >= 1e9:
+		return strconv.FormatFloat(ns/1e9, 'f', 2, 64) + "s"
+	case ns >= 1e6:
+		return strconv.FormatFloat(ns/1e6, 'f', 2, 64) + "ms"
+	case ns >= 1e3:
+		return strconv.FormatFloat(ns/1e3, 'f', 1, 64) + "µs"
+	}
+	return strconv.FormatFloat(ns, 'f', 0, 64) + "ns"
+}
+
+// FormatRate prints a per-second rate with k/M suffixes.
+func FormatRate(v float64) string {
+	switch {
+	case v >= 1e6:
+		return strconv.FormatFloat(v/1e6, 'f', 2, 64) + "M"
+	case v >= 1e3:
+		return strconv.FormatFloat(v/1e3, 'f', 1, 64) + "k"
+	}
+	return strconv.FormatFloat(v, 'f', 0, 64)
+}
+
+// FormatBytes prints a size: 64 B, 4 KiB, 1 MiB.
+func FormatBytes(n int) string {
+	switch {
+	case n >= 1<<20 && n%(1<<20) == 0:
+		return fmt.Sprintf("%d MiB", n>>20)
+	case n >= 1<<10 && n%(1<<10) == 0:
+		return fmt.Sprintf("%d KiB", n>>10)
+	}
+	return fmt.Sprintf("%d B", n)
+}
