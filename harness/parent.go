@@ -99,8 +99,8 @@ type worker struct {
 	side    transports.Side
 	cmd     *exec.Cmd
 	stderr  strings.Builder
-	goW     *os.File // parent's end of the start barrier
-	repR    *os.File // parent's end of the report pipe
+	goW     *os.File      // parent's end of the start barrier
+	repR    *os.File      // parent's end of the report pipe
 	ready   chan error    // one value: nil once the worker reached the barrier
 	done    chan struct{} // closed once final is set
 	final   reportOrErr
