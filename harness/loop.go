@@ -2,6 +2,7 @@ package harness
 
 import (
 	"bytes"
+	"fmt"
 	"sync/atomic"
 
 	"github.com/HdrHistogram/hdrhistogram-go"
@@ -178,20 +179,31 @@ func (l *loop) consume(stop *atomic.Uint64) error {
 }
 
 // loopbackConn stands in for a transport when the harness measures its own
-// loop cost: Send keeps the message, Recv copies it back, or, for a side that
-// receives first, copies the next message a peer would have sent.
+// loop cost. For the initiator it reflects: Recv copies back what Send sent.
+// For a side that receives first, Recv copies the next message its peer would
+// have sent, and Send discards.
 type loopbackConn struct {
 	peer    *messages
 	seq     uint64
+	reflect bool
 	pending []byte
 }
 
-func (c *loopbackConn) Send(msg []byte) error { c.pending = msg; return nil }
+func newLoopback(spec Spec) *loopbackConn {
+	return &loopbackConn{peer: newMessages(spec.SizeBytes, spec.Workload == Stream),
+		reflect: role(spec.Workload, spec.Side) == "initiator"}
+}
+
+func (c *loopbackConn) Send(msg []byte) error {
+	if c.reflect {
+		c.pending = msg
+	}
+	return nil
+}
 
 func (c *loopbackConn) Recv(msg []byte) error {
-	if c.pending != nil {
+	if c.reflect {
 		copy(msg, c.pending)
-		c.pending = nil
 		return nil
 	}
 	copy(msg, c.peer.stamp(c.seq, nanotime()))
@@ -217,14 +229,13 @@ func timerCostNs() float64 {
 // loopOverheadNs runs this worker's loop against a loopbackConn and returns
 // the cost of one iteration: clock reads, stamping, verification, histogram,
 // plus one user-space copy of the message standing in for the transport.
-func loopOverheadNs(spec Spec) float64 {
+func loopOverheadNs(spec Spec) (float64, error) {
 	n := uint64(max(16, min(20000, (64<<20)/spec.SizeBytes)))
-	peer := newMessages(spec.SizeBytes, spec.Workload == Stream)
-	l := newLoop(spec, &loopbackConn{peer: peer})
+	l := newLoop(spec, newLoopback(spec))
 	var stop atomic.Uint64
 	stop.Store(n)
 	if err := l.phase(&stop, n, 0); err != nil {
-		return -1
+		return 0, fmt.Errorf("measure loop overhead: %w", err)
 	}
-	return float64(l.endNs-l.startNs) / float64(n)
+	return float64(l.endNs-l.startNs) / float64(n), nil
 }

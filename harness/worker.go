@@ -78,7 +78,9 @@ func runWorker(specJSON string, report *os.File) (rep Report) {
 	}
 
 	rep.TimerNs = timerCostNs()
-	rep.LoopOverheadNs = loopOverheadNs(spec)
+	if rep.LoopOverheadNs, err = loopOverheadNs(spec); err != nil {
+		return fail("%v", err)
+	}
 
 	l := newLoop(spec, conn)
 	if spec.WarmupNs > 0 {

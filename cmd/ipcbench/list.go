@@ -3,7 +3,6 @@ package main
 import (
 	"fmt"
 	"io"
-	"os"
 	"text/tabwriter"
 
 	"github.com/ipcbench/ipcbench/results"
@@ -16,8 +15,8 @@ type ListOptions struct {
 	Out io.Writer
 }
 
-func newCmdList(runF func(*ListOptions) error) *cobra.Command {
-	opts := &ListOptions{Out: os.Stdout}
+func newCmdList(runF func(*ListOptions) error, stdout io.Writer) *cobra.Command {
+	opts := &ListOptions{Out: stdout}
 	return &cobra.Command{
 		Use:     "list",
 		Short:   "List transports with their data path, copy model and largest message on this host",

@@ -5,7 +5,9 @@ package main
 import (
 	"errors"
 	"fmt"
+	"io"
 	"os"
+	"strings"
 
 	_ "github.com/ipcbench/ipcbench/transports"
 )
@@ -31,11 +33,12 @@ type exitError struct{ code int }
 func (e exitError) Error() string { return fmt.Sprintf("exit status %d", e.code) }
 
 func main() {
-	os.Exit(run(os.Args[1:]))
+	os.Exit(run(os.Args[1:], os.Stdout, os.Stderr))
 }
 
-func run(args []string) int {
-	root := newRootCmd()
+// run executes the command line and returns the exit status.
+func run(args []string, stdout, stderr io.Writer) int {
+	root := newRootCmd(stdout, stderr)
 	root.SetArgs(args)
 	err := root.Execute()
 	var ue usageError
@@ -45,11 +48,11 @@ func run(args []string) int {
 		return exitOK
 	case errors.As(err, &ee):
 		return ee.code
-	case errors.As(err, &ue):
-		fmt.Fprintf(os.Stderr, "ipcbench: %v\nRun 'ipcbench --help' for usage.\n", err)
+	case errors.As(err, &ue), strings.HasPrefix(err.Error(), "unknown command"): // cobra's error is untyped
+		fmt.Fprintf(stderr, "ipcbench: %v\nRun 'ipcbench --help' for usage.\n", err)
 		return exitUsage
 	default:
-		fmt.Fprintf(os.Stderr, "ipcbench: %v\n", err)
+		fmt.Fprintf(stderr, "ipcbench: %v\n", err)
 		return exitFailure
 	}
 }

@@ -1,10 +1,12 @@
 package main
 
 import (
+	"io"
+
 	"github.com/spf13/cobra"
 )
 
-func newRootCmd() *cobra.Command {
+func newRootCmd(stdout, stderr io.Writer) *cobra.Command {
 	root := &cobra.Command{
 		Use:   "ipcbench",
 		Short: "Benchmark Linux IPC mechanisms across separate processes",
@@ -18,7 +20,9 @@ latency, throughput, CPU time, syscalls and copies per message.`,
 		SilenceErrors: true,
 	}
 	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return usageError{err} })
-	root.AddCommand(newCmdRun(nil), newCmdList(nil), newCmdWorker())
+	root.SetOut(stdout)
+	root.SetErr(stderr)
+	root.AddCommand(newCmdRun(nil, stdout, stderr), newCmdList(nil, stdout), newCmdWorker())
 	for _, c := range root.Commands() {
 		c.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return usageError{err} })
 	}

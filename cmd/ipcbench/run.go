@@ -37,8 +37,11 @@ type RunOptions struct {
 
 const defaultResultsDir = "ipcbench-results"
 
-func newCmdRun(runF func(*RunOptions) error) *cobra.Command {
-	opts := &RunOptions{Stdout: os.Stdout, Stderr: os.Stderr, Terminal: term.IsTerminal(int(os.Stderr.Fd()))}
+func newCmdRun(runF func(*RunOptions) error, stdout, stderr io.Writer) *cobra.Command {
+	opts := &RunOptions{Stdout: stdout, Stderr: stderr}
+	if f, ok := stderr.(*os.File); ok {
+		opts.Terminal = term.IsTerminal(int(f.Fd()))
+	}
 	cmd := &cobra.Command{
 		Use:   "run",
 		Short: "Run transports × workloads × sizes, each case in two fresh worker processes",

@@ -1,0 +1,157 @@
+package main
+
+import (
+	"bytes"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/ipcbench/ipcbench/harness"
+	"github.com/ipcbench/ipcbench/internal/leakcheck"
+	"github.com/ipcbench/ipcbench/results"
+)
+
+func TestMain(m *testing.M) {
+	if spec, ok := harness.IsWorkerInvocation(os.Args); ok {
+		os.Exit(harness.WorkerMain(spec))
+	}
+	before := leakcheck.Take()
+	code := m.Run()
+	if err := leakcheck.Check(before); err != nil {
+		fmt.Fprintln(os.Stderr, "FAIL:", err)
+		code = 1
+	}
+	os.Exit(code)
+}
+
+func runCLI(args ...string) (code int, stdout, stderr string) {
+	var o, e bytes.Buffer
+	code = run(args, &o, &e)
+	return code, o.String(), e.String()
+}
+
+func TestUsageErrorsExit2(t *testing.T) {
+	out := filepath.Join(t.TempDir(), "r.json")
+	for _, tc := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"run", "--sizes", "abc"}, "--sizes"},
+		{[]string{"run", "--sizes", "0"}, "at least 1 byte"},
+		{[]string{"run", "--sizes", "-5"}, "--sizes"},
+		{[]string{"run", "--sizes", "99999999999999999999"}, "too large"},
+		{[]string{"run", "--sizes", "4X"}, "unknown unit"},
+		{[]string{"run", "--transports", "carrier-pigeon"}, `unknown transport "carrier-pigeon"`},
+		{[]string{"run", "--workloads", "fanout"}, `unknown workload "fanout"`},
+		{[]string{"run", "--format", "xml"}, `unknown format "xml"`},
+		{[]string{"run", "--duration", "-1s"}, "--duration"},
+		{[]string{"run", "--duration", "soon"}, "not a duration"},
+		{[]string{"run", "--count", "-3"}, "--count"},
+		{[]string{"run", "--bogus"}, "unknown flag"},
+		{[]string{"run", "extra"}, "takes no arguments"},
+		{[]string{"run", "--out", "/proc/ipcbench/r.json"}, "--out"},
+		{[]string{"nonsense"}, "unknown command"},
+	} {
+		t.Run(strings.Join(tc.args, " "), func(t *testing.T) {
+			args := tc.args
+			if args[0] == "run" && !strings.Contains(strings.Join(args, " "), "--out") {
+				args = append(args, "--out", out)
+			}
+			code, stdout, stderr := runCLI(args...)
+			if code != exitUsage {
+				t.Errorf("exit %d, want 2; stderr %q", code, stderr)
+			}
+			if !strings.Contains(stderr, tc.want) {
+				t.Errorf("stderr %q does not mention %q", stderr, tc.want)
+			}
+			if stdout != "" {
+				t.Errorf("usage error printed to stdout: %q", stdout)
+			}
+		})
+	}
+	if _, err := os.Stat(out); !os.IsNotExist(err) {
+		t.Errorf("a usage error left a results file: %v", err)
+	}
+}
+
+func TestRunFlagsParse(t *testing.T) {
+	var got *RunOptions
+	cmd := newCmdRun(func(o *RunOptions) error { got = o; return nil }, &bytes.Buffer{}, &bytes.Buffer{})
+	cmd.SetArgs([]string{"--transports", "pipe,tcp", "--sizes", "1,4KiB,1M", "--count", "500", "--warmup", "0", "--format", "csv"})
+	if err := cmd.Execute(); err != nil {
+		t.Fatal(err)
+	}
+	p, err := got.plan()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if strings.Join(p.Transports, ",") != "pipe,tcp" || fmt.Sprint(p.SizesBytes) != "[1 4096 1048576]" ||
+		p.Count != 500 || p.Warmup != 0 || got.Format != "csv" || len(p.Workloads) != 2 {
+		t.Errorf("parsed %+v from %+v", p, got)
+	}
+	// Defaults: every transport, both workloads, 64 B, 4 KiB, 64 KiB, 1 s.
+	cmd = newCmdRun(func(o *RunOptions) error { got = o; return nil }, &bytes.Buffer{}, &bytes.Buffer{})
+	cmd.SetArgs(nil)
+	if err := cmd.Execute(); err != nil {
+		t.Fatal(err)
+	}
+	p, _ = got.plan()
+	if len(p.Transports) != 6 || fmt.Sprint(p.SizesBytes) != "[64 4096 65536]" || p.Duration != time.Second {
+		t.Errorf("defaults: %+v", p)
+	}
+}
+
+func TestRunWritesResultsThatReadBack(t *testing.T) {
+	out := filepath.Join(t.TempDir(), "r.json")
+	code, stdout, stderr := runCLI("run", "--transports", "pipe,unix-dgram", "--sizes", "1,64", "--count", "200",
+		"--warmup", "0", "--out", out)
+	if code != 0 {
+		t.Fatalf("exit %d; stderr:\n%s", code, stderr)
+	}
+	f, err := results.Read(out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(f.Cases) != 8 || f.Host.Kernel == "" || f.Config.WorkerDesign == "" {
+		t.Fatalf("results file incomplete: %d cases, host %+v", len(f.Cases), f.Host)
+	}
+	for _, c := range f.Cases {
+		if c.Workload == "stream" && c.SizeBytes == 1 {
+			if c.Status != results.StatusSkipped || !strings.Contains(stdout, c.Reason) {
+				t.Errorf("stream 1 B: %s %q, and the table must show the reason", c.Status, c.Reason)
+			}
+			continue
+		}
+		if c.Status != results.StatusOK || c.Workers[0].TimerNs <= 0 || c.Workers[0].LoopOverheadNs <= 0 {
+			t.Errorf("%s/%s/%d: %s %s, timer %v, loop %v", c.Transport, c.Workload, c.SizeBytes, c.Status, c.Reason,
+				c.Workers[0].TimerNs, c.Workers[0].LoopOverheadNs)
+		}
+	}
+	if !strings.Contains(stdout, "TRANSPORT") || !strings.Contains(stderr, "[8/8]") {
+		t.Errorf("no table on stdout or no progress on stderr:\n%s\n%s", stdout, stderr)
+	}
+}
+
+func TestListShowsEveryTransport(t *testing.T) {
+	code, stdout, _ := runCLI("list")
+	if code != 0 {
+		t.Fatalf("exit %d", code)
+	}
+	for _, name := range []string{"pipe", "fifo", "unix-stream", "unix-seqpacket", "unix-dgram", "tcp", "wmem_max"} {
+		if !strings.Contains(stdout, name) {
+			t.Errorf("list lacks %q", name)
+		}
+	}
+}
+
+func TestHelpHasExamples(t *testing.T) {
+	for _, args := range [][]string{{"--help"}, {"run", "--help"}, {"list", "--help"}} {
+		code, stdout, _ := runCLI(args...)
+		if code != 0 || !strings.Contains(stdout, "Examples:") {
+			t.Errorf("%v: exit %d, output lacks examples:\n%s", args, code, stdout)
+		}
+	}
+}

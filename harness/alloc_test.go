@@ -1,0 +1,33 @@
+package harness
+
+import (
+	"sync/atomic"
+	"testing"
+
+	"github.com/ipcbench/ipcbench/transports"
+)
+
+// TestMeasuredLoopDoesNotAllocate runs each role's measured loop, clock reads,
+// stamping, verification and histogram included, against a loopback conn and
+// requires zero allocations. The transports' own Send and Recv are checked in
+// package transports.
+func TestMeasuredLoopDoesNotAllocate(t *testing.T) {
+	for _, wl := range Workloads {
+		for _, side := range []int{0, 1} {
+			spec := Spec{Workload: wl, SizeBytes: 4096}
+			spec.Side = transports.Side(side)
+			l := newLoop(spec, newLoopback(spec))
+			var stop atomic.Uint64
+			allocs := testing.AllocsPerRun(20, func() {
+				l.conn.(*loopbackConn).seq = 0
+				stop.Store(100)
+				if err := l.phase(&stop, 100, 0); err != nil {
+					t.Fatal(err)
+				}
+			})
+			if allocs != 0 {
+				t.Errorf("%s: %v allocations per 100-message phase, want 0", l.role, allocs)
+			}
+		}
+	}
+}

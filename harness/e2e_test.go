@@ -1,0 +1,103 @@
+package harness
+
+import (
+	"context"
+	"strings"
+	"testing"
+
+	"github.com/ipcbench/ipcbench/results"
+	"github.com/ipcbench/ipcbench/transports"
+)
+
+// TestEveryTransportCarriesVerifiedMessages runs each transport between two
+// real worker processes at the sizes that find framing bugs (1, 63 and 64
+// straddle the 8 B sequence number and word sizes; 4096 is a page; 65536 is
+// the default pipe buffer) and at the largest message the host allows.
+func TestEveryTransportCarriesVerifiedMessages(t *testing.T) {
+	for _, d := range transports.All() {
+		limit, err := d.MaxMessage()
+		if err != nil {
+			t.Errorf("%s: max message: %v", d.Name, err)
+			continue
+		}
+		for _, wl := range Workloads {
+			for _, size := range []int{1, 63, 64, 4096, 65536, limit.Bytes} {
+				if size < minSize(wl) {
+					continue
+				}
+				count := uint64(200)
+				if size > 1<<20 {
+					count = 3
+				}
+				t.Run(d.Name+"/"+wl+"/"+results.FormatBytes(size), func(t *testing.T) {
+					r := RunCase(context.Background(), Case{Transport: d.Name, Workload: wl, SizeBytes: size, Count: count})
+					if r.Status != results.StatusOK {
+						t.Fatalf("status %s: %s", r.Status, r.Reason)
+					}
+					want := count
+					if wl == PingPong {
+						want = 2 * count
+					}
+					if r.Messages != want {
+						t.Errorf("delivered %d messages, want %d", r.Messages, want)
+					}
+					if r.Latency.P50Ns <= 0 || r.HistogramHDR == "" {
+						t.Errorf("no latency recorded: %+v", r.Latency)
+					}
+					if r.SyscallsPerMsg < 2 || r.CopiesPerMsg < 2 {
+						t.Errorf("counted %.2f syscalls and %.2f copies per message; every fd transport needs at least 2 of each",
+							r.SyscallsPerMsg, r.CopiesPerMsg)
+					}
+				})
+			}
+		}
+	}
+}
+
+func TestSizeAboveLimitIsSkippedWithReason(t *testing.T) {
+	d, _ := transports.Lookup("unix-dgram")
+	limit, err := d.MaxMessage()
+	if err != nil {
+		t.Skipf("unix-dgram limit unreadable: %v", err)
+	}
+	r := RunCase(context.Background(), Case{Transport: "unix-dgram", Workload: PingPong, SizeBytes: limit.Bytes + 1, Count: 10})
+	if r.Status != results.StatusSkipped || !strings.Contains(r.Reason, "wmem_max") {
+		t.Fatalf("got %s %q, want skipped naming net.core.wmem_max", r.Status, r.Reason)
+	}
+	r = RunCase(context.Background(), Case{Transport: "pipe", Workload: Stream, SizeBytes: 8, Count: 10})
+	if r.Status != results.StatusSkipped || !strings.Contains(r.Reason, "16 B header") {
+		t.Fatalf("stream of 8 B: got %s %q, want skipped for the header", r.Status, r.Reason)
+	}
+}
+
+// TestInjectedFaultsFailTheCase injects each fault into a real two-process
+// run and checks the case fails with the verifier's diagnosis, not a number.
+func TestInjectedFaultsFailTheCase(t *testing.T) {
+	for _, tc := range []struct{ fault, want string }{
+		{"lose", "1 message(s) lost"},
+		{"dup", "duplicated or reordered"},
+		{"corrupt", "corrupted at byte 63"},
+	} {
+		t.Run(tc.fault, func(t *testing.T) {
+			r := RunCase(context.Background(), Case{Transport: "pipe", Workload: Stream, SizeBytes: 64, Count: 1000,
+				Fault: tc.fault, FaultAt: 100})
+			if r.Status != results.StatusFailed {
+				t.Fatalf("status %s, want failed", r.Status)
+			}
+			if !strings.Contains(r.Reason, tc.want) || !strings.Contains(r.Reason, "side b (consumer") {
+				t.Errorf("reason %q does not name the consumer and %q", r.Reason, tc.want)
+			}
+			if r.Messages != 0 || r.Latency.P50Ns != 0 {
+				t.Errorf("a failed case carries numbers: %+v", r)
+			}
+		})
+	}
+}
+
+func TestPingPongCorruptionCaughtByEchoer(t *testing.T) {
+	r := RunCase(context.Background(), Case{Transport: "unix-seqpacket", Workload: PingPong, SizeBytes: 4096, Count: 500,
+		Fault: "corrupt", FaultAt: 7})
+	if r.Status != results.StatusFailed || !strings.Contains(r.Reason, "message seq 7 corrupted at byte 4095") {
+		t.Fatalf("got %s %q", r.Status, r.Reason)
+	}
+}

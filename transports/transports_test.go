@@ -1,0 +1,199 @@
+package transports
+
+import (
+	"bufio"
+	"fmt"
+	"os"
+	"runtime"
+	"strings"
+	"testing"
+
+	"golang.org/x/sys/unix"
+)
+
+// pair opens both ends of a transport inside this process, as two workers
+// would, for tests that need no second process.
+func pair(t *testing.T, d Descriptor, size int) (a, b Conn) {
+	t.Helper()
+	setup, err := d.New(Options{MessageBytes: size})
+	if err != nil {
+		t.Fatalf("%s: New: %v", d.Name, err)
+	}
+	t.Cleanup(func() { setup.Close() })
+	open := func(side Side) (Conn, error) {
+		h := setup.Handoff(side)
+		fds := make([]int, len(h.Files))
+		for i, f := range h.Files {
+			fd, err := unix.Dup(int(f.Fd())) // the Conn owns its copy; the setup closes its own
+			if err != nil {
+				return nil, err
+			}
+			fds[i] = fd
+		}
+		return d.Open(side, fds, h.Args, Options{MessageBytes: size})
+	}
+	// Opening a FIFO blocks until its peer opens, so side A opens concurrently.
+	type res struct {
+		c   Conn
+		err error
+	}
+	ch := make(chan res, 1)
+	go func() { c, err := open(SideA); ch <- res{c, err} }()
+	b, err = open(SideB)
+	if err != nil {
+		t.Fatalf("%s: open side b: %v", d.Name, err)
+	}
+	r := <-ch
+	if r.err != nil {
+		t.Fatalf("%s: open side a: %v", d.Name, r.err)
+	}
+	if err := setup.Attached(); err != nil {
+		t.Fatalf("%s: Attached: %v", d.Name, err)
+	}
+	return r.c, b
+}
+
+func TestRegistry(t *testing.T) {
+	want := []string{"pipe", "fifo", "unix-stream", "unix-seqpacket", "unix-dgram", "tcp"}
+	got := Names()
+	if strings.Join(got, ",") != strings.Join(want, ",") {
+		t.Errorf("Names() = %v, want %v", got, want)
+	}
+	for _, d := range All() {
+		if d.Doc == "" || d.DataPath == "" || d.Model.CopiesPerMsg == 0 || d.Model.Note == "" {
+			t.Errorf("%s: descriptor lacks doc, data path or cost model: %+v", d.Name, d)
+		}
+		l, err := d.MaxMessage()
+		if err != nil || l.Bytes < 65536 || l.Source == "" {
+			t.Errorf("%s: MaxMessage = %+v, %v", d.Name, l, err)
+		}
+	}
+	defer func() {
+		if recover() == nil {
+			t.Error("registering pipe twice did not panic")
+		}
+	}()
+	d, _ := Lookup("pipe")
+	Register(d)
+}
+
+func TestSendRecvDoNotAllocate(t *testing.T) {
+	for _, d := range All() {
+		t.Run(d.Name, func(t *testing.T) {
+			a, b := pair(t, d, 1024)
+			defer a.Close()
+			defer b.Close()
+			msg, buf := make([]byte, 1024), make([]byte, 1024)
+			allocs := testing.AllocsPerRun(100, func() {
+				if err := a.Send(msg); err != nil {
+					t.Fatal(err)
+				}
+				if err := b.Recv(buf); err != nil {
+					t.Fatal(err)
+				}
+				if err := b.Send(buf); err != nil {
+					t.Fatal(err)
+				}
+				if err := a.Recv(buf); err != nil {
+					t.Fatal(err)
+				}
+			})
+			if allocs != 0 {
+				t.Errorf("%v allocations per round trip, want 0", allocs)
+			}
+		})
+	}
+}
+
+func TestMessageTransportsRejectWrongSize(t *testing.T) {
+	for _, name := range []string{"unix-dgram", "unix-seqpacket"} {
+		d, _ := Lookup(name)
+		a, b := pair(t, d, 64)
+		if err := a.Send(make([]byte, 100)); err != nil {
+			t.Fatal(err)
+		}
+		err := b.Recv(make([]byte, 64))
+		if err == nil || !strings.Contains(err.Error(), "got a 100 B message, expected 64 B") {
+			t.Errorf("%s: a 100 B message into a 64 B receive gave %v, want a size error", name, err)
+		}
+		a.Close()
+		b.Close()
+	}
+}
+
+// procIO reads this thread's I/O accounting from /proc/thread-self/io.
+func procIO(t *testing.T) map[string]uint64 {
+	t.Helper()
+	f, err := os.Open("/proc/thread-self/io")
+	if err != nil {
+		t.Skipf("no per-thread I/O accounting (CONFIG_TASK_IO_ACCOUNTING): %v", err)
+	}
+	defer f.Close()
+	m := map[string]uint64{}
+	sc := bufio.NewScanner(f)
+	for sc.Scan() {
+		var k string
+		var v uint64
+		if _, err := fmt.Sscanf(sc.Text(), "%s %d", &k, &v); err == nil {
+			m[strings.TrimSuffix(k, ":")] = v
+		}
+	}
+	return m
+}
+
+// TestCountersMatchProcIO checks what each fd transport counts against what
+// the kernel counted for this thread: read and write syscalls (syscr, syscw)
+// and bytes (rchar, wchar). Reading the io file itself costs a known number of
+// reads, measured first and subtracted.
+func TestCountersMatchProcIO(t *testing.T) {
+	runtime.LockOSThread()
+	defer runtime.UnlockOSThread()
+	const rounds, size = 300, 3000
+	for _, d := range All() {
+		t.Run(d.Name, func(t *testing.T) {
+			if d.Framing == Datagram {
+				t.Skip("send(2)/recv(2) are not in task I/O accounting: /proc/*/io counts only read/write-family calls (measured: 0 for 600 calls)")
+			}
+			a, b := pair(t, d, size)
+			defer a.Close()
+			defer b.Close()
+			base0 := procIO(t)
+			base1 := procIO(t)
+			readCost := base1["syscr"] - base0["syscr"]
+			rcharCost := base1["rchar"] - base0["rchar"]
+
+			ca, cb := a.(Counting).Counters(), b.(Counting).Counters()
+			before := *ca
+			beforeB := *cb
+			msg, buf := make([]byte, size), make([]byte, size)
+			io0 := procIO(t)
+			for range rounds {
+				if err := a.Send(msg); err != nil {
+					t.Fatal(err)
+				}
+				if err := b.Recv(buf); err != nil {
+					t.Fatal(err)
+				}
+			}
+			io1 := procIO(t)
+			syscalls := (ca.Syscalls - before.Syscalls) + (cb.Syscalls - beforeB.Syscalls)
+			toK := ca.BytesToKernel - before.BytesToKernel
+			fromK := cb.BytesFromKernel - beforeB.BytesFromKernel
+			if toK != rounds*size || fromK != rounds*size {
+				t.Errorf("counted %d B to and %d B from the kernel, want %d each", toK, fromK, rounds*size)
+			}
+			kernelCalls := (io1["syscr"] - io0["syscr"] - readCost) + (io1["syscw"] - io0["syscw"])
+			if kernelCalls != syscalls {
+				t.Errorf("kernel counted %d read/write syscalls, transport counted %d", kernelCalls, syscalls)
+			}
+			if got := io1["wchar"] - io0["wchar"]; got != toK {
+				t.Errorf("kernel wchar %d, transport counted %d B written", got, toK)
+			}
+			// rchar includes the io file's own text, whose length drifts by a few bytes.
+			got := int64(io1["rchar"]-io0["rchar"]) - int64(rcharCost)
+			if d := got - int64(fromK); d < -64 || d > 64 {
+				t.Errorf("kernel rchar %d (net of the io file), transport counted %d B read", got, fromK)
+			}
+		})
+	}
+}
