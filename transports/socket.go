@@ -10,15 +10,17 @@ import (
 	"golang.org/x/sys/unix"
 )
 
-// socketpairSetup creates a connected AF_UNIX pair of the given type. For
-// message sockets it raises both buffers to net.core.wmem_max so that the
-// largest message the kernel allows (see packetLimit) fits.
-func socketpairSetup(name string, typ int) (Setup, error) {
+// socketpairSetup creates a connected AF_UNIX pair of the given type. Buffers
+// stay at the kernel's defaults, which is what applications get, unless a
+// message socket must carry a message that does not fit in them: then
+// SO_SNDBUF is raised to net.core.wmem_max. (A larger buffer lets a stream
+// workload queue more, which shows as one-way latency.)
+func socketpairSetup(name string, typ int, messageBytes int) (Setup, error) {
 	fds, err := unix.Socketpair(unix.AF_UNIX, typ|unix.SOCK_CLOEXEC, 0)
 	if err != nil {
 		return nil, fmt.Errorf("%s: socketpair: %w", name, err)
 	}
-	if typ != unix.SOCK_STREAM {
+	if typ != unix.SOCK_STREAM && messageBytes > defaultPacketBytes(fds[0]) {
 		if err := raiseBuffers(name, fds[:]); err != nil {
 			unix.Close(fds[0])
 			unix.Close(fds[1])
@@ -42,6 +44,17 @@ func raiseBuffers(name string, fds []int) error {
 		}
 	}
 	return nil
+}
+
+// defaultPacketBytes is a conservative bound on the largest datagram the
+// socket's current send buffer takes: the kernel refuses a datagram larger
+// than SO_SNDBUF less its own overhead (32 B on Linux 6.x); half leaves room.
+func defaultPacketBytes(fd int) int {
+	sndbuf, err := unix.GetsockoptInt(fd, unix.SOL_SOCKET, unix.SO_SNDBUF)
+	if err != nil {
+		return 0
+	}
+	return sndbuf / 2
 }
 
 // readSysctlInt reads an integer sysctl such as "net.core.wmem_max".

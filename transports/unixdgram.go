@@ -9,9 +9,9 @@ func init() {
 		DataPath: "send(2) → one skb per message → recv(2)",
 		Framing:  Datagram,
 		Model: CostModel{CopiesPerMsg: 2, SyscallsPerMsg: 2,
-			Note: "one copy in, one out; the sender blocks when the peer's queue holds net.unix.max_dgram_qlen messages"},
+			Note: "one copy in, one out; the sender blocks when its SO_SNDBUF is full (a socket pair is exempt from net.unix.max_dgram_qlen)"},
 		MaxMessage: func() (Limit, error) { return packetLimit("unix-dgram", unix.SOCK_DGRAM) },
-		New:        func(Options) (Setup, error) { return socketpairSetup("unix-dgram", unix.SOCK_DGRAM) },
+		New:        func(o Options) (Setup, error) { return socketpairSetup("unix-dgram", unix.SOCK_DGRAM, o.MessageBytes) },
 		Open:       openSocket("unix-dgram", Datagram),
 	})
 }

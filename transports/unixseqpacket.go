@@ -11,7 +11,9 @@ func init() {
 		Model: CostModel{CopiesPerMsg: 2, SyscallsPerMsg: 2,
 			Note: "one copy in, one out; one syscall per message each way"},
 		MaxMessage: func() (Limit, error) { return packetLimit("unix-seqpacket", unix.SOCK_SEQPACKET) },
-		New:        func(Options) (Setup, error) { return socketpairSetup("unix-seqpacket", unix.SOCK_SEQPACKET) },
-		Open:       openSocket("unix-seqpacket", Datagram),
+		New: func(o Options) (Setup, error) {
+			return socketpairSetup("unix-seqpacket", unix.SOCK_SEQPACKET, o.MessageBytes)
+		},
+		Open: openSocket("unix-seqpacket", Datagram),
 	})
 }

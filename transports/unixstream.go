@@ -11,7 +11,9 @@ func init() {
 		Model: CostModel{CopiesPerMsg: 2, SyscallsPerMsg: 2,
 			Note: "one copy into an skb, one out; large messages split across skbs and reads"},
 		MaxMessage: streamLimit,
-		New:        func(Options) (Setup, error) { return socketpairSetup("unix-stream", unix.SOCK_STREAM) },
-		Open:       openSocket("unix-stream", Stream),
+		New: func(o Options) (Setup, error) {
+			return socketpairSetup("unix-stream", unix.SOCK_STREAM, o.MessageBytes)
+		},
+		Open: openSocket("unix-stream", Stream),
 	})
 }
