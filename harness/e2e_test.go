@@ -101,3 +101,17 @@ func TestPingPongCorruptionCaughtByEchoer(t *testing.T) {
 		t.Fatalf("got %s %q", r.Status, r.Reason)
 	}
 }
+
+// TestKilledWorkerFailsTheCase kills side A with SIGKILL mid-window: the case
+// fails naming the side and the signal, the peer sees its transport close,
+// and the leak check in TestMain sees nothing left behind.
+func TestKilledWorkerFailsTheCase(t *testing.T) {
+	for _, tr := range []string{"pipe", "fifo", "unix-dgram", "tcp"} {
+		r := RunCase(context.Background(), Case{Transport: tr, Workload: PingPong, SizeBytes: 64, Count: 1000,
+			Fault: "die", FaultAt: 50})
+		if r.Status != results.StatusFailed || !strings.Contains(r.Reason, "side a (initiator, pid") ||
+			!strings.Contains(r.Reason, "killed by signal killed") {
+			t.Errorf("%s: got %s %q", tr, r.Status, r.Reason)
+		}
+	}
+}

@@ -44,7 +44,8 @@ type Spec struct {
 	NumFds     int             `json:"num_fds"`
 	Args       []string        `json:"args"`
 	// Fault injects one error on side A's sends, for tests:
-	// "lose", "dup" or "corrupt" at message FaultAt of the measured window.
+	// "lose", "dup" or "corrupt" message FaultAt of the measured window, or
+	// "die" (SIGKILL itself) when about to send it.
 	Fault   string `json:"fault,omitempty"`
 	FaultAt uint64 `json:"fault_at,omitempty"`
 }

@@ -172,6 +172,8 @@ func (f *faultConn) Send(msg []byte) error {
 			return err
 		}
 		return f.Conn.Send(msg)
+	case "die":
+		return unix.Kill(unix.Getpid(), unix.SIGKILL)
 	case "corrupt":
 		msg[len(msg)-1] ^= 0xFF
 		err := f.Conn.Send(msg)
