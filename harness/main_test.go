@@ -1,7 +1,6 @@
 package harness
 
 import (
-	"fmt"
 	"os"
 	"testing"
 
@@ -15,11 +14,5 @@ func TestMain(m *testing.M) {
 	if spec, ok := IsWorkerInvocation(os.Args); ok {
 		os.Exit(WorkerMain(spec))
 	}
-	before := leakcheck.Take()
-	code := m.Run()
-	if err := leakcheck.Check(before); err != nil {
-		fmt.Fprintln(os.Stderr, "FAIL:", err)
-		code = 1
-	}
-	os.Exit(code)
+	os.Exit(leakcheck.Run(m))
 }

@@ -250,7 +250,7 @@ func runCase(ctx context.Context, desc transports.Descriptor, c Case, out *resul
 			return workerFailure(ctx, workers, nil, c)
 		}
 	}
-	return summarize(desc, c, workers, reps, out)
+	return summarize(c, workers, reps, out)
 }
 
 // spawnAll starts the workers from one locked OS thread that stays alive until

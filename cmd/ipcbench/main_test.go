@@ -18,13 +18,7 @@ func TestMain(m *testing.M) {
 	if spec, ok := harness.IsWorkerInvocation(os.Args); ok {
 		os.Exit(harness.WorkerMain(spec))
 	}
-	before := leakcheck.Take()
-	code := m.Run()
-	if err := leakcheck.Check(before); err != nil {
-		fmt.Fprintln(os.Stderr, "FAIL:", err)
-		code = 1
-	}
-	os.Exit(code)
+	os.Exit(leakcheck.Run(m))
 }
 
 func runCLI(args ...string) (code int, stdout, stderr string) {

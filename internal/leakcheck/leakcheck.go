@@ -55,3 +55,15 @@ func Check(before Snapshot) error {
 	}
 	return nil
 }
+
+// Run runs a test binary's tests and turns a leak into a failing exit status.
+// Call it from TestMain: os.Exit(leakcheck.Run(m)).
+func Run(m interface{ Run() int }) int {
+	before := Take()
+	code := m.Run()
+	if err := Check(before); err != nil {
+		fmt.Fprintln(os.Stderr, "FAIL:", err)
+		code = 1
+	}
+	return code
+}
