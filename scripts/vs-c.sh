@@ -5,28 +5,37 @@
 #
 #   scripts/vs-c.sh                 # 5 rounds of 100000 1-byte round trips
 #   ROUNDS=9 ITERS=200000 SIZE=64 scripts/vs-c.sh
+#   CPUS=0 scripts/vs-c.sh          # both programs confined to CPU 0 (taskset)
+#
+# Unpinned, the scheduler sometimes puts both sides on one core (about 16 µs
+# per round trip here) and sometimes on two (about 22 µs), so single rounds
+# can differ by 1.4× either way; the median over rounds is the figure to quote.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 rounds=${ROUNDS:-5} iters=${ITERS:-100000} size=${SIZE:-1}
+pin=()
+if [ -n "${CPUS:-}" ]; then pin=(taskset -c "$CPUS"); fi
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 cc -O2 -o "$tmp/cref" scripts/cref/pipe_pingpong.c
 go build -o "$tmp/ipcbench" ./cmd/ipcbench
 
-printf '%-6s %14s %14s %8s\n' round c_mean_ns go_mean_ns ratio
-ratios=()
+printf '%-6s %12s %12s %8s %12s %12s %8s\n' round c_mean_ns go_mean_ns ratio c_p50_ns go_p50_ns ratio
+ratios=() ratios50=()
 for r in $(seq "$rounds"); do
-  c=$("$tmp/cref" "$iters" "$size" | sed 's/.*mean_rtt_ns=//')
-  # CSV column 15 is mean_ns of the round trip histogram.
-  g=$("$tmp/ipcbench" run --transports pipe --workloads pingpong --sizes "$size" --count "$iters" \
-        --format csv --out "$tmp/r$r.json" 2>/dev/null | awk -F, 'NR==2 && $4=="ok" {print $15}')
-  [ -n "$g" ] || { echo "ipcbench run failed" >&2; exit 1; }
+  read -r c c50 < <("${pin[@]}" "$tmp/cref" "$iters" "$size" | sed 's/.*mean_rtt_ns=\([0-9.]*\) p50_rtt_ns=\([0-9]*\)/\1 \2/')
+  # CSV columns 15 and 10: mean_ns and p50_ns of the round-trip histogram.
+  read -r g g50 < <("${pin[@]}" "$tmp/ipcbench" run --transports pipe --workloads pingpong --sizes "$size" --count "$iters" \
+        --format csv --out "$tmp/r$r.json" 2>/dev/null | awk -F, 'NR==2 && $4=="ok" {print $15, $10}')
+  [ -n "${g:-}" ] || { echo "ipcbench run failed" >&2; exit 1; }
   ratio=$(awk -v g="$g" -v c="$c" 'BEGIN{printf "%.3f", g/c}')
+  ratio50=$(awk -v g="$g50" -v c="$c50" 'BEGIN{printf "%.3f", g/c}')
   ratios+=("$ratio")
-  printf '%-6s %14.0f %14.0f %8s\n' "$r" "$c" "$g" "$ratio"
+  ratios50+=("$ratio50")
+  printf '%-6s %12.0f %12.0f %8s %12.0f %12.0f %8s\n' "$r" "$c" "$g" "$ratio" "$c50" "$g50" "$ratio50"
 done
-median=$(printf '%s\n' "${ratios[@]}" | sort -n | awk '{a[NR]=$1} END{print (NR%2)?a[(NR+1)/2]:(a[NR/2]+a[NR/2+1])/2}')
-echo "median ratio ipcbench/C: $median (size $size B, $iters round trips per run)"
-if command -v perf >/dev/null 2>&1 && perf bench sched pipe -l "$iters" >"$tmp/perf" 2>/dev/null; then
+median() { printf '%s\n' "$@" | sort -n | awk '{a[NR]=$1} END{print (NR%2)?a[(NR+1)/2]:(a[NR/2]+a[NR/2+1])/2}'; }
+echo "median ratio ipcbench/C: mean $(median "${ratios[@]}"), p50 $(median "${ratios50[@]}") (size $size B, $iters round trips per run, CPUs ${CPUS:-any})"
+if command -v perf >/dev/null 2>&1 && "${pin[@]}" perf bench sched pipe -l "$iters" >"$tmp/perf" 2>/dev/null; then
   echo "perf bench sched pipe: $(grep -o '[0-9.]* usecs/op' "$tmp/perf")"
 fi

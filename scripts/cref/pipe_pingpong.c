@@ -1,6 +1,7 @@
 // pipe_pingpong: the C reference for ipcbench's pipe pingpong. Two processes
 // (fork), two pipes, blocking read(2)/write(2) of SIZE bytes each way, the
-// same syscalls ipcbench's workers make. Prints the mean round trip in ns.
+// same syscalls ipcbench's workers make, and like them it reads the clock
+// around every round trip. Prints the mean and median round trip in ns.
 //
 //   cc -O2 -o pipe_pingpong pipe_pingpong.c && ./pipe_pingpong 200000 1
 #define _GNU_SOURCE
@@ -25,6 +26,11 @@ static void full_write(int fd, const char *p, size_t n) {
 		if (w <= 0) { perror("write"); exit(1); }
 		p += w; n -= (size_t)w;
 	}
+}
+
+static int cmp(const void *a, const void *b) {
+	long long x = *(const long long *)a, y = *(const long long *)b;
+	return (x > y) - (x < y);
 }
 
 static long long now_ns(void) {
@@ -53,13 +59,18 @@ int main(int argc, char **argv) {
 		full_write(ab[1], buf, size);
 		full_read(ba[0], buf, size);
 	}
-	long long t0 = now_ns();
+	long long *rtt = calloc((size_t)iters, sizeof *rtt);
+	long long sum = 0;
 	for (long i = 0; i < iters; i++) {
+		long long t0 = now_ns();
 		full_write(ab[1], buf, size);
 		full_read(ba[0], buf, size);
+		rtt[i] = now_ns() - t0;
+		sum += rtt[i];
 	}
-	long long t1 = now_ns();
 	waitpid(pid, NULL, 0);
-	printf("c pipe pingpong size=%zu iters=%ld mean_rtt_ns=%.1f\n", size, iters, (double)(t1 - t0) / iters);
+	qsort(rtt, (size_t)iters, sizeof *rtt, cmp);
+	printf("c pipe pingpong size=%zu iters=%ld mean_rtt_ns=%.1f p50_rtt_ns=%lld\n", size, iters,
+	       (double)sum / iters, rtt[iters / 2]);
 	return 0;
 }
