@@ -1,0 +1,43 @@
+package shm
+
+import (
+	"errors"
+	"fmt"
+	"math/rand/v2"
+	"os"
+
+	"golang.org/x/sys/unix"
+)
+
+// ipcbench creates every System V object under a key in one namespace: a
+// fixed high prefix plus random low bits. A `clean` command can then find the
+// leftovers of a killed run, and nothing that belongs to anyone else.
+const (
+	KeyPrefix = 0x49500000 // "IP" in the high 16 bits
+	KeyMask   = 0x0000FFFF
+)
+
+// InNamespace reports whether key is one of ipcbench's.
+func InNamespace(key int) bool { return key&^KeyMask == KeyPrefix }
+
+// Mode is the permission of every object ipcbench creates: owner only.
+const Mode = 0o600
+
+// createExcl calls create with fresh keys from the namespace, with
+// IPC_CREAT|IPC_EXCL|Mode, until one is free.
+func createExcl(what string, create func(key, flags int) (int, error)) (id, key int, err error) {
+	for range 64 {
+		key = KeyPrefix | int(rand.Uint32()&KeyMask)
+		id, err = create(key, unix.IPC_CREAT|unix.IPC_EXCL|Mode)
+		if !errors.Is(err, unix.EEXIST) {
+			return id, key, err
+		}
+	}
+	return -1, 0, fmt.Errorf("%s: 64 keys in the ipcbench namespace %#x were taken (run ipcbench clean): %w", what, KeyPrefix, err)
+}
+
+// MqName returns a fresh POSIX queue name, without the leading slash that
+// glibc strips before the raw syscall: ipcbench-<pid>-<random>-<suffix>.
+func MqName(suffix string) string {
+	return fmt.Sprintf("ipcbench-%d-%08x-%s", os.Getpid(), rand.Uint32(), suffix)
+}

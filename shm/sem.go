@@ -1,0 +1,127 @@
+package shm
+
+import (
+	"fmt"
+	"unsafe"
+
+	"golang.org/x/sys/unix"
+)
+
+// Sembuf is struct sembuf: one operation on one semaphore of a set.
+type Sembuf struct {
+	Num uint16 // semaphore index in the set
+	Op  int16  // >0 adds, <0 waits then subtracts, 0 waits for zero
+	Flg int16  // IPC_NOWAIT, SEM_UNDO
+}
+
+// semctl commands x/sys does not define.
+const (
+	semGETVAL = 12
+	semSETVAL = 16
+)
+
+// SemCreate creates a set of n semaphores, all 0, under a fresh key of the
+// ipcbench namespace with mode 0600 and IPC_EXCL. Remove it with SemRemove.
+func SemCreate(n int) (id, key int, err error) {
+	id, key, err = createExcl("semget", func(key, flags int) (int, error) {
+		r, _, e := unix.Syscall(unix.SYS_SEMGET, uintptr(key), uintptr(n), uintptr(flags))
+		if e != 0 {
+			return -1, e
+		}
+		return int(r), nil
+	})
+	if err != nil {
+		return -1, 0, semgetError(n, err)
+	}
+	return id, key, nil
+}
+
+func semgetError(n int, err error) error {
+	if err == unix.ENOSPC || err == unix.EINVAL {
+		return fmt.Errorf("semget nsems=%d: %w (limits in sysctl kernel.sem: SEMMSL SEMMNS SEMOPM SEMMNI)", n, err)
+	}
+	return fmt.Errorf("semget nsems=%d: %w", n, err)
+}
+
+// SemOp performs ops atomically, blocking as they require. It retries EINTR
+// and returns how many times it did, so that callers can count every call.
+// It blocks the OS thread without telling the Go runtime (see the package doc).
+func SemOp(id int, ops []Sembuf) (eintr int, err error) {
+	for {
+		_, _, e := unix.RawSyscall(unix.SYS_SEMOP, uintptr(id), uintptr(unsafe.Pointer(&ops[0])), uintptr(len(ops)))
+		switch e {
+		case 0:
+			return eintr, nil
+		case unix.EINTR:
+			eintr++
+			continue
+		}
+		return eintr, semopError("semop", id, e)
+	}
+}
+
+// SemTimedOp is SemOp with a timeout; it returns unix.EAGAIN when the timeout
+// passes. An EINTR retries with the full timeout again.
+func SemTimedOp(id int, ops []Sembuf, timeout unix.Timespec) error {
+	for {
+		_, _, e := unix.Syscall6(unix.SYS_SEMTIMEDOP, uintptr(id), uintptr(unsafe.Pointer(&ops[0])), uintptr(len(ops)),
+			uintptr(unsafe.Pointer(&timeout)), 0, 0)
+		switch e {
+		case 0:
+			return nil
+		case unix.EINTR:
+			continue
+		case unix.EAGAIN:
+			return unix.EAGAIN
+		}
+		return semopError("semtimedop", id, e)
+	}
+}
+
+func semopError(call string, id int, e unix.Errno) error {
+	switch e {
+	case unix.EIDRM:
+		return fmt.Errorf("%s semid=%d: the set was removed under us: %w", call, id, e)
+	case unix.E2BIG:
+		return fmt.Errorf("%s semid=%d: too many operations in one call: %w (sysctl kernel.sem SEMOPM)", call, id, e)
+	}
+	return fmt.Errorf("%s semid=%d: %w", call, id, e)
+}
+
+func semctl(id, num, cmd int, arg uintptr) (int, error) {
+	for {
+		r, _, e := unix.Syscall6(unix.SYS_SEMCTL, uintptr(id), uintptr(num), uintptr(cmd), arg, 0, 0)
+		if e == unix.EINTR {
+			continue
+		}
+		if e != 0 {
+			return -1, e
+		}
+		return int(r), nil
+	}
+}
+
+// SemSetVal sets semaphore num of set id to val (semctl SETVAL).
+func SemSetVal(id, num, val int) error {
+	if _, err := semctl(id, num, semSETVAL, uintptr(val)); err != nil {
+		return fmt.Errorf("semctl SETVAL semid=%d num=%d val=%d: %w", id, num, val, err)
+	}
+	return nil
+}
+
+// SemGetVal reads semaphore num of set id (semctl GETVAL).
+func SemGetVal(id, num int) (int, error) {
+	v, err := semctl(id, num, semGETVAL, 0)
+	if err != nil {
+		return 0, fmt.Errorf("semctl GETVAL semid=%d num=%d: %w", id, num, err)
+	}
+	return v, nil
+}
+
+// SemRemove removes the set at once (semctl IPC_RMID); blocked waiters get EIDRM.
+func SemRemove(id int) error {
+	if _, err := semctl(id, 0, unix.IPC_RMID, 0); err != nil {
+		return fmt.Errorf("semctl IPC_RMID semid=%d: %w", id, err)
+	}
+	return nil
+}
