@@ -40,11 +40,12 @@ type loop struct {
 const histMaxNs = int64(3600e9)
 
 func newLoop(spec Spec, conn transports.Conn) *loop {
+	alloc := func(n int) []byte { return transports.NewBuffer(conn, n) }
 	return &loop{
 		role: role(spec.Workload, spec.Side),
 		conn: conn,
-		msgs: newMessages(spec.SizeBytes, spec.Workload == Stream),
-		buf:  make([]byte, spec.SizeBytes),
+		msgs: newMessages(spec.SizeBytes, spec.Workload == Stream, alloc),
+		buf:  alloc(spec.SizeBytes),
 		hist: hdrhistogram.New(1, histMaxNs, 3),
 	}
 }
@@ -190,7 +191,7 @@ type loopbackConn struct {
 }
 
 func newLoopback(spec Spec) *loopbackConn {
-	return &loopbackConn{peer: newMessages(spec.SizeBytes, spec.Workload == Stream),
+	return &loopbackConn{peer: newMessages(spec.SizeBytes, spec.Workload == Stream, nil),
 		reflect: role(spec.Workload, spec.Side) == "initiator"}
 }
 

@@ -27,14 +27,19 @@ type messages struct {
 	tmpl    [messageVariants][]byte
 }
 
-func newMessages(size int, withTimestamp bool) *messages {
+// newMessages builds the templates; alloc, if not nil, allocates each one
+// (transports.NewBuffer, for a Conn that needs headroom).
+func newMessages(size int, withTimestamp bool, alloc func(int) []byte) *messages {
+	if alloc == nil {
+		alloc = func(n int) []byte { return make([]byte, n) }
+	}
 	m := &messages{size: size, tsOff: -1, bodyOff: min(size, seqBytes)}
 	if withTimestamp {
 		m.tsOff = seqBytes
 		m.bodyOff = seqBytes + tsBytes
 	}
 	for v := range m.tmpl {
-		b := make([]byte, size)
+		b := alloc(size)
 		x := uint64(0x9E3779B97F4A7C15) * uint64(v+1)
 		for i := m.bodyOff; i < size; i++ {
 			x ^= x << 13

@@ -3,10 +3,9 @@ package transports
 import (
 	"fmt"
 	"os"
-	"strconv"
-	"strings"
 	"sync"
 
+	"github.com/ipcbench/ipcbench/shm"
 	"golang.org/x/sys/unix"
 )
 
@@ -34,7 +33,7 @@ func socketpairSetup(name string, typ int, messageBytes int) (Setup, error) {
 }
 
 func raiseBuffers(name string, fds []int) error {
-	wmem, err := readSysctlInt("net.core.wmem_max")
+	wmem, err := shm.Sysctl("net.core.wmem_max")
 	if err != nil {
 		return fmt.Errorf("%s: %w", name, err)
 	}
@@ -55,20 +54,6 @@ func defaultPacketBytes(fd int) int {
 		return 0
 	}
 	return sndbuf / 2
-}
-
-// readSysctlInt reads an integer sysctl such as "net.core.wmem_max".
-func readSysctlInt(name string) (int, error) {
-	path := "/proc/sys/" + strings.ReplaceAll(name, ".", "/")
-	b, err := os.ReadFile(path)
-	if err != nil {
-		return 0, fmt.Errorf("read sysctl %s: %w", name, err)
-	}
-	v, err := strconv.Atoi(strings.TrimSpace(string(b)))
-	if err != nil {
-		return 0, fmt.Errorf("parse sysctl %s=%q: %w", name, b, err)
-	}
-	return v, nil
 }
 
 var packetLimits sync.Map // socket type → limitResult
@@ -102,7 +87,7 @@ func probePacketLimit(name string, typ int) (Limit, error) {
 	if err := raiseBuffers(name, fds[:]); err != nil {
 		return Limit{}, err
 	}
-	wmem, _ := readSysctlInt("net.core.wmem_max")
+	wmem, _ := shm.Sysctl("net.core.wmem_max")
 	buf := make([]byte, 2*wmem+1)
 	fits := func(n int) (bool, error) {
 		if _, err := unix.SendmsgN(fds[0], buf[:n], nil, nil, unix.MSG_DONTWAIT); err != nil {

@@ -53,6 +53,35 @@ type Counting interface {
 	Counters() *Counters
 }
 
+// Headroom is implemented by a Conn that needs writable bytes in front of
+// every message it is given, such as the mtype that System V msgsnd and msgrcv
+// expect before the text. Callers allocate every buffer they pass to Send and
+// Recv with NewBuffer, which reserves that room; the Conn may overwrite it.
+type Headroom interface {
+	HeadroomBytes() int
+}
+
+// NewBuffer allocates a message buffer of size bytes for c, with the headroom
+// c needs in front of it.
+func NewBuffer(c Conn, size int) []byte {
+	h := 0
+	if hr, ok := c.(Headroom); ok {
+		h = hr.HeadroomBytes()
+	}
+	return make([]byte, h+size)[h:]
+}
+
+// InPlace is implemented by a Conn whose messages live in memory both
+// processes map: the sender fills the slot itself and the receiver reads it
+// where it lies, so no user-space copy is needed. Each call pairs with the
+// next: SendSlot then SendCommit, RecvSlot then RecvRelease.
+type InPlace interface {
+	SendSlot() ([]byte, error) // waits until the outgoing slot is free
+	SendCommit() error         // publishes the slot to the peer
+	RecvSlot() ([]byte, error) // waits for a message and returns its slot
+	RecvRelease() error        // gives the slot back to the sender
+}
+
 // Handoff is what the parent passes to one worker: open files (they become
 // the worker's fds, in order) and string arguments (object names or ids).
 type Handoff struct {
@@ -188,7 +217,7 @@ func Names() []string {
 	return names
 }
 
-var order = []string{"pipe", "fifo", "unix-stream", "unix-seqpacket", "unix-dgram", "tcp"}
+var order = []string{"pipe", "fifo", "unix-stream", "unix-seqpacket", "unix-dgram", "tcp", "sysv-shm", "sysv-msg", "posix-mq"}
 
 func rank(name string) int {
 	for i, n := range order {

@@ -1,0 +1,79 @@
+package harness
+
+import (
+	"context"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/ipcbench/ipcbench/results"
+)
+
+// children lists the pids whose parent is this process: the workers.
+func children() []int {
+	var pids []int
+	stats, _ := filepath.Glob("/proc/[0-9]*/stat")
+	self := os.Getpid()
+	for _, p := range stats {
+		b, err := os.ReadFile(p)
+		if err != nil {
+			continue
+		}
+		s := string(b)
+		i := strings.LastIndexByte(s, ')')
+		f := strings.Fields(s[i+1:])
+		if len(f) > 1 {
+			if ppid, _ := strconv.Atoi(f[1]); ppid == self {
+				pid, _ := strconv.Atoi(strings.Fields(s)[0])
+				pids = append(pids, pid)
+			}
+		}
+	}
+	return pids
+}
+
+// TestSignalsDuringRunAreRetried pelts the workers with SIGURG (Go's own
+// preemption signal, which every Go process handles) while they block in
+// semop, msgrcv, mq_timedreceive and read. System V IPC calls return EINTR
+// whatever SA_RESTART says (signal(7)); the wrappers must retry, so the run
+// completes, verifies every message, and reports the retries. POSIX queue
+// calls and pipe reads are restarted by the kernel under Go's SA_RESTART, so
+// for them the run must simply complete.
+func TestSignalsDuringRunAreRetried(t *testing.T) {
+	for _, tr := range []string{"sysv-shm", "sysv-msg", "posix-mq", "pipe"} {
+		t.Run(tr, func(t *testing.T) {
+			done := make(chan struct{})
+			go func() {
+				tick := time.NewTicker(500 * time.Microsecond)
+				defer tick.Stop()
+				for {
+					select {
+					case <-done:
+						return
+					case <-tick.C:
+						for _, pid := range children() {
+							syscall.Kill(pid, syscall.SIGURG)
+						}
+					}
+				}
+			}()
+			r := RunCase(context.Background(), Case{Transport: tr, Workload: PingPong, SizeBytes: 64, Count: 5000})
+			close(done)
+			if r.Status != results.StatusOK {
+				t.Fatalf("%s %s", r.Status, r.Reason)
+			}
+			var eintr uint64
+			for _, w := range r.Workers {
+				eintr += w.SyscallsEINTR
+			}
+			t.Logf("%s: %d EINTRs retried in %d messages", tr, eintr, r.Messages)
+			if eintr == 0 && strings.HasPrefix(tr, "sysv-") {
+				t.Errorf("no EINTR was retried; the signals never reached a blocked call")
+			}
+		})
+	}
+}
