@@ -20,7 +20,7 @@ func TestEveryTransportCarriesVerifiedMessages(t *testing.T) {
 			t.Errorf("%s: max message: %v", d.Name, err)
 			continue
 		}
-		for _, wl := range Workloads {
+		for _, wl := range DefaultWorkloads {
 			for _, size := range []int{1, 63, 64, 4096, 65536, limit.Bytes} {
 				if size < minSize(wl) || size > limit.Bytes {
 					continue
@@ -113,5 +113,35 @@ func TestKilledWorkerFailsTheCase(t *testing.T) {
 			!strings.Contains(r.Reason, "killed by signal killed") {
 			t.Errorf("%s: got %s %q", tr, r.Status, r.Reason)
 		}
+	}
+}
+
+// TestRelayCopiesTheFileAndCountsCopies moves a file through each transport
+// and checks the output's hash (RunCase fails the case otherwise) and where
+// the copies happened: four for the kernel-buffered transports, two for shared
+// memory used in place, as the seeds claim.
+func TestRelayCopiesTheFileAndCountsCopies(t *testing.T) {
+	for _, d := range transports.All() {
+		t.Run(d.Name, func(t *testing.T) {
+			r := RunCase(context.Background(), Case{Transport: d.Name, Workload: Relay, SizeBytes: 4096, Count: 300})
+			if r.Status != results.StatusOK {
+				t.Fatalf("%s: %s", r.Status, r.Reason)
+			}
+			want := results.Copies{FileToUser: 1, UserToKernel: 1, KernelToUser: 1, UserToFile: 1}
+			if _, inPlace := map[string]bool{"sysv-shm": true}[d.Name]; inPlace {
+				want = results.Copies{FileToUser: 1, UserToFile: 1}
+			}
+			if r.Copies != want || r.Messages != 300 {
+				t.Errorf("copies %+v over %d messages, want %+v over 300", r.Copies, r.Messages, want)
+			}
+		})
+	}
+}
+
+func TestRelayCorruptionFailsTheHash(t *testing.T) {
+	r := RunCase(context.Background(), Case{Transport: "pipe", Workload: Relay, SizeBytes: 4096, Count: 100,
+		Fault: "corrupt", FaultAt: 42})
+	if r.Status != results.StatusFailed || !strings.Contains(r.Reason, "output sha256") {
+		t.Fatalf("got %s %q, want a hash mismatch", r.Status, r.Reason)
 	}
 }

@@ -31,6 +31,9 @@ type loop struct {
 	buf  []byte
 	hist *hdrhistogram.Histogram
 
+	file   int                 // relay: the input or output file
+	fileIO transports.Counters // relay: bytes and calls of the file I/O
+
 	sent, received uint64
 	histOverflow   uint64
 	startNs, endNs int64
@@ -76,6 +79,10 @@ func (l *loop) phase(stop *atomic.Uint64, count uint64, durationNs int64) error 
 		err = l.echo(stop)
 	case "producer":
 		err = l.produce(stop, count, deadline)
+	case "file reader":
+		err = l.relayRead(stop, count)
+	case "file writer":
+		err = l.relayWrite(stop)
 	default:
 		err = l.consume(stop)
 	}

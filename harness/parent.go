@@ -138,6 +138,17 @@ func runCase(ctx context.Context, desc transports.Descriptor, c Case, out *resul
 		return fmt.Errorf("ftruncate control memfd: %w", err)
 	}
 
+	var relay *relayFiles
+	if c.Workload == Relay {
+		if c.Count == 0 {
+			c.Count = relayMessages(c.SizeBytes)
+		}
+		if relay, err = newRelayFiles(c.SizeBytes, c.Count); err != nil {
+			return err
+		}
+		defer relay.remove()
+	}
+
 	exe, err := Executable()
 	if err != nil {
 		return fmt.Errorf("find own executable to re-exec workers: %w", err)
@@ -164,6 +175,12 @@ func runCase(ctx context.Context, desc transports.Descriptor, c Case, out *resul
 			Transport: c.Transport, Workload: c.Workload, Side: w.side, SizeBytes: c.SizeBytes,
 			WarmupNs: int64(c.Warmup), DurationNs: int64(c.Duration), Count: c.Count,
 			NumFds: len(h.Files), Args: h.Args, Fault: c.Fault, FaultAt: c.FaultAt,
+		}
+		if relay != nil {
+			spec.RelayFile = relay.in
+			if w.side == transports.SideB {
+				spec.RelayFile = relay.out
+			}
 		}
 		specJSON, _ := json.Marshal(spec)
 		goR, goW, err := os.Pipe()
@@ -248,6 +265,11 @@ func runCase(ctx context.Context, desc transports.Descriptor, c Case, out *resul
 	for _, w := range workers {
 		if !w.state.Success() {
 			return workerFailure(ctx, workers, nil, c)
+		}
+	}
+	if relay != nil {
+		if err := relay.verify(); err != nil {
+			return err
 		}
 	}
 	return summarize(c, workers, reps, out)

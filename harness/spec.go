@@ -16,13 +16,17 @@ import (
 const (
 	PingPong = "pingpong" // request of size S, echo of size S: the round trip
 	Stream   = "stream"   // back-to-back sends: throughput and one-way latency
+	Relay    = "relay"    // the seeds' file transfer: file → messages → file, copies counted
 )
 
 // Workloads lists every workload in run order.
-var Workloads = []string{PingPong, Stream}
+var Workloads = []string{PingPong, Stream, Relay}
+
+// DefaultWorkloads is what `ipcbench run` runs without --workloads.
+var DefaultWorkloads = []string{PingPong, Stream}
 
 // ValidWorkload reports whether name is a workload.
-func ValidWorkload(name string) bool { return name == PingPong || name == Stream }
+func ValidWorkload(name string) bool { return name == PingPong || name == Stream || name == Relay }
 
 // Worker fds: the worker's ExtraFiles start at 3.
 const (
@@ -48,6 +52,8 @@ type Spec struct {
 	// "die" (SIGKILL itself) when about to send it.
 	Fault   string `json:"fault,omitempty"`
 	FaultAt uint64 `json:"fault_at,omitempty"`
+	// RelayFile is the input (side A) or output (side B) file of a relay.
+	RelayFile string `json:"relay_file,omitempty"`
 }
 
 // role names what a side does in a workload.
@@ -57,6 +63,10 @@ func role(workload string, side transports.Side) string {
 		return "initiator"
 	case workload == PingPong:
 		return "echoer"
+	case workload == Relay && side == transports.SideA:
+		return "file reader"
+	case workload == Relay:
+		return "file writer"
 	case side == transports.SideA:
 		return "producer"
 	}
@@ -86,6 +96,7 @@ type Report struct {
 	Nivcsw int64 `json:"nivcsw"`
 
 	Counters     transports.Counters `json:"counters"`
+	FileIO       transports.Counters `json:"file_io"` // relay: the file reads and writes
 	HistogramHDR string              `json:"histogram_hdr,omitempty"`
 
 	TimerNs        float64 `json:"timer_ns"`

@@ -5,7 +5,6 @@ import (
 	"syscall"
 
 	"github.com/ipcbench/ipcbench/results"
-	"github.com/ipcbench/ipcbench/transports"
 )
 
 // summarize turns both workers' reports into the case's metrics, after
@@ -24,6 +23,13 @@ func summarize(c Case, workers [2]*worker, reps [2]Report, out *results.Case) er
 		out.WindowNs = a.EndNs - a.StartNs
 		out.LatencyKind = "round trip"
 		histSide = a
+	case Relay:
+		if a.Sent != b.Received {
+			return fmt.Errorf("message count mismatch: file reader sent %d, file writer received %d", a.Sent, b.Received)
+		}
+		out.Messages = b.Received
+		out.WindowNs = b.EndNs - a.StartNs
+		out.LatencyKind = "none"
 	default:
 		if a.Sent != b.Received {
 			return fmt.Errorf("message count mismatch: producer sent %d, consumer received %d", a.Sent, b.Received)
@@ -38,15 +44,17 @@ func summarize(c Case, workers [2]*worker, reps [2]Report, out *results.Case) er
 	if out.Messages == 0 || out.WindowNs <= 0 {
 		return fmt.Errorf("empty measurement window: %d messages in %d ns", out.Messages, out.WindowNs)
 	}
-	if histSide.HistogramHDR == "" {
-		return fmt.Errorf("the %s sent no latency histogram", role(c.Workload, transports.SideA))
+	if c.Workload != Relay {
+		if histSide.HistogramHDR == "" {
+			return fmt.Errorf("no latency histogram in the reports")
+		}
+		h, err := results.DecodeHistogram(histSide.HistogramHDR)
+		if err != nil {
+			return err
+		}
+		out.HistogramHDR = histSide.HistogramHDR
+		out.Latency = results.Summarize(h)
 	}
-	h, err := results.DecodeHistogram(histSide.HistogramHDR)
-	if err != nil {
-		return err
-	}
-	out.HistogramHDR = histSide.HistogramHDR
-	out.Latency = results.Summarize(h)
 
 	msgs := float64(out.Messages)
 	secs := float64(out.WindowNs) / 1e9
@@ -54,12 +62,17 @@ func summarize(c Case, workers [2]*worker, reps [2]Report, out *results.Case) er
 	out.MBPerSec = msgs * float64(c.SizeBytes) / secs / 1e6
 
 	var cpuNs int64
-	var syscalls, copied uint64
+	var syscalls uint64
+	var moved struct{ fileToUser, toKernel, fromKernel, inUser, toFile uint64 }
 	for i, r := range reps {
 		w := workers[i]
 		cpuNs += r.UserNs + r.SysNs
-		syscalls += r.Counters.Syscalls
-		copied += r.Counters.BytesToKernel + r.Counters.BytesFromKernel + r.Counters.BytesCopiedInUser
+		syscalls += r.Counters.Syscalls + r.FileIO.Syscalls
+		moved.fileToUser += r.FileIO.BytesFromKernel
+		moved.toKernel += r.Counters.BytesToKernel
+		moved.fromKernel += r.Counters.BytesFromKernel
+		moved.inUser += r.Counters.BytesCopiedInUser
+		moved.toFile += r.FileIO.BytesToKernel
 		ws := results.Worker{
 			Side: w.side.String(), Role: role(c.Workload, w.side), Pid: w.cmd.Process.Pid,
 			Messages: r.Received, WindowNs: r.EndNs - r.StartNs,
@@ -72,6 +85,9 @@ func summarize(c Case, workers [2]*worker, reps [2]Report, out *results.Case) er
 			BytesToKernel:   r.Counters.BytesToKernel,
 			BytesFromKernel: r.Counters.BytesFromKernel,
 			BytesCopiedUser: r.Counters.BytesCopiedInUser,
+			FileReadBytes:   r.FileIO.BytesFromKernel,
+			FileWriteBytes:  r.FileIO.BytesToKernel,
+			FileSyscalls:    r.FileIO.Syscalls,
 			TimerNs:         r.TimerNs,
 			LoopOverheadNs:  r.LoopOverheadNs,
 		}
@@ -82,6 +98,14 @@ func summarize(c Case, workers [2]*worker, reps [2]Report, out *results.Case) er
 	}
 	out.CPUNsPerMsg = float64(cpuNs) / msgs
 	out.SyscallsPerMsg = float64(syscalls) / msgs
-	out.CopiesPerMsg = float64(copied) / (msgs * float64(c.SizeBytes))
+	payload := msgs * float64(c.SizeBytes)
+	out.Copies = results.Copies{
+		FileToUser:   float64(moved.fileToUser) / payload,
+		UserToKernel: float64(moved.toKernel) / payload,
+		KernelToUser: float64(moved.fromKernel) / payload,
+		UserToUser:   float64(moved.inUser) / payload,
+		UserToFile:   float64(moved.toFile) / payload,
+	}
+	out.CopiesPerMsg = out.Copies.FileToUser + out.Copies.UserToKernel + out.Copies.KernelToUser + out.Copies.UserToUser + out.Copies.UserToFile
 	return nil
 }

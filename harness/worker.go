@@ -78,12 +78,18 @@ func runWorker(specJSON string, report *os.File) (rep Report) {
 	}
 
 	rep.TimerNs = timerCostNs()
-	if rep.LoopOverheadNs, err = loopOverheadNs(spec); err != nil {
+	l := newLoop(spec, conn)
+	if spec.Workload == Relay {
+		// A relay moves one file once: no warm-up, and no loop to time
+		// apart from the file I/O it exists to count.
+		if l.file, err = openRelayFile(spec); err != nil {
+			return fail("%v", err)
+		}
+		defer unix.Close(l.file)
+	} else if rep.LoopOverheadNs, err = loopOverheadNs(spec); err != nil {
 		return fail("%v", err)
 	}
-
-	l := newLoop(spec, conn)
-	if spec.WarmupNs > 0 {
+	if spec.WarmupNs > 0 && spec.Workload != Relay {
 		if err := l.phase(&ctl.warmupStop, 0, spec.WarmupNs); err != nil {
 			return fail("warm-up: %v", err)
 		}
@@ -131,6 +137,7 @@ func runWorker(specJSON string, report *os.File) (rep Report) {
 			SyscallsInterrupted: c1.SyscallsInterrupted - c0.SyscallsInterrupted,
 		}
 	}
+	rep.FileIO = l.fileIO
 	if l.histOverflow > 0 {
 		return fail("%d latencies above %d s: the clock or the run is broken", l.histOverflow, histMaxNs/1e9)
 	}

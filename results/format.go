@@ -42,13 +42,19 @@ func row(c Case) []string {
 		}
 		return append(cells, c.Status+": "+c.Reason)
 	}
+	lat := func(ns int64) string {
+		if c.HistogramHDR == "" { // relay measures no latency
+			return "-"
+		}
+		return FormatNs(float64(ns))
+	}
 	return append(cells,
 		FormatRate(c.MsgsPerSec),
 		strconv.FormatFloat(c.MBPerSec, 'f', 1, 64),
-		FormatNs(float64(c.Latency.P50Ns)),
-		FormatNs(float64(c.Latency.P99Ns)),
-		FormatNs(float64(c.Latency.P999Ns)),
-		FormatNs(float64(c.Latency.MaxNs)),
+		lat(c.Latency.P50Ns),
+		lat(c.Latency.P99Ns),
+		lat(c.Latency.P999Ns),
+		lat(c.Latency.MaxNs),
 		FormatNs(c.CPUNsPerMsg),
 		strconv.FormatFloat(c.SyscallsPerMsg, 'f', 2, 64),
 		strconv.FormatFloat(c.CopiesPerMsg, 'f', 2, 64),
@@ -90,8 +96,47 @@ func WriteTable(w io.Writer, f *File) error {
 		b.WriteString("\n")
 	}
 	b.WriteString(legend)
+	writeCopiesTable(&b, f)
 	_, err := io.WriteString(w, b.String())
 	return err
+}
+
+var copiesColumns = []string{"TRANSPORT", "SIZE", "FILE→USER", "USER→KERNEL", "KERNEL→USER", "USER↔SHM", "USER→FILE", "TOTAL"}
+
+// writeCopiesTable adds, when the run has relay cases, copies per message by
+// where the bytes moved: the seeds' copy claim, measured.
+func writeCopiesTable(b *strings.Builder, f *File) {
+	var rows [][]string
+	for _, c := range f.Cases {
+		if c.Workload != "relay" || c.Status != StatusOK {
+			continue
+		}
+		num := func(v float64) string { return strconv.FormatFloat(v, 'f', 2, 64) }
+		rows = append(rows, []string{c.Transport, FormatBytes(c.SizeBytes), num(c.Copies.FileToUser), num(c.Copies.UserToKernel),
+			num(c.Copies.KernelToUser), num(c.Copies.UserToUser), num(c.Copies.UserToFile), num(c.CopiesPerMsg)})
+	}
+	if len(rows) == 0 {
+		return
+	}
+	b.WriteString("\nrelay: copies per message, by where the bytes moved\n")
+	width := make([]int, len(copiesColumns))
+	for _, r := range append([][]string{copiesColumns}, rows...) {
+		for i, cell := range r {
+			width[i] = max(width[i], utf8.RuneCountInString(cell))
+		}
+	}
+	for _, r := range append([][]string{copiesColumns}, rows...) {
+		var line strings.Builder
+		for i, cell := range r {
+			pad := strings.Repeat(" ", width[i]-utf8.RuneCountInString(cell))
+			if i < 2 {
+				line.WriteString(cell + pad + "  ")
+			} else {
+				line.WriteString(pad + cell + "  ")
+			}
+		}
+		b.WriteString(strings.TrimRight(line.String(), " ") + "\n")
+	}
 }
 
 const legend = `

@@ -77,10 +77,21 @@ type Case struct {
 	CPUNsPerMsg    float64 `json:"cpu_ns_per_msg"` // both workers, user+sys
 	SyscallsPerMsg float64 `json:"syscalls_per_msg"`
 	CopiesPerMsg   float64 `json:"copies_per_msg"` // bytes copied (user↔kernel and in user space) / payload
+	Copies         Copies  `json:"copies"`         // CopiesPerMsg by where the bytes moved
 	ModelCopies    float64 `json:"model_copies_per_msg"`
 	ModelSyscalls  float64 `json:"model_syscalls_per_msg"`
 
 	Workers []Worker `json:"workers,omitempty"`
+}
+
+// Copies splits copies per message by where the bytes moved; each figure is
+// bytes moved that way divided by the payload delivered.
+type Copies struct {
+	FileToUser   float64 `json:"file_to_user"`   // relay: read(2) of the input file
+	UserToKernel float64 `json:"user_to_kernel"` // write, send, msgsnd, mq_send
+	KernelToUser float64 `json:"kernel_to_user"` // read, recv, msgrcv, mq_receive
+	UserToUser   float64 `json:"user_to_user"`   // memcpy into or out of shared memory
+	UserToFile   float64 `json:"user_to_file"`   // relay: write(2) of the output file
 }
 
 // Latency summarises a latency histogram, in nanoseconds.
@@ -113,6 +124,9 @@ type Worker struct {
 	BytesToKernel   uint64  `json:"bytes_to_kernel"`
 	BytesFromKernel uint64  `json:"bytes_from_kernel"`
 	BytesCopiedUser uint64  `json:"bytes_copied_in_user"`
+	FileReadBytes   uint64  `json:"file_read_bytes,omitempty"`
+	FileWriteBytes  uint64  `json:"file_write_bytes,omitempty"`
+	FileSyscalls    uint64  `json:"file_syscalls,omitempty"`
 
 	// Harness overhead, measured in the worker before its window, as lmbench does.
 	TimerNs        float64 `json:"timer_ns"`         // one clock read

@@ -39,7 +39,7 @@ func TestUsageErrorsExit2(t *testing.T) {
 		{[]string{"run", "--sizes", "99999999999999999999"}, "too large"},
 		{[]string{"run", "--sizes", "4X"}, "unknown unit"},
 		{[]string{"run", "--transports", "carrier-pigeon"}, `unknown transport "carrier-pigeon"`},
-		{[]string{"run", "--workloads", "fanout"}, `unknown workload "fanout"`},
+		{[]string{"run", "--workloads", "fanin"}, `unknown workload "fanin"`},
 		{[]string{"run", "--format", "xml"}, `unknown format "xml"`},
 		{[]string{"run", "--duration", "-1s"}, "--duration"},
 		{[]string{"run", "--duration", "soon"}, "not a duration"},

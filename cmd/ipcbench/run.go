@@ -55,7 +55,8 @@ Exit status: 0 all cases ran, 1 a case failed, 2 bad flags.`,
 		Example: `  ipcbench run
   ipcbench run --transports pipe,unix-stream --workloads pingpong --sizes 1,64,4KiB
   ipcbench run --sizes 1M --duration 3s --format markdown
-  ipcbench run --count 100000 --out pipe.json --transports pipe`,
+  ipcbench run --count 100000 --out pipe.json --transports pipe
+  ipcbench run --workloads relay --sizes 64,4K,8K,64K   # the seeds' copy claim, measured`,
 		Args: noArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			opts.Args = os.Args
@@ -67,7 +68,8 @@ Exit status: 0 all cases ran, 1 a case failed, 2 bad flags.`,
 	}
 	f := cmd.Flags()
 	f.StringSliceVar(&opts.Transports, "transports", transports.Names(), "transports to run, comma-separated (see ipcbench list)")
-	f.StringSliceVar(&opts.Workloads, "workloads", harness.Workloads, "workloads: pingpong (round trip), stream (throughput, one-way latency)")
+	f.StringSliceVar(&opts.Workloads, "workloads", harness.DefaultWorkloads,
+		"workloads: pingpong (round trip), stream (throughput, one-way latency), relay (file → messages → file, copies counted)")
 	f.StringSliceVar(&opts.Sizes, "sizes", []string{"64", "4K", "64K"}, "message sizes in bytes; suffixes K, KiB, M, MiB (powers of 1024)")
 	f.StringVar(&opts.Duration, "duration", "1s", "measured window per case")
 	f.Uint64Var(&opts.Count, "count", 0, "measure this many messages (round trips for pingpong) per case instead of --duration")
