@@ -12,6 +12,7 @@ import (
 	"github.com/ipcbench/ipcbench/harness"
 	"github.com/ipcbench/ipcbench/internal/leakcheck"
 	"github.com/ipcbench/ipcbench/results"
+	"github.com/ipcbench/ipcbench/transports"
 )
 
 func TestMain(m *testing.M) {
@@ -93,7 +94,7 @@ func TestRunFlagsParse(t *testing.T) {
 		t.Fatal(err)
 	}
 	p, _ = got.plan()
-	if len(p.Transports) != 6 || fmt.Sprint(p.SizesBytes) != "[64 4096 65536]" || p.Duration != time.Second {
+	if len(p.Transports) != len(transports.Names()) || fmt.Sprint(p.SizesBytes) != "[64 4096 65536]" || p.Duration != time.Second {
 		t.Errorf("defaults: %+v", p)
 	}
 }

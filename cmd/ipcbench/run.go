@@ -73,7 +73,7 @@ Exit status: 0 all cases ran, 1 a case failed, 2 bad flags.`,
 	f.StringSliceVar(&opts.Sizes, "sizes", []string{"64", "4K", "64K"}, "message sizes in bytes; suffixes K, KiB, M, MiB (powers of 1024)")
 	f.StringVar(&opts.Duration, "duration", "1s", "measured window per case")
 	f.Uint64Var(&opts.Count, "count", 0, "measure this many messages (round trips for pingpong) per case instead of --duration")
-	f.StringVar(&opts.Warmup, "warmup", "100ms", "warm-up per case, discarded (0 for none)")
+	f.StringVar(&opts.Warmup, "warmup", "50ms", "warm-up per case, discarded (0 for none)")
 	f.StringVar(&opts.Timeout, "timeout", "", "limit per case (default 10s + 2×(warmup+duration), or 60s with --count)")
 	f.StringVarP(&opts.Out, "out", "o", "", "results file (default ./"+defaultResultsDir+"/<timestamp>.json)")
 	f.StringVar(&opts.Format, "format", "table", "stdout format: "+strings.Join(results.Formats, ", "))
