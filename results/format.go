@@ -103,9 +103,11 @@ func WriteTable(w io.Writer, f *File) error {
 
 var copiesColumns = []string{"TRANSPORT", "SIZE", "FILE→USER", "USER→KERNEL", "KERNEL→USER", "USER↔SHM", "USER→FILE", "TOTAL"}
 
-// writeCopiesTable adds, when the run has relay cases, copies per message by
-// where the bytes moved: the seeds' copy claim, measured.
-func writeCopiesTable(b *strings.Builder, f *File) {
+const copiesTitle = "relay: copies per message, by where the bytes moved"
+
+// copiesRows returns the relay cases' copies per message by where the bytes
+// moved: the seeds' copy claim, measured.
+func copiesRows(f *File) [][]string {
 	var rows [][]string
 	for _, c := range f.Cases {
 		if c.Workload != "relay" || c.Status != StatusOK {
@@ -115,10 +117,16 @@ func writeCopiesTable(b *strings.Builder, f *File) {
 		rows = append(rows, []string{c.Transport, FormatBytes(c.SizeBytes), num(c.Copies.FileToUser), num(c.Copies.UserToKernel),
 			num(c.Copies.KernelToUser), num(c.Copies.UserToUser), num(c.Copies.UserToFile), num(c.CopiesPerMsg)})
 	}
+	return rows
+}
+
+// writeCopiesTable adds the copies table when the run has relay cases.
+func writeCopiesTable(b *strings.Builder, f *File) {
+	rows := copiesRows(f)
 	if len(rows) == 0 {
 		return
 	}
-	b.WriteString("\nrelay: copies per message, by where the bytes moved\n")
+	b.WriteString("\n" + copiesTitle + "\n")
 	width := make([]int, len(copiesColumns))
 	for _, r := range append([][]string{copiesColumns}, rows...) {
 		for i, cell := range r {
@@ -189,6 +197,12 @@ func WriteMarkdown(w io.Writer, f *File) error {
 		b.WriteString("| " + strings.Join(cells, " | ") + " |\n")
 	}
 	b.WriteString(strings.ReplaceAll(legend, "\n", " ") + "\n")
+	if rows := copiesRows(f); len(rows) > 0 {
+		b.WriteString("\n" + copiesTitle + ":\n\n| " + strings.Join(copiesColumns, " | ") + " |\n|---|---|--:|--:|--:|--:|--:|--:|\n")
+		for _, r := range rows {
+			b.WriteString("| " + strings.Join(r, " | ") + " |\n")
+		}
+	}
 	_, err := io.WriteString(w, b.String())
 	return err
 }
