@@ -71,34 +71,43 @@ func WriteTable(w io.Writer, f *File) error {
 	for _, c := range f.Cases {
 		rows = append(rows, row(c))
 	}
-	width := make([]int, len(columns)-1) // the status cell is last and not padded
+	var b strings.Builder
+	// The status cell is last and may be long: it is not padded.
+	writeAligned(&b, rows, 3, len(columns)-1)
+	b.WriteString(legend)
+	if cr := copiesRows(f); len(cr) > 0 {
+		b.WriteString("\n" + copiesTitle + "\n")
+		writeAligned(&b, append([][]string{copiesColumns}, cr...), 2, len(copiesColumns))
+	}
+	_, err := io.WriteString(w, b.String())
+	return err
+}
+
+// writeAligned writes rows as columns two spaces apart: the first left
+// columns left-aligned, the rest right-aligned; only the first padded
+// columns are padded.
+func writeAligned(b *strings.Builder, rows [][]string, left, padded int) {
+	width := make([]int, padded)
 	for _, r := range rows {
 		for i := range width {
 			width[i] = max(width[i], utf8.RuneCountInString(r[i]))
 		}
 	}
-	var b strings.Builder
 	for _, r := range rows {
+		var line strings.Builder
 		for i, cell := range r {
 			pad := ""
-			if i < len(width) {
+			if i < padded {
 				pad = strings.Repeat(" ", width[i]-utf8.RuneCountInString(cell))
 			}
-			switch {
-			case i < 3:
-				b.WriteString(cell + pad + "  ")
-			case i < len(width):
-				b.WriteString(pad + cell + "  ")
-			default:
-				b.WriteString(cell)
+			if i < left {
+				line.WriteString(cell + pad + "  ")
+			} else {
+				line.WriteString(pad + cell + "  ")
 			}
 		}
-		b.WriteString("\n")
+		b.WriteString(strings.TrimRight(line.String(), " ") + "\n")
 	}
-	b.WriteString(legend)
-	writeCopiesTable(&b, f)
-	_, err := io.WriteString(w, b.String())
-	return err
 }
 
 var copiesColumns = []string{"TRANSPORT", "SIZE", "FILE→USER", "USER→KERNEL", "KERNEL→USER", "USER↔SHM", "USER→FILE", "TOTAL"}
@@ -118,33 +127,6 @@ func copiesRows(f *File) [][]string {
 			num(c.Copies.KernelToUser), num(c.Copies.UserToUser), num(c.Copies.UserToFile), num(c.CopiesPerMsg)})
 	}
 	return rows
-}
-
-// writeCopiesTable adds the copies table when the run has relay cases.
-func writeCopiesTable(b *strings.Builder, f *File) {
-	rows := copiesRows(f)
-	if len(rows) == 0 {
-		return
-	}
-	b.WriteString("\n" + copiesTitle + "\n")
-	width := make([]int, len(copiesColumns))
-	for _, r := range append([][]string{copiesColumns}, rows...) {
-		for i, cell := range r {
-			width[i] = max(width[i], utf8.RuneCountInString(cell))
-		}
-	}
-	for _, r := range append([][]string{copiesColumns}, rows...) {
-		var line strings.Builder
-		for i, cell := range r {
-			pad := strings.Repeat(" ", width[i]-utf8.RuneCountInString(cell))
-			if i < 2 {
-				line.WriteString(cell + pad + "  ")
-			} else {
-				line.WriteString(pad + cell + "  ")
-			}
-		}
-		b.WriteString(strings.TrimRight(line.String(), " ") + "\n")
-	}
 }
 
 const legend = `

@@ -10,4 +10,8 @@
 // syscalls: they block the OS thread without telling the Go runtime, which is
 // what a benchmark worker on one locked thread wants and what a program with
 // other goroutines to run does not.
+//
+// Each call keeps its own retry loop rather than sharing a helper: a pointer
+// converted to uintptr stays valid only inside the syscall call expression
+// itself, so the conversion cannot be passed through another function.
 package shm
