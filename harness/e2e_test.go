@@ -64,6 +64,17 @@ func TestSizeAboveLimitIsSkippedWithReason(t *testing.T) {
 	if r.Status != results.StatusSkipped || !strings.Contains(r.Reason, "wmem_max") {
 		t.Fatalf("got %s %q, want skipped naming net.core.wmem_max", r.Status, r.Reason)
 	}
+	for tr, sysctl := range map[string]string{"sysv-msg": "kernel.msg", "posix-mq": "fs.mqueue.msgsize_max", "sysv-shm": "kernel.shmmax"} {
+		d, _ := transports.Lookup(tr)
+		l, err := d.MaxMessage()
+		if err != nil {
+			t.Fatal(err)
+		}
+		r := RunCase(context.Background(), Case{Transport: tr, Workload: PingPong, SizeBytes: l.Bytes + 1, Count: 10})
+		if r.Status != results.StatusSkipped || !strings.Contains(r.Reason, sysctl) {
+			t.Errorf("%s at %d B: got %s %q, want skipped naming %s", tr, l.Bytes+1, r.Status, r.Reason, sysctl)
+		}
+	}
 	r = RunCase(context.Background(), Case{Transport: "pipe", Workload: Stream, SizeBytes: 8, Count: 10})
 	if r.Status != results.StatusSkipped || !strings.Contains(r.Reason, "16 B header") {
 		t.Fatalf("stream of 8 B: got %s %q, want skipped for the header", r.Status, r.Reason)
