@@ -150,3 +150,63 @@ func TestHelpHasExamples(t *testing.T) {
 		}
 	}
 }
+
+func TestReportCommand(t *testing.T) {
+	dir := t.TempDir()
+	out := filepath.Join(dir, "rep")
+	code, _, stderr := runCLI("report", "../../report/testdata/run-a.json", "../../report/testdata/run-b.json", "-o", out)
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, stderr)
+	}
+	for _, f := range []string{"index.html", "report.md", "latency-pingpong.png", "latency-pingpong.svg"} {
+		if _, err := os.Stat(filepath.Join(out, f)); err != nil {
+			t.Errorf("report lacks %s", f)
+		}
+	}
+
+	corrupt := filepath.Join(dir, "corrupt.json")
+	os.WriteFile(corrupt, []byte(`{"schema": "ipcbench/results/v1", "cases": [`), 0o600)
+	other := filepath.Join(dir, "other.json")
+	os.WriteFile(other, []byte(`{"schema": "someone-else/v3"}`), 0o600)
+	for _, bad := range [][]string{
+		{"report", corrupt, "-o", filepath.Join(dir, "bad1")},
+		{"report", "../../report/testdata/run-a.json", other, "-o", filepath.Join(dir, "bad2")},
+		{"report", filepath.Join(dir, "missing.json"), "-o", filepath.Join(dir, "bad3")},
+		{"report", "../../report/testdata/run-a.json", "--format", "pdf", "-o", filepath.Join(dir, "bad4")},
+	} {
+		code, _, stderr := runCLI(bad...)
+		if code != exitUsage || stderr == "" {
+			t.Errorf("%v: exit %d, stderr %q; want 2 and a message", bad, code, stderr)
+		}
+	}
+	entries, _ := os.ReadDir(dir)
+	for _, e := range entries {
+		if strings.HasPrefix(e.Name(), "bad") || strings.HasPrefix(e.Name(), ".ipcbench-report") {
+			t.Errorf("a failed report left %s behind", e.Name())
+		}
+	}
+}
+
+func TestRunReportAndDefaultReportInput(t *testing.T) {
+	t.Chdir(t.TempDir())
+	code, _, stderr := runCLI("run", "--transports", "pipe", "--workloads", "pingpong", "--sizes", "64,4K", "--count", "100",
+		"--warmup", "0", "--report")
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, stderr)
+	}
+	if _, err := os.Stat(filepath.Join(defaultReportDir, "index.html")); err != nil {
+		t.Fatalf("run --report wrote no report: %v\n%s", err, stderr)
+	}
+	os.RemoveAll(defaultReportDir)
+	code, _, stderr = runCLI("report") // the newest file in ./ipcbench-results/
+	if code != 0 {
+		t.Fatalf("report with no FILE: exit %d: %s", code, stderr)
+	}
+	if _, err := os.Stat(filepath.Join(defaultReportDir, "report.md")); err != nil {
+		t.Fatal(err)
+	}
+	os.RemoveAll(defaultResultsDir)
+	if code, _, stderr := runCLI("report"); code != exitUsage || !strings.Contains(stderr, "run ipcbench run first") {
+		t.Errorf("report with no results: exit %d, %q", code, stderr)
+	}
+}

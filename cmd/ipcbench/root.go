@@ -15,14 +15,16 @@ sockets, TCP loopback and more, each side in its own process, and measures
 latency, throughput, CPU time, syscalls and copies per message.`,
 		Example: `  ipcbench run                                  # every transport, both workloads, 64 B, 4 KiB, 64 KiB
   ipcbench run --transports pipe,tcp --sizes 1,4K --duration 2s
-  ipcbench list                                 # transports, copy models, max sizes on this host`,
+  ipcbench list                                 # transports, copy models, max sizes on this host
+  ipcbench run --report                         # run, then write ./ipcbench-report/index.html
+  ipcbench report a.json b.json -o cmp          # compare two runs in plots`,
 		SilenceUsage:  true,
 		SilenceErrors: true,
 	}
 	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return usageError{err} })
 	root.SetOut(stdout)
 	root.SetErr(stderr)
-	root.AddCommand(newCmdRun(nil, stdout, stderr), newCmdList(nil, stdout), newCmdWorker())
+	root.AddCommand(newCmdRun(nil, stdout, stderr), newCmdList(nil, stdout), newCmdReport(nil, stderr), newCmdWorker())
 	for _, c := range root.Commands() {
 		c.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return usageError{err} })
 	}

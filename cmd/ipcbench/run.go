@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/ipcbench/ipcbench/harness"
+	"github.com/ipcbench/ipcbench/report"
 	"github.com/ipcbench/ipcbench/results"
 	"github.com/ipcbench/ipcbench/transports"
 	"github.com/spf13/cobra"
@@ -29,6 +30,7 @@ type RunOptions struct {
 	Timeout    string
 	Out        string
 	Format     string
+	Report     bool
 
 	Stdout, Stderr io.Writer
 	Terminal       bool // stderr is a terminal: draw a progress bar
@@ -56,7 +58,8 @@ Exit status: 0 all cases ran, 1 a case failed, 2 bad flags.`,
   ipcbench run --transports pipe,unix-stream --workloads pingpong --sizes 1,64,4KiB
   ipcbench run --sizes 1M --duration 3s --format markdown
   ipcbench run --count 100000 --out pipe.json --transports pipe
-  ipcbench run --workloads relay --sizes 64,4K,8K,64K   # the seeds' copy claim, measured`,
+  ipcbench run --workloads relay --sizes 64,4K,8K,64K   # the seeds' copy claim, measured
+  ipcbench run --report                                 # and write ./ipcbench-report/index.html`,
 		Args: noArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			opts.Args = os.Args
@@ -77,6 +80,7 @@ Exit status: 0 all cases ran, 1 a case failed, 2 bad flags.`,
 	f.StringVar(&opts.Timeout, "timeout", "", "limit per case (default 10s + 2×(warmup+duration), or 60s with --count)")
 	f.StringVarP(&opts.Out, "out", "o", "", "results file (default ./"+defaultResultsDir+"/<timestamp>.json)")
 	f.StringVar(&opts.Format, "format", "table", "stdout format: "+strings.Join(results.Formats, ", "))
+	f.BoolVar(&opts.Report, "report", false, "write an HTML and Markdown report to ./"+defaultReportDir+"/ after the run")
 	return cmd
 }
 
@@ -167,6 +171,12 @@ func runRun(o *RunOptions) error {
 		return err
 	}
 	fmt.Fprintf(o.Stderr, "results: %s\n", path)
+	if o.Report {
+		if err := report.Write(defaultReportDir, []report.Input{{Label: report.Labels([]string{path})[0], File: f}}, report.Both); err != nil {
+			return fmt.Errorf("report: %w", err)
+		}
+		fmt.Fprintf(o.Stderr, "report: %s\n", describeReport(defaultReportDir, report.Both))
+	}
 	failed := 0
 	for _, c := range f.Cases {
 		if c.Status == results.StatusFailed {

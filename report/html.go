@@ -1,0 +1,176 @@
+package report
+
+import (
+	"bytes"
+	"fmt"
+	"html/template"
+	"io"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/ipcbench/ipcbench/results"
+)
+
+// summaryRow is one case in the summary tables of both renderings.
+type summaryRow struct {
+	Run, Case                                 string
+	P50, P99, Rate, MBps, CPU, Syscalls, Copy string
+	Status                                    string // ok, or the skip or failure with its reason
+	OK                                        bool
+}
+
+func summaryRows(in []Input) []summaryRow {
+	var rows []summaryRow
+	for _, input := range in {
+		for _, c := range input.File.Cases {
+			r := summaryRow{Run: input.Label, Case: caseName(c), Status: c.Status, OK: c.Status == results.StatusOK}
+			if !r.OK {
+				r.Status = c.Status + ": " + c.Reason
+				rows = append(rows, r)
+				continue
+			}
+			r.P50, r.P99 = "-", "-"
+			if c.HistogramHDR != "" {
+				r.P50, r.P99 = results.FormatNs(float64(c.Latency.P50Ns)), results.FormatNs(float64(c.Latency.P99Ns))
+			}
+			r.Rate = results.FormatRate(c.MsgsPerSec)
+			r.MBps = strconv.FormatFloat(c.MBPerSec, 'f', 1, 64)
+			r.CPU = results.FormatNs(c.CPUNsPerMsg)
+			r.Syscalls = strconv.FormatFloat(c.SyscallsPerMsg, 'f', 2, 64)
+			r.Copy = strconv.FormatFloat(c.CopiesPerMsg, 'f', 2, 64)
+			rows = append(rows, r)
+		}
+	}
+	return rows
+}
+
+// runInfo is the host, config and harness overhead of one results file.
+type runInfo struct {
+	Label, Started, Duration string
+	Host                     results.Host
+	Config                   results.Config
+	TimerNs, LoopNs          string
+}
+
+func runInfos(in []Input) []runInfo {
+	var out []runInfo
+	for _, i := range in {
+		f := i.File
+		var timer, loop []float64
+		for _, c := range f.Cases {
+			for _, w := range c.Workers {
+				timer = append(timer, w.TimerNs)
+				if w.LoopOverheadNs > 0 {
+					loop = append(loop, w.LoopOverheadNs)
+				}
+			}
+		}
+		out = append(out, runInfo{
+			Label: i.Label, Started: f.StartedAt.Format(time.RFC3339),
+			Duration: f.FinishedAt.Sub(f.StartedAt).Round(time.Second).String(),
+			Host:     f.Host, Config: f.Config,
+			TimerNs: spread(timer), LoopNs: spread(loop),
+		})
+	}
+	return out
+}
+
+// spread prints the median and range of overhead figures in ns.
+func spread(v []float64) string {
+	if len(v) == 0 {
+		return "not recorded"
+	}
+	sort.Float64s(v)
+	return fmt.Sprintf("median %.0f ns (%.0f to %.0f ns)", v[len(v)/2], v[0], v[len(v)-1])
+}
+
+const method = `Each case runs in two fresh worker processes that the parent re-executes from its own binary. The parent passes the transport's file descriptors or object names to them. Each worker attaches, warms up, then waits at a start barrier. After the barrier it measures on one locked OS thread, with GOMAXPROCS=1, GC off, and raw syscalls. Latency is read from the vDSO CLOCK_MONOTONIC around every round trip (pingpong) or from the sender's timestamp in each message (stream), and recorded in an HDR histogram. CPU time is getrusage user+sys of both workers over the measured window. Syscalls and copies are counted by the transport as it works: every call it makes, and every byte it moves across the user/kernel boundary or copies in user space, divided by the payload. Every message is verified by sequence number and content; relay output is verified by SHA-256. A case that cannot run is shown as skipped, with its reason. A case that fails shows its error. Neither shows a number.`
+
+var htmlTemplate = template.Must(template.New("report").Parse(`<!DOCTYPE html>
+<html lang="en"><head><meta charset="utf-8"><title>ipcbench report</title>
+<style>
+body{font-family:system-ui,sans-serif;max-width:1200px;margin:2em auto;padding:0 1em;color:#222}
+table{border-collapse:collapse;font-size:13px;margin:1em 0}th,td{padding:3px 8px;border-bottom:1px solid #ddd;text-align:right}
+th{background:#f3f3f3}td.l,th.l{text-align:left;white-space:nowrap}tr.bad td{color:#999}td.reason{text-align:left;color:#a33;max-width:40em}
+figure{display:inline-block;margin:0 1em 1.5em 0;vertical-align:top}figcaption{font-size:13px;color:#555;max-width:576px}
+figure svg{width:576px;height:384px}code{background:#f3f3f3;padding:0 3px}
+</style></head><body>
+<h1>ipcbench report</h1>
+<p>{{len .Runs}} run(s): {{range $i, $r := .Runs}}{{if $i}}, {{end}}<b>{{$r.Label}}</b> ({{$r.Host.Kernel}}, {{$r.Started}}){{end}}.</p>
+<h2>Summary</h2>
+<table><tr>{{if .Multi}}<th class="l">run</th>{{end}}<th class="l">case</th><th>p50</th><th>p99</th><th>msgs/s</th><th>MB/s</th><th>cpu/msg</th><th>syscalls/msg</th><th>copies/msg</th><th class="l">status</th></tr>
+{{range .Rows}}<tr{{if not .OK}} class="bad"{{end}}>{{if $.Multi}}<td class="l">{{.Run}}</td>{{end}}<td class="l">{{.Case}}</td>{{if .OK}}<td>{{.P50}}</td><td>{{.P99}}</td><td>{{.Rate}}</td><td>{{.MBps}}</td><td>{{.CPU}}</td><td>{{.Syscalls}}</td><td>{{.Copy}}</td><td class="l">ok</td>{{else}}<td colspan="7"></td><td class="reason">{{.Status}}</td>{{end}}</tr>
+{{end}}</table>
+<p>Latency is the round trip for pingpong and send-to-receive for stream. msgs/s and MB/s count messages delivered one way; a round trip is two.</p>
+<h2>Plots</h2>
+{{range .Figures}}<figure id="{{.Name}}">{{.SVG}}<figcaption>{{.Caption}} <code>{{.Name}}</code></figcaption></figure>
+{{end}}
+<h2>Runs</h2>
+{{range .Runs}}<h3>{{.Label}}</h3><table>
+<tr><td class="l">started</td><td class="l">{{.Started}} (took {{.Duration}})</td></tr>
+<tr><td class="l">host</td><td class="l">{{.Host.Hostname}}: {{.Host.Kernel}}, {{.Host.CPUModel}}, {{.Host.CPUs}} CPUs, {{.Host.Virtualization}}, clock {{.Host.ClockSource}}</td></tr>
+<tr><td class="l">ipcbench</td><td class="l">{{.Host.Version}} {{.Host.Commit}}, {{.Host.GoVersion}}</td></tr>
+<tr><td class="l">config</td><td class="l">transports {{.Config.Transports}}, workloads {{.Config.Workloads}}, sizes {{.Config.SizesBytes}} B, duration {{.Config.DurationNs}} ns, count {{.Config.Count}}, warm-up {{.Config.WarmupNs}} ns</td></tr>
+<tr><td class="l">workers</td><td class="l">{{.Config.WorkerDesign}}</td></tr>
+<tr><td class="l">harness overhead</td><td class="l">clock read {{.TimerNs}}; loop iteration against an in-memory loopback {{.LoopNs}}</td></tr>
+</table>{{end}}
+<h2>Method</h2><p>{{.Method}}</p>
+</body></html>
+`))
+
+// WriteHTML writes one self-contained HTML page: plots inlined as SVG, no
+// scripts, no fetches.
+func WriteHTML(w io.Writer, in []Input, figs []Figure) error {
+	type fig struct {
+		Name, Caption string
+		SVG           template.HTML
+	}
+	var fs []fig
+	for _, f := range figs {
+		svg := f.SVG
+		if i := bytes.Index(svg, []byte("<svg")); i > 0 {
+			svg = svg[i:] // drop the XML prolog, which is not allowed inside HTML
+		}
+		fs = append(fs, fig{Name: f.Name, Caption: f.Caption, SVG: template.HTML(svg)}) // #nosec: rendered by gonum from numbers and our labels
+	}
+	return htmlTemplate.Execute(w, map[string]any{
+		"Runs": runInfos(in), "Rows": summaryRows(in), "Figures": fs, "Multi": len(in) > 1, "Method": method,
+	})
+}
+
+// WriteMarkdown writes the same tables, with the plots as relative image links.
+func WriteMarkdown(w io.Writer, in []Input, figs []Figure) error {
+	var b strings.Builder
+	b.WriteString("# ipcbench report\n\n## Summary\n\n")
+	head, rule := "| case | p50 | p99 | msgs/s | MB/s | cpu/msg | syscalls/msg | copies/msg | status |", "|---|--:|--:|--:|--:|--:|--:|--:|---|"
+	if len(in) > 1 {
+		head, rule = "| run "+head, "|---"+rule
+	}
+	b.WriteString(head + "\n" + rule + "\n")
+	esc := func(s string) string { return strings.ReplaceAll(s, "|", `\|`) }
+	for _, r := range summaryRows(in) {
+		if len(in) > 1 {
+			b.WriteString("| " + esc(r.Run) + " ")
+		}
+		if r.OK {
+			fmt.Fprintf(&b, "| %s | %s | %s | %s | %s | %s | %s | %s | ok |\n", r.Case, r.P50, r.P99, r.Rate, r.MBps, r.CPU, r.Syscalls, r.Copy)
+		} else {
+			fmt.Fprintf(&b, "| %s | | | | | | | | %s |\n", r.Case, esc(r.Status))
+		}
+	}
+	b.WriteString("\n## Plots\n\n")
+	for _, f := range figs {
+		fmt.Fprintf(&b, "![%s](%s.png)\n\n", f.Caption, f.Name)
+	}
+	b.WriteString("## Runs\n\n")
+	for _, r := range runInfos(in) {
+		fmt.Fprintf(&b, "- **%s**, started %s, took %s: %s, %s, %d CPUs, %s. ipcbench %s %s. Harness overhead: clock read %s; loop iteration %s.\n",
+			r.Label, r.Started, r.Duration, r.Host.Kernel, r.Host.CPUModel, r.Host.CPUs, r.Host.Virtualization,
+			r.Host.Version, r.Host.Commit, r.TimerNs, r.LoopNs)
+	}
+	b.WriteString("\n## Method\n\n" + method + "\n")
+	_, err := io.WriteString(w, b.String())
+	return err
+}
