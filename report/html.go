@@ -99,14 +99,14 @@ figure svg{width:576px;height:384px}code{background:#f3f3f3;padding:0 3px}
 </style></head><body>
 <h1>ipcbench report</h1>
 <p>{{len .Runs}} run(s): {{range $i, $r := .Runs}}{{if $i}}, {{end}}<b>{{$r.Label}}</b> ({{$r.Host.Kernel}}, {{$r.Started}}){{end}}.</p>
+<h2>Plots</h2>
+{{range .Figures}}<figure id="{{.Name}}">{{.SVG}}<figcaption>{{.Caption}} <code>{{.Name}}</code></figcaption></figure>
+{{end}}
 <h2>Summary</h2>
 <table><tr>{{if .Multi}}<th class="l">run</th>{{end}}<th class="l">case</th><th>p50</th><th>p99</th><th>msgs/s</th><th>MB/s</th><th>cpu/msg</th><th>syscalls/msg</th><th>copies/msg</th><th class="l">status</th></tr>
 {{range .Rows}}<tr{{if not .OK}} class="bad"{{end}}>{{if $.Multi}}<td class="l">{{.Run}}</td>{{end}}<td class="l">{{.Case}}</td>{{if .OK}}<td>{{.P50}}</td><td>{{.P99}}</td><td>{{.Rate}}</td><td>{{.MBps}}</td><td>{{.CPU}}</td><td>{{.Syscalls}}</td><td>{{.Copy}}</td><td class="l">ok</td>{{else}}<td colspan="7"></td><td class="reason">{{.Status}}</td>{{end}}</tr>
 {{end}}</table>
 <p>Latency is the round trip for pingpong and send-to-receive for stream. msgs/s and MB/s count messages delivered one way; a round trip is two.</p>
-<h2>Plots</h2>
-{{range .Figures}}<figure id="{{.Name}}">{{.SVG}}<figcaption>{{.Caption}} <code>{{.Name}}</code></figcaption></figure>
-{{end}}
 <h2>Runs</h2>
 {{range .Runs}}<h3>{{.Label}}</h3><table>
 <tr><td class="l">started</td><td class="l">{{.Started}} (took {{.Duration}})</td></tr>
