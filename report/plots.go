@@ -164,13 +164,10 @@ func (valueTicks) Ticks(min, max float64) []plot.Tick {
 	return ticks
 }
 
-// compact prints a tick value briefly: 0.5, 20, 500, 2k, 150k, 3M.
+// compact prints a tick value briefly: 0.5, 20, 500, 2.0k, 150.0k, 3.00M.
 func compact(v float64) string {
-	switch {
-	case v >= 1e6:
-		return strconv.FormatFloat(v/1e6, 'g', 3, 64) + "M"
-	case v >= 1e3:
-		return strconv.FormatFloat(v/1e3, 'g', 3, 64) + "k"
+	if v >= 1e3 {
+		return results.FormatRate(v)
 	}
 	return strconv.FormatFloat(v, 'g', 3, 64)
 }
