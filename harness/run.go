@@ -18,6 +18,10 @@ type Plan struct {
 	Duration   time.Duration // per case, when Count is 0
 	Count      uint64        // measured messages per case (round trips for pingpong)
 	Timeout    time.Duration // per case; zero derives it
+	// Repeat runs every case this many times, each in fresh processes, with
+	// the order interleaved (A B C A B C) so that drift of the machine spreads
+	// over all cases. Zero means once.
+	Repeat int
 }
 
 // Cases expands the plan in run order.
@@ -60,17 +64,23 @@ func (p Plan) Validate() error {
 	if p.Warmup < 0 {
 		return fmt.Errorf("--warmup must not be negative")
 	}
+	if p.Repeat < 0 || p.Repeat > 1000 {
+		return fmt.Errorf("--repeat %d: want 1 to 1000", p.Repeat)
+	}
 	return nil
 }
 
-// Progress hears about each case as it starts and ends.
+// Progress hears about each run of a case as it starts and ends; i counts
+// runs across repetitions, of n in all.
 type Progress interface {
 	Start(i, n int, c Case)
 	Done(i, n int, r results.Case)
 }
 
-// Run runs every case of the plan, each in fresh workers, and returns the
-// results file. It stops early, with the cases finished so far, when ctx ends.
+// Run runs every case of the plan, each in fresh workers, Repeat times
+// interleaved, and returns the results file with one aggregated case per
+// case (see results.Aggregate). It stops early when ctx ends, keeping the
+// cases whose every repetition finished.
 func Run(ctx context.Context, p Plan, progress Progress) *results.File {
 	f := &results.File{
 		Schema:    results.Schema,
@@ -79,25 +89,43 @@ func Run(ctx context.Context, p Plan, progress Progress) *results.File {
 		Config: results.Config{
 			Transports: p.Transports, Workloads: p.Workloads, SizesBytes: p.SizesBytes,
 			DurationNs: int64(p.Duration), Count: p.Count, WarmupNs: int64(p.Warmup),
-			TimeoutNs: int64(p.Timeout), WorkerDesign: WorkerDesign,
+			TimeoutNs: int64(p.Timeout), WorkerDesign: WorkerDesign, Repeat: max(1, p.Repeat),
 		},
 	}
 	cases := p.Cases()
-	for i, c := range cases {
-		if ctx.Err() != nil {
-			break
+	repeat := max(1, p.Repeat)
+	runs := make([][]results.Case, len(cases))
+	n := len(cases) * repeat
+run:
+	for rep := range repeat {
+		for i, c := range cases {
+			if ctx.Err() != nil {
+				break run
+			}
+			k := rep*len(cases) + i
+			if progress != nil {
+				progress.Start(k, n, c)
+			}
+			r := RunCase(ctx, c)
+			if ctx.Err() != nil && r.Status == results.StatusFailed {
+				break run // interrupted: a case cut short is not a result
+			}
+			runs[i] = append(runs[i], r)
+			if progress != nil {
+				progress.Done(k, n, r)
+			}
 		}
-		if progress != nil {
-			progress.Start(i, len(cases), c)
+	}
+	for _, reps := range runs {
+		if len(reps) < repeat {
+			continue
 		}
-		r := RunCase(ctx, c)
-		if ctx.Err() != nil && r.Status == results.StatusFailed {
-			break // interrupted: a case cut short is not a result
+		agg, err := results.Aggregate(reps)
+		if err != nil {
+			agg = reps[0]
+			agg.Status, agg.Reason = results.StatusFailed, "aggregate repetitions: "+err.Error()
 		}
-		f.Cases = append(f.Cases, r)
-		if progress != nil {
-			progress.Done(i, len(cases), r)
-		}
+		f.Cases = append(f.Cases, agg)
 	}
 	f.FinishedAt = time.Now().UTC()
 	return f

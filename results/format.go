@@ -48,10 +48,15 @@ func row(c Case) []string {
 		}
 		return FormatNs(float64(ns))
 	}
+	p50 := lat(c.Latency.P50Ns)
+	if ci, ok := c.CI95["p50"]; ok && c.HistogramHDR != "" && c.Latency.P50Ns > 0 {
+		center := float64(c.Latency.P50Ns)
+		p50 += fmt.Sprintf(" ±%.0f%%", 100*max(ci.Hi/center-1, 1-ci.Lo/center))
+	}
 	return append(cells,
 		FormatRate(c.MsgsPerSec),
 		strconv.FormatFloat(c.MBPerSec, 'f', 1, 64),
-		lat(c.Latency.P50Ns),
+		p50,
 		lat(c.Latency.P99Ns),
 		lat(c.Latency.P999Ns),
 		lat(c.Latency.MaxNs),
@@ -75,6 +80,7 @@ func WriteTable(w io.Writer, f *File) error {
 	// The status cell is last and may be long: it is not padded.
 	writeAligned(&b, rows, 3, len(columns)-1)
 	b.WriteString(legend)
+	b.WriteString(repeatLegend(f))
 	if cr := copiesRows(f); len(cr) > 0 {
 		b.WriteString("\n" + copiesTitle + "\n")
 		writeAligned(&b, append([][]string{copiesColumns}, cr...), 2, len(copiesColumns))
@@ -135,6 +141,18 @@ msgs/s and MB/s count messages delivered one way; a round trip is two. cpu/msg i
 both workers; syscalls/msg and copies/msg are counted by the transport as it works.
 `
 
+// repeatLegend explains the figures of a run with repetitions.
+func repeatLegend(f *File) string {
+	if f.Config.Repeat < 2 {
+		return ""
+	}
+	s := fmt.Sprintf("Figures are medians of %d repetitions, each in fresh processes; max is over all of them.\n", f.Config.Repeat)
+	if f.Config.Repeat < 6 {
+		return s + "A 95% confidence interval of a median needs at least 6 repetitions; use --repeat 6 or more to get one.\n"
+	}
+	return s + "± after p50 is the 95% confidence interval of the median across repetitions (benchmath).\n"
+}
+
 // WriteCSV writes one header row and one row per case, with raw numbers.
 func WriteCSV(w io.Writer, f *File) error {
 	cw := csv.NewWriter(w)
@@ -178,7 +196,7 @@ func WriteMarkdown(w io.Writer, f *File) error {
 		}
 		b.WriteString("| " + strings.Join(cells, " | ") + " |\n")
 	}
-	b.WriteString(strings.ReplaceAll(legend, "\n", " ") + "\n")
+	b.WriteString(strings.ReplaceAll(legend+repeatLegend(f), "\n", " ") + "\n")
 	if rows := copiesRows(f); len(rows) > 0 {
 		b.WriteString("\n" + copiesTitle + ":\n\n| " + strings.Join(copiesColumns, " | ") + " |\n|---|---|--:|--:|--:|--:|--:|--:|\n")
 		for _, r := range rows {

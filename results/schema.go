@@ -40,6 +40,7 @@ type Config struct {
 	Count        uint64   `json:"count"`
 	WarmupNs     int64    `json:"warmup_ns"`
 	TimeoutNs    int64    `json:"timeout_ns"`
+	Repeat       int      `json:"repeat,omitempty"`
 	CommandLine  []string `json:"command_line,omitempty"`
 	WorkerDesign string   `json:"worker_design"`
 }
@@ -81,7 +82,35 @@ type Case struct {
 	ModelCopies    float64 `json:"model_copies_per_msg"`
 	ModelSyscalls  float64 `json:"model_syscalls_per_msg"`
 
-	Workers []Worker `json:"workers,omitempty"`
+	Workers []Worker `json:"workers,omitempty"` // from the first repetition
+
+	// Repetitions holds each repetition's figures; the case's own figures
+	// are their medians, and CI95 gives a 95 % confidence interval of each
+	// median by metric name (see Metrics).
+	Repetitions []Repetition        `json:"repetitions,omitempty"`
+	CI95        map[string]Interval `json:"ci95,omitempty"`
+}
+
+// Repetition is one repetition of a case, run in fresh processes.
+type Repetition struct {
+	Messages       uint64  `json:"messages"`
+	WindowNs       int64   `json:"window_ns"`
+	P50Ns          float64 `json:"p50_ns"`
+	P90Ns          float64 `json:"p90_ns"`
+	P99Ns          float64 `json:"p99_ns"`
+	P999Ns         float64 `json:"p999_ns"`
+	MeanNs         float64 `json:"mean_ns"`
+	MsgsPerSec     float64 `json:"msgs_per_sec"`
+	MBPerSec       float64 `json:"mb_per_sec"`
+	CPUNsPerMsg    float64 `json:"cpu_ns_per_msg"`
+	SyscallsPerMsg float64 `json:"syscalls_per_msg"`
+	CopiesPerMsg   float64 `json:"copies_per_msg"`
+}
+
+// Interval is a confidence interval [Lo, Hi].
+type Interval struct {
+	Lo float64 `json:"lo"`
+	Hi float64 `json:"hi"`
 }
 
 // Copies splits copies per message by where the bytes moved; each figure is

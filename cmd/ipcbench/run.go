@@ -26,6 +26,7 @@ type RunOptions struct {
 	Sizes      []string
 	Duration   string
 	Count      uint64
+	Repeat     int
 	Warmup     string
 	Timeout    string
 	Out        string
@@ -76,6 +77,7 @@ Exit status: 0 all cases ran, 1 a case failed, 2 bad flags.`,
 	f.StringSliceVar(&opts.Sizes, "sizes", []string{"64", "4K", "64K"}, "message sizes in bytes; suffixes K, KiB, M, MiB (powers of 1024)")
 	f.StringVar(&opts.Duration, "duration", "1s", "measured window per case")
 	f.Uint64Var(&opts.Count, "count", 0, "measure this many messages (round trips for pingpong) per case instead of --duration")
+	f.IntVar(&opts.Repeat, "repeat", 1, "run every case N times, each in fresh processes, interleaved; figures are medians with 95% CIs")
 	f.StringVar(&opts.Warmup, "warmup", "50ms", "warm-up per case, discarded (0 for none)")
 	f.StringVar(&opts.Timeout, "timeout", "", "limit per case (default 10s + 2×(warmup+duration), or 60s with --count)")
 	f.StringVarP(&opts.Out, "out", "o", "", "results file (default ./"+defaultResultsDir+"/<timestamp>.json)")
@@ -86,7 +88,10 @@ Exit status: 0 all cases ran, 1 a case failed, 2 bad flags.`,
 
 // plan validates the options into a harness.Plan; every error names its flag.
 func (o *RunOptions) plan() (harness.Plan, error) {
-	p := harness.Plan{Transports: o.Transports, Workloads: o.Workloads, Count: o.Count}
+	p := harness.Plan{Transports: o.Transports, Workloads: o.Workloads, Count: o.Count, Repeat: o.Repeat}
+	if o.Repeat < 1 {
+		return p, usagef("--repeat %d: want 1 to 1000", o.Repeat)
+	}
 	for _, s := range o.Sizes {
 		n, err := harness.ParseSize(s)
 		if err != nil {

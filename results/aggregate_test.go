@@ -1,0 +1,76 @@
+package results
+
+import (
+	"strings"
+	"testing"
+
+	"github.com/HdrHistogram/hdrhistogram-go"
+)
+
+func repCase(t *testing.T, p50 int64) Case {
+	h := hdrhistogram.New(1, 3600e9, 3)
+	for v := p50 / 2; v < p50*3/2; v++ {
+		h.RecordValue(v)
+	}
+	enc, err := h.Encode(hdrhistogram.V2CompressedEncodingCookieBase)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return Case{Transport: "pipe", Workload: "pingpong", SizeBytes: 64, Status: StatusOK, Messages: uint64(h.TotalCount()),
+		WindowNs: 1e9, Latency: Summarize(h), HistogramHDR: string(enc), MsgsPerSec: 1e9 / float64(p50)}
+}
+
+func TestAggregateTakesMediansAndMergesHistograms(t *testing.T) {
+	var reps []Case
+	for _, p50 := range []int64{1000, 1200, 900, 5000, 1100, 1050} {
+		reps = append(reps, repCase(t, p50))
+	}
+	got, err := Aggregate(reps)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(got.Repetitions) != 6 {
+		t.Fatalf("kept %d repetitions, want 6", len(got.Repetitions))
+	}
+	// The median of six is the mean of the middle two: 1050 and 1100.
+	if p := got.Latency.P50Ns; p < 1070 || p > 1080 {
+		t.Errorf("p50 = %d, want the median of the repetitions' p50s, about 1075", p)
+	}
+	ci, ok := got.CI95["p50"]
+	if !ok || ci.Lo > float64(got.Latency.P50Ns) || ci.Hi < float64(got.Latency.P50Ns) {
+		t.Errorf("p50 CI95 = %+v (present %v), want an interval around the median", ci, ok)
+	}
+	if got.Latency.MaxNs < 7400 || got.Latency.MinNs > 460 {
+		t.Errorf("min/max %d/%d do not cover every repetition's histogram", got.Latency.MinNs, got.Latency.MaxNs)
+	}
+	if got.WindowNs != 6e9 {
+		t.Errorf("window %d, want the sum 6e9", got.WindowNs)
+	}
+}
+
+func TestAggregateFewRepetitionsHasNoInterval(t *testing.T) {
+	got, err := Aggregate([]Case{repCase(t, 1000), repCase(t, 1100), repCase(t, 1200)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(got.CI95) != 0 {
+		t.Errorf("three repetitions gave CI95 %v; benchmath needs six for a 95%% interval", got.CI95)
+	}
+	var b strings.Builder
+	WriteTable(&b, &File{Config: Config{Repeat: 3}, Cases: []Case{got}})
+	if !strings.Contains(b.String(), "needs at least 6 repetitions") {
+		t.Errorf("table does not say why there is no interval:\n%s", b.String())
+	}
+}
+
+func TestAggregateFailedRepetitionFailsTheCase(t *testing.T) {
+	bad := repCase(t, 1000)
+	bad.Status, bad.Reason = StatusFailed, "side b died"
+	got, err := Aggregate([]Case{repCase(t, 1000), bad, repCase(t, 1000)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got.Status != StatusFailed || got.Reason != "repetition 2 of 3: side b died" {
+		t.Errorf("got %s %q, want the failure naming its repetition", got.Status, got.Reason)
+	}
+}
