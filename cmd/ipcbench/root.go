@@ -17,14 +17,15 @@ latency, throughput, CPU time, syscalls and copies per message.`,
   ipcbench run --transports pipe,tcp --sizes 1,4K --duration 2s
   ipcbench list                                 # transports, copy models, max sizes on this host
   ipcbench run --report                         # run, then write ./ipcbench-report/index.html
-  ipcbench report a.json b.json -o cmp          # compare two runs in plots`,
+  ipcbench report a.json b.json -o cmp          # compare two runs in plots
+  ipcbench compare base.json new.json           # significance-tested deltas; exit 1 on a regression`,
 		SilenceUsage:  true,
 		SilenceErrors: true,
 	}
 	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return usageError{err} })
 	root.SetOut(stdout)
 	root.SetErr(stderr)
-	root.AddCommand(newCmdRun(nil, stdout, stderr), newCmdList(nil, stdout), newCmdReport(nil, stderr), newCmdWorker())
+	root.AddCommand(newCmdRun(nil, stdout, stderr), newCmdList(nil, stdout), newCmdReport(nil, stderr), newCmdCompare(nil, stdout, stderr), newCmdWorker())
 	for _, c := range root.Commands() {
 		c.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return usageError{err} })
 	}

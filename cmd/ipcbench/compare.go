@@ -1,0 +1,161 @@
+package main
+
+import (
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"slices"
+	"sort"
+	"strconv"
+	"strings"
+
+	"github.com/ipcbench/ipcbench/results"
+	"github.com/spf13/cobra"
+)
+
+// CompareOptions configures ipcbench compare.
+type CompareOptions struct {
+	Base, New string
+	Metrics   []string
+	Threshold string
+	Alpha     float64
+	Format    string
+	Stdout    io.Writer
+	Stderr    io.Writer
+}
+
+func newCmdCompare(runF func(*CompareOptions) error, stdout, stderr io.Writer) *cobra.Command {
+	opts := &CompareOptions{Stdout: stdout, Stderr: stderr}
+	cmd := &cobra.Command{
+		Use:   "compare BASE NEW",
+		Short: "Compare two runs with a significance test; exit 1 on a regression",
+		Long: `Compare matches the cases of two runs by transport, workload and size and,
+for each metric, prints the base and new medians across repetitions, the
+change, and the p-value of a Mann-Whitney U test (golang.org/x/perf/benchmath,
+as benchstat does). "~" means the change is not significant at --alpha.
+
+A regression is a change for the worse beyond --threshold with p < --alpha.
+BASE and NEW are results files or directories of them; the repetitions of
+every file on a side are pooled. A U test needs at least 4 repetitions a side
+to reach p < 0.05, and 6 give a 95% confidence interval: run with --repeat 6.
+With fewer, compare warns and prints no p-value instead of a false one.
+
+Metrics: ` + metricNames() + `.
+
+Exit status: 0 no regression, 1 a regression, 2 bad flags or input files.`,
+		Example: `  ipcbench run --repeat 6 -o base.json && ipcbench run --repeat 6 -o new.json
+  ipcbench compare base.json new.json
+  ipcbench compare base/ new/ --metric p50,p999 --threshold 10%
+  ipcbench compare base.json new.json --format markdown >> "$GITHUB_STEP_SUMMARY"`,
+		Args: func(cmd *cobra.Command, args []string) error {
+			if len(args) != 2 {
+				return usagef("compare takes BASE and NEW, got %d arguments", len(args))
+			}
+			return nil
+		},
+		RunE: func(_ *cobra.Command, args []string) error {
+			opts.Base, opts.New = args[0], args[1]
+			if runF != nil {
+				return runF(opts)
+			}
+			return compareRun(opts)
+		},
+	}
+	f := cmd.Flags()
+	f.StringSliceVar(&opts.Metrics, "metric", []string{"p50", "p99", "throughput", "cpu"}, "metrics to compare")
+	f.StringVar(&opts.Threshold, "threshold", "5%", "smallest change for the worse that fails, e.g. 5% or 0.05")
+	f.Float64Var(&opts.Alpha, "alpha", 0.05, "significance level of the U test")
+	f.StringVar(&opts.Format, "format", "table", "table, markdown or json")
+	return cmd
+}
+
+func metricNames() string {
+	var names []string
+	for _, m := range results.Metrics {
+		names = append(names, m.Name+" ("+m.Unit+")")
+	}
+	return strings.Join(names, ", ")
+}
+
+// parseFraction reads "5%", "5" (percent) or "0.05".
+func parseFraction(flag, s string) (float64, error) {
+	t := strings.TrimSpace(s)
+	pct := strings.HasSuffix(t, "%")
+	v, err := strconv.ParseFloat(strings.TrimSuffix(t, "%"), 64)
+	if err != nil || v < 0 {
+		return 0, usagef("%s %q: want a percentage such as 5%% or a fraction such as 0.05", flag, s)
+	}
+	if pct || v >= 1 {
+		v /= 100
+	}
+	return v, nil
+}
+
+// readResultsArgs reads results files named by the arguments; a directory
+// stands for every *.json file in it.
+func readResultsArgs(args []string) ([]*results.File, []string, error) {
+	var paths []string
+	for _, a := range args {
+		st, err := os.Stat(a)
+		if err != nil {
+			return nil, nil, usagef("%v", err)
+		}
+		if !st.IsDir() {
+			paths = append(paths, a)
+			continue
+		}
+		inDir, _ := filepath.Glob(filepath.Join(a, "*.json"))
+		if len(inDir) == 0 {
+			return nil, nil, usagef("%s: no results files (*.json) in this directory", a)
+		}
+		sort.Strings(inDir)
+		paths = append(paths, inDir...)
+	}
+	var files []*results.File
+	for _, p := range paths {
+		f, err := results.Read(p)
+		if err != nil {
+			return nil, nil, usageError{err}
+		}
+		files = append(files, f)
+	}
+	return files, paths, nil
+}
+
+func compareRun(o *CompareOptions) error {
+	metrics, err := results.ParseMetrics(o.Metrics)
+	if err != nil {
+		return usagef("--metric: %v", err)
+	}
+	threshold, err := parseFraction("--threshold", o.Threshold)
+	if err != nil {
+		return err
+	}
+	if o.Alpha <= 0 || o.Alpha >= 1 {
+		return usagef("--alpha %g: want a level between 0 and 1, such as 0.05", o.Alpha)
+	}
+	if !slices.Contains(results.CompareFormats, o.Format) {
+		return usagef("--format: unknown format %q; want one of %s", o.Format, strings.Join(results.CompareFormats, ", "))
+	}
+	base, _, err := readResultsArgs([]string{o.Base})
+	if err != nil {
+		return err
+	}
+	newer, _, err := readResultsArgs([]string{o.New})
+	if err != nil {
+		return err
+	}
+	c := results.Compare(base, newer, results.CompareOptions{Metrics: metrics, Threshold: threshold, Alpha: o.Alpha})
+	if len(c.Deltas) == 0 {
+		return usagef("compare: %s and %s have no ok case in common to compare", o.Base, o.New)
+	}
+	if err := results.WriteComparison(o.Stdout, o.Format, c); err != nil {
+		return err
+	}
+	if n := c.Regressions(); n > 0 {
+		fmt.Fprintf(o.Stderr, "ipcbench: %d regressions beyond %g%% at alpha %g\n", n, threshold*100, o.Alpha)
+		return exitError{exitFailure}
+	}
+	return nil
+}

@@ -1,0 +1,76 @@
+package main
+
+import (
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/ipcbench/ipcbench/internal/resultstest"
+	"github.com/ipcbench/ipcbench/results"
+)
+
+// writeSynthetic writes a results file with pipe and tcp pingpong cases of
+// six repetitions each, their p50s ±3 % around 20 µs and 40 µs times scale.
+func writeSynthetic(t *testing.T, dir, name string, seed uint64, pipeScale float64) string {
+	t.Helper()
+	f := resultstest.File(time.Unix(1e9+int64(seed), 0), "c"+name,
+		resultstest.Case("pipe", 64, resultstest.Noisy(seed, 6, 20000*pipeScale, 0.03)...),
+		resultstest.Case("tcp", 64, resultstest.Noisy(seed+1, 6, 40000, 0.03)...))
+	p := filepath.Join(dir, name+".json")
+	if err := results.Write(p, f); err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
+func TestCompareExitCodes(t *testing.T) {
+	dir := t.TempDir()
+	base := writeSynthetic(t, dir, "base", 1, 1)
+	same := writeSynthetic(t, dir, "same", 7, 1)
+	slow := writeSynthetic(t, dir, "slow", 7, 1.2)
+	fast := writeSynthetic(t, dir, "fast", 7, 0.8)
+
+	code, out, errOut := runCLI("compare", base, same)
+	if code != exitOK || !strings.Contains(out, "No regressions.") {
+		t.Errorf("A/A: exit %d, want 0\n%s%s", code, out, errOut)
+	}
+	code, out, errOut = runCLI("compare", base, slow)
+	if code != exitFailure || !strings.Contains(out, "regression") || !strings.Contains(errOut, "regressions beyond 5%") {
+		t.Errorf("20%% slower: exit %d, want 1\n%s%s", code, out, errOut)
+	}
+	code, out, _ = runCLI("compare", base, fast)
+	if code != exitOK || !strings.Contains(out, "improvement") {
+		t.Errorf("20%% faster: exit %d, want 0 with the improvement reported\n%s", code, out)
+	}
+	// A threshold above the slowdown lets it pass.
+	if code, out, _ = runCLI("compare", base, slow, "--threshold", "25%"); code != exitOK {
+		t.Errorf("20%% slower with --threshold 25%%: exit %d, want 0\n%s", code, out)
+	}
+	code, out, _ = runCLI("compare", base, slow, "--format", "json", "--metric", "p50")
+	if code != exitFailure || !strings.Contains(out, `"verdict": "regression"`) {
+		t.Errorf("json: exit %d\n%s", code, out)
+	}
+}
+
+func TestCompareUsageErrors(t *testing.T) {
+	dir := t.TempDir()
+	base := writeSynthetic(t, dir, "base", 1, 1)
+	for _, tc := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"compare", base}, "takes BASE and NEW"},
+		{[]string{"compare", base, filepath.Join(dir, "missing.json")}, "missing.json"},
+		{[]string{"compare", base, base, "--metric", "speed"}, `unknown metric "speed"`},
+		{[]string{"compare", base, base, "--threshold", "lots"}, "--threshold"},
+		{[]string{"compare", base, base, "--alpha", "2"}, "--alpha"},
+		{[]string{"compare", base, base, "--format", "xml"}, `unknown format "xml"`},
+		{[]string{"compare", base, t.TempDir()}, "no results files"},
+	} {
+		code, _, errOut := runCLI(tc.args...)
+		if code != exitUsage || !strings.Contains(errOut, tc.want) {
+			t.Errorf("%q: exit %d, stderr %q; want 2 naming %q", tc.args, code, errOut, tc.want)
+		}
+	}
+}

@@ -1,0 +1,405 @@
+package results
+
+import (
+	"encoding/json"
+	"fmt"
+	"io"
+	"math"
+	"sort"
+	"strconv"
+	"strings"
+
+	"golang.org/x/perf/benchmath"
+)
+
+// CompareOptions says what Compare tests and what counts as a regression.
+type CompareOptions struct {
+	Metrics   []Metric
+	Threshold float64 // relative change, e.g. 0.05, beyond which a significant change is flagged
+	Alpha     float64 // significance level of the Mann-Whitney U test, e.g. 0.05
+}
+
+// Verdicts of one compared metric of one case.
+const (
+	VerdictSame        = "~"           // not significant at Alpha
+	VerdictWithin      = "within"      // significant, but within Threshold
+	VerdictRegression  = "regression"  // significant and worse beyond Threshold
+	VerdictImprovement = "improvement" // significant and better beyond Threshold
+	VerdictUntested    = "untested"    // too few repetitions for the test to reach Alpha
+)
+
+// Delta is one metric of one case, compared.
+type Delta struct {
+	Case     string          `json:"case"` // transport/workload/size
+	Metric   string          `json:"metric"`
+	Unit     string          `json:"unit"`
+	Base     SummaryInterval `json:"base"`
+	New      SummaryInterval `json:"new"`
+	DeltaPct float64         `json:"delta_pct"` // (new/base - 1) × 100
+	P        *float64        `json:"p,omitempty"`
+	Verdict  string          `json:"verdict"`
+}
+
+// SummaryInterval is a median across repetitions, its 95 % confidence
+// interval (absent below six repetitions) and the number of repetitions.
+type SummaryInterval struct {
+	Median float64   `json:"median"`
+	CI95   *Interval `json:"ci95,omitempty"`
+	N      int       `json:"n"`
+}
+
+// Geomean is the geometric mean of one metric's medians over the cases
+// compared on both sides.
+type Geomean struct {
+	Metric   string  `json:"metric"`
+	Base     float64 `json:"base"`
+	New      float64 `json:"new"`
+	DeltaPct float64 `json:"delta_pct"`
+	Cases    int     `json:"cases"`
+}
+
+// Comparison is the outcome of Compare.
+type Comparison struct {
+	Threshold float64   `json:"threshold"`
+	Alpha     float64   `json:"alpha"`
+	Deltas    []Delta   `json:"deltas"`
+	Geomeans  []Geomean `json:"geomeans"`
+	// OnlyBase and OnlyNew list cases found on one side only; NotCompared
+	// lists cases that were skipped or failed on a side, with the reason.
+	OnlyBase    []string `json:"only_base,omitempty"`
+	OnlyNew     []string `json:"only_new,omitempty"`
+	NotCompared []string `json:"not_compared,omitempty"`
+	Warnings    []string `json:"warnings,omitempty"`
+}
+
+// Regressions counts the deltas flagged as regressions.
+func (c *Comparison) Regressions() int {
+	n := 0
+	for _, d := range c.Deltas {
+		if d.Verdict == VerdictRegression {
+			n++
+		}
+	}
+	return n
+}
+
+// CaseKey names a case by what compare matches on.
+func CaseKey(c Case) string {
+	return c.Transport + "/" + c.Workload + "/" + FormatBytes(c.SizeBytes)
+}
+
+// pooled is one case across several results files of one side: the
+// repetitions of its ok runs, and the reason of the first that was not ok.
+type pooled struct {
+	reps  []Case
+	notOK string
+}
+
+func pool(files []*File) (map[string]*pooled, []string) {
+	m := map[string]*pooled{}
+	var order []string
+	for _, f := range files {
+		for _, c := range f.Cases {
+			k := CaseKey(c)
+			p, ok := m[k]
+			if !ok {
+				p = &pooled{}
+				m[k] = p
+				order = append(order, k)
+			}
+			if c.Status != StatusOK {
+				if p.notOK == "" {
+					p.notOK = c.Status + ": " + c.Reason
+				}
+				continue
+			}
+			p.reps = append(p.reps, c)
+		}
+	}
+	return m, order
+}
+
+func (p *pooled) samples(m Metric) []float64 {
+	var v []float64
+	for _, c := range p.reps {
+		v = append(v, c.Samples(m)...)
+	}
+	return v
+}
+
+// minPossibleP is the smallest two-sided p-value a Mann-Whitney U test can
+// give for samples of n1 and n2 values: 2 / C(n1+n2, n1).
+func minPossibleP(n1, n2 int) float64 {
+	// C(n1+n2, n1) in floating point; exact enough for the sizes used here.
+	c := 1.0
+	for i := 1; i <= n1; i++ {
+		c = c * float64(n2+i) / float64(i)
+	}
+	return math.Min(1, 2/c)
+}
+
+// Compare matches the cases of base and new by transport, workload and
+// size, pooling the repetitions of each side's files, and tests every
+// metric of opt with benchmath's Mann-Whitney U test.
+func Compare(base, new []*File, opt CompareOptions) *Comparison {
+	out := &Comparison{Threshold: opt.Threshold, Alpha: opt.Alpha}
+	b, order := pool(base)
+	n, newOrder := pool(new)
+	for _, k := range newOrder {
+		if _, ok := b[k]; !ok {
+			out.OnlyNew = append(out.OnlyNew, k)
+		}
+	}
+	thresholds := &benchmath.Thresholds{CompareAlpha: opt.Alpha}
+	type logSum struct {
+		base, new float64
+		n         int
+	}
+	geo := map[string]*logSum{}
+	short := 0
+	for _, k := range order {
+		bp, np := b[k], n[k]
+		switch {
+		case np == nil:
+			out.OnlyBase = append(out.OnlyBase, k)
+			continue
+		case bp.notOK != "" || np.notOK != "":
+			why := bp.notOK
+			side := "base"
+			if why == "" {
+				why, side = np.notOK, "new"
+			}
+			out.NotCompared = append(out.NotCompared, fmt.Sprintf("%s: %s %s", k, side, why))
+			continue
+		}
+		for _, m := range opt.Metrics {
+			bs, ns := bp.samples(m), np.samples(m)
+			if len(bs) == 0 || len(ns) == 0 || allZero(bs) && allZero(ns) {
+				continue // e.g. latency of the relay workload, which measures none
+			}
+			s1, s2 := benchmath.NewSample(bs, thresholds), benchmath.NewSample(ns, thresholds)
+			d := Delta{Case: k, Metric: m.Name, Unit: m.Unit,
+				Base: summarize(s1), New: summarize(s2)}
+			if d.Base.Median != 0 {
+				d.DeltaPct = (d.New.Median/d.Base.Median - 1) * 100
+			}
+			if minPossibleP(len(bs), len(ns)) > opt.Alpha {
+				d.Verdict = VerdictUntested
+				short++
+			} else {
+				cmp := benchmath.AssumeNothing.Compare(s1, s2)
+				p := cmp.P
+				d.P = &p
+				d.Verdict = verdict(m, d.DeltaPct, p, opt)
+			}
+			out.Deltas = append(out.Deltas, d)
+			if d.Base.Median > 0 && d.New.Median > 0 {
+				g := geo[m.Name]
+				if g == nil {
+					g = &logSum{}
+					geo[m.Name] = g
+				}
+				g.base += math.Log(d.Base.Median)
+				g.new += math.Log(d.New.Median)
+				g.n++
+			}
+		}
+	}
+	for _, m := range opt.Metrics {
+		if g := geo[m.Name]; g != nil {
+			gb, gn := math.Exp(g.base/float64(g.n)), math.Exp(g.new/float64(g.n))
+			out.Geomeans = append(out.Geomeans, Geomean{Metric: m.Name, Base: gb, New: gn, DeltaPct: (gn/gb - 1) * 100, Cases: g.n})
+		}
+	}
+	if short > 0 {
+		out.Warnings = append(out.Warnings, fmt.Sprintf(
+			"%d comparisons have too few repetitions for a Mann-Whitney U test to reach alpha %g (with the same count on both sides it needs at least 4 each; 6 also gives confidence intervals); they show no p-value and cannot be flagged: run with --repeat 6",
+			short, opt.Alpha))
+	}
+	return out
+}
+
+func allZero(v []float64) bool {
+	for _, x := range v {
+		if x != 0 {
+			return false
+		}
+	}
+	return true
+}
+
+func summarize(s *benchmath.Sample) SummaryInterval {
+	sum := benchmath.AssumeNothing.Summary(s, 0.95)
+	si := SummaryInterval{Median: sum.Center, N: len(s.Values)}
+	if !math.IsInf(sum.Lo, 0) && !math.IsInf(sum.Hi, 0) {
+		si.CI95 = &Interval{Lo: sum.Lo, Hi: sum.Hi}
+	}
+	return si
+}
+
+func verdict(m Metric, deltaPct, p float64, opt CompareOptions) string {
+	if p >= opt.Alpha {
+		return VerdictSame
+	}
+	worse := deltaPct > 0
+	if m.HigherBetter {
+		worse = deltaPct < 0
+	}
+	switch {
+	case math.Abs(deltaPct) <= opt.Threshold*100:
+		return VerdictWithin
+	case worse:
+		return VerdictRegression
+	default:
+		return VerdictImprovement
+	}
+}
+
+// CompareFormats lists the renderings of a Comparison.
+var CompareFormats = []string{"table", "markdown", "json"}
+
+// WriteComparison renders c as one of CompareFormats.
+func WriteComparison(w io.Writer, format string, c *Comparison) error {
+	switch format {
+	case "json":
+		enc := json.NewEncoder(w)
+		enc.SetIndent("", "  ")
+		return enc.Encode(c)
+	case "table", "markdown":
+		_, err := io.WriteString(w, comparisonText(c, format == "markdown"))
+		return err
+	}
+	return fmt.Errorf("unknown format %q; want one of %s", format, strings.Join(CompareFormats, ", "))
+}
+
+var compareColumns = []string{"case", "base", "new", "delta", "p", "verdict"}
+
+func comparisonText(c *Comparison, markdown bool) string {
+	var b strings.Builder
+	metrics := []string{}
+	byMetric := map[string][]Delta{}
+	for _, d := range c.Deltas {
+		if _, ok := byMetric[d.Metric]; !ok {
+			metrics = append(metrics, d.Metric)
+		}
+		byMetric[d.Metric] = append(byMetric[d.Metric], d)
+	}
+	for _, name := range metrics {
+		m, _ := MetricByName(name)
+		better := "lower is better"
+		if m.HigherBetter {
+			better = "higher is better"
+		}
+		fmt.Fprintf(&b, "%s (%s, %s)\n", name, m.Unit, better)
+		if markdown {
+			b.WriteString("\n")
+		}
+		rows := [][]string{compareColumns}
+		for _, d := range byMetric[name] {
+			rows = append(rows, []string{d.Case, formatSummary(m, d.Base), formatSummary(m, d.New), formatDelta(d), formatP(d), d.Verdict})
+		}
+		for _, g := range c.Geomeans {
+			if g.Metric == name {
+				rows = append(rows, []string{fmt.Sprintf("geomean (%d cases)", g.Cases), formatValue(m, g.Base), formatValue(m, g.New),
+					fmt.Sprintf("%+.2f%%", g.DeltaPct), "", ""})
+			}
+		}
+		writeRows(&b, rows, markdown)
+		b.WriteString("\n")
+	}
+	list := func(title string, items []string) {
+		if len(items) == 0 {
+			return
+		}
+		b.WriteString(title + ":\n")
+		if markdown {
+			b.WriteString("\n")
+		}
+		for _, it := range items {
+			b.WriteString("  - " + it + "\n")
+		}
+		b.WriteString("\n")
+	}
+	list("only in base", c.OnlyBase)
+	list("only in new", c.OnlyNew)
+	list("not compared", c.NotCompared)
+	list("warnings", c.Warnings)
+	fmt.Fprintf(&b, "~ means no significant difference (Mann-Whitney U test, p ≥ %g). A regression is a significant change for the worse beyond %g%%. Medians across repetitions; ± is the 95%% confidence interval.\n",
+		c.Alpha, c.Threshold*100)
+	if n := c.Regressions(); n > 0 {
+		fmt.Fprintf(&b, "%d regressions.\n", n)
+	} else {
+		b.WriteString("No regressions.\n")
+	}
+	return b.String()
+}
+
+func writeRows(b *strings.Builder, rows [][]string, markdown bool) {
+	if !markdown {
+		rows[0] = upper(rows[0])
+		writeAligned(b, rows, 1, len(rows[0])-1)
+		return
+	}
+	b.WriteString("| " + strings.Join(rows[0], " | ") + " |\n|---|--:|--:|--:|--:|---|\n")
+	for _, r := range rows[1:] {
+		b.WriteString("| " + strings.Join(r, " | ") + " |\n")
+	}
+}
+
+func upper(cells []string) []string {
+	out := make([]string, len(cells))
+	for i, c := range cells {
+		out[i] = strings.ToUpper(c)
+	}
+	return out
+}
+
+func formatValue(m Metric, v float64) string {
+	switch m.Unit {
+	case "ns", "ns/msg":
+		return FormatNs(v)
+	case "msgs/s":
+		return FormatRate(v)
+	}
+	return strconv.FormatFloat(v, 'g', 4, 64)
+}
+
+func formatSummary(m Metric, s SummaryInterval) string {
+	v := formatValue(m, s.Median)
+	if s.CI95 != nil && s.Median != 0 {
+		v += fmt.Sprintf(" ±%.0f%%", 100*math.Max(s.CI95.Hi/s.Median-1, 1-s.CI95.Lo/s.Median))
+	}
+	return v
+}
+
+func formatDelta(d Delta) string {
+	if d.Verdict == VerdictSame {
+		return "~"
+	}
+	return fmt.Sprintf("%+.2f%%", d.DeltaPct)
+}
+
+func formatP(d Delta) string {
+	if d.P == nil {
+		return fmt.Sprintf("- (n=%d+%d)", d.Base.N, d.New.N)
+	}
+	return fmt.Sprintf("p=%.3f n=%d+%d", *d.P, d.Base.N, d.New.N)
+}
+
+// ParseMetrics reads a comma-separated list of metric names.
+func ParseMetrics(list []string) ([]Metric, error) {
+	var out []Metric
+	for _, name := range list {
+		m, ok := MetricByName(strings.TrimSpace(name))
+		if !ok {
+			names := make([]string, len(Metrics))
+			for i, m := range Metrics {
+				names[i] = m.Name
+			}
+			sort.Strings(names)
+			return nil, fmt.Errorf("unknown metric %q; want one of %s", name, strings.Join(names, ", "))
+		}
+		out = append(out, m)
+	}
+	return out, nil
+}

@@ -1,0 +1,144 @@
+package results_test
+
+import (
+	"bytes"
+	"encoding/json"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/ipcbench/ipcbench/internal/resultstest"
+	"github.com/ipcbench/ipcbench/results"
+)
+
+var defaults = results.CompareOptions{Threshold: 0.05, Alpha: 0.05}
+
+func init() {
+	m, err := results.ParseMetrics([]string{"p50", "p99", "throughput", "cpu"})
+	if err != nil {
+		panic(err)
+	}
+	defaults.Metrics = m
+}
+
+// side builds one results file of three transports whose p50s are drawn
+// with ±3 % noise around center×scale.
+func side(seed uint64, reps int, scale map[string]float64) *results.File {
+	var cases []results.Case
+	for i, tr := range []string{"pipe", "unix-stream", "sysv-shm"} {
+		s := scale[tr]
+		if s == 0 {
+			s = 1
+		}
+		cases = append(cases, resultstest.Case(tr, 64, resultstest.Noisy(seed+uint64(i), reps, 22000*s*float64(i+1), 0.03)...))
+	}
+	return resultstest.File(time.Unix(1e9, 0), "abc", cases...)
+}
+
+func verdicts(c *results.Comparison, tr string) map[string]string {
+	v := map[string]string{}
+	for _, d := range c.Deltas {
+		if strings.HasPrefix(d.Case, tr+"/") {
+			v[d.Metric] = d.Verdict
+		}
+	}
+	return v
+}
+
+func TestCompareAAIsClean(t *testing.T) {
+	// Many seeds: at alpha 0.05 an A/A pair may be significant by chance,
+	// but the 5 % threshold keeps ±3 % noise from ever being a regression.
+	for seed := uint64(0); seed < 50; seed++ {
+		c := results.Compare([]*results.File{side(seed*10, 6, nil)}, []*results.File{side(seed*10+5, 6, nil)}, defaults)
+		if n := c.Regressions(); n != 0 {
+			var b bytes.Buffer
+			results.WriteComparison(&b, "table", c)
+			t.Fatalf("seed %d: A/A comparison reported %d regressions:\n%s", seed, n, b.String())
+		}
+		if len(c.Deltas) != 12 || len(c.Geomeans) != 4 {
+			t.Fatalf("compared %d deltas and %d geomeans, want 3 cases × 4 metrics and 4", len(c.Deltas), len(c.Geomeans))
+		}
+	}
+}
+
+func TestCompareFlagsSlowdownAndSpeedup(t *testing.T) {
+	base := side(1, 6, nil)
+	slow := side(2, 6, map[string]float64{"pipe": 1.2})
+	c := results.Compare([]*results.File{base}, []*results.File{slow}, defaults)
+	v := verdicts(c, "pipe")
+	for _, m := range []string{"p50", "p99", "throughput", "cpu"} {
+		if v[m] != results.VerdictRegression {
+			t.Errorf("20%% slower pipe: %s verdict %q, want regression", m, v[m])
+		}
+	}
+	if c.Regressions() != 4 {
+		t.Errorf("%d regressions, want the 4 metrics of pipe only", c.Regressions())
+	}
+	var b bytes.Buffer
+	results.WriteComparison(&b, "table", c)
+	if !strings.Contains(b.String(), "4 regressions.") || !strings.Contains(b.String(), "+2") {
+		t.Errorf("table does not report the regression:\n%s", b.String())
+	}
+
+	fast := side(2, 6, map[string]float64{"pipe": 0.8})
+	c = results.Compare([]*results.File{base}, []*results.File{fast}, defaults)
+	if c.Regressions() != 0 || verdicts(c, "pipe")["p50"] != results.VerdictImprovement ||
+		verdicts(c, "pipe")["throughput"] != results.VerdictImprovement {
+		t.Errorf("20%% faster pipe: %d regressions, verdicts %v; want improvements", c.Regressions(), verdicts(c, "pipe"))
+	}
+}
+
+func TestCompareTooFewRepetitionsWarnsWithoutP(t *testing.T) {
+	c := results.Compare([]*results.File{side(1, 3, nil)}, []*results.File{side(2, 3, map[string]float64{"pipe": 2})}, defaults)
+	if c.Regressions() != 0 || len(c.Warnings) != 1 || !strings.Contains(c.Warnings[0], "--repeat 6") {
+		t.Fatalf("3+3 repetitions: %d regressions, warnings %q; want none and a warning", c.Regressions(), c.Warnings)
+	}
+	for _, d := range c.Deltas {
+		if d.P != nil || d.Verdict != results.VerdictUntested {
+			t.Errorf("%s %s: p %v verdict %s, want no p-value", d.Case, d.Metric, d.P, d.Verdict)
+		}
+	}
+	var b bytes.Buffer
+	results.WriteComparison(&b, "json", c)
+	if strings.Contains(b.String(), `"p":`) {
+		t.Errorf("json carries a p-value for an untestable comparison:\n%s", b.String())
+	}
+}
+
+func TestCompareListsOneSidedAndFailedCases(t *testing.T) {
+	base := side(1, 6, nil)
+	newer := side(2, 6, nil)
+	newer.Cases = newer.Cases[1:] // pipe missing
+	newer.Cases = append(newer.Cases, resultstest.Case("tcp", 64, resultstest.Noisy(9, 6, 40000, 0.03)...))
+	newer.Cases[0].Status, newer.Cases[0].Reason = results.StatusFailed, "side b died"
+	c := results.Compare([]*results.File{base}, []*results.File{newer}, defaults)
+	if len(c.OnlyBase) != 1 || c.OnlyBase[0] != "pipe/pingpong/64 B" || len(c.OnlyNew) != 1 || c.OnlyNew[0] != "tcp/pingpong/64 B" {
+		t.Errorf("only base %q, only new %q", c.OnlyBase, c.OnlyNew)
+	}
+	if len(c.NotCompared) != 1 || !strings.Contains(c.NotCompared[0], "unix-stream") || !strings.Contains(c.NotCompared[0], "side b died") {
+		t.Errorf("not compared %q, want unix-stream with its reason", c.NotCompared)
+	}
+	for _, format := range results.CompareFormats {
+		var b bytes.Buffer
+		if err := results.WriteComparison(&b, format, c); err != nil {
+			t.Fatal(err)
+		}
+		for _, want := range []string{"pipe/pingpong/64 B", "tcp/pingpong/64 B", "side b died"} {
+			if !strings.Contains(b.String(), want) {
+				t.Errorf("%s output lacks %q", format, want)
+			}
+		}
+		if format == "json" && !json.Valid(b.Bytes()) {
+			t.Errorf("json output is not JSON")
+		}
+	}
+}
+
+func TestComparePoolsFiles(t *testing.T) {
+	// Two files of 3 repetitions a side pool to 6+6, enough for a test.
+	c := results.Compare([]*results.File{side(1, 3, nil), side(3, 3, nil)},
+		[]*results.File{side(2, 3, map[string]float64{"pipe": 1.2}), side(4, 3, map[string]float64{"pipe": 1.2})}, defaults)
+	if c.Regressions() != 4 || c.Deltas[0].Base.N != 6 {
+		t.Errorf("pooled: %d regressions, n=%d; want 4 and 6", c.Regressions(), c.Deltas[0].Base.N)
+	}
+}
