@@ -156,3 +156,42 @@ func TestRelayCorruptionFailsTheHash(t *testing.T) {
 		t.Fatalf("got %s %q, want a hash mismatch", r.Status, r.Reason)
 	}
 }
+
+// TestSendDelaySlowsEveryRoundTrip checks the test-only slowdown that
+// compare's end-to-end check relies on. It asserts no timing of the
+// machine: a round trip contains side A's busy-wait, so none can be
+// shorter than it, however fast or slow the host is.
+func TestSendDelaySlowsEveryRoundTrip(t *testing.T) {
+	const delayNs = 300_000
+	for _, tr := range []string{"pipe", "sysv-msg"} { // sysv-msg: the wrapper keeps the mtype headroom
+		r := RunCase(context.Background(), Case{Transport: tr, Workload: PingPong, SizeBytes: 64, Count: 50, SendDelay: delayNs})
+		if r.Status != results.StatusOK {
+			t.Fatalf("%s: %s: %s", tr, r.Status, r.Reason)
+		}
+		if r.Latency.MinNs < delayNs {
+			t.Errorf("%s: fastest round trip %d ns, shorter than the %d ns delay in every one", tr, r.Latency.MinNs, delayNs)
+		}
+	}
+}
+
+func TestRepeatInterleavesAndAggregates(t *testing.T) {
+	var order []string
+	p := Plan{Transports: []string{"pipe", "unix-stream"}, Workloads: []string{PingPong}, SizesBytes: []int{64}, Count: 50, Repeat: 3}
+	f := Run(context.Background(), p, progressFunc(func(c Case) { order = append(order, c.Transport) }))
+	if got := strings.Join(order, " "); got != "pipe unix-stream pipe unix-stream pipe unix-stream" {
+		t.Errorf("run order %q, want the cases interleaved across repetitions", got)
+	}
+	if len(f.Cases) != 2 || f.Config.Repeat != 3 {
+		t.Fatalf("%d cases, repeat %d; want 2 aggregated cases of 3", len(f.Cases), f.Config.Repeat)
+	}
+	for _, c := range f.Cases {
+		if c.Status != results.StatusOK || len(c.Repetitions) != 3 || c.Messages != 3*100 {
+			t.Errorf("%s: %s %q, %d repetitions, %d messages; want ok, 3, 300", c.Transport, c.Status, c.Reason, len(c.Repetitions), c.Messages)
+		}
+	}
+}
+
+type progressFunc func(Case)
+
+func (f progressFunc) Start(_, _ int, c Case)      { f(c) }
+func (progressFunc) Done(_, _ int, _ results.Case) {}

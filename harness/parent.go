@@ -31,6 +31,8 @@ type Case struct {
 	// Fault and FaultAt inject one error on side A, for tests (see Spec).
 	Fault   string
 	FaultAt uint64
+	// SendDelay slows side A's every send by this much, for tests (see Spec).
+	SendDelay time.Duration
 }
 
 func (c Case) name() string {
@@ -174,7 +176,7 @@ func runCase(ctx context.Context, desc transports.Descriptor, c Case, out *resul
 		spec := Spec{
 			Transport: c.Transport, Workload: c.Workload, Side: w.side, SizeBytes: c.SizeBytes,
 			WarmupNs: int64(c.Warmup), DurationNs: int64(c.Duration), Count: c.Count,
-			NumFds: len(h.Files), Args: h.Args, Fault: c.Fault, FaultAt: c.FaultAt,
+			NumFds: len(h.Files), Args: h.Args, Fault: c.Fault, FaultAt: c.FaultAt, SendDelayNs: int64(c.SendDelay),
 		}
 		if relay != nil {
 			spec.RelayFile = relay.in

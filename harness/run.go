@@ -22,6 +22,9 @@ type Plan struct {
 	// the order interleaved (A B C A B C) so that drift of the machine spreads
 	// over all cases. Zero means once.
 	Repeat int
+	// SendDelay slows the named transports on purpose, for testing compare:
+	// side A busy-waits this long before every send. Results record it.
+	SendDelay map[string]time.Duration
 }
 
 // Cases expands the plan in run order.
@@ -31,7 +34,7 @@ func (p Plan) Cases() []Case {
 		for _, w := range p.Workloads {
 			for _, s := range p.SizesBytes {
 				cs = append(cs, Case{Transport: t, Workload: w, SizeBytes: s,
-					Warmup: p.Warmup, Duration: p.Duration, Count: p.Count, Timeout: p.Timeout})
+					Warmup: p.Warmup, Duration: p.Duration, Count: p.Count, Timeout: p.Timeout, SendDelay: p.SendDelay[t]})
 			}
 		}
 	}
@@ -64,6 +67,11 @@ func (p Plan) Validate() error {
 	if p.Warmup < 0 {
 		return fmt.Errorf("--warmup must not be negative")
 	}
+	for t, d := range p.SendDelay {
+		if _, ok := transports.Lookup(t); !ok || d < 0 || d > time.Second {
+			return fmt.Errorf("--test-send-delay %s=%v: want a known transport and a delay from 0 to 1s", t, d)
+		}
+	}
 	if p.Repeat < 0 || p.Repeat > 1000 {
 		return fmt.Errorf("--repeat %d: want 1 to 1000", p.Repeat)
 	}
@@ -91,6 +99,12 @@ func Run(ctx context.Context, p Plan, progress Progress) *results.File {
 			DurationNs: int64(p.Duration), Count: p.Count, WarmupNs: int64(p.Warmup),
 			TimeoutNs: int64(p.Timeout), WorkerDesign: WorkerDesign, Repeat: max(1, p.Repeat),
 		},
+	}
+	for t, d := range p.SendDelay {
+		if f.Config.TestSendDelayNs == nil {
+			f.Config.TestSendDelayNs = map[string]int64{}
+		}
+		f.Config.TestSendDelayNs[t] = int64(d)
 	}
 	cases := p.Cases()
 	repeat := max(1, p.Repeat)

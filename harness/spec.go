@@ -52,6 +52,9 @@ type Spec struct {
 	// "die" (SIGKILL itself) when about to send it.
 	Fault   string `json:"fault,omitempty"`
 	FaultAt uint64 `json:"fault_at,omitempty"`
+	// SendDelayNs, for tests, busy-waits this long before each of side A's
+	// sends: a deliberately slowed transport.
+	SendDelayNs int64 `json:"send_delay_ns,omitempty"`
 	// RelayFile is the input (side A) or output (side B) file of a relay.
 	RelayFile string `json:"relay_file,omitempty"`
 }

@@ -73,8 +73,8 @@ func runWorker(specJSON string, report *os.File) (rep Report) {
 		return fail("attach: %v", err)
 	}
 	defer conn.Close()
-	if spec.Fault != "" && spec.Side == transports.SideA {
-		conn = &faultConn{Conn: conn, kind: spec.Fault, at: spec.FaultAt}
+	if (spec.Fault != "" || spec.SendDelayNs > 0) && spec.Side == transports.SideA {
+		conn = &testConn{Conn: conn, fault: spec.Fault, at: spec.FaultAt, delayNs: spec.SendDelayNs}
 	}
 
 	rep.TimerNs = timerCostNs()
@@ -95,8 +95,8 @@ func runWorker(specJSON string, report *os.File) (rep Report) {
 		}
 	}
 	l.hist.Reset()
-	if fc, ok := conn.(*faultConn); ok {
-		fc.armed = true
+	if tc, ok := conn.(*testConn); ok {
+		tc.armed = true
 	}
 
 	// Start barrier: report ready, then block until the parent releases both.
@@ -153,17 +153,26 @@ func runWorker(specJSON string, report *os.File) (rep Report) {
 
 func tvNs(tv unix.Timeval) int64 { return tv.Sec*1e9 + int64(tv.Usec)*1e3 }
 
-// faultConn injects one fault into side A's sends, for the verifier's tests.
-type faultConn struct {
+// testConn wraps side A's Conn for tests: it busy-waits delayNs before
+// every send (a deliberately slowed transport, for compare's end-to-end
+// check), and injects one fault into the sends of the measured window.
+type testConn struct {
 	transports.Conn
-	kind  string
-	at    uint64
-	n     uint64
-	armed bool // only the measured window counts
+	fault   string
+	at      uint64
+	delayNs int64
+	n       uint64
+	armed   bool // only the measured window counts
 }
 
-func (f *faultConn) Send(msg []byte) error {
-	if !f.armed {
+func (f *testConn) Send(msg []byte) error {
+	if f.delayNs > 0 {
+		// Spin rather than sleep: a sleep would hand the CPU away and
+		// change what is measured beyond the added time.
+		for end := nanotime() + f.delayNs; nanotime() < end; {
+		}
+	}
+	if !f.armed || f.fault == "" {
 		return f.Conn.Send(msg)
 	}
 	i := f.n
@@ -171,7 +180,7 @@ func (f *faultConn) Send(msg []byte) error {
 	if i != f.at {
 		return f.Conn.Send(msg)
 	}
-	switch f.kind {
+	switch f.fault {
 	case "lose":
 		return nil
 	case "dup":
@@ -187,12 +196,20 @@ func (f *faultConn) Send(msg []byte) error {
 		msg[len(msg)-1] ^= 0xFF
 		return err
 	}
-	return fmt.Errorf("unknown fault %q", f.kind)
+	return fmt.Errorf("unknown fault %q", f.fault)
 }
 
-func (f *faultConn) Counters() *transports.Counters {
+func (f *testConn) Counters() *transports.Counters {
 	if c, ok := f.Conn.(transports.Counting); ok {
 		return c.Counters()
 	}
 	return &transports.Counters{}
+}
+
+// HeadroomBytes passes on the wrapped Conn's headroom.
+func (f *testConn) HeadroomBytes() int {
+	if hr, ok := f.Conn.(transports.Headroom); ok {
+		return hr.HeadroomBytes()
+	}
+	return 0
 }

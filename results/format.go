@@ -5,6 +5,8 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"maps"
+	"slices"
 	"strconv"
 	"strings"
 	"unicode/utf8"
@@ -143,10 +145,15 @@ both workers; syscalls/msg and copies/msg are counted by the transport as it wor
 
 // repeatLegend explains the figures of a run with repetitions.
 func repeatLegend(f *File) string {
-	if f.Config.Repeat < 2 {
-		return ""
+	var s string
+	for _, t := range slices.Sorted(maps.Keys(f.Config.TestSendDelayNs)) {
+		s += fmt.Sprintf("%s was slowed on purpose by %s per send (--test-send-delay): its figures are not its own.\n",
+			t, FormatNs(float64(f.Config.TestSendDelayNs[t])))
 	}
-	s := fmt.Sprintf("Figures are medians of %d repetitions, each in fresh processes; max is over all of them.\n", f.Config.Repeat)
+	if f.Config.Repeat < 2 {
+		return s
+	}
+	s += fmt.Sprintf("Figures are medians of %d repetitions, each in fresh processes; max is over all of them.\n", f.Config.Repeat)
 	if f.Config.Repeat < 6 {
 		return s + "A 95% confidence interval of a median needs at least 6 repetitions; use --repeat 6 or more to get one.\n"
 	}

@@ -33,16 +33,19 @@ type Host struct {
 
 // Config is the full configuration of a run.
 type Config struct {
-	Transports   []string `json:"transports"`
-	Workloads    []string `json:"workloads"`
-	SizesBytes   []int    `json:"sizes_bytes"`
-	DurationNs   int64    `json:"duration_ns"`
-	Count        uint64   `json:"count"`
-	WarmupNs     int64    `json:"warmup_ns"`
-	TimeoutNs    int64    `json:"timeout_ns"`
-	Repeat       int      `json:"repeat,omitempty"`
-	CommandLine  []string `json:"command_line,omitempty"`
-	WorkerDesign string   `json:"worker_design"`
+	Transports []string `json:"transports"`
+	Workloads  []string `json:"workloads"`
+	SizesBytes []int    `json:"sizes_bytes"`
+	DurationNs int64    `json:"duration_ns"`
+	Count      uint64   `json:"count"`
+	WarmupNs   int64    `json:"warmup_ns"`
+	TimeoutNs  int64    `json:"timeout_ns"`
+	Repeat     int      `json:"repeat,omitempty"`
+	// TestSendDelayNs names transports slowed on purpose (run's hidden
+	// --test-send-delay): their figures are not the transport's own.
+	TestSendDelayNs map[string]int64 `json:"test_send_delay_ns,omitempty"`
+	CommandLine     []string         `json:"command_line,omitempty"`
+	WorkerDesign    string           `json:"worker_design"`
 }
 
 // Case statuses.

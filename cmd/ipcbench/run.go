@@ -27,6 +27,7 @@ type RunOptions struct {
 	Duration   string
 	Count      uint64
 	Repeat     int
+	SendDelay  map[string]string // hidden, for tests: transport → delay
 	Warmup     string
 	Timeout    string
 	Out        string
@@ -83,6 +84,8 @@ Exit status: 0 all cases ran, 1 a case failed, 2 bad flags.`,
 	f.StringVarP(&opts.Out, "out", "o", "", "results file (default ./"+defaultResultsDir+"/<timestamp>.json)")
 	f.StringVar(&opts.Format, "format", "table", "stdout format: "+strings.Join(results.Formats, ", "))
 	f.BoolVar(&opts.Report, "report", false, "write an HTML and Markdown report to ./"+defaultReportDir+"/ after the run")
+	f.StringToStringVar(&opts.SendDelay, "test-send-delay", nil, "for testing compare: slow TRANSPORT's every send by DELAY, e.g. pipe=5us (recorded in the results)")
+	f.MarkHidden("test-send-delay")
 	return cmd
 }
 
@@ -110,6 +113,14 @@ func (o *RunOptions) plan() (harness.Plan, error) {
 	}
 	if o.Timeout != "" {
 		if p.Timeout, err = harness.ParsePositiveDuration("timeout", o.Timeout); err != nil {
+			return p, usageError{err}
+		}
+	}
+	for t, d := range o.SendDelay {
+		if p.SendDelay == nil {
+			p.SendDelay = map[string]time.Duration{}
+		}
+		if p.SendDelay[t], err = harness.ParsePositiveDuration("test-send-delay", d); err != nil {
 			return p, usageError{err}
 		}
 	}
