@@ -13,7 +13,7 @@ import (
 )
 
 // Formats lists the renderings WriteFormat knows.
-var Formats = []string{"table", "json", "csv", "markdown"}
+var Formats = []string{"table", "json", "csv", "markdown", "benchfmt"}
 
 // WriteFormat renders f as one of Formats.
 func WriteFormat(w io.Writer, format string, f *File) error {
@@ -28,6 +28,8 @@ func WriteFormat(w io.Writer, format string, f *File) error {
 		return WriteCSV(w, f)
 	case "markdown":
 		return WriteMarkdown(w, f)
+	case "benchfmt":
+		return WriteBenchfmt(w, f)
 	}
 	return fmt.Errorf("unknown format %q; want one of %s", format, strings.Join(Formats, ", "))
 }

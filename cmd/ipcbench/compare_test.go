@@ -74,3 +74,18 @@ func TestCompareUsageErrors(t *testing.T) {
 		}
 	}
 }
+
+func TestExportBenchfmt(t *testing.T) {
+	dir := t.TempDir()
+	writeSynthetic(t, dir, "a", 1, 1)
+	code, out, errOut := runCLI("export", dir) // a directory stands for its results files
+	if code != exitOK || strings.Count(out, "BenchmarkIPC/transport=pipe/workload=pingpong/size=64 ") != 6 || !strings.Contains(out, "kernel: Linux test") {
+		t.Errorf("export: exit %d\n%s%s", code, out, errOut)
+	}
+	if code, _, errOut = runCLI("export"); code != exitUsage || !strings.Contains(errOut, "at least one") {
+		t.Errorf("export without files: exit %d %q", code, errOut)
+	}
+	if code, _, errOut = runCLI("export", "--format", "yaml", dir); code != exitUsage || !strings.Contains(errOut, `unknown format "yaml"`) {
+		t.Errorf("export --format yaml: exit %d %q", code, errOut)
+	}
+}

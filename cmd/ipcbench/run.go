@@ -7,6 +7,7 @@ import (
 	"os"
 	"os/signal"
 	"path/filepath"
+	"slices"
 	"strings"
 	"syscall"
 	"time"
@@ -131,12 +132,10 @@ func (o *RunOptions) plan() (harness.Plan, error) {
 }
 
 func (o *RunOptions) validateFormat() error {
-	for _, f := range results.Formats {
-		if o.Format == f {
-			return nil
-		}
+	if !slices.Contains(results.Formats, o.Format) {
+		return usagef("--format: unknown format %q; want one of %s", o.Format, strings.Join(results.Formats, ", "))
 	}
-	return usagef("--format: unknown format %q; want one of %s", o.Format, strings.Join(results.Formats, ", "))
+	return nil
 }
 
 // outPath returns where the results go, and checks up front that it is

@@ -1,0 +1,70 @@
+package main
+
+import (
+	"io"
+	"slices"
+	"strings"
+
+	"github.com/ipcbench/ipcbench/results"
+	"github.com/spf13/cobra"
+)
+
+// ExportOptions configures ipcbench export.
+type ExportOptions struct {
+	Files  []string
+	Format string
+	Stdout io.Writer
+}
+
+func newCmdExport(runF func(*ExportOptions) error, stdout io.Writer) *cobra.Command {
+	opts := &ExportOptions{Stdout: stdout}
+	cmd := &cobra.Command{
+		Use:   "export FILE|DIR...",
+		Short: "Write results files in another format, such as the Go benchmark format for benchstat",
+		Long: `Export renders results files from ipcbench run on stdout in one of: ` + strings.Join(results.Formats, ", ") + `.
+
+benchfmt is the Go benchmark format, written with golang.org/x/perf/benchfmt:
+file configuration (goos, cpu, host, kernel, ipcbench-commit, started), then one
+line per repetition of every ok case, named
+IPC/transport=T/workload=W/size=BYTES, with the units ns/op (an op is a round
+trip for pingpong, a message otherwise), p50-ns, p99-ns, msgs/s, MB/s,
+cpu-ns/msg, syscalls/msg and copies/msg. benchstat reads it unchanged.
+
+Exit status: 0 written, 2 bad flags or input files.`,
+		Example: `  ipcbench export --format benchfmt old.json > old.txt
+  ipcbench export --format benchfmt new.json > new.txt
+  benchstat old.txt new.txt
+  benchstat -col /transport old.txt     # one column per transport`,
+		Args: func(_ *cobra.Command, args []string) error {
+			if len(args) == 0 {
+				return usagef("export needs at least one results FILE or DIR")
+			}
+			return nil
+		},
+		RunE: func(_ *cobra.Command, args []string) error {
+			opts.Files = args
+			if runF != nil {
+				return runF(opts)
+			}
+			return exportRun(opts)
+		},
+	}
+	cmd.Flags().StringVar(&opts.Format, "format", "benchfmt", strings.Join(results.Formats, ", "))
+	return cmd
+}
+
+func exportRun(o *ExportOptions) error {
+	if !slices.Contains(results.Formats, o.Format) {
+		return usagef("--format: unknown format %q; want one of %s", o.Format, strings.Join(results.Formats, ", "))
+	}
+	files, _, err := readResultsArgs(o.Files)
+	if err != nil {
+		return err
+	}
+	for _, f := range files {
+		if err := results.WriteFormat(o.Stdout, o.Format, f); err != nil {
+			return err
+		}
+	}
+	return nil
+}

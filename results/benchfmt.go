@@ -1,0 +1,92 @@
+package results
+
+import (
+	"fmt"
+	"io"
+
+	"golang.org/x/perf/benchfmt"
+)
+
+// BenchName is a case's name in the Go benchmark format, without the
+// "Benchmark" prefix: IPC/transport=pipe/workload=pingpong/size=64, the
+// sub-benchmark keys that benchstat can filter and group by.
+func BenchName(c Case) string {
+	return fmt.Sprintf("IPC/transport=%s/workload=%s/size=%d", c.Transport, c.Workload, c.SizeBytes)
+}
+
+// benchUnits are the units of a line, in order; an op is a round trip for
+// pingpong and one message for stream and relay.
+var benchUnits = []struct {
+	unit string
+	of   func(r Repetition, ops float64) float64
+}{
+	{"ns/op", func(r Repetition, ops float64) float64 { return float64(r.WindowNs) / ops }},
+	{"p50-ns", func(r Repetition, _ float64) float64 { return r.P50Ns }},
+	{"p99-ns", func(r Repetition, _ float64) float64 { return r.P99Ns }},
+	{"msgs/s", func(r Repetition, _ float64) float64 { return r.MsgsPerSec }},
+	{"MB/s", func(r Repetition, _ float64) float64 { return r.MBPerSec }},
+	{"cpu-ns/msg", func(r Repetition, _ float64) float64 { return r.CPUNsPerMsg }},
+	{"syscalls/msg", func(r Repetition, _ float64) float64 { return r.SyscallsPerMsg }},
+	{"copies/msg", func(r Repetition, _ float64) float64 { return r.CopiesPerMsg }},
+}
+
+// WriteBenchfmt writes f in the Go benchmark format with x/perf's benchfmt
+// writer: file configuration (host, kernel, commit) first, then one line per
+// repetition of every ok case, so that benchstat reads it unchanged.
+// Skipped and failed cases have no numbers and are left out.
+func WriteBenchfmt(w io.Writer, f *File) error {
+	bw := benchfmt.NewWriter(w)
+	for _, u := range []struct{ unit, key, value string }{
+		{"msgs/s", "better", "higher"},
+		{"MB/s", "better", "higher"},
+	} {
+		m := &benchfmt.UnitMetadata{UnitMetadataKey: benchfmt.UnitMetadataKey{Unit: u.unit, Key: u.key}, OrigUnit: u.unit, Value: u.value}
+		if err := bw.Write(m); err != nil {
+			return err
+		}
+	}
+	config := []benchfmt.Config{
+		{Key: "goos", Value: []byte("linux"), File: true},
+		{Key: "cpu", Value: []byte(f.Host.CPUModel), File: true},
+		{Key: "host", Value: []byte(f.Host.Hostname), File: true},
+		{Key: "kernel", Value: []byte(f.Host.Kernel), File: true},
+		{Key: "ipcbench-commit", Value: []byte(f.Host.Commit), File: true},
+		{Key: "started", Value: []byte(f.StartedAt.UTC().Format("2006-01-02T15:04:05Z")), File: true},
+	}
+	var kept []benchfmt.Config
+	for _, c := range config {
+		if len(c.Value) > 0 {
+			kept = append(kept, c)
+		}
+	}
+	for _, c := range f.Cases {
+		if c.Status != StatusOK {
+			continue
+		}
+		reps := c.Repetitions
+		if len(reps) == 0 {
+			reps = []Repetition{RepetitionOf(c)}
+		}
+		for _, r := range reps {
+			ops := float64(r.Messages)
+			if c.Workload == "pingpong" {
+				ops /= 2 // Messages counts both directions
+			}
+			if ops == 0 {
+				continue
+			}
+			res := &benchfmt.Result{Config: kept, Name: benchfmt.Name(BenchName(c)), Iters: int(ops)}
+			for _, u := range benchUnits {
+				v := u.of(r, ops)
+				if v == 0 && (u.unit == "p50-ns" || u.unit == "p99-ns") {
+					continue // relay measures no latency
+				}
+				res.Values = append(res.Values, benchfmt.Value{Value: v, Unit: u.unit})
+			}
+			if err := bw.Write(res); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
