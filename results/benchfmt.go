@@ -3,6 +3,7 @@ package results
 import (
 	"fmt"
 	"io"
+	"strings"
 
 	"golang.org/x/perf/benchfmt"
 )
@@ -33,7 +34,8 @@ var benchUnits = []struct {
 // WriteBenchfmt writes f in the Go benchmark format with x/perf's benchfmt
 // writer: file configuration (host, kernel, commit) first, then one line per
 // repetition of every ok case, so that benchstat reads it unchanged.
-// Skipped and failed cases have no numbers and are left out.
+// Skipped and failed cases have no numbers: they are listed at the end as
+// "# not measured" comment lines, which benchfmt readers ignore.
 func WriteBenchfmt(w io.Writer, f *File) error {
 	bw := benchfmt.NewWriter(w)
 	for _, u := range []struct{ unit, key, value string }{
@@ -51,7 +53,10 @@ func WriteBenchfmt(w io.Writer, f *File) error {
 		{Key: "host", Value: []byte(f.Host.Hostname), File: true},
 		{Key: "kernel", Value: []byte(f.Host.Kernel), File: true},
 		{Key: "ipcbench-commit", Value: []byte(f.Host.Commit), File: true},
-		{Key: "started", Value: []byte(f.StartedAt.UTC().Format("2006-01-02T15:04:05Z")), File: true},
+		{Key: "label", Value: []byte(f.Config.Label), File: true},
+	}
+	if !f.StartedAt.IsZero() {
+		config = append(config, benchfmt.Config{Key: "started", Value: []byte(f.StartedAt.UTC().Format("2006-01-02T15:04:05Z")), File: true})
 	}
 	var kept []benchfmt.Config
 	for _, c := range config {
@@ -59,8 +64,10 @@ func WriteBenchfmt(w io.Writer, f *File) error {
 			kept = append(kept, c)
 		}
 	}
+	var notMeasured []string
 	for _, c := range f.Cases {
 		if c.Status != StatusOK {
+			notMeasured = append(notMeasured, fmt.Sprintf("# not measured: %s %s: %s\n", BenchName(c), c.Status, c.Reason))
 			continue
 		}
 		reps := c.Repetitions
@@ -86,6 +93,11 @@ func WriteBenchfmt(w io.Writer, f *File) error {
 			if err := bw.Write(res); err != nil {
 				return err
 			}
+		}
+	}
+	if len(notMeasured) > 0 {
+		if _, err := io.WriteString(w, "\n"+strings.Join(notMeasured, "")); err != nil {
+			return err
 		}
 	}
 	return nil

@@ -57,6 +57,9 @@ func TestBenchfmtReadsBack(t *testing.T) {
 	if len(names) != 12 || names[0] != "IPC/transport=pipe/workload=pingpong/size=64" || names[11] != "IPC/transport=tcp/workload=pingpong/size=4096" {
 		t.Errorf("names %q", names)
 	}
+	if !bytes.Contains(data, []byte("# not measured: IPC/transport=posix-mq/workload=pingpong/size=1048576 skipped: too big")) {
+		t.Errorf("the skipped case is not listed:\n%s", data)
+	}
 	if units != 2 {
 		t.Errorf("read %d unit metadata lines, want msgs/s and MB/s better=higher", units)
 	}

@@ -45,7 +45,10 @@ type Config struct {
 	// --test-send-delay): their figures are not the transport's own.
 	TestSendDelayNs map[string]int64 `json:"test_send_delay_ns,omitempty"`
 	CommandLine     []string         `json:"command_line,omitempty"`
-	WorkerDesign    string           `json:"worker_design"`
+	// Label is the user's name for the run (run --label), such as the
+	// commit or kernel under test; history and benchfmt carry it.
+	Label        string `json:"label,omitempty"`
+	WorkerDesign string `json:"worker_design"`
 }
 
 // Case statuses.

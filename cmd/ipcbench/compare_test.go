@@ -1,6 +1,7 @@
 package main
 
 import (
+	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -87,5 +88,35 @@ func TestExportBenchfmt(t *testing.T) {
 	}
 	if code, _, errOut = runCLI("export", "--format", "yaml", dir); code != exitUsage || !strings.Contains(errOut, `unknown format "yaml"`) {
 		t.Errorf("export --format yaml: exit %d %q", code, errOut)
+	}
+}
+
+func TestHistoryCommand(t *testing.T) {
+	dir := t.TempDir()
+	// Written out of time order: seeds give the start times.
+	writeSynthetic(t, dir, "n3", 3, 1.2)
+	writeSynthetic(t, dir, "n1", 1, 1)
+	writeSynthetic(t, dir, "n2", 2, 1)
+	plot := filepath.Join(t.TempDir(), "trend.png")
+	code, out, errOut := runCLI("history", dir, "--case", "pipe/pingpong/64B", "--plot", plot)
+	if code != exitOK {
+		t.Fatalf("exit %d\n%s%s", code, out, errOut)
+	}
+	first, second := strings.Index(out, "cn1"), strings.Index(out, "cn2")
+	if first < 0 || second < first || !strings.Contains(out, "▲ regression") || strings.Contains(out, "tcp/") {
+		t.Errorf("history not in time order, step not flagged, or --case ignored:\n%s", out)
+	}
+	if st, err := os.Stat(plot); err != nil || st.Size() < 1000 {
+		t.Errorf("no trend plot: %v", err)
+	}
+	for _, args := range [][]string{
+		{"history"},
+		{"history", dir, "--metric", "speed"},
+		{"history", dir, "--case", "carrier-pigeon"},
+		{"history", dir, "--plot", "trend.gif"},
+	} {
+		if code, _, errOut := runCLI(args...); code != exitUsage {
+			t.Errorf("%q: exit %d %q, want 2", args, code, errOut)
+		}
 	}
 }

@@ -18,14 +18,16 @@ latency, throughput, CPU time, syscalls and copies per message.`,
   ipcbench list                                 # transports, copy models, max sizes on this host
   ipcbench run --report                         # run, then write ./ipcbench-report/index.html
   ipcbench report a.json b.json -o cmp          # compare two runs in plots
-  ipcbench compare base.json new.json           # significance-tested deltas; exit 1 on a regression`,
+  ipcbench compare base.json new.json           # significance-tested deltas; exit 1 on a regression
+  ipcbench history nightly/ --plot trend.png    # one metric over many runs, steps flagged
+  ipcbench export --format benchfmt run.json    # the Go benchmark format, for benchstat`,
 		SilenceUsage:  true,
 		SilenceErrors: true,
 	}
 	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return usageError{err} })
 	root.SetOut(stdout)
 	root.SetErr(stderr)
-	root.AddCommand(newCmdRun(nil, stdout, stderr), newCmdList(nil, stdout), newCmdReport(nil, stderr), newCmdCompare(nil, stdout, stderr), newCmdExport(nil, stdout), newCmdWorker())
+	root.AddCommand(newCmdRun(nil, stdout, stderr), newCmdList(nil, stdout), newCmdReport(nil, stderr), newCmdCompare(nil, stdout, stderr), newCmdExport(nil, stdout), newCmdHistory(nil, stdout, stderr), newCmdWorker())
 	for _, c := range root.Commands() {
 		c.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return usageError{err} })
 	}

@@ -28,6 +28,7 @@ type RunOptions struct {
 	Duration   string
 	Count      uint64
 	Repeat     int
+	Label      string
 	SendDelay  map[string]string // hidden, for tests: transport → delay
 	Warmup     string
 	Timeout    string
@@ -80,6 +81,7 @@ Exit status: 0 all cases ran, 1 a case failed, 2 bad flags.`,
 	f.StringVar(&opts.Duration, "duration", "1s", "measured window per case")
 	f.Uint64Var(&opts.Count, "count", 0, "measure this many messages (round trips for pingpong) per case instead of --duration")
 	f.IntVar(&opts.Repeat, "repeat", 1, "run every case N times, each in fresh processes, interleaved; figures are medians with 95% CIs")
+	f.StringVar(&opts.Label, "label", "", "name this run, e.g. the commit or kernel under test; history and benchfmt show it")
 	f.StringVar(&opts.Warmup, "warmup", "50ms", "warm-up per case, discarded (0 for none)")
 	f.StringVar(&opts.Timeout, "timeout", "", "limit per case (default 10s + 2×(warmup+duration), or 60s with --count)")
 	f.StringVarP(&opts.Out, "out", "o", "", "results file (default ./"+defaultResultsDir+"/<timestamp>.json)")
@@ -175,6 +177,7 @@ func runRun(o *RunOptions) error {
 
 	f := harness.Run(ctx, p, newProgress(o.Stderr, o.Terminal))
 	f.Config.CommandLine = o.Args
+	f.Config.Label = o.Label
 	if ctx.Err() != nil {
 		fmt.Fprintln(o.Stderr, "ipcbench: interrupted; workers stopped and kernel objects removed; no results written")
 		return exitError{130}

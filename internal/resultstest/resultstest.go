@@ -48,5 +48,5 @@ func Noisy(seed uint64, n int, center, spread float64) []float64 {
 func File(started time.Time, commit string, cases ...results.Case) *results.File {
 	return &results.File{Schema: results.Schema, StartedAt: started, FinishedAt: started.Add(time.Minute),
 		Host:   results.Host{Hostname: "synthetic", Kernel: "Linux test", Commit: commit},
-		Config: results.Config{Repeat: len(cases[0].Repetitions)}, Cases: cases}
+		Config: results.Config{Repeat: len(cases[0].Repetitions), Label: "L" + commit}, Cases: cases}
 }

@@ -1,0 +1,126 @@
+package report
+
+import (
+	"fmt"
+	"image/color"
+	"os"
+	"path/filepath"
+	"strings"
+
+	"github.com/ipcbench/ipcbench/results"
+	"gonum.org/v1/plot"
+	"gonum.org/v1/plot/plotter"
+	"gonum.org/v1/plot/vg"
+	"gonum.org/v1/plot/vg/draw"
+)
+
+// Trend plots one metric of a history: runs along X in time order, labelled
+// by date and commit, one line per case with its 95 % confidence intervals
+// as bars, and each flagged point ringed: red where it regressed from the
+// run before, green where it improved.
+func Trend(h *results.History) (*plot.Plot, error) {
+	if len(h.Series) == 0 {
+		return nil, errEmpty
+	}
+	scale, unit := 1.0, h.Unit
+	if unit == "ns" || unit == "ns/msg" {
+		scale, unit = 1e3, strings.Replace(unit, "ns", "µs", 1)
+	}
+	p := newPlot(fmt.Sprintf("%s over %d runs", h.Metric, len(h.Runs)), "run", fmt.Sprintf("%s (%s)", h.Metric, unit))
+	var ticks plot.ConstantTicks
+	for i, r := range h.Runs {
+		label := r.Started.UTC().Format("01-02")
+		if r.Label != "" {
+			label += "\n" + r.Label
+		} else if r.Commit != "" {
+			label += "\n" + short(r.Commit)
+		}
+		ticks = append(ticks, plot.Tick{Value: float64(i + 1), Label: label})
+	}
+	p.X.Tick.Marker = ticks
+	p.X.Min, p.X.Max = 0.5, float64(len(h.Runs))+0.5
+	for si, s := range h.Series {
+		var pts plotter.XYs
+		var errs plotter.YErrors
+		var bad, good plotter.XYs
+		for _, pt := range s.Points {
+			xy := plotter.XY{X: float64(pt.Run + 1), Y: pt.Value.Median / scale}
+			pts = append(pts, xy)
+			var e struct{ Low, High float64 }
+			if ci := pt.Value.CI95; ci != nil {
+				e.Low, e.High = xy.Y-ci.Lo/scale, ci.Hi/scale-xy.Y
+			}
+			errs = append(errs, e)
+			switch pt.Verdict {
+			case results.VerdictRegression:
+				bad = append(bad, xy)
+			case results.VerdictImprovement:
+				good = append(good, xy)
+			}
+		}
+		line, points, err := plotter.NewLinePoints(pts)
+		if err != nil {
+			return nil, err
+		}
+		line.LineStyle, points.GlyphStyle = style(si, 0)
+		eb, err := plotter.NewYErrorBars(errorPoints{pts, errs})
+		if err != nil {
+			return nil, err
+		}
+		eb.LineStyle = line.LineStyle
+		eb.LineStyle.Width = vg.Points(0.8)
+		p.Add(line, points, eb)
+		p.Legend.Add(s.Case, line, points)
+		for _, ring := range []struct {
+			at    plotter.XYs
+			color color.Color
+		}{{bad, color.RGBA{0xd6, 0x27, 0x28, 0xff}}, {good, color.RGBA{0x2c, 0xa0, 0x2c, 0xff}}} {
+			if len(ring.at) == 0 {
+				continue
+			}
+			sc, err := plotter.NewScatter(ring.at)
+			if err != nil {
+				return nil, err
+			}
+			sc.GlyphStyle = draw.GlyphStyle{Color: ring.color, Radius: vg.Points(6), Shape: draw.RingGlyph{}}
+			p.Add(sc)
+		}
+	}
+	p.Legend.Add("regression (ringed red)", &plotter.Scatter{GlyphStyle: draw.GlyphStyle{Color: color.RGBA{0xd6, 0x27, 0x28, 0xff}, Radius: vg.Points(4), Shape: draw.RingGlyph{}}})
+	p.Y.Min = 0
+	p.Y.Max *= 1 + 0.08*float64(len(h.Series)+1) // room for the legend above the lines
+	return p, nil
+}
+
+func short(commit string) string {
+	if len(commit) > 7 {
+		return commit[:7]
+	}
+	return commit
+}
+
+// SavePlot writes p to path as PNG or SVG, by the path's extension, at the
+// report's figure size.
+func SavePlot(p *plot.Plot, path string) error {
+	ext := strings.TrimPrefix(filepath.Ext(path), ".")
+	if ext != "png" && ext != "svg" {
+		return fmt.Errorf("plot %s: want a .png or .svg file name", path)
+	}
+	wt, err := p.WriterTo(plotWidth, plotHeight, ext)
+	if err != nil {
+		return fmt.Errorf("plot %s: %w", path, err)
+	}
+	tmp, err := os.CreateTemp(filepath.Dir(path), ".ipcbench-plot-*")
+	if err != nil {
+		return fmt.Errorf("plot %s: %w", path, err)
+	}
+	defer os.Remove(tmp.Name())
+	if _, err := wt.WriteTo(tmp); err != nil {
+		tmp.Close()
+		return fmt.Errorf("plot %s: %w", path, err)
+	}
+	if err := tmp.Close(); err != nil {
+		return fmt.Errorf("plot %s: %w", path, err)
+	}
+	return os.Rename(tmp.Name(), path)
+}
