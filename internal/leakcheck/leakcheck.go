@@ -1,6 +1,13 @@
 // Package leakcheck lets a test binary prove it left no kernel object behind:
-// it snapshots System V IPC objects (/proc/sysvipc/*) and ipcbench temp
-// directories before the tests and reports what is new after them.
+// it snapshots System V IPC objects (/proc/sysvipc/*), ipcbench POSIX queues
+// and ipcbench temp directories before the tests and reports what is new
+// after them.
+//
+// go test ./... runs packages' test binaries in parallel, and System V and
+// POSIX objects are global, so a new object may belong to another package's
+// case that is still running. Run gives the binary a private TMPDIR (its
+// workers inherit it), and reports an IPC object only if it outlives a
+// settling time that any case of another binary ends well within.
 package leakcheck
 
 import (
@@ -8,6 +15,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"time"
 
 	"golang.org/x/sys/unix"
 )
@@ -97,12 +105,28 @@ func Check(before Snapshot) error {
 	return nil
 }
 
+// Settle is how long Run waits for new IPC objects to disappear before it
+// calls them leaked: longer than any case of the test suite takes.
+const Settle = 15 * time.Second
+
 // Run runs a test binary's tests and turns a leak into a failing exit status.
 // Call it from TestMain: os.Exit(leakcheck.Run(m)).
 func Run(m interface{ Run() int }) int {
+	tmp, err := os.MkdirTemp("", "leakcheck-tmp-")
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "FAIL: leakcheck:", err)
+		return 1
+	}
+	defer os.RemoveAll(tmp)
+	os.Setenv("TMPDIR", tmp)
 	before := Take()
 	code := m.Run()
-	if err := Check(before); err != nil {
+	err = Check(before)
+	for deadline := time.Now().Add(Settle); err != nil && time.Now().Before(deadline); {
+		time.Sleep(250 * time.Millisecond)
+		err = Check(before)
+	}
+	if err != nil {
 		fmt.Fprintln(os.Stderr, "FAIL:", err)
 		code = 1
 	}
