@@ -1,7 +1,6 @@
 package results
 
 import (
-	"encoding/json"
 	"fmt"
 	"io"
 	"math"
@@ -262,9 +261,7 @@ var CompareFormats = []string{"table", "markdown", "json"}
 func WriteComparison(w io.Writer, format string, c *Comparison) error {
 	switch format {
 	case "json":
-		enc := json.NewEncoder(w)
-		enc.SetIndent("", "  ")
-		return enc.Encode(c)
+		return writeJSON(w, c)
 	case "table", "markdown":
 		_, err := io.WriteString(w, comparisonText(c, format == "markdown"))
 		return err

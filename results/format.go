@@ -15,15 +15,20 @@ import (
 // Formats lists the renderings WriteFormat knows.
 var Formats = []string{"table", "json", "csv", "markdown", "benchfmt"}
 
+// writeJSON writes v as indented JSON.
+func writeJSON(w io.Writer, v any) error {
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	return enc.Encode(v)
+}
+
 // WriteFormat renders f as one of Formats.
 func WriteFormat(w io.Writer, format string, f *File) error {
 	switch format {
 	case "table":
 		return WriteTable(w, f)
 	case "json":
-		enc := json.NewEncoder(w)
-		enc.SetIndent("", "  ")
-		return enc.Encode(f)
+		return writeJSON(w, f)
 	case "csv":
 		return WriteCSV(w, f)
 	case "markdown":

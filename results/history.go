@@ -1,7 +1,6 @@
 package results
 
 import (
-	"encoding/json"
 	"fmt"
 	"io"
 	"sort"
@@ -134,9 +133,7 @@ func (h *History) Flagged() (regressions, improvements int) {
 func WriteHistory(w io.Writer, format string, h *History) error {
 	switch format {
 	case "json":
-		enc := json.NewEncoder(w)
-		enc.SetIndent("", "  ")
-		return enc.Encode(h)
+		return writeJSON(w, h)
 	case "table", "markdown":
 	default:
 		return fmt.Errorf("unknown format %q; want one of %s", format, strings.Join(CompareFormats, ", "))

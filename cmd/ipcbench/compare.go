@@ -12,17 +12,16 @@ import (
 
 	"github.com/ipcbench/ipcbench/results"
 	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
 )
 
 // CompareOptions configures ipcbench compare.
 type CompareOptions struct {
 	Base, New string
 	Metrics   []string
-	Threshold string
-	Alpha     float64
-	Format    string
-	Stdout    io.Writer
-	Stderr    io.Writer
+	significance
+	Stdout io.Writer
+	Stderr io.Writer
 }
 
 func newCmdCompare(runF func(*CompareOptions) error, stdout, stderr io.Writer) *cobra.Command {
@@ -64,9 +63,7 @@ Exit status: 0 no regression, 1 a regression, 2 bad flags or input files.`,
 	}
 	f := cmd.Flags()
 	f.StringSliceVar(&opts.Metrics, "metric", []string{"p50", "p99", "throughput", "cpu"}, "metrics to compare")
-	f.StringVar(&opts.Threshold, "threshold", "5%", "smallest change for the worse that fails, e.g. 5% or 0.05")
-	f.Float64Var(&opts.Alpha, "alpha", 0.05, "significance level of the U test")
-	f.StringVar(&opts.Format, "format", "table", "table, markdown or json")
+	opts.significance.register(f, "smallest change for the worse that fails, e.g. 5% or 0.05")
 	return cmd
 }
 
@@ -76,6 +73,34 @@ func metricNames() string {
 		names = append(names, m.Name+" ("+m.Unit+")")
 	}
 	return strings.Join(names, ", ")
+}
+
+// significance holds the flags that compare and history share.
+type significance struct {
+	Threshold string
+	Alpha     float64
+	Format    string
+}
+
+func (s *significance) register(f *pflag.FlagSet, thresholdUsage string) {
+	f.StringVar(&s.Threshold, "threshold", "5%", thresholdUsage)
+	f.Float64Var(&s.Alpha, "alpha", 0.05, "significance level of the Mann-Whitney U test")
+	f.StringVar(&s.Format, "format", "table", strings.Join(results.CompareFormats, ", "))
+}
+
+// parse checks the flags and returns the threshold as a fraction.
+func (s *significance) parse() (float64, error) {
+	threshold, err := parseFraction("--threshold", s.Threshold)
+	if err != nil {
+		return 0, err
+	}
+	if s.Alpha <= 0 || s.Alpha >= 1 {
+		return 0, usagef("--alpha %g: want a level between 0 and 1, such as 0.05", s.Alpha)
+	}
+	if !slices.Contains(results.CompareFormats, s.Format) {
+		return 0, usagef("--format: unknown format %q; want one of %s", s.Format, strings.Join(results.CompareFormats, ", "))
+	}
+	return threshold, nil
 }
 
 // parseFraction reads "5%", "5" (percent) or "0.05".
@@ -128,15 +153,9 @@ func compareRun(o *CompareOptions) error {
 	if err != nil {
 		return usagef("--metric: %v", err)
 	}
-	threshold, err := parseFraction("--threshold", o.Threshold)
+	threshold, err := o.significance.parse()
 	if err != nil {
 		return err
-	}
-	if o.Alpha <= 0 || o.Alpha >= 1 {
-		return usagef("--alpha %g: want a level between 0 and 1, such as 0.05", o.Alpha)
-	}
-	if !slices.Contains(results.CompareFormats, o.Format) {
-		return usagef("--format: unknown format %q; want one of %s", o.Format, strings.Join(results.CompareFormats, ", "))
 	}
 	base, _, err := readResultsArgs([]string{o.Base})
 	if err != nil {

@@ -3,7 +3,6 @@ package main
 import (
 	"fmt"
 	"io"
-	"slices"
 	"strings"
 
 	"github.com/ipcbench/ipcbench/report"
@@ -13,15 +12,13 @@ import (
 
 // HistoryOptions configures ipcbench history.
 type HistoryOptions struct {
-	Paths     []string
-	Metric    string
-	Cases     []string
-	Threshold string
-	Alpha     float64
-	Format    string
-	Plot      string
-	Stdout    io.Writer
-	Stderr    io.Writer
+	Paths  []string
+	Metric string
+	Cases  []string
+	Plot   string
+	significance
+	Stdout io.Writer
+	Stderr io.Writer
 }
 
 func newCmdHistory(runF func(*HistoryOptions) error, stdout, stderr io.Writer) *cobra.Command {
@@ -61,9 +58,7 @@ Exit status: 0 shown, 2 bad flags or input files.`,
 	f := cmd.Flags()
 	f.StringVar(&opts.Metric, "metric", "p50", "the metric to follow")
 	f.StringSliceVar(&opts.Cases, "case", nil, "cases to follow, as transport/workload/size or any part of it, e.g. pipe/pingpong/64B (default all)")
-	f.StringVar(&opts.Threshold, "threshold", "5%", "smallest significant change that is flagged")
-	f.Float64Var(&opts.Alpha, "alpha", 0.05, "significance level of the U test")
-	f.StringVar(&opts.Format, "format", "table", "table, markdown or json")
+	opts.significance.register(f, "smallest significant change that is flagged")
 	f.StringVar(&opts.Plot, "plot", "", "also write the trend plot to this .png or .svg file")
 	return cmd
 }
@@ -73,15 +68,9 @@ func historyRun(o *HistoryOptions) error {
 	if err != nil {
 		return usagef("--metric: %v", err)
 	}
-	threshold, err := parseFraction("--threshold", o.Threshold)
+	threshold, err := o.significance.parse()
 	if err != nil {
 		return err
-	}
-	if o.Alpha <= 0 || o.Alpha >= 1 {
-		return usagef("--alpha %g: want a level between 0 and 1, such as 0.05", o.Alpha)
-	}
-	if !slices.Contains(results.CompareFormats, o.Format) {
-		return usagef("--format: unknown format %q; want one of %s", o.Format, strings.Join(results.CompareFormats, ", "))
 	}
 	if o.Plot != "" && !strings.HasSuffix(o.Plot, ".png") && !strings.HasSuffix(o.Plot, ".svg") {
 		return usagef("--plot %s: want a file name ending in .png or .svg", o.Plot)
