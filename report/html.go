@@ -33,9 +33,11 @@ func summaryRows(in []Input) []summaryRow {
 			}
 			r.P50, r.P99 = "-", "-"
 			if c.HistogramHDR != "" {
-				r.P50, r.P99 = results.FormatNs(float64(c.Latency.P50Ns)), results.FormatNs(float64(c.Latency.P99Ns))
+				p50, p99 := float64(c.Latency.P50Ns), float64(c.Latency.P99Ns)
+				r.P50 = results.FormatNs(p50) + c.CI95Suffix("p50", p50)
+				r.P99 = results.FormatNs(p99) + c.CI95Suffix("p99", p99)
 			}
-			r.Rate = results.FormatRate(c.MsgsPerSec)
+			r.Rate = results.FormatRate(c.MsgsPerSec) + c.CI95Suffix("throughput", c.MsgsPerSec)
 			r.MBps = strconv.FormatFloat(c.MBPerSec, 'f', 1, 64)
 			r.CPU = results.FormatNs(c.CPUNsPerMsg)
 			r.Syscalls = strconv.FormatFloat(c.SyscallsPerMsg, 'f', 2, 64)
@@ -106,13 +108,13 @@ figure svg{width:576px;height:384px}code{background:#f3f3f3;padding:0 3px}
 <table><tr>{{if .Multi}}<th class="l">run</th>{{end}}<th class="l">case</th><th>p50</th><th>p99</th><th>msgs/s</th><th>MB/s</th><th>cpu/msg</th><th>syscalls/msg</th><th>copies/msg</th><th class="l">status</th></tr>
 {{range .Rows}}<tr{{if not .OK}} class="bad"{{end}}>{{if $.Multi}}<td class="l">{{.Run}}</td>{{end}}<td class="l">{{.Case}}</td>{{if .OK}}<td>{{.P50}}</td><td>{{.P99}}</td><td>{{.Rate}}</td><td>{{.MBps}}</td><td>{{.CPU}}</td><td>{{.Syscalls}}</td><td>{{.Copy}}</td><td class="l">ok</td>{{else}}<td colspan="7"></td><td class="reason">{{.Status}}</td>{{end}}</tr>
 {{end}}</table>
-<p>Latency is the round trip for pingpong and send-to-receive for stream. msgs/s and MB/s count messages delivered one way; a round trip is two.</p>
+<p>Latency is the round trip for pingpong and send-to-receive for stream. msgs/s and MB/s count messages delivered one way; a round trip is two. With repetitions (run --repeat N), figures are medians across them and ± is their 95% confidence interval, which needs N ≥ 6.</p>
 <h2>Runs</h2>
 {{range .Runs}}<h3>{{.Label}}</h3><table>
 <tr><td class="l">started</td><td class="l">{{.Started}} (took {{.Duration}})</td></tr>
 <tr><td class="l">host</td><td class="l">{{.Host.Hostname}}: {{.Host.Kernel}}, {{.Host.CPUModel}}, {{.Host.CPUs}} CPUs, {{.Host.Virtualization}}, clock {{.Host.ClockSource}}</td></tr>
 <tr><td class="l">ipcbench</td><td class="l">{{.Host.Version}} {{.Host.Commit}}, {{.Host.GoVersion}}</td></tr>
-<tr><td class="l">config</td><td class="l">transports {{.Config.Transports}}, workloads {{.Config.Workloads}}, sizes {{.Config.SizesBytes}} B, duration {{.Config.DurationNs}} ns, count {{.Config.Count}}, warm-up {{.Config.WarmupNs}} ns</td></tr>
+<tr><td class="l">config</td><td class="l">transports {{.Config.Transports}}, workloads {{.Config.Workloads}}, sizes {{.Config.SizesBytes}} B, duration {{.Config.DurationNs}} ns, count {{.Config.Count}}, warm-up {{.Config.WarmupNs}} ns, repetitions {{or .Config.Repeat 1}}{{with .Config.Label}}, label {{.}}{{end}}{{with .Config.TestSendDelayNs}}, <b>slowed on purpose</b> (ns per send) {{.}}{{end}}</td></tr>
 <tr><td class="l">workers</td><td class="l">{{.Config.WorkerDesign}}</td></tr>
 <tr><td class="l">harness overhead</td><td class="l">clock read {{.TimerNs}}; loop iteration against an in-memory loopback {{.LoopNs}}</td></tr>
 </table>{{end}}

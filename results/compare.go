@@ -362,11 +362,10 @@ func formatValue(m Metric, v float64) string {
 }
 
 func formatSummary(m Metric, s SummaryInterval) string {
-	v := formatValue(m, s.Median)
-	if s.CI95 != nil && s.Median != 0 {
-		v += fmt.Sprintf(" ±%.0f%%", 100*math.Max(s.CI95.Hi/s.Median-1, 1-s.CI95.Lo/s.Median))
+	if s.CI95 == nil {
+		return formatValue(m, s.Median)
 	}
-	return v
+	return formatValue(m, s.Median) + s.CI95.Suffix(s.Median)
 }
 
 func formatDelta(d Delta) string {

@@ -58,9 +58,8 @@ func row(c Case) []string {
 		return FormatNs(float64(ns))
 	}
 	p50 := lat(c.Latency.P50Ns)
-	if ci, ok := c.CI95["p50"]; ok && c.HistogramHDR != "" && c.Latency.P50Ns > 0 {
-		center := float64(c.Latency.P50Ns)
-		p50 += fmt.Sprintf(" ±%.0f%%", 100*max(ci.Hi/center-1, 1-ci.Lo/center))
+	if c.HistogramHDR != "" {
+		p50 += c.CI95Suffix("p50", float64(c.Latency.P50Ns))
 	}
 	return append(cells,
 		FormatRate(c.MsgsPerSec),

@@ -3,7 +3,10 @@
 // and the table, CSV and Markdown renderings of a run.
 package results
 
-import "time"
+import (
+	"fmt"
+	"time"
+)
 
 // Schema names this version of the results format. Readers refuse any other.
 const Schema = "ipcbench/results/v1"
@@ -117,6 +120,25 @@ type Repetition struct {
 type Interval struct {
 	Lo float64 `json:"lo"`
 	Hi float64 `json:"hi"`
+}
+
+// Suffix prints the interval around center as benchstat does: " ±3%", the
+// larger of its two sides; "" where center is zero.
+func (i Interval) Suffix(center float64) string {
+	if center == 0 {
+		return ""
+	}
+	return fmt.Sprintf(" ±%.0f%%", 100*max(i.Hi/center-1, 1-i.Lo/center))
+}
+
+// CI95Suffix prints the case's 95 % interval of metric around center, or
+// "" where the case has none (fewer than six repetitions).
+func (c Case) CI95Suffix(metric string, center float64) string {
+	ci, ok := c.CI95[metric]
+	if !ok {
+		return ""
+	}
+	return ci.Suffix(center)
 }
 
 // Copies splits copies per message by where the bytes moved; each figure is
