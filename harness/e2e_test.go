@@ -4,6 +4,7 @@ import (
 	"context"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/ipcbench/ipcbench/results"
 	"github.com/ipcbench/ipcbench/transports"
@@ -195,3 +196,24 @@ type progressFunc func(Case)
 
 func (f progressFunc) Start(_, _ int, c Case)      { f(c) }
 func (progressFunc) Done(_, _ int, _ results.Case) {}
+
+// TestStopOnFailure makes every case fail (a 1 ms limit on a 1 s case) and
+// checks that the run stops at the first only when asked to.
+func TestStopOnFailure(t *testing.T) {
+	p := Plan{Transports: []string{"pipe", "tcp"}, Workloads: []string{PingPong}, SizesBytes: []int{64},
+		Duration: time.Second, Timeout: time.Millisecond}
+	f := Run(context.Background(), p, nil)
+	if len(f.Cases) != 2 || f.Incomplete != "" {
+		t.Errorf("keep going: %d cases, incomplete %q; want both failed cases and a complete run", len(f.Cases), f.Incomplete)
+	}
+	for _, c := range f.Cases {
+		if c.Status != results.StatusFailed || !strings.Contains(c.Reason, "timed out after 1ms") {
+			t.Errorf("%s: %s %q, want a timeout naming the limit", c.Transport, c.Status, c.Reason)
+		}
+	}
+	p.StopOnFailure = true
+	f = Run(context.Background(), p, nil)
+	if len(f.Cases) != 1 || !strings.Contains(f.Incomplete, "first failure") {
+		t.Errorf("stop on failure: %d cases, incomplete %q; want one case and the reason", len(f.Cases), f.Incomplete)
+	}
+}

@@ -124,6 +124,7 @@ func runCase(ctx context.Context, desc transports.Descriptor, c Case, out *resul
 	if err != nil {
 		return fmt.Errorf("%s: set up: %w", desc.Name, err)
 	}
+	defer onAbort(func() { setup.Close() })()
 	defer func() {
 		if cerr := setup.Close(); cerr != nil && err == nil {
 			err = fmt.Errorf("%s: tear down: %w", desc.Name, cerr)
@@ -149,6 +150,7 @@ func runCase(ctx context.Context, desc transports.Descriptor, c Case, out *resul
 			return err
 		}
 		defer relay.remove()
+		defer onAbort(func() { relay.remove() })()
 	}
 
 	exe, err := Executable()

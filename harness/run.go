@@ -25,6 +25,10 @@ type Plan struct {
 	// SendDelay slows the named transports on purpose, for testing compare:
 	// side A busy-waits this long before every send. Results record it.
 	SendDelay map[string]time.Duration
+	// StopOnFailure ends the run at the first failed case (run
+	// --keep-going=false); by default a failed case is recorded and the
+	// run goes on.
+	StopOnFailure bool
 }
 
 // Cases expands the plan in run order.
@@ -110,10 +114,12 @@ func Run(ctx context.Context, p Plan, progress Progress) *results.File {
 	repeat := max(1, p.Repeat)
 	runs := make([][]results.Case, len(cases))
 	n := len(cases) * repeat
+	done := 0
 run:
 	for rep := range repeat {
 		for i, c := range cases {
 			if ctx.Err() != nil {
+				f.Incomplete = fmt.Sprintf("interrupted (%v) after %d of %d case runs", context.Cause(ctx), done, n)
 				break run
 			}
 			k := rep*len(cases) + i
@@ -122,17 +128,24 @@ run:
 			}
 			r := RunCase(ctx, c)
 			if ctx.Err() != nil && r.Status == results.StatusFailed {
-				break run // interrupted: a case cut short is not a result
+				// A case cut short by the interrupt is not a result.
+				f.Incomplete = fmt.Sprintf("interrupted (%v) after %d of %d case runs", context.Cause(ctx), done, n)
+				break run
 			}
+			done++
 			runs[i] = append(runs[i], r)
 			if progress != nil {
 				progress.Done(k, n, r)
 			}
+			if p.StopOnFailure && r.Status == results.StatusFailed {
+				f.Incomplete = fmt.Sprintf("stopped at the first failure (--keep-going=false) after %d of %d case runs", done, n)
+				break run
+			}
 		}
 	}
 	for _, reps := range runs {
-		if len(reps) < repeat {
-			continue
+		if len(reps) == 0 || len(reps) < repeat && !anyFailed(reps) {
+			continue // not run, or not every repetition: no median to give
 		}
 		agg, err := results.Aggregate(reps)
 		if err != nil {
@@ -143,4 +156,13 @@ run:
 	}
 	f.FinishedAt = time.Now().UTC()
 	return f
+}
+
+func anyFailed(cs []results.Case) bool {
+	for _, c := range cs {
+		if c.Status == results.StatusFailed {
+			return true
+		}
+	}
+	return false
 }

@@ -54,6 +54,7 @@ type runInfo struct {
 	Host                     results.Host
 	Config                   results.Config
 	TimerNs, LoopNs          string
+	Incomplete               string
 }
 
 func runInfos(in []Input) []runInfo {
@@ -73,7 +74,7 @@ func runInfos(in []Input) []runInfo {
 			Label: i.Label, Started: f.StartedAt.Format(time.RFC3339),
 			Duration: f.FinishedAt.Sub(f.StartedAt).Round(time.Second).String(),
 			Host:     f.Host, Config: f.Config,
-			TimerNs: spread(timer), LoopNs: spread(loop),
+			TimerNs: spread(timer), LoopNs: spread(loop), Incomplete: f.Incomplete,
 		})
 	}
 	return out
@@ -101,6 +102,7 @@ figure svg{width:576px;height:384px}code{background:#f3f3f3;padding:0 3px}
 </style></head><body>
 <h1>ipcbench report</h1>
 <p>{{len .Runs}} run(s): {{range $i, $r := .Runs}}{{if $i}}, {{end}}<b>{{$r.Label}}</b> ({{$r.Host.Kernel}}, {{$r.Started}}){{end}}.</p>
+{{range .Runs}}{{with .Incomplete}}<p style="color:#a33"><b>Incomplete run:</b> {{.}}. Cases not listed did not run.</p>{{end}}{{end}}
 <h2>Plots</h2>
 {{range .Figures}}<figure id="{{.Name}}">{{.SVG}}<figcaption>{{.Caption}} <code>{{.Name}}</code></figcaption></figure>
 {{end}}

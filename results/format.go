@@ -88,7 +88,7 @@ func WriteTable(w io.Writer, f *File) error {
 	// The status cell is last and may be long: it is not padded.
 	writeAligned(&b, rows, 3, len(columns)-1)
 	b.WriteString(legend)
-	b.WriteString(repeatLegend(f))
+	b.WriteString(runNotes(f))
 	if cr := copiesRows(f); len(cr) > 0 {
 		b.WriteString("\n" + copiesTitle + "\n")
 		writeAligned(&b, append([][]string{copiesColumns}, cr...), 2, len(copiesColumns))
@@ -149,9 +149,14 @@ msgs/s and MB/s count messages delivered one way; a round trip is two. cpu/msg i
 both workers; syscalls/msg and copies/msg are counted by the transport as it works.
 `
 
-// repeatLegend explains the figures of a run with repetitions.
-func repeatLegend(f *File) string {
+// runNotes says what a reader must know about how the run went: that it
+// stopped early, that a transport was slowed on purpose, and what the
+// figures of repetitions are.
+func runNotes(f *File) string {
 	var s string
+	if f.Incomplete != "" {
+		s += "INCOMPLETE RUN: " + f.Incomplete + ". Cases not listed did not run.\n"
+	}
 	for _, t := range slices.Sorted(maps.Keys(f.Config.TestSendDelayNs)) {
 		s += fmt.Sprintf("%s was slowed on purpose by %s per send (--test-send-delay): its figures are not its own.\n",
 			t, FormatNs(float64(f.Config.TestSendDelayNs[t])))
@@ -209,7 +214,7 @@ func WriteMarkdown(w io.Writer, f *File) error {
 		}
 		b.WriteString("| " + strings.Join(cells, " | ") + " |\n")
 	}
-	b.WriteString(strings.ReplaceAll(legend+repeatLegend(f), "\n", " ") + "\n")
+	b.WriteString(strings.ReplaceAll(legend+runNotes(f), "\n", " ") + "\n")
 	if rows := copiesRows(f); len(rows) > 0 {
 		b.WriteString("\n" + copiesTitle + ":\n\n| " + strings.Join(copiesColumns, " | ") + " |\n|---|---|--:|--:|--:|--:|--:|--:|\n")
 		for _, r := range rows {

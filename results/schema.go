@@ -19,6 +19,9 @@ type File struct {
 	Host       Host      `json:"host"`
 	Config     Config    `json:"config"`
 	Cases      []Case    `json:"cases"`
+	// Incomplete says why a run stopped before its last case (an
+	// interrupt, or a failure without --keep-going); empty when it ran all.
+	Incomplete string `json:"incomplete,omitempty"`
 }
 
 // Host describes the machine a run was taken on.

@@ -1,15 +1,12 @@
 package main
 
 import (
-	"context"
 	"fmt"
 	"io"
 	"os"
-	"os/signal"
 	"path/filepath"
 	"slices"
 	"strings"
-	"syscall"
 	"time"
 
 	"github.com/ipcbench/ipcbench/harness"
@@ -28,6 +25,7 @@ type RunOptions struct {
 	Duration   string
 	Count      uint64
 	Repeat     int
+	KeepGoing  bool
 	Label      string
 	SendDelay  map[string]string // hidden, for tests: transport → delay
 	Warmup     string
@@ -81,6 +79,7 @@ Exit status: 0 all cases ran, 1 a case failed, 2 bad flags.`,
 	f.StringVar(&opts.Duration, "duration", "1s", "measured window per case")
 	f.Uint64Var(&opts.Count, "count", 0, "measure this many messages (round trips for pingpong) per case instead of --duration")
 	f.IntVar(&opts.Repeat, "repeat", 1, "run every case N times, each in fresh processes, interleaved; figures are medians with 95% CIs")
+	f.BoolVar(&opts.KeepGoing, "keep-going", true, "after a failed case, go on with the next (false: stop the run there, results marked incomplete)")
 	f.StringVar(&opts.Label, "label", "", "name this run, e.g. the commit or kernel under test; history and benchfmt show it")
 	f.StringVar(&opts.Warmup, "warmup", "50ms", "warm-up per case, discarded (0 for none)")
 	f.StringVar(&opts.Timeout, "timeout", "", "limit per case (default 10s + 2×(warmup+duration), or 60s with --count)")
@@ -94,7 +93,7 @@ Exit status: 0 all cases ran, 1 a case failed, 2 bad flags.`,
 
 // plan validates the options into a harness.Plan; every error names its flag.
 func (o *RunOptions) plan() (harness.Plan, error) {
-	p := harness.Plan{Transports: o.Transports, Workloads: o.Workloads, Count: o.Count, Repeat: o.Repeat}
+	p := harness.Plan{Transports: o.Transports, Workloads: o.Workloads, Count: o.Count, Repeat: o.Repeat, StopOnFailure: !o.KeepGoing}
 	if o.Repeat < 1 {
 		return p, usagef("--repeat %d: want 1 to 1000", o.Repeat)
 	}
@@ -172,18 +171,20 @@ func runRun(o *RunOptions) error {
 	if err != nil {
 		return err
 	}
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	defer stop()
+	ctx, interrupted := stopOnSignals(o.Stderr)
+	defer interrupted.stop()
 
 	f := harness.Run(ctx, p, newProgress(o.Stderr, o.Terminal))
 	f.Config.CommandLine = o.Args
 	f.Config.Label = o.Label
-	if ctx.Err() != nil {
-		fmt.Fprintln(o.Stderr, "ipcbench: interrupted; workers stopped and kernel objects removed; no results written")
-		return exitError{130}
-	}
 	if err := results.Write(path, f); err != nil {
 		return err
+	}
+	if sig := interrupted.signal(); sig != nil {
+		results.WriteFormat(o.Stdout, o.Format, f)
+		fmt.Fprintf(o.Stderr, "ipcbench: %s: workers stopped and kernel objects removed; the %d cases finished are in %s, marked incomplete\n",
+			f.Incomplete, len(f.Cases), path)
+		return exitError{signalExit(sig)}
 	}
 	if err := results.WriteFormat(o.Stdout, o.Format, f); err != nil {
 		return err

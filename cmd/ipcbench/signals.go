@@ -1,0 +1,80 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"sync"
+	"syscall"
+
+	"github.com/ipcbench/ipcbench/harness"
+)
+
+// interruption records the first SIGINT or SIGTERM of a run.
+type interruption struct {
+	mu   sync.Mutex
+	sig  os.Signal
+	ch   chan os.Signal
+	done chan struct{}
+}
+
+// stopOnSignals returns a context that the first SIGINT or SIGTERM cancels,
+// so that the case in flight stops its workers and removes its objects and
+// the run ends with the cases finished so far. A second signal removes the
+// objects of the case in flight at once and exits without waiting for
+// anything else: the workers die with the runner (Pdeathsig).
+func stopOnSignals(stderr io.Writer) (context.Context, *interruption) {
+	ctx, cancel := context.WithCancelCause(context.Background())
+	in := &interruption{ch: make(chan os.Signal, 2), done: make(chan struct{})}
+	signal.Notify(in.ch, os.Interrupt, syscall.SIGTERM)
+	go func() {
+		var sig os.Signal
+		select {
+		case sig = <-in.ch:
+		case <-in.done:
+			return
+		}
+		in.mu.Lock()
+		in.sig = sig
+		in.mu.Unlock()
+		fmt.Fprintf(stderr, "\nipcbench: %s: stopping the workers and removing kernel objects (again to exit at once)\n", signalName(sig))
+		cancel(fmt.Errorf("%s", signalName(sig)))
+		select {
+		case again := <-in.ch:
+			harness.Abort()
+			fmt.Fprintf(stderr, "ipcbench: %s again: kernel objects removed; exiting without a results file\n", signalName(again))
+			os.Exit(signalExit(sig))
+		case <-in.done:
+		}
+	}()
+	return ctx, in
+}
+
+// signal returns the first signal received, or nil.
+func (in *interruption) signal() os.Signal {
+	in.mu.Lock()
+	defer in.mu.Unlock()
+	return in.sig
+}
+
+func (in *interruption) stop() {
+	signal.Stop(in.ch)
+	close(in.done)
+}
+
+func signalName(s os.Signal) string {
+	if s == syscall.SIGTERM {
+		return "SIGTERM"
+	}
+	return "SIGINT"
+}
+
+// signalExit is the shell's status for a process ended by s: 128 + signo.
+func signalExit(s os.Signal) int {
+	if s == syscall.SIGTERM {
+		return 128 + int(syscall.SIGTERM)
+	}
+	return 128 + int(syscall.SIGINT)
+}

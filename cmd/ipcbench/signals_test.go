@@ -1,0 +1,137 @@
+package main
+
+import (
+	"bufio"
+	"bytes"
+	"errors"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/ipcbench/ipcbench/results"
+)
+
+// cliEnv makes the test binary run the ipcbench command line (TestMain), so
+// that tests can signal a real runner process.
+const cliEnv = "IPCBENCH_TEST_CLI"
+
+// startCLI starts the runner as a separate process and returns it with a
+// reader of its stderr lines.
+func startCLI(t *testing.T, args ...string) (*exec.Cmd, *bufio.Scanner, *bytes.Buffer) {
+	t.Helper()
+	cmd := exec.Command(os.Args[0], args...)
+	cmd.Env = append(os.Environ(), cliEnv+"=1")
+	var stdout bytes.Buffer
+	cmd.Stdout = &stdout
+	stderr, err := cmd.StderrPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { cmd.Process.Kill(); cmd.Wait() })
+	return cmd, bufio.NewScanner(stderr), &stdout
+}
+
+// waitFor reads stderr lines until one contains want, and returns them all.
+func waitFor(t *testing.T, sc *bufio.Scanner, want string) string {
+	t.Helper()
+	var seen strings.Builder
+	for sc.Scan() {
+		seen.WriteString(sc.Text() + "\n")
+		if strings.Contains(sc.Text(), want) {
+			return seen.String()
+		}
+	}
+	t.Fatalf("runner ended before printing %q:\n%s", want, seen.String())
+	return ""
+}
+
+func exitCode(t *testing.T, cmd *exec.Cmd, within time.Duration) int {
+	t.Helper()
+	done := make(chan error, 1)
+	go func() { done <- cmd.Wait() }()
+	select {
+	case err := <-done:
+		var ee *exec.ExitError
+		if errors.As(err, &ee) {
+			return ee.ExitCode()
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+		return 0
+	case <-time.After(within):
+		t.Fatalf("runner did not exit within %s of the signal", within)
+		return -1
+	}
+}
+
+// TestSignalStopsTheRunAndKeepsFinishedCases interrupts a runner during its
+// second case, a sysv-shm case holding a segment and a semaphore set, with
+// SIGINT and with SIGTERM. The runner must exit 130 or 143, write the
+// finished case to a results file marked incomplete, and leave no object
+// behind (TestMain's leak check covers the runner's objects too: it shares
+// this binary's private TMPDIR and the global System V namespace).
+func TestSignalStopsTheRunAndKeepsFinishedCases(t *testing.T) {
+	for _, tc := range []struct {
+		sig  syscall.Signal
+		name string
+		code int
+	}{{syscall.SIGINT, "SIGINT", 130}, {syscall.SIGTERM, "SIGTERM", 143}} {
+		t.Run(tc.name, func(t *testing.T) {
+			out := filepath.Join(t.TempDir(), "r.json")
+			cmd, sc, stdout := startCLI(t, "run", "--transports", "pipe,sysv-shm,tcp", "--workloads", "pingpong",
+				"--sizes", "64", "--duration", "3s", "--warmup", "0", "--out", out)
+			waitFor(t, sc, "[1/3]")
+			time.Sleep(300 * time.Millisecond) // into the sysv-shm case's measured window
+			cmd.Process.Signal(tc.sig)
+			rest := waitFor(t, sc, "marked incomplete")
+			go drain(sc)
+			if code := exitCode(t, cmd, 5*time.Second); code != tc.code {
+				t.Fatalf("exit %d, want %d\n%s", code, tc.code, rest)
+			}
+			f, err := results.Read(out)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !strings.Contains(f.Incomplete, tc.name) || len(f.Cases) != 1 || f.Cases[0].Transport != "pipe" {
+				t.Errorf("results: incomplete %q, %d cases; want the pipe case, marked interrupted by %s", f.Incomplete, len(f.Cases), tc.name)
+			}
+			if !strings.Contains(stdout.String(), "INCOMPLETE RUN") {
+				t.Errorf("the table does not say the run is incomplete:\n%s", stdout.String())
+			}
+		})
+	}
+}
+
+// TestSecondSIGINTExitsAtOnce sends two SIGINTs into a long sysv-shm case:
+// the runner removes the case's objects and exits 130 without waiting.
+func TestSecondSIGINTExitsAtOnce(t *testing.T) {
+	out := filepath.Join(t.TempDir(), "r.json")
+	cmd, sc, _ := startCLI(t, "run", "--transports", "sysv-shm", "--workloads", "pingpong", "--sizes", "64",
+		"--duration", "30s", "--warmup", "0", "--out", out)
+	time.Sleep(500 * time.Millisecond)
+	cmd.Process.Signal(syscall.SIGINT)
+	waitFor(t, sc, "again to exit at once")
+	cmd.Process.Signal(syscall.SIGINT)
+	said := waitFor(t, sc, "SIGINT again")
+	go drain(sc)
+	if code := exitCode(t, cmd, 5*time.Second); code != 130 {
+		t.Fatalf("exit %d, want 130\n%s", code, said)
+	}
+	if _, err := os.Stat(out); !os.IsNotExist(err) {
+		t.Errorf("a runner told to exit at once wrote a results file: %v", err)
+	}
+}
+
+// drain reads what is left of a runner's stderr, so that it never blocks.
+func drain(sc *bufio.Scanner) {
+	for sc.Scan() {
+	}
+}
