@@ -34,7 +34,7 @@ type relayFiles struct {
 }
 
 func newRelayFiles(sizeBytes int, messages uint64) (*relayFiles, error) {
-	dir, err := os.MkdirTemp("", "ipcbench-relay-")
+	dir, err := os.MkdirTemp("", fmt.Sprintf("ipcbench-relay-%d-", os.Getpid())) // the pid tells clean whether its creator lives
 	if err != nil {
 		return nil, fmt.Errorf("relay: mkdtemp: %w (set TMPDIR to a writable directory)", err)
 	}

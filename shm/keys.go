@@ -24,14 +24,24 @@ func InNamespace(key int) bool { return key&^KeyMask == KeyPrefix }
 const Mode = 0o600
 
 // createExcl calls create with fresh keys from the namespace, with
-// IPC_CREAT|IPC_EXCL|Mode, until one is free.
-func createExcl(what string, create func(key, flags int) (int, error)) (id, key int, err error) {
+// IPC_CREAT|IPC_EXCL|Mode, until one is free, and records the new object of
+// kind (shm, sem, msg) in this process's ledger; if it cannot, it removes
+// the object again with remove.
+func createExcl(what, kind string, create func(key, flags int) (int, error), remove func(id int) error) (id, key int, err error) {
 	for range 64 {
 		key = KeyPrefix | int(rand.Uint32()&KeyMask)
 		id, err = create(key, unix.IPC_CREAT|unix.IPC_EXCL|Mode)
-		if !errors.Is(err, unix.EEXIST) {
+		if errors.Is(err, unix.EEXIST) {
+			continue
+		}
+		if err != nil {
 			return id, key, err
 		}
+		if lerr := record(kind, key, id); lerr != nil {
+			remove(id)
+			return -1, 0, fmt.Errorf("%s: %w", what, lerr)
+		}
+		return id, key, nil
 	}
 	return -1, 0, fmt.Errorf("%s: 64 keys in the ipcbench namespace %#x were taken (run ipcbench clean): %w", what, KeyPrefix, err)
 }

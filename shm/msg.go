@@ -15,13 +15,13 @@ const MsgTypeBytes = 8
 // MsgCreate creates a message queue under a fresh key of the ipcbench
 // namespace with mode 0600 and IPC_EXCL. Remove it with MsgRemove.
 func MsgCreate() (id, key int, err error) {
-	id, key, err = createExcl("msgget", func(key, flags int) (int, error) {
+	id, key, err = createExcl("msgget", "msg", func(key, flags int) (int, error) {
 		r, _, e := unix.Syscall(unix.SYS_MSGGET, uintptr(key), uintptr(flags), 0)
 		if e != 0 {
 			return -1, e
 		}
 		return int(r), nil
-	})
+	}, MsgRemove)
 	if err != nil {
 		if err == unix.ENOSPC {
 			return -1, 0, fmt.Errorf("msgget: %w (too many queues: sysctl kernel.msgmni)", err)
@@ -121,6 +121,7 @@ func MsgStat(id int) (MsqidDS, error) {
 
 // MsgRemove removes the queue at once (msgctl IPC_RMID); blocked callers get EIDRM.
 func MsgRemove(id int) error {
+	defer forget("msg", id) // removed now, or gone already
 	for {
 		_, _, e := unix.Syscall(unix.SYS_MSGCTL, uintptr(id), unix.IPC_RMID, 0)
 		if e == unix.EINTR {

@@ -11,9 +11,9 @@ import (
 // unix.SysvShmAttach; mark it for removal with SegRemove once every user has
 // attached, so that no crash can leak it.
 func SegCreate(size int) (id, key int, err error) {
-	id, key, err = createExcl("shmget", func(key, flags int) (int, error) {
+	id, key, err = createExcl("shmget", "shm", func(key, flags int) (int, error) {
 		return unix.SysvShmGet(key, size, flags)
-	})
+	}, SegRemove)
 	if err != nil {
 		switch err {
 		case unix.EINVAL:
@@ -38,6 +38,7 @@ func SegStat(id int) (unix.SysvShmDesc, error) {
 // SegRemove marks the segment for removal (shmctl IPC_RMID): it goes when the
 // last process detaches, and no new process can attach.
 func SegRemove(id int) error {
+	defer forget("shm", id) // marked now, or gone already
 	if _, err := unix.SysvShmCtl(id, unix.IPC_RMID, nil); err != nil {
 		return fmt.Errorf("shmctl IPC_RMID shmid=%d: %w", id, err)
 	}

@@ -23,13 +23,13 @@ const (
 // SemCreate creates a set of n semaphores, all 0, under a fresh key of the
 // ipcbench namespace with mode 0600 and IPC_EXCL. Remove it with SemRemove.
 func SemCreate(n int) (id, key int, err error) {
-	id, key, err = createExcl("semget", func(key, flags int) (int, error) {
+	id, key, err = createExcl("semget", "sem", func(key, flags int) (int, error) {
 		r, _, e := unix.Syscall(unix.SYS_SEMGET, uintptr(key), uintptr(n), uintptr(flags))
 		if e != 0 {
 			return -1, e
 		}
 		return int(r), nil
-	})
+	}, SemRemove)
 	if err != nil {
 		return -1, 0, semgetError(n, err)
 	}
@@ -120,6 +120,7 @@ func SemGetVal(id, num int) (int, error) {
 
 // SemRemove removes the set at once (semctl IPC_RMID); blocked waiters get EIDRM.
 func SemRemove(id int) error {
+	defer forget("sem", id) // removed now, or gone already
 	if _, err := semctl(id, 0, unix.IPC_RMID, 0); err != nil {
 		return fmt.Errorf("semctl IPC_RMID semid=%d: %w", id, err)
 	}

@@ -17,7 +17,7 @@ type fifoSetup struct {
 }
 
 func newFifoSetup(Options) (Setup, error) {
-	dir, err := os.MkdirTemp("", "ipcbench-fifo-")
+	dir, err := os.MkdirTemp("", fmt.Sprintf("ipcbench-fifo-%d-", os.Getpid())) // the pid tells clean whether its creator lives
 	if err != nil {
 		return nil, fmt.Errorf("fifo: mkdtemp: %w (set TMPDIR to a writable directory)", err)
 	}

@@ -171,6 +171,7 @@ func runRun(o *RunOptions) error {
 	if err != nil {
 		return err
 	}
+	warnLeftovers(o.Stderr)
 	ctx, interrupted := stopOnSignals(o.Stderr)
 	defer interrupted.stop()
 

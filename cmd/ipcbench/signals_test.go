@@ -135,3 +135,36 @@ func drain(sc *bufio.Scanner) {
 	for sc.Scan() {
 	}
 }
+
+// TestSIGKILLedRunnerThenClean kills runners with SIGKILL mid-case, so
+// that nothing of theirs can clean up, and checks that clean finds and
+// removes what each left: a message queue, a semaphore set, a relay's
+// temp directory, and the runner's ledger.
+func TestSIGKILLedRunnerThenClean(t *testing.T) {
+	for _, args := range [][]string{
+		{"--transports", "sysv-msg", "--workloads", "pingpong", "--sizes", "64", "--duration", "30s"},
+		{"--transports", "sysv-shm", "--workloads", "pingpong", "--sizes", "64", "--duration", "30s"},
+		{"--transports", "pipe", "--workloads", "relay", "--sizes", "1", "--count", "20000000"},
+	} {
+		cmd, sc, _ := startCLI(t, append([]string{"run", "--warmup", "0", "--out", filepath.Join(t.TempDir(), "r.json")}, args...)...)
+		go drain(sc)
+		time.Sleep(700 * time.Millisecond)
+		cmd.Process.Kill()
+		cmd.Wait()
+	}
+	code, out, _ := runCLI("clean", "--dry-run")
+	for _, want := range []string{"would remove sysv msg", "would remove sysv sem", "would remove temp dir", "ipcbench-relay-", "would remove ledger"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("clean --dry-run does not list %q:\n%s", want, out)
+		}
+	}
+	if code != exitFailure {
+		t.Errorf("clean --dry-run with leftovers: exit %d, want 1", code)
+	}
+	if code, out, errOut := runCLI("clean"); code != exitOK || !strings.Contains(out, "removed  sysv sem") {
+		t.Errorf("clean: exit %d\n%s%s", code, out, errOut)
+	}
+	if code, out, _ := runCLI("clean", "--dry-run"); code != exitOK || !strings.Contains(out, "nothing left behind") {
+		t.Errorf("after clean: exit %d\n%s", code, out)
+	}
+}

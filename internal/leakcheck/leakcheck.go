@@ -17,7 +17,7 @@ import (
 	"strings"
 	"time"
 
-	"golang.org/x/sys/unix"
+	"github.com/ipcbench/ipcbench/internal/ipcls"
 )
 
 // Snapshot is the set of objects present at one moment, one string each.
@@ -27,63 +27,19 @@ type Snapshot map[string]bool
 // ipcbench-* entry in the temp directory.
 func Take() Snapshot {
 	s := Snapshot{}
-	for _, kind := range []string{"shm", "sem", "msg"} {
-		b, err := os.ReadFile("/proc/sysvipc/" + kind)
-		if err != nil {
-			continue
-		}
-		lines := strings.Split(strings.TrimSpace(string(b)), "\n")
-		for _, l := range lines[1:] { // the first line is the header
-			f := strings.Fields(l)
-			if len(f) >= 2 {
-				s[fmt.Sprintf("sysv %s key=%s id=%s", kind, f[0], f[1])] = true
-			}
-		}
+	objs, _ := ipcls.SysVObjects()
+	for _, o := range objs {
+		s[fmt.Sprintf("sysv %s key=%d id=%d", o.Kind, o.Key(), o.ID())] = true
 	}
-	for _, q := range posixQueues() {
-		s["posix mq "+q] = true
+	qs, _ := ipcls.Queues() // without root, queues go unchecked
+	for _, q := range qs {
+		s["posix mq "+q.Name] = true
 	}
 	matches, _ := filepath.Glob(filepath.Join(os.TempDir(), "ipcbench-*"))
 	for _, m := range matches {
 		s["temp "+m] = true
 	}
 	return s
-}
-
-// posixQueues lists ipcbench-* POSIX message queues. They are visible only
-// through an mqueue file system; where none is mounted, it mounts one on a
-// private temporary directory for the moment it takes to list it (this needs
-// root; without it, queues go unchecked).
-func posixQueues() []string {
-	dir := ""
-	if b, err := os.ReadFile("/proc/self/mounts"); err == nil {
-		for _, l := range strings.Split(string(b), "\n") {
-			if f := strings.Fields(l); len(f) > 2 && f[2] == "mqueue" {
-				dir = f[1]
-				break
-			}
-		}
-	}
-	if dir == "" {
-		tmp, err := os.MkdirTemp("", "leakcheck-mqueue-")
-		if err != nil {
-			return nil
-		}
-		defer os.Remove(tmp)
-		if err := unix.Mount("mqueue", tmp, "mqueue", unix.MS_NOSUID|unix.MS_NODEV|unix.MS_NOEXEC, ""); err != nil {
-			return nil
-		}
-		defer unix.Unmount(tmp, 0)
-		dir = tmp
-	}
-	entries, _ := os.ReadDir(dir)
-	var out []string
-	for _, e := range entries {
-		if strings.HasPrefix(e.Name(), "ipcbench-") {
-			out = append(out, e.Name())
-		}
-	}
-	return out
 }
 
 // New returns what after holds that before did not.
