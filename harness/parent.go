@@ -33,6 +33,9 @@ type Case struct {
 	FaultAt uint64
 	// SendDelay slows side A's every send by this much, for tests (see Spec).
 	SendDelay time.Duration
+	// KillAt and KillSide have a worker SIGKILL itself, for tests (see Spec).
+	KillAt   string
+	KillSide transports.Side
 }
 
 func (c Case) name() string {
@@ -179,6 +182,7 @@ func runCase(ctx context.Context, desc transports.Descriptor, c Case, out *resul
 			Transport: c.Transport, Workload: c.Workload, Side: w.side, SizeBytes: c.SizeBytes,
 			WarmupNs: int64(c.Warmup), DurationNs: int64(c.Duration), Count: c.Count,
 			NumFds: len(h.Files), Args: h.Args, Fault: c.Fault, FaultAt: c.FaultAt, SendDelayNs: int64(c.SendDelay),
+			KillAt: c.KillAt, KillSide: c.KillSide,
 		}
 		if relay != nil {
 			spec.RelayFile = relay.in
@@ -235,12 +239,21 @@ func runCase(ctx context.Context, desc transports.Descriptor, c Case, out *resul
 		go w.readReports()
 	}
 
-	for _, w := range workers {
+	// Wait for both at once: a worker whose peer died may block for good in
+	// a transport that cannot tell (a semaphore, a message queue), and only
+	// the dead one's report pipe says what happened.
+	for ready := 0; ready < 2; {
 		select {
-		case err := <-w.ready:
+		case err := <-workers[0].ready:
 			if err != nil {
 				return workerFailure(ctx, workers, reaped, c)
 			}
+			ready++
+		case err := <-workers[1].ready:
+			if err != nil {
+				return workerFailure(ctx, workers, reaped, c)
+			}
+			ready++
 		case <-ctx.Done():
 			return timeoutFailure(ctx, workers, reaped, c, "attach and warm-up")
 		}
@@ -254,16 +267,23 @@ func runCase(ctx context.Context, desc transports.Descriptor, c Case, out *resul
 		}
 	}
 	var reps [2]Report
-	for i, w := range workers {
+	done := [2]<-chan struct{}{workers[0].done, workers[1].done}
+	for finished := 0; finished < 2; finished++ {
+		var i int
 		select {
-		case <-w.done:
-			if w.final.err != nil || w.final.rep.Error != "" {
-				return workerFailure(ctx, workers, reaped, c)
-			}
-			reps[i] = w.final.rep
+		case <-done[0]:
+			i = 0
+		case <-done[1]:
+			i = 1
 		case <-ctx.Done():
 			return timeoutFailure(ctx, workers, reaped, c, "measurement")
 		}
+		done[i] = nil // a nil channel never fires again
+		w := workers[i]
+		if w.final.err != nil || w.final.rep.Error != "" {
+			return workerFailure(ctx, workers, reaped, c)
+		}
+		reps[i] = w.final.rep
 	}
 	<-reaped
 	for _, w := range workers {
@@ -349,7 +369,12 @@ func (w *worker) readReports() {
 // stopAll kills whatever still runs and waits until both workers are reaped.
 func stopAll(workers [2]*worker, reaped <-chan struct{}) {
 	for _, w := range workers {
-		// Kill fails harmlessly once the process has been reaped.
+		// A worker that died on its own is a zombie until spawnAll reaps
+		// it, and killing a zombie succeeds: look first, so that describe
+		// blames the right party. Kill fails harmlessly once it is reaped.
+		if exited(w.cmd.Process.Pid) {
+			continue
+		}
 		if w.cmd.Process.Kill() == nil {
 			w.killed = true
 		}
@@ -357,9 +382,20 @@ func stopAll(workers [2]*worker, reaped <-chan struct{}) {
 	<-reaped
 }
 
+// exited reports whether a child has ended, reaped or not, without reaping it.
+func exited(pid int) bool {
+	var info unix.Siginfo
+	err := unix.Waitid(unix.P_PID, pid, &info, unix.WEXITED|unix.WNOHANG|unix.WNOWAIT, nil)
+	if err != nil {
+		return true // ECHILD: reaped already
+	}
+	// With WNOHANG and no child ended, Linux leaves the siginfo zeroed.
+	return info.Signo == int32(unix.SIGCHLD)
+}
+
 // peerGrace is how long a failed worker's peer gets to notice (EOF, EPIPE) and
 // report its own view before the parent stops it.
-const peerGrace = 2 * time.Second
+const peerGrace = 500 * time.Millisecond
 
 // workerFailure waits for both workers to end, then names each side that
 // failed, how, and what it said.

@@ -55,6 +55,10 @@ type Spec struct {
 	// SendDelayNs, for tests, busy-waits this long before each of side A's
 	// sends: a deliberately slowed transport.
 	SendDelayNs int64 `json:"send_delay_ns,omitempty"`
+	// KillAt, for tests, has side KillSide SIGKILL itself at a stage (see
+	// KillStages).
+	KillAt   string          `json:"kill_at,omitempty"`
+	KillSide transports.Side `json:"kill_side,omitempty"`
 	// RelayFile is the input (side A) or output (side B) file of a relay.
 	RelayFile string `json:"relay_file,omitempty"`
 }

@@ -73,6 +73,7 @@ func runWorker(specJSON string, report *os.File) (rep Report) {
 		return fail("attach: %v", err)
 	}
 	defer conn.Close()
+	spec.killHere(KillAtAttach)
 	if (spec.Fault != "" || spec.SendDelayNs > 0) && spec.Side == transports.SideA {
 		conn = &testConn{Conn: conn, fault: spec.Fault, at: spec.FaultAt, delayNs: spec.SendDelayNs}
 	}
@@ -90,6 +91,7 @@ func runWorker(specJSON string, report *os.File) (rep Report) {
 		return fail("%v", err)
 	}
 	if spec.WarmupNs > 0 && spec.Workload != Relay {
+		spec.killHere(KillAtWarmup)
 		if err := l.phase(&ctl.warmupStop, 0, spec.WarmupNs); err != nil {
 			return fail("warm-up: %v", err)
 		}
@@ -108,6 +110,7 @@ func runWorker(specJSON string, report *os.File) (rep Report) {
 		return fail("worker: start barrier: parent went away (%v)", err)
 	}
 
+	spec.killHere(KillAtMeasure)
 	var c0 transports.Counters
 	counting, _ := conn.(transports.Counting)
 	if counting != nil {
@@ -121,6 +124,7 @@ func runWorker(specJSON string, report *os.File) (rep Report) {
 		return fail("%v", err)
 	}
 
+	spec.killHere(KillAtReport)
 	rep.Sent, rep.Received = l.sent, l.received
 	rep.StartNs, rep.EndNs = l.startNs, l.endNs
 	rep.UserNs = tvNs(ru1.Utime) - tvNs(ru0.Utime)
@@ -149,6 +153,24 @@ func runWorker(specJSON string, report *os.File) (rep Report) {
 		rep.HistogramHDR = string(enc)
 	}
 	return rep
+}
+
+// Stages at which a test may have a worker SIGKILL itself (Spec.KillAt).
+const (
+	KillAtAttach  = "attach"  // attached to the transport, before warm-up
+	KillAtWarmup  = "warmup"  // as warm-up starts, its peer warming up
+	KillAtMeasure = "measure" // released from the barrier, its peer measuring
+	KillAtReport  = "report"  // measured, before its report
+)
+
+// KillStages lists the stages in order.
+var KillStages = []string{KillAtAttach, KillAtWarmup, KillAtMeasure, KillAtReport}
+
+func (s Spec) killHere(stage string) {
+	if s.KillAt == stage && s.Side == s.KillSide {
+		unix.Kill(unix.Getpid(), unix.SIGKILL)
+		select {} // the signal is on its way
+	}
 }
 
 func tvNs(tv unix.Timeval) int64 { return tv.Sec*1e9 + int64(tv.Usec)*1e3 }

@@ -1,0 +1,40 @@
+package harness
+
+import (
+	"context"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/ipcbench/ipcbench/results"
+	"github.com/ipcbench/ipcbench/transports"
+)
+
+// TestKillEveryRoleAtEveryStage has each worker role of every transport
+// SIGKILL itself at attach, warm-up, measurement and report. Every case
+// must fail by the dead side's name and signal, without waiting out its
+// timeout (10 s and more: a hang would show as "timed out"), and the leak
+// check in TestMain must find nothing left behind.
+func TestKillEveryRoleAtEveryStage(t *testing.T) {
+	for _, d := range transports.All() {
+		for _, stage := range KillStages {
+			for _, side := range []transports.Side{transports.SideA, transports.SideB} {
+				wl := PingPong
+				if side == transports.SideB && stage == KillAtMeasure {
+					wl = Stream // the consumer dies while the producer streams at it
+				}
+				c := Case{Transport: d.Name, Workload: wl, SizeBytes: 64, Warmup: 50 * time.Millisecond,
+					Duration: 200 * time.Millisecond, KillAt: stage, KillSide: side}
+				t.Run(c.name()+"/"+stage+"/side-"+side.String(), func(t *testing.T) {
+					t.Parallel()
+					r := RunCase(context.Background(), c)
+					who := "side " + side.String() + " (" + role(wl, side)
+					if r.Status != results.StatusFailed || !strings.Contains(r.Reason, who) ||
+						!strings.Contains(r.Reason, "killed by signal killed") || strings.Contains(r.Reason, "timed out") {
+						t.Errorf("got %s %q; want a failure naming %s) killed by signal killed", r.Status, r.Reason, who)
+					}
+				})
+			}
+		}
+	}
+}
