@@ -38,3 +38,15 @@ func TestKillEveryRoleAtEveryStage(t *testing.T) {
 		}
 	}
 }
+
+// TestStalledWorkerTimesOut stops a worker (SIGSTOP) as measurement starts:
+// nothing dies, so only the case's limit can end it, and the error must say
+// which limit and where.
+func TestStalledWorkerTimesOut(t *testing.T) {
+	r := RunCase(context.Background(), Case{Transport: "sysv-shm", Workload: PingPong, SizeBytes: 64,
+		Duration: 200 * time.Millisecond, Timeout: 1500 * time.Millisecond, KillAt: StallAtMeasure, KillSide: transports.SideB})
+	if r.Status != results.StatusFailed || !strings.Contains(r.Reason, "timed out after 1.5s during measurement") ||
+		!strings.Contains(r.Reason, "set by --timeout") {
+		t.Errorf("got %s %q; want a timeout naming the limit and the stage", r.Status, r.Reason)
+	}
+}

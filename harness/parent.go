@@ -421,7 +421,14 @@ func workerFailure(ctx context.Context, workers [2]*worker, reaped <-chan struct
 
 func timeoutFailure(ctx context.Context, workers [2]*worker, reaped <-chan struct{}, c Case, stage string) error {
 	stopAll(workers, reaped)
-	what := fmt.Sprintf("timed out after %s during %s (the limit is 10 s plus twice warm-up and duration; --timeout sets it)", c.timeout(), stage)
+	limit := "10 s plus twice warm-up and duration; --timeout sets it"
+	switch {
+	case c.Timeout > 0:
+		limit = "set by --timeout"
+	case c.Count > 0:
+		limit = "60 s plus twice warm-up with --count; --timeout sets it"
+	}
+	what := fmt.Sprintf("timed out after %s during %s (the limit is %s)", c.timeout(), stage, limit)
 	if errors.Is(ctx.Err(), context.Canceled) {
 		what = "interrupted during " + stage
 	}

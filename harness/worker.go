@@ -166,7 +166,14 @@ const (
 // KillStages lists the stages in order.
 var KillStages = []string{KillAtAttach, KillAtWarmup, KillAtMeasure, KillAtReport}
 
+// StallAtMeasure, as KillAt, has the worker stop itself (SIGSTOP) as it is
+// released to measure: a worker that stops responding without dying.
+const StallAtMeasure = "stall"
+
 func (s Spec) killHere(stage string) {
+	if s.KillAt == StallAtMeasure && stage == KillAtMeasure && s.Side == s.KillSide {
+		unix.Kill(unix.Getpid(), unix.SIGSTOP)
+	}
 	if s.KillAt == stage && s.Side == s.KillSide {
 		unix.Kill(unix.Getpid(), unix.SIGKILL)
 		select {} // the signal is on its way
