@@ -55,6 +55,7 @@ type runInfo struct {
 	Config                   results.Config
 	TimerNs, LoopNs          string
 	Incomplete               string
+	Noise                    []string
 }
 
 func runInfos(in []Input) []runInfo {
@@ -74,7 +75,7 @@ func runInfos(in []Input) []runInfo {
 			Label: i.Label, Started: f.StartedAt.Format(time.RFC3339),
 			Duration: f.FinishedAt.Sub(f.StartedAt).Round(time.Second).String(),
 			Host:     f.Host, Config: f.Config,
-			TimerNs: spread(timer), LoopNs: spread(loop), Incomplete: f.Incomplete,
+			TimerNs: spread(timer), LoopNs: spread(loop), Incomplete: f.Incomplete, Noise: results.NoiseWarnings(f),
 		})
 	}
 	return out
@@ -102,7 +103,7 @@ figure svg{width:576px;height:384px}code{background:#f3f3f3;padding:0 3px}
 </style></head><body>
 <h1>ipcbench report</h1>
 <p>{{len .Runs}} run(s): {{range $i, $r := .Runs}}{{if $i}}, {{end}}<b>{{$r.Label}}</b> ({{$r.Host.Kernel}}, {{$r.Started}}){{end}}.</p>
-{{range .Runs}}{{with .Incomplete}}<p style="color:#a33"><b>Incomplete run:</b> {{.}}. Cases not listed did not run.</p>{{end}}{{end}}
+{{range .Runs}}{{with .Incomplete}}<p style="color:#a33"><b>Incomplete run:</b> {{.}}. Cases not listed did not run.</p>{{end}}{{$label := .Label}}{{range .Noise}}<p style="color:#a60"><b>Noisy host ({{$label}}):</b> {{.}}.</p>{{end}}{{end}}
 <h2>Plots</h2>
 {{range .Figures}}<figure id="{{.Name}}">{{.SVG}}<figcaption>{{.Caption}} <code>{{.Name}}</code></figcaption></figure>
 {{end}}
@@ -173,6 +174,12 @@ func WriteMarkdown(w io.Writer, in []Input, figs []Figure) error {
 		fmt.Fprintf(&b, "- **%s**, started %s, took %s: %s, %s, %d CPUs, %s. ipcbench %s %s. Harness overhead: clock read %s; loop iteration %s.\n",
 			r.Label, r.Started, r.Duration, r.Host.Kernel, r.Host.CPUModel, r.Host.CPUs, r.Host.Virtualization,
 			r.Host.Version, r.Host.Commit, r.TimerNs, r.LoopNs)
+		if r.Incomplete != "" {
+			fmt.Fprintf(&b, "  - **incomplete run:** %s\n", r.Incomplete)
+		}
+		for _, w := range r.Noise {
+			fmt.Fprintf(&b, "  - **noisy host:** %s\n", w)
+		}
 	}
 	b.WriteString("\n## Method\n\n" + method + "\n")
 	_, err := io.WriteString(w, b.String())

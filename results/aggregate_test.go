@@ -74,3 +74,26 @@ func TestAggregateFailedRepetitionFailsTheCase(t *testing.T) {
 		t.Errorf("got %s %q, want the failure naming its repetition", got.Status, got.Reason)
 	}
 }
+
+func TestNoiseWarnings(t *testing.T) {
+	steady := Case{Transport: "pipe", Workload: "pingpong", SizeBytes: 64, Status: StatusOK}
+	noisy := steady
+	noisy.Transport = "tcp"
+	for i, p := range []float64{20000, 20300, 19800, 20100} {
+		steady.Repetitions = append(steady.Repetitions, Repetition{P50Ns: p})
+		noisy.Repetitions = append(noisy.Repetitions, Repetition{P50Ns: p * float64(1+i%2*4)})
+	}
+	f := &File{Cases: []Case{steady, noisy}, Host: Host{Findings: []Finding{
+		{Topic: "load", Name: "busy processes", Value: "stress-ng (pid 7) 99%", Warn: true},
+		{Topic: "limits", Name: "kernel.msgmax", Value: "8192", Warn: true},
+	}}}
+	w := NoiseWarnings(f)
+	if len(w) != 2 || !strings.Contains(w[0], "stress-ng") || !strings.Contains(w[1], "tcp/pingpong/64 B: p50 varied") {
+		t.Errorf("warnings %q; want the busy process and tcp's spread, not pipe's or the limit", w)
+	}
+	var b strings.Builder
+	WriteTable(&b, f)
+	if !strings.Contains(b.String(), "NOISY HOST: tcp/pingpong/64 B") {
+		t.Errorf("the table does not warn:\n%s", b.String())
+	}
+}

@@ -157,6 +157,9 @@ func runNotes(f *File) string {
 	if f.Incomplete != "" {
 		s += "INCOMPLETE RUN: " + f.Incomplete + ". Cases not listed did not run.\n"
 	}
+	for _, w := range NoiseWarnings(f) {
+		s += "NOISY HOST: " + w + ".\n"
+	}
 	for _, t := range slices.Sorted(maps.Keys(f.Config.TestSendDelayNs)) {
 		s += fmt.Sprintf("%s was slowed on purpose by %s per send (--test-send-delay): its figures are not its own.\n",
 			t, FormatNs(float64(f.Config.TestSendDelayNs[t])))

@@ -35,6 +35,20 @@ type Host struct {
 	Commit         string `json:"ipcbench_commit"`
 	Virtualization string `json:"virtualization"`
 	ClockSource    string `json:"clock_source"`
+	// Findings are ipcbench doctor's facts about the host, taken just
+	// before the run: limits, CPU, load, clock, perf counters.
+	Findings []Finding `json:"findings,omitempty"`
+}
+
+// Finding is one fact about the host that affects results, and what to do
+// about it where something can be done.
+type Finding struct {
+	Topic  string `json:"topic"`            // limits, cpu, load, clock, perf
+	Name   string `json:"name"`             // e.g. kernel.msgmax
+	Value  string `json:"value"`            // what the host has
+	Effect string `json:"effect,omitempty"` // what it does to a run
+	Fix    string `json:"fix,omitempty"`    // a command that changes it
+	Warn   bool   `json:"warn,omitempty"`   // worth acting on before trusting results
 }
 
 // Config is the full configuration of a run.

@@ -120,3 +120,15 @@ func TestHistoryCommand(t *testing.T) {
 		}
 	}
 }
+
+func TestDoctorCommand(t *testing.T) {
+	code, out, errOut := runCLI("doctor")
+	if code != exitOK {
+		t.Fatalf("exit %d: %s", code, errOut)
+	}
+	for _, want := range []string{"LIMITS", "kernel.msgmax", "fs.mqueue.msgsize_max", "CPU", "LOAD", "CLOCK", "clock read cost", "PERF"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("doctor output lacks %q:\n%s", want, out)
+		}
+	}
+}

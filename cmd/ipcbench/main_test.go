@@ -113,7 +113,7 @@ func TestRunWritesResultsThatReadBack(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(f.Cases) != 8 || f.Host.Kernel == "" || f.Config.WorkerDesign == "" {
+	if len(f.Cases) != 8 || f.Host.Kernel == "" || f.Config.WorkerDesign == "" || len(f.Host.Findings) < 10 {
 		t.Fatalf("results file incomplete: %d cases, host %+v", len(f.Cases), f.Host)
 	}
 	for _, c := range f.Cases {

@@ -27,7 +27,7 @@ latency, throughput, CPU time, syscalls and copies per message.`,
 	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return usageError{err} })
 	root.SetOut(stdout)
 	root.SetErr(stderr)
-	root.AddCommand(newCmdRun(nil, stdout, stderr), newCmdList(nil, stdout), newCmdReport(nil, stderr), newCmdCompare(nil, stdout, stderr), newCmdExport(nil, stdout), newCmdHistory(nil, stdout, stderr), newCmdClean(nil, stdout, stderr), newCmdWorker())
+	root.AddCommand(newCmdRun(nil, stdout, stderr), newCmdList(nil, stdout), newCmdReport(nil, stderr), newCmdCompare(nil, stdout, stderr), newCmdExport(nil, stdout), newCmdHistory(nil, stdout, stderr), newCmdClean(nil, stdout, stderr), newCmdDoctor(stdout), newCmdWorker())
 	for _, c := range root.Commands() {
 		c.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return usageError{err} })
 	}

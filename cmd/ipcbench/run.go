@@ -9,6 +9,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/ipcbench/ipcbench/doctor"
 	"github.com/ipcbench/ipcbench/harness"
 	"github.com/ipcbench/ipcbench/report"
 	"github.com/ipcbench/ipcbench/results"
@@ -172,10 +173,12 @@ func runRun(o *RunOptions) error {
 		return err
 	}
 	warnLeftovers(o.Stderr)
+	findings := doctor.Check(sampleLoad)
 	ctx, interrupted := stopOnSignals(o.Stderr)
 	defer interrupted.stop()
 
 	f := harness.Run(ctx, p, newProgress(o.Stderr, o.Terminal))
+	f.Host.Findings = findings
 	f.Config.CommandLine = o.Args
 	f.Config.Label = o.Label
 	if err := results.Write(path, f); err != nil {

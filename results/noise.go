@@ -1,0 +1,36 @@
+package results
+
+import (
+	"fmt"
+
+	"github.com/montanaflynn/stats"
+)
+
+// NoisyCV is the coefficient of variation of a case's p50 across
+// repetitions above which a run counts as taken on a noisy host.
+const NoisyCV = 0.10
+
+// NoiseWarnings says why a run's figures may be noisy: busy-host findings
+// taken before it, and cases whose p50 varied across repetitions by more
+// than NoisyCV.
+func NoiseWarnings(f *File) []string {
+	var out []string
+	for _, h := range f.Host.Findings {
+		if h.Topic == "load" && h.Warn {
+			out = append(out, fmt.Sprintf("host before the run: %s %s (%s)", h.Name, h.Value, h.Effect))
+		}
+	}
+	p50, _ := MetricByName("p50")
+	for _, c := range f.Cases {
+		if c.Status != StatusOK || len(c.Repetitions) < 3 {
+			continue
+		}
+		v := c.Samples(p50)
+		mean, _ := stats.Mean(v)
+		sd, _ := stats.StandardDeviationSample(v)
+		if mean > 0 && sd/mean > NoisyCV {
+			out = append(out, fmt.Sprintf("%s: p50 varied %.0f%% (coefficient of variation) across %d repetitions", CaseKey(c), 100*sd/mean, len(v)))
+		}
+	}
+	return out
+}
