@@ -4,8 +4,8 @@ import (
 	"fmt"
 	"os/exec"
 	"strings"
-	"time"
 	"testing"
+	"time"
 
 	"github.com/ipcbench/ipcbench/results"
 	"github.com/ipcbench/ipcbench/shm"
