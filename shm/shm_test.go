@@ -314,3 +314,49 @@ func TestSysctl(t *testing.T) {
 		t.Errorf("missing sysctl: %v", err)
 	}
 }
+
+// TestCheckOwnedRefusesForeignObjects: an object of this user in the
+// namespace passes; one outside it, or handed to another user, is refused
+// with a message naming what is wrong.
+func TestCheckOwnedRefusesForeignObjects(t *testing.T) {
+	id, _, err := MsgCreate()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer MsgRemove(id)
+	if err := CheckOwned("msg", id); err != nil {
+		t.Errorf("own queue refused: %v", err)
+	}
+	sem, _, err := SemCreate(2)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer SemRemove(sem)
+	if err := CheckOwned("sem", sem); err != nil {
+		t.Errorf("own semaphore set refused: %v", err)
+	}
+
+	r, _, errno := unix.Syscall(unix.SYS_MSGGET, 0, unix.IPC_CREAT|0o600, 0) // IPC_PRIVATE
+	if errno != 0 {
+		t.Fatal(errno)
+	}
+	defer unix.Syscall(unix.SYS_MSGCTL, r, unix.IPC_RMID, 0)
+	if err := CheckOwned("msg", int(r)); err == nil || !strings.Contains(err.Error(), "not an ipcbench object") {
+		t.Errorf("private queue: %v", err)
+	}
+
+	seg, _, err := SegCreate(4096)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer SegRemove(seg)
+	var ds unix.SysvShmDesc
+	unix.SysvShmCtl(seg, unix.IPC_STAT, &ds)
+	ds.Perm.Uid = 65534
+	if _, err := unix.SysvShmCtl(seg, unix.IPC_SET, &ds); err != nil {
+		t.Skipf("cannot hand a segment to another user (needs root): %v", err)
+	}
+	if err := CheckOwned("shm", seg); err == nil || !strings.Contains(err.Error(), "owner uid 65534") {
+		t.Errorf("segment of uid 65534: %v", err)
+	}
+}

@@ -82,6 +82,16 @@ func openPosixMq(side Side, _ []int, args []string, _ Options) (Conn, error) {
 		unix.Close(in)
 		return nil, fmt.Errorf("posix-mq: %w", err)
 	}
+	for _, q := range []struct {
+		fd   int
+		name string
+	}{{in, inName}, {out, outName}} {
+		if err := shm.CheckOwnedQueue(q.fd, q.name); err != nil {
+			unix.Close(in)
+			unix.Close(out)
+			return nil, fmt.Errorf("posix-mq: %w", err)
+		}
+	}
 	return &posixMqConn{in: in, out: out}, nil
 }
 

@@ -40,6 +40,9 @@ func openSysvMsg(side Side, _ []int, args []string, _ Options) (Conn, error) {
 	if err != nil {
 		return nil, fmt.Errorf("sysv-msg: bad msqid %q", args[0])
 	}
+	if err := shm.CheckOwned("msg", id); err != nil {
+		return nil, fmt.Errorf("sysv-msg: %w", err)
+	}
 	c := &sysvMsgConn{id: id, sendT: mtypeAtoB, recvT: mtypeBtoA}
 	if side == SideB {
 		c.sendT, c.recvT = mtypeBtoA, mtypeAtoB

@@ -108,6 +108,9 @@ func openSysvShm(side Side, _ []int, args []string, o Options) (Conn, error) {
 	if err1 != nil || err2 != nil {
 		return nil, fmt.Errorf("sysv-shm: bad ids %q", args)
 	}
+	if err := errors.Join(shm.CheckOwned("shm", shmid), shm.CheckOwned("sem", semid)); err != nil {
+		return nil, fmt.Errorf("sysv-shm: %w", err)
+	}
 	seg, err := unix.SysvShmAttach(shmid, 0, 0)
 	if err != nil {
 		return nil, fmt.Errorf("sysv-shm: shmat shmid=%d: %w", shmid, err)
