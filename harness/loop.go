@@ -19,6 +19,11 @@ type controlBlock struct {
 	_           [56]byte
 	measureStop atomic.Uint64
 	_           [56]byte
+	// The handshake: the parent writes both before it spawns the workers,
+	// which refuse to run unless their spec carries the same token and
+	// their parent is the pid written here.
+	token     [handshakeBytes]byte
+	parentPid int64
 }
 
 const controlBlockBytes = 4096

@@ -134,7 +134,7 @@ func runCase(ctx context.Context, desc transports.Descriptor, c Case, out *resul
 		}
 	}()
 
-	ctlFd, err := unix.MemfdCreate("ipcbench-control", unix.MFD_CLOEXEC)
+	ctlFd, err := unix.MemfdCreate(controlName, unix.MFD_CLOEXEC)
 	if err != nil {
 		return fmt.Errorf("memfd_create control block: %w", err)
 	}
@@ -142,6 +142,10 @@ func runCase(ctx context.Context, desc transports.Descriptor, c Case, out *resul
 	defer ctl.Close()
 	if err := unix.Ftruncate(ctlFd, controlBlockBytes); err != nil {
 		return fmt.Errorf("ftruncate control memfd: %w", err)
+	}
+	token, err := writeHandshake(ctlFd)
+	if err != nil {
+		return err
 	}
 
 	var relay *relayFiles
@@ -182,7 +186,7 @@ func runCase(ctx context.Context, desc transports.Descriptor, c Case, out *resul
 			Transport: c.Transport, Workload: c.Workload, Side: w.side, SizeBytes: c.SizeBytes,
 			WarmupNs: int64(c.Warmup), DurationNs: int64(c.Duration), Count: c.Count,
 			NumFds: len(h.Files), Args: h.Args, Fault: c.Fault, FaultAt: c.FaultAt, SendDelayNs: int64(c.SendDelay),
-			KillAt: c.KillAt, KillSide: c.KillSide,
+			KillAt: c.KillAt, KillSide: c.KillSide, Token: token,
 		}
 		if relay != nil {
 			spec.RelayFile = relay.in

@@ -59,6 +59,9 @@ type Spec struct {
 	// KillStages).
 	KillAt   string          `json:"kill_at,omitempty"`
 	KillSide transports.Side `json:"kill_side,omitempty"`
+	// Token must match the handshake in the control memfd (see
+	// checkHandshake).
+	Token string `json:"token"`
 	// RelayFile is the input (side A) or output (side B) file of a relay.
 	RelayFile string `json:"relay_file,omitempty"`
 }
@@ -122,6 +125,22 @@ func (s Spec) validate() error {
 	}
 	if s.Count == 0 && s.DurationNs <= 0 {
 		return fmt.Errorf("neither count nor duration set")
+	}
+	// The spec comes in on the command line: bound everything it sizes.
+	const day = 24 * 3600 * 1e9
+	switch {
+	case s.Side != transports.SideA && s.Side != transports.SideB:
+		return fmt.Errorf("side %d is neither a nor b", s.Side)
+	case s.SizeBytes > transports.StreamCapBytes:
+		return fmt.Errorf("size %d above ipcbench's cap %d", s.SizeBytes, transports.StreamCapBytes)
+	case s.NumFds < 0 || s.NumFds > 8:
+		return fmt.Errorf("%d transport fds, want 0 to 8", s.NumFds)
+	case len(s.Args) > 8:
+		return fmt.Errorf("%d transport args, want at most 8", len(s.Args))
+	case s.DurationNs < 0 || s.DurationNs > day || s.WarmupNs < 0 || s.WarmupNs > day || s.SendDelayNs < 0 || s.SendDelayNs > 1e9:
+		return fmt.Errorf("duration, warm-up or delay out of range")
+	case s.Count > 1e12:
+		return fmt.Errorf("count %d above 10^12", s.Count)
 	}
 	return nil
 }

@@ -20,6 +20,10 @@ const WorkerDesign = "one locked OS thread, GOMAXPROCS=1, GC off, raw syscalls (
 // It is what the hidden `ipcbench worker` command, and test binaries re-exec'd
 // by the harness, run.
 func WorkerMain(specJSON string) int {
+	if err := checkHandshake(specJSON); err != nil {
+		fmt.Fprintf(os.Stderr, "ipcbench worker: refusing to run: %v\n", err)
+		return 2
+	}
 	runtime.LockOSThread()
 	debug.SetGCPercent(-1)
 	report := os.NewFile(fdReport, "report")
