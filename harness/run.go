@@ -71,6 +71,12 @@ func (p Plan) Validate() error {
 	if p.Warmup < 0 {
 		return fmt.Errorf("--warmup must not be negative")
 	}
+	for _, s := range p.SizesBytes {
+		if largest, ok := fitsNone(p.Transports, s); ok {
+			return fmt.Errorf("--sizes %s: above the largest message every selected transport carries here (at most %s); see ipcbench list",
+				results.FormatBytes(s), results.FormatBytes(largest))
+		}
+	}
 	for t, d := range p.SendDelay {
 		if _, ok := transports.Lookup(t); !ok || d < 0 || d > time.Second {
 			return fmt.Errorf("--test-send-delay %s=%v: want a known transport and a delay from 0 to 1s", t, d)
@@ -156,6 +162,26 @@ run:
 	}
 	f.FinishedAt = time.Now().UTC()
 	return f
+}
+
+// fitsNone reports whether size exceeds the limit of every named transport
+// that can run here, and the largest of those limits.
+func fitsNone(names []string, size int) (largest int, none bool) {
+	for _, n := range names {
+		d, ok := transports.Lookup(n)
+		if !ok {
+			continue
+		}
+		l, err := d.MaxMessage()
+		if err != nil {
+			continue
+		}
+		if size <= l.Bytes {
+			return 0, false
+		}
+		largest = max(largest, l.Bytes)
+	}
+	return largest, largest > 0
 }
 
 func anyFailed(cs []results.Case) bool {

@@ -132,3 +132,47 @@ func TestDoctorCommand(t *testing.T) {
 		}
 	}
 }
+
+// TestBadResultsFilesExit2 feeds every command that reads results files
+// the broken files users make, and unwritable outputs: each gets exit 2, a
+// message naming the file, and no output file.
+func TestBadResultsFilesExit2(t *testing.T) {
+	dir := t.TempDir()
+	good := writeSynthetic(t, dir, "good", 1, 1)
+	data, _ := os.ReadFile(good)
+	bad := map[string]string{
+		"empty":     "",
+		"truncated": string(data[:len(data)/2]),
+		"newer":     `{"schema": "ipcbench/results/v9"}`,
+		"shape":     `{"schema": "ipcbench/results/v1", "cases": "many"}`,
+		"array":     `[]`,
+	}
+	for name, content := range bad {
+		p := filepath.Join(dir, "bad-"+name+".json")
+		os.WriteFile(p, []byte(content), 0o600)
+		for _, args := range [][]string{
+			{"compare", good, p},
+			{"compare", p, good},
+			{"history", good, p},
+			{"export", p},
+			{"report", p, "-o", filepath.Join(dir, "rep-"+name)},
+		} {
+			code, out, errOut := runCLI(args...)
+			if code != exitUsage || !strings.Contains(errOut, p) || out != "" {
+				t.Errorf("%s %s: exit %d, stdout %q, stderr %q; want 2 naming the file", args[0], name, code, out, errOut)
+			}
+		}
+		if _, err := os.Stat(filepath.Join(dir, "rep-"+name)); !os.IsNotExist(err) {
+			t.Errorf("report of a %s file left a directory", name)
+		}
+	}
+	for _, args := range [][]string{
+		{"compare", good, filepath.Join(dir, "missing.json")},
+		{"history", good, "--plot", "/proc/ipcbench/trend.png"},
+		{"report", good, "-o", "/proc/ipcbench/rep"},
+	} {
+		if code, _, errOut := runCLI(args...); code != exitUsage || errOut == "" {
+			t.Errorf("%q: exit %d, stderr %q; want 2 and a message", args, code, errOut)
+		}
+	}
+}

@@ -3,6 +3,7 @@ package main
 import (
 	"fmt"
 	"io"
+	"path/filepath"
 	"strings"
 
 	"github.com/ipcbench/ipcbench/report"
@@ -74,6 +75,11 @@ func historyRun(o *HistoryOptions) error {
 	}
 	if o.Plot != "" && !strings.HasSuffix(o.Plot, ".png") && !strings.HasSuffix(o.Plot, ".svg") {
 		return usagef("--plot %s: want a file name ending in .png or .svg", o.Plot)
+	}
+	if o.Plot != "" {
+		if err := writableDir("--plot", filepath.Dir(o.Plot)); err != nil {
+			return err
+		}
 	}
 	files, paths, err := readResultsArgs(o.Paths)
 	if err != nil {

@@ -52,6 +52,23 @@ func TestUsageErrorsExit2(t *testing.T) {
 		{[]string{"run", "extra"}, "takes no arguments"},
 		{[]string{"run", "--out", "/proc/ipcbench/r.json"}, "--out"},
 		{[]string{"nonsense"}, "unknown command"},
+		{[]string{"run", "--sizes", ""}, "--sizes each need at least one value"},
+		{[]string{"run", "--sizes", "K"}, "not a number"},
+		{[]string{"run", "--sizes", "2G"}, "too large"},
+		{[]string{"run", "--sizes", "1G"}, "above the largest message every selected transport carries"},
+		{[]string{"run", "--transports", "sysv-msg,posix-mq", "--sizes", "64K"}, "at most 8 KiB"},
+		{[]string{"run", "--duration", "0"}, "must be above 0"},
+		{[]string{"run", "--duration", "1000h"}, "at most 1h"},
+		{[]string{"run", "--warmup", "-1s"}, "--warmup"},
+		{[]string{"run", "--timeout", "0s"}, "--timeout"},
+		{[]string{"run", "--count", "99999999999999"}, "--count"},
+		{[]string{"run", "--count", "lots"}, "--count"},
+		{[]string{"run", "--repeat", "0"}, "--repeat 0"},
+		{[]string{"run", "--repeat", "-2"}, "--repeat -2"},
+		{[]string{"run", "--repeat", "100000"}, "want 1 to 1000"},
+		{[]string{"run", "--workloads", ""}, "nothing to run"},
+		{[]string{"run", "--keep-going=maybe"}, "keep-going"},
+		{[]string{"run", "--test-send-delay", "pipe=forever"}, "test-send-delay"},
 	} {
 		t.Run(strings.Join(tc.args, " "), func(t *testing.T) {
 			args := tc.args

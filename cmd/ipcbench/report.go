@@ -76,6 +76,9 @@ func reportRun(o *ReportOptions) error {
 		}
 		files = []string{f}
 	}
+	if err := writableDir("--out", filepath.Dir(filepath.Clean(o.Dir))); err != nil {
+		return err
+	}
 	labels := report.Labels(files)
 	var in []report.Input
 	for i, path := range files {

@@ -92,11 +92,17 @@ Exit status: 0 all cases ran, 1 a case failed, 2 bad flags.`,
 	return cmd
 }
 
+// maxCount bounds --count: 10^10 round trips take days.
+const maxCount = 1e10
+
 // plan validates the options into a harness.Plan; every error names its flag.
 func (o *RunOptions) plan() (harness.Plan, error) {
 	p := harness.Plan{Transports: o.Transports, Workloads: o.Workloads, Count: o.Count, Repeat: o.Repeat, StopOnFailure: !o.KeepGoing}
 	if o.Repeat < 1 {
 		return p, usagef("--repeat %d: want 1 to 1000", o.Repeat)
+	}
+	if o.Count > maxCount {
+		return p, usagef("--count %d: want at most %d messages a case", o.Count, uint64(maxCount))
 	}
 	for _, s := range o.Sizes {
 		n, err := harness.ParseSize(s)
@@ -147,17 +153,22 @@ func (o *RunOptions) outPath(now time.Time) (string, error) {
 	if path == "" {
 		path = filepath.Join(defaultResultsDir, now.Format("2006-01-02T15-04-05")+".json")
 	}
-	dir := filepath.Dir(path)
+	return path, writableDir("--out", filepath.Dir(path))
+}
+
+// writableDir creates dir if needed and checks that a file can be made in
+// it, so that a command fails before its work, not after, naming flag.
+func writableDir(flag, dir string) error {
 	if err := os.MkdirAll(dir, 0o755); err != nil {
-		return "", usagef("--out: cannot create directory %s: %v", dir, err)
+		return usagef("%s: cannot create directory %s: %v", flag, dir, err)
 	}
 	probe, err := os.CreateTemp(dir, ".ipcbench-write-test-*")
 	if err != nil {
-		return "", usagef("--out: directory %s is not writable: %v", dir, err)
+		return usagef("%s: directory %s is not writable: %v", flag, dir, err)
 	}
 	probe.Close()
 	os.Remove(probe.Name())
-	return path, nil
+	return nil
 }
 
 func runRun(o *RunOptions) error {
