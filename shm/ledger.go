@@ -19,10 +19,16 @@ import (
 // every object it created. A runner killed with SIGKILL leaves its file for
 // clean to read.
 
-// LedgerDir is the per-user directory of ledger files, mode 0700, in the
-// temp directory.
+// LedgerDir is the per-user directory of ledger files, mode 0700. It lives
+// in /dev/shm, a tmpfs that, like the System V objects, is empty after a
+// reboot, and that does not move with TMPDIR, so a clean run under another
+// TMPDIR still finds the creators; without /dev/shm, in the temp directory.
 func LedgerDir() string {
-	return filepath.Join(os.TempDir(), fmt.Sprintf(".ipcbench-ledger-%d", os.Geteuid()))
+	base := "/dev/shm"
+	if st, err := os.Stat(base); err != nil || !st.IsDir() {
+		base = os.TempDir()
+	}
+	return filepath.Join(base, fmt.Sprintf(".ipcbench-ledger-%d", os.Geteuid()))
 }
 
 var ledger struct {
