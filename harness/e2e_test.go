@@ -45,7 +45,11 @@ func TestEveryTransportCarriesVerifiedMessages(t *testing.T) {
 					if r.Latency.P50Ns <= 0 || r.HistogramHDR == "" {
 						t.Errorf("no latency recorded: %+v", r.Latency)
 					}
-					if r.SyscallsPerMsg < 2 || r.CopiesPerMsg < 2 {
+					minSyscalls := 2.0
+					if strings.HasPrefix(d.Name, "shm-ring-") {
+						minSyscalls = 0 // a ring hands off through memory; only a sleeping side makes calls
+					}
+					if r.SyscallsPerMsg < minSyscalls || r.CopiesPerMsg < 2 {
 						t.Errorf("counted %.2f syscalls and %.2f copies per message; every fd transport needs at least 2 of each",
 							r.SyscallsPerMsg, r.CopiesPerMsg)
 					}
@@ -140,7 +144,7 @@ func TestRelayCopiesTheFileAndCountsCopies(t *testing.T) {
 				t.Fatalf("%s: %s", r.Status, r.Reason)
 			}
 			want := results.Copies{FileToUser: 1, UserToKernel: 1, KernelToUser: 1, UserToFile: 1}
-			if _, inPlace := map[string]bool{"sysv-shm": true}[d.Name]; inPlace {
+			if d.Name == "sysv-shm" || strings.HasPrefix(d.Name, "shm-ring-") { // in place
 				want = results.Copies{FileToUser: 1, UserToFile: 1}
 			}
 			if r.Copies != want || r.Messages != 300 {

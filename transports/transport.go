@@ -150,6 +150,9 @@ type Descriptor struct {
 	// New runs in the parent and creates the kernel objects for one case.
 	// It returns an error wrapping ErrUnsupported when the host lacks the mechanism.
 	New func(Options) (Setup, error)
+	// OptIn leaves the transport out of a run without --transports: the
+	// ring's other wait strategies, which a default run need not repeat.
+	OptIn bool
 	// Open runs in a worker: fds are the Handoff's files, in order, as
 	// descriptors of the worker process; args are the Handoff's args.
 	Open func(side Side, fds []int, args []string, opts Options) (Conn, error)
@@ -209,6 +212,18 @@ func All() []Descriptor {
 }
 
 // Names returns the registered names in the order of All.
+// Defaults lists the transports a run takes without --transports: all but
+// the opt-in ones.
+func Defaults() []string {
+	var names []string
+	for _, d := range All() {
+		if !d.OptIn {
+			names = append(names, d.Name)
+		}
+	}
+	return names
+}
+
 func Names() []string {
 	var names []string
 	for _, d := range All() {
@@ -217,7 +232,8 @@ func Names() []string {
 	return names
 }
 
-var order = []string{"pipe", "fifo", "unix-stream", "unix-seqpacket", "unix-dgram", "tcp", "sysv-shm", "sysv-msg", "posix-mq"}
+var order = []string{"pipe", "fifo", "unix-stream", "unix-seqpacket", "unix-dgram", "tcp", "sysv-shm", "sysv-msg", "posix-mq",
+	"shm-ring-spin-futex", "shm-ring-spin", "shm-ring-futex", "shm-ring-eventfd"}
 
 func rank(name string) int {
 	for i, n := range order {

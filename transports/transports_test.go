@@ -55,7 +55,8 @@ func pair(t *testing.T, d Descriptor, size int) (a, b Conn) {
 }
 
 func TestRegistry(t *testing.T) {
-	want := []string{"pipe", "fifo", "unix-stream", "unix-seqpacket", "unix-dgram", "tcp", "sysv-shm", "sysv-msg", "posix-mq"}
+	want := []string{"pipe", "fifo", "unix-stream", "unix-seqpacket", "unix-dgram", "tcp", "sysv-shm", "sysv-msg", "posix-mq",
+		"shm-ring-spin-futex", "shm-ring-spin", "shm-ring-futex", "shm-ring-eventfd"}
 	got := Names()
 	if strings.Join(got, ",") != strings.Join(want, ",") {
 		t.Errorf("Names() = %v, want %v", got, want)

@@ -114,7 +114,7 @@ func TestRunFlagsParse(t *testing.T) {
 		t.Fatal(err)
 	}
 	p, _ = got.plan()
-	if len(p.Transports) != len(transports.Names()) || fmt.Sprint(p.SizesBytes) != "[64 4096 65536]" || p.Duration != time.Second {
+	if len(p.Transports) != len(transports.Defaults()) || fmt.Sprint(p.SizesBytes) != "[64 4096 65536]" || p.Duration != time.Second {
 		t.Errorf("defaults: %+v", p)
 	}
 }

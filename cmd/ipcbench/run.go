@@ -73,7 +73,7 @@ Exit status: 0 all cases ran, 1 a case failed, 2 bad flags.`,
 		},
 	}
 	f := cmd.Flags()
-	f.StringSliceVar(&opts.Transports, "transports", transports.Names(), "transports to run, comma-separated (see ipcbench list)")
+	f.StringSliceVar(&opts.Transports, "transports", transports.Defaults(), "transports to run, comma-separated (see ipcbench list; shm-ring-spin, -futex and -eventfd are opt-in)")
 	f.StringSliceVar(&opts.Workloads, "workloads", harness.DefaultWorkloads,
 		"workloads: pingpong (round trip), stream (throughput, one-way latency), relay (file → messages → file, copies counted)")
 	f.StringSliceVar(&opts.Sizes, "sizes", []string{"64", "4K", "64K"}, "message sizes in bytes; suffixes K, KiB, M, MiB (powers of 1024)")

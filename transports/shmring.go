@@ -1,0 +1,430 @@
+package transports
+
+import (
+	"encoding/binary"
+	"fmt"
+	"math/bits"
+	"os"
+	"sync/atomic"
+	"time"
+	"unsafe"
+
+	"golang.org/x/sys/unix"
+)
+
+// shm-ring: one single-producer single-consumer ring per direction in a
+// memfd that both workers map. A hand-off is a store to the ring's head or
+// tail and a load on the other side, a cache-line transfer; the kernel is
+// involved only when a side sleeps, as its wait strategy says:
+//
+//	spin          poll the index; after spinBudgetNs without progress, sched_yield
+//	              between polls, so two spinners on one CPU cannot livelock
+//	spin-futex    poll for spinBudgetNs, then FUTEX_WAIT on the index; the peer
+//	              calls FUTEX_WAKE only when the sleeper said it sleeps
+//	futex         FUTEX_WAIT at once
+//	eventfd       read(2) on an eventfd at once; the peer writes it only when the
+//	              sleeper said it sleeps
+//
+// Records are an 8-byte length and the payload, padded to 8 bytes. Send and
+// Recv copy, and a payload may straddle the end of the ring; the in-place
+// calls (transports.InPlace) need a contiguous slot, so a record that would
+// straddle is preceded by a skip record to the end of the ring.
+
+// Ring wait strategies.
+const (
+	WaitSpin      = "spin"
+	WaitSpinFutex = "spin-futex"
+	WaitFutex     = "futex"
+	WaitEventfd   = "eventfd"
+)
+
+// RingWaits lists the wait strategies; each is its own transport,
+// shm-ring-<strategy>, so that results and compare keep them apart.
+var RingWaits = []string{WaitSpin, WaitSpinFutex, WaitFutex, WaitEventfd}
+
+const (
+	ringHeaderBytes = 4096 // one page per ring header: head, tail and flags on separate lines
+	ringRecordHdr   = 8
+	ringSkip        = 1 << 63 // a record length with this bit says: skip to the ring's start
+	spinBudget      = 50 * time.Microsecond
+
+	// futex(2) operations; x/sys/unix does not name them. Not the PRIVATE
+	// forms: the word lives in memory shared between processes.
+	futexWait = 0
+	futexWake = 1
+)
+
+// ringHeader is the shared part of a ring. Producer and consumer fields sit on
+// separate cache lines so that each side writes only its own.
+type ringHeader struct {
+	head            atomic.Uint64 // bytes published by the producer
+	_               [56]byte
+	tail            atomic.Uint64 // bytes released by the consumer
+	_               [56]byte
+	consumerWaiting atomic.Uint32 // 1 while the consumer sleeps or is about to
+	_               [60]byte
+	producerWaiting atomic.Uint32 // 1 while the producer sleeps or is about to
+	_               [60]byte
+}
+
+// ringCapacity is the data size of each ring for messages of size bytes: a
+// power of two holding at least two records, and at least 64 KiB.
+func ringCapacity(size int) int {
+	need := 2 * (ringRecordHdr + align8(size))
+	return max(64<<10, 1<<bits.Len(uint(need-1)))
+}
+
+func align8(n int) int { return (n + 7) &^ 7 }
+
+// ring is one direction as one side sees it.
+type ring struct {
+	h      *ringHeader
+	data   []byte
+	mask   uint64
+	wait   string
+	dataFd int // eventfd the consumer sleeps on (eventfd strategy)
+	roomFd int // eventfd the producer sleeps on
+	c      *Counters
+	evbuf  [8]byte
+}
+
+func newRing(mem []byte, data []byte, wait string, dataFd, roomFd int, c *Counters) *ring {
+	return &ring{h: (*ringHeader)(unsafe.Pointer(&mem[0])), data: data, mask: uint64(len(data) - 1),
+		wait: wait, dataFd: dataFd, roomFd: roomFd, c: c}
+}
+
+// low32 is the futex word of an index: its low half (little-endian).
+func low32(v *atomic.Uint64) *uint32 { return (*uint32)(unsafe.Pointer(v)) }
+
+// awaitData blocks until the producer has published past tail.
+func (r *ring) awaitData(tail uint64) {
+	r.await(&r.h.head, &r.h.consumerWaiting, r.dataFd, tail, false)
+}
+
+// awaitRoom blocks until need bytes are free after head.
+func (r *ring) awaitRoom(head, need uint64) {
+	if head+need <= r.capacity() {
+		return // the ring has never been this full
+	}
+	r.await(&r.h.tail, &r.h.producerWaiting, r.roomFd, head+need-r.capacity(), true)
+}
+
+// await blocks until idx differs from v (atLeast false) or reaches v
+// (atLeast true), as the ring's wait strategy says.
+func (r *ring) await(idx *atomic.Uint64, waiting *atomic.Uint32, efd int, v uint64, atLeast bool) {
+	ready := func(x uint64) bool { return atLeast && x >= v || !atLeast && x != v }
+	if ready(idx.Load()) {
+		return
+	}
+	spinning := r.wait == WaitSpin || r.wait == WaitSpinFutex
+	var start time.Time
+	for i := 0; ; i++ {
+		if spinning {
+			if i&63 == 0 {
+				if i == 0 {
+					start = time.Now()
+				} else if time.Since(start) > spinBudget {
+					if r.wait == WaitSpin {
+						r.c.Syscalls++
+						unix.Syscall(unix.SYS_SCHED_YIELD, 0, 0, 0) // let a peer on this CPU run
+					} else {
+						spinning = false
+					}
+				}
+			}
+			if ready(idx.Load()) {
+				return
+			}
+			continue
+		}
+		// Sleep: say so, look once more (the peer may have published before
+		// it could see the flag), then wait on the index or the eventfd.
+		waiting.Store(1)
+		seen := idx.Load()
+		if ready(seen) {
+			waiting.Store(0)
+			return
+		}
+		r.c.Syscalls++
+		if r.wait == WaitEventfd {
+			unix.Read(efd, r.evbuf[:])
+		} else {
+			// Returns at once if the index moved since seen: no lost wake-up.
+			unix.Syscall6(unix.SYS_FUTEX, uintptr(unsafe.Pointer(low32(idx))), futexWait, uintptr(uint32(seen)), 0, 0, 0)
+		}
+		waiting.Store(0)
+		if ready(idx.Load()) {
+			return
+		}
+	}
+}
+
+// wake rouses a sleeping peer after an index moved.
+func (r *ring) wake(idx *atomic.Uint64, waiting *atomic.Uint32, efd int) {
+	if r.wait == WaitSpin || waiting.Load() == 0 {
+		return
+	}
+	r.c.Syscalls++
+	if r.wait == WaitEventfd {
+		var one [8]byte
+		binary.NativeEndian.PutUint64(one[:], 1)
+		unix.Write(efd, one[:])
+		return
+	}
+	unix.Syscall6(unix.SYS_FUTEX, uintptr(unsafe.Pointer(low32(idx))), futexWake, 1, 0, 0, 0)
+}
+
+func (r *ring) capacity() uint64 { return uint64(len(r.data)) }
+
+// copyIn writes src at ring offset pos, wrapping at the end.
+func (r *ring) copyIn(pos uint64, src []byte) {
+	p := int(pos & r.mask)
+	n := copy(r.data[p:], src)
+	copy(r.data, src[n:])
+}
+
+// copyOut reads len(dst) bytes at ring offset pos, wrapping at the end.
+func (r *ring) copyOut(pos uint64, dst []byte) {
+	p := int(pos & r.mask)
+	n := copy(dst, r.data[p:])
+	copy(dst[n:], r.data)
+}
+
+func (r *ring) putHeader(pos uint64, v uint64) {
+	binary.NativeEndian.PutUint64(r.data[pos&r.mask:], v)
+}
+
+func (r *ring) header(pos uint64) uint64 {
+	return binary.NativeEndian.Uint64(r.data[pos&r.mask:])
+}
+
+// send copies msg into the ring as one record, straddling the end if it must.
+func (r *ring) send(msg []byte) {
+	need := uint64(ringRecordHdr + align8(len(msg)))
+	head := r.h.head.Load()
+	r.awaitRoom(head, need)
+	r.putHeader(head, uint64(len(msg)))
+	r.copyIn(head+ringRecordHdr, msg)
+	r.h.head.Store(head + need)
+	r.wake(&r.h.head, &r.h.consumerWaiting, r.dataFd)
+}
+
+// next waits for a record and returns its offset and length, releasing any
+// skip records before it.
+func (r *ring) next() (pos, n uint64) {
+	tail := r.h.tail.Load()
+	for {
+		r.awaitData(tail)
+		n = r.header(tail)
+		if n&ringSkip == 0 {
+			return tail, n
+		}
+		tail += n &^ ringSkip
+		r.h.tail.Store(tail)
+		r.wake(&r.h.tail, &r.h.producerWaiting, r.roomFd)
+	}
+}
+
+// recv copies the next record into msg, which must be its length.
+func (r *ring) recv(msg []byte) error {
+	pos, n := r.next()
+	if n != uint64(len(msg)) {
+		return fmt.Errorf("shm-ring: record of %d B, want %d", n, len(msg))
+	}
+	r.copyOut(pos+ringRecordHdr, msg)
+	r.release(pos, n)
+	return nil
+}
+
+func (r *ring) release(pos, n uint64) {
+	r.h.tail.Store(pos + ringRecordHdr + uint64(align8(int(n))))
+	r.wake(&r.h.tail, &r.h.producerWaiting, r.roomFd)
+}
+
+// slot waits for a contiguous slot of size bytes and returns it; commit
+// publishes it. A record that would straddle the end gets a skip record in
+// front, so that the slot starts at offset 0.
+func (r *ring) slot(size int) []byte {
+	need := uint64(ringRecordHdr + align8(size))
+	head := r.h.head.Load()
+	if room := r.capacity() - head&r.mask; room < need {
+		r.awaitRoom(head, room)
+		r.putHeader(head, ringSkip|room)
+		head += room
+		r.h.head.Store(head) // the consumer may release the skip at once
+		r.wake(&r.h.head, &r.h.consumerWaiting, r.dataFd)
+	}
+	r.awaitRoom(head, need)
+	r.putHeader(head, uint64(size))
+	p := (head + ringRecordHdr) & r.mask
+	return r.data[p : p+uint64(size)]
+}
+
+func (r *ring) commit(size int) {
+	head := r.h.head.Load()
+	r.h.head.Store(head + uint64(ringRecordHdr+align8(size)))
+	r.wake(&r.h.head, &r.h.consumerWaiting, r.dataFd)
+}
+
+// inSlot waits for the next record and returns it where it lies; the
+// record never straddles, since in-place senders skip to the start.
+func (r *ring) inSlot(size int) (slot []byte, pos uint64, err error) {
+	pos, n := r.next()
+	if n != uint64(size) {
+		return nil, 0, fmt.Errorf("shm-ring: record of %d B, want %d", n, size)
+	}
+	p := (pos + ringRecordHdr) & r.mask
+	if p+n > r.capacity() {
+		return nil, 0, fmt.Errorf("shm-ring: record at %d straddles the end; in-place receive needs an in-place sender", p)
+	}
+	return r.data[p : p+n], pos, nil
+}
+
+// ringLayout is where everything lies in the shared memfd.
+type ringLayout struct {
+	capacity int
+	total    int
+}
+
+func layoutFor(size int) ringLayout {
+	c := ringCapacity(size)
+	return ringLayout{capacity: c, total: 2*ringHeaderBytes + 2*c}
+}
+
+// rings maps the memfd and returns the rings a→b and b→a.
+func mapRings(fd int, size int, wait string, efds []int, c *Counters) (mem []byte, a2b, b2a *ring, err error) {
+	l := layoutFor(size)
+	mem, err = unix.Mmap(fd, 0, l.total, unix.PROT_READ|unix.PROT_WRITE, unix.MAP_SHARED)
+	if err != nil {
+		return nil, nil, nil, fmt.Errorf("shm-ring: mmap %d B: %w", l.total, err)
+	}
+	ev := func(i int) int {
+		if len(efds) == 4 {
+			return efds[i]
+		}
+		return -1
+	}
+	d := 2 * ringHeaderBytes
+	a2b = newRing(mem[:ringHeaderBytes], mem[d:d+l.capacity], wait, ev(0), ev(1), c)
+	b2a = newRing(mem[ringHeaderBytes:], mem[d+l.capacity:d+2*l.capacity], wait, ev(2), ev(3), c)
+	return mem, a2b, b2a, nil
+}
+
+func newRingSetup(wait string) func(Options) (Setup, error) {
+	return func(o Options) (Setup, error) {
+		name := "shm-ring-" + wait
+		fd, err := unix.MemfdCreate(name, unix.MFD_CLOEXEC)
+		if err != nil {
+			return nil, fmt.Errorf("%s: memfd_create: %w", name, err)
+		}
+		mem := os.NewFile(uintptr(fd), name)
+		if err := unix.Ftruncate(fd, int64(layoutFor(o.MessageBytes).total)); err != nil {
+			mem.Close()
+			return nil, fmt.Errorf("%s: ftruncate: %w", name, err)
+		}
+		files := []*os.File{mem}
+		if wait == WaitEventfd {
+			for i := range 4 {
+				efd, err := unix.Eventfd(0, unix.EFD_CLOEXEC)
+				if err != nil {
+					for _, f := range files {
+						f.Close()
+					}
+					return nil, fmt.Errorf("%s: eventfd: %w", name, err)
+				}
+				files = append(files, os.NewFile(uintptr(efd), fmt.Sprintf("%s-ev%d", name, i)))
+			}
+		}
+		return &fileSetup{a: Handoff{Files: files}, b: Handoff{Files: files}}, nil
+	}
+}
+
+// ringConn is one worker's end: it sends on one ring and receives on the other.
+type ringConn struct {
+	mem     []byte
+	out, in *ring
+	size    int // the case's message size, for the in-place calls
+	inPos   uint64
+	c       Counters
+}
+
+func openRing(wait string) func(Side, []int, []string, Options) (Conn, error) {
+	return func(side Side, fds []int, _ []string, o Options) (Conn, error) {
+		want := 1
+		if wait == WaitEventfd {
+			want = 5
+		}
+		if err := wantFds("shm-ring-"+wait, fds, want); err != nil {
+			return nil, err
+		}
+		c := &ringConn{size: o.MessageBytes}
+		var a2b, b2a *ring
+		var err error
+		c.mem, a2b, b2a, err = mapRings(fds[0], o.MessageBytes, wait, fds[1:], &c.c)
+		if err != nil {
+			return nil, err
+		}
+		c.out, c.in = a2b, b2a
+		if side == SideB {
+			c.out, c.in = b2a, a2b
+		}
+		return c, nil
+	}
+}
+
+func (c *ringConn) Send(msg []byte) error {
+	c.out.send(msg)
+	c.c.BytesCopiedInUser += uint64(len(msg))
+	return nil
+}
+
+func (c *ringConn) Recv(msg []byte) error {
+	if err := c.in.recv(msg); err != nil {
+		return err
+	}
+	c.c.BytesCopiedInUser += uint64(len(msg))
+	return nil
+}
+
+// The in-place calls: the sender fills the ring slot itself and the
+// receiver reads it where it lies (relay uses them): no user-space copy.
+func (c *ringConn) SendSlot() ([]byte, error) { return c.out.slot(c.size), nil }
+
+func (c *ringConn) SendCommit() error { c.out.commit(c.size); return nil }
+
+func (c *ringConn) RecvSlot() ([]byte, error) {
+	s, pos, err := c.in.inSlot(c.size)
+	c.inPos = pos
+	return s, err
+}
+
+func (c *ringConn) RecvRelease() error {
+	c.in.release(c.inPos, uint64(c.size))
+	return nil
+}
+
+func (c *ringConn) Counters() *Counters { return &c.c }
+func (c *ringConn) Close() error        { return unix.Munmap(c.mem) }
+
+func init() {
+	docs := map[string]string{
+		WaitSpin:      "polls the ring's index; sched_yield after 50 µs without progress",
+		WaitSpinFutex: "polls for 50 µs, then sleeps in FUTEX_WAIT; FUTEX_WAKE only when the peer sleeps",
+		WaitFutex:     "sleeps in FUTEX_WAIT at once; FUTEX_WAKE only when the peer sleeps",
+		WaitEventfd:   "sleeps in read(2) on an eventfd; the peer writes it only when this side sleeps",
+	}
+	for _, wait := range RingWaits {
+		Register(Descriptor{
+			Name:     "shm-ring-" + wait,
+			Doc:      "lock-free single-producer single-consumer ring per direction in a shared memfd; " + docs[wait],
+			DataPath: "memcpy into the ring → store head (release) ⇢ load head (acquire) → memcpy out",
+			Framing:  Datagram,
+			Model: CostModel{CopiesPerMsg: 2, SyscallsPerMsg: 0,
+				Note: "two user-space copies and no syscall while the peer keeps up; a sleeping side costs a wait and a wake; in place (relay), no copy"},
+			MaxMessage: streamLimit,
+			OptIn:      wait != WaitSpinFutex,
+			New:        newRingSetup(wait),
+			Open:       openRing(wait),
+		})
+	}
+}
