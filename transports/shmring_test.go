@@ -1,0 +1,240 @@
+package transports
+
+import (
+	"bytes"
+	"fmt"
+	"math/rand/v2"
+	"runtime"
+	"testing"
+	"time"
+
+	"golang.org/x/sys/unix"
+)
+
+// memConns builds both sides' conns over one anonymous shared mapping, as
+// two workers see the memfd, for in-process tests (and -race): each side
+// has its own ring views and counters, as in separate processes.
+func memConns(t testing.TB, size int, wait string) (a, b *ringConn) {
+	t.Helper()
+	mem, err := unix.Mmap(-1, 0, layoutFor(size).total, unix.PROT_READ|unix.PROT_WRITE, unix.MAP_SHARED|unix.MAP_ANONYMOUS)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { unix.Munmap(mem) })
+	var efds []int
+	if wait == WaitEventfd {
+		for range 4 {
+			fd, err := unix.Eventfd(0, unix.EFD_CLOEXEC)
+			if err != nil {
+				t.Fatal(err)
+			}
+			t.Cleanup(func() { unix.Close(fd) })
+			efds = append(efds, fd)
+		}
+	}
+	side := func(s Side) *ringConn {
+		c := &ringConn{size: size, mem: mem}
+		l := layoutFor(size)
+		d := 2 * ringHeaderBytes
+		ev := func(i int) int {
+			if efds == nil {
+				return -1
+			}
+			return efds[i]
+		}
+		a2b := newRing(mem[:ringHeaderBytes], mem[d:d+l.capacity], wait, ev(0), ev(1), &c.c)
+		b2a := newRing(mem[ringHeaderBytes:], mem[d+l.capacity:d+2*l.capacity], wait, ev(2), ev(3), &c.c)
+		c.out, c.in = a2b, b2a
+		if s == SideB {
+			c.out, c.in = b2a, a2b
+		}
+		return c
+	}
+	return side(SideA), side(SideB)
+}
+
+// fill writes a pattern that depends on seq into b.
+func fill(b []byte, seq int) {
+	for i := range b {
+		b[i] = byte(seq*31 + i*7)
+	}
+}
+
+func TestRingWrapsStraddlesFillsAndEmpties(t *testing.T) {
+	a, b := memConns(t, 1, WaitSpinFutex) // the 64 KiB minimum
+	r, rb := a.out, b.in                   // one ring: a sends, b receives
+	capacity := int(r.capacity())
+	// 1000 B records (1008 with the header) do not divide 64 KiB: as the
+	// indices run past the end many times, records land across it.
+	msg, got := make([]byte, 1000), make([]byte, 1000)
+	straddled := 0
+	for seq := range 1000 {
+		head := r.h.head.Load()
+		if p := int(head+ringRecordHdr) % capacity; p+len(msg) > capacity {
+			straddled++
+		}
+		fill(msg, seq)
+		r.send(msg)
+		if err := rb.recv(got); err != nil || !bytes.Equal(got, msg) {
+			t.Fatalf("message %d: %v, content equal %v", seq, err, bytes.Equal(got, msg))
+		}
+	}
+	if straddled == 0 {
+		t.Fatal("no record straddled the end; the test proves nothing")
+	}
+
+	// Full: fill the ring, then a send must wait until a receive frees room.
+	n := 0
+	for ; r.capacity()-(r.h.head.Load()-r.h.tail.Load()) >= 1008; n++ {
+		fill(msg, n)
+		r.send(msg)
+	}
+	sent := make(chan struct{})
+	go func() { fill(msg, n); r.send(msg); close(sent) }()
+	select {
+	case <-sent:
+		t.Fatal("a send into a full ring did not wait")
+	case <-time.After(50 * time.Millisecond):
+	}
+	for i := 0; i <= n; i++ {
+		if i == 1 {
+			<-sent // room was freed by the first receive
+		}
+		want := make([]byte, 1000)
+		fill(want, i)
+		if err := rb.recv(got); err != nil || !bytes.Equal(got, want) {
+			t.Fatalf("after full, message %d: %v", i, err)
+		}
+	}
+
+	// Empty: a receive must wait until a send.
+	done := make(chan error)
+	go func() { done <- rb.recv(got) }()
+	select {
+	case err := <-done:
+		t.Fatalf("a receive from an empty ring returned: %v", err)
+	case <-time.After(50 * time.Millisecond):
+	}
+	fill(msg, 7)
+	r.send(msg)
+	if err := <-done; err != nil || !bytes.Equal(got, msg) {
+		t.Fatalf("receive after empty: %v", err)
+	}
+}
+
+// TestRingStressRandomSizes streams messages of random sizes, copied and in
+// place, between two goroutines on their own threads and verifies each.
+func TestRingStressRandomSizes(t *testing.T) {
+	for _, inPlace := range []bool{false, true} {
+		t.Run(fmt.Sprintf("inPlace=%v", inPlace), func(t *testing.T) {
+			const n, maxSize = 20000, 9000
+			a, b := memConns(t, maxSize, WaitSpinFutex)
+			r, rb := a.out, b.in
+			sizes := func() func() int {
+				g := rand.New(rand.NewPCG(1, 2))
+				return func() int { return 1 + g.IntN(maxSize) }
+			}
+			errc := make(chan error, 1)
+			go func() {
+				runtime.LockOSThread()
+				size := sizes()
+				buf := make([]byte, maxSize)
+				for seq := range n {
+					msg := buf[:size()]
+					if inPlace {
+						slot := r.slot(len(msg))
+						fill(slot, seq)
+						r.commit(len(msg))
+						continue
+					}
+					fill(msg, seq)
+					r.send(msg)
+				}
+				errc <- nil
+			}()
+			size := sizes()
+			got, want := make([]byte, maxSize), make([]byte, maxSize)
+			for seq := range n {
+				m := size()
+				fill(want[:m], seq)
+				var data []byte
+				if inPlace {
+					slot, pos, err := rb.inSlot(m)
+					if err != nil {
+						t.Fatalf("message %d: %v", seq, err)
+					}
+					data = append(got[:0], slot...)
+					rb.release(pos, uint64(m))
+				} else {
+					if err := rb.recv(got[:m]); err != nil {
+						t.Fatalf("message %d: %v", seq, err)
+					}
+					data = got[:m]
+				}
+				if !bytes.Equal(data, want[:m]) {
+					t.Fatalf("message %d of %d B corrupted", seq, m)
+				}
+			}
+			<-errc
+		})
+	}
+}
+
+// TestRingNoLostWakeup plays ping-pong with random pauses, so that sides
+// fall asleep at every point of the protocol, for each strategy that
+// sleeps: 10^6 hand-offs for spin-futex, whose spin-then-sleep protocol is
+// the subtle one, and 2×10^5 for futex and eventfd, which sleep on every
+// hand-off and take about 19 µs each on a 2-vCPU VM (10^6 would add 40 s
+// to every test run). A lost wake-up hangs, and the deadline fails it.
+func TestRingNoLostWakeup(t *testing.T) {
+	for _, wait := range []string{WaitSpinFutex, WaitFutex, WaitEventfd} {
+		handoffs := 200_000
+		if wait == WaitSpinFutex {
+			handoffs = 1_000_000
+		}
+		t.Run(wait, func(t *testing.T) {
+			a, b := memConns(t, 8, wait)
+			rounds := handoffs / 2
+			done := make(chan struct{})
+			go func() {
+				runtime.LockOSThread()
+				g := rand.New(rand.NewPCG(3, 4))
+				buf := make([]byte, 8)
+				for range rounds {
+					if err := b.Recv(buf); err != nil {
+						panic(err)
+					}
+					if g.IntN(5000) == 0 {
+						time.Sleep(time.Duration(g.IntN(200)) * time.Microsecond)
+					}
+					b.Send(buf)
+				}
+				close(done)
+			}()
+			finished := make(chan struct{})
+			go func() {
+				runtime.LockOSThread()
+				g := rand.New(rand.NewPCG(5, 6))
+				buf := make([]byte, 8)
+				for i := range rounds {
+					buf[0] = byte(i)
+					a.Send(buf)
+					if g.IntN(5000) == 0 {
+						time.Sleep(time.Duration(g.IntN(200)) * time.Microsecond)
+					}
+					if err := a.Recv(buf); err != nil || buf[0] != byte(i) {
+						panic(fmt.Sprintf("round %d: %v, got %d", i, err, buf[0]))
+					}
+				}
+				close(finished)
+			}()
+			select {
+			case <-finished:
+				<-done
+			case <-time.After(2 * time.Minute):
+				t.Fatalf("%d hand-offs did not finish in 2 minutes: a lost wake-up (head %d, tail %d)",
+					handoffs, a.out.h.head.Load(), a.out.h.tail.Load())
+			}
+		})
+	}
+}
