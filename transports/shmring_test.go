@@ -62,7 +62,7 @@ func fill(b []byte, seq int) {
 
 func TestRingWrapsStraddlesFillsAndEmpties(t *testing.T) {
 	a, b := memConns(t, 1, WaitSpinFutex) // the 64 KiB minimum
-	r, rb := a.out, b.in                   // one ring: a sends, b receives
+	r, rb := a.out, b.in                  // one ring: a sends, b receives
 	capacity := int(r.capacity())
 	// 1000 B records (1008 with the header) do not divide 64 KiB: as the
 	// indices run past the end many times, records land across it.
