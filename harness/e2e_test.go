@@ -2,6 +2,8 @@ package harness
 
 import (
 	"context"
+	"fmt"
+	"runtime"
 	"strings"
 	"testing"
 	"time"
@@ -219,5 +221,29 @@ func TestStopOnFailure(t *testing.T) {
 	f = Run(context.Background(), p, nil)
 	if len(f.Cases) != 1 || !strings.Contains(f.Incomplete, "first failure") {
 		t.Errorf("stop on failure: %d cases, incomplete %q; want one case and the reason", len(f.Cases), f.Incomplete)
+	}
+}
+
+// TestPinningIsApplied pins the two sides apart and together, and reads
+// back the Cpus_allowed_list that each worker's measuring thread found in
+// /proc. On one CPU a spinning ring must still finish: it yields instead.
+func TestPinningIsApplied(t *testing.T) {
+	last := runtime.NumCPU() - 1
+	for _, cpus := range [][]int{{0, last}, {last, last}} {
+		for _, tr := range []string{"pipe", "shm-ring-spin"} {
+			r := RunCase(context.Background(), Case{Transport: tr, Workload: PingPong, SizeBytes: 64, Count: 2000, CPUs: cpus})
+			if r.Status != results.StatusOK {
+				t.Fatalf("%s on %v: %s %s", tr, cpus, r.Status, r.Reason)
+			}
+			for i, w := range r.Workers {
+				if want := fmt.Sprint(cpus[i]); w.CPUsAllowed != want {
+					t.Errorf("%s on %v: side %s ran on CPUs %q, want %q", tr, cpus, w.Side, w.CPUsAllowed, want)
+				}
+			}
+		}
+	}
+	if err := (Plan{Transports: []string{"pipe"}, Workloads: []string{PingPong}, SizesBytes: []int{64}, Duration: time.Second,
+		CPUs: []int{0, 4096}}).Validate(); err == nil || !strings.Contains(err.Error(), "--cpus") {
+		t.Errorf("CPU 4096 accepted: %v", err)
 	}
 }

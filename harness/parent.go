@@ -33,6 +33,9 @@ type Case struct {
 	FaultAt uint64
 	// SendDelay slows side A's every send by this much, for tests (see Spec).
 	SendDelay time.Duration
+	// CPUs pins side a and side b to these two CPUs; nil leaves them to
+	// the scheduler.
+	CPUs []int
 	// KillAt and KillSide have a worker SIGKILL itself, for tests (see Spec).
 	KillAt   string
 	KillSide transports.Side
@@ -186,7 +189,10 @@ func runCase(ctx context.Context, desc transports.Descriptor, c Case, out *resul
 			Transport: c.Transport, Workload: c.Workload, Side: w.side, SizeBytes: c.SizeBytes,
 			WarmupNs: int64(c.Warmup), DurationNs: int64(c.Duration), Count: c.Count,
 			NumFds: len(h.Files), Args: h.Args, Fault: c.Fault, FaultAt: c.FaultAt, SendDelayNs: int64(c.SendDelay),
-			KillAt: c.KillAt, KillSide: c.KillSide, Token: token,
+			KillAt: c.KillAt, KillSide: c.KillSide, Token: token, CPU: -1,
+		}
+		if len(c.CPUs) == 2 {
+			spec.CPU, spec.SharedCPU = c.CPUs[w.side], c.CPUs[0] == c.CPUs[1]
 		}
 		if relay != nil {
 			spec.RelayFile = relay.in

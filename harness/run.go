@@ -3,10 +3,12 @@ package harness
 import (
 	"context"
 	"fmt"
+	"runtime"
 	"time"
 
 	"github.com/ipcbench/ipcbench/results"
 	"github.com/ipcbench/ipcbench/transports"
+	"golang.org/x/sys/unix"
 )
 
 // Plan is a whole run: every transport × workload × size, in that order.
@@ -25,6 +27,9 @@ type Plan struct {
 	// SendDelay slows the named transports on purpose, for testing compare:
 	// side A busy-waits this long before every send. Results record it.
 	SendDelay map[string]time.Duration
+	// CPUs pins side a and side b of every case to these two CPUs (run
+	// --cpus); nil leaves placement to the scheduler.
+	CPUs []int
 	// StopOnFailure ends the run at the first failed case (run
 	// --keep-going=false); by default a failed case is recorded and the
 	// run goes on.
@@ -38,7 +43,7 @@ func (p Plan) Cases() []Case {
 		for _, w := range p.Workloads {
 			for _, s := range p.SizesBytes {
 				cs = append(cs, Case{Transport: t, Workload: w, SizeBytes: s,
-					Warmup: p.Warmup, Duration: p.Duration, Count: p.Count, Timeout: p.Timeout, SendDelay: p.SendDelay[t]})
+					Warmup: p.Warmup, Duration: p.Duration, Count: p.Count, Timeout: p.Timeout, SendDelay: p.SendDelay[t], CPUs: p.CPUs})
 			}
 		}
 	}
@@ -70,6 +75,9 @@ func (p Plan) Validate() error {
 	}
 	if p.Warmup < 0 {
 		return fmt.Errorf("--warmup must not be negative")
+	}
+	if err := validCPUs(p.CPUs); err != nil {
+		return err
 	}
 	for _, s := range p.SizesBytes {
 		if largest, ok := fitsNone(p.Transports, s); ok {
@@ -107,7 +115,7 @@ func Run(ctx context.Context, p Plan, progress Progress) *results.File {
 		Config: results.Config{
 			Transports: p.Transports, Workloads: p.Workloads, SizesBytes: p.SizesBytes,
 			DurationNs: int64(p.Duration), Count: p.Count, WarmupNs: int64(p.Warmup),
-			TimeoutNs: int64(p.Timeout), WorkerDesign: WorkerDesign, Repeat: max(1, p.Repeat),
+			TimeoutNs: int64(p.Timeout), WorkerDesign: WorkerDesign, Repeat: max(1, p.Repeat), CPUs: p.CPUs,
 		},
 	}
 	for t, d := range p.SendDelay {
@@ -182,6 +190,26 @@ func fitsNone(names []string, size int) (largest int, none bool) {
 		largest = max(largest, l.Bytes)
 	}
 	return largest, largest > 0
+}
+
+// validCPUs checks a --cpus pair against the CPUs this process may use.
+func validCPUs(cpus []int) error {
+	if cpus == nil {
+		return nil
+	}
+	if len(cpus) != 2 {
+		return fmt.Errorf("--cpus %v: want two CPUs, for side a and side b, e.g. --cpus 0,1", cpus)
+	}
+	var allowed unix.CPUSet
+	if err := unix.SchedGetaffinity(0, &allowed); err != nil {
+		return fmt.Errorf("--cpus: sched_getaffinity: %v", err)
+	}
+	for _, c := range cpus {
+		if c < 0 || c >= 1024 || !allowed.IsSet(c) {
+			return fmt.Errorf("--cpus %v: CPU %d is not one this process may run on (see Cpus_allowed_list in /proc/self/status; %d CPUs online)", cpus, c, runtime.NumCPU())
+		}
+	}
+	return nil
 }
 
 func anyFailed(cs []results.Case) bool {

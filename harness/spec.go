@@ -59,6 +59,11 @@ type Spec struct {
 	// KillStages).
 	KillAt   string          `json:"kill_at,omitempty"`
 	KillSide transports.Side `json:"kill_side,omitempty"`
+	// CPU pins the worker's measuring thread to this CPU; -1 leaves it to
+	// the scheduler.
+	CPU int `json:"cpu"`
+	// SharedCPU says both sides are pinned to the same CPU.
+	SharedCPU bool `json:"shared_cpu,omitempty"`
 	// Token must match the handshake in the control memfd (see
 	// checkHandshake).
 	Token string `json:"token"`
@@ -109,6 +114,7 @@ type Report struct {
 	FileIO       transports.Counters `json:"file_io"` // relay: the file reads and writes
 	HistogramHDR string              `json:"histogram_hdr,omitempty"`
 
+	CPUsAllowed    string  `json:"cpus_allowed"`
 	TimerNs        float64 `json:"timer_ns"`
 	LoopOverheadNs float64 `json:"loop_overhead_ns"`
 }
@@ -139,6 +145,8 @@ func (s Spec) validate() error {
 		return fmt.Errorf("%d transport args, want at most 8", len(s.Args))
 	case s.DurationNs < 0 || s.DurationNs > day || s.WarmupNs < 0 || s.WarmupNs > day || s.SendDelayNs < 0 || s.SendDelayNs > 1e9:
 		return fmt.Errorf("duration, warm-up or delay out of range")
+	case s.CPU < -1 || s.CPU >= 1<<16:
+		return fmt.Errorf("cpu %d out of range", s.CPU)
 	case s.Count > 1e12:
 		return fmt.Errorf("count %d above 10^12", s.Count)
 	}

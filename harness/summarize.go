@@ -74,7 +74,7 @@ func summarize(c Case, workers [2]*worker, reps [2]Report, out *results.Case) er
 		moved.inUser += r.Counters.BytesCopiedInUser
 		moved.toFile += r.FileIO.BytesToKernel
 		ws := results.Worker{
-			Side: w.side.String(), Role: role(c.Workload, w.side), Pid: w.cmd.Process.Pid,
+			Side: w.side.String(), Role: role(c.Workload, w.side), Pid: w.cmd.Process.Pid, CPUsAllowed: r.CPUsAllowed,
 			Messages: r.Received, WindowNs: r.EndNs - r.StartNs,
 			CPUUserNs: r.UserNs, CPUSysNs: r.SysNs,
 			CPUNsPerMsg:     float64(r.UserNs+r.SysNs) / msgs,

@@ -6,6 +6,7 @@ import (
 	"os"
 	"runtime"
 	"runtime/debug"
+	"strings"
 	"unsafe"
 
 	"github.com/HdrHistogram/hdrhistogram-go"
@@ -60,6 +61,14 @@ func runWorker(specJSON string, report *os.File) (rep Report) {
 	if err := spec.validate(); err != nil {
 		return fail("worker: %v", err)
 	}
+	if spec.CPU >= 0 {
+		var set unix.CPUSet
+		set.Set(spec.CPU)
+		if err := unix.SchedSetaffinity(0, &set); err != nil { // 0: this, the locked thread
+			return fail("worker: pin to CPU %d: sched_setaffinity: %v", spec.CPU, err)
+		}
+	}
+	rep.CPUsAllowed = cpusAllowed()
 	desc, _ := transports.Lookup(spec.Transport)
 	mem, err := unix.Mmap(fdControl, 0, controlBlockBytes, unix.PROT_READ|unix.PROT_WRITE, unix.MAP_SHARED)
 	if err != nil {
@@ -71,7 +80,7 @@ func runWorker(specJSON string, report *os.File) (rep Report) {
 	for i := range fds {
 		fds[i] = fdTransport + i
 	}
-	opts := transports.Options{MessageBytes: spec.SizeBytes}
+	opts := transports.Options{MessageBytes: spec.SizeBytes, SharedCPU: spec.SharedCPU}
 	conn, err := desc.Open(spec.Side, fds, spec.Args, opts)
 	if err != nil {
 		return fail("attach: %v", err)
@@ -182,6 +191,20 @@ func (s Spec) killHere(stage string) {
 		unix.Kill(unix.Getpid(), unix.SIGKILL)
 		select {} // the signal is on its way
 	}
+}
+
+// cpusAllowed reads the calling thread's Cpus_allowed_list from /proc.
+func cpusAllowed() string {
+	b, err := os.ReadFile("/proc/thread-self/status")
+	if err != nil {
+		return "unknown"
+	}
+	for _, l := range strings.Split(string(b), "\n") {
+		if v, ok := strings.CutPrefix(l, "Cpus_allowed_list:"); ok {
+			return strings.TrimSpace(v)
+		}
+	}
+	return "unknown"
 }
 
 func tvNs(tv unix.Timeval) int64 { return tv.Sec*1e9 + int64(tv.Usec)*1e3 }

@@ -67,7 +67,10 @@ type Config struct {
 	CommandLine     []string         `json:"command_line,omitempty"`
 	// Label is the user's name for the run (run --label), such as the
 	// commit or kernel under test; history and benchfmt carry it.
-	Label        string `json:"label,omitempty"`
+	Label string `json:"label,omitempty"`
+	// CPUs pins side a and side b to these CPUs (run --cpus); empty when
+	// the scheduler placed them.
+	CPUs         []int  `json:"cpus,omitempty"`
 	WorkerDesign string `json:"worker_design"`
 }
 
@@ -182,11 +185,14 @@ type Latency struct {
 
 // Worker is what one worker process reported about its measured window.
 type Worker struct {
-	Side     string `json:"side"`
-	Role     string `json:"role"`
-	Pid      int    `json:"pid"`
-	Messages uint64 `json:"messages"` // messages this worker received
-	WindowNs int64  `json:"window_ns"`
+	Side string `json:"side"`
+	Role string `json:"role"`
+	Pid  int    `json:"pid"`
+	// CPUsAllowed is the measuring thread's Cpus_allowed_list, as the
+	// worker read it from /proc: where it was pinned, or every CPU.
+	CPUsAllowed string `json:"cpus_allowed"`
+	Messages    uint64 `json:"messages"` // messages this worker received
+	WindowNs    int64  `json:"window_ns"`
 
 	CPUUserNs       int64   `json:"cpu_user_ns"`
 	CPUSysNs        int64   `json:"cpu_sys_ns"`

@@ -86,11 +86,12 @@ type ring struct {
 	roomFd int // eventfd the producer sleeps on
 	c      *Counters
 	evbuf  [8]byte
+	budget time.Duration // how long to spin before yielding or sleeping
 }
 
 func newRing(mem []byte, data []byte, wait string, dataFd, roomFd int, c *Counters) *ring {
 	return &ring{h: (*ringHeader)(unsafe.Pointer(&mem[0])), data: data, mask: uint64(len(data) - 1),
-		wait: wait, dataFd: dataFd, roomFd: roomFd, c: c}
+		wait: wait, dataFd: dataFd, roomFd: roomFd, c: c, budget: spinBudget}
 }
 
 // low32 is the futex word of an index: its low half (little-endian).
@@ -123,7 +124,7 @@ func (r *ring) await(idx *atomic.Uint64, waiting *atomic.Uint32, efd int, v uint
 			if i&63 == 0 {
 				if i == 0 {
 					start = time.Now()
-				} else if time.Since(start) > spinBudget {
+				} else if time.Since(start) > r.budget {
 					if r.wait == WaitSpin {
 						r.c.Syscalls++
 						unix.Syscall(unix.SYS_SCHED_YIELD, 0, 0, 0) // let a peer on this CPU run
@@ -367,6 +368,9 @@ func openRing(wait string) func(Side, []int, []string, Options) (Conn, error) {
 		c.out, c.in = a2b, b2a
 		if side == SideB {
 			c.out, c.in = b2a, a2b
+		}
+		if o.SharedCPU { // the peer cannot run while this side spins
+			a2b.budget, b2a.budget = 0, 0
 		}
 		return c, nil
 	}

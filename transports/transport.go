@@ -136,6 +136,10 @@ type Limit struct {
 // Options configures the objects created for one case.
 type Options struct {
 	MessageBytes int
+	// SharedCPU says both workers are pinned to one CPU, where spinning
+	// for a peer that cannot run is wasted: a spinning transport yields at
+	// once instead.
+	SharedCPU bool
 }
 
 // Descriptor describes and constructs one transport.
