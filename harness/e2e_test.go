@@ -247,3 +247,24 @@ func TestPinningIsApplied(t *testing.T) {
 		t.Errorf("CPU 4096 accepted: %v", err)
 	}
 }
+
+// TestStreamInPlace runs the in-place stream on the transports that have
+// slots, verifying every message where it lies with no user-space copy,
+// and skips the others with the reason.
+func TestStreamInPlace(t *testing.T) {
+	for _, tr := range []string{"shm-ring-spin-futex", "shm-ring-eventfd", "sysv-shm", "pipe"} {
+		for _, size := range []int{16, 1000, 1 << 20} {
+			r := RunCase(context.Background(), Case{Transport: tr, Workload: StreamInPlace, SizeBytes: size, Count: 300})
+			if tr == "pipe" {
+				if r.Status != results.StatusSkipped || !strings.Contains(r.Reason, "no in-place mode") {
+					t.Errorf("pipe: %s %q, want skipped for having no in-place mode", r.Status, r.Reason)
+				}
+				continue
+			}
+			if r.Status != results.StatusOK || r.Messages != 300 || r.CopiesPerMsg != 0 {
+				t.Errorf("%s %d B: %s %q, %d messages, %.2f copies/msg; want 300 verified messages and no copy",
+					tr, size, r.Status, r.Reason, r.Messages, r.CopiesPerMsg)
+			}
+		}
+	}
+}

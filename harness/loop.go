@@ -30,11 +30,12 @@ const controlBlockBytes = 4096
 
 // loop is one worker's measured state, allocated before the window opens.
 type loop struct {
-	role string
-	conn transports.Conn
-	msgs *messages
-	buf  []byte
-	hist *hdrhistogram.Histogram
+	role    string
+	conn    transports.Conn
+	inPlace bool // stream-inplace: messages are written and verified in the transport's slots
+	msgs    *messages
+	buf     []byte
+	hist    *hdrhistogram.Histogram
 
 	file   int                 // relay: the input or output file
 	fileIO transports.Counters // relay: bytes and calls of the file I/O
@@ -50,11 +51,12 @@ const histMaxNs = int64(3600e9)
 func newLoop(spec Spec, conn transports.Conn) *loop {
 	alloc := func(n int) []byte { return transports.NewBuffer(conn, n) }
 	return &loop{
-		role: role(spec.Workload, spec.Side),
-		conn: conn,
-		msgs: newMessages(spec.SizeBytes, spec.Workload == Stream, alloc),
-		buf:  alloc(spec.SizeBytes),
-		hist: hdrhistogram.New(1, histMaxNs, 3),
+		role:    role(spec.Workload, spec.Side),
+		conn:    conn,
+		inPlace: spec.Workload == StreamInPlace,
+		msgs:    newMessages(spec.SizeBytes, stamped(spec.Workload), alloc),
+		buf:     alloc(spec.SizeBytes),
+		hist:    hdrhistogram.New(1, histMaxNs, 3),
 	}
 }
 
@@ -83,13 +85,21 @@ func (l *loop) phase(stop *atomic.Uint64, count uint64, durationNs int64) error 
 	case "echoer":
 		err = l.echo(stop)
 	case "producer":
-		err = l.produce(stop, count, deadline)
+		if ip, ok := l.conn.(transports.InPlace); ok && l.inPlace {
+			err = l.produceInPlace(ip, stop, count, deadline)
+		} else {
+			err = l.produce(stop, count, deadline)
+		}
 	case "file reader":
 		err = l.relayRead(stop, count)
 	case "file writer":
 		err = l.relayWrite(stop)
 	default:
-		err = l.consume(stop)
+		if ip, ok := l.conn.(transports.InPlace); ok && l.inPlace {
+			err = l.consumeInPlace(ip, stop)
+		} else {
+			err = l.consume(stop)
+		}
 	}
 	if err != nil {
 		l.endNs = nanotime()
@@ -173,6 +183,54 @@ func (l *loop) produce(stop *atomic.Uint64, count uint64, deadline int64) error 
 	}
 }
 
+// produceInPlace writes each message into the transport's slot, as a
+// producer that builds its data where the consumer will read it.
+func (l *loop) produceInPlace(ip transports.InPlace, stop *atomic.Uint64, count uint64, deadline int64) error {
+	for seq := uint64(0); ; seq++ {
+		ts := nanotime()
+		last := isLast(seq, count, ts, deadline)
+		if last {
+			stop.Store(seq + 1)
+		}
+		slot, err := ip.SendSlot()
+		if err != nil {
+			return err
+		}
+		copy(slot, l.msgs.stamp(seq, ts))
+		if err := ip.SendCommit(); err != nil {
+			return err
+		}
+		l.sent++
+		if last {
+			l.endNs = nanotime()
+			return nil
+		}
+	}
+}
+
+// consumeInPlace verifies each message where it lies, touching every byte.
+func (l *loop) consumeInPlace(ip transports.InPlace, stop *atomic.Uint64) error {
+	for seq := uint64(0); ; seq++ {
+		slot, err := ip.RecvSlot()
+		if err != nil {
+			return err
+		}
+		now := nanotime()
+		l.received++
+		if err := l.msgs.check(slot, seq); err != nil {
+			return err
+		}
+		l.record(now - l.msgs.timestamp(slot))
+		if err := ip.RecvRelease(); err != nil {
+			return err
+		}
+		if stop.Load() == seq+1 {
+			l.endNs = now
+			return nil
+		}
+	}
+}
+
 func (l *loop) consume(stop *atomic.Uint64) error {
 	for seq := uint64(0); ; seq++ {
 		if err := l.conn.Recv(l.buf); err != nil {
@@ -203,7 +261,7 @@ type loopbackConn struct {
 }
 
 func newLoopback(spec Spec) *loopbackConn {
-	return &loopbackConn{peer: newMessages(spec.SizeBytes, spec.Workload == Stream, nil),
+	return &loopbackConn{peer: newMessages(spec.SizeBytes, stamped(spec.Workload), nil),
 		reflect: role(spec.Workload, spec.Side) == "initiator"}
 }
 
@@ -225,6 +283,22 @@ func (c *loopbackConn) Recv(msg []byte) error {
 }
 
 func (c *loopbackConn) Close() error { return nil }
+
+// The in-place calls, for measuring stream-inplace's loop: the producer's
+// slot is its own scratch, the consumer's the next template.
+func (c *loopbackConn) SendSlot() ([]byte, error) {
+	if len(c.pending) != len(c.peer.tmpl[0]) {
+		c.pending = make([]byte, len(c.peer.tmpl[0]))
+	}
+	return c.pending, nil
+}
+func (c *loopbackConn) SendCommit() error { return nil }
+func (c *loopbackConn) RecvSlot() ([]byte, error) {
+	b := c.peer.stamp(c.seq, nanotime())
+	c.seq++
+	return b, nil
+}
+func (c *loopbackConn) RecvRelease() error { return nil }
 
 // timerCostNs measures one nanotime call, averaged over many.
 func timerCostNs() float64 {

@@ -87,6 +87,9 @@ func RunCase(ctx context.Context, c Case) results.Case {
 }
 
 func skipReason(desc transports.Descriptor, c Case) string {
+	if c.Workload == StreamInPlace && !desc.InPlace {
+		return fmt.Sprintf("%s has no in-place mode: its messages pass through the kernel, so the sender cannot write them where the receiver reads", desc.Name)
+	}
 	if c.SizeBytes < minSize(c.Workload) {
 		return fmt.Sprintf("%s messages carry a %d B header (sequence number and send timestamp); %s is too small",
 			c.Workload, minSize(c.Workload), results.FormatBytes(c.SizeBytes))

@@ -16,17 +16,26 @@ import (
 const (
 	PingPong = "pingpong" // request of size S, echo of size S: the round trip
 	Stream   = "stream"   // back-to-back sends: throughput and one-way latency
-	Relay    = "relay"    // the seeds' file transfer: file → messages → file, copies counted
+	// StreamInPlace is stream without user-space copies, for transports with
+	// an in-place mode (transports.InPlace): the producer writes each message
+	// into the transport's slot, and the consumer verifies it where it lies.
+	StreamInPlace = "stream-inplace"
+	Relay         = "relay" // the seeds' file transfer: file → messages → file, copies counted
 )
 
 // Workloads lists every workload in run order.
-var Workloads = []string{PingPong, Stream, Relay}
+var Workloads = []string{PingPong, Stream, StreamInPlace, Relay}
 
 // DefaultWorkloads is what `ipcbench run` runs without --workloads.
 var DefaultWorkloads = []string{PingPong, Stream}
 
 // ValidWorkload reports whether name is a workload.
-func ValidWorkload(name string) bool { return name == PingPong || name == Stream || name == Relay }
+func ValidWorkload(name string) bool {
+	return name == PingPong || name == Stream || name == StreamInPlace || name == Relay
+}
+
+// stamped reports whether a workload's messages carry a send timestamp.
+func stamped(workload string) bool { return workload == Stream || workload == StreamInPlace }
 
 // Worker fds: the worker's ExtraFiles start at 3.
 const (
@@ -91,7 +100,7 @@ func role(workload string, side transports.Side) string {
 // minSize is the smallest message a workload can carry: stream messages hold
 // a sequence number and a send timestamp.
 func minSize(workload string) int {
-	if workload == Stream {
+	if stamped(workload) {
 		return seqBytes + tsBytes
 	}
 	return 1

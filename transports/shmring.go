@@ -439,6 +439,7 @@ func init() {
 				Note: "two user-space copies and no syscall while the peer keeps up; a sleeping side costs a wait and a wake; in place (relay), no copy"},
 			MaxMessage: streamLimit,
 			OptIn:      wait != WaitSpinFutex,
+			InPlace:    true,
 			New:        newRingSetup(wait),
 			Open:       openRing(wait),
 		})

@@ -154,6 +154,9 @@ type Descriptor struct {
 	// New runs in the parent and creates the kernel objects for one case.
 	// It returns an error wrapping ErrUnsupported when the host lacks the mechanism.
 	New func(Options) (Setup, error)
+	// InPlace says the Conn implements InPlace: messages live in memory
+	// both workers map, so the stream-inplace workload can run on it.
+	InPlace bool
 	// OptIn leaves the transport out of a run without --transports: the
 	// ring's other wait strategies, which a default run need not repeat.
 	OptIn bool
