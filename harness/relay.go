@@ -148,10 +148,14 @@ func (l *loop) relayRead(stop *atomic.Uint64, count uint64) error {
 				return err
 			}
 		} else {
-			if err := fileRead(l.file, l.buf, &l.fileIO); err != nil {
+			// Four buffers in turn (the unused message templates), so that a
+			// transport that lends its pages to the kernel (pipe-splice) never
+			// has one rewritten while it is in flight.
+			buf := l.msgs.tmpl[seq%messageVariants]
+			if err := fileRead(l.file, buf, &l.fileIO); err != nil {
 				return err
 			}
-			if err := l.conn.Send(l.buf); err != nil {
+			if err := l.conn.Send(buf); err != nil {
 				return err
 			}
 		}

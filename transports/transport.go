@@ -239,7 +239,7 @@ func Names() []string {
 	return names
 }
 
-var order = []string{"pipe", "fifo", "unix-stream", "unix-seqpacket", "unix-dgram", "tcp", "sysv-shm", "sysv-msg", "posix-mq",
+var order = []string{"pipe", "fifo", "unix-stream", "unix-seqpacket", "unix-dgram", "tcp", "sysv-shm", "sysv-msg", "posix-mq", "pipe-splice",
 	"shm-ring-spin-futex", "shm-ring-spin", "shm-ring-futex", "shm-ring-eventfd"}
 
 func rank(name string) int {
