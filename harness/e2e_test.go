@@ -269,3 +269,29 @@ func TestStreamInPlace(t *testing.T) {
 		}
 	}
 }
+
+func TestRunPairMatrix(t *testing.T) {
+	p := Plan{Transports: []string{"pipe", "shm-ring-spin"}, Workloads: []string{PingPong}, SizesBytes: []int{64}, Count: 300}
+	f := RunPairMatrix(context.Background(), p, nil)
+	cpus := allowedCPUs()
+	if len(f.PairMatrices) != 2 || f.Incomplete != "" {
+		t.Fatalf("%d matrices, incomplete %q; want 2", len(f.PairMatrices), f.Incomplete)
+	}
+	for _, m := range f.PairMatrices {
+		if len(m.P50Ns) != len(cpus) || len(m.Failures) > 0 {
+			t.Errorf("%s: %d rows for %d CPUs, failures %q", m.Transport, len(m.P50Ns), len(cpus), m.Failures)
+		}
+		for i, row := range m.P50Ns {
+			for j, v := range row {
+				if v <= 0 {
+					t.Errorf("%s: CPUs %d,%d not measured", m.Transport, cpus[i], cpus[j])
+				}
+			}
+		}
+	}
+	var b strings.Builder
+	results.WriteFormat(&b, "table", f)
+	if !strings.Contains(b.String(), "side a on the row's CPU") {
+		t.Errorf("no matrix in the table:\n%s", b.String())
+	}
+}

@@ -24,6 +24,9 @@ func writeJSON(w io.Writer, v any) error {
 
 // WriteFormat renders f as one of Formats.
 func WriteFormat(w io.Writer, format string, f *File) error {
+	if len(f.PairMatrices) > 0 && (format == "table" || format == "markdown") {
+		return WriteMatrices(w, f, format == "markdown")
+	}
 	switch format {
 	case "table":
 		return WriteTable(w, f)
@@ -261,4 +264,45 @@ func FormatBytes(n int) string {
 		return fmt.Sprintf("%d KiB", n>>10)
 	}
 	return fmt.Sprintf("%d B", n)
+}
+
+// WriteMatrices renders a run's pair matrices as aligned text, or Markdown
+// tables: rows are side a's CPU, columns side b's, cells p50 latency.
+func WriteMatrices(w io.Writer, f *File, markdown bool) error {
+	var b strings.Builder
+	for _, m := range f.PairMatrices {
+		fmt.Fprintf(&b, "%s/%s/%s: p50 latency, side a on the row's CPU, side b on the column's\n",
+			m.Transport, m.Workload, FormatBytes(m.SizeBytes))
+		head := []string{"a\\b"}
+		for _, c := range m.CPUs {
+			head = append(head, fmt.Sprint(c))
+		}
+		rows := [][]string{head}
+		for i, row := range m.P50Ns {
+			cells := []string{fmt.Sprint(m.CPUs[i])}
+			for _, v := range row {
+				cell := "-"
+				if v > 0 {
+					cell = FormatNs(v)
+				}
+				cells = append(cells, cell)
+			}
+			rows = append(rows, cells)
+		}
+		if markdown {
+			b.WriteString("\n| " + strings.Join(head, " | ") + " |\n|" + strings.Repeat("--:|", len(head)) + "\n")
+			for _, r := range rows[1:] {
+				b.WriteString("| " + strings.Join(r, " | ") + " |\n")
+			}
+		} else {
+			writeAligned(&b, rows, 1, len(head))
+		}
+		for _, fl := range m.Failures {
+			b.WriteString("  not measured: " + fl + "\n")
+		}
+		b.WriteString("\n")
+	}
+	b.WriteString(runNotes(f))
+	_, err := io.WriteString(w, b.String())
+	return err
 }

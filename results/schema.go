@@ -19,6 +19,8 @@ type File struct {
 	Host       Host      `json:"host"`
 	Config     Config    `json:"config"`
 	Cases      []Case    `json:"cases"`
+	// PairMatrices are the core-to-core matrices of run --pair-matrix.
+	PairMatrices []PairMatrix `json:"pair_matrices,omitempty"`
 	// Incomplete says why a run stopped before its last case (an
 	// interrupt, or a failure without --keep-going); empty when it ran all.
 	Incomplete string `json:"incomplete,omitempty"`
@@ -38,6 +40,18 @@ type Host struct {
 	// Findings are ipcbench doctor's facts about the host, taken just
 	// before the run: limits, CPU, load, clock, perf counters.
 	Findings []Finding `json:"findings,omitempty"`
+}
+
+// PairMatrix is one case run over every pair of CPUs: P50Ns[i][j] is its
+// p50 latency with side a on CPUs[i] and side b on CPUs[j], 0 where the
+// case did not run (see Failures). The diagonal shares one CPU.
+type PairMatrix struct {
+	Transport string      `json:"transport"`
+	Workload  string      `json:"workload"`
+	SizeBytes int         `json:"size_bytes"`
+	CPUs      []int       `json:"cpus"`
+	P50Ns     [][]float64 `json:"p50_ns"`
+	Failures  []string    `json:"failures,omitempty"`
 }
 
 // Finding is one fact about the host that affects results, and what to do

@@ -68,6 +68,8 @@ func TestUsageErrorsExit2(t *testing.T) {
 		{[]string{"run", "--repeat", "100000"}, "want 1 to 1000"},
 		{[]string{"run", "--workloads", ""}, "nothing to run"},
 		{[]string{"run", "--keep-going=maybe"}, "keep-going"},
+		{[]string{"run", "--pair-matrix", "--cpus", "0,1"}, "drop --cpus"},
+		{[]string{"run", "--cpus", "0"}, "want two CPUs"},
 		{[]string{"run", "--test-send-delay", "pipe=forever"}, "test-send-delay"},
 	} {
 		t.Run(strings.Join(tc.args, " "), func(t *testing.T) {

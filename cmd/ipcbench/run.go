@@ -26,6 +26,7 @@ type RunOptions struct {
 	Duration   string
 	Count      uint64
 	Repeat     int
+	PairMatrix bool
 	CPUs       []int
 	KeepGoing  bool
 	Label      string
@@ -81,6 +82,7 @@ Exit status: 0 all cases ran, 1 a case failed, 2 bad flags.`,
 	f.StringVar(&opts.Duration, "duration", "1s", "measured window per case")
 	f.Uint64Var(&opts.Count, "count", 0, "measure this many messages (round trips for pingpong) per case instead of --duration")
 	f.IntVar(&opts.Repeat, "repeat", 1, "run every case N times, each in fresh processes, interleaved; figures are medians with 95% CIs")
+	f.BoolVar(&opts.PairMatrix, "pair-matrix", false, "run each case on every pair of CPUs and print a core-to-core matrix of p50 latency")
 	f.IntSliceVar(&opts.CPUs, "cpus", nil, "pin side a and side b to these two CPUs, e.g. 0,1 (0,0 shares one); default: the scheduler places them")
 	f.BoolVar(&opts.KeepGoing, "keep-going", true, "after a failed case, go on with the next (false: stop the run there, results marked incomplete)")
 	f.StringVar(&opts.Label, "label", "", "name this run, e.g. the commit or kernel under test; history and benchfmt show it")
@@ -103,6 +105,9 @@ func (o *RunOptions) plan() (harness.Plan, error) {
 		StopOnFailure: !o.KeepGoing, CPUs: o.CPUs}
 	if o.Repeat < 1 {
 		return p, usagef("--repeat %d: want 1 to 1000", o.Repeat)
+	}
+	if o.PairMatrix && (len(o.CPUs) > 0 || o.Repeat > 1) {
+		return p, usagef("--pair-matrix chooses the CPUs itself and runs each pair once: drop --cpus and --repeat")
 	}
 	if o.Count > maxCount {
 		return p, usagef("--count %d: want at most %d messages a case", o.Count, uint64(maxCount))
@@ -191,7 +196,12 @@ func runRun(o *RunOptions) error {
 	ctx, interrupted := stopOnSignals(o.Stderr)
 	defer interrupted.stop()
 
-	f := harness.Run(ctx, p, newProgress(o.Stderr, o.Terminal))
+	var f *results.File
+	if o.PairMatrix {
+		f = harness.RunPairMatrix(ctx, p, newProgress(o.Stderr, o.Terminal))
+	} else {
+		f = harness.Run(ctx, p, newProgress(o.Stderr, o.Terminal))
+	}
 	f.Host.Findings = findings
 	f.Config.CommandLine = o.Args
 	f.Config.Label = o.Label
