@@ -36,9 +36,19 @@ type Case struct {
 	// CPUs pins side a and side b to these two CPUs; nil leaves them to
 	// the scheduler.
 	CPUs []int
+	// Producers is the number of producers of a fanin case.
+	Producers int
 	// KillAt and KillSide have a worker SIGKILL itself, for tests (see Spec).
 	KillAt   string
 	KillSide transports.Side
+}
+
+// producers is how many side-a workers the case has: one, or a fan-in's.
+func (c Case) producers() int {
+	if c.Workload == FanIn {
+		return c.Producers
+	}
+	return 1
 }
 
 func (c Case) name() string {
@@ -107,17 +117,27 @@ func skipReason(desc transports.Descriptor, c Case) string {
 
 // worker is one spawned worker process as the parent sees it.
 type worker struct {
-	side    transports.Side
-	cmd     *exec.Cmd
-	stderr  strings.Builder
-	goW     *os.File      // parent's end of the start barrier
-	repR    *os.File      // parent's end of the report pipe
-	ready   chan error    // one value: nil once the worker reached the barrier
-	done    chan struct{} // closed once final is set
+	side     transports.Side
+	producer int // fanin: which producer this side a is
+	cmd      *exec.Cmd
+	stderr   strings.Builder
+	goW      *os.File           // parent's end of the start barrier
+	repR     *os.File           // parent's end of the report pipe
+	events   chan<- workerEvent // shared by a case's workers: what each reached
+	idx      int                // this worker's index in its case
+	done     chan struct{}      // closed once final is set
 	final   reportOrErr
 	killed  bool // stopped by the parent, not by its own failure
 	state   *os.ProcessState
 	waitErr error
+}
+
+// workerEvent is one worker reaching the barrier (or failing before it), or
+// finishing with its report.
+type workerEvent struct {
+	idx   int
+	ready bool  // reached the start barrier, or err says why not
+	err   error // before the barrier
 }
 
 type reportOrErr struct {
@@ -171,7 +191,15 @@ func runCase(ctx context.Context, desc transports.Descriptor, c Case, out *resul
 		return fmt.Errorf("find own executable to re-exec workers: %w", err)
 	}
 
-	workers := [2]*worker{newWorker(transports.SideA), newWorker(transports.SideB)}
+	// Side a is one worker, or every producer of a fan-in; side b is one.
+	events := make(chan workerEvent, 2*(c.producers()+1))
+	var workers []*worker
+	for i := range c.producers() {
+		w := newWorker(transports.SideA, events, len(workers))
+		w.producer = i
+		workers = append(workers, w)
+	}
+	workers = append(workers, newWorker(transports.SideB, events, len(workers)))
 	var childEnds []*os.File
 	defer func() {
 		for _, f := range childEnds {
@@ -193,6 +221,7 @@ func runCase(ctx context.Context, desc transports.Descriptor, c Case, out *resul
 			WarmupNs: int64(c.Warmup), DurationNs: int64(c.Duration), Count: c.Count,
 			NumFds: len(h.Files), Args: h.Args, Fault: c.Fault, FaultAt: c.FaultAt, SendDelayNs: int64(c.SendDelay),
 			KillAt: c.KillAt, KillSide: c.KillSide, Token: token, CPU: -1,
+			Producers: c.Producers, Producer: w.producer,
 		}
 		if len(c.CPUs) == 2 {
 			spec.CPU, spec.SharedCPU = c.CPUs[w.side], c.CPUs[0] == c.CPUs[1]
@@ -252,18 +281,13 @@ func runCase(ctx context.Context, desc transports.Descriptor, c Case, out *resul
 		go w.readReports()
 	}
 
-	// Wait for both at once: a worker whose peer died may block for good in
+	// Wait for all at once: a worker whose peer died may block for good in
 	// a transport that cannot tell (a semaphore, a message queue), and only
 	// the dead one's report pipe says what happened.
-	for ready := 0; ready < 2; {
+	for ready := 0; ready < len(workers); {
 		select {
-		case err := <-workers[0].ready:
-			if err != nil {
-				return workerFailure(ctx, workers, reaped, c)
-			}
-			ready++
-		case err := <-workers[1].ready:
-			if err != nil {
+		case ev := <-events:
+			if !ev.ready || ev.err != nil { // ended, or failed, before the start
 				return workerFailure(ctx, workers, reaped, c)
 			}
 			ready++
@@ -279,24 +303,23 @@ func runCase(ctx context.Context, desc transports.Descriptor, c Case, out *resul
 			return fmt.Errorf("release worker %s from start barrier: %w", w.side, err)
 		}
 	}
-	var reps [2]Report
-	done := [2]<-chan struct{}{workers[0].done, workers[1].done}
-	for finished := 0; finished < 2; finished++ {
-		var i int
+	reps := make([]Report, len(workers))
+	for finished := 0; finished < len(workers); {
+		var ev workerEvent
 		select {
-		case <-done[0]:
-			i = 0
-		case <-done[1]:
-			i = 1
+		case ev = <-events:
 		case <-ctx.Done():
 			return timeoutFailure(ctx, workers, reaped, c, "measurement")
 		}
-		done[i] = nil // a nil channel never fires again
-		w := workers[i]
+		if ev.ready {
+			continue
+		}
+		finished++
+		w := workers[ev.idx]
 		if w.final.err != nil || w.final.rep.Error != "" {
 			return workerFailure(ctx, workers, reaped, c)
 		}
-		reps[i] = w.final.rep
+		reps[ev.idx] = w.final.rep
 	}
 	<-reaped
 	for _, w := range workers {
@@ -315,7 +338,7 @@ func runCase(ctx context.Context, desc transports.Descriptor, c Case, out *resul
 // spawnAll starts the workers from one locked OS thread that stays alive until
 // both are reaped, because Pdeathsig fires when the thread that forked dies.
 // The returned channel closes once both are reaped.
-func spawnAll(workers [2]*worker) (<-chan struct{}, error) {
+func spawnAll(workers []*worker) (<-chan struct{}, error) {
 	started := make(chan error)
 	reaped := make(chan struct{})
 	go func() {
@@ -349,13 +372,16 @@ func waitState(cmd *exec.Cmd) (*os.ProcessState, error) {
 	return cmd.ProcessState, err
 }
 
-func newWorker(side transports.Side) *worker {
-	return &worker{side: side, ready: make(chan error, 1), done: make(chan struct{})}
+func newWorker(side transports.Side, events chan<- workerEvent, idx int) *worker {
+	return &worker{side: side, events: events, idx: idx, done: make(chan struct{})}
 }
 
 // readReports reads "ready" and then the JSON report from the worker.
 func (w *worker) readReports() {
-	defer close(w.done)
+	defer func() {
+		close(w.done)
+		w.events <- workerEvent{idx: w.idx}
+	}()
 	r := bufio.NewReader(w.repR)
 	line, err := r.ReadString('\n')
 	if err != nil || line != "ready\n" {
@@ -363,14 +389,14 @@ func (w *worker) readReports() {
 		var rep Report
 		if jerr := json.Unmarshal([]byte(line), &rep); jerr == nil && rep.Error != "" {
 			w.final = reportOrErr{rep: rep}
-			w.ready <- errors.New(rep.Error)
+			w.events <- workerEvent{idx: w.idx, ready: true, err: errors.New(rep.Error)}
 			return
 		}
 		w.final = reportOrErr{err: errors.New("exited before reaching the start barrier")}
-		w.ready <- w.final.err
+		w.events <- workerEvent{idx: w.idx, ready: true, err: w.final.err}
 		return
 	}
-	w.ready <- nil
+	w.events <- workerEvent{idx: w.idx, ready: true}
 	var rep Report
 	if err := json.NewDecoder(r).Decode(&rep); err != nil {
 		w.final = reportOrErr{err: errors.New("exited without a report")}
@@ -379,8 +405,8 @@ func (w *worker) readReports() {
 	w.final = reportOrErr{rep: rep}
 }
 
-// stopAll kills whatever still runs and waits until both workers are reaped.
-func stopAll(workers [2]*worker, reaped <-chan struct{}) {
+// stopAll kills whatever still runs and waits until every worker is reaped.
+func stopAll(workers []*worker, reaped <-chan struct{}) {
 	for _, w := range workers {
 		// A worker that died on its own is a zombie until spawnAll reaps
 		// it, and killing a zombie succeeds: look first, so that describe
@@ -412,7 +438,7 @@ const peerGrace = 500 * time.Millisecond
 
 // workerFailure waits for both workers to end, then names each side that
 // failed, how, and what it said.
-func workerFailure(ctx context.Context, workers [2]*worker, reaped <-chan struct{}, c Case) error {
+func workerFailure(ctx context.Context, workers []*worker, reaped <-chan struct{}, c Case) error {
 	if reaped != nil {
 		select {
 		case <-reaped:
@@ -432,7 +458,7 @@ func workerFailure(ctx context.Context, workers [2]*worker, reaped <-chan struct
 	return fmt.Errorf("%s", strings.Join(parts, "; "))
 }
 
-func timeoutFailure(ctx context.Context, workers [2]*worker, reaped <-chan struct{}, c Case, stage string) error {
+func timeoutFailure(ctx context.Context, workers []*worker, reaped <-chan struct{}, c Case, stage string) error {
 	stopAll(workers, reaped)
 	limit := "10 s plus twice warm-up and duration; --timeout sets it"
 	switch {

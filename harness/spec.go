@@ -20,6 +20,9 @@ const (
 	// an in-place mode (transports.InPlace): the producer writes each message
 	// into the transport's slot, and the consumer verifies it where it lies.
 	StreamInPlace = "stream-inplace"
+	// FanIn is several producers streaming into one consumer over one
+	// transport, for the transports that take several writers.
+	FanIn = "fanin"
 	Relay         = "relay" // the seeds' file transfer: file → messages → file, copies counted
 )
 
@@ -71,6 +74,10 @@ type Spec struct {
 	// CPU pins the worker's measuring thread to this CPU; -1 leaves it to
 	// the scheduler.
 	CPU int `json:"cpu"`
+	// Producers and Producer: a fanin's producer count, and which one
+	// this side a worker is.
+	Producers int `json:"producers,omitempty"`
+	Producer  int `json:"producer,omitempty"`
 	// SharedCPU says both sides are pinned to the same CPU.
 	SharedCPU bool `json:"shared_cpu,omitempty"`
 	// Token must match the handshake in the control memfd (see
