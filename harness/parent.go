@@ -126,10 +126,10 @@ type worker struct {
 	events   chan<- workerEvent // shared by a case's workers: what each reached
 	idx      int                // this worker's index in its case
 	done     chan struct{}      // closed once final is set
-	final   reportOrErr
-	killed  bool // stopped by the parent, not by its own failure
-	state   *os.ProcessState
-	waitErr error
+	final    reportOrErr
+	killed   bool // stopped by the parent, not by its own failure
+	state    *os.ProcessState
+	waitErr  error
 }
 
 // workerEvent is one worker reaching the barrier (or failing before it), or

@@ -23,7 +23,7 @@ const (
 	// FanIn is several producers streaming into one consumer over one
 	// transport, for the transports that take several writers.
 	FanIn = "fanin"
-	Relay         = "relay" // the seeds' file transfer: file → messages → file, copies counted
+	Relay = "relay" // the seeds' file transfer: file → messages → file, copies counted
 )
 
 // Workloads lists every workload in run order.
