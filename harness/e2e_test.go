@@ -295,3 +295,31 @@ func TestRunPairMatrix(t *testing.T) {
 		t.Errorf("no matrix in the table:\n%s", b.String())
 	}
 }
+
+// TestFanIn streams from three producers into one consumer on every
+// transport that takes several writers: each producer's messages must all
+// arrive, in its own order, and the counts must add up.
+func TestFanIn(t *testing.T) {
+	for _, tr := range []string{"pipe", "fifo", "unix-dgram", "sysv-msg", "posix-mq"} {
+		r := RunCase(context.Background(), Case{Transport: tr, Workload: FanIn, SizeBytes: 64, Count: 500, Producers: 3})
+		if r.Status != results.StatusOK || r.Messages != 1500 || r.Producers != 3 || r.Fairness != 1 {
+			t.Errorf("%s: %s %q, %d messages, %d producers, per producer %v, fairness %v; want 3 × 500",
+				tr, r.Status, r.Reason, r.Messages, r.Producers, r.PerProducerMsgs, r.Fairness)
+		}
+	}
+	for _, c := range []Case{
+		{Transport: "unix-stream", Workload: FanIn, SizeBytes: 64, Count: 10, Producers: 2},
+		{Transport: "pipe", Workload: FanIn, SizeBytes: 8192, Count: 10, Producers: 2},
+		{Transport: "shm-ring-spin", Workload: FanIn, SizeBytes: 64, Count: 10, Producers: 2},
+	} {
+		if r := RunCase(context.Background(), c); r.Status != results.StatusSkipped || r.Reason == "" {
+			t.Errorf("%s %d B: %s %q, want skipped with the reason", c.Transport, c.SizeBytes, r.Status, r.Reason)
+		}
+	}
+	// A producer that loses a message fails the case, naming the producer.
+	r := RunCase(context.Background(), Case{Transport: "pipe", Workload: FanIn, SizeBytes: 64, Count: 500, Producers: 2,
+		Fault: "lose", FaultAt: 10})
+	if r.Status != results.StatusFailed || !strings.Contains(r.Reason, "fanin producer") || !strings.Contains(r.Reason, "lost") {
+		t.Errorf("lost message: %s %q", r.Status, r.Reason)
+	}
+}

@@ -24,6 +24,9 @@ type controlBlock struct {
 	// their parent is the pid written here.
 	token     [handshakeBytes]byte
 	parentPid int64
+	// fanFinal[phase][p] is fan-in producer p's message count in a phase
+	// (0 warm-up, 1 measured), stored before it sends its last message.
+	fanFinal [2][MaxProducers]atomic.Uint64
 }
 
 const controlBlockBytes = 4096
@@ -33,9 +36,17 @@ type loop struct {
 	role    string
 	conn    transports.Conn
 	inPlace bool // stream-inplace: messages are written and verified in the transport's slots
-	msgs    *messages
-	buf     []byte
-	hist    *hdrhistogram.Histogram
+
+	// fanin: this producer's index, and where each producer posts its
+	// count for the phase; the consumer's next sequence number and count
+	// per producer.
+	fanin             bool
+	producer          uint64
+	finals            *[MaxProducers]atomic.Uint64
+	next, perProducer []uint64
+	msgs              *messages
+	buf               []byte
+	hist              *hdrhistogram.Histogram
 
 	file   int                 // relay: the input or output file
 	fileIO transports.Counters // relay: bytes and calls of the file I/O
@@ -54,9 +65,11 @@ func newLoop(spec Spec, conn transports.Conn) *loop {
 		role:    role(spec.Workload, spec.Side),
 		conn:    conn,
 		inPlace: spec.Workload == StreamInPlace,
-		msgs:    newMessages(spec.SizeBytes, stamped(spec.Workload), alloc),
-		buf:     alloc(spec.SizeBytes),
-		hist:    hdrhistogram.New(1, histMaxNs, 3),
+		fanin:   spec.Workload == FanIn, producer: uint64(spec.Producer),
+		next: make([]uint64, spec.Producers), perProducer: make([]uint64, spec.Producers),
+		msgs: newMessages(spec.SizeBytes, stamped(spec.Workload), alloc),
+		buf:  alloc(spec.SizeBytes),
+		hist: hdrhistogram.New(1, histMaxNs, 3),
 	}
 }
 
@@ -76,6 +89,8 @@ func (l *loop) record(ns int64) {
 // passed when count is 0; it publishes the phase length in stop.
 func (l *loop) phase(stop *atomic.Uint64, count uint64, durationNs int64) error {
 	l.sent, l.received, l.endNs = 0, 0, 0
+	clear(l.next)
+	clear(l.perProducer)
 	l.startNs = nanotime()
 	deadline := l.startNs + durationNs
 	var err error
@@ -85,7 +100,9 @@ func (l *loop) phase(stop *atomic.Uint64, count uint64, durationNs int64) error 
 	case "echoer":
 		err = l.echo(stop)
 	case "producer":
-		if ip, ok := l.conn.(transports.InPlace); ok && l.inPlace {
+		if l.fanin {
+			err = l.produceFanIn(count, deadline)
+		} else if ip, ok := l.conn.(transports.InPlace); ok && l.inPlace {
 			err = l.produceInPlace(ip, stop, count, deadline)
 		} else {
 			err = l.produce(stop, count, deadline)
@@ -95,7 +112,9 @@ func (l *loop) phase(stop *atomic.Uint64, count uint64, durationNs int64) error 
 	case "file writer":
 		err = l.relayWrite(stop)
 	default:
-		if ip, ok := l.conn.(transports.InPlace); ok && l.inPlace {
+		if l.fanin {
+			err = l.consumeFanIn()
+		} else if ip, ok := l.conn.(transports.InPlace); ok && l.inPlace {
 			err = l.consumeInPlace(ip, stop)
 		} else {
 			err = l.consume(stop)
@@ -231,6 +250,60 @@ func (l *loop) consumeInPlace(ip transports.InPlace, stop *atomic.Uint64) error 
 	}
 }
 
+// fanShift puts a fan-in producer's index in the top 16 bits of its
+// messages' sequence numbers.
+const fanShift = 48
+
+// produceFanIn streams like produce, as one of several producers: its
+// sequence numbers carry its index, and it posts its count in its own slot.
+func (l *loop) produceFanIn(count uint64, deadline int64) error {
+	tag := l.producer << fanShift
+	for seq := uint64(0); ; seq++ {
+		ts := nanotime()
+		last := isLast(seq, count, ts, deadline)
+		if last {
+			l.finals[l.producer].Store(seq + 1)
+		}
+		if err := l.conn.Send(l.msgs.stamp(tag|seq, ts)); err != nil {
+			return err
+		}
+		l.sent++
+		if last {
+			l.endNs = nanotime()
+			return nil
+		}
+	}
+}
+
+// consumeFanIn receives from every producer, verifying each one's messages
+// in its own order, until each has posted its count and all are in.
+func (l *loop) consumeFanIn() error {
+	left := len(l.next)
+	for {
+		if err := l.conn.Recv(l.buf); err != nil {
+			return err
+		}
+		now := nanotime()
+		l.received++
+		p := getSeq(l.buf) >> fanShift
+		if p >= uint64(len(l.next)) {
+			return fmt.Errorf("fanin: a message names producer %d of %d: corrupted", p, len(l.next))
+		}
+		if err := l.msgs.check(l.buf, p<<fanShift|l.next[p]); err != nil {
+			return fmt.Errorf("fanin producer %d (its index is in the top 16 bits of the sequence numbers): %w", p, err)
+		}
+		l.next[p]++
+		l.perProducer[p]++
+		l.record(now - l.msgs.timestamp(l.buf))
+		if l.finals[p].Load() == l.next[p] {
+			if left--; left == 0 {
+				l.endNs = now
+				return nil
+			}
+		}
+	}
+}
+
 func (l *loop) consume(stop *atomic.Uint64) error {
 	for seq := uint64(0); ; seq++ {
 		if err := l.conn.Recv(l.buf); err != nil {
@@ -317,6 +390,9 @@ func timerCostNs() float64 {
 // the cost of one iteration: clock reads, stamping, verification, histogram,
 // plus one user-space copy of the message standing in for the transport.
 func loopOverheadNs(spec Spec) (float64, error) {
+	if spec.Workload == FanIn {
+		spec.Workload = Stream // a fan-in side runs a stream side's loop
+	}
 	n := uint64(max(16, min(20000, (64<<20)/spec.SizeBytes)))
 	l := newLoop(spec, newLoopback(spec))
 	var stop atomic.Uint64

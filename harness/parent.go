@@ -97,6 +97,12 @@ func RunCase(ctx context.Context, c Case) results.Case {
 }
 
 func skipReason(desc transports.Descriptor, c Case) string {
+	if c.Workload == FanIn && !desc.MultiWriter {
+		return fmt.Sprintf("%s takes one writer per direction (a connection, a ring or a single slot); fanin needs several", desc.Name)
+	}
+	if c.Workload == FanIn && desc.AtomicWriteBytes > 0 && c.SizeBytes > desc.AtomicWriteBytes {
+		return fmt.Sprintf("%s writes above PIPE_BUF (%d B) are not atomic, so several producers' messages would interleave", desc.Name, desc.AtomicWriteBytes)
+	}
 	if c.Workload == StreamInPlace && !desc.InPlace {
 		return fmt.Sprintf("%s has no in-place mode: its messages pass through the kernel, so the sender cannot write them where the receiver reads", desc.Name)
 	}

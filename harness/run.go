@@ -27,6 +27,8 @@ type Plan struct {
 	// SendDelay slows the named transports on purpose, for testing compare:
 	// side A busy-waits this long before every send. Results record it.
 	SendDelay map[string]time.Duration
+	// Producers is the fanin workload's producer count.
+	Producers int
 	// CPUs pins side a and side b of every case to these two CPUs (run
 	// --cpus); nil leaves placement to the scheduler.
 	CPUs []int
@@ -43,7 +45,7 @@ func (p Plan) Cases() []Case {
 		for _, w := range p.Workloads {
 			for _, s := range p.SizesBytes {
 				cs = append(cs, Case{Transport: t, Workload: w, SizeBytes: s,
-					Warmup: p.Warmup, Duration: p.Duration, Count: p.Count, Timeout: p.Timeout, SendDelay: p.SendDelay[t], CPUs: p.CPUs})
+					Warmup: p.Warmup, Duration: p.Duration, Count: p.Count, Timeout: p.Timeout, SendDelay: p.SendDelay[t], CPUs: p.CPUs, Producers: p.Producers})
 			}
 		}
 	}
@@ -75,6 +77,11 @@ func (p Plan) Validate() error {
 	}
 	if p.Warmup < 0 {
 		return fmt.Errorf("--warmup must not be negative")
+	}
+	for _, w := range p.Workloads {
+		if w == FanIn && (p.Producers < 1 || p.Producers > MaxProducers) {
+			return fmt.Errorf("--producers %d: want 1 to %d", p.Producers, MaxProducers)
+		}
 	}
 	if err := validCPUs(p.CPUs); err != nil {
 		return err

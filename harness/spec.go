@@ -27,18 +27,23 @@ const (
 )
 
 // Workloads lists every workload in run order.
-var Workloads = []string{PingPong, Stream, StreamInPlace, Relay}
+var Workloads = []string{PingPong, Stream, StreamInPlace, FanIn, Relay}
 
 // DefaultWorkloads is what `ipcbench run` runs without --workloads.
 var DefaultWorkloads = []string{PingPong, Stream}
 
 // ValidWorkload reports whether name is a workload.
 func ValidWorkload(name string) bool {
-	return name == PingPong || name == Stream || name == StreamInPlace || name == Relay
+	return name == PingPong || name == Stream || name == StreamInPlace || name == FanIn || name == Relay
 }
 
+// MaxProducers bounds a fan-in: the control block holds a slot for each.
+const MaxProducers = 64
+
 // stamped reports whether a workload's messages carry a send timestamp.
-func stamped(workload string) bool { return workload == Stream || workload == StreamInPlace }
+func stamped(workload string) bool {
+	return workload == Stream || workload == StreamInPlace || workload == FanIn
+}
 
 // Worker fds: the worker's ExtraFiles start at 3.
 const (
@@ -130,9 +135,10 @@ type Report struct {
 	FileIO       transports.Counters `json:"file_io"` // relay: the file reads and writes
 	HistogramHDR string              `json:"histogram_hdr,omitempty"`
 
-	CPUsAllowed    string  `json:"cpus_allowed"`
-	TimerNs        float64 `json:"timer_ns"`
-	LoopOverheadNs float64 `json:"loop_overhead_ns"`
+	CPUsAllowed    string   `json:"cpus_allowed"`
+	PerProducer    []uint64 `json:"per_producer,omitempty"` // fanin consumer: messages from each producer
+	TimerNs        float64  `json:"timer_ns"`
+	LoopOverheadNs float64  `json:"loop_overhead_ns"`
 }
 
 func (s Spec) validate() error {
@@ -163,6 +169,8 @@ func (s Spec) validate() error {
 		return fmt.Errorf("duration, warm-up or delay out of range")
 	case s.CPU < -1 || s.CPU >= 1<<16:
 		return fmt.Errorf("cpu %d out of range", s.CPU)
+	case s.Workload == FanIn && (s.Producers < 1 || s.Producers > MaxProducers || s.Producer < 0 || s.Producer >= s.Producers):
+		return fmt.Errorf("fanin producer %d of %d, want 1 to %d producers", s.Producer, s.Producers, MaxProducers)
 	case s.Count > 1e12:
 		return fmt.Errorf("count %d above 10^12", s.Count)
 	}

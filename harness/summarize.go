@@ -23,6 +23,32 @@ func summarize(c Case, workers []*worker, reps []Report, out *results.Case) erro
 		out.WindowNs = a.EndNs - a.StartNs
 		out.LatencyKind = "round trip"
 		histSide = a
+	case FanIn:
+		cons := reps[len(reps)-1]
+		prods := reps[:len(reps)-1]
+		start := prods[0].StartNs
+		var sent, sum, sumSq float64
+		for i, p := range prods {
+			start = min(start, p.StartNs)
+			sent += float64(p.Sent)
+			if i >= len(cons.PerProducer) || cons.PerProducer[i] != p.Sent {
+				return fmt.Errorf("message count mismatch: producer %d sent %d, the consumer received %v from each", i, p.Sent, cons.PerProducer)
+			}
+			x := float64(cons.PerProducer[i])
+			sum += x
+			sumSq += x * x
+		}
+		if uint64(sent) != cons.Received {
+			return fmt.Errorf("message count mismatch: producers sent %.0f, consumer received %d", sent, cons.Received)
+		}
+		out.Producers, out.PerProducerMsgs = len(prods), cons.PerProducer
+		if sumSq > 0 {
+			out.Fairness = sum * sum / (float64(len(prods)) * sumSq)
+		}
+		out.Messages = cons.Received
+		out.WindowNs = cons.EndNs - start
+		out.LatencyKind = "one way"
+		histSide = cons
 	case Relay:
 		if a.Sent != b.Received {
 			return fmt.Errorf("message count mismatch: file reader sent %d, file writer received %d", a.Sent, b.Received)

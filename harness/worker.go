@@ -105,6 +105,7 @@ func runWorker(specJSON string, report *os.File) (rep Report) {
 	}
 	if spec.WarmupNs > 0 && spec.Workload != Relay {
 		spec.killHere(KillAtWarmup)
+		l.finals = &ctl.fanFinal[0]
 		if err := l.phase(&ctl.warmupStop, 0, spec.WarmupNs); err != nil {
 			return fail("warm-up: %v", err)
 		}
@@ -131,6 +132,7 @@ func runWorker(specJSON string, report *os.File) (rep Report) {
 	}
 	var ru0, ru1 unix.Rusage
 	_ = unix.Getrusage(unix.RUSAGE_SELF, &ru0)
+	l.finals = &ctl.fanFinal[1]
 	err = l.phase(&ctl.measureStop, spec.Count, spec.DurationNs)
 	_ = unix.Getrusage(unix.RUSAGE_SELF, &ru1)
 	if err != nil {
@@ -155,6 +157,9 @@ func runWorker(specJSON string, report *os.File) (rep Report) {
 		}
 	}
 	rep.FileIO = l.fileIO
+	if l.fanin && spec.Side == transports.SideB {
+		rep.PerProducer = l.perProducer
+	}
 	if l.histOverflow > 0 {
 		return fail("%d latencies above %d s: the clock or the run is broken", l.histOverflow, histMaxNs/1e9)
 	}

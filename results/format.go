@@ -96,6 +96,10 @@ func WriteTable(w io.Writer, f *File) error {
 		b.WriteString("\n" + copiesTitle + "\n")
 		writeAligned(&b, append([][]string{copiesColumns}, cr...), 2, len(copiesColumns))
 	}
+	if fr := fanRows(f); len(fr) > 0 {
+		b.WriteString("\n" + fanTitle + "\n")
+		writeAligned(&b, append([][]string{fanColumns}, fr...), 2, len(fanColumns))
+	}
 	_, err := io.WriteString(w, b.String())
 	return err
 }
@@ -142,6 +146,24 @@ func copiesRows(f *File) [][]string {
 		num := func(v float64) string { return strconv.FormatFloat(v, 'f', 2, 64) }
 		rows = append(rows, []string{c.Transport, FormatBytes(c.SizeBytes), num(c.Copies.FileToUser), num(c.Copies.UserToKernel),
 			num(c.Copies.KernelToUser), num(c.Copies.UserToUser), num(c.Copies.UserToFile), num(c.CopiesPerMsg)})
+	}
+	return rows
+}
+
+var fanColumns = []string{"TRANSPORT", "SIZE", "PRODUCERS", "FEWEST", "MOST", "FAIRNESS"}
+
+const fanTitle = "fanin: messages delivered per producer, and Jain's fairness index (1 = equal shares, 1/producers = one took all)"
+
+// fanRows returns each fanin case's per-producer spread.
+func fanRows(f *File) [][]string {
+	var rows [][]string
+	for _, c := range f.Cases {
+		if c.Workload != "fanin" || c.Status != StatusOK || len(c.PerProducerMsgs) == 0 {
+			continue
+		}
+		lo, hi := slices.Min(c.PerProducerMsgs), slices.Max(c.PerProducerMsgs)
+		rows = append(rows, []string{c.Transport, FormatBytes(c.SizeBytes), strconv.Itoa(c.Producers),
+			strconv.FormatUint(lo, 10), strconv.FormatUint(hi, 10), strconv.FormatFloat(c.Fairness, 'f', 3, 64)})
 	}
 	return rows
 }

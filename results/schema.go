@@ -107,7 +107,13 @@ type Case struct {
 	// Messages counts messages delivered one way; a pingpong round trip is two.
 	Messages   uint64 `json:"messages"`
 	RoundTrips uint64 `json:"round_trips,omitempty"`
-	WindowNs   int64  `json:"window_ns"`
+	// Fan-in: the producer count, each producer's delivered messages, and
+	// Jain's fairness index over them (1 when every producer got the same
+	// share, 1/n when one got all).
+	Producers       int      `json:"producers,omitempty"`
+	PerProducerMsgs []uint64 `json:"per_producer_msgs,omitempty"`
+	Fairness        float64  `json:"fairness,omitempty"`
+	WindowNs        int64    `json:"window_ns"`
 
 	// Latency is the round trip for pingpong and the one-way send-to-receive
 	// time for stream.

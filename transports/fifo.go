@@ -89,6 +89,7 @@ func init() {
 		Framing:  Stream,
 		Model: CostModel{CopiesPerMsg: 2, SyscallsPerMsg: 2,
 			Note: "same kernel path as pipe once open"},
+		MultiWriter: true, AtomicWriteBytes: pipeBuf,
 		MaxMessage: streamLimit,
 		New:        newFifoSetup,
 		Open:       openFifo,

@@ -53,8 +53,13 @@ func init() {
 		Framing:  Stream,
 		Model: CostModel{CopiesPerMsg: 2, SyscallsPerMsg: 2,
 			Note: "one copy in, one copy out; a message larger than the pipe buffer (64 KiB by default) takes more reads"},
+		MultiWriter: true, AtomicWriteBytes: pipeBuf,
 		MaxMessage: streamLimit,
 		New:        newPipeSetup,
 		Open:       openPipe,
 	})
 }
+
+// pipeBuf is PIPE_BUF on Linux: a pipe write of at most this many bytes is
+// atomic, so several writers' messages do not interleave (pipe(7)).
+const pipeBuf = 4096

@@ -140,8 +140,9 @@ func init() {
 		Framing:  Datagram,
 		Model: CostModel{CopiesPerMsg: 2, SyscallsPerMsg: 2,
 			Note: "one copy in, one out; at most min(10, fs.mqueue.msg_max) messages queued"},
-		MaxMessage: posixMqLimit,
-		New:        newPosixMqSetup,
-		Open:       openPosixMq,
+		MultiWriter: true,
+		MaxMessage:  posixMqLimit,
+		New:         newPosixMqSetup,
+		Open:        openPosixMq,
 	})
 }

@@ -110,8 +110,9 @@ func init() {
 		Framing:  Datagram,
 		Model: CostModel{CopiesPerMsg: 2, SyscallsPerMsg: 2,
 			Note: "one copy in, one out; the mtype travels in headroom before the message, so no user copy"},
-		MaxMessage: sysvMsgLimit,
-		New:        newSysvMsgSetup,
-		Open:       openSysvMsg,
+		MultiWriter: true,
+		MaxMessage:  sysvMsgLimit,
+		New:         newSysvMsgSetup,
+		Open:        openSysvMsg,
 	})
 }

@@ -154,6 +154,12 @@ type Descriptor struct {
 	// New runs in the parent and creates the kernel objects for one case.
 	// It returns an error wrapping ErrUnsupported when the host lacks the mechanism.
 	New func(Options) (Setup, error)
+	// MultiWriter says several processes may send on side a's end at once,
+	// each message arriving whole (the fanin workload); AtomicWriteBytes,
+	// when not zero, is the largest message for which that holds (PIPE_BUF
+	// for pipes).
+	MultiWriter      bool
+	AtomicWriteBytes int
 	// InPlace says the Conn implements InPlace: messages live in memory
 	// both workers map, so the stream-inplace workload can run on it.
 	InPlace bool

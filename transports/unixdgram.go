@@ -10,8 +10,9 @@ func init() {
 		Framing:  Datagram,
 		Model: CostModel{CopiesPerMsg: 2, SyscallsPerMsg: 2,
 			Note: "one copy in, one out; the sender blocks when its SO_SNDBUF is full (a socket pair is exempt from net.unix.max_dgram_qlen)"},
-		MaxMessage: func() (Limit, error) { return packetLimit("unix-dgram", unix.SOCK_DGRAM) },
-		New:        func(o Options) (Setup, error) { return socketpairSetup("unix-dgram", unix.SOCK_DGRAM, o.MessageBytes) },
-		Open:       openSocket("unix-dgram", Datagram),
+		MultiWriter: true,
+		MaxMessage:  func() (Limit, error) { return packetLimit("unix-dgram", unix.SOCK_DGRAM) },
+		New:         func(o Options) (Setup, error) { return socketpairSetup("unix-dgram", unix.SOCK_DGRAM, o.MessageBytes) },
+		Open:        openSocket("unix-dgram", Datagram),
 	})
 }

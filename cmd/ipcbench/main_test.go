@@ -43,7 +43,7 @@ func TestUsageErrorsExit2(t *testing.T) {
 		{[]string{"run", "--sizes", "99999999999999999999"}, "too large"},
 		{[]string{"run", "--sizes", "4X"}, "unknown unit"},
 		{[]string{"run", "--transports", "carrier-pigeon"}, `unknown transport "carrier-pigeon"`},
-		{[]string{"run", "--workloads", "fanin"}, `unknown workload "fanin"`},
+		{[]string{"run", "--workloads", "broadcast"}, `unknown workload "broadcast"`},
 		{[]string{"run", "--format", "xml"}, `unknown format "xml"`},
 		{[]string{"run", "--duration", "-1s"}, "--duration"},
 		{[]string{"run", "--duration", "soon"}, "not a duration"},
@@ -70,6 +70,8 @@ func TestUsageErrorsExit2(t *testing.T) {
 		{[]string{"run", "--keep-going=maybe"}, "keep-going"},
 		{[]string{"run", "--pair-matrix", "--cpus", "0,1"}, "drop --cpus"},
 		{[]string{"run", "--cpus", "0"}, "want two CPUs"},
+		{[]string{"run", "--workloads", "fanin", "--producers", "0"}, "--producers 0"},
+		{[]string{"run", "--workloads", "fanin", "--producers", "65"}, "want 1 to 64"},
 		{[]string{"run", "--test-send-delay", "pipe=forever"}, "test-send-delay"},
 	} {
 		t.Run(strings.Join(tc.args, " "), func(t *testing.T) {

@@ -26,6 +26,7 @@ type RunOptions struct {
 	Duration   string
 	Count      uint64
 	Repeat     int
+	Producers  int
 	PairMatrix bool
 	CPUs       []int
 	KeepGoing  bool
@@ -82,6 +83,7 @@ Exit status: 0 all cases ran, 1 a case failed, 2 bad flags.`,
 	f.StringVar(&opts.Duration, "duration", "1s", "measured window per case")
 	f.Uint64Var(&opts.Count, "count", 0, "measure this many messages (round trips for pingpong) per case instead of --duration")
 	f.IntVar(&opts.Repeat, "repeat", 1, "run every case N times, each in fresh processes, interleaved; figures are medians with 95% CIs")
+	f.IntVar(&opts.Producers, "producers", 2, "fanin: producers streaming into the one consumer")
 	f.BoolVar(&opts.PairMatrix, "pair-matrix", false, "run each case on every pair of CPUs and print a core-to-core matrix of p50 latency")
 	f.IntSliceVar(&opts.CPUs, "cpus", nil, "pin side a and side b to these two CPUs, e.g. 0,1 (0,0 shares one); default: the scheduler places them")
 	f.BoolVar(&opts.KeepGoing, "keep-going", true, "after a failed case, go on with the next (false: stop the run there, results marked incomplete)")
@@ -102,7 +104,7 @@ const maxCount = 1e10
 // plan validates the options into a harness.Plan; every error names its flag.
 func (o *RunOptions) plan() (harness.Plan, error) {
 	p := harness.Plan{Transports: o.Transports, Workloads: o.Workloads, Count: o.Count, Repeat: o.Repeat,
-		StopOnFailure: !o.KeepGoing, CPUs: o.CPUs}
+		StopOnFailure: !o.KeepGoing, CPUs: o.CPUs, Producers: o.Producers}
 	if o.Repeat < 1 {
 		return p, usagef("--repeat %d: want 1 to 1000", o.Repeat)
 	}
