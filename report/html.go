@@ -48,6 +48,22 @@ func summaryRows(in []Input) []summaryRow {
 	return rows
 }
 
+type matrixText struct{ Label, Text string }
+
+// matrices renders the pair matrices of each run that has them.
+func matrices(in []Input, markdown bool) []matrixText {
+	var out []matrixText
+	for _, i := range in {
+		if len(i.File.PairMatrices) == 0 {
+			continue
+		}
+		var b strings.Builder
+		results.WriteMatrices(&b, &results.File{PairMatrices: i.File.PairMatrices}, markdown)
+		out = append(out, matrixText{Label: i.Label, Text: b.String()})
+	}
+	return out
+}
+
 // runInfo is the host, config and harness overhead of one results file.
 type runInfo struct {
 	Label, Started, Duration string
@@ -107,6 +123,7 @@ figure svg{width:576px;height:384px}code{background:#f3f3f3;padding:0 3px}
 <h2>Plots</h2>
 {{range .Figures}}<figure id="{{.Name}}">{{.SVG}}<figcaption>{{.Caption}} <code>{{.Name}}</code></figcaption></figure>
 {{end}}
+{{range .Matrices}}<h2>Core-to-core matrix ({{.Label}})</h2><pre>{{.Text}}</pre>{{end}}
 <h2>Summary</h2>
 <table><tr>{{if .Multi}}<th class="l">run</th>{{end}}<th class="l">case</th><th>p50</th><th>p99</th><th>msgs/s</th><th>MB/s</th><th>cpu/msg</th><th>syscalls/msg</th><th>copies/msg</th><th class="l">status</th></tr>
 {{range .Rows}}<tr{{if not .OK}} class="bad"{{end}}>{{if $.Multi}}<td class="l">{{.Run}}</td>{{end}}<td class="l">{{.Case}}</td>{{if .OK}}<td>{{.P50}}</td><td>{{.P99}}</td><td>{{.Rate}}</td><td>{{.MBps}}</td><td>{{.CPU}}</td><td>{{.Syscalls}}</td><td>{{.Copy}}</td><td class="l">ok</td>{{else}}<td colspan="7"></td><td class="reason">{{.Status}}</td>{{end}}</tr>
@@ -142,6 +159,7 @@ func WriteHTML(w io.Writer, in []Input, figs []Figure) error {
 	}
 	return htmlTemplate.Execute(w, map[string]any{
 		"Runs": runInfos(in), "Rows": summaryRows(in), "Figures": fs, "Multi": len(in) > 1, "Method": method,
+		"Matrices": matrices(in, false),
 	})
 }
 
@@ -164,6 +182,9 @@ func WriteMarkdown(w io.Writer, in []Input, figs []Figure) error {
 		} else {
 			fmt.Fprintf(&b, "| %s | | | | | | | | %s |\n", r.Case, esc(r.Status))
 		}
+	}
+	for _, m := range matrices(in, true) {
+		b.WriteString("\n## Core-to-core matrix (" + m.Label + ")\n\n" + m.Text)
 	}
 	b.WriteString("\n## Plots\n\n")
 	for _, f := range figs {

@@ -5,6 +5,7 @@ import (
 	"image/png"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -49,5 +50,23 @@ func TestTrendRendersAndSaves(t *testing.T) {
 	}
 	if entries, _ := os.ReadDir(dir); len(entries) != 2 {
 		t.Errorf("SavePlot left %d files, want 2", len(entries))
+	}
+}
+
+func TestReportShowsPairMatrices(t *testing.T) {
+	f := &results.File{Schema: results.Schema, PairMatrices: []results.PairMatrix{{Transport: "pipe", Workload: "pingpong",
+		SizeBytes: 64, CPUs: []int{0, 1}, P50Ns: [][]float64{{5500, 61000}, {64000, 6000}}}}}
+	var html, md strings.Builder
+	in := []Input{{Label: "m", File: f}}
+	if err := WriteHTML(&html, in, nil); err != nil {
+		t.Fatal(err)
+	}
+	if err := WriteMarkdown(&md, in, nil); err != nil {
+		t.Fatal(err)
+	}
+	for name, s := range map[string]string{"html": html.String(), "markdown": md.String()} {
+		if !strings.Contains(s, "Core-to-core matrix") || !strings.Contains(s, "61.0µs") {
+			t.Errorf("%s report lacks the matrix", name)
+		}
 	}
 }
