@@ -422,6 +422,10 @@ func (c *ringConn) RecvRelease() error {
 func (c *ringConn) Counters() *Counters { return &c.c }
 func (c *ringConn) Close() error        { return unix.Munmap(c.mem) }
 
+func ringLimit() (Limit, error) {
+	return Limit{Bytes: StreamCapBytes, Source: "each ring is sized for two records of the case's size; ipcbench caps messages at 16 MiB"}, nil
+}
+
 func init() {
 	docs := map[string]string{
 		WaitSpin:      "polls the ring's index; sched_yield after 50 µs without progress",
@@ -437,7 +441,7 @@ func init() {
 			Framing:  Datagram,
 			Model: CostModel{CopiesPerMsg: 2, SyscallsPerMsg: 0,
 				Note: "two user-space copies and no syscall while the peer keeps up; a sleeping side costs a wait and a wake; in place (relay), no copy"},
-			MaxMessage: streamLimit,
+			MaxMessage: ringLimit,
 			OptIn:      wait != WaitSpinFutex,
 			InPlace:    true,
 			New:        newRingSetup(wait),
