@@ -215,7 +215,7 @@ func (l *loop) produceInPlace(ip transports.InPlace, stop *atomic.Uint64, count 
 		if err != nil {
 			return err
 		}
-		copy(slot, l.msgs.stamp(seq, ts))
+		transports.CopyCached(slot, l.msgs.stamp(seq, ts))
 		if err := ip.SendCommit(); err != nil {
 			return err
 		}
@@ -347,10 +347,10 @@ func (c *loopbackConn) Send(msg []byte) error {
 
 func (c *loopbackConn) Recv(msg []byte) error {
 	if c.reflect {
-		copy(msg, c.pending)
+		transports.CopyCached(msg, c.pending)
 		return nil
 	}
-	copy(msg, c.peer.stamp(c.seq, nanotime()))
+	transports.CopyCached(msg, c.peer.stamp(c.seq, nanotime()))
 	c.seq++
 	return nil
 }

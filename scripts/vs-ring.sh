@@ -3,8 +3,9 @@
 #   1. spin round trip vs a C cache-line ping-pong between two processes
 #      (scripts/cref/cacheline_pingpong.c), on the same two CPUs, alternating;
 #   2. 1 MiB streaming in place (the producer writes each message into the
-#      ring, the consumer verifies it there) vs single-core memcpy of 1 MiB,
-#      measured by the same C program in the same rounds;
+#      ring, the consumer verifies it there) vs single-core memcpy of 1 MiB
+#      and vs the same in-place stream in C, measured by the same C program
+#      in the same rounds;
 #   3. spin-futex vs spin: round trip, and the echoing side's CPU per message
 #      when the other side pauses 1 ms before each send (an idle peer).
 #
@@ -21,20 +22,21 @@ go build -o "$tmp/ipcbench" ./cmd/ipcbench
 run() { "$tmp/ipcbench" run --cpus "$cpus" --warmup 100ms --format csv --out "$tmp/r.json" "$@" 2>/dev/null; }
 # CSV columns: 1 transport, 7 msgs_per_sec, 8 mb_per_sec, 10 p50_ns, 15 mean_ns, 17 cpu_ns_per_msg
 
-printf '%-6s %10s %12s %7s %14s %14s %7s\n' round c_rtt_ns ring_rtt_ns ratio memcpy_MBps inplace_MBps share
-ratios=() shares=()
+printf '%-6s %9s %11s %6s %12s %13s %12s %9s %9s\n' round c_rtt_ns ring_rtt_ns ratio memcpy_MBps c_inplace_MBps inplace_MBps /memcpy /c_inplace
+ratios=() shares=() cshares=()
 for r in $(seq "$rounds"); do
-  read -r c mc < <("$tmp/clpp" 2000000 "$a" "$b" | sed 's/mean_rtt_ns=\([0-9.]*\) memcpy_1mib_mbps=\([0-9]*\).*/\1 \2/')
+  read -r c mc ci < <("$tmp/clpp" 2000000 "$a" "$b" |
+    sed 's/mean_rtt_ns=\([0-9.]*\) memcpy_1mib_mbps=\([0-9]*\) c_inplace_stream_mbps=\([0-9]*\).*/\1 \2 \3/')
   g=$(run --transports shm-ring-spin --workloads pingpong --sizes 1 --duration 1s | awk -F, 'NR==2 && $4=="ok" {print $15}')
   s=$(run --transports shm-ring-spin --workloads stream-inplace --sizes 1M --duration 1s | awk -F, 'NR==2 && $4=="ok" {print $8}')
   [ -n "$g" ] && [ -n "$s" ] || { echo "ipcbench run failed" >&2; exit 1; }
-  ratio=$(echo "$g / $c" | bc -l) share=$(echo "$s / $mc" | bc -l)
-  ratios+=("$ratio") shares+=("$share")
-  printf '%-6s %10.1f %12.1f %7.2f %14.0f %14.0f %7.2f\n' "$r" "$c" "$g" "$ratio" "$mc" "$s" "$share"
+  ratio=$(echo "$g / $c" | bc -l) share=$(echo "$s / $mc" | bc -l) cshare=$(echo "$s / $ci" | bc -l)
+  ratios+=("$ratio") shares+=("$share") cshares+=("$cshare")
+  printf '%-6s %9.1f %11.1f %6.2f %12.0f %13.0f %12.0f %9.2f %9.2f\n' "$r" "$c" "$g" "$ratio" "$mc" "$ci" "$s" "$share" "$cshare"
 done
 median() { printf '%s\n' "$@" | sort -g | awk '{v[NR]=$1} END {print (NR%2 ? v[(NR+1)/2] : (v[NR/2]+v[NR/2+1])/2)}'; }
-printf 'median: ring spin round trip / C cache-line ping-pong = %.2f; 1 MiB in-place stream / 1 MiB memcpy = %.2f (CPUs %s)\n' \
-  "$(median "${ratios[@]}")" "$(median "${shares[@]}")" "$cpus"
+printf 'median: ring spin round trip / C cache-line ping-pong = %.2f; 1 MiB in-place stream / memcpy = %.2f, / C in-place stream = %.2f (CPUs %s)\n' \
+  "$(median "${ratios[@]}")" "$(median "${shares[@]}")" "$(median "${cshares[@]}")" "$cpus"
 
 echo
 echo "spin-futex against spin (CPUs $cpus): round trip, and CPU per message of the echoing side"

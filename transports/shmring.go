@@ -192,15 +192,15 @@ func (r *ring) capacity() uint64 { return uint64(len(r.data)) }
 // copyIn writes src at ring offset pos, wrapping at the end.
 func (r *ring) copyIn(pos uint64, src []byte) {
 	p := int(pos & r.mask)
-	n := copy(r.data[p:], src)
-	copy(r.data, src[n:])
+	n := CopyCached(r.data[p:], src)
+	CopyCached(r.data, src[n:])
 }
 
 // copyOut reads len(dst) bytes at ring offset pos, wrapping at the end.
 func (r *ring) copyOut(pos uint64, dst []byte) {
 	p := int(pos & r.mask)
-	n := copy(dst, r.data[p:])
-	copy(dst[n:], r.data)
+	n := CopyCached(dst, r.data[p:])
+	CopyCached(dst[n:], r.data)
 }
 
 func (r *ring) putHeader(pos uint64, v uint64) {

@@ -159,7 +159,7 @@ func (c *sysvShmConn) Send(msg []byte) error {
 	if err := c.semop(c.waitOutEmpty[:]); err != nil {
 		return err
 	}
-	copy(c.out, msg)
+	CopyCached(c.out, msg)
 	c.c.BytesCopiedInUser += uint64(len(msg))
 	return c.semop(c.postOutFull[:])
 }
@@ -171,7 +171,7 @@ func (c *sysvShmConn) Recv(msg []byte) error {
 	if err := c.semop(c.waitInFull[:]); err != nil {
 		return err
 	}
-	copy(msg, c.in)
+	CopyCached(msg, c.in)
 	c.c.BytesCopiedInUser += uint64(len(msg))
 	return c.semop(c.postInEmpty[:])
 }

@@ -256,3 +256,21 @@ func rank(name string) int {
 	}
 	return len(order)
 }
+
+// copyChunkBytes keeps each copy below 1 MiB, where Go's memmove on amd64
+// switches to non-temporal stores (runtime/memmove_amd64.s): those send the
+// message to DRAM instead of leaving it in cache for the peer core to read.
+// Measured on a 2-vCPU EPYC guest: 1 MiB in-place streaming through
+// shm-ring went from 15-16 GB/s to 27-37 GB/s once copies were split.
+const copyChunkBytes = 512 << 10
+
+// CopyCached copies src to dst like copy, in chunks that stay in cache;
+// transports whose user-space copies feed another core use it.
+func CopyCached(dst, src []byte) int {
+	n := min(len(dst), len(src))
+	for off := 0; off < n; off += copyChunkBytes {
+		end := min(off+copyChunkBytes, n)
+		copy(dst[off:end], src[off:end])
+	}
+	return n
+}
