@@ -144,7 +144,7 @@ func TestRelayCopiesTheFileAndCountsCopies(t *testing.T) {
 				t.Fatalf("%s: %s", r.Status, r.Reason)
 			}
 			want := results.Copies{FileToUser: 1, UserToKernel: 1, KernelToUser: 1, UserToFile: 1}
-			if d.Name == "sysv-shm" || strings.HasPrefix(d.Name, "shm-ring-") { // in place
+			if d.InPlace { // sysv-shm and the rings: relay reads and writes the slots
 				want = results.Copies{FileToUser: 1, UserToFile: 1}
 			}
 			if d.Name == "pipe-splice" { // vmsplice lends the pages: no copy into the kernel
@@ -253,7 +253,7 @@ func TestPinningIsApplied(t *testing.T) {
 // slots, verifying every message where it lies with no user-space copy,
 // and skips the others with the reason.
 func TestStreamInPlace(t *testing.T) {
-	for _, tr := range []string{"shm-ring-spin-futex", "shm-ring-eventfd", "sysv-shm", "pipe"} {
+	for _, tr := range []string{"shm-ring-spin-futex", "shm-ring-eventfd", "shm-slots", "sysv-shm", "pipe"} {
 		for _, size := range []int{16, 1000, 1 << 20} {
 			r := RunCase(context.Background(), Case{Transport: tr, Workload: StreamInPlace, SizeBytes: size, Count: 300})
 			if tr == "pipe" {

@@ -323,15 +323,16 @@ func mapRings(fd int, size int, wait string, efds []int, c *Counters) (mem []byt
 	return mem, a2b, b2a, nil
 }
 
-func newRingSetup(wait string) func(Options) (Setup, error) {
+// newRingSetup creates the memfd of total(size) bytes that both workers
+// map, and for the eventfd strategy four eventfds.
+func newRingSetup(name, wait string, total func(size int) int) func(Options) (Setup, error) {
 	return func(o Options) (Setup, error) {
-		name := "shm-ring-" + wait
 		fd, err := unix.MemfdCreate(name, unix.MFD_CLOEXEC)
 		if err != nil {
 			return nil, fmt.Errorf("%s: memfd_create: %w", name, err)
 		}
 		mem := os.NewFile(uintptr(fd), name)
-		if err := unix.Ftruncate(fd, int64(layoutFor(o.MessageBytes).total)); err != nil {
+		if err := unix.Ftruncate(fd, int64(total(o.MessageBytes))); err != nil {
 			mem.Close()
 			return nil, fmt.Errorf("%s: ftruncate: %w", name, err)
 		}
@@ -444,7 +445,7 @@ func init() {
 			MaxMessage: ringLimit,
 			OptIn:      wait != WaitSpinFutex,
 			InPlace:    true,
-			New:        newRingSetup(wait),
+			New:        newRingSetup("shm-ring-"+wait, wait, func(size int) int { return layoutFor(size).total }),
 			Open:       openRing(wait),
 		})
 	}

@@ -194,47 +194,78 @@ func TestRingNoLostWakeup(t *testing.T) {
 		}
 		t.Run(wait, func(t *testing.T) {
 			a, b := memConns(t, 8, wait)
-			rounds := handoffs / 2
-			done := make(chan struct{})
-			go func() {
-				runtime.LockOSThread()
-				g := rand.New(rand.NewPCG(3, 4))
-				buf := make([]byte, 8)
-				for range rounds {
-					if err := b.Recv(buf); err != nil {
-						panic(err)
-					}
-					if g.IntN(5000) == 0 {
-						time.Sleep(time.Duration(g.IntN(200)) * time.Microsecond)
-					}
-					b.Send(buf)
-				}
-				close(done)
-			}()
-			finished := make(chan struct{})
-			go func() {
-				runtime.LockOSThread()
-				g := rand.New(rand.NewPCG(5, 6))
-				buf := make([]byte, 8)
-				for i := range rounds {
-					buf[0] = byte(i)
-					a.Send(buf)
-					if g.IntN(5000) == 0 {
-						time.Sleep(time.Duration(g.IntN(200)) * time.Microsecond)
-					}
-					if err := a.Recv(buf); err != nil || buf[0] != byte(i) {
-						panic(fmt.Sprintf("round %d: %v, got %d", i, err, buf[0]))
-					}
-				}
-				close(finished)
-			}()
-			select {
-			case <-finished:
-				<-done
-			case <-time.After(2 * time.Minute):
-				t.Fatalf("%d hand-offs did not finish in 2 minutes: a lost wake-up (head %d, tail %d)",
-					handoffs, a.out.h.head.Load(), a.out.h.tail.Load())
-			}
+			noLostWakeup(t, a, b, handoffs)
 		})
+	}
+}
+
+// TestSlotsNoLostWakeup does the same for shm-slots, whose consumer sleeps
+// on each slot's own sequence word.
+func TestSlotsNoLostWakeup(t *testing.T) {
+	fd, err := unix.MemfdCreate("shm-slots-test", unix.MFD_CLOEXEC)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer unix.Close(fd)
+	if err := unix.Ftruncate(fd, int64(slotsTotal(8))); err != nil {
+		t.Fatal(err)
+	}
+	a, err := openSlots(SideA, []int{fd}, nil, Options{MessageBytes: 8})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer a.Close()
+	b, err := openSlots(SideB, []int{fd}, nil, Options{MessageBytes: 8})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer b.Close()
+	noLostWakeup(t, a, b, 1_000_000)
+}
+
+// noLostWakeup plays ping-pong between a and b on two locked threads for
+// the given hand-offs, each side pausing at random now and then so that its
+// peer falls asleep at every point of the protocol. A lost wake-up hangs,
+// and the deadline fails it.
+func noLostWakeup(t *testing.T, a, b Conn, handoffs int) {
+	rounds := handoffs / 2
+	done := make(chan struct{})
+	go func() {
+		runtime.LockOSThread()
+		g := rand.New(rand.NewPCG(3, 4))
+		buf := make([]byte, 8)
+		for range rounds {
+			if err := b.Recv(buf); err != nil {
+				panic(err)
+			}
+			if g.IntN(5000) == 0 {
+				time.Sleep(time.Duration(g.IntN(200)) * time.Microsecond)
+			}
+			b.Send(buf)
+		}
+		close(done)
+	}()
+	finished := make(chan struct{})
+	go func() {
+		runtime.LockOSThread()
+		g := rand.New(rand.NewPCG(5, 6))
+		buf := make([]byte, 8)
+		for i := range rounds {
+			buf[0] = byte(i)
+			a.Send(buf)
+			if g.IntN(5000) == 0 {
+				time.Sleep(time.Duration(g.IntN(200)) * time.Microsecond)
+			}
+			if err := a.Recv(buf); err != nil || buf[0] != byte(i) {
+				panic(fmt.Sprintf("round %d: %v, got %d", i, err, buf[0]))
+			}
+		}
+		close(finished)
+	}()
+	select {
+	case <-finished:
+		<-done
+	case <-time.After(2 * time.Minute):
+		t.Fatalf("%d hand-offs did not finish in 2 minutes: a lost wake-up", handoffs)
 	}
 }

@@ -246,7 +246,7 @@ func Names() []string {
 }
 
 var order = []string{"pipe", "fifo", "unix-stream", "unix-seqpacket", "unix-dgram", "tcp", "sysv-shm", "sysv-msg", "posix-mq", "pipe-splice",
-	"shm-ring-spin-futex", "shm-ring-spin", "shm-ring-futex", "shm-ring-eventfd"}
+	"shm-ring-spin-futex", "shm-ring-spin", "shm-ring-futex", "shm-ring-eventfd", "shm-slots"}
 
 func rank(name string) int {
 	for i, n := range order {

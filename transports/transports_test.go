@@ -56,7 +56,7 @@ func pair(t *testing.T, d Descriptor, size int) (a, b Conn) {
 
 func TestRegistry(t *testing.T) {
 	want := []string{"pipe", "fifo", "unix-stream", "unix-seqpacket", "unix-dgram", "tcp", "sysv-shm", "sysv-msg", "posix-mq", "pipe-splice",
-		"shm-ring-spin-futex", "shm-ring-spin", "shm-ring-futex", "shm-ring-eventfd"}
+		"shm-ring-spin-futex", "shm-ring-spin", "shm-ring-futex", "shm-ring-eventfd", "shm-slots"}
 	got := Names()
 	if strings.Join(got, ",") != strings.Join(want, ",") {
 		t.Errorf("Names() = %v, want %v", got, want)
