@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # vs-ring.sh: shm-ring against its ceilings, side by side in one script.
-#   1. spin round trip vs a C cache-line ping-pong between two processes
-#      (scripts/cref/cacheline_pingpong.c), on the same two CPUs, alternating;
+#   1. spin round trip of shm-ring-spin and shm-slots vs a C cache-line
+#      ping-pong between two processes (scripts/cref/cacheline_pingpong.c), on
+#      the same two CPUs, alternating;
 #   2. 1 MiB streaming in place (the producer writes each message into the
 #      ring, the consumer verifies it there) vs single-core memcpy of 1 MiB
 #      and vs the same in-place stream in C, measured by the same C program
@@ -22,21 +23,26 @@ go build -o "$tmp/ipcbench" ./cmd/ipcbench
 run() { "$tmp/ipcbench" run --cpus "$cpus" --warmup 100ms --format csv --out "$tmp/r.json" "$@" 2>/dev/null; }
 # CSV columns: 1 transport, 7 msgs_per_sec, 8 mb_per_sec, 10 p50_ns, 15 mean_ns, 17 cpu_ns_per_msg
 
-printf '%-6s %9s %11s %6s %12s %13s %12s %9s %9s\n' round c_rtt_ns ring_rtt_ns ratio memcpy_MBps c_inplace_MBps inplace_MBps /memcpy /c_inplace
-ratios=() shares=() cshares=()
+printf '%-6s %9s %11s %6s %12s %6s %12s %13s %12s %8s %10s\n' round c_rtt_ns ring_rtt_ns ratio slots_rtt_ns ratio \
+  memcpy_MBps c_inplace_MBps inplace_MBps /memcpy /c_inplace
+ratios=() sratios=() shares=() cshares=()
 for r in $(seq "$rounds"); do
   read -r c mc ci < <("$tmp/clpp" 2000000 "$a" "$b" |
     sed 's/mean_rtt_ns=\([0-9.]*\) memcpy_1mib_mbps=\([0-9]*\) c_inplace_stream_mbps=\([0-9]*\).*/\1 \2 \3/')
   g=$(run --transports shm-ring-spin --workloads pingpong --sizes 1 --duration 1s | awk -F, 'NR==2 && $4=="ok" {print $15}')
+  sl=$(run --transports shm-slots --workloads pingpong --sizes 1 --duration 1s | awk -F, 'NR==2 && $4=="ok" {print $15}')
   s=$(run --transports shm-ring-spin --workloads stream-inplace --sizes 1M --duration 1s | awk -F, 'NR==2 && $4=="ok" {print $8}')
-  [ -n "$g" ] && [ -n "$s" ] || { echo "ipcbench run failed" >&2; exit 1; }
-  ratio=$(echo "$g / $c" | bc -l) share=$(echo "$s / $mc" | bc -l) cshare=$(echo "$s / $ci" | bc -l)
-  ratios+=("$ratio") shares+=("$share") cshares+=("$cshare")
-  printf '%-6s %9.1f %11.1f %6.2f %12.0f %13.0f %12.0f %9.2f %9.2f\n' "$r" "$c" "$g" "$ratio" "$mc" "$ci" "$s" "$share" "$cshare"
+  [ -n "$g" ] && [ -n "$sl" ] && [ -n "$s" ] || { echo "ipcbench run failed" >&2; exit 1; }
+  ratio=$(echo "$g / $c" | bc -l) sratio=$(echo "$sl / $c" | bc -l)
+  share=$(echo "$s / $mc" | bc -l) cshare=$(echo "$s / $ci" | bc -l)
+  ratios+=("$ratio") sratios+=("$sratio") shares+=("$share") cshares+=("$cshare")
+  printf '%-6s %9.1f %11.1f %6.2f %12.1f %6.2f %12.0f %13.0f %12.0f %8.2f %10.2f\n' \
+    "$r" "$c" "$g" "$ratio" "$sl" "$sratio" "$mc" "$ci" "$s" "$share" "$cshare"
 done
 median() { printf '%s\n' "$@" | sort -g | awk '{v[NR]=$1} END {print (NR%2 ? v[(NR+1)/2] : (v[NR/2]+v[NR/2+1])/2)}'; }
-printf 'median: ring spin round trip / C cache-line ping-pong = %.2f; 1 MiB in-place stream / memcpy = %.2f, / C in-place stream = %.2f (CPUs %s)\n' \
-  "$(median "${ratios[@]}")" "$(median "${shares[@]}")" "$(median "${cshares[@]}")" "$cpus"
+printf 'median round trip / C cache-line ping-pong: shm-ring-spin %.2f, shm-slots %.2f\n' "$(median "${ratios[@]}")" "$(median "${sratios[@]}")"
+printf 'median 1 MiB in-place stream (shm-ring-spin) / memcpy = %.2f, / C in-place stream = %.2f (CPUs %s)\n' \
+  "$(median "${shares[@]}")" "$(median "${cshares[@]}")" "$cpus"
 
 echo
 echo "spin-futex against spin (CPUs $cpus): round trip, and CPU per message of the echoing side"
