@@ -300,7 +300,7 @@ func TestRunPairMatrix(t *testing.T) {
 // transport that takes several writers: each producer's messages must all
 // arrive, in its own order, and the counts must add up.
 func TestFanIn(t *testing.T) {
-	for _, tr := range []string{"pipe", "fifo", "unix-dgram", "sysv-msg", "posix-mq"} {
+	for _, tr := range []string{"pipe", "fifo", "unix-dgram", "sysv-msg", "posix-mq", "shm-slots"} {
 		r := RunCase(context.Background(), Case{Transport: tr, Workload: FanIn, SizeBytes: 64, Count: 500, Producers: 3})
 		if r.Status != results.StatusOK || r.Messages != 1500 || r.Producers != 3 || r.Fairness != 1 {
 			t.Errorf("%s: %s %q, %d messages, %d producers, per producer %v, fairness %v; want 3 × 500",

@@ -61,9 +61,9 @@ type ringHeader struct {
 	_               [56]byte
 	tail            atomic.Uint64 // bytes released by the consumer
 	_               [56]byte
-	consumerWaiting atomic.Uint32 // 1 while the consumer sleeps or is about to
+	consumerWaiting atomic.Uint32 // sleepers on the data side: the consumer, while it sleeps or is about to
 	_               [60]byte
-	producerWaiting atomic.Uint32 // 1 while the producer sleeps or is about to
+	producerWaiting atomic.Uint32 // sleepers on the room side: producers that sleep or are about to
 	_               [60]byte
 }
 
@@ -152,10 +152,10 @@ func (r *ring) await(idx *atomic.Uint64, waiting *atomic.Uint32, efd int, v uint
 		}
 		// Sleep: say so, look once more (the peer may have published before
 		// it could see the flag), then wait on the index or the eventfd.
-		waiting.Store(1)
+		waiting.Add(1) // a count: several fanin producers may sleep at once
 		seen := idx.Load()
 		if ready(seen) {
-			waiting.Store(0)
+			waiting.Add(^uint32(0))
 			return
 		}
 		r.c.Syscalls++
@@ -165,7 +165,7 @@ func (r *ring) await(idx *atomic.Uint64, waiting *atomic.Uint32, efd int, v uint
 			// Returns at once if the index moved since seen: no lost wake-up.
 			unix.Syscall6(unix.SYS_FUTEX, uintptr(unsafe.Pointer(low32(idx))), futexWait, uintptr(uint32(seen)), 0, 0, 0)
 		}
-		waiting.Store(0)
+		waiting.Add(^uint32(0))
 		if ready(idx.Load()) {
 			return
 		}

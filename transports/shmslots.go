@@ -17,6 +17,11 @@ import (
 // consumer reads the head's line and then the record's. The consumer's
 // released count (the tail) is read by the producer only when its cached copy
 // says every slot is taken. It waits as shm-ring-spin-futex does.
+//
+// Several producers may share side a (the fanin workload): each claims its
+// next slot with an atomic add on the ring's head, so the slots form a
+// multi-producer single-consumer queue, and a release wakes every producer
+// waiting for room, since each waits for its own slot.
 
 const slotSeqBytes = 8
 
@@ -39,7 +44,7 @@ type slots struct {
 	data   []byte
 	stride int
 	n      uint64
-	next   uint64 // the next message this side sends or receives
+	next   uint64 // the consumer's next message; a producer's claimed slot
 }
 
 func (s *slots) seq(k uint64) *atomic.Uint64 {
@@ -51,9 +56,11 @@ func (s *slots) payload(k uint64, size int) []byte {
 	return s.data[off : off+size]
 }
 
-// slot waits until slot next is free and returns its payload.
+// slot claims the next slot (head, shared by every producer), waits until
+// the consumer has freed it, and returns its payload.
 func (s *slots) slot(size int) []byte {
-	k := s.next
+	k := s.r.h.head.Add(1) - 1
+	s.next = k
 	if k >= s.n && s.r.tailSeen < k-s.n+1 {
 		s.r.await(&s.r.h.tail, &s.r.h.producerWaiting, s.r.roomFd, k-s.n+1, true)
 		s.r.tailSeen = s.r.h.tail.Load()
@@ -61,11 +68,10 @@ func (s *slots) slot(size int) []byte {
 	return s.payload(k, size)
 }
 
-// commit publishes slot next.
+// commit publishes the claimed slot.
 func (s *slots) commit() {
 	w := s.seq(s.next)
-	s.next++
-	w.Store(s.next)
+	w.Store(s.next + 1)
 	s.r.wake(w, &s.r.h.consumerWaiting, s.r.dataFd)
 }
 
@@ -75,11 +81,15 @@ func (s *slots) inSlot(size int) []byte {
 	return s.payload(s.next, size)
 }
 
-// release gives slot next back to the producer.
+// release gives slot next back to the producers, waking all that wait:
+// each waits for its own slot.
 func (s *slots) release() {
 	s.next++
 	s.r.h.tail.Store(s.next)
-	s.r.wake(&s.r.h.tail, &s.r.h.producerWaiting, s.r.roomFd)
+	if s.r.h.producerWaiting.Load() != 0 {
+		s.r.c.Syscalls++
+		unix.Syscall6(unix.SYS_FUTEX, uintptr(unsafe.Pointer(low32(&s.r.h.tail))), futexWake, 1<<30, 0, 0, 0)
+	}
 }
 
 // slotsConn is one worker's end: it sends on one slot array and receives on
@@ -157,9 +167,10 @@ func init() {
 		MaxMessage: func() (Limit, error) {
 			return Limit{Bytes: StreamCapBytes, Source: "slots are sized per case; ipcbench caps messages at 16 MiB"}, nil
 		},
-		OptIn:   true,
-		InPlace: true,
-		New:     newRingSetup("shm-slots", WaitSpinFutex, slotsTotal),
-		Open:    openSlots,
+		OptIn:       true,
+		InPlace:     true,
+		MultiWriter: true,
+		New:         newRingSetup("shm-slots", WaitSpinFutex, slotsTotal),
+		Open:        openSlots,
 	})
 }
