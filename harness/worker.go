@@ -80,7 +80,7 @@ func runWorker(specJSON string, report *os.File) (rep Report) {
 	for i := range fds {
 		fds[i] = fdTransport + i
 	}
-	opts := transports.Options{MessageBytes: spec.SizeBytes, SharedCPU: spec.SharedCPU}
+	opts := transports.Options{MessageBytes: spec.SizeBytes, SharedCPU: spec.SharedCPU, Writers: max(1, spec.Producers)}
 	conn, err := desc.Open(spec.Side, fds, spec.Args, opts)
 	if err != nil {
 		return fail("attach: %v", err)

@@ -286,7 +286,7 @@ func TestSlotsManyProducers(t *testing.T) {
 		t.Fatal(err)
 	}
 	open := func(side Side) Conn {
-		c, err := openSlots(side, []int{fd}, nil, Options{MessageBytes: size})
+		c, err := openSlots(side, []int{fd}, nil, Options{MessageBytes: size, Writers: producers})
 		if err != nil {
 			t.Fatal(err)
 		}

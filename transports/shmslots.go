@@ -45,6 +45,8 @@ type slots struct {
 	stride int
 	n      uint64
 	next   uint64 // the consumer's next message; a producer's claimed slot
+	claim  uint64 // a lone producer's next slot, kept locally
+	shared bool   // several producers: claim slots with an atomic add on the head
 }
 
 func (s *slots) seq(k uint64) *atomic.Uint64 {
@@ -56,10 +58,17 @@ func (s *slots) payload(k uint64, size int) []byte {
 	return s.data[off : off+size]
 }
 
-// slot claims the next slot (head, shared by every producer), waits until
-// the consumer has freed it, and returns its payload.
+// slot claims the next slot, waits until the consumer has freed it, and
+// returns its payload. Several producers claim with an atomic add on the
+// shared head; a lone producer counts locally, which spares it a locked
+// instruction (about 50 ns a round trip on this host).
 func (s *slots) slot(size int) []byte {
-	k := s.r.h.head.Add(1) - 1
+	k := s.claim
+	if s.shared {
+		k = s.r.h.head.Add(1) - 1
+	} else {
+		s.claim++
+	}
 	s.next = k
 	if k >= s.n && s.r.tailSeen < k-s.n+1 {
 		s.r.await(&s.r.h.tail, &s.r.h.producerWaiting, s.r.roomFd, k-s.n+1, true)
@@ -118,7 +127,7 @@ func openSlots(side Side, fds []int, _ []string, o Options) (Conn, error) {
 		if o.SharedCPU {
 			r.budget = 0
 		}
-		return &slots{r: r, data: data, stride: stride, n: uint64(n)}
+		return &slots{r: r, data: data, stride: stride, n: uint64(n), shared: o.Writers > 1}
 	}
 	a2b := dir(mem[:ringHeaderBytes], mem[d:d+n*stride])
 	b2a := dir(mem[ringHeaderBytes:], mem[d+n*stride:d+2*n*stride])

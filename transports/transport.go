@@ -136,6 +136,9 @@ type Limit struct {
 // Options configures the objects created for one case.
 type Options struct {
 	MessageBytes int
+	// Writers is how many processes send on side a at once: more than one
+	// in a fanin, for the transports that are MultiWriter.
+	Writers int
 	// SharedCPU says both workers are pinned to one CPU, where spinning
 	// for a peer that cannot run is wasted: a spinning transport yields at
 	// once instead.
