@@ -184,7 +184,9 @@ func (r *ring) wake(idx *atomic.Uint64, waiting *atomic.Uint32, efd int) {
 		unix.Write(efd, one[:])
 		return
 	}
-	unix.Syscall6(unix.SYS_FUTEX, uintptr(unsafe.Pointer(low32(idx))), futexWake, 1, 0, 0, 0)
+	// Wake every sleeper: several fanin producers may wait for room, each
+	// for its own slot (shm-slots); a ring has at most one.
+	unix.Syscall6(unix.SYS_FUTEX, uintptr(unsafe.Pointer(low32(idx))), futexWake, 1<<30, 0, 0, 0)
 }
 
 func (r *ring) capacity() uint64 { return uint64(len(r.data)) }
