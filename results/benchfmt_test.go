@@ -65,13 +65,19 @@ func TestBenchfmtReadsBack(t *testing.T) {
 	}
 }
 
-// TestBenchstatReadsIt builds the benchstat command at the x/perf version in
-// go.mod and runs it on two exports, as a user would.
+// TestBenchstatReadsIt installs benchstat as a user would (go install
+// ...@latest; failing that, the x/perf version in go.mod, which the module
+// cache holds) and runs it on two exports.
 func TestBenchstatReadsIt(t *testing.T) {
 	dir := t.TempDir()
 	bin := filepath.Join(dir, "benchstat")
-	if out, err := exec.Command("go", "build", "-o", bin, "golang.org/x/perf/cmd/benchstat").CombinedOutput(); err != nil {
-		t.Skipf("cannot build benchstat (no module proxy or cache?): %v\n%s", err, out)
+	install := exec.Command("go", "install", "golang.org/x/perf/cmd/benchstat@latest")
+	install.Env = append(os.Environ(), "GOBIN="+dir)
+	if out, err := install.CombinedOutput(); err != nil {
+		t.Logf("go install benchstat@latest: %v\n%s", err, out)
+		if out, err := exec.Command("go", "build", "-o", bin, "golang.org/x/perf/cmd/benchstat").CombinedOutput(); err != nil {
+			t.Skipf("cannot install benchstat (no module proxy or cache?): %v\n%s", err, out)
+		}
 	}
 	old, new := filepath.Join(dir, "old.txt"), filepath.Join(dir, "new.txt")
 	os.WriteFile(old, benchFile(t, 1, 1), 0o600)
