@@ -133,50 +133,82 @@ func isLast(seq, count uint64, now, deadline int64) bool {
 	return now >= deadline
 }
 
+// initiate sends message seq+1 as soon as reply seq is in, then reads the
+// clock, records, and verifies reply seq while message seq+1 is in flight.
+// Each sample is the time from one message's send to the next one's: one
+// reply received and one message sent, a full round trip. That is one clock
+// read per round trip instead of two, and it and the bookkeeping overlap the
+// peer's half instead of delaying the next send. The last message has no
+// next send, so its sample runs from just before it is sent to its reply:
+// every sample holds one send and one receive.
 func (l *loop) initiate(stop *atomic.Uint64, count uint64, deadline int64) error {
-	for seq := uint64(0); ; seq++ {
-		t0 := nanotime()
-		last := isLast(seq, count, t0, deadline)
-		if last {
-			stop.Store(seq + 1)
-		}
-		msg := l.msgs.stamp(seq, 0)
-		if err := l.conn.Send(msg); err != nil {
-			return err
-		}
-		l.sent++
+	seq := uint64(0)
+	last := isLast(seq, count, l.startNs, deadline)
+	if last {
+		stop.Store(1)
+	}
+	lastSentNs := nanotime() // when the last message went out
+	if err := l.conn.Send(l.msgs.stamp(seq, 0)); err != nil {
+		return err
+	}
+	l.sent++
+	prev := nanotime()
+	for {
 		if err := l.conn.Recv(l.buf); err != nil {
 			return err
 		}
-		t1 := nanotime()
 		l.received++
-		if !bytes.Equal(l.buf, msg) {
+		var nextLast bool
+		if !last {
+			// prev is a round trip old: close enough for a deadline.
+			if nextLast = isLast(seq+1, count, prev, deadline); nextLast {
+				stop.Store(seq + 2)
+				lastSentNs = nanotime()
+			}
+			if err := l.conn.Send(l.msgs.stamp(seq+1, 0)); err != nil {
+				return err
+			}
+			l.sent++
+		}
+		now := nanotime()
+		if last {
+			prev = lastSentNs
+		}
+		l.record(now - prev)
+		prev = now
+		// Reply seq against message seq's template: message seq+1 went
+		// out from another of the four.
+		if want := l.msgs.tmpl[seq%messageVariants]; !bytes.Equal(l.buf, want) {
 			if err := l.msgs.check(l.buf, seq); err != nil {
 				return err
 			}
 			return &VerifyError{Kind: "corrupted", Want: seq, Got: seq}
 		}
-		l.record(t1 - t0)
 		if last {
-			l.endNs = t1
+			l.endNs = now
 			return nil
 		}
+		seq++
+		last = nextLast
 	}
 }
 
+// echo sends each message back before it verifies it, so that verification
+// overlaps the initiator's half of the round trip; a corrupted message is
+// still caught here, and by the initiator, which compares its reply.
 func (l *loop) echo(stop *atomic.Uint64) error {
 	for seq := uint64(0); ; seq++ {
 		if err := l.conn.Recv(l.buf); err != nil {
 			return err
 		}
 		l.received++
-		if err := l.msgs.check(l.buf, seq); err != nil {
-			return err
-		}
 		if err := l.conn.Send(l.buf); err != nil {
 			return err
 		}
 		l.sent++
+		if err := l.msgs.check(l.buf, seq); err != nil {
+			return err
+		}
 		if stop.Load() == seq+1 {
 			l.endNs = nanotime()
 			return nil

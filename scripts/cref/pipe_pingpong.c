@@ -1,7 +1,9 @@
 // pipe_pingpong: the C reference for ipcbench's pipe pingpong. Two processes
 // (fork), two pipes, blocking read(2)/write(2) of SIZE bytes each way, the
-// same syscalls ipcbench's workers make, and like them it reads the clock
-// around every round trip. Prints the mean and median round trip in ns.
+// same syscalls ipcbench's workers make, and it times them as ipcbench's
+// initiator does: one clock read per round trip, right after each send, so a
+// sample runs from one send to the next (the last one from just before its
+// send to its reply). Prints the mean and median round trip in ns.
 //
 //   cc -O2 -o pipe_pingpong pipe_pingpong.c && ./pipe_pingpong 200000 1
 #define _GNU_SOURCE
@@ -61,11 +63,18 @@ int main(int argc, char **argv) {
 	}
 	long long *rtt = calloc((size_t)iters, sizeof *rtt);
 	long long sum = 0;
+	long long last_sent = now_ns();
+	full_write(ab[1], buf, size);
+	long long prev = now_ns();
 	for (long i = 0; i < iters; i++) {
-		long long t0 = now_ns();
-		full_write(ab[1], buf, size);
 		full_read(ba[0], buf, size);
-		rtt[i] = now_ns() - t0;
+		if (i + 1 < iters) {
+			if (i + 2 == iters) last_sent = now_ns();
+			full_write(ab[1], buf, size);
+		}
+		long long t = now_ns();
+		rtt[i] = t - (i + 1 == iters ? last_sent : prev);
+		prev = t;
 		sum += rtt[i];
 	}
 	waitpid(pid, NULL, 0);
