@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"math/bits"
 	"os"
+	"sync"
 	"sync/atomic"
 	"time"
 	"unsafe"
@@ -52,7 +53,21 @@ const (
 	// forms: the word lives in memory shared between processes.
 	futexWait = 0
 	futexWake = 1
+
+	// membarrier(2) commands (linux/membarrier.h); x/sys/unix does not
+	// name them either.
+	membarrierGlobalExpedited         = 1 << 1
+	membarrierRegisterGlobalExpedited = 1 << 2
 )
+
+// fenceableWakers registers this process, once, as one whose threads a
+// sleeper may fence with MEMBARRIER_CMD_GLOBAL_EXPEDITED, and says whether the
+// kernel took it. Only then may this side publish with release stores under
+// spin-futex (see ring.weak).
+var fenceableWakers = sync.OnceValue(func() bool {
+	_, _, e := unix.Syscall(unix.SYS_MEMBARRIER, membarrierRegisterGlobalExpedited, 0, 0)
+	return e == 0
+})
 
 // ringHeader is the shared part of a ring. Producer and consumer fields sit on
 // separate cache lines so that each side writes only its own.
@@ -89,11 +104,50 @@ type ring struct {
 	budget time.Duration // how long to spin before yielding or sleeping
 	// tailSeen is the producer's copy of the consumer's last tail.
 	tailSeen uint64
+	// weak: this side publishes indexes with storeRelease, as C would,
+	// not with a sequentially consistent store. A release store may pass
+	// the waker's next load, of the sleeper's flag, so a sleeper that set
+	// its flag could miss the new index and the waker miss the flag. Under
+	// spin-futex the sleeper therefore first runs a full barrier on every
+	// CPU running a registered waker (fenceSleep: membarrier
+	// GLOBAL_EXPEDITED), which costs microseconds but only on the way to
+	// sleep, after the spin budget. futex and eventfd sleep at every wait,
+	// so they keep the strong store.
+	weak, fenceSleep bool
+	neverSleeps      bool // spin: the peer never sleeps, so never needs waking
 }
 
 func newRing(mem []byte, data []byte, wait string, dataFd, roomFd int, c *Counters) *ring {
 	return &ring{h: (*ringHeader)(unsafe.Pointer(&mem[0])), data: data, mask: uint64(len(data) - 1),
-		wait: wait, dataFd: dataFd, roomFd: roomFd, c: c, budget: spinBudget}
+		wait: wait, dataFd: dataFd, roomFd: roomFd, c: c, budget: spinBudget,
+		weak:       releaseIsWeak && (wait == WaitSpin || wait == WaitSpinFutex && fenceableWakers()),
+		fenceSleep: releaseIsWeak && wait == WaitSpinFutex, neverSleeps: wait == WaitSpin}
+}
+
+// shareCPU readies the ring for a peer on this side's CPU: no spinning, so
+// spin-futex sleeps at every wait and keeps strong stores rather than
+// fence at every sleep. Both sides get the same option.
+func (r *ring) shareCPU() {
+	r.budget = 0
+	r.weak = r.weak && r.wait == WaitSpin
+	r.fenceSleep = false
+}
+
+// publish stores an index the peer waits on.
+func (r *ring) publish(idx *atomic.Uint64, v uint64) {
+	if r.weak {
+		storeRelease((*uint64)(unsafe.Pointer(idx)), v)
+		return
+	}
+	idx.Store(v)
+}
+
+// fenceWakers makes every store a weak waker made before now visible here.
+// If the kernel refuses, the sleep is bounded instead (see await).
+func (r *ring) fenceWakers() bool {
+	_, _, e := unix.Syscall(unix.SYS_MEMBARRIER, membarrierGlobalExpedited, 0, 0)
+	r.c.Syscalls++
+	return e == 0
 }
 
 // low32 is the futex word of an index: its low half (little-endian).
@@ -153,6 +207,10 @@ func (r *ring) await(idx *atomic.Uint64, waiting *atomic.Uint32, efd int, v uint
 		// Sleep: say so, look once more (the peer may have published before
 		// it could see the flag), then wait on the index or the eventfd.
 		waiting.Add(1) // a count: several fanin producers may sleep at once
+		var timeout *unix.Timespec
+		if r.fenceSleep && !r.fenceWakers() {
+			timeout = &fenceFailedSleep
+		}
 		seen := idx.Load()
 		if ready(seen) {
 			waiting.Add(^uint32(0))
@@ -163,7 +221,7 @@ func (r *ring) await(idx *atomic.Uint64, waiting *atomic.Uint32, efd int, v uint
 			unix.Read(efd, r.evbuf[:])
 		} else {
 			// Returns at once if the index moved since seen: no lost wake-up.
-			unix.Syscall6(unix.SYS_FUTEX, uintptr(unsafe.Pointer(low32(idx))), futexWait, uintptr(uint32(seen)), 0, 0, 0)
+			unix.Syscall6(unix.SYS_FUTEX, uintptr(unsafe.Pointer(low32(idx))), futexWait, uintptr(uint32(seen)), uintptr(unsafe.Pointer(timeout)), 0, 0)
 		}
 		waiting.Add(^uint32(0))
 		if ready(idx.Load()) {
@@ -172,11 +230,20 @@ func (r *ring) await(idx *atomic.Uint64, waiting *atomic.Uint32, efd int, v uint
 	}
 }
 
-// wake rouses a sleeping peer after an index moved.
+// fenceFailedSleep bounds a sleep that could not fence its waker: a wake-up
+// lost to a release store then costs a millisecond, not a hang.
+var fenceFailedSleep = unix.NsecToTimespec(int64(time.Millisecond))
+
+// wake rouses a sleeping peer after an index moved. It is small enough to
+// inline: the check is on every message, the syscall rarely.
 func (r *ring) wake(idx *atomic.Uint64, waiting *atomic.Uint32, efd int) {
-	if r.wait == WaitSpin || waiting.Load() == 0 {
+	if r.neverSleeps || waiting.Load() == 0 {
 		return
 	}
+	r.wakeSleeper(idx, efd)
+}
+
+func (r *ring) wakeSleeper(idx *atomic.Uint64, efd int) {
 	r.c.Syscalls++
 	if r.wait == WaitEventfd {
 		var one [8]byte
@@ -220,7 +287,7 @@ func (r *ring) send(msg []byte) {
 	r.awaitRoom(head, need)
 	r.putHeader(head, uint64(len(msg)))
 	r.copyIn(head+ringRecordHdr, msg)
-	r.h.head.Store(head + need)
+	r.publish(&r.h.head, head+need)
 	r.wake(&r.h.head, &r.h.consumerWaiting, r.dataFd)
 }
 
@@ -235,7 +302,7 @@ func (r *ring) next() (pos, n uint64) {
 			return tail, n
 		}
 		tail += n &^ ringSkip
-		r.h.tail.Store(tail)
+		r.publish(&r.h.tail, tail)
 		r.wake(&r.h.tail, &r.h.producerWaiting, r.roomFd)
 	}
 }
@@ -252,7 +319,7 @@ func (r *ring) recv(msg []byte) error {
 }
 
 func (r *ring) release(pos, n uint64) {
-	r.h.tail.Store(pos + ringRecordHdr + uint64(align8(int(n))))
+	r.publish(&r.h.tail, pos+ringRecordHdr+uint64(align8(int(n))))
 	r.wake(&r.h.tail, &r.h.producerWaiting, r.roomFd)
 }
 
@@ -266,7 +333,7 @@ func (r *ring) slot(size int) []byte {
 		r.awaitRoom(head, room)
 		r.putHeader(head, ringSkip|room)
 		head += room
-		r.h.head.Store(head) // the consumer may release the skip at once
+		r.publish(&r.h.head, head) // the consumer may release the skip at once
 		r.wake(&r.h.head, &r.h.consumerWaiting, r.dataFd)
 	}
 	r.awaitRoom(head, need)
@@ -277,7 +344,7 @@ func (r *ring) slot(size int) []byte {
 
 func (r *ring) commit(size int) {
 	head := r.h.head.Load()
-	r.h.head.Store(head + uint64(ringRecordHdr+align8(size)))
+	r.publish(&r.h.head, head+uint64(ringRecordHdr+align8(size)))
 	r.wake(&r.h.head, &r.h.consumerWaiting, r.dataFd)
 }
 
@@ -385,7 +452,8 @@ func openRing(wait string) func(Side, []int, []string, Options) (Conn, error) {
 			c.out, c.in = b2a, a2b
 		}
 		if o.SharedCPU { // the peer cannot run while this side spins
-			a2b.budget, b2a.budget = 0, 0
+			a2b.shareCPU()
+			b2a.shareCPU()
 		}
 		return c, nil
 	}

@@ -29,9 +29,16 @@ const slotSeqBytes = 8
 // number of cache lines holding the sequence word and the message.
 func slotStride(size int) int { return (slotSeqBytes + size + 63) &^ 63 }
 
-// slotCount is how many slots each direction has: at least four, and about
+// slotCount is how many slots each direction has: a power of two, so that a
+// slot's index is a mask and not a division, at least four, and at most
 // 64 KiB of them for small messages.
-func slotCount(size int) int { return max(4, (64<<10)/slotStride(size)) }
+func slotCount(size int) int {
+	n := 4
+	for 2*n*slotStride(size) <= 64<<10 {
+		n *= 2
+	}
+	return n
+}
 
 func slotsTotal(size int) int {
 	return 2*ringHeaderBytes + 2*slotCount(size)*slotStride(size)
@@ -44,15 +51,16 @@ type slots struct {
 	data   []byte
 	stride int
 	n      uint64
+	mask   uint64 // n-1
 	next   uint64 // the next message this side receives, or the slot it claimed to send
 }
 
 func (s *slots) seq(k uint64) *atomic.Uint64 {
-	return (*atomic.Uint64)(unsafe.Pointer(&s.data[int(k%s.n)*s.stride]))
+	return (*atomic.Uint64)(unsafe.Pointer(&s.data[int(k&s.mask)*s.stride]))
 }
 
 func (s *slots) payload(k uint64, size int) []byte {
-	off := int(k%s.n)*s.stride + slotSeqBytes
+	off := int(k&s.mask)*s.stride + slotSeqBytes
 	return s.data[off : off+size]
 }
 
@@ -78,12 +86,15 @@ func (s *slots) claimShared() { s.next = s.r.h.head.Add(1) - 1 }
 func (s *slots) commit() {
 	w := s.seq(s.next)
 	s.next++
-	w.Store(s.next)
+	s.r.publish(w, s.next)
 	s.r.wake(w, &s.r.h.consumerWaiting, s.r.dataFd)
 }
 
 // inSlot waits for message next and returns its payload where it lies.
 func (s *slots) inSlot(size int) []byte {
+	if s.seq(s.next).Load() > s.next { // already here: no call to await
+		return s.payload(s.next, size)
+	}
 	s.r.await(s.seq(s.next), &s.r.h.consumerWaiting, s.r.dataFd, s.next+1, true)
 	return s.payload(s.next, size)
 }
@@ -92,7 +103,7 @@ func (s *slots) inSlot(size int) []byte {
 // each waits for its own slot.
 func (s *slots) release() {
 	s.next++
-	s.r.h.tail.Store(s.next)
+	s.r.publish(&s.r.h.tail, s.next)
 	s.r.wake(&s.r.h.tail, &s.r.h.producerWaiting, s.r.roomFd)
 }
 
@@ -120,9 +131,9 @@ func openSlots(side Side, fds []int, _ []string, o Options) (Conn, error) {
 	dir := func(hdr []byte, data []byte) *slots {
 		r := newRing(hdr, nil, WaitSpinFutex, -1, -1, &c.c)
 		if o.SharedCPU {
-			r.budget = 0
+			r.shareCPU()
 		}
-		return &slots{r: r, data: data, stride: stride, n: uint64(n)}
+		return &slots{r: r, data: data, stride: stride, n: uint64(n), mask: uint64(n - 1)}
 	}
 	a2b := dir(mem[:ringHeaderBytes], mem[d:d+n*stride])
 	b2a := dir(mem[ringHeaderBytes:], mem[d+n*stride:d+2*n*stride])

@@ -271,6 +271,9 @@ const copyChunkBytes = 512 << 10
 // transports whose user-space copies feed another core use it.
 func CopyCached(dst, src []byte) int {
 	n := min(len(dst), len(src))
+	if n <= copyChunkBytes {
+		return copy(dst, src)
+	}
 	for off := 0; off < n; off += copyChunkBytes {
 		end := min(off+copyChunkBytes, n)
 		copy(dst[off:end], src[off:end])
