@@ -44,8 +44,12 @@ func (p Plan) Cases() []Case {
 	for _, t := range p.Transports {
 		for _, w := range p.Workloads {
 			for _, s := range p.SizesBytes {
-				cs = append(cs, Case{Transport: t, Workload: w, SizeBytes: s,
-					Warmup: p.Warmup, Duration: p.Duration, Count: p.Count, Timeout: p.Timeout, SendDelay: p.SendDelay[t], CPUs: p.CPUs, Producers: p.Producers})
+				c := Case{Transport: t, Workload: w, SizeBytes: s,
+					Warmup: p.Warmup, Duration: p.Duration, Count: p.Count, Timeout: p.Timeout, SendDelay: p.SendDelay[t], CPUs: p.CPUs}
+				if w == FanIn { // only a fan-in has several producers
+					c.Producers = p.Producers
+				}
+				cs = append(cs, c)
 			}
 		}
 	}

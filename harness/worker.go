@@ -80,8 +80,7 @@ func runWorker(specJSON string, report *os.File) (rep Report) {
 	for i := range fds {
 		fds[i] = fdTransport + i
 	}
-	opts := transports.Options{MessageBytes: spec.SizeBytes, SharedCPU: spec.SharedCPU, Writers: max(1, spec.Producers)}
-	conn, err := desc.Open(spec.Side, fds, spec.Args, opts)
+	conn, err := desc.Open(spec.Side, fds, spec.Args, transportOptions(spec))
 	if err != nil {
 		return fail("attach: %v", err)
 	}
@@ -171,6 +170,18 @@ func runWorker(specJSON string, report *os.File) (rep Report) {
 		rep.HistogramHDR = string(enc)
 	}
 	return rep
+}
+
+// transportOptions are the options a worker opens its transport with. Only
+// a fan-in has several writers: a single producer given Writers > 1 takes
+// the multi-producer path (shm-slots claims every slot with an atomic add,
+// which cost its pingpong 30-40 ns a round trip before this was fixed).
+func transportOptions(spec Spec) transports.Options {
+	o := transports.Options{MessageBytes: spec.SizeBytes, SharedCPU: spec.SharedCPU, Writers: 1}
+	if spec.Workload == FanIn {
+		o.Writers = spec.Producers
+	}
+	return o
 }
 
 // Stages at which a test may have a worker SIGKILL itself (Spec.KillAt).
