@@ -70,7 +70,7 @@ func (s *slots) payload(k uint64, size int) []byte {
 func (s *slots) slot(size int) []byte {
 	k := s.next
 	if k >= s.n && s.r.tailSeen < k-s.n+1 {
-		s.r.await(&s.r.h.tail, &s.r.h.producerWaiting, s.r.roomFd, k-s.n+1, true)
+		s.r.await(&s.r.h.tail, &s.r.h.producerWaiting, s.r.roomFd, k-s.n+1, true, nil)
 		s.r.tailSeen = s.r.h.tail.Load()
 	}
 	return s.payload(k, size)
@@ -95,7 +95,7 @@ func (s *slots) inSlot(size int) []byte {
 	if s.seq(s.next).Load() > s.next { // already here: no call to await
 		return s.payload(s.next, size)
 	}
-	s.r.await(s.seq(s.next), &s.r.h.consumerWaiting, s.r.dataFd, s.next+1, true)
+	s.r.await(s.seq(s.next), &s.r.h.consumerWaiting, s.r.dataFd, s.next+1, true, nil)
 	return s.payload(s.next, size)
 }
 
