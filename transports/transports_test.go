@@ -103,6 +103,31 @@ func TestSendRecvDoNotAllocate(t *testing.T) {
 			if allocs != 0 {
 				t.Errorf("%v allocations per round trip, want 0", allocs)
 			}
+			ia, okA := a.(InPlace)
+			ib, okB := b.(InPlace)
+			if !okA || !okB {
+				return
+			}
+			allocs = testing.AllocsPerRun(100, func() {
+				slot, err := ia.SendSlot()
+				if err != nil {
+					t.Fatal(err)
+				}
+				copy(slot, msg)
+				if err := ia.SendCommit(); err != nil {
+					t.Fatal(err)
+				}
+				got, err := ib.RecvSlot()
+				if err != nil || len(got) != len(msg) {
+					t.Fatalf("RecvSlot: %d B, %v", len(got), err)
+				}
+				if err := ib.RecvRelease(); err != nil {
+					t.Fatal(err)
+				}
+			})
+			if allocs != 0 {
+				t.Errorf("%v allocations per in-place hand-off, want 0", allocs)
+			}
 		})
 	}
 }
