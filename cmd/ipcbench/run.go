@@ -207,7 +207,7 @@ func runRun(o *RunOptions) error {
 	f.Host.Findings = findings
 	f.Config.CommandLine = o.Args
 	f.Config.Label = o.Label
-	if err := results.Write(path, f); err != nil {
+	if err := interrupted.write(path, func() error { return results.Write(path, f) }); err != nil {
 		return err
 	}
 	if sig := interrupted.signal(); sig != nil {

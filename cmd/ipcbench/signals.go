@@ -14,10 +14,12 @@ import (
 
 // interruption records the first SIGINT or SIGTERM of a run.
 type interruption struct {
-	mu   sync.Mutex
-	sig  os.Signal
-	ch   chan os.Signal
-	done chan struct{}
+	mu      sync.Mutex
+	sig     os.Signal
+	aborted bool   // a second signal came: write nothing more
+	written string // the results file, once written
+	ch      chan os.Signal
+	done    chan struct{}
 }
 
 // stopOnSignals returns a context that the first SIGINT or SIGTERM cancels,
@@ -43,13 +45,39 @@ func stopOnSignals(stderr io.Writer) (context.Context, *interruption) {
 		cancel(fmt.Errorf("%s", signalName(sig)))
 		select {
 		case again := <-in.ch:
+			// Waits for a results file being written, so that what it
+			// says is true: the run had finished winding down, or it
+			// writes nothing more.
+			in.mu.Lock()
+			in.aborted = true
+			written := in.written
+			in.mu.Unlock()
 			harness.Abort()
-			fmt.Fprintf(stderr, "ipcbench: %s again: kernel objects removed; exiting without a results file\n", signalName(again))
+			if written != "" {
+				fmt.Fprintf(stderr, "ipcbench: %s again: kernel objects removed; exiting (the results were already in %s)\n", signalName(again), written)
+			} else {
+				fmt.Fprintf(stderr, "ipcbench: %s again: kernel objects removed; exiting without a results file\n", signalName(again))
+			}
 			os.Exit(signalExit(sig))
 		case <-in.done:
 		}
 	}()
 	return ctx, in
+}
+
+// write writes the results file with write unless a second signal has
+// come, which the handler then reports; the lock keeps the two apart.
+func (in *interruption) write(path string, write func() error) error {
+	in.mu.Lock()
+	defer in.mu.Unlock()
+	if in.aborted {
+		select {} // the handler is exiting the process
+	}
+	if err := write(); err != nil {
+		return err
+	}
+	in.written = path
+	return nil
 }
 
 // signal returns the first signal received, or nil.

@@ -120,13 +120,30 @@ func TestSecondSIGINTExitsAtOnce(t *testing.T) {
 	cmd.Process.Signal(syscall.SIGINT)
 	waitFor(t, sc, "again to exit at once")
 	cmd.Process.Signal(syscall.SIGINT)
-	said := waitFor(t, sc, "SIGINT again")
-	go drain(sc)
-	if code := exitCode(t, cmd, 5*time.Second); code != 130 {
-		t.Fatalf("exit %d, want 130\n%s", code, said)
+	var said strings.Builder
+	for sc.Scan() {
+		said.WriteString(sc.Text() + "\n")
 	}
-	if _, err := os.Stat(out); !os.IsNotExist(err) {
-		t.Errorf("a runner told to exit at once wrote a results file: %v", err)
+	if code := exitCode(t, cmd, 5*time.Second); code != 130 {
+		t.Fatalf("exit %d, want 130\n%s", code, said.String())
+	}
+	// A loaded machine may let the first SIGINT's wind-down finish, and
+	// its results file be written, before the second arrives; the runner
+	// must then say so. Otherwise there must be no file.
+	_, err := os.Stat(out)
+	switch text := said.String(); {
+	case strings.Contains(text, "without a results file"):
+		if !os.IsNotExist(err) {
+			t.Errorf("the runner said it exits without a results file, but %s: %v", out, err)
+		}
+	case strings.Contains(text, "SIGINT again") && strings.Contains(text, "already in"):
+		if err != nil {
+			t.Errorf("the runner said the results were written, but %s: %v", out, err)
+		}
+	case strings.Contains(text, "marked incomplete"):
+		t.Skip("the runner finished winding down before the second SIGINT reached it (a loaded machine): the double-SIGINT path was not exercised")
+	default:
+		t.Errorf("the runner said neither that it exits at once nor that it finished:\n%s", text)
 	}
 }
 
