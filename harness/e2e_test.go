@@ -10,6 +10,7 @@ import (
 
 	"github.com/ipcbench/ipcbench/results"
 	"github.com/ipcbench/ipcbench/transports"
+	"golang.org/x/sys/unix"
 )
 
 // TestEveryTransportCarriesVerifiedMessages runs each transport between two
@@ -347,6 +348,28 @@ func TestOnlyFanInHasSeveralWriters(t *testing.T) {
 		o := transportOptions(Spec{Workload: w, SizeBytes: 64, Producers: 4})
 		if o.Writers != want {
 			t.Errorf("%s worker opens its transport for %d writers, want %d", w, o.Writers, want)
+		}
+	}
+}
+
+// TestWorkersMeasureWithAPrivateFdTable: each worker's measuring thread has
+// an fd table of its own (kcmp against the process's other threads), and
+// fifo and posix-mq, which open their fds by name after the table is
+// unshared, still run. The check itself tells a shared table apart: this
+// test's thread shares its process's.
+func TestWorkersMeasureWithAPrivateFdTable(t *testing.T) {
+	if got := fdTableOf(unix.Gettid()); !strings.HasPrefix(got, "shared with thread") {
+		t.Fatalf("fd table of a test thread: %q, want shared", got)
+	}
+	for _, tr := range []string{"pipe", "fifo", "posix-mq"} {
+		r := RunCase(context.Background(), Case{Transport: tr, Workload: PingPong, SizeBytes: 64, Count: 2000})
+		if r.Status != results.StatusOK {
+			t.Fatalf("%s: %s %s", tr, r.Status, r.Reason)
+		}
+		for _, w := range r.Workers {
+			if w.FdTable != "private" {
+				t.Errorf("%s: side %s measured with fd table %q, want private", tr, w.Side, w.FdTable)
+			}
 		}
 	}
 }

@@ -136,6 +136,7 @@ type Report struct {
 	HistogramHDR string              `json:"histogram_hdr,omitempty"`
 
 	CPUsAllowed    string   `json:"cpus_allowed"`
+	FdTable        string   `json:"fd_table"`               // the measuring thread's: "private", or why not
 	PerProducer    []uint64 `json:"per_producer,omitempty"` // fanin consumer: messages from each producer
 	TimerNs        float64  `json:"timer_ns"`
 	LoopOverheadNs float64  `json:"loop_overhead_ns"`

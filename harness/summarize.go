@@ -100,7 +100,7 @@ func summarize(c Case, workers []*worker, reps []Report, out *results.Case) erro
 		moved.inUser += r.Counters.BytesCopiedInUser
 		moved.toFile += r.FileIO.BytesToKernel
 		ws := results.Worker{
-			Side: w.side.String(), Role: role(c.Workload, w.side), Pid: w.cmd.Process.Pid, CPUsAllowed: r.CPUsAllowed,
+			Side: w.side.String(), Role: role(c.Workload, w.side), Pid: w.cmd.Process.Pid, CPUsAllowed: r.CPUsAllowed, FdTable: r.FdTable,
 			Messages: r.Received, WindowNs: r.EndNs - r.StartNs,
 			CPUUserNs: r.UserNs, CPUSysNs: r.SysNs,
 			CPUNsPerMsg:     float64(r.UserNs+r.SysNs) / msgs,

@@ -15,7 +15,7 @@ import (
 )
 
 // WorkerDesign is recorded in every results file: how workers make their calls.
-const WorkerDesign = "one locked OS thread, GOMAXPROCS=1, GC off, raw syscalls (the P is never handed off), vDSO CLOCK_MONOTONIC"
+const WorkerDesign = "one locked OS thread with its own fd table, GOMAXPROCS=1, GC off, raw syscalls (the P is never handed off), vDSO CLOCK_MONOTONIC"
 
 // WorkerMain runs one worker from its JSON spec and returns the exit status.
 // It is what the hidden `ipcbench worker` command, and test binaries re-exec'd
@@ -26,9 +26,11 @@ func WorkerMain(specJSON string) int {
 		return 2
 	}
 	runtime.LockOSThread()
+	fdTable := privateFdTable()
 	debug.SetGCPercent(-1)
 	report := os.NewFile(fdReport, "report")
 	rep := runWorker(specJSON, report)
+	rep.FdTable = fdTable
 	if err := json.NewEncoder(report).Encode(rep); err != nil {
 		fmt.Fprintf(os.Stderr, "ipcbench worker: write report: %v\n", err)
 		return 1

@@ -211,8 +211,11 @@ type Worker struct {
 	// CPUsAllowed is the measuring thread's Cpus_allowed_list, as the
 	// worker read it from /proc: where it was pinned, or every CPU.
 	CPUsAllowed string `json:"cpus_allowed"`
-	Messages    uint64 `json:"messages"` // messages this worker received
-	WindowNs    int64  `json:"window_ns"`
+	// FdTable says whether the measuring thread had an fd table of its own
+	// ("private"), as a single-threaded process has, or why not.
+	FdTable  string `json:"fd_table,omitempty"`
+	Messages uint64 `json:"messages"` // messages this worker received
+	WindowNs int64  `json:"window_ns"`
 
 	CPUUserNs       int64   `json:"cpu_user_ns"`
 	CPUSysNs        int64   `json:"cpu_sys_ns"`
