@@ -202,24 +202,7 @@ func TestRingNoLostWakeup(t *testing.T) {
 // TestSlotsNoLostWakeup does the same for shm-slots, whose consumer sleeps
 // on each slot's own sequence word.
 func TestSlotsNoLostWakeup(t *testing.T) {
-	fd, err := unix.MemfdCreate("shm-slots-test", unix.MFD_CLOEXEC)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer unix.Close(fd)
-	if err := unix.Ftruncate(fd, int64(slotsTotal(8))); err != nil {
-		t.Fatal(err)
-	}
-	a, err := openSlots(SideA, []int{fd}, nil, Options{MessageBytes: 8})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer a.Close()
-	b, err := openSlots(SideB, []int{fd}, nil, Options{MessageBytes: 8})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer b.Close()
+	a, b := memSlots(t, 8)
 	noLostWakeup(t, a, b, 1_000_000)
 }
 
