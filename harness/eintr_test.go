@@ -36,6 +36,20 @@ func children() []int {
 	return pids
 }
 
+// threadsOf lists every thread of the given processes as pid, tid pairs.
+func threadsOf(pids []int) [][2]int {
+	var ids [][2]int
+	for _, pid := range pids {
+		tasks, _ := os.ReadDir("/proc/" + strconv.Itoa(pid) + "/task")
+		for _, task := range tasks {
+			if tid, err := strconv.Atoi(task.Name()); err == nil {
+				ids = append(ids, [2]int{pid, tid})
+			}
+		}
+	}
+	return ids
+}
+
 // TestSignalsDuringRunAreRetried pelts the workers with SIGURG (Go's own
 // preemption signal, which every Go process handles) while they block in
 // semop, msgrcv, mq_timedreceive and read. System V IPC calls return EINTR
@@ -48,6 +62,8 @@ func TestSignalsDuringRunAreRetried(t *testing.T) {
 		t.Run(tr, func(t *testing.T) {
 			done := make(chan struct{})
 			go func() {
+				var tids [][2]int // pid, tid
+				ticks := 0
 				tick := time.NewTicker(500 * time.Microsecond)
 				defer tick.Stop()
 				for {
@@ -55,13 +71,24 @@ func TestSignalsDuringRunAreRetried(t *testing.T) {
 					case <-done:
 						return
 					case <-tick.C:
-						for _, pid := range children() {
-							syscall.Kill(pid, syscall.SIGURG)
+						// Each thread, not the process: a signal sent to
+						// the process goes to whichever thread takes it,
+						// mostly an idle runtime thread. The thread list
+						// is read again every 50 ticks or when a thread is
+						// gone: scanning /proc for children takes
+						// milliseconds.
+						if ticks++; len(tids) == 0 || ticks%50 == 0 {
+							tids = threadsOf(children())
+						}
+						for _, id := range tids {
+							if syscall.Tgkill(id[0], id[1], syscall.SIGURG) != nil {
+								tids = nil
+							}
 						}
 					}
 				}
 			}()
-			r := RunCase(context.Background(), Case{Transport: tr, Workload: PingPong, SizeBytes: 64, Count: 5000})
+			r := RunCase(context.Background(), Case{Transport: tr, Workload: PingPong, SizeBytes: 64, Count: 20000})
 			close(done)
 			if r.Status != results.StatusOK {
 				t.Fatalf("%s %s", r.Status, r.Reason)
