@@ -226,7 +226,7 @@ func runCase(ctx context.Context, desc transports.Descriptor, c Case, out *resul
 			Transport: c.Transport, Workload: c.Workload, Side: w.side, SizeBytes: c.SizeBytes,
 			WarmupNs: int64(c.Warmup), DurationNs: int64(c.Duration), Count: c.Count,
 			NumFds: len(h.Files), Args: h.Args, Fault: c.Fault, FaultAt: c.FaultAt, SendDelayNs: int64(c.SendDelay),
-			KillAt: c.KillAt, KillSide: c.KillSide, Token: token, CPU: -1,
+			KillAt: c.KillAt, KillSide: c.KillSide, CPU: -1,
 			Producers: c.Producers, Producer: w.producer,
 		}
 		if len(c.CPUs) == 2 {
@@ -251,6 +251,9 @@ func runCase(ctx context.Context, desc transports.Descriptor, c Case, out *resul
 		}
 		w.goW, w.repR = goW, repR
 		childEnds = append(childEnds, goR, repW)
+		if err := sendToken(goW, token); err != nil {
+			return err
+		}
 		w.cmd = &exec.Cmd{
 			Path:       exe,
 			Args:       []string{exe, "worker", "--spec", string(specJSON)},

@@ -47,7 +47,7 @@ func stamped(workload string) bool {
 
 // Worker fds: the worker's ExtraFiles start at 3.
 const (
-	fdGo        = 3 // read end of the start barrier pipe; the parent writes one byte
+	fdGo        = 3 // read end of the start barrier pipe: the handshake token, then one byte to start
 	fdReport    = 4 // write end of the report pipe: "ready\n", then one JSON report
 	fdControl   = 5 // memfd holding the shared controlBlock
 	fdTransport = 6 // the transport's own fds start here
@@ -85,9 +85,6 @@ type Spec struct {
 	Producer  int `json:"producer,omitempty"`
 	// SharedCPU says both sides are pinned to the same CPU.
 	SharedCPU bool `json:"shared_cpu,omitempty"`
-	// Token must match the handshake in the control memfd (see
-	// checkHandshake).
-	Token string `json:"token"`
 	// RelayFile is the input (side A) or output (side B) file of a relay.
 	RelayFile string `json:"relay_file,omitempty"`
 }

@@ -21,7 +21,7 @@ const WorkerDesign = "one locked OS thread with its own fd table, GOMAXPROCS=1, 
 // It is what the hidden `ipcbench worker` command, and test binaries re-exec'd
 // by the harness, run.
 func WorkerMain(specJSON string) int {
-	if err := checkHandshake(specJSON); err != nil {
+	if err := checkHandshake(); err != nil {
 		fmt.Fprintf(os.Stderr, "ipcbench worker: refusing to run: %v\n", err)
 		return 2
 	}
