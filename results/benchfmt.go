@@ -32,11 +32,35 @@ var benchUnits = []struct {
 }
 
 // WriteBenchfmt writes f in the Go benchmark format with x/perf's benchfmt
-// writer: file configuration (host, kernel, commit) first, then one line per
-// repetition of every ok case, so that benchstat reads it unchanged.
-// Skipped and failed cases have no numbers: they are listed at the end as
-// "# not measured" comment lines, which benchfmt readers ignore.
+// writer: file configuration first, then one line per repetition of every
+// ok case, so that benchstat reads it unchanged.
+//
+// The file configuration holds only what describes the host (goos, cpu,
+// kernel): benchstat puts results whose file configuration differs in
+// separate tables and compares nothing across them, so a value that
+// changes from run to run on one host (start time, commit, label, a CI
+// runner's host name) there would keep "benchstat old.txt new.txt" from
+// comparing anything. Those go in "# key: value" comment lines at the top,
+// which benchfmt readers ignore. Skipped and failed cases have no numbers:
+// they are listed at the end as "# not measured" comment lines.
 func WriteBenchfmt(w io.Writer, f *File) error {
+	var notes strings.Builder
+	for _, n := range []struct{ key, value string }{
+		{"ipcbench-commit", f.Host.Commit},
+		{"ipcbench-version", f.Host.Version},
+		{"label", f.Config.Label},
+		{"host", f.Host.Hostname},
+		{"started", startedOf(f)},
+	} {
+		if v := oneLine(n.value); v != "" {
+			fmt.Fprintf(&notes, "# %s: %s\n", n.key, v)
+		}
+	}
+	if notes.Len() > 0 {
+		if _, err := io.WriteString(w, notes.String()+"\n"); err != nil {
+			return err
+		}
+	}
 	bw := benchfmt.NewWriter(w)
 	for _, u := range []struct{ unit, key, value string }{
 		{"msgs/s", "better", "higher"},
@@ -50,13 +74,7 @@ func WriteBenchfmt(w io.Writer, f *File) error {
 	config := []benchfmt.Config{
 		{Key: "goos", Value: []byte("linux"), File: true},
 		{Key: "cpu", Value: []byte(f.Host.CPUModel), File: true},
-		{Key: "host", Value: []byte(f.Host.Hostname), File: true},
 		{Key: "kernel", Value: []byte(f.Host.Kernel), File: true},
-		{Key: "ipcbench-commit", Value: []byte(f.Host.Commit), File: true},
-		{Key: "label", Value: []byte(f.Config.Label), File: true},
-	}
-	if !f.StartedAt.IsZero() {
-		config = append(config, benchfmt.Config{Key: "started", Value: []byte(f.StartedAt.UTC().Format("2006-01-02T15:04:05Z")), File: true})
 	}
 	var kept []benchfmt.Config
 	for _, c := range config {
@@ -101,4 +119,17 @@ func WriteBenchfmt(w io.Writer, f *File) error {
 		}
 	}
 	return nil
+}
+
+func startedOf(f *File) string {
+	if f.StartedAt.IsZero() {
+		return ""
+	}
+	return f.StartedAt.UTC().Format("2006-01-02T15:04:05Z")
+}
+
+// oneLine keeps a value from a results file on its comment line: a newline
+// in a label would otherwise start a line that benchfmt reads.
+func oneLine(s string) string {
+	return strings.Join(strings.Fields(s), " ")
 }

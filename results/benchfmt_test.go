@@ -37,8 +37,8 @@ func TestBenchfmtReadsBack(t *testing.T) {
 			t.Fatalf("benchfmt cannot read its own output: %v\n%s", rec, data)
 		case *benchfmt.Result:
 			names = append(names, string(rec.Name))
-			if rec.GetConfig("kernel") != "Linux test" || rec.GetConfig("ipcbench-commit") != "abc" {
-				t.Errorf("file config lost: kernel %q commit %q", rec.GetConfig("kernel"), rec.GetConfig("ipcbench-commit"))
+			if rec.GetConfig("kernel") != "Linux test" {
+				t.Errorf("file config lost: kernel %q", rec.GetConfig("kernel"))
 			}
 			if v, ok := rec.Value("sec/op"); !ok || v <= 0 || rec.Iters != 500 {
 				t.Errorf("%s: sec/op %v (%v), iters %d", rec.Name, v, ok, rec.Iters)
@@ -65,23 +65,79 @@ func TestBenchfmtReadsBack(t *testing.T) {
 	}
 }
 
-// TestBenchstatReadsIt installs benchstat as a user would (go install
-// ...@latest; failing that, the x/perf version in go.mod, which the module
-// cache holds) and runs it on two exports.
-func TestBenchstatReadsIt(t *testing.T) {
-	dir := t.TempDir()
-	bin := filepath.Join(dir, "benchstat")
-	install := exec.Command("go", "install", "golang.org/x/perf/cmd/benchstat@latest")
-	install.Env = append(os.Environ(), "GOBIN="+dir)
-	if out, err := install.CombinedOutput(); err != nil {
-		t.Logf("go install benchstat@latest: %v\n%s", err, out)
-		if out, err := exec.Command("go", "build", "-o", bin, "golang.org/x/perf/cmd/benchstat").CombinedOutput(); err != nil {
-			t.Skipf("cannot install benchstat (no module proxy or cache?): %v\n%s", err, out)
+// TestBenchfmtFileConfigIsTheSameAcrossRuns: the file configuration holds
+// only what names the host (benchstat splits tables by it), never what
+// differs from one run to the next on the same host (start time, commit,
+// label, a CI runner's host name), or two exports compare nothing.
+func TestBenchfmtFileConfigIsTheSameAcrossRuns(t *testing.T) {
+	a := exportOf(t, time.Date(2026, 11, 1, 3, 0, 0, 0, time.UTC), "abc", "runner-1", 1)
+	b := exportOf(t, time.Date(2026, 11, 2, 3, 0, 0, 0, time.UTC), "def", "runner-2", 1.2)
+	ca, cb := fileConfig(t, a), fileConfig(t, b)
+	if ca != cb {
+		t.Errorf("file configurations differ between two runs on one host:\n%s\nvs\n%s", ca, cb)
+	}
+	if !strings.Contains(ca, "kernel: Linux test") {
+		t.Errorf("file configuration lost the kernel: %q", ca)
+	}
+	for _, want := range []string{"# ipcbench-commit: abc", "# started: 2026-11-01T03:00:00Z", "# label: Labc", "# host: runner-1"} {
+		if !bytes.Contains(a, []byte(want+"\n")) {
+			t.Errorf("export lacks the comment %q:\n%s", want, a)
 		}
 	}
+}
+
+// exportOf exports a run of pipe and tcp cases started at started.
+func exportOf(t *testing.T, started time.Time, commit, hostname string, pipeScale float64) []byte {
+	t.Helper()
+	f := resultstest.File(started, commit,
+		resultstest.Case("pipe", 64, resultstest.Noisy(uint64(started.Unix()), 6, 20000*pipeScale, 0.03)...),
+		resultstest.Case("tcp", 4096, resultstest.Noisy(uint64(started.Unix())+1, 6, 40000, 0.03)...))
+	f.Host.Hostname = hostname
+	var b bytes.Buffer
+	if err := results.WriteFormat(&b, "benchfmt", f); err != nil {
+		t.Fatal(err)
+	}
+	return b.Bytes()
+}
+
+// fileConfig returns the file configuration of the first result, as
+// benchstat groups by it.
+func fileConfig(t *testing.T, data []byte) string {
+	t.Helper()
+	r := benchfmt.NewReader(bytes.NewReader(data), "x.txt")
+	for r.Scan() {
+		if res, ok := r.Result().(*benchfmt.Result); ok {
+			var b strings.Builder
+			for _, c := range res.Config {
+				if c.File {
+					b.WriteString(c.Key + ": " + string(c.Value) + "\n")
+				}
+			}
+			return b.String()
+		}
+	}
+	t.Fatalf("no result in\n%s", data)
+	return ""
+}
+
+// TestBenchstatComparesTwoExports builds benchstat from the x/perf version
+// that go.mod requires (the module cache holds it, so this works offline
+// once the module is downloaded) and runs it on two exports of different
+// runs, as a user would: it must compare them ("vs base") in one table.
+func TestBenchstatComparesTwoExports(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds benchstat; skipped with -short")
+	}
+	dir := t.TempDir()
+	bin := filepath.Join(dir, "benchstat")
+	build := exec.Command("go", "build", "-o", bin, "golang.org/x/perf/cmd/benchstat")
+	build.Env = append(os.Environ(), "GOFLAGS=-mod=readonly", "GOPROXY=off")
+	if out, err := build.CombinedOutput(); err != nil {
+		t.Skipf("cannot build benchstat from go.mod's golang.org/x/perf (module not in the cache, and the test does not download): %v\n%s", err, out)
+	}
 	old, new := filepath.Join(dir, "old.txt"), filepath.Join(dir, "new.txt")
-	os.WriteFile(old, benchFile(t, 1, 1), 0o600)
-	os.WriteFile(new, benchFile(t, 7, 1.2), 0o600)
+	os.WriteFile(old, exportOf(t, time.Date(2026, 11, 1, 3, 0, 0, 0, time.UTC), "abc", "runner-1", 1), 0o600)
+	os.WriteFile(new, exportOf(t, time.Date(2026, 11, 2, 3, 0, 0, 0, time.UTC), "def", "runner-2", 1.2), 0o600)
 	cmd := exec.Command(bin, old, new)
 	var stderr bytes.Buffer
 	cmd.Stderr = &stderr
@@ -90,10 +146,13 @@ func TestBenchstatReadsIt(t *testing.T) {
 		t.Fatalf("benchstat: %v\n%s", err, stderr.String())
 	}
 	s := string(out)
-	for _, want := range []string{"sec/op", "transport=pipe", "copies/msg", "msgs/s", "kernel: Linux test"} {
+	for _, want := range []string{"vs base", "sec/op", "transport=pipe", "copies/msg", "msgs/s", "kernel: Linux test"} {
 		if !strings.Contains(s, want) {
 			t.Errorf("benchstat output lacks %q:\n%s", want, s)
 		}
+	}
+	if n := strings.Count(s, "kernel: Linux test"); n != 1 {
+		t.Errorf("benchstat split the runs into %d tables, want one:\n%s", n, s)
 	}
 	// The 20 % slower pipe shows as a significant change, not "~".
 	for _, line := range strings.Split(s, "\n") {
