@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"io"
 	"math"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -69,7 +70,27 @@ type Comparison struct {
 	OnlyNew     []string `json:"only_new,omitempty"`
 	NotCompared []string `json:"not_compared,omitempty"`
 	Warnings    []string `json:"warnings,omitempty"`
+	// MatchedCases counts the cases measured on at least one side of both
+	// base and new (ok on one side and failed on the other counts; skipped
+	// or failed on both does not); TestedCases counts those whose every
+	// metric the test could judge. Fewer tested than matched means the
+	// comparison cannot vouch for the rest.
+	MatchedCases int `json:"matched_cases"`
+	TestedCases  int `json:"tested_cases"`
+	// Differences lists the host and configuration keys whose values
+	// differ between base and new.
+	Differences []Difference `json:"differences,omitempty"`
 }
+
+// Untested reports whether the comparison left a matched case untested,
+// or matched none: then "no regressions" would vouch for what it did not test.
+func (c *Comparison) Untested() bool {
+	return c.MatchedCases == 0 || c.TestedCases < c.MatchedCases
+}
+
+// Skewed names the differing keys that change the figures, joined by ", ";
+// empty when base and new ran on like hosts with like configurations.
+func (c *Comparison) Skewed() string { return skewed(c.Differences) }
 
 // Regressions counts the deltas flagged as regressions.
 func (c *Comparison) Regressions() int {
@@ -141,7 +162,7 @@ func minPossibleP(n1, n2 int) float64 {
 // size, pooling the repetitions of each side's files, and tests every
 // metric of opt with benchmath's Mann-Whitney U test.
 func Compare(base, new []*File, opt CompareOptions) *Comparison {
-	out := &Comparison{Threshold: opt.Threshold, Alpha: opt.Alpha}
+	out := &Comparison{Threshold: opt.Threshold, Alpha: opt.Alpha, Differences: Differences([][]*File{base, new})}
 	b, order := pool(base)
 	n, newOrder := pool(new)
 	for _, k := range newOrder {
@@ -162,7 +183,13 @@ func Compare(base, new []*File, opt CompareOptions) *Comparison {
 		case np == nil:
 			out.OnlyBase = append(out.OnlyBase, k)
 			continue
+		case bp.notOK != "" && np.notOK != "":
+			// Neither side measured it (a transport this host lacks, say):
+			// listed, but no gap in what the comparison vouches for.
+			out.NotCompared = append(out.NotCompared, fmt.Sprintf("%s: base %s; new %s", k, bp.notOK, np.notOK))
+			continue
 		case bp.notOK != "" || np.notOK != "":
+			out.MatchedCases++
 			why := bp.notOK
 			side := "base"
 			if why == "" {
@@ -171,6 +198,7 @@ func Compare(base, new []*File, opt CompareOptions) *Comparison {
 			out.NotCompared = append(out.NotCompared, fmt.Sprintf("%s: %s %s", k, side, why))
 			continue
 		}
+		compared, tested := 0, true
 		for _, m := range opt.Metrics {
 			bs, ns := bp.samples(m), np.samples(m)
 			if len(bs) == 0 || len(ns) == 0 || allZero(bs) && allZero(ns) {
@@ -182,8 +210,10 @@ func Compare(base, new []*File, opt CompareOptions) *Comparison {
 			if d.Base.Median != 0 {
 				d.DeltaPct = (d.New.Median/d.Base.Median - 1) * 100
 			}
+			compared++
 			if minPossibleP(len(bs), len(ns)) > opt.Alpha {
 				d.Verdict = VerdictUntested
+				tested = false
 				short++
 			} else {
 				cmp := benchmath.AssumeNothing.Compare(s1, s2)
@@ -201,6 +231,12 @@ func Compare(base, new []*File, opt CompareOptions) *Comparison {
 				g.base += math.Log(d.Base.Median)
 				g.new += math.Log(d.New.Median)
 				g.n++
+			}
+		}
+		if compared > 0 { // else no metric applies, as latency to relay
+			out.MatchedCases++
+			if tested {
+				out.TestedCases++
 			}
 		}
 	}
@@ -273,13 +309,16 @@ var compareColumns = []string{"case", "base", "new", "delta", "p", "verdict"}
 
 func comparisonText(c *Comparison, markdown bool) string {
 	var b strings.Builder
+	b.WriteString(differenceText(c.Differences, markdown))
 	metrics := []string{}
+	anyCI := false
 	byMetric := map[string][]Delta{}
 	for _, d := range c.Deltas {
 		if _, ok := byMetric[d.Metric]; !ok {
 			metrics = append(metrics, d.Metric)
 		}
 		byMetric[d.Metric] = append(byMetric[d.Metric], d)
+		anyCI = anyCI || d.Base.CI95 != nil || d.New.CI95 != nil
 	}
 	for _, name := range metrics {
 		m, _ := MetricByName(name)
@@ -287,17 +326,22 @@ func comparisonText(c *Comparison, markdown bool) string {
 		if m.HigherBetter {
 			better = "higher is better"
 		}
-		fmt.Fprintf(&b, "%s (%s, %s)\n", name, m.Unit, better)
+		var medians []float64
+		for _, d := range byMetric[name] {
+			medians = append(medians, d.Base.Median)
+		}
+		vf := newValueFormat(m, medians)
+		fmt.Fprintf(&b, "%s (%s, %s)\n", name, vf.unit, better)
 		if markdown {
 			b.WriteString("\n")
 		}
 		rows := [][]string{compareColumns}
 		for _, d := range byMetric[name] {
-			rows = append(rows, []string{d.Case, formatSummary(m, d.Base), formatSummary(m, d.New), formatDelta(d), formatP(d), d.Verdict})
+			rows = append(rows, []string{d.Case, vf.summary(d.Base), vf.summary(d.New), formatDelta(d), formatP(d), d.Verdict})
 		}
 		for _, g := range c.Geomeans {
 			if g.Metric == name {
-				rows = append(rows, []string{fmt.Sprintf("geomean (%d cases)", g.Cases), formatValue(m, g.Base), formatValue(m, g.New),
+				rows = append(rows, []string{fmt.Sprintf("geomean (%d cases)", g.Cases), vf.format(g.Base), vf.format(g.New),
 					fmt.Sprintf("%+.2f%%", g.DeltaPct), "", ""})
 			}
 		}
@@ -321,14 +365,34 @@ func comparisonText(c *Comparison, markdown bool) string {
 	list("only in new", c.OnlyNew)
 	list("not compared", c.NotCompared)
 	list("warnings", c.Warnings)
-	fmt.Fprintf(&b, "~ means no significant difference (Mann-Whitney U test, p ≥ %g). A regression is a significant change for the worse beyond %g%%. Medians across repetitions; ± is the 95%% confidence interval.\n",
-		c.Alpha, c.Threshold*100)
-	if n := c.Regressions(); n > 0 {
-		fmt.Fprintf(&b, "%d regressions.\n", n)
-	} else {
-		b.WriteString("No regressions.\n")
+	ci := "."
+	if anyCI {
+		ci = "; ± is the 95% confidence interval."
 	}
+	fmt.Fprintf(&b, "~ means no significant difference (Mann-Whitney U test, p ≥ %g). A regression is a significant change for the worse beyond %g%%. Medians across repetitions%s\n",
+		c.Alpha, c.Threshold*100, ci)
+	b.WriteString(c.VerdictLine() + "\n")
 	return b.String()
+}
+
+// VerdictLine is the comparison's last line: the regressions, and how many
+// of the matched cases went untested. It says "No regressions." only when
+// every matched case was tested.
+func (c *Comparison) VerdictLine() string {
+	reg, untested := c.Regressions(), c.MatchedCases-c.TestedCases
+	switch {
+	case c.MatchedCases == 0:
+		return "Untested: no case was measured on both sides; nothing was compared."
+	case reg > 0 && untested > 0:
+		return fmt.Sprintf("%d regressions; %d of the %d cases measured on both sides could not be tested.", reg, untested, c.MatchedCases)
+	case reg > 0:
+		return fmt.Sprintf("%d regressions.", reg)
+	case c.TestedCases == 0:
+		return fmt.Sprintf("Untested: none of the %d cases measured on both sides could be tested; no verdict.", c.MatchedCases)
+	case untested > 0:
+		return fmt.Sprintf("Untested: %d of the %d cases measured on both sides could not be tested; no regressions in the other %d.", untested, c.MatchedCases, c.TestedCases)
+	}
+	return "No regressions."
 }
 
 func writeRows(b *strings.Builder, rows [][]string, markdown bool) {
@@ -351,21 +415,57 @@ func upper(cells []string) []string {
 	return out
 }
 
-func formatValue(m Metric, v float64) string {
-	switch m.Unit {
-	case "ns", "ns/msg":
-		return FormatNs(v)
-	case "msgs/s":
-		return FormatRate(v)
-	}
-	return strconv.FormatFloat(v, 'g', 4, 64)
+// valueFormat prints one table's values of a metric in a single unit, the
+// one its header names: times scale to the ns, µs, ms or s that suit the
+// table's typical value, as benchstat scales a column.
+type valueFormat struct {
+	unit   string
+	format func(float64) string
 }
 
-func formatSummary(m Metric, s SummaryInterval) string {
-	if s.CI95 == nil {
-		return formatValue(m, s.Median)
+func newValueFormat(m Metric, typical []float64) valueFormat {
+	switch m.Unit {
+	case "ns", "ns/msg":
+		mid := 0.0
+		if len(typical) > 0 {
+			v := slices.Clone(typical)
+			slices.Sort(v)
+			mid = v[len(v)/2]
+		}
+		prefix, div := "ns", 1.0
+		switch {
+		case mid >= 1e9:
+			prefix, div = "s", 1e9
+		case mid >= 1e6:
+			prefix, div = "ms", 1e6
+		case mid >= 1e3:
+			prefix, div = "µs", 1e3
+		}
+		return valueFormat{prefix + strings.TrimPrefix(m.Unit, "ns"), func(v float64) string { return threeDigits(v / div) }}
+	case "msgs/s":
+		// FormatRate's k and M are multipliers of the header's msgs/s.
+		return valueFormat{m.Unit, FormatRate}
 	}
-	return formatValue(m, s.Median) + s.CI95.Suffix(s.Median)
+	return valueFormat{m.Unit, func(v float64) string { return strconv.FormatFloat(v, 'g', 4, 64) }}
+}
+
+// threeDigits prints v with about three significant digits, never in
+// exponent form.
+func threeDigits(v float64) string {
+	switch a := math.Abs(v); {
+	case a >= 100:
+		return strconv.FormatFloat(v, 'f', 0, 64)
+	case a >= 10:
+		return strconv.FormatFloat(v, 'f', 1, 64)
+	}
+	return strconv.FormatFloat(v, 'f', 2, 64)
+}
+
+func (vf valueFormat) summary(s SummaryInterval) string {
+	if s.CI95 == nil {
+		return vf.format(s.Median)
+	}
+	return vf.format(s.Median) + s.CI95.Suffix(s.Median)
 }
 
 func formatDelta(d Delta) string {

@@ -43,7 +43,33 @@ type History struct {
 	Alpha     float64  `json:"alpha"`
 	Runs      []Run    `json:"runs"`
 	Series    []Series `json:"series"`
+	// Differences lists the host and configuration keys that change the
+	// figures and whose values differ between runs (one value per run);
+	// commit and label, which a history exists to follow, are not listed.
+	Differences []Difference `json:"differences,omitempty"`
 }
+
+// Steps counts the points that were compared with the case's previous
+// point: tested, and untested because a side had too few repetitions for
+// the test to reach alpha. A history of one run has no step at all.
+func (h *History) Steps() (tested, untested int) {
+	for _, s := range h.Series {
+		for _, p := range s.Points {
+			switch p.Verdict {
+			case "":
+			case VerdictUntested:
+				untested++
+			default:
+				tested++
+			}
+		}
+	}
+	return tested, untested
+}
+
+// Skewed names the differing keys, joined by ", "; empty when every run
+// had a like host and configuration.
+func (h *History) Skewed() string { return skewed(h.Differences) }
 
 // BuildHistory orders files by start time and follows one metric of every
 // ok case whose key contains one of match (all cases when match is empty,
@@ -97,6 +123,15 @@ func BuildHistory(files []*File, paths []string, m Metric, match []string, thres
 			h.Series = append(h.Series, *series[k])
 		}
 	}
+	groups := make([][]*File, len(idx))
+	for run, i := range idx {
+		groups[run] = []*File{files[i]}
+	}
+	for _, d := range Differences(groups) {
+		if d.Skews {
+			h.Differences = append(h.Differences, d)
+		}
+	}
 	return h
 }
 
@@ -140,15 +175,25 @@ func WriteHistory(w io.Writer, format string, h *History) error {
 	}
 	m, _ := MetricByName(h.Metric)
 	var b strings.Builder
+	if format == "table" {
+		b.WriteString(historyDifferenceText(h.Differences))
+	} else {
+		b.WriteString(strings.ReplaceAll(historyDifferenceText(h.Differences), "\n  ", "\n- "))
+	}
 	for _, s := range h.Series {
-		fmt.Fprintf(&b, "%s, %s (%s)\n", s.Case, h.Metric, h.Unit)
+		var values []float64
+		for _, p := range s.Points {
+			values = append(values, p.Value.Median)
+		}
+		vf := newValueFormat(m, values)
+		fmt.Fprintf(&b, "%s, %s (%s)\n", s.Case, h.Metric, vf.unit)
 		if format == "markdown" {
 			b.WriteString("\n")
 		}
 		rows := [][]string{{"run", "started", "label", "ipcbench", h.Metric, "change", "p", "flag"}}
 		for _, p := range s.Points {
 			r := h.Runs[p.Run]
-			row := []string{fmt.Sprint(p.Run + 1), r.Started.UTC().Format("2006-01-02 15:04"), orDash(r.Label), orDash(r.Commit), formatSummary(m, p.Value)}
+			row := []string{fmt.Sprint(p.Run + 1), r.Started.UTC().Format("2006-01-02 15:04"), orDash(r.Label), orDash(r.Commit), vf.summary(p.Value)}
 			if p.Verdict == "" {
 				row = append(row, "", "", "")
 			} else {
@@ -179,8 +224,26 @@ func WriteHistory(w io.Writer, format string, h *History) error {
 	reg, imp := h.Flagged()
 	fmt.Fprintf(&b, "%d runs, %d cases. Each run is tested against the previous run of the same case (Mann-Whitney U, alpha %g); flagged when significant and beyond %g%%: %d regressions, %d improvements.\n",
 		len(h.Runs), len(h.Series), h.Alpha, h.Threshold*100, reg, imp)
+	if line := h.untestedLine(); line != "" {
+		b.WriteString(line + "\n")
+	}
 	_, err := io.WriteString(w, b.String())
 	return err
+}
+
+// untestedLine says what the history could not test, or "" when it
+// tested every step.
+func (h *History) untestedLine() string {
+	tested, untested := h.Steps()
+	switch {
+	case len(h.Runs) == 1:
+		return "Untested: 1 run: no step to test; history needs at least two runs."
+	case tested+untested == 0:
+		return fmt.Sprintf("Untested: no case appears in two of the %d runs: no step to test.", len(h.Runs))
+	case untested > 0:
+		return fmt.Sprintf("Untested: %d of %d steps had too few repetitions for the test to reach alpha %g: run with --repeat 6.", untested, tested+untested, h.Alpha)
+	}
+	return ""
 }
 
 func orDash(s string) string {
