@@ -2,13 +2,18 @@ package report
 
 import (
 	"bytes"
+	"context"
 	"errors"
 	"fmt"
+	"io"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"strings"
 
+	"github.com/ipcbench/ipcbench/internal/safeout"
 	"github.com/ipcbench/ipcbench/results"
+	"golang.org/x/sys/unix"
 	"gonum.org/v1/plot"
 	"gonum.org/v1/plot/vg"
 )
@@ -69,34 +74,32 @@ func plan(in []Input) []planned {
 // Figures renders every planned plot as PNG and SVG. Plots without data are
 // left out.
 func Figures(in []Input) ([]Figure, error) {
-	var figs []Figure
-	for _, pl := range plan(in) {
-		p, err := pl.make()
-		if errors.Is(err, errEmpty) {
-			continue
-		}
-		if err != nil {
-			return nil, fmt.Errorf("plot %s: %w", pl.name, err)
-		}
-		f := Figure{Name: pl.name, Caption: pl.caption}
-		for _, format := range []string{"png", "svg"} {
-			wt, err := p.WriterTo(plotWidth, plotHeight, format)
-			if err != nil {
-				return nil, fmt.Errorf("plot %s as %s: %w", pl.name, format, err)
-			}
-			var b bytes.Buffer
-			if _, err := wt.WriteTo(&b); err != nil {
-				return nil, fmt.Errorf("plot %s as %s: %w", pl.name, format, err)
-			}
-			if format == "png" {
-				f.PNG = b.Bytes()
-			} else {
-				f.SVG = b.Bytes()
-			}
-		}
-		figs = append(figs, f)
+	return figuresContext(context.Background(), in)
+}
+
+// render draws the planned plot as PNG and SVG.
+func (pl planned) render() (Figure, error) {
+	p, err := pl.make()
+	if err != nil {
+		return Figure{}, fmt.Errorf("plot %s: %w", pl.name, err)
 	}
-	return figs, nil
+	f := Figure{Name: pl.name, Caption: pl.caption}
+	for _, format := range []string{"png", "svg"} {
+		wt, err := p.WriterTo(plotWidth, plotHeight, format)
+		if err != nil {
+			return f, fmt.Errorf("plot %s as %s: %w", pl.name, format, err)
+		}
+		var b bytes.Buffer
+		if _, err := wt.WriteTo(&b); err != nil {
+			return f, fmt.Errorf("plot %s as %s: %w", pl.name, format, err)
+		}
+		if format == "png" {
+			f.PNG = b.Bytes()
+		} else {
+			f.SVG = b.Bytes()
+		}
+	}
+	return f, nil
 }
 
 // Formats of Write.
@@ -109,15 +112,25 @@ const (
 // Write renders the report into dir: index.html and/or report.md, and every
 // figure as PNG and SVG. It builds the whole report in a temporary directory
 // beside dir and renames it into place, so a failure leaves no partial report
-// and an earlier report at dir is replaced only by a complete one.
+// and an earlier report at dir is replaced only by a complete one. It
+// replaces only a report it wrote itself (see CheckDir).
 func Write(dir string, in []Input, format string) error {
+	return WriteContext(context.Background(), dir, in, format, false)
+}
+
+// WriteContext is Write that stops, leaving nothing behind, when ctx ends,
+// and with force replaces any directory at dir (see CheckDir).
+func WriteContext(ctx context.Context, dir string, in []Input, format string, force bool) error {
 	if format != HTML && format != Markdown && format != Both {
 		return fmt.Errorf("unknown report format %q; want html, markdown or both", format)
 	}
 	if len(in) == 0 {
 		return fmt.Errorf("no results to report")
 	}
-	figs, err := Figures(in)
+	if err := CheckDir(dir, force); err != nil {
+		return err
+	}
+	figs, err := figuresContext(ctx, in)
 	if err != nil {
 		return err
 	}
@@ -133,46 +146,204 @@ func Write(dir string, in []Input, format string) error {
 	if err := os.Chmod(tmp, 0o755); err != nil {
 		return err
 	}
+	files, err := writeFiles(tmp, in, figs, format)
+	if err != nil {
+		return err
+	}
+	if err := writeMarker(tmp, files); err != nil {
+		return err
+	}
+	if err := context.Cause(ctx); err != nil {
+		return err
+	}
+	return replaceDir(tmp, dir, force)
+}
+
+// figuresContext is Figures, stopping between figures when ctx ends.
+func figuresContext(ctx context.Context, in []Input) ([]Figure, error) {
+	var figs []Figure
+	for _, pl := range plan(in) {
+		if err := context.Cause(ctx); err != nil {
+			return nil, err
+		}
+		f, err := pl.render()
+		if errors.Is(err, errEmpty) {
+			continue
+		}
+		if err != nil {
+			return nil, err
+		}
+		figs = append(figs, f)
+	}
+	return figs, nil
+}
+
+// writeFiles writes the figures and pages into dir and returns their names.
+func writeFiles(dir string, in []Input, figs []Figure, format string) ([]string, error) {
+	var names []string
+	write := func(name string, data []byte) error {
+		if err := os.WriteFile(filepath.Join(dir, name), data, 0o644); err != nil {
+			return fmt.Errorf("write %s: %w", name, err)
+		}
+		names = append(names, name)
+		return nil
+	}
 	for _, f := range figs {
-		for ext, data := range map[string][]byte{".png": f.PNG, ".svg": f.SVG} {
-			if err := os.WriteFile(filepath.Join(tmp, f.Name+ext), data, 0o644); err != nil {
-				return fmt.Errorf("write figure: %w", err)
-			}
+		if err := write(f.Name+".png", f.PNG); err != nil {
+			return nil, err
+		}
+		if err := write(f.Name+".svg", f.SVG); err != nil {
+			return nil, err
 		}
 	}
 	if format == HTML || format == Both {
 		var b bytes.Buffer
 		if err := WriteHTML(&b, in, figs); err != nil {
-			return err
+			return nil, err
 		}
-		if err := os.WriteFile(filepath.Join(tmp, "index.html"), b.Bytes(), 0o644); err != nil {
-			return fmt.Errorf("write index.html: %w", err)
+		if err := write("index.html", b.Bytes()); err != nil {
+			return nil, err
 		}
 	}
 	if format == Markdown || format == Both {
 		var b bytes.Buffer
 		if err := WriteMarkdown(&b, in, figs); err != nil {
-			return err
+			return nil, err
 		}
-		if err := os.WriteFile(filepath.Join(tmp, "report.md"), b.Bytes(), 0o644); err != nil {
-			return fmt.Errorf("write report.md: %w", err)
+		if err := write("report.md", b.Bytes()); err != nil {
+			return nil, err
 		}
 	}
-	return replaceDir(tmp, dir)
+	return names, nil
 }
 
-// replaceDir moves the finished report to dir, replacing an earlier report.
-func replaceDir(tmp, dir string) error {
+// Marker is the file in every report directory that says ipcbench wrote
+// it, and lists the files it wrote: the proof CheckDir asks for before a
+// later report replaces the directory.
+const Marker = ".ipcbench-report"
+
+const markerHead = "ipcbench report: written by ipcbench, which replaces this directory whole on the next report to it; the files it wrote:"
+
+// maxMarkerBytes bounds what CheckDir reads of a marker.
+const maxMarkerBytes = 64 << 10
+
+func writeMarker(dir string, files []string) error {
+	text := markerHead + "\n" + strings.Join(files, "\n") + "\n"
+	if err := os.WriteFile(filepath.Join(dir, Marker), []byte(text), 0o644); err != nil {
+		return fmt.Errorf("write %s: %w", Marker, err)
+	}
+	return nil
+}
+
+// ErrNotReport means that something stands at a report's directory that
+// ipcbench cannot prove it wrote, so it will not replace it.
+var ErrNotReport = errors.New("ipcbench will not replace what it cannot prove it wrote")
+
+// CheckDir reports whether a report may be written to dir: nothing is
+// there, or a directory holding ipcbench's Marker and only the files the
+// marker lists. With force, any directory will do. Never a symbolic link
+// (it is not followed, even with force), a non-directory, or the current
+// directory or one above it. Refusals wrap ErrNotReport.
+func CheckDir(dir string, force bool) error {
+	if err := notAboveCwd(dir); err != nil {
+		return err
+	}
+	fi, err := os.Lstat(dir)
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	switch {
+	case fi.Mode().Type() == fs.ModeSymlink:
+		return fmt.Errorf("%s is %w: %w", dir, safeout.ErrSymlink, ErrNotReport)
+	case !fi.IsDir():
+		return fmt.Errorf("%s is %s, not a report directory: %w", dir, safeout.Describe(fi.Mode()), ErrNotReport)
+	case force:
+		return nil
+	}
+	listed, err := readMarker(dir)
+	if err != nil {
+		return err
+	}
+	entries, err := os.ReadDir(dir)
+	if err != nil {
+		return err
+	}
+	var foreign []string
+	for _, e := range entries {
+		if e.Name() != Marker && (!listed[e.Name()] || !e.Type().IsRegular()) {
+			foreign = append(foreign, e.Name())
+		}
+	}
+	if len(foreign) > 0 {
+		if len(foreign) > 3 {
+			foreign = append(foreign[:3], fmt.Sprintf("and %d more", len(foreign)-3))
+		}
+		return fmt.Errorf("%s holds what no report wrote (%s): %w", dir, strings.Join(foreign, ", "), ErrNotReport)
+	}
+	return nil
+}
+
+// readMarker returns the files dir's marker lists.
+func readMarker(dir string) (map[string]bool, error) {
+	path := filepath.Join(dir, Marker)
+	fd, err := unix.Open(path, unix.O_RDONLY|unix.O_NOFOLLOW|unix.O_NONBLOCK|unix.O_CLOEXEC, 0)
+	if err != nil {
+		return nil, fmt.Errorf("%s exists and is not an ipcbench report (no regular %s file in it): %w", dir, Marker, ErrNotReport)
+	}
+	f := os.NewFile(uintptr(fd), path)
+	defer f.Close()
+	data, err := io.ReadAll(io.LimitReader(f, maxMarkerBytes))
+	lines := strings.Split(string(data), "\n")
+	if err != nil || lines[0] != markerHead {
+		return nil, fmt.Errorf("%s exists and is not an ipcbench report (%s is not ipcbench's marker): %w", dir, path, ErrNotReport)
+	}
+	listed := map[string]bool{}
+	for _, l := range lines[1:] {
+		if l != "" && !strings.ContainsRune(l, '/') {
+			listed[l] = true
+		}
+	}
+	return listed, nil
+}
+
+// notAboveCwd refuses the current directory and its ancestors: replacing
+// one would pull the ground from under the command.
+func notAboveCwd(dir string) error {
+	abs, err := filepath.Abs(dir)
+	if err != nil {
+		return err
+	}
+	cwd, err := os.Getwd()
+	if err != nil {
+		return err
+	}
+	if rel, err := filepath.Rel(abs, cwd); err == nil && rel != ".." && !strings.HasPrefix(rel, "../") {
+		return fmt.Errorf("%s is the current directory or holds it: %w", dir, ErrNotReport)
+	}
+	return nil
+}
+
+// replaceDir moves the finished report to dir, replacing an earlier report
+// that CheckDir accepts (checked again: the directory may have changed
+// while the report was rendered). Where nothing stood, it replaces nothing
+// that has appeared since.
+func replaceDir(tmp, dir string, force bool) error {
+	if err := CheckDir(dir, force); err != nil {
+		return err
+	}
 	old := ""
-	if _, err := os.Stat(dir); err == nil {
+	if _, err := os.Lstat(dir); err == nil {
 		old = tmp + ".old"
 		if err := os.Rename(dir, old); err != nil {
 			return fmt.Errorf("move the earlier report at %s aside: %w", dir, err)
 		}
 	}
-	if err := os.Rename(tmp, dir); err != nil {
+	if err := safeout.RenameNoReplace(tmp, dir); err != nil {
 		if old != "" {
-			os.Rename(old, dir)
+			safeout.RenameNoReplace(old, dir)
 		}
 		return fmt.Errorf("move the report into %s: %w", dir, err)
 	}

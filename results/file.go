@@ -3,44 +3,63 @@ package results
 import (
 	"encoding/json"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
+	"strings"
+
+	"github.com/ipcbench/ipcbench/internal/safeout"
+	"golang.org/x/sys/unix"
 )
 
 // Write stores f at path atomically: it writes a temporary file in the same
 // directory, syncs it and renames it over path, so that a reader never sees a
-// partial file and a failed write leaves nothing behind.
+// partial file and a failed write leaves nothing behind. It replaces only a
+// regular file: a device, FIFO, socket, directory or symbolic link at path
+// is an error wrapping safeout.ErrNotRegular or safeout.ErrSymlink.
 func Write(path string, f *File) error {
 	data, err := json.MarshalIndent(f, "", "  ")
 	if err != nil {
 		return fmt.Errorf("encode results: %w", err)
 	}
 	data = append(data, '\n')
-	dir := filepath.Dir(path)
-	if err := os.MkdirAll(dir, 0o755); err != nil {
-		return fmt.Errorf("create results directory %s: %w", dir, err)
+	if dir := filepath.Dir(path); dir != "." {
+		if err := os.MkdirAll(dir, 0o755); err != nil {
+			return fmt.Errorf("create results directory %s: %w", dir, err)
+		}
 	}
-	tmp, err := os.CreateTemp(dir, ".ipcbench-results-*.tmp")
-	if err != nil {
-		return fmt.Errorf("create results file in %s: %w", dir, err)
-	}
-	defer os.Remove(tmp.Name()) // no-op after the rename
-	if _, err := tmp.Write(data); err != nil {
-		tmp.Close()
-		return fmt.Errorf("write %s: %w", tmp.Name(), err)
-	}
-	if err := tmp.Sync(); err != nil {
-		tmp.Close()
-		return fmt.Errorf("sync %s: %w", tmp.Name(), err)
-	}
-	if err := tmp.Close(); err != nil {
-		return fmt.Errorf("close %s: %w", tmp.Name(), err)
-	}
-	if err := os.Chmod(tmp.Name(), 0o644); err != nil {
-		return fmt.Errorf("chmod %s: %w", tmp.Name(), err)
-	}
-	if err := os.Rename(tmp.Name(), path); err != nil {
-		return fmt.Errorf("rename %s to %s: %w", tmp.Name(), path, err)
+	if err := safeout.WriteFile(path, data, 0o644); err != nil {
+		return fmt.Errorf("write results: %w", err)
 	}
 	return nil
+}
+
+// IsResultsFile reports whether path is a regular file that Write wrote,
+// of any schema version: its first JSON key is "schema" and its value
+// starts with "ipcbench/results/". It reads no more than the head of the
+// file and does not follow a symbolic link.
+func IsResultsFile(path string) bool {
+	fd, err := unix.Open(path, unix.O_RDONLY|unix.O_NOFOLLOW|unix.O_NONBLOCK|unix.O_CLOEXEC, 0)
+	if err != nil {
+		return false
+	}
+	file := os.NewFile(uintptr(fd), path)
+	defer file.Close()
+	if fi, err := file.Stat(); err != nil || !fi.Mode().IsRegular() {
+		return false
+	}
+	dec := json.NewDecoder(io.LimitReader(file, 4096))
+	var toks []json.Token
+	for range 3 {
+		tok, err := dec.Token()
+		if err != nil {
+			return false
+		}
+		toks = append(toks, tok)
+	}
+	if d, ok := toks[0].(json.Delim); !ok || d != '{' || toks[1] != "schema" {
+		return false
+	}
+	s, ok := toks[2].(string)
+	return ok && strings.HasPrefix(s, "ipcbench/results/")
 }

@@ -1,0 +1,115 @@
+package report
+
+import (
+	"context"
+	"errors"
+	"os"
+	"path/filepath"
+	"testing"
+)
+
+// TestWriteReplacesOnlyItsOwnReport puts at the report's directory what a
+// user might have there. Write must replace only a report it wrote (its
+// marker, and nothing added since), or, with force, a directory; never a
+// symbolic link, a file or the current directory.
+func TestWriteReplacesOnlyItsOwnReport(t *testing.T) {
+	in := load(t, "run-a.json")
+	for _, tc := range []struct {
+		name    string
+		make    func(t *testing.T, dir string)
+		force   bool
+		replace bool
+	}{
+		{"absent", func(*testing.T, string) {}, false, true},
+		{"earlier report", func(t *testing.T, dir string) { mustWrite(t, dir, in) }, false, true},
+		{"user's directory", userDir, false, false},
+		{"user's directory, force", userDir, true, true},
+		{"report with a user's file added", func(t *testing.T, dir string) {
+			mustWrite(t, dir, in)
+			os.WriteFile(filepath.Join(dir, "notes.txt"), []byte("mine"), 0o644)
+		}, false, false},
+		{"results file", func(t *testing.T, dir string) { os.WriteFile(dir, []byte(`{"schema": "ipcbench/results/v1"}`), 0o644) }, true, false},
+		{"symlink to a report", func(t *testing.T, dir string) {
+			target := dir + "-target"
+			mustWrite(t, target, in)
+			os.Symlink(target, dir)
+		}, true, false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			parent := t.TempDir()
+			dir := filepath.Join(parent, "docs")
+			tc.make(t, dir)
+			before := snapshot(parent)
+			err := WriteContext(context.Background(), dir, in, Both, tc.force)
+			if tc.replace {
+				if err != nil {
+					t.Fatal(err)
+				}
+				if _, err := os.Stat(filepath.Join(dir, Marker)); err != nil {
+					t.Errorf("the report carries no marker: %v", err)
+				}
+				if _, err := os.Stat(filepath.Join(dir, "notes.txt")); err == nil && !tc.force {
+					t.Error("notes.txt survived into the report")
+				}
+				return
+			}
+			if !errors.Is(err, ErrNotReport) {
+				t.Fatalf("Write: %v, want ErrNotReport", err)
+			}
+			if after := snapshot(parent); after != before {
+				t.Errorf("a refused Write changed %s:\nbefore %s\nafter  %s", parent, before, after)
+			}
+		})
+	}
+}
+
+func TestWriteRefusesTheCurrentDirectory(t *testing.T) {
+	in := load(t, "run-a.json")
+	t.Chdir(t.TempDir())
+	os.WriteFile("notes.txt", nil, 0o644)
+	for _, dir := range []string{".", "./", "..", "/"} {
+		if err := Write(dir, in, Markdown); !errors.Is(err, ErrNotReport) {
+			t.Errorf("Write(%q): %v, want ErrNotReport", dir, err)
+		}
+	}
+	if _, err := os.Stat("notes.txt"); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func TestWriteStopsWhenCancelled(t *testing.T) {
+	parent := t.TempDir()
+	ctx, cancel := context.WithCancelCause(context.Background())
+	cancel(errors.New("SIGINT"))
+	err := WriteContext(ctx, filepath.Join(parent, "rep"), load(t, "run-a.json"), Both, false)
+	if err == nil || err.Error() != "SIGINT" {
+		t.Fatalf("Write after cancel: %v, want the cause", err)
+	}
+	if entries, _ := os.ReadDir(parent); len(entries) != 0 {
+		t.Errorf("a cancelled Write left %v", entries)
+	}
+}
+
+func userDir(t *testing.T, dir string) {
+	os.MkdirAll(filepath.Join(dir, "sub"), 0o755)
+	os.WriteFile(filepath.Join(dir, "notes.txt"), []byte("mine"), 0o644)
+}
+
+func mustWrite(t *testing.T, dir string, in []Input) {
+	t.Helper()
+	if err := Write(dir, in, Markdown); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// snapshot lists every path under root with its type.
+func snapshot(root string) string {
+	var s string
+	filepath.WalkDir(root, func(p string, d os.DirEntry, err error) error {
+		if err == nil {
+			s += p + ":" + d.Type().String() + " "
+		}
+		return nil
+	})
+	return s
+}
