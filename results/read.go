@@ -5,23 +5,112 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
+	"io/fs"
 	"os"
+	"syscall"
 )
 
 // ErrSchema means a file is not an ipcbench results file of this version.
 var ErrSchema = errors.New("not an ipcbench results file of schema " + Schema)
 
-// Read loads and validates a results file.
+// MaxFileBytes caps what Read and Parse load: 64 MiB. A run of every
+// transport, workload and size with histograms and six repetitions writes
+// well under 1 MiB, so anything larger is not a results file, and a reader
+// must not hold gigabytes (history /dev/zero once grew to 3.4 GB).
+const MaxFileBytes = 64 << 20
+
+// Read loads and validates a results file. It reads regular files only: a
+// FIFO, socket, device or directory at path is refused without reading it,
+// so that `history /dev/zero` or a named pipe with no writer never hangs.
 func Read(path string) (*File, error) {
-	data, err := os.ReadFile(path)
+	data, err := readRegular(path, MaxFileBytes)
 	if err != nil {
-		return nil, fmt.Errorf("read results: %w", err)
+		return nil, err
 	}
 	return Parse(path, data)
 }
 
-// Parse decodes a results file; name is used in errors.
+// readRegular reads the regular file at path, refusing anything else and
+// anything over limit bytes. It checks the type with stat before opening
+// (opening a FIFO for reading blocks until a writer comes, and opening some
+// devices has effects), opens with O_NONBLOCK in case the path was swapped
+// in between, and checks the opened file again with fstat.
+func readRegular(path string, limit int64) ([]byte, error) {
+	st, err := os.Stat(path)
+	if err != nil {
+		return nil, fmt.Errorf("read results: %w", err)
+	}
+	if err := regular(path, st, limit); err != nil {
+		return nil, err
+	}
+	fd, err := os.OpenFile(path, os.O_RDONLY|syscall.O_NONBLOCK, 0)
+	if err != nil {
+		return nil, fmt.Errorf("read results: %w", err)
+	}
+	defer fd.Close()
+	opened, err := fd.Stat()
+	if err != nil {
+		return nil, fmt.Errorf("read results: %w", err)
+	}
+	if !os.SameFile(st, opened) {
+		return nil, fmt.Errorf("read results %s: the file changed while it was being opened", path)
+	}
+	if err := regular(path, opened, limit); err != nil {
+		return nil, err
+	}
+	// The size was checked, but a file may grow, and some regular files
+	// (in /proc) report 0: read one byte past the limit to tell.
+	data, err := io.ReadAll(io.LimitReader(fd, limit+1))
+	if err != nil {
+		return nil, fmt.Errorf("read results: %w", err)
+	}
+	if int64(len(data)) > limit {
+		return nil, tooLarge(path, limit)
+	}
+	return data, nil
+}
+
+// regular refuses a file that is not a regular file or is over limit bytes.
+func regular(path string, st fs.FileInfo, limit int64) error {
+	if !st.Mode().IsRegular() {
+		return fmt.Errorf("read results %s: not a regular file (%s); ipcbench reads results only from regular files", path, fileKind(st.Mode()))
+	}
+	if st.Size() > limit {
+		return tooLarge(path, limit)
+	}
+	return nil
+}
+
+func tooLarge(path string, limit int64) error {
+	return fmt.Errorf("read results %s: larger than %d MiB, the most a results file may hold (results.MaxFileBytes): %w", path, limit>>20, ErrSchema)
+}
+
+// fileKind names the type of a file that is not a regular file.
+func fileKind(m fs.FileMode) string {
+	switch {
+	case m.IsDir():
+		return "a directory"
+	case m&fs.ModeNamedPipe != 0:
+		return "a named pipe"
+	case m&fs.ModeSocket != 0:
+		return "a socket"
+	case m&fs.ModeCharDevice != 0:
+		return "a character device"
+	case m&fs.ModeDevice != 0:
+		return "a block device"
+	}
+	return "mode " + m.String()
+}
+
+// Parse decodes and validates a results file; name is used in errors. It
+// refuses data over MaxFileBytes, anything but one JSON object of this
+// schema with no unknown fields, and values no reader may trust (see
+// Validate).
 func Parse(name string, data []byte) (*File, error) {
+	if len(data) > MaxFileBytes {
+		return nil, tooLarge(name, MaxFileBytes)
+	}
 	if len(bytes.TrimSpace(data)) == 0 {
 		return nil, fmt.Errorf("%s: empty file: %w", name, ErrSchema)
 	}
@@ -29,7 +118,7 @@ func Parse(name string, data []byte) (*File, error) {
 		Schema *string `json:"schema"`
 	}
 	if err := json.Unmarshal(data, &head); err != nil {
-		return nil, fmt.Errorf("%s: %v: %w", name, err, ErrSchema)
+		return nil, fmt.Errorf("%s: %v: %w", at(name, data, err), err, ErrSchema)
 	}
 	if head.Schema == nil {
 		return nil, fmt.Errorf("%s: no \"schema\" field: %w", name, ErrSchema)
@@ -41,14 +130,30 @@ func Parse(name string, data []byte) (*File, error) {
 	dec.DisallowUnknownFields()
 	var f File
 	if err := dec.Decode(&f); err != nil {
-		return nil, fmt.Errorf("%s: %v: %w", name, err, ErrSchema)
+		return nil, fmt.Errorf("%s: %v: %w", at(name, data, err), err, ErrSchema)
 	}
-	for i, c := range f.Cases {
-		switch c.Status {
-		case StatusOK, StatusSkipped, StatusFailed:
-		default:
-			return nil, fmt.Errorf("%s: case %d (%s/%s/%d): unknown status %q: %w", name, i, c.Transport, c.Workload, c.SizeBytes, c.Status, ErrSchema)
-		}
+	if err := Validate(&f); err != nil {
+		return nil, fmt.Errorf("%s: %w", name, err)
 	}
 	return &f, nil
+}
+
+// at names the line and column of a JSON decoding error, name:line:col,
+// where the error carries an offset; name alone otherwise.
+func at(name string, data []byte, err error) string {
+	var offset int64
+	var syntax *json.SyntaxError
+	var typ *json.UnmarshalTypeError
+	switch {
+	case errors.As(err, &syntax):
+		offset = syntax.Offset
+	case errors.As(err, &typ):
+		offset = typ.Offset
+	default:
+		return name
+	}
+	offset = min(max(offset, 0), int64(len(data)))
+	line := 1 + bytes.Count(data[:offset], []byte("\n"))
+	col := offset - int64(bytes.LastIndexByte(data[:offset], '\n'))
+	return fmt.Sprintf("%s:%d:%d", name, line, col)
 }

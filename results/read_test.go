@@ -1,0 +1,205 @@
+package results
+
+import (
+	"bytes"
+	"compress/zlib"
+	"encoding/base64"
+	"encoding/binary"
+	"encoding/json"
+	"errors"
+	"math"
+	"os"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/HdrHistogram/hdrhistogram-go"
+)
+
+// headerOnlyHistogram encodes an HdrHistogram V2 compressed histogram with
+// the given geometry and no counts, without allocating its counts array.
+func headerOnlyHistogram(lowest, highest int64, digits int32) string {
+	var header bytes.Buffer
+	binary.Write(&header, binary.BigEndian, []int32{hdrhistogram.V2EncodingCookieBase | 0x10, 0, 0, digits})
+	binary.Write(&header, binary.BigEndian, []int64{lowest, highest})
+	binary.Write(&header, binary.BigEndian, 1.0)
+	var z bytes.Buffer
+	zw := zlib.NewWriter(&z)
+	zw.Write(header.Bytes())
+	zw.Close()
+	var out bytes.Buffer
+	binary.Write(&out, binary.BigEndian, []int32{hdrhistogram.V2CompressedEncodingCookieBase | 0x10, int32(z.Len())})
+	out.Write(z.Bytes())
+	return base64.StdEncoding.EncodeToString(out.Bytes())
+}
+
+func TestCountsLenMatchesHdrHistogram(t *testing.T) {
+	for _, g := range []struct {
+		lowest, highest int64
+		digits          int
+	}{{1, 3600e9, 3}, {1, 1000, 1}, {1, 2, 5}, {1000, 3600e9, 2}, {7, 1 << 40, 4}, {1, math.MaxInt64 / 4, 1}} {
+		h := hdrhistogram.New(g.lowest, g.highest, g.digits)
+		want := int64(h.ByteSize()-6*8-5*4) / 8
+		if got := countsLen(g.lowest, g.highest, g.digits); got != want {
+			t.Errorf("countsLen(%d, %d, %d) = %d, hdrhistogram allocates %d", g.lowest, g.highest, g.digits, got, want)
+		}
+	}
+}
+
+// encoded returns sample's JSON with change applied to its first case.
+func encoded(t *testing.T, change func(f *File)) []byte {
+	f := sample(t)
+	change(f)
+	b, err := json.Marshal(f)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
+}
+
+// TestParseRefusesValuesReadersTrust: defect 8 of issue 12, and the rest of
+// its class. Each value here once reached a reader: a 0 or negative latency
+// panicked report's log axis, a garbage histogram_hdr failed report but not
+// compare, a short pair matrix row panicked the table, a name with a space
+// or newline broke the benchfmt export.
+func TestParseRefusesValuesReadersTrust(t *testing.T) {
+	for name, tc := range map[string]struct {
+		change func(f *File)
+		want   string
+	}{
+		"negative p50":      {func(f *File) { f.Cases[0].Latency.P50Ns = -5 }, "cases[0].latency.p50_ns (pipe/pingpong/64): -5, want 0 or more"},
+		"negative mean":     {func(f *File) { f.Cases[0].Latency.MeanNs = -1 }, "cases[0].latency.mean_ns"},
+		"negative rate":     {func(f *File) { f.Cases[0].MsgsPerSec = -1 }, "cases[0].msgs_per_sec"},
+		"negative rep":      {func(f *File) { f.Cases[0].Repetitions = []Repetition{{P99Ns: -3}} }, "cases[0].repetitions[0].p99_ns"},
+		"negative worker":   {func(f *File) { f.Cases[0].Workers = []Worker{{CPUUserNs: -3}} }, "cases[0].workers[0].cpu_user_ns"},
+		"negative window":   {func(f *File) { f.Cases[0].WindowNs = -1 }, "cases[0].window_ns"},
+		"garbage hdr":       {func(f *File) { f.Cases[0].HistogramHDR = "not a histogram" }, "cases[0].histogram_hdr"},
+		"truncated hdr":     {func(f *File) { f.Cases[0].HistogramHDR = f.Cases[0].HistogramHDR[:40] }, "cases[0].histogram_hdr"},
+		"huge hdr geometry": {func(f *File) { f.Cases[0].HistogramHDR = headerOnlyHistogram(1, math.MaxInt64/2, 5) }, "buckets, want at most 1048576"},
+		"bad hdr digits":    {func(f *File) { f.Cases[0].HistogramHDR = headerOnlyHistogram(1, 1000, 9) }, "9 significant digits"},
+		"zero size":         {func(f *File) { f.Cases[0].SizeBytes = 0 }, "cases[0].size_bytes (pipe/pingpong/0): 0, want a message size from 1 B to 1 GiB"},
+		"huge size":         {func(f *File) { f.Cases[0].SizeBytes = 1<<30 + 1 }, "cases[0].size_bytes"},
+		"config size":       {func(f *File) { f.Config.SizesBytes = []int{64, -1} }, "config.sizes_bytes[1]"},
+		"huge messages":     {func(f *File) { f.Cases[0].Messages = math.MaxUint64 }, "cases[0].messages"},
+		"empty transport":   {func(f *File) { f.Cases[0].Transport = "" }, "cases[0].transport"},
+		"spaced workload":   {func(f *File) { f.Cases[0].Workload = "ping pong" }, "cases[0].workload"},
+		"newline transport": {func(f *File) { f.Cases[0].Transport = "pipe\nBenchmarkX 1 1 ns/op" }, "cases[0].transport"},
+		"slash transport":   {func(f *File) { f.Cases[0].Transport = "a/b=c" }, "cases[0].transport"},
+		"fairness above 1":  {func(f *File) { f.Cases[0].Fairness = 2 }, "cases[0].fairness"},
+		"producers":         {func(f *File) { f.Cases[0].Producers, f.Cases[0].PerProducerMsgs = 3, []uint64{1, 2} }, "2 counts for 3 producers"},
+		"ci95 upside down":  {func(f *File) { f.Cases[0].CI95 = map[string]Interval{"p50": {Lo: 3, Hi: 1}} }, `cases[0].ci95["p50"]`},
+		"negative cpus":     {func(f *File) { f.Host.CPUs = -1 }, "host.cpus"},
+		"matrix rows": {func(f *File) {
+			f.PairMatrices = []PairMatrix{{Transport: "pipe", Workload: "pingpong", SizeBytes: 64, CPUs: []int{0}, P50Ns: [][]float64{{1}, {2}}}}
+		}, "pair_matrices[0].p50_ns (pipe/pingpong/64): 2 rows for 1 CPUs"},
+		"matrix columns": {func(f *File) {
+			f.PairMatrices = []PairMatrix{{Transport: "pipe", Workload: "pingpong", SizeBytes: 64, CPUs: []int{0, 1}, P50Ns: [][]float64{{1, 2}, {2}}}}
+		}, "pair_matrices[0].p50_ns[1]"},
+		"matrix negative": {func(f *File) {
+			f.PairMatrices = []PairMatrix{{Transport: "pipe", Workload: "pingpong", SizeBytes: 64, CPUs: []int{0}, P50Ns: [][]float64{{-1}}}}
+		}, "pair_matrices[0].p50_ns[0][0]"},
+	} {
+		t.Run(name, func(t *testing.T) {
+			_, err := Parse("r.json", encoded(t, tc.change))
+			var invalid *InvalidError
+			if !errors.As(err, &invalid) || !errors.Is(err, ErrSchema) || !strings.Contains(err.Error(), tc.want) || !strings.HasPrefix(err.Error(), "r.json: ") {
+				t.Fatalf("Parse = %v, want an InvalidError naming r.json and %q", err, tc.want)
+			}
+		})
+	}
+}
+
+func TestParseAcceptsWhatRunWrites(t *testing.T) {
+	f := sample(t)
+	// A relay case measures no latency: zeros are valid, as is a zero rate.
+	f.Cases = append(f.Cases, Case{Transport: "pipe", Workload: "relay", SizeBytes: 1 << 30, Status: StatusOK, Messages: 10})
+	f.PairMatrices = []PairMatrix{{Transport: "pipe", Workload: "pingpong", SizeBytes: 64, CPUs: []int{0, 1}, P50Ns: [][]float64{{1, 0}, {2, 3}}}}
+	if _, err := Parse("r.json", encoded(t, func(g *File) { *g = *f })); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// TestParseNamesLineAndColumn: a JSON error says where it is, file:line:col.
+func TestParseNamesLineAndColumn(t *testing.T) {
+	for name, tc := range map[string]struct{ data, want string }{
+		"syntax": {"{\n  \"schema\": \"" + Schema + "\",\n  \"cases\": [}\n}", "r.json:3:"},
+		"type":   {"{\n  \"schema\": \"" + Schema + "\",\n  \"cases\": [\n    {\"size_bytes\": \"64\"}]}", "r.json:4:"},
+	} {
+		t.Run(name, func(t *testing.T) {
+			_, err := Parse("r.json", []byte(tc.data))
+			if err == nil || !strings.HasPrefix(err.Error(), tc.want) {
+				t.Fatalf("Parse = %v, want it to start with %q", err, tc.want)
+			}
+		})
+	}
+}
+
+// TestReadRefusesNonRegularFiles: `history /dev/zero` read until it held
+// gigabytes, and a FIFO blocked the reader until a writer came.
+func TestReadRefusesNonRegularFiles(t *testing.T) {
+	dir := t.TempDir()
+	fifo := filepath.Join(dir, "fifo.json")
+	if err := syscall.Mkfifo(fifo, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct{ path, want string }{
+		{"/dev/zero", "not a regular file (a character device)"},
+		{"/dev/null", "not a regular file (a character device)"},
+		{fifo, "not a regular file (a named pipe)"},
+		{dir, "not a regular file (a directory)"},
+	} {
+		t.Run(tc.path, func(t *testing.T) {
+			done := make(chan error, 1)
+			go func() { _, err := Read(tc.path); done <- err }()
+			var err error
+			select {
+			case err = <-done:
+			case <-time.After(30 * time.Second): // not a timing assertion: a reader that blocks never returns
+				t.Fatalf("Read(%s) blocked", tc.path)
+			}
+			if err == nil || !strings.Contains(err.Error(), tc.want) || !strings.Contains(err.Error(), tc.path) {
+				t.Fatalf("Read(%s) = %v, want an error naming it and %q", tc.path, err, tc.want)
+			}
+		})
+	}
+}
+
+// TestReadCapsSize: a file over MaxFileBytes is refused before it is read,
+// with an error naming the limit; so is data handed to Parse.
+func TestReadCapsSize(t *testing.T) {
+	p := filepath.Join(t.TempDir(), "big.json")
+	f, err := os.Create(p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := f.Truncate(MaxFileBytes + 1); err != nil { // sparse: costs no disk
+		t.Fatal(err)
+	}
+	f.Close()
+	_, err = Read(p)
+	if !errors.Is(err, ErrSchema) || !strings.Contains(err.Error(), "larger than 64 MiB") || !strings.Contains(err.Error(), p) {
+		t.Fatalf("Read = %v, want an error naming %s and the 64 MiB limit", err, p)
+	}
+	_, err = Parse("big.json", make([]byte, MaxFileBytes+1))
+	if err == nil || !strings.Contains(err.Error(), "larger than 64 MiB") {
+		t.Fatalf("Parse = %v, want the 64 MiB limit", err)
+	}
+}
+
+// TestReadFollowsSymlinkToRegularFile: a link to a results file still reads.
+func TestReadFollowsSymlinkToRegularFile(t *testing.T) {
+	dir := t.TempDir()
+	p := filepath.Join(dir, "r.json")
+	if err := Write(p, sample(t)); err != nil {
+		t.Fatal(err)
+	}
+	link := filepath.Join(dir, "latest.json")
+	if err := os.Symlink(p, link); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := Read(link); err != nil {
+		t.Fatal(err)
+	}
+}

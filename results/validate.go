@@ -1,0 +1,344 @@
+package results
+
+import (
+	"bytes"
+	"compress/zlib"
+	"encoding/base64"
+	"encoding/binary"
+	"fmt"
+	"io"
+	"math"
+	"math/bits"
+)
+
+// Limits on what a results file may hold; Validate refuses anything beyond.
+const (
+	// MaxSizeBytes is the largest message size a case may carry (1 GiB,
+	// the largest run --sizes takes).
+	MaxSizeBytes = 1 << 30
+	// MaxCount caps message and round-trip counts at 2^53, the largest
+	// integer a float64 holds exactly: the benchfmt export divides them.
+	MaxCount = 1 << 53
+	// MaxNameBytes caps transport and workload names.
+	MaxNameBytes = 64
+	// MaxHistogramBuckets caps one histogram's bucket count: decoding
+	// allocates 8 bytes per bucket before reading a single count, so a
+	// 100-byte histogram_hdr could otherwise ask for gigabytes. ipcbench's
+	// own (1 ns to 1 h, 3 digits) have 32768.
+	MaxHistogramBuckets = 1 << 20
+	// MaxFileHistogramBuckets caps the buckets of all of a file's histograms
+	// together (512 MiB of counts decoded one at a time), so that a file of
+	// many small histograms cannot keep a reader busy for hours.
+	MaxFileHistogramBuckets = 1 << 26
+)
+
+// InvalidError is a results file that decodes but holds a value no reader
+// may trust: a negative latency, a NaN, a histogram that does not decode.
+type InvalidError struct {
+	Path    string // JSON path of the value: cases[3].latency.p50_ns
+	Case    string // transport/workload/size of the case, where in one
+	Problem string // what is wrong and the limit
+}
+
+func (e *InvalidError) Error() string {
+	if e.Case != "" {
+		return fmt.Sprintf("%s (%s): %s", e.Path, e.Case, e.Problem)
+	}
+	return e.Path + ": " + e.Problem
+}
+
+// Unwrap makes errors.Is(err, ErrSchema) true: such a file is not a valid
+// results file of this schema.
+func (e *InvalidError) Unwrap() error { return ErrSchema }
+
+// validator collects the first problem in a file.
+type validator struct {
+	err     error
+	caseKey string
+	buckets int64 // histogram buckets so far, against MaxFileHistogramBuckets
+}
+
+func (v *validator) fail(path, format string, args ...any) {
+	if v.err == nil {
+		v.err = &InvalidError{Path: path, Case: v.caseKey, Problem: fmt.Sprintf(format, args...)}
+	}
+}
+
+// float checks a figure that must be finite and 0 or more.
+func (v *validator) float(path string, x float64) {
+	if math.IsNaN(x) || math.IsInf(x, 0) || x < 0 {
+		v.fail(path, "%v, want a finite number, 0 or more", x)
+	}
+}
+
+// int checks a count or duration that must be 0 or more.
+func (v *validator) int(path string, x int64) {
+	if x < 0 {
+		v.fail(path, "%d, want 0 or more", x)
+	}
+}
+
+// count checks a count a reader divides by or turns into a float.
+func (v *validator) count(path string, x uint64) {
+	if x > MaxCount {
+		v.fail(path, "%d, want at most 2^53 (%d)", x, uint64(MaxCount))
+	}
+}
+
+// size checks a message size.
+func (v *validator) size(path string, x int) {
+	if x < 1 || x > MaxSizeBytes {
+		v.fail(path, "%d, want a message size from 1 B to 1 GiB (%d)", x, MaxSizeBytes)
+	}
+}
+
+// name checks a transport or workload name: it becomes part of a benchfmt
+// benchmark name, a plot label and a file name, so it is a short word of
+// letters, digits and . _ + -.
+func (v *validator) name(path, s string) {
+	if s == "" || len(s) > MaxNameBytes {
+		v.fail(path, "%q, want a name of 1 to %d bytes", s, MaxNameBytes)
+		return
+	}
+	for _, r := range s {
+		if !('a' <= r && r <= 'z' || 'A' <= r && r <= 'Z' || '0' <= r && r <= '9' || r == '.' || r == '_' || r == '+' || r == '-') {
+			v.fail(path, "%q, want letters, digits and . _ + - only", s)
+			return
+		}
+	}
+}
+
+// Validate checks what a reader of f later trusts: statuses are known,
+// names are plain words, sizes are 1 B to 1 GiB, counts fit a float64
+// exactly, every figure is finite and not negative, histograms decode
+// within MaxHistogramBuckets, fan-in counts match the producers, and pair
+// matrices are square over their CPUs. It returns an *InvalidError naming
+// the first value that is not.
+func Validate(f *File) error {
+	v := &validator{}
+	v.int("host.cpus", int64(f.Host.CPUs))
+	v.config(&f.Config)
+	for i := range f.Cases {
+		v.kase(fmt.Sprintf("cases[%d]", i), &f.Cases[i])
+	}
+	v.caseKey = ""
+	for i := range f.PairMatrices {
+		v.matrix(fmt.Sprintf("pair_matrices[%d]", i), &f.PairMatrices[i])
+	}
+	return v.err
+}
+
+func (v *validator) config(c *Config) {
+	for i, s := range c.SizesBytes {
+		v.size(fmt.Sprintf("config.sizes_bytes[%d]", i), s)
+	}
+	v.int("config.duration_ns", c.DurationNs)
+	v.count("config.count", c.Count)
+	v.int("config.warmup_ns", c.WarmupNs)
+	v.int("config.timeout_ns", c.TimeoutNs)
+	v.int("config.repeat", int64(c.Repeat))
+	for t, d := range c.TestSendDelayNs {
+		v.int(fmt.Sprintf("config.test_send_delay_ns[%q]", t), d)
+	}
+	for i, cpu := range c.CPUs {
+		v.int(fmt.Sprintf("config.cpus[%d]", i), int64(cpu))
+	}
+}
+
+func (v *validator) kase(p string, c *Case) {
+	v.caseKey = fmt.Sprintf("%s/%s/%d", c.Transport, c.Workload, c.SizeBytes)
+	switch c.Status {
+	case StatusOK, StatusSkipped, StatusFailed:
+	default:
+		v.fail(p+".status", "unknown status %q, want %s, %s or %s", c.Status, StatusOK, StatusSkipped, StatusFailed)
+	}
+	v.name(p+".transport", c.Transport)
+	v.name(p+".workload", c.Workload)
+	v.size(p+".size_bytes", c.SizeBytes)
+	v.count(p+".messages", c.Messages)
+	v.count(p+".round_trips", c.RoundTrips)
+	v.int(p+".producers", int64(c.Producers))
+	if n := len(c.PerProducerMsgs); n > 0 && n != c.Producers {
+		v.fail(p+".per_producer_msgs", "%d counts for %d producers", n, c.Producers)
+	}
+	for i, m := range c.PerProducerMsgs {
+		v.count(fmt.Sprintf("%s.per_producer_msgs[%d]", p, i), m)
+	}
+	if v.float(p+".fairness", c.Fairness); c.Fairness > 1 {
+		v.fail(p+".fairness", "%v, want at most 1 (Jain's index)", c.Fairness)
+	}
+	v.int(p+".window_ns", c.WindowNs)
+	v.latency(p+".latency", &c.Latency)
+	v.histogram(p+".histogram_hdr", c.HistogramHDR)
+	for _, x := range []struct {
+		key string
+		val float64
+	}{
+		{"msgs_per_sec", c.MsgsPerSec}, {"mb_per_sec", c.MBPerSec}, {"cpu_ns_per_msg", c.CPUNsPerMsg},
+		{"syscalls_per_msg", c.SyscallsPerMsg}, {"copies_per_msg", c.CopiesPerMsg},
+		{"model_copies_per_msg", c.ModelCopies}, {"model_syscalls_per_msg", c.ModelSyscalls},
+		{"copies.file_to_user", c.Copies.FileToUser}, {"copies.user_to_kernel", c.Copies.UserToKernel},
+		{"copies.kernel_to_user", c.Copies.KernelToUser}, {"copies.user_to_user", c.Copies.UserToUser},
+		{"copies.user_to_file", c.Copies.UserToFile},
+	} {
+		v.float(p+"."+x.key, x.val)
+	}
+	for i := range c.Workers {
+		v.worker(fmt.Sprintf("%s.workers[%d]", p, i), &c.Workers[i])
+	}
+	for i := range c.Repetitions {
+		v.repetition(fmt.Sprintf("%s.repetitions[%d]", p, i), &c.Repetitions[i])
+	}
+	for name, ci := range c.CI95 {
+		q := fmt.Sprintf("%s.ci95[%q]", p, name)
+		v.float(q+".lo", ci.Lo)
+		v.float(q+".hi", ci.Hi)
+		if ci.Lo > ci.Hi {
+			v.fail(q, "lo %v above hi %v", ci.Lo, ci.Hi)
+		}
+	}
+}
+
+func (v *validator) latency(p string, l *Latency) {
+	for _, x := range []struct {
+		key string
+		val int64
+	}{{"min_ns", l.MinNs}, {"p50_ns", l.P50Ns}, {"p90_ns", l.P90Ns}, {"p99_ns", l.P99Ns}, {"p999_ns", l.P999Ns}, {"max_ns", l.MaxNs}} {
+		v.int(p+"."+x.key, x.val)
+	}
+	v.float(p+".mean_ns", l.MeanNs)
+	v.float(p+".stddev_ns", l.StddevNs)
+}
+
+func (v *validator) repetition(p string, r *Repetition) {
+	v.count(p+".messages", r.Messages)
+	v.int(p+".window_ns", r.WindowNs)
+	for _, x := range []struct {
+		key string
+		val float64
+	}{
+		{"p50_ns", r.P50Ns}, {"p90_ns", r.P90Ns}, {"p99_ns", r.P99Ns}, {"p999_ns", r.P999Ns}, {"mean_ns", r.MeanNs},
+		{"msgs_per_sec", r.MsgsPerSec}, {"mb_per_sec", r.MBPerSec}, {"cpu_ns_per_msg", r.CPUNsPerMsg},
+		{"syscalls_per_msg", r.SyscallsPerMsg}, {"copies_per_msg", r.CopiesPerMsg},
+	} {
+		v.float(p+"."+x.key, x.val)
+	}
+}
+
+func (v *validator) worker(p string, w *Worker) {
+	v.int(p+".pid", int64(w.Pid))
+	v.count(p+".messages", w.Messages)
+	v.int(p+".window_ns", w.WindowNs)
+	v.int(p+".cpu_user_ns", w.CPUUserNs)
+	v.int(p+".cpu_sys_ns", w.CPUSysNs)
+	v.int(p+".max_rss_kib", w.MaxRSSKiB)
+	for _, x := range []struct {
+		key string
+		val float64
+	}{
+		{"cpu_ns_per_msg", w.CPUNsPerMsg}, {"voluntary_ctx_switches_per_msg", w.VolCtxSwPerMsg},
+		{"involuntary_ctx_switches_per_msg", w.InvCtxSwPerMsg}, {"timer_ns", w.TimerNs}, {"loop_overhead_ns", w.LoopOverheadNs},
+	} {
+		v.float(p+"."+x.key, x.val)
+	}
+}
+
+func (v *validator) matrix(p string, m *PairMatrix) {
+	v.caseKey = fmt.Sprintf("%s/%s/%d", m.Transport, m.Workload, m.SizeBytes)
+	v.name(p+".transport", m.Transport)
+	v.name(p+".workload", m.Workload)
+	v.size(p+".size_bytes", m.SizeBytes)
+	for i, cpu := range m.CPUs {
+		v.int(fmt.Sprintf("%s.cpus[%d]", p, i), int64(cpu))
+	}
+	if len(m.P50Ns) != len(m.CPUs) {
+		v.fail(p+".p50_ns", "%d rows for %d CPUs, want one per CPU", len(m.P50Ns), len(m.CPUs))
+	}
+	for i, row := range m.P50Ns {
+		if len(row) != len(m.CPUs) {
+			v.fail(fmt.Sprintf("%s.p50_ns[%d]", p, i), "%d columns for %d CPUs, want one per CPU", len(row), len(m.CPUs))
+		}
+		for j, x := range row {
+			v.float(fmt.Sprintf("%s.p50_ns[%d][%d]", p, i, j), x)
+		}
+	}
+}
+
+// histogram checks that an HdrHistogram decodes, reading its geometry
+// first so that a header asking for a huge counts array is refused before
+// the decoder allocates it.
+func (v *validator) histogram(p, encoded string) {
+	if encoded == "" || v.err != nil {
+		return
+	}
+	n, err := histogramBuckets(encoded)
+	if err != nil {
+		v.fail(p, "%v", err)
+		return
+	}
+	if n > MaxHistogramBuckets {
+		v.fail(p, "a histogram of %d buckets, want at most %d", n, MaxHistogramBuckets)
+		return
+	}
+	if v.buckets += n; v.buckets > MaxFileHistogramBuckets {
+		v.fail(p, "the file's histograms hold more than %d buckets together", MaxFileHistogramBuckets)
+		return
+	}
+	h, err := DecodeHistogram(encoded)
+	if err != nil {
+		v.fail(p, "%v", err)
+		return
+	}
+	if h.Min() < 0 || h.TotalCount() < 0 {
+		v.fail(p, "a histogram with min %d and %d values, want neither negative", h.Min(), h.TotalCount())
+	}
+}
+
+// histogramBuckets reads the geometry in the header of an HdrHistogram V2
+// compressed encoding (base64 of cookie, length, zlib of a 40-byte header
+// and the counts) and returns how many buckets decoding it allocates.
+func histogramBuckets(encoded string) (int64, error) {
+	raw, err := base64.StdEncoding.DecodeString(encoded)
+	if err != nil || len(raw) < 8 {
+		return 0, fmt.Errorf("decode latency histogram: not base64 of an HdrHistogram V2 compressed encoding")
+	}
+	z, err := zlib.NewReader(bytes.NewReader(raw[8:]))
+	if err != nil {
+		return 0, fmt.Errorf("decode latency histogram: %w", err)
+	}
+	var header struct {
+		Cookie, PayloadLength, NormalizingOffset, SignificantDigits int32
+		Lowest, Highest                                             int64
+	}
+	if err := binary.Read(io.LimitReader(z, 32), binary.BigEndian, &header); err != nil {
+		return 0, fmt.Errorf("decode latency histogram: header: %w", err)
+	}
+	if header.SignificantDigits < 1 || header.SignificantDigits > 5 || header.Lowest < 1 || header.Highest < 2*header.Lowest {
+		return 0, fmt.Errorf("decode latency histogram: header: %d significant digits over %d to %d, want 1 to 5 digits over 1 ≤ lowest, 2 × lowest ≤ highest",
+			header.SignificantDigits, header.Lowest, header.Highest)
+	}
+	return countsLen(header.Lowest, header.Highest, int(header.SignificantDigits)), nil
+}
+
+// countsLen is HdrHistogram's counts array length for a geometry.
+func countsLen(lowest, highest int64, digits int) int64 {
+	largestSingleUnit := 2 * int64(math.Pow10(digits))
+	subBucketCountMag := bits.Len64(uint64(largestSingleUnit - 1)) // ceil(log2)
+	subBucketHalfCountMag := max(subBucketCountMag, 1) - 1
+	unitMag := bits.Len64(uint64(lowest)) - 1
+	if unitMag+subBucketHalfCountMag+1 > 62 {
+		return math.MaxInt64
+	}
+	subBucketCount := int64(1) << (subBucketHalfCountMag + 1)
+	smallestUntrackable := uint64(subBucketCount) << unitMag
+	buckets := int64(1)
+	for smallestUntrackable <= uint64(highest) {
+		if smallestUntrackable > math.MaxInt64/2 {
+			buckets++
+			break
+		}
+		smallestUntrackable <<= 1
+		buckets++
+	}
+	return (buckets + 1) * (subBucketCount / 2)
+}
