@@ -172,6 +172,23 @@ func compact(v float64) string {
 	return strconv.FormatFloat(v, 'g', 3, 64)
 }
 
+// fitLog keeps a log axis drawable once its data is added: gonum widens a
+// single value v to [v-1, v+1], below zero for v < 1, and its log scale
+// panics on anything not above zero. Callers plot only positive values, so
+// a range that is still not positive has nothing on it.
+func fitLog(a *plot.Axis) {
+	if a.Max <= 0 {
+		a.Min, a.Max = 1, 10
+		return
+	}
+	if a.Min <= 0 {
+		a.Min = a.Max / 1e3
+	}
+	if a.Min == a.Max {
+		a.Min, a.Max = a.Min/2, a.Max*2
+	}
+}
+
 // logY puts the Y axis on a log scale with valueTicks.
 func logY(p *plot.Plot) {
 	p.Y.Scale = plot.LogScale{}
@@ -235,6 +252,11 @@ func metricVsSize(in []Input, workload, title, yLabel string, metric, hi func(re
 			}
 		}
 	}
+	if len(drawn) == 0 {
+		return nil, errEmpty // every value was 0: nothing a log axis can show
+	}
+	fitLog(&p.X)
+	fitLog(&p.Y)
 	addLegend(p, in, drawn)
 	return p, nil
 }
@@ -292,11 +314,19 @@ func LatencyDistribution(in []Input, workload string, size int) (*plot.Plot, err
 				}
 				var pts plotter.XYs
 				for _, b := range h.CumulativeDistribution() {
+					x := percentileX(b.Quantile)
 					if b.Quantile >= 99.99 {
-						pts = append(pts, plotter.XY{X: 4, Y: us(b.ValueAt)})
+						x = 4
+					}
+					if b.ValueAt > 0 { // a log axis cannot show 0 ns
+						pts = append(pts, plotter.XY{X: x, Y: us(b.ValueAt)})
+					}
+					if x == 4 {
 						break
 					}
-					pts = append(pts, plotter.XY{X: percentileX(b.Quantile), Y: us(b.ValueAt)})
+				}
+				if len(pts) == 0 {
+					continue
 				}
 				line, err := plotter.NewLine(pts)
 				if err != nil {
@@ -311,6 +341,7 @@ func LatencyDistribution(in []Input, workload string, size int) (*plot.Plot, err
 	if len(drawn) == 0 {
 		return nil, errEmpty
 	}
+	fitLog(&p.Y)
 	addLegend(p, in, drawn)
 	return p, nil
 }
@@ -338,7 +369,7 @@ func CostBars(in []Input, workload string, size int, metric string) (*plot.Plot,
 	p.X.Tick.Label.Rotation = math.Pi / 6
 	p.X.Tick.Label.XAlign = draw.XRight
 	p.X.Tick.Label.YAlign = draw.YCenter
-	width := vg.Points(float64(40 / len(in)))
+	width := vg.Points(40 / float64(len(in))) // integer division gave 0, refused by gonum, past 40 files
 	any := false
 	for fi, input := range in {
 		vals := make(plotter.Values, len(trs))
