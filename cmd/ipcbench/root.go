@@ -3,6 +3,7 @@ package main
 import (
 	"io"
 
+	"github.com/ipcbench/ipcbench/harness"
 	"github.com/spf13/cobra"
 )
 
@@ -24,10 +25,16 @@ latency, throughput, CPU time, syscalls and copies per message.`,
 		SilenceUsage:  true,
 		SilenceErrors: true,
 	}
+	// --version prints what ipcbench version does; cobra adds the flag
+	// when Version is set. The template asks git (see harness.Build) only
+	// when --version is given, not on every start of a worker.
+	root.Version = "devel"
+	cobra.AddTemplateFunc("ipcbenchVersion", func() string { return versionText(harness.Build()) })
+	root.SetVersionTemplate(`{{ipcbenchVersion}}`)
 	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return usageError{err} })
 	root.SetOut(stdout)
 	root.SetErr(stderr)
-	root.AddCommand(newCmdRun(nil, stdout, stderr), newCmdList(nil, stdout), newCmdReport(nil, stderr), newCmdCompare(nil, stdout, stderr), newCmdExport(nil, stdout), newCmdHistory(nil, stdout, stderr), newCmdClean(nil, stdout, stderr), newCmdDoctor(stdout), newCmdWorker())
+	root.AddCommand(newCmdRun(nil, stdout, stderr), newCmdList(nil, stdout), newCmdReport(nil, stderr), newCmdCompare(nil, stdout, stderr), newCmdExport(nil, stdout), newCmdHistory(nil, stdout, stderr), newCmdClean(nil, stdout, stderr), newCmdDoctor(nil, stdout, stderr), newCmdVersion(nil, stdout), newCmdWorker())
 	for _, c := range root.Commands() {
 		c.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return usageError{err} })
 	}
