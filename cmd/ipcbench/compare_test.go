@@ -122,8 +122,10 @@ func TestHistoryCommand(t *testing.T) {
 }
 
 func TestDoctorCommand(t *testing.T) {
+	// This host may be busy or slow to read the clock: exit 1 then, with
+	// the findings named (TestDoctorExit checks which count).
 	code, out, errOut := runCLI("doctor")
-	if code != exitOK {
+	if code != exitOK && (code != exitFailure || !strings.Contains(errOut, "will skew or break runs")) {
 		t.Fatalf("exit %d: %s", code, errOut)
 	}
 	for _, want := range []string{"LIMITS", "kernel.msgmax", "fs.mqueue.msgsize_max", "CPU", "LOAD", "CLOCK", "clock read cost", "PERF"} {
