@@ -19,6 +19,9 @@ import (
 type CompareOptions struct {
 	Base, New string
 	Metrics   []string
+	// AllowUntested lets a comparison that could not test every matched
+	// case exit 0 instead of 3.
+	AllowUntested bool
 	significance
 	Stdout io.Writer
 	Stderr io.Writer
@@ -38,11 +41,28 @@ A regression is a change for the worse beyond --threshold with p < --alpha.
 BASE and NEW are results files or directories of them; the repetitions of
 every file on a side are pooled. A U test needs at least 4 repetitions a side
 to reach p < 0.05, and 6 give a 95% confidence interval: run with --repeat 6.
-With fewer, compare warns and prints no p-value instead of a false one.
+With fewer, compare warns and prints no p-value instead of a false one, and
+the case is untested.
+
+A case measured on both sides is tested when every metric got a p-value; one
+that is ok on one side and failed on the other is untested. The last line
+says "No regressions." only when every such case was tested; otherwise it
+says how many were not, and compare exits 3, so that a CI job that forgot
+--repeat does not pass. Cases skipped or failed on both sides are listed and
+do not count.
+
+When the two sides ran on different hosts or configurations (CPU, kernel,
+Go version, duration, pinning, ...), a header lists the keys that differ and
+a warning goes to stderr; commit and label are listed but expected to differ.
 
 Metrics: ` + metricNames() + `.
 
-Exit status: 0 no regression, 1 a regression, 2 bad flags or input files.`,
+Exit status:
+  0  no regression, every matched case tested
+  1  a regression (even with --allow-untested)
+  2  bad flags or input files
+  3  untested: no case measured on both sides, or some could not be tested
+     (too few repetitions, or failed on one side); --allow-untested makes it 0`,
 		Example: `  ipcbench run --repeat 6 -o base.json && ipcbench run --repeat 6 -o new.json
   ipcbench compare base.json new.json
   ipcbench compare base/ new/ --metric p50,p999 --threshold 10%
@@ -63,6 +83,7 @@ Exit status: 0 no regression, 1 a regression, 2 bad flags or input files.`,
 	}
 	f := cmd.Flags()
 	f.StringSliceVar(&opts.Metrics, "metric", []string{"p50", "p99", "throughput", "cpu"}, "metrics to compare")
+	f.BoolVar(&opts.AllowUntested, "allow-untested", false, "exit 0, not 3, when cases could not be tested (a regression still exits 1)")
 	opts.significance.register(f, "smallest change for the worse that fails, e.g. 5% or 0.05")
 	return cmd
 }
@@ -166,15 +187,33 @@ func compareRun(o *CompareOptions) error {
 		return err
 	}
 	c := results.Compare(base, newer, results.CompareOptions{Metrics: metrics, Threshold: threshold, Alpha: o.Alpha})
-	if len(c.Deltas) == 0 {
-		return usagef("compare: %s and %s have no ok case in common to compare", o.Base, o.New)
+	if keys := c.Skewed(); keys != "" {
+		fmt.Fprintf(o.Stderr, "ipcbench: warning: base and new differ in %s: their figures may not be comparable (see the header)\n", keys)
 	}
 	if err := results.WriteComparison(o.Stdout, o.Format, c); err != nil {
 		return err
 	}
+	return compareExit(o.Stderr, c, threshold, o.AllowUntested)
+}
+
+// compareExit says on stderr why a comparison did not pass, and returns
+// its exit status: a regression first, then what went untested.
+func compareExit(stderr io.Writer, c *results.Comparison, threshold float64, allowUntested bool) error {
 	if n := c.Regressions(); n > 0 {
-		fmt.Fprintf(o.Stderr, "ipcbench: %d regressions beyond %g%% at alpha %g\n", n, threshold*100, o.Alpha)
+		fmt.Fprintf(stderr, "ipcbench: %d regressions beyond %g%% at alpha %g\n", n, threshold*100, c.Alpha)
 		return exitError{exitFailure}
 	}
-	return nil
+	if !c.Untested() {
+		return nil
+	}
+	why := "compare: " + strings.TrimPrefix(c.VerdictLine(), "Untested: ")
+	if c.MatchedCases > 0 {
+		why += " Run both sides with --repeat 6 (a Mann-Whitney U test needs 4 repetitions a side to reach p < 0.05); the cases are listed above."
+	}
+	if allowUntested {
+		fmt.Fprintf(stderr, "ipcbench: %s Accepted: --allow-untested.\n", why)
+		return nil
+	}
+	fmt.Fprintf(stderr, "ipcbench: %s Exit 3; --allow-untested accepts this.\n", why)
+	return exitError{exitUntested}
 }

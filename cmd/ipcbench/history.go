@@ -17,6 +17,10 @@ type HistoryOptions struct {
 	Metric string
 	Cases  []string
 	Plot   string
+	// FailOnRegression makes history a gate: exit 1 on a flagged
+	// regression, 3 on a step it could not test.
+	FailOnRegression bool
+	AllowUntested    bool
 	significance
 	Stdout io.Writer
 	Stderr io.Writer
@@ -36,12 +40,27 @@ significant at --alpha and beyond --threshold. --plot writes the trend as a
 PNG or SVG through the report package: one line per case, 95% confidence
 intervals as bars, flagged points ringed.
 
+When the runs' hosts or configurations differ in a way that changes the
+figures (CPU, kernel, Go version, duration, pinning, ...), a header says which
+runs had which value and a warning goes to stderr.
+
+--fail-on-regression makes history a gate over every step it shows: exit 1
+when any step is flagged ▲ regression, and 3 when a step could not be tested
+(too few repetitions) or there is none (a single run). To gate on the newest
+run only, give history the runs to judge, e.g. the last two files.
+
 Metrics: ` + metricNames() + `.
 
-Exit status: 0 shown, 2 bad flags or input files.`,
+Exit status:
+  0  shown (and, with --fail-on-regression, every step tested and none flagged)
+  1  with --fail-on-regression: a step flagged as a regression
+  2  bad flags or input files
+  3  with --fail-on-regression: a step untested, or no step at all;
+     --allow-untested makes it 0`,
 		Example: `  ipcbench history ipcbench-results/
   ipcbench history nightly/ --metric p99 --case pipe/pingpong --plot p99.png
-  ipcbench history nightly/*.json --metric throughput --format markdown`,
+  ipcbench history nightly/*.json --metric throughput --format markdown
+  ipcbench history $(ls nightly/*.json | tail -2) --fail-on-regression   # a CI gate on the newest run`,
 		Args: func(_ *cobra.Command, args []string) error {
 			if len(args) == 0 {
 				return usagef("history needs results files or directories")
@@ -61,6 +80,8 @@ Exit status: 0 shown, 2 bad flags or input files.`,
 	f.StringSliceVar(&opts.Cases, "case", nil, "cases to follow, as transport/workload/size or any part of it, e.g. pipe/pingpong/64B (default all)")
 	opts.significance.register(f, "smallest significant change that is flagged")
 	f.StringVar(&opts.Plot, "plot", "", "also write the trend plot to this .png or .svg file")
+	f.BoolVar(&opts.FailOnRegression, "fail-on-regression", false, "exit 1 when a step is flagged as a regression, 3 when a step could not be tested")
+	f.BoolVar(&opts.AllowUntested, "allow-untested", false, "with --fail-on-regression, exit 0, not 3, when steps could not be tested")
 	return cmd
 }
 
@@ -89,6 +110,9 @@ func historyRun(o *HistoryOptions) error {
 	if len(h.Series) == 0 {
 		return usagef("history: no ok case with a %s value matches --case %q in %d files", o.Metric, o.Cases, len(files))
 	}
+	if keys := h.Skewed(); keys != "" {
+		fmt.Fprintf(o.Stderr, "ipcbench: warning: the runs differ in %s: their figures may not be comparable (see the header)\n", keys)
+	}
 	if err := results.WriteHistory(o.Stdout, o.Format, h); err != nil {
 		return err
 	}
@@ -102,5 +126,35 @@ func historyRun(o *HistoryOptions) error {
 		}
 		fmt.Fprintf(o.Stderr, "plot: %s\n", o.Plot)
 	}
-	return nil
+	if !o.FailOnRegression {
+		return nil
+	}
+	return historyExit(o.Stderr, h, o.AllowUntested)
+}
+
+// historyExit is --fail-on-regression's verdict: 1 on a flagged
+// regression, 3 when a step went untested or there was none.
+func historyExit(stderr io.Writer, h *results.History, allowUntested bool) error {
+	if reg, _ := h.Flagged(); reg > 0 {
+		fmt.Fprintf(stderr, "ipcbench: history: %d regressions flagged beyond %g%% at alpha %g (--fail-on-regression)\n", reg, h.Threshold*100, h.Alpha)
+		return exitError{exitFailure}
+	}
+	tested, untested := h.Steps()
+	var why string
+	switch {
+	case tested+untested == 0 && len(h.Runs) < 2:
+		why = "history: 1 run: nothing to test it against; --fail-on-regression needs at least two runs."
+	case tested+untested == 0:
+		why = fmt.Sprintf("history: no case appears in two of the %d runs: no step to test.", len(h.Runs))
+	case untested > 0:
+		why = fmt.Sprintf("history: %d of %d steps could not be tested: run with --repeat 6.", untested, tested+untested)
+	default:
+		return nil
+	}
+	if allowUntested {
+		fmt.Fprintf(stderr, "ipcbench: %s Accepted: --allow-untested.\n", why)
+		return nil
+	}
+	fmt.Fprintf(stderr, "ipcbench: %s Exit 3; --allow-untested accepts this.\n", why)
+	return exitError{exitUntested}
 }

@@ -15,8 +15,12 @@ import (
 // Exit codes, as hyperfine and benchstat users expect.
 const (
 	exitOK      = 0
-	exitFailure = 1 // a case failed, or (later) a regression
+	exitFailure = 1 // a case failed, a regression, or doctor found a problem
 	exitUsage   = 2
+	// exitUntested: a gate (compare, history --fail-on-regression) could
+	// not test all it was given, e.g. one repetition a side; it did not
+	// pass. --allow-untested turns it into 0.
+	exitUntested = 3
 )
 
 // usageError marks an error in what the user asked for: exit 2.

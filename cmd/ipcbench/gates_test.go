@@ -1,0 +1,135 @@
+package main
+
+import (
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/ipcbench/ipcbench/internal/resultstest"
+	"github.com/ipcbench/ipcbench/results"
+)
+
+// writeRuns writes a results file of pipe and tcp pingpong cases with reps
+// repetitions each (p50 around 20 µs and 40 µs, pipe times pipeScale),
+// after edit has changed it.
+func writeRuns(t *testing.T, dir, name string, seed uint64, reps int, pipeScale float64, edit func(*results.File)) string {
+	t.Helper()
+	f := resultstest.File(time.Unix(1e9+int64(seed), 0), "c"+name,
+		resultstest.Case("pipe", 64, resultstest.Noisy(seed, reps, 20000*pipeScale, 0.03)...),
+		resultstest.Case("tcp", 64, resultstest.Noisy(seed+1, reps, 40000, 0.03)...))
+	if edit != nil {
+		edit(f)
+	}
+	p := filepath.Join(dir, name+".json")
+	if err := results.Write(p, f); err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
+func lastLineOf(s string) string {
+	lines := strings.Split(strings.TrimRight(s, "\n"), "\n")
+	return lines[len(lines)-1]
+}
+
+// TestCompareUntestedExits3: a comparison that could not test every case
+// it matched never ends in "No regressions." and exit 0.
+func TestCompareUntestedExits3(t *testing.T) {
+	dir := t.TempDir()
+	one1 := writeRuns(t, dir, "one1", 1, 1, 1, nil)
+	one2 := writeRuns(t, dir, "one2", 7, 1, 1, nil)
+	six1 := writeRuns(t, dir, "six1", 1, 6, 1, nil)
+	sixTCPShort := writeRuns(t, dir, "short", 7, 6, 1, func(f *results.File) {
+		f.Cases[1] = resultstest.Case("tcp", 64, 40000)
+	})
+	slowTCPShort := writeRuns(t, dir, "slowshort", 7, 6, 1.3, func(f *results.File) {
+		f.Cases[1] = resultstest.Case("tcp", 64, 40000)
+	})
+	elsewhere := writeRuns(t, dir, "elsewhere", 7, 6, 1, func(f *results.File) {
+		for i := range f.Cases {
+			f.Cases[i].Transport = "unix-stream"
+		}
+	})
+	for _, tc := range []struct {
+		name     string
+		args     []string
+		code     int
+		last     string
+		inStderr string
+	}{
+		{"one repetition a side", []string{"compare", one1, one2}, exitUntested, "Untested: none of the 2 cases", "--allow-untested"},
+		{"allowed", []string{"compare", one1, one2, "--allow-untested"}, exitOK, "Untested: none of the 2 cases", ""},
+		{"json says so on stderr", []string{"compare", one1, one2, "--format", "json"}, exitUntested, "}", "--repeat 6"},
+		{"one case short", []string{"compare", six1, sixTCPShort}, exitUntested, "Untested: 1 of the 2 cases", "1 of the 2 cases"},
+		{"a regression still fails when allowed", []string{"compare", six1, slowTCPShort, "--allow-untested"}, exitFailure, "4 regressions; 1 of the 2 cases", "regressions"},
+		{"nothing in common", []string{"compare", six1, elsewhere}, exitUntested, "Untested: no case was measured on both sides", "no case"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			code, out, errOut := runCLI(tc.args...)
+			if code != tc.code || !strings.HasPrefix(lastLineOf(out), tc.last) || !strings.Contains(errOut, tc.inStderr) {
+				t.Errorf("exit %d, want %d; last line %q, want %q; stderr %q, want %q\n%s",
+					code, tc.code, lastLineOf(out), tc.last, errOut, tc.inStderr, out)
+			}
+		})
+	}
+}
+
+// TestHostDifferencesWarn: compare and history print what differs between
+// the runs' hosts and configurations, and warn on stderr when it skews
+// the figures.
+func TestHostDifferencesWarn(t *testing.T) {
+	dir := t.TempDir()
+	base := writeRuns(t, dir, "base", 1, 6, 1, nil)
+	other := writeRuns(t, dir, "other", 7, 6, 1, func(f *results.File) {
+		f.Host.Kernel = "Linux 6.8"
+		f.Host.CPUModel = "Other CPU"
+	})
+	code, out, errOut := runCLI("compare", base, other)
+	if code != exitOK || !strings.Contains(out, "host and configuration differ") || !strings.Contains(out, "Other CPU") ||
+		!strings.Contains(errOut, "warning: base and new differ in cpu_model, kernel") {
+		t.Errorf("compare: exit %d\n%s\nstderr %q", code, out, errOut)
+	}
+	same := writeRuns(t, dir, "same", 9, 6, 1, nil)
+	if _, _, errOut := runCLI("compare", base, same); strings.Contains(errOut, "warning") {
+		t.Errorf("compare of one host warns: %q", errOut)
+	}
+	hdir := t.TempDir()
+	writeRuns(t, hdir, "n1", 1, 6, 1, nil)
+	writeRuns(t, hdir, "n2", 2, 6, 1, func(f *results.File) { f.Config.DurationNs = 5e9 })
+	code, out, errOut = runCLI("history", hdir)
+	if code != exitOK || !strings.Contains(out, "duration") || !strings.Contains(errOut, "warning: the runs differ in duration") {
+		t.Errorf("history: exit %d\n%s\nstderr %q", code, out, errOut)
+	}
+}
+
+// TestHistoryGate: history flags regressions; with --fail-on-regression it
+// exits 1 on one, and 3 when a step could not be tested.
+func TestHistoryGate(t *testing.T) {
+	steady, step, short, single := t.TempDir(), t.TempDir(), t.TempDir(), t.TempDir()
+	writeRuns(t, steady, "n1", 1, 6, 1, nil)
+	writeRuns(t, steady, "n2", 2, 6, 1, nil)
+	writeRuns(t, step, "n1", 1, 6, 1, nil)
+	writeRuns(t, step, "n2", 2, 6, 1.3, nil)
+	writeRuns(t, short, "n1", 1, 1, 1, nil)
+	writeRuns(t, short, "n2", 2, 1, 1, nil)
+	writeRuns(t, single, "n1", 1, 6, 1, nil)
+	for _, tc := range []struct {
+		args     []string
+		code     int
+		inStderr string
+	}{
+		{[]string{"history", step}, exitOK, ""},
+		{[]string{"history", step, "--fail-on-regression"}, exitFailure, "1 regressions"},
+		{[]string{"history", steady, "--fail-on-regression"}, exitOK, ""},
+		{[]string{"history", short, "--fail-on-regression"}, exitUntested, "--allow-untested"},
+		{[]string{"history", short, "--fail-on-regression", "--allow-untested"}, exitOK, ""},
+		{[]string{"history", single, "--fail-on-regression"}, exitUntested, "at least two runs"},
+		{[]string{"history", short}, exitOK, ""},
+	} {
+		code, out, errOut := runCLI(tc.args...)
+		if code != tc.code || !strings.Contains(errOut, tc.inStderr) {
+			t.Errorf("%q: exit %d, want %d; stderr %q, want %q\n%s", tc.args[1:], code, tc.code, errOut, tc.inStderr, out)
+		}
+	}
+}
