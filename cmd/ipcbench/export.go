@@ -24,11 +24,19 @@ func newCmdExport(runF func(*ExportOptions) error, stdout io.Writer) *cobra.Comm
 		Long: `Export renders results files from ipcbench run on stdout in one of: ` + strings.Join(results.Formats, ", ") + `.
 
 benchfmt is the Go benchmark format, written with golang.org/x/perf/benchfmt:
-file configuration (goos, cpu, host, kernel, ipcbench-commit, started), then one
+comment lines naming the run (# ipcbench-commit, # ipcbench-version, # label,
+# host, # started), the file configuration (goos, cpu, kernel), then one
 line per repetition of every ok case, named
 IPC/transport=T/workload=W/size=BYTES, with the units ns/op (an op is a round
 trip for pingpong, a message otherwise), p50-ns, p99-ns, msgs/s, MB/s,
 cpu-ns/msg, syscalls/msg and copies/msg. benchstat reads it unchanged.
+
+The file configuration holds only what describes the host, because benchstat
+puts results whose file configuration differs in separate tables and compares
+nothing across them: what changes from run to run on one host (commit, label,
+start time, a CI runner's host name) is in the comments, so "benchstat
+old.txt new.txt" compares the two runs ("vs base"). Runs on another CPU or
+kernel land in a table of their own, as they should.
 
 Exit status: 0 written, 2 bad flags or input files.`,
 		Example: `  ipcbench export --format benchfmt old.json > old.txt

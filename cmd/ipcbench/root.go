@@ -13,7 +13,11 @@ func newRootCmd(stdout, stderr io.Writer) *cobra.Command {
 		Short: "Benchmark Linux IPC mechanisms across separate processes",
 		Long: `ipcbench runs the same producer/consumer workloads over pipes, FIFOs, Unix
 sockets, TCP loopback and more, each side in its own process, and measures
-latency, throughput, CPU time, syscalls and copies per message.`,
+latency, throughput, CPU time, syscalls and copies per message.
+
+Exit status: 0 ok, 1 a failed case, a regression or a doctor problem, 2 bad
+flags or input, 3 a gate (compare, history --fail-on-regression) that could
+not test all it was given; each command's help says which it uses.`,
 		Example: `  ipcbench run                                  # every transport, both workloads, 64 B, 4 KiB, 64 KiB
   ipcbench run --transports pipe,tcp --sizes 1,4K --duration 2s
   ipcbench list                                 # transports, copy models, max sizes on this host
@@ -21,7 +25,8 @@ latency, throughput, CPU time, syscalls and copies per message.`,
   ipcbench report a.json b.json -o cmp          # compare two runs in plots
   ipcbench compare base.json new.json           # significance-tested deltas; exit 1 on a regression
   ipcbench history nightly/ --plot trend.png    # one metric over many runs, steps flagged
-  ipcbench export --format benchfmt run.json    # the Go benchmark format, for benchstat`,
+  ipcbench export --format benchfmt run.json    # the Go benchmark format, for benchstat
+  ipcbench --version                            # version, commit (dirty or not), Go version`,
 		SilenceUsage:  true,
 		SilenceErrors: true,
 	}
