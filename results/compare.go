@@ -71,8 +71,9 @@ type Comparison struct {
 	NotCompared []string `json:"not_compared,omitempty"`
 	Warnings    []string `json:"warnings,omitempty"`
 	// MatchedCases counts the cases measured on at least one side of both
-	// base and new (ok on one side and failed on the other counts; skipped
-	// or failed on both does not); TestedCases counts those whose every
+	// base and new (ok on one side and failed on the other counts, as does
+	// a case an incomplete run never reached; skipped or failed on both
+	// does not); TestedCases counts those whose every
 	// metric the test could judge. Fewer tested than matched means the
 	// comparison cannot vouch for the rest.
 	MatchedCases int `json:"matched_cases"`
@@ -165,8 +166,16 @@ func Compare(base, new []*File, opt CompareOptions) *Comparison {
 	out := &Comparison{Threshold: opt.Threshold, Alpha: opt.Alpha, Differences: Differences([][]*File{base, new})}
 	b, order := pool(base)
 	n, newOrder := pool(new)
+	// An interrupted run's missing cases were never reached, not left out
+	// on purpose: they count as matched and untested.
+	baseCut, newCut := incomplete(base), incomplete(new)
 	for _, k := range newOrder {
 		if _, ok := b[k]; !ok {
+			if baseCut != "" {
+				out.MatchedCases++
+				out.NotCompared = append(out.NotCompared, k+": base run stopped before it: "+baseCut)
+				continue
+			}
 			out.OnlyNew = append(out.OnlyNew, k)
 		}
 	}
@@ -180,6 +189,10 @@ func Compare(base, new []*File, opt CompareOptions) *Comparison {
 	for _, k := range order {
 		bp, np := b[k], n[k]
 		switch {
+		case np == nil && newCut != "":
+			out.MatchedCases++
+			out.NotCompared = append(out.NotCompared, k+": new run stopped before it: "+newCut)
+			continue
 		case np == nil:
 			out.OnlyBase = append(out.OnlyBase, k)
 			continue
@@ -252,6 +265,16 @@ func Compare(base, new []*File, opt CompareOptions) *Comparison {
 			short, opt.Alpha))
 	}
 	return out
+}
+
+// incomplete returns why the first incomplete file of a side stopped, or "".
+func incomplete(files []*File) string {
+	for _, f := range files {
+		if f.Incomplete != "" {
+			return f.Incomplete
+		}
+	}
+	return ""
 }
 
 func allZero(v []float64) bool {

@@ -200,3 +200,43 @@ func TestDifferences(t *testing.T) {
 		t.Errorf("history header does not say which run differs:\n%s", hb.String())
 	}
 }
+
+// TestCompareIncompleteRunIsUntested: a new run interrupted after its
+// first case must not pass as "No regressions." over that case alone; the
+// cases it never reached are untested, not merely "only in base".
+func TestCompareIncompleteRunIsUntested(t *testing.T) {
+	base := side(1, 6, nil)
+	cut := side(2, 6, nil)
+	cut.Cases = cut.Cases[:1]
+	cut.Incomplete = "interrupted (signal: interrupt) after 1 of 3 case runs"
+	c := results.Compare([]*results.File{base}, []*results.File{cut}, defaults)
+	if c.MatchedCases != 3 || c.TestedCases != 1 || !c.Untested() {
+		t.Errorf("tested %d of %d, want 1 of 3", c.TestedCases, c.MatchedCases)
+	}
+	out := table(t, c, "table")
+	if !strings.Contains(out, "new run stopped before it: interrupted") || !strings.HasPrefix(lastLine(out), "Untested: 2 of the 3 cases") {
+		t.Errorf("the cases the new run never reached are not called untested:\n%s", out)
+	}
+	// A subset run on purpose, complete, only lists what it left out.
+	subset := side(2, 6, nil)
+	subset.Cases = subset.Cases[:1]
+	if c := results.Compare([]*results.File{base}, []*results.File{subset}, defaults); c.Untested() || len(c.OnlyBase) != 2 {
+		t.Errorf("a complete subset run: tested %d of %d, only in base %q", c.TestedCases, c.MatchedCases, c.OnlyBase)
+	}
+}
+
+// TestHistoryIncompleteRunIsUntested: a run interrupted before some cases
+// leaves their steps untested, and history says so.
+func TestHistoryIncompleteRunIsUntested(t *testing.T) {
+	p50, _ := results.MetricByName("p50")
+	a, b := side(1, 6, nil), side(2, 6, nil)
+	a.StartedAt, b.StartedAt = time.Unix(1e9, 0), time.Unix(1e9+1, 0)
+	b.Cases = b.Cases[:1]
+	b.Incomplete = "interrupted (signal: interrupt) after 1 of 3 case runs"
+	h := results.BuildHistory([]*results.File{a, b}, []string{"a", "b"}, p50, nil, 0.05, 0.05)
+	var out bytes.Buffer
+	results.WriteHistory(&out, "table", h)
+	if len(h.IncompleteRuns()) != 1 || !strings.HasPrefix(lastLine(out.String()), "Untested: run 2 stopped early") {
+		t.Errorf("incomplete runs %v; last line %q", h.IncompleteRuns(), lastLine(out.String()))
+	}
+}

@@ -17,6 +17,9 @@ type Run struct {
 	Label   string    `json:"label,omitempty"`
 	Commit  string    `json:"commit,omitempty"`
 	Kernel  string    `json:"kernel,omitempty"`
+	// Incomplete says why the run stopped before its last case; the cases
+	// it never reached have no point, so no step of theirs was tested.
+	Incomplete string `json:"incomplete,omitempty"`
 }
 
 // Point is one case's metric in one run, compared with the same case in the
@@ -67,6 +70,17 @@ func (h *History) Steps() (tested, untested int) {
 	return tested, untested
 }
 
+// IncompleteRuns lists the runs (numbered from 1) that stopped early.
+func (h *History) IncompleteRuns() []int {
+	var runs []int
+	for i, r := range h.Runs {
+		if r.Incomplete != "" {
+			runs = append(runs, i+1)
+		}
+	}
+	return runs
+}
+
 // Skewed names the differing keys, joined by ", "; empty when every run
 // had a like host and configuration.
 func (h *History) Skewed() string { return skewed(h.Differences) }
@@ -90,7 +104,7 @@ func BuildHistory(files []*File, paths []string, m Metric, match []string, thres
 	for _, i := range idx {
 		f := files[i]
 		run := len(h.Runs)
-		h.Runs = append(h.Runs, Run{Path: paths[i], Started: f.StartedAt, Label: f.Config.Label, Commit: f.Host.Commit, Kernel: f.Host.Kernel})
+		h.Runs = append(h.Runs, Run{Path: paths[i], Started: f.StartedAt, Label: f.Config.Label, Commit: f.Host.Commit, Kernel: f.Host.Kernel, Incomplete: f.Incomplete})
 		for _, c := range f.Cases {
 			key := CaseKey(c)
 			if c.Status != StatusOK || !matches(key, match) || allZero(c.Samples(m)) {
@@ -236,6 +250,8 @@ func WriteHistory(w io.Writer, format string, h *History) error {
 func (h *History) untestedLine() string {
 	tested, untested := h.Steps()
 	switch {
+	case len(h.IncompleteRuns()) > 0:
+		return fmt.Sprintf("Untested: %s stopped early (%s): the cases not reached there were not tested.", runList(h.IncompleteRuns()), h.Runs[h.IncompleteRuns()[0]-1].Incomplete)
 	case len(h.Runs) == 1:
 		return "Untested: 1 run: no step to test; history needs at least two runs."
 	case tested+untested == 0:

@@ -133,3 +133,21 @@ func TestHistoryGate(t *testing.T) {
 		}
 	}
 }
+
+// TestGatesOverIncompleteRuns: an interrupted new run fails compare and
+// history --fail-on-regression with 3 instead of passing on the cases it
+// reached.
+func TestGatesOverIncompleteRuns(t *testing.T) {
+	dir := t.TempDir()
+	base := writeRuns(t, dir, "n1", 1, 6, 1, nil)
+	cut := writeRuns(t, dir, "n2", 2, 6, 1, func(f *results.File) {
+		f.Cases = f.Cases[:1]
+		f.Incomplete = "interrupted (signal: interrupt) after 1 of 2 case runs"
+	})
+	if code, out, errOut := runCLI("compare", base, cut); code != exitUntested {
+		t.Errorf("compare: exit %d, want 3\n%s%s", code, out, errOut)
+	}
+	if code, out, errOut := runCLI("history", dir, "--fail-on-regression"); code != exitUntested || !strings.Contains(errOut, "stopped early") {
+		t.Errorf("history: exit %d, want 3\n%s%s", code, out, errOut)
+	}
+}

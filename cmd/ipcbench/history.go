@@ -46,7 +46,7 @@ runs had which value and a warning goes to stderr.
 
 --fail-on-regression makes history a gate over every step it shows: exit 1
 when any step is flagged ▲ regression, and 3 when a step could not be tested
-(too few repetitions) or there is none (a single run). To gate on the newest
+(too few repetitions), there is none (a single run), or a run stopped early. To gate on the newest
 run only, give history the runs to judge, e.g. the last two files.
 
 Metrics: ` + metricNames() + `.
@@ -142,6 +142,8 @@ func historyExit(stderr io.Writer, h *results.History, allowUntested bool) error
 	tested, untested := h.Steps()
 	var why string
 	switch {
+	case len(h.IncompleteRuns()) > 0:
+		why = fmt.Sprintf("history: %d runs stopped early (see the last line): the cases they did not reach were not tested.", len(h.IncompleteRuns()))
 	case tested+untested == 0 && len(h.Runs) < 2:
 		why = "history: 1 run: nothing to test it against; --fail-on-regression needs at least two runs."
 	case tested+untested == 0:
