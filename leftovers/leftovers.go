@@ -1,29 +1,22 @@
-// Package leftovers finds what ipcbench runs killed with SIGKILL left behind,
-// and removes it: System V objects of ipcbench's key namespace, ipcbench-*
-// POSIX queues and ipcbench-* temp directories, owned by this user, whose
-// creating process is gone. It never touches an object outside the
-// namespace, another user's, or one whose creator still runs.
+// Package leftovers finds what ipcbench runs killed with SIGKILL (or cut off
+// by a power loss) left behind, and removes it: System V objects, POSIX
+// queues and temp dirs that a creator's ledger names, or (temp dirs) that
+// carry ipcbench's marker, owned by this user, whose creator is gone. A
+// creator is gone when no process holds the lock on its ledger; a pid, a
+// name prefix or an age proves nothing, and an object nothing proves is
+// never offered for removal.
 package leftovers
 
 import (
-	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
-	"strconv"
-	"strings"
+	"sort"
 	"syscall"
-	"time"
 
 	"github.com/ipcbench/ipcbench/internal/ipcls"
 	"github.com/ipcbench/ipcbench/shm"
-	"golang.org/x/sys/unix"
 )
-
-// MinAge is how old an object whose creator cannot be named must be before
-// it counts as left behind: a live run records its objects within
-// microseconds of creating them.
-const MinAge = time.Minute
 
 // Item is one object found.
 type Item struct {
@@ -37,41 +30,93 @@ func (i Item) Remove() error { return i.remove() }
 
 // Scan is what Find saw.
 type Scan struct {
-	Stale    []Item   // left behind: creator gone
-	Kept     []Item   // in the namespace and this user's, but its creator runs
+	Stale    []Item   // left behind: named by a ledger (or marked), and its creator is gone
+	Kept     []Item   // this user's, but its creator runs, or nothing proves it is gone
 	Warnings []string // what could not be checked, and why
+}
+
+// finder holds what Find learned from the ledgers.
+type finder struct {
+	Scan
+	euid    int
+	boot    string
+	ipcns   string
+	ledgers []*shm.Ledger
+	byPath  map[string]*shm.Ledger
+	named   map[string][]*shm.Ledger // Entry.String() → the ledgers that name the object
 }
 
 // Find looks for leftovers without changing anything.
 func Find() Scan {
-	var s Scan
-	now := time.Now()
-	euid := os.Geteuid()
-	self := os.Getpid()
-
-	creators := map[string]int{} // "kind key id" → pid, from the ledgers
-	ledgers, err := shm.ReadLedgers()
-	if err != nil {
-		s.Warnings = append(s.Warnings, "cannot read the ledger of creators: "+err.Error())
+	f := &finder{euid: os.Geteuid(), boot: shm.ThisBoot(), ipcns: shm.IPCNamespace(),
+		byPath: map[string]*shm.Ledger{}, named: map[string][]*shm.Ledger{}}
+	ls, errs := shm.ReadLedgers()
+	for _, err := range errs {
+		f.Warnings = append(f.Warnings, err.Error())
 	}
-	deadLedgers := map[int]bool{}
-	for _, c := range ledgers {
-		creators[fmt.Sprintf("%s %d %d", c.Kind, c.Key, c.ID)] = c.Pid
-		if c.Pid != self && !alive(c.Pid) {
-			deadLedgers[c.Pid] = true
+	for i := range ls {
+		l := &ls[i]
+		f.ledgers = append(f.ledgers, l)
+		f.byPath[l.Path] = l
+		for _, e := range l.Entries {
+			if e.Kind != "dir" && !f.sameKernel(l) {
+				continue // a key, id or queue name of another boot or IPC namespace names another object here
+			}
+			f.named[e.String()] = append(f.named[e.String()], l)
 		}
 	}
+	f.sysv()
+	f.queues()
+	f.dirs()
+	f.dropLedgers()
+	return f.Scan
+}
 
+// sameKernel reports whether a ledger's System V objects and queues are
+// this boot's and this IPC namespace's. A legacy ledger says neither; its
+// objects are only ever kept, so it may count.
+func (f *finder) sameKernel(l *shm.Ledger) bool {
+	return l.Legacy || l.Boot == f.boot && l.IPCNS == f.ipcns
+}
+
+// judge sorts an item by the ledgers that name it.
+func (f *finder) judge(it Item, by []*shm.Ledger, byHand string) {
+	var legacy *shm.Ledger
+	for _, l := range by {
+		if l.Live {
+			it.Why = fmt.Sprintf("its creator is running: a live process (pid %d in its pid namespace) holds the lock on its ledger %s", l.Pid, l.Path)
+			f.Kept = append(f.Kept, it)
+			return
+		}
+		if l.Legacy {
+			legacy = l
+		}
+	}
+	switch {
+	case len(by) == 0:
+		it.Why = "no ledger names it, so nothing proves ipcbench made it or that its creator is gone; if it is a leftover of yours: " + byHand
+		f.Kept = append(f.Kept, it)
+	case legacy != nil:
+		it.Why = fmt.Sprintf("only an old ledger without a lock names it (%s, pid %d), and a pid proves nothing; once no ipcbench runs: %s", legacy.Path, legacy.Pid, byHand)
+		f.Kept = append(f.Kept, it)
+	default:
+		it.Why = fmt.Sprintf("its creator is gone: no process holds the lock on its ledger %s (it was pid %d in its pid namespace)", by[0].Path, by[0].Pid)
+		f.Stale = append(f.Stale, it)
+	}
+}
+
+func (f *finder) sysv() {
 	objs, err := ipcls.SysVObjects()
 	if err != nil {
-		s.Warnings = append(s.Warnings, err.Error())
+		f.Warnings = append(f.Warnings, err.Error())
 	}
 	for _, o := range objs {
-		if !shm.InNamespace(o.Key()) || o.UID() != euid {
+		if !shm.InNamespace(o.Key()) || o.UID() != f.euid || o.Int("cuid") != f.euid {
 			continue
 		}
-		it := Item{What: fmt.Sprintf("sysv %s key=%#x id=%d", o.Kind, o.Key(), o.ID())}
 		id := o.ID()
+		it := Item{What: fmt.Sprintf("sysv %s key=%#x id=%d", o.Kind, o.Key(), id)}
+		flag := map[string]string{"shm": "-m", "sem": "-s", "msg": "-q"}[o.Kind]
 		switch o.Kind {
 		case "shm":
 			it.remove = func() error { return shm.SegRemove(id) }
@@ -80,101 +125,136 @@ func Find() Scan {
 		default:
 			it.remove = func() error { return shm.MsgRemove(id) }
 		}
-		pid, known := creators[fmt.Sprintf("%s %d %d", o.Kind, o.Key(), id)]
-		if !known && o.Kind == "shm" {
-			pid, known = o.Int("cpid"), true
-		}
-		switch {
-		case known && (pid == self || alive(pid)):
-			it.Why = fmt.Sprintf("its creator, pid %d, is running", pid)
-			s.Kept = append(s.Kept, it)
-		case known:
-			it.Why = fmt.Sprintf("its creator, pid %d, is gone", pid)
-			s.Stale = append(s.Stale, it)
-		default:
-			created := time.Unix(int64(o.Int("ctime")), 0)
-			if age := now.Sub(created); age < MinAge {
-				it.Why = fmt.Sprintf("no ledger names its creator and it is only %s old", age.Round(time.Second))
-				s.Kept = append(s.Kept, it)
-			} else {
-				it.Why = "no ledger names a creator, and it is older than a minute"
-				s.Stale = append(s.Stale, it)
-			}
-		}
+		e := shm.Entry{Kind: o.Kind, Key: o.Key(), ID: id}
+		f.judge(it, f.named[e.String()], fmt.Sprintf("ipcrm %s %d", flag, id))
 	}
+}
 
+func (f *finder) queues() {
 	queues, err := ipcls.Queues()
 	if err != nil {
-		s.Warnings = append(s.Warnings, "POSIX queues not checked: "+err.Error())
+		f.Warnings = append(f.Warnings, "POSIX queues not checked: "+err.Error())
 	}
 	for _, q := range queues {
-		if q.UID != euid {
+		if q.UID != f.euid || shm.ValidMqName(q.Name) != nil {
 			continue
 		}
 		name := q.Name
 		it := Item{What: "posix mq " + name, remove: func() error { return shm.MqUnlink(name) }}
-		s.classifyByPid(it, pidIn(strings.TrimPrefix(name, "ipcbench-")), self)
+		e := shm.Entry{Kind: "mq", Name: name}
+		f.judge(it, f.named[e.String()], "rm /dev/mqueue/"+name)
 	}
-
-	dirs, _ := filepath.Glob(filepath.Join(os.TempDir(), "ipcbench-*"))
-	for _, d := range dirs {
-		st, err := os.Lstat(d)
-		if err != nil || !st.IsDir() {
-			continue
-		}
-		if sys, ok := st.Sys().(*syscall.Stat_t); !ok || int(sys.Uid) != euid {
-			continue
-		}
-		dir := d
-		it := Item{What: "temp dir " + dir, remove: func() error { return os.RemoveAll(dir) }}
-		// ipcbench-fifo-<pid>-<random>, ipcbench-relay-<pid>-<random>
-		rest := strings.TrimPrefix(filepath.Base(dir), "ipcbench-")
-		_, rest, _ = strings.Cut(rest, "-")
-		if pid := pidIn(rest); pid > 0 {
-			s.classifyByPid(it, pid, self)
-		} else if age := now.Sub(st.ModTime()); age >= MinAge {
-			it.Why = "no creator pid in its name, and it is older than a minute"
-			s.Stale = append(s.Stale, it)
-		}
-	}
-
-	for pid := range deadLedgers {
-		p := pid
-		s.Stale = append(s.Stale, Item{What: fmt.Sprintf("ledger %s", filepath.Join(shm.LedgerDir(), strconv.Itoa(p))),
-			Why: fmt.Sprintf("its process, pid %d, is gone", p), remove: func() error { return shm.DropLedger(p) }})
-	}
-	return s
 }
 
-func (s *Scan) classifyByPid(it Item, pid, self int) {
+// dirs looks at the temp dirs the ledgers name, wherever they are, and at
+// the ipcbench-* entries of this temp dir; it lists only those that carry
+// ipcbench's marker. The marker names its creator's ledger, which settles
+// whether the creator lives, or its boot, which settles that a creator of an
+// earlier boot is gone.
+func (f *finder) dirs() {
+	paths := map[string]bool{}
+	for _, l := range f.ledgers {
+		for _, e := range l.Entries {
+			if e.Kind == "dir" {
+				paths[e.Name] = true
+			}
+		}
+	}
+	if tmp, err := filepath.Abs(os.TempDir()); err == nil {
+		globbed, _ := filepath.Glob(filepath.Join(tmp, "ipcbench-*"))
+		for _, p := range globbed {
+			paths[p] = true
+		}
+	}
+	sorted := make([]string, 0, len(paths))
+	for p := range paths {
+		sorted = append(sorted, p)
+	}
+	sort.Strings(sorted)
+	for _, dir := range sorted {
+		f.dir(dir)
+	}
+}
+
+func (f *finder) dir(dir string) {
+	st, err := os.Lstat(dir)
+	if err != nil || !st.IsDir() {
+		return // gone, or a symlink or file: nothing ipcbench made
+	}
+	if sys, ok := st.Sys().(*syscall.Stat_t); !ok || int(sys.Uid) != f.euid {
+		return
+	}
+	m, err := shm.ReadMarker(dir)
+	if err != nil {
+		if e := (shm.Entry{Kind: "dir", Name: dir}); len(f.named[e.String()]) > 0 {
+			f.Kept = append(f.Kept, Item{What: "temp dir " + dir,
+				Why: "a ledger names it, but it carries no ipcbench marker, so it may not be the directory ipcbench made: not removed"})
+		}
+		return // no marker: ipcbench did not make it (ipcbench-results, a user's ipcbench-src, ...)
+	}
+	it := Item{What: "temp dir " + dir, remove: func() error { return shm.RemoveTemp(dir) }}
+	l := f.byPath[m.Ledger]
 	switch {
-	case pid <= 0:
-		it.Why = "no creator pid in its name"
-		s.Kept = append(s.Kept, it)
-	case pid == self || alive(pid):
-		it.Why = fmt.Sprintf("its creator, pid %d, is running", pid)
-		s.Kept = append(s.Kept, it)
+	case m.Boot != f.boot:
+		it.Why = "its creator is gone: its marker says it was made before the last reboot"
+		f.Stale = append(f.Stale, it)
+	case l != nil:
+		f.judge(it, []*shm.Ledger{l}, "rm -r "+dir)
 	default:
-		it.Why = fmt.Sprintf("its creator, pid %d, is gone", pid)
-		s.Stale = append(s.Stale, it)
+		it.Why = fmt.Sprintf("its marker names the ledger %s, which is gone or unreadable, so nothing proves its creator gone; once no ipcbench runs: rm -r %s", m.Ledger, dir)
+		f.Kept = append(f.Kept, it)
 	}
 }
 
-// pidIn reads the decimal pid that starts s ("4711-..."), or 0.
-func pidIn(s string) int {
-	head, _, _ := strings.Cut(s, "-")
-	pid, err := strconv.Atoi(head)
-	if err != nil || pid <= 0 {
-		return 0
+// dropLedgers lists each ledger whose creator is gone, to be removed after
+// its objects: its Remove refuses while any object it names is still there.
+func (f *finder) dropLedgers() {
+	for _, l := range f.ledgers {
+		it := Item{What: "ledger " + l.Path}
+		switch {
+		case l.Live:
+			continue // its objects say so
+		case l.Legacy:
+			it.Why = fmt.Sprintf("an old ledger without a lock (pid %d): nothing proves its creator gone; once no ipcbench runs: rm %s", l.Pid, l.Path)
+			f.Kept = append(f.Kept, it)
+			continue
+		case l.Boot == f.boot && l.IPCNS != f.ipcns:
+			it.Why = fmt.Sprintf("its creator is gone, but its objects are in another IPC namespace (%s): run ipcbench clean there", l.IPCNS)
+			f.Kept = append(f.Kept, it)
+			continue
+		}
+		it.Why = fmt.Sprintf("its process (pid %d in its pid namespace) is gone: no one holds its lock", l.Pid)
+		it.remove = func() error {
+			if left := f.stillThere(l); len(left) > 0 {
+				return fmt.Errorf("ledger %s still names %v, which could not be removed: kept it, so that clean can try again", l.Path, left)
+			}
+			return l.Drop()
+		}
+		f.Stale = append(f.Stale, it)
 	}
-	return pid
 }
 
-// alive reports whether a process with this pid exists.
-func alive(pid int) bool {
-	if pid <= 0 {
-		return false
+// stillThere lists the objects of a ledger that exist now.
+func (f *finder) stillThere(l *shm.Ledger) []string {
+	var left []string
+	objs, _ := ipcls.SysVObjects()
+	queues, _ := ipcls.Queues()
+	exists := map[string]bool{}
+	for _, o := range objs {
+		exists[shm.Entry{Kind: o.Kind, Key: o.Key(), ID: o.ID()}.String()] = true
 	}
-	err := unix.Kill(pid, 0)
-	return err == nil || errors.Is(err, unix.EPERM)
+	for _, q := range queues {
+		exists[shm.Entry{Kind: "mq", Name: q.Name}.String()] = true
+	}
+	for _, e := range l.Entries {
+		switch {
+		case e.Kind == "dir":
+			if m, err := shm.ReadMarker(e.Name); err == nil && m.Ledger == l.Path {
+				left = append(left, e.String()) // a directory without its marker is not ours to wait for
+			}
+		case f.sameKernel(l) && exists[e.String()]:
+			left = append(left, e.String())
+		}
+	}
+	return left
 }

@@ -24,6 +24,20 @@ func MqOpen(name string, flags int, mode uint32, attr *MqAttr) (int, error) {
 	if err != nil {
 		return -1, fmt.Errorf("mq_open %q: %w", name, err)
 	}
+	if flags&unix.O_CREAT != 0 && ValidMqName(name) == nil { // in the ledger before it exists: clean removes only ledgered queues
+		if err := recordEntry(Entry{Kind: "mq", Name: name}); err != nil {
+			return -1, fmt.Errorf("mq_open %q: %w", name, err)
+		}
+		mqd, err := mqOpen(p, name, flags, mode, attr)
+		if err != nil {
+			forgetEntry(Entry{Kind: "mq", Name: name})
+		}
+		return mqd, err
+	}
+	return mqOpen(p, name, flags, mode, attr)
+}
+
+func mqOpen(p *byte, name string, flags int, mode uint32, attr *MqAttr) (int, error) {
 	for {
 		r, _, e := unix.Syscall6(unix.SYS_MQ_OPEN, uintptr(unsafe.Pointer(p)), uintptr(flags|unix.O_CLOEXEC), uintptr(mode),
 			uintptr(unsafe.Pointer(attr)), 0, 0)
@@ -110,6 +124,10 @@ func MqUnlink(name string) error {
 		if e == unix.EINTR {
 			continue
 		}
+		if e != 0 && e != unix.ENOENT {
+			return fmt.Errorf("mq_unlink %q: %w", name, e)
+		}
+		forgetEntry(Entry{Kind: "mq", Name: name})
 		if e != 0 {
 			return fmt.Errorf("mq_unlink %q: %w", name, e)
 		}

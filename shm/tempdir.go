@@ -1,0 +1,126 @@
+package shm
+
+import (
+	"errors"
+	"fmt"
+	"math/rand/v2"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+
+	"golang.org/x/sys/unix"
+)
+
+// MarkerName is the entry MkdirTemp plants in each temp dir it makes: a
+// symlink whose target names the creator's ledger and boot (see Marker). A
+// symlink, because making, reading and removing one needs no file
+// descriptor, so a process at its RLIMIT_NOFILE can still mark and clean up.
+const MarkerName = ".ipcbench-marker"
+
+// Marker is what a temp dir's marker says: the ledger of the process that
+// made the dir, and the boot it was made in.
+type Marker struct {
+	Ledger string
+	Boot   string
+}
+
+const markerMagic = "ipcbench-marker 1"
+
+// String is the marker's symlink target.
+func (m Marker) String() string {
+	return fmt.Sprintf("%s boot=%s ledger=%s", markerMagic, m.Boot, strconv.Quote(m.Ledger))
+}
+
+// ParseMarker parses a marker's symlink target.
+func ParseMarker(s string) (Marker, error) {
+	var m Marker
+	rest, ok := strings.CutPrefix(s, markerMagic+" boot=")
+	boot, quoted, ok2 := strings.Cut(rest, " ledger=")
+	if !ok || !ok2 || boot == "" || strings.ContainsAny(boot, " \n") {
+		return m, fmt.Errorf("marker %q is not %q boot=<id> ledger=<quoted path>", s, markerMagic)
+	}
+	ledger, err := strconv.Unquote(quoted)
+	if err != nil || !filepath.IsAbs(ledger) || filepath.Clean(ledger) != ledger || strings.ContainsRune(ledger, 0) {
+		return m, fmt.Errorf("marker %q: ledger is not a quoted absolute clean path", s)
+	}
+	m.Boot, m.Ledger = boot, ledger
+	if m.String() != s {
+		return m, fmt.Errorf("marker %q is not in its canonical form", s)
+	}
+	return m, nil
+}
+
+// ReadMarker reads the marker of dir, which must not be a symlink itself.
+func ReadMarker(dir string) (Marker, error) {
+	target, err := os.Readlink(filepath.Join(dir, MarkerName))
+	if err != nil {
+		return Marker{}, fmt.Errorf("read marker of %s: %w", dir, err)
+	}
+	return ParseMarker(target)
+}
+
+// MkdirTemp makes a private (0700) directory in the temp dir, named prefix
+// and 16 random hex digits; prefix starts with ipcbench-. It records the
+// path in this process's ledger before the directory exists, and plants a
+// marker in it, so that clean can prove ipcbench made it and tell whether
+// its creator lives. Remove it with RemoveTemp.
+func MkdirTemp(prefix string) (string, error) {
+	tmp, err := filepath.Abs(os.TempDir())
+	if err != nil {
+		return "", fmt.Errorf("mkdir temp %s*: %w (set TMPDIR to an absolute writable directory)", prefix, err)
+	}
+	for range 16 {
+		dir := filepath.Join(tmp, fmt.Sprintf("%s%016x", prefix, rand.Uint64()))
+		if err := ValidTempDir(dir); err != nil {
+			return "", fmt.Errorf("mkdir temp: %w", err)
+		}
+		e := Entry{Kind: "dir", Name: dir}
+		if err := recordEntry(e); err != nil {
+			return "", fmt.Errorf("mkdir temp %s: %w", dir, err)
+		}
+		err := unix.Mkdir(dir, 0o700)
+		if errors.Is(err, unix.EEXIST) {
+			forgetEntry(e)
+			continue
+		}
+		if err != nil {
+			forgetEntry(e)
+			return "", fmt.Errorf("mkdir %s: %w (set TMPDIR to a writable directory)", dir, err)
+		}
+		ledger.Lock()
+		m := Marker{Ledger: ledger.path, Boot: ThisBoot()}
+		ledger.Unlock()
+		if err := unix.Symlink(m.String(), filepath.Join(dir, MarkerName)); err != nil {
+			return "", errors.Join(fmt.Errorf("symlink marker in %s: %w", dir, err), RemoveTemp(dir))
+		}
+		return dir, nil
+	}
+	return "", fmt.Errorf("mkdir temp %s*: 16 random names were taken in %s", prefix, tmp)
+}
+
+// RemoveTemp removes a directory from MkdirTemp: the named entries in it,
+// its marker, then the directory, each by name, which needs no file
+// descriptor. Only where something unnamed is left does it list the
+// directory. A directory already gone is no error. Once it is gone, it is
+// dropped from the ledger; while it stays, the ledger keeps it for clean.
+func RemoveTemp(dir string, names ...string) error {
+	var errs []error
+	for _, n := range append(names, MarkerName) {
+		if err := unix.Unlink(filepath.Join(dir, n)); err != nil && !errors.Is(err, unix.ENOENT) {
+			errs = append(errs, fmt.Errorf("unlink %s: %w", filepath.Join(dir, n), err))
+		}
+	}
+	err := unix.Rmdir(dir)
+	if errors.Is(err, unix.ENOTEMPTY) || errors.Is(err, unix.EEXIST) {
+		err = os.RemoveAll(dir)
+	}
+	if err != nil && !errors.Is(err, unix.ENOENT) {
+		errs = append(errs, fmt.Errorf("rmdir %s: %w", dir, err))
+	}
+	if len(errs) > 0 {
+		return fmt.Errorf("remove temp dir: %w (remove it by hand: rm -r %s; or run ipcbench clean once this process has ended)", errors.Join(errs...), dir)
+	}
+	forgetEntry(Entry{Kind: "dir", Name: dir})
+	return nil
+}
