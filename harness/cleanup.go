@@ -1,6 +1,10 @@
 package harness
 
-import "sync"
+import (
+	"errors"
+	"fmt"
+	"sync"
+)
 
 // live holds the teardown of every case in flight, so that a runner that
 // must exit at once (a second SIGINT) can still remove the kernel objects
@@ -43,4 +47,14 @@ func Abort() {
 	for _, f := range fs {
 		f()
 	}
+}
+
+// joinTeardown adds the error of a case's teardown to the case's own: a case
+// that failed and then could not remove what it made must say both, or the
+// leftover goes unreported behind the first error.
+func joinTeardown(err error, what string, teardownErr error) error {
+	if teardownErr == nil {
+		return err
+	}
+	return errors.Join(err, fmt.Errorf("%s: tear down: %w", what, teardownErr))
 }

@@ -160,11 +160,7 @@ func runCase(ctx context.Context, desc transports.Descriptor, c Case, out *resul
 		return fmt.Errorf("%s: set up: %w", desc.Name, err)
 	}
 	defer onAbort(func() { setup.Close() })()
-	defer func() {
-		if cerr := setup.Close(); cerr != nil && err == nil {
-			err = fmt.Errorf("%s: tear down: %w", desc.Name, cerr)
-		}
-	}()
+	defer func() { err = joinTeardown(err, desc.Name, setup.Close()) }()
 
 	ctlFd, err := unix.MemfdCreate(controlName, unix.MFD_CLOEXEC)
 	if err != nil {
@@ -188,7 +184,7 @@ func runCase(ctx context.Context, desc transports.Descriptor, c Case, out *resul
 		if relay, err = newRelayFiles(c.SizeBytes, c.Count); err != nil {
 			return err
 		}
-		defer relay.remove()
+		defer func() { err = joinTeardown(err, desc.Name+" relay files", relay.remove()) }()
 		defer onAbort(func() { relay.remove() })()
 	}
 

@@ -3,6 +3,7 @@ package harness
 import (
 	"crypto/sha256"
 	"encoding/hex"
+	"errors"
 	"fmt"
 	"io"
 	"math/rand/v2"
@@ -10,6 +11,7 @@ import (
 	"path/filepath"
 	"sync/atomic"
 
+	"github.com/ipcbench/ipcbench/shm"
 	"github.com/ipcbench/ipcbench/transports"
 	"golang.org/x/sys/unix"
 )
@@ -34,26 +36,25 @@ type relayFiles struct {
 }
 
 func newRelayFiles(sizeBytes int, messages uint64) (*relayFiles, error) {
-	dir, err := os.MkdirTemp("", fmt.Sprintf("ipcbench-relay-%d-", os.Getpid())) // the pid tells clean whether its creator lives
+	// Recorded in the ledger and marked, so that clean can prove ipcbench
+	// made it (see shm.MkdirTemp).
+	dir, err := shm.MkdirTemp("ipcbench-relay-")
 	if err != nil {
-		return nil, fmt.Errorf("relay: mkdtemp: %w (set TMPDIR to a writable directory)", err)
+		return nil, fmt.Errorf("relay: %w", err)
 	}
 	r := &relayFiles{dir: dir, in: filepath.Join(dir, "in"), out: filepath.Join(dir, "out")}
 	f, err := os.OpenFile(r.in, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
 	if err != nil {
-		r.remove()
-		return nil, fmt.Errorf("relay: create input: %w", err)
+		return nil, errors.Join(fmt.Errorf("relay: create input: %w", err), r.remove())
 	}
 	h := sha256.New()
 	src := rand.NewChaCha8([32]byte{'i', 'p', 'c'})
 	if _, err := io.CopyN(io.MultiWriter(f, h), src, int64(sizeBytes)*int64(messages)); err != nil {
 		f.Close()
-		r.remove()
-		return nil, fmt.Errorf("relay: write input %s: %w", r.in, err)
+		return nil, errors.Join(fmt.Errorf("relay: write input %s: %w", r.in, err), r.remove())
 	}
 	if err := f.Close(); err != nil {
-		r.remove()
-		return nil, fmt.Errorf("relay: close input: %w", err)
+		return nil, errors.Join(fmt.Errorf("relay: close input: %w", err), r.remove())
 	}
 	r.sumIn = hex.EncodeToString(h.Sum(nil))
 	return r, nil
@@ -76,7 +77,14 @@ func (r *relayFiles) verify() error {
 	return nil
 }
 
-func (r *relayFiles) remove() error { return os.RemoveAll(r.dir) }
+// remove removes the relay's files and dir by name, which needs no file
+// descriptor; it is safe to call twice.
+func (r *relayFiles) remove() error {
+	if err := shm.RemoveTemp(r.dir, filepath.Base(r.in), filepath.Base(r.out)); err != nil {
+		return fmt.Errorf("relay: %w", err)
+	}
+	return nil
+}
 
 // openRelayFile opens a worker's relay file: side A reads, side B writes.
 func openRelayFile(spec Spec) (int, error) {

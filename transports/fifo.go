@@ -3,9 +3,9 @@ package transports
 import (
 	"errors"
 	"fmt"
-	"os"
 	"path/filepath"
 
+	"github.com/ipcbench/ipcbench/shm"
 	"golang.org/x/sys/unix"
 )
 
@@ -17,17 +17,20 @@ type fifoSetup struct {
 }
 
 func newFifoSetup(Options) (Setup, error) {
-	dir, err := os.MkdirTemp("", fmt.Sprintf("ipcbench-fifo-%d-", os.Getpid())) // the pid tells clean whether its creator lives
+	// shm.MkdirTemp records the dir in this process's ledger and marks it,
+	// so that clean can prove ipcbench made it and tell whether its creator
+	// lives. Removal goes by name and needs no file descriptor: a run out of
+	// descriptors still removes it.
+	dir, err := shm.MkdirTemp("ipcbench-fifo-")
 	if err != nil {
-		return nil, fmt.Errorf("fifo: mkdtemp: %w (set TMPDIR to a writable directory)", err)
+		return nil, fmt.Errorf("fifo: %w", err)
 	}
 	s := &fifoSetup{dir: dir}
-	s.cleanup = func() error { return os.RemoveAll(dir) }
-	a2b, b2a := filepath.Join(dir, "a2b"), filepath.Join(dir, "b2a")
+	s.cleanup = func() error { return shm.RemoveTemp(dir, fifoNames...) }
+	a2b, b2a := filepath.Join(dir, fifoNames[0]), filepath.Join(dir, fifoNames[1])
 	for _, p := range []string{a2b, b2a} {
 		if err := unix.Mkfifo(p, 0o600); err != nil {
-			os.RemoveAll(dir)
-			return nil, fmt.Errorf("fifo: mkfifo %s: %w", p, err)
+			return nil, errors.Join(fmt.Errorf("fifo: mkfifo %s: %w", p, err), s.cleanup())
 		}
 	}
 	s.a = Handoff{Args: []string{a2b, b2a}}
@@ -35,9 +38,11 @@ func newFifoSetup(Options) (Setup, error) {
 	return s, nil
 }
 
+// fifoNames are the FIFOs in a fifo setup's dir.
+var fifoNames = []string{"a2b", "b2a"}
+
 func (s *fifoSetup) Attached() error {
-	err := errors.Join(os.Remove(filepath.Join(s.dir, "a2b")), os.Remove(filepath.Join(s.dir, "b2a")), os.Remove(s.dir))
-	if err != nil {
+	if err := shm.RemoveTemp(s.dir, fifoNames...); err != nil {
 		return fmt.Errorf("fifo: unlink after open: %w", err)
 	}
 	return nil
