@@ -30,6 +30,7 @@ func Check(sample time.Duration) []results.Finding {
 	out = append(out, load(sample)...)
 	out = append(out, clock()...)
 	out = append(out, perf())
+	out = append(out, creatorLedger())
 	return out
 }
 

@@ -36,14 +36,13 @@ import (
 // It is for tests, which squat a private base to check the fallback.
 const ledgerBaseEnv = "IPCBENCH_LEDGER_BASE"
 
-// ledgerLocations returns the directories ledgers may live in, in the order
-// a creator tries them, each with how it was chosen. The first is in
-// /dev/shm, a tmpfs that, like the System V objects, is empty after a
-// reboot, and that does not move with TMPDIR; another user can squat that
-// name (the directory is shared and sticky), so the others are directories
-// only this user controls: $XDG_RUNTIME_DIR, then the user's cache
-// directory. Clean reads all of them.
-func ledgerLocations() []string {
+// LedgerLocations returns the directories ledgers may live in, in the order
+// a creator tries them. The first is in /dev/shm, a tmpfs that, like the
+// System V objects, is empty after a reboot, and that does not move with
+// TMPDIR; another user can squat that name (the directory is shared and
+// sticky), so the others are directories only this user controls:
+// $XDG_RUNTIME_DIR, then the user's cache directory. Clean reads them all.
+func LedgerLocations() []string {
 	base := os.Getenv(ledgerBaseEnv)
 	if base == "" {
 		base = "/dev/shm"
@@ -75,7 +74,7 @@ type LedgerLocation struct {
 // anything.
 func Ledgers() LedgerLocation {
 	var loc LedgerLocation
-	for _, dir := range ledgerLocations() {
+	for _, dir := range LedgerLocations() {
 		err := checkDir(dir, false)
 		if err == nil {
 			loc.Dir = dir
@@ -170,7 +169,7 @@ func openLedger() error {
 		return nil
 	}
 	var skipped []error
-	for _, dir := range ledgerLocations() {
+	for _, dir := range LedgerLocations() {
 		if err := checkDir(dir, true); err != nil {
 			skipped = append(skipped, err)
 			continue
@@ -439,7 +438,7 @@ func ValidTempDir(path string) error {
 func ReadLedgers() ([]Ledger, []error) {
 	var out []Ledger
 	var errs []error
-	for _, dir := range ledgerLocations() {
+	for _, dir := range LedgerLocations() {
 		if _, err := os.Lstat(dir); os.IsNotExist(err) {
 			continue
 		}
