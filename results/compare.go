@@ -410,6 +410,8 @@ func (c *Comparison) VerdictLine() string {
 		return fmt.Sprintf("%d regressions; %d of the %d cases measured on both sides could not be tested.", reg, untested, c.MatchedCases)
 	case reg > 0:
 		return fmt.Sprintf("%d regressions.", reg)
+	case c.TestedCases == 0 && c.MatchedCases == 1:
+		return "Untested: the one case measured on both sides could not be tested; no verdict."
 	case c.TestedCases == 0:
 		return fmt.Sprintf("Untested: none of the %d cases measured on both sides could be tested; no verdict.", c.MatchedCases)
 	case untested > 0:
