@@ -1,6 +1,7 @@
 package main
 
 import (
+	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -17,6 +18,7 @@ type ReportOptions struct {
 	Files  []string
 	Dir    string
 	Format string
+	Force  bool
 	Stderr io.Writer
 }
 
@@ -33,7 +35,13 @@ same tables. Several files overlay in every plot, one line style per file.
 With no FILE, the newest file in ./` + defaultResultsDir + `/ is used.
 
 The report is built beside DIR and moved into place when complete, so a bad
-input leaves no partial report. Exit status: 0 written, 2 bad input.`,
+input or a signal leaves no partial report. It replaces DIR only if an
+earlier report wrote it (its .ipcbench-report marker lists the files, and
+nothing else is there); --force replaces any directory. A symbolic link, a
+file, or the current directory is never replaced.
+
+Exit status: 0 written, 1 write failed, 2 bad input or an --out ipcbench will
+not replace, 128+n ended by signal n (nothing written).`,
 		Example: `  ipcbench report                                   # newest results file → ./ipcbench-report/
   ipcbench report before.json after.json -o cmp      # overlay two runs
   ipcbench report run.json --format markdown         # report.md and PNGs for a pull request`,
@@ -47,6 +55,7 @@ input leaves no partial report. Exit status: 0 written, 2 bad input.`,
 	}
 	cmd.Flags().StringVarP(&opts.Dir, "out", "o", defaultReportDir, "report directory")
 	cmd.Flags().StringVar(&opts.Format, "format", report.Both, "html, markdown or both")
+	cmd.Flags().BoolVar(&opts.Force, "force", false, "replace --out even if it is a directory that ipcbench did not write")
 	return cmd
 }
 
@@ -76,7 +85,7 @@ func reportRun(o *ReportOptions) error {
 		}
 		files = []string{f}
 	}
-	if err := writableDir("--out", filepath.Dir(filepath.Clean(o.Dir))); err != nil {
+	if err := checkReportDir("--out", o.Dir, o.Force); err != nil {
 		return err
 	}
 	labels := report.Labels(files)
@@ -88,11 +97,39 @@ func reportRun(o *ReportOptions) error {
 		}
 		in = append(in, report.Input{Label: labels[i], File: f})
 	}
-	if err := report.Write(o.Dir, in, o.Format); err != nil {
+	ctx, interrupted := stopOnSignals(o.Stderr, "stopping the report; nothing is written")
+	defer interrupted.stop()
+	if beforeReport != nil {
+		beforeReport(ctx)
+	}
+	err := report.WriteContext(ctx, o.Dir, in, o.Format, o.Force)
+	if sig := interrupted.signal(); sig != nil {
+		fmt.Fprintf(o.Stderr, "ipcbench: %s: no report written\n", signalName(sig))
+		return exitError{signalExit(sig)}
+	}
+	if errors.Is(err, report.ErrNotReport) { // the directory changed while the report was rendered
+		return usagef("--out: %w; give another -o, or --force to replace it", err)
+	}
+	if err != nil {
 		return err
 	}
 	fmt.Fprintf(o.Stderr, "report: %s\n", describeReport(o.Dir, o.Format))
 	return nil
+}
+
+// checkReportDir checks before any work that a report can be written to
+// dir and may replace what is there, naming flag and the way out.
+func checkReportDir(flag, dir string, force bool) error {
+	if dir == "" {
+		return usagef("%s is empty: give the report's directory, e.g. -o %s", flag, defaultReportDir)
+	}
+	if err := report.CheckDir(dir, force); err != nil {
+		if dir == defaultReportDir && flag == "--report" {
+			return usagef("%s: %w; remove ./%s, give --force, or run without --report and use ipcbench report -o DIR", flag, err, dir)
+		}
+		return usagef("%s: %w; give another -o, or --force to replace a directory", flag, err)
+	}
+	return writableDir(flag, filepath.Dir(filepath.Clean(dir)))
 }
 
 func describeReport(dir, format string) string {

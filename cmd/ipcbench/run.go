@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"fmt"
 	"io"
 	"os"
@@ -11,6 +12,7 @@ import (
 
 	"github.com/ipcbench/ipcbench/doctor"
 	"github.com/ipcbench/ipcbench/harness"
+	"github.com/ipcbench/ipcbench/internal/safeout"
 	"github.com/ipcbench/ipcbench/report"
 	"github.com/ipcbench/ipcbench/results"
 	"github.com/ipcbench/ipcbench/transports"
@@ -37,6 +39,7 @@ type RunOptions struct {
 	Out        string
 	Format     string
 	Report     bool
+	Force      bool
 
 	Stdout, Stderr io.Writer
 	Terminal       bool // stderr is a terminal: draw a progress bar
@@ -59,7 +62,13 @@ window of --duration (or --count messages). Messages are verified by sequence
 number and content; a case that goes wrong prints an error, never a number.
 
 Results go to a versioned JSON file (--out) and a table on stdout (--format).
-Exit status: 0 all cases ran, 1 a case failed, 2 bad flags.`,
+--out replaces only a regular file that holds ipcbench results (--force: any
+regular file), checked before the run; if the file cannot be written at the
+end, the table is still printed and ipcbench says that nothing was saved.
+
+Exit status: 0 all cases ran, 1 a case failed or the results were not saved,
+2 bad flags, 128+n ended by signal n (SIGINT 130, SIGTERM 143, SIGHUP 129,
+SIGQUIT 131), with the cases finished saved, marked incomplete.`,
 		Example: `  ipcbench run
   ipcbench run --transports pipe,unix-stream --workloads pingpong --sizes 1,64,4KiB
   ipcbench run --sizes 1M --duration 3s --format markdown
@@ -93,6 +102,7 @@ Exit status: 0 all cases ran, 1 a case failed, 2 bad flags.`,
 	f.StringVarP(&opts.Out, "out", "o", "", "results file (default ./"+defaultResultsDir+"/<timestamp>.json)")
 	f.StringVar(&opts.Format, "format", "table", "stdout format: "+strings.Join(results.Formats, ", "))
 	f.BoolVar(&opts.Report, "report", false, "write an HTML and Markdown report to ./"+defaultReportDir+"/ after the run")
+	f.BoolVar(&opts.Force, "force", false, "replace an --out file that holds no ipcbench results, and a ./"+defaultReportDir+"/ that ipcbench did not write")
 	f.StringToStringVar(&opts.SendDelay, "test-send-delay", nil, "for testing compare: slow TRANSPORT's every send by DELAY, e.g. pipe=5us (recorded in the results)")
 	f.MarkHidden("test-send-delay")
 	return cmd
@@ -156,12 +166,26 @@ func (o *RunOptions) validateFormat() error {
 	return nil
 }
 
-// outPath returns where the results go, and checks up front that it is
-// writable, so that a run never ends in a file it cannot write.
+// outPath returns where the results go, and checks before the run that
+// the file can be written there and that whatever it would replace is
+// ipcbench's to replace, so that a run never ends in a file it cannot
+// write or in a user's file destroyed.
 func (o *RunOptions) outPath(now time.Time) (string, error) {
+	if o.Out == "" {
+		if err := safeout.MkdirOwn(defaultResultsDir, 0o755); err != nil {
+			return "", usagef("results directory: %w; remove it, or give --out", err)
+		}
+		return filepath.Join(defaultResultsDir, now.Format("2006-01-02T15-04-05")+".json"), nil
+	}
 	path := o.Out
-	if path == "" {
-		path = filepath.Join(defaultResultsDir, now.Format("2006-01-02T15-04-05")+".json")
+	exists, err := safeout.CheckFile(path)
+	switch {
+	case err != nil:
+		return "", usagef("--out %s: %w; give a file path", path, err)
+	case exists && !o.Force && !results.IsResultsFile(path):
+		return "", usagef("--out %s: exists and holds no ipcbench results; give another --out, or --force to replace it", path)
+	case strings.HasSuffix(path, "/"):
+		return "", usagef("--out %s: names a directory; give a file path, e.g. %sr.json", path, path)
 	}
 	return path, writableDir("--out", filepath.Dir(path))
 }
@@ -170,16 +194,25 @@ func (o *RunOptions) outPath(now time.Time) (string, error) {
 // it, so that a command fails before its work, not after, naming flag.
 func writableDir(flag, dir string) error {
 	if err := os.MkdirAll(dir, 0o755); err != nil {
-		return usagef("%s: cannot create directory %s: %v", flag, dir, err)
+		return usagef("%s: cannot create directory %s: %w", flag, dir, err)
 	}
 	probe, err := os.CreateTemp(dir, ".ipcbench-write-test-*")
 	if err != nil {
-		return usagef("%s: directory %s is not writable: %v", flag, dir, err)
+		return usagef("%s: directory %s is not writable: %w", flag, dir, err)
 	}
 	probe.Close()
 	os.Remove(probe.Name())
 	return nil
 }
+
+// saveResults writes the results file; tests replace it to make the write
+// fail as a full disk does.
+var saveResults = results.Write
+
+// beforeReport, when set, runs just before a report is rendered, with the
+// context a signal cancels; tests use it to signal a command in its report
+// phase.
+var beforeReport func(context.Context)
 
 func runRun(o *RunOptions) error {
 	p, err := o.plan()
@@ -189,13 +222,18 @@ func runRun(o *RunOptions) error {
 	if err := o.validateFormat(); err != nil {
 		return err
 	}
+	if o.Report {
+		if err := checkReportDir("--report", defaultReportDir, o.Force); err != nil {
+			return err
+		}
+	}
 	path, err := o.outPath(time.Now())
 	if err != nil {
 		return err
 	}
 	warnLeftovers(o.Stderr)
 	findings := doctor.Check(sampleLoad)
-	ctx, interrupted := stopOnSignals(o.Stderr)
+	ctx, interrupted := stopOnSignals(o.Stderr, "stopping the workers and removing kernel objects")
 	defer interrupted.stop()
 
 	var f *results.File
@@ -207,34 +245,80 @@ func runRun(o *RunOptions) error {
 	f.Host.Findings = findings
 	f.Config.CommandLine = o.Args
 	f.Config.Label = o.Label
-	if err := interrupted.write(path, func() error { return results.Write(path, f) }); err != nil {
+	if err := o.saveAndPrint(path, f, interrupted); err != nil {
 		return err
 	}
-	if sig := interrupted.signal(); sig != nil {
-		results.WriteFormat(o.Stdout, o.Format, f)
-		fmt.Fprintf(o.Stderr, "ipcbench: %s: workers stopped and kernel objects removed; the %d cases finished are in %s, marked incomplete\n",
-			f.Incomplete, len(f.Cases), path)
+	if o.Report {
+		if err := o.reportPhase(ctx, path, f, interrupted); err != nil {
+			return err
+		}
+	}
+	if err := reportFailures(o.Stderr, f); err != nil {
+		return err
+	}
+	if sig := interrupted.signal(); sig != nil { // came after the run's wind-down
 		return exitError{signalExit(sig)}
 	}
-	if err := results.WriteFormat(o.Stdout, o.Format, f); err != nil {
-		return err
+	return nil
+}
+
+// saveAndPrint writes the results file and prints the table, the table
+// even when the file cannot be written (a full disk): it is then the only
+// copy of the run, and ipcbench says that nothing was saved.
+func (o *RunOptions) saveAndPrint(path string, f *results.File, interrupted *interruption) error {
+	saveErr := interrupted.write(path, func() error { return saveResults(path, f) })
+	tableErr := results.WriteFormat(o.Stdout, o.Format, f)
+	where := path
+	if saveErr != nil {
+		fmt.Fprintf(o.Stderr, "ipcbench: nothing was saved: %v\n", saveErr)
+		where = "the table above only (no results file)"
+	}
+	if sig := interrupted.signal(); sig != nil {
+		fmt.Fprintf(o.Stderr, "ipcbench: %s: workers stopped and kernel objects removed; the %d cases finished are in %s, marked incomplete\n",
+			f.Incomplete, len(f.Cases), where)
+		return exitError{signalExit(sig)}
+	}
+	if saveErr != nil {
+		return exitError{exitFailure}
+	}
+	if tableErr != nil {
+		return tableErr
 	}
 	fmt.Fprintf(o.Stderr, "results: %s\n", path)
-	if o.Report {
-		if err := report.Write(defaultReportDir, []report.Input{{Label: report.Labels([]string{path})[0], File: f}}, report.Both); err != nil {
-			return fmt.Errorf("report: %w", err)
-		}
-		fmt.Fprintf(o.Stderr, "report: %s\n", describeReport(defaultReportDir, report.Both))
+	return nil
+}
+
+// reportPhase writes ./ipcbench-report/ for run --report. A signal stops
+// it, leaving no partial report, and ends the run with 128+n.
+func (o *RunOptions) reportPhase(ctx context.Context, path string, f *results.File, interrupted *interruption) error {
+	interrupted.setStopping("stopping the report; the results are saved")
+	if beforeReport != nil {
+		beforeReport(ctx)
 	}
+	in := []report.Input{{Label: report.Labels([]string{path})[0], File: f}}
+	err := report.WriteContext(ctx, defaultReportDir, in, report.Both, o.Force)
+	if sig := interrupted.signal(); sig != nil {
+		fmt.Fprintf(o.Stderr, "ipcbench: %s: no report written; the results are in %s\n", signalName(sig), path)
+		return exitError{signalExit(sig)}
+	}
+	if err != nil {
+		return fmt.Errorf("report: %w", err)
+	}
+	fmt.Fprintf(o.Stderr, "report: %s\n", describeReport(defaultReportDir, report.Both))
+	return nil
+}
+
+// reportFailures lists the failed cases; any is exit 1.
+func reportFailures(stderr io.Writer, f *results.File) error {
 	failed := 0
 	for _, c := range f.Cases {
 		if c.Status == results.StatusFailed {
 			failed++
-			fmt.Fprintf(o.Stderr, "FAILED %s/%s/%s: %s\n", c.Transport, c.Workload, results.FormatBytes(c.SizeBytes), c.Reason)
+			fmt.Fprintf(stderr, "FAILED %s/%s/%s: %s\n", c.Transport, c.Workload, results.FormatBytes(c.SizeBytes), c.Reason)
 		}
 	}
 	if failed > 0 {
-		fmt.Fprintf(o.Stderr, "ipcbench: %d of %d cases failed\n", failed, len(f.Cases))
+		fmt.Fprintf(stderr, "ipcbench: %d of %d cases failed\n", failed, len(f.Cases))
 		return exitError{exitFailure}
 	}
 	return nil

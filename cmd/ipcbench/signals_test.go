@@ -74,16 +74,23 @@ func exitCode(t *testing.T, cmd *exec.Cmd, within time.Duration) int {
 
 // TestSignalStopsTheRunAndKeepsFinishedCases interrupts a runner during its
 // second case, a sysv-shm case holding a segment and a semaphore set, with
-// SIGINT and with SIGTERM. The runner must exit 130 or 143, write the
-// finished case to a results file marked incomplete, and leave no object
-// behind (TestMain's leak check covers the runner's objects too: it shares
-// this binary's private TMPDIR and the global System V namespace).
+// each signal that ends a runner: SIGINT, SIGTERM, SIGHUP (a dropped SSH
+// session) and SIGQUIT. The runner must exit 128+n, write the finished
+// case to a results file marked incomplete, and leave no object behind
+// (TestMain's leak check covers the runner's objects too: it shares this
+// binary's private TMPDIR and the global System V namespace). SIGHUP and
+// SIGQUIT once killed the runner with no results and a queue left behind.
 func TestSignalStopsTheRunAndKeepsFinishedCases(t *testing.T) {
 	for _, tc := range []struct {
 		sig  syscall.Signal
 		name string
 		code int
-	}{{syscall.SIGINT, "SIGINT", 130}, {syscall.SIGTERM, "SIGTERM", 143}} {
+	}{
+		{syscall.SIGINT, "SIGINT", 130},
+		{syscall.SIGTERM, "SIGTERM", 143},
+		{syscall.SIGHUP, "SIGHUP", 129},
+		{syscall.SIGQUIT, "SIGQUIT", 131},
+	} {
 		t.Run(tc.name, func(t *testing.T) {
 			out := filepath.Join(t.TempDir(), "r.json")
 			cmd, sc, stdout := startCLI(t, "run", "--transports", "pipe,sysv-shm,tcp", "--workloads", "pingpong",

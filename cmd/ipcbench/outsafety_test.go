@@ -1,0 +1,285 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"net"
+	"os"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"testing"
+
+	"github.com/ipcbench/ipcbench/results"
+	"golang.org/x/sys/unix"
+)
+
+// reportGateEnv makes a runner started by startCLI stop before rendering
+// a report until a signal has cancelled it, so that a test can signal it
+// in its report phase without racing the rendering.
+const reportGateEnv = "IPCBENCH_TEST_REPORT_GATE"
+
+func init() {
+	if os.Getenv(reportGateEnv) == "1" {
+		beforeReport = func(ctx context.Context) {
+			fmt.Fprintln(os.Stderr, "test: in the report phase")
+			<-ctx.Done()
+		}
+	}
+}
+
+const runA = "../../report/testdata/run-a.json"
+
+// quickRun is a run of a few milliseconds.
+var quickRun = []string{"run", "--transports", "pipe", "--workloads", "pingpong", "--sizes", "64", "--count", "50", "--warmup", "0"}
+
+// TestReportReplacesOnlyWhatItWrote is defect 1: report -o onto a user's
+// directory deleted its files; onto a results file turned it into a
+// directory; -o . and -o "" failed late with exit 1.
+func TestReportReplacesOnlyWhatItWrote(t *testing.T) {
+	for _, tc := range []struct {
+		name  string
+		make  func(t *testing.T) string // returns -o
+		extra []string
+		code  int
+		want  string
+	}{
+		{"user's directory", func(t *testing.T) string { return userDocs(t) }, nil, exitUsage, "--force"},
+		{"user's directory, --force", func(t *testing.T) string { return userDocs(t) }, []string{"--force"}, exitOK, "report:"},
+		{"earlier report", func(t *testing.T) string {
+			if code, _, stderr := runCLI("report", runAbs, "-o", "rep", "--format", "markdown"); code != 0 {
+				t.Fatal(stderr)
+			}
+			return "rep"
+		}, nil, exitOK, "report:"},
+		{"results file", func(t *testing.T) string { return copyFile(t, runAbs, "keep.json") }, []string{"--force"}, exitUsage, "keep.json is a regular file"},
+		{"current directory", func(t *testing.T) string { os.WriteFile("notes.txt", nil, 0o644); return "." }, []string{"--force"}, exitUsage, "current directory"},
+		{"empty", func(t *testing.T) string { return "" }, nil, exitUsage, "--out is empty"},
+		{"symlink", func(t *testing.T) string {
+			os.Mkdir("elsewhere", 0o755)
+			os.Symlink("elsewhere", "link")
+			return "link"
+		}, []string{"--force"}, exitUsage, "symbolic link"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Chdir(t.TempDir())
+			out := tc.make(t)
+			before := tree(t, ".")
+			args := append([]string{"report", runAbs, "-o", out, "--format", "markdown"}, tc.extra...)
+			code, _, stderr := runCLI(args...)
+			if code != tc.code || !strings.Contains(stderr, tc.want) {
+				t.Fatalf("%v: exit %d, stderr %q; want %d and %q", args, code, stderr, tc.code, tc.want)
+			}
+			if code != exitOK && tree(t, ".") != before {
+				t.Errorf("a refused report changed the directory:\nbefore %s\nafter  %s", before, tree(t, "."))
+			}
+		})
+	}
+}
+
+// TestRunOutMustBeARegularFile is defects 3 and 5: --out onto a device,
+// FIFO, socket, directory or symbolic link ran the whole run, then
+// replaced the device or failed with exit 1. It must be exit 2 before the
+// run, the thing at --out untouched; so must a file that holds no results.
+func TestRunOutMustBeARegularFile(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		make func(t *testing.T, path string)
+		want string
+	}{
+		{"directory", func(t *testing.T, p string) { os.Mkdir(p, 0o755) }, "is a directory"},
+		{"fifo", func(t *testing.T, p string) { unix.Mkfifo(p, 0o600) }, "is a FIFO"},
+		{"socket", func(t *testing.T, p string) {
+			l, err := net.Listen("unix", p)
+			if err != nil {
+				t.Skipf("unix socket: %v", err)
+			}
+			t.Cleanup(func() { l.Close() })
+		}, "is a socket"},
+		{"device", func(t *testing.T, p string) {
+			// A /dev/full of the test's own, so that a failure destroys nothing.
+			if err := unix.Mknod(p, unix.S_IFCHR|0o666, int(unix.Mkdev(1, 7))); err != nil {
+				t.Skipf("mknod needs root: %v", err)
+			}
+		}, "is a character device"},
+		{"symlink", func(t *testing.T, p string) { os.Symlink(filepath.Join(filepath.Dir(p), "target.json"), p) }, "symbolic link"},
+		{"user's file", func(t *testing.T, p string) { os.WriteFile(p, []byte("package main\n"), 0o644) }, "--force"},
+		{"trailing slash", func(*testing.T, string) {}, "names a directory"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			dir := t.TempDir()
+			out := filepath.Join(dir, "r.json")
+			tc.make(t, out)
+			if tc.name == "trailing slash" {
+				out = filepath.Join(dir, "new") + "/"
+			}
+			before := tree(t, dir)
+			code, stdout, stderr := runCLI(append(quickRun, "--out", out)...)
+			if code != exitUsage || !strings.Contains(stderr, tc.want) || !strings.Contains(stderr, out) {
+				t.Fatalf("exit %d, stderr %q; want 2, naming %s and %q", code, stderr, out, tc.want)
+			}
+			if stdout != "" || strings.Contains(stderr, "[1/") {
+				t.Errorf("the run went ahead:\n%s%s", stdout, stderr)
+			}
+			if after := tree(t, dir); after != before {
+				t.Errorf("--out changed:\nbefore %s\nafter  %s", before, after)
+			}
+		})
+	}
+}
+
+// TestRunOutReplacesResultsOrForce: an earlier results file at --out is
+// replaced, as is any regular file with --force.
+func TestRunOutReplacesResultsOrForce(t *testing.T) {
+	dir := t.TempDir()
+	out := copyFile(t, runA, filepath.Join(dir, "r.json"))
+	if code, _, stderr := runCLI(append(quickRun, "--out", out)...); code != exitOK {
+		t.Fatalf("over a results file: exit %d: %s", code, stderr)
+	}
+	notes := filepath.Join(dir, "notes.txt")
+	os.WriteFile(notes, []byte("mine"), 0o600)
+	if code, _, stderr := runCLI(append(quickRun, "--out", notes, "--force")...); code != exitOK {
+		t.Fatalf("--force over a file: exit %d: %s", code, stderr)
+	}
+	if !results.IsResultsFile(notes) {
+		t.Error("--force did not write the results")
+	}
+}
+
+// TestRunPrintsTheTableWhenTheWriteFails is defect 5: a results file that
+// cannot be written at the end (a full disk) lost the whole run. The
+// table must still be printed, with a word that nothing was saved; exit 1.
+func TestRunPrintsTheTableWhenTheWriteFails(t *testing.T) {
+	saveResults = func(path string, f *results.File) error {
+		return fmt.Errorf("write results: write %s: %w", path, syscall.ENOSPC)
+	}
+	t.Cleanup(func() { saveResults = results.Write })
+	out := filepath.Join(t.TempDir(), "r.json")
+	code, stdout, stderr := runCLI(append(quickRun, "--out", out)...)
+	if code != exitFailure {
+		t.Errorf("exit %d, want 1", code)
+	}
+	if !strings.Contains(stdout, "TRANSPORT") || !strings.Contains(stdout, "pipe") {
+		t.Errorf("no table on stdout:\n%s", stdout)
+	}
+	if !strings.Contains(stderr, "nothing was saved") || !strings.Contains(stderr, "no space left on device") {
+		t.Errorf("stderr does not say that nothing was saved, and why:\n%s", stderr)
+	}
+	if strings.Contains(stderr, "results: "+out) {
+		t.Errorf("stderr claims the results are in %s:\n%s", out, stderr)
+	}
+}
+
+// TestDefaultDirsDoNotFollowSymlinks is defect 9's second half: a symbolic
+// link planted at ./ipcbench-results or ./ipcbench-report (in a shared
+// directory, say) was followed. It must be exit 2 naming the path, before
+// the run, with nothing written where it points.
+func TestDefaultDirsDoNotFollowSymlinks(t *testing.T) {
+	for _, tc := range []struct {
+		link string
+		args []string
+	}{
+		{defaultResultsDir, quickRun},
+		{defaultReportDir, append(quickRun, "--report")},
+		{defaultReportDir, []string{"report", runA}},
+	} {
+		t.Run(strings.Join(tc.args, " "), func(t *testing.T) {
+			args := tc.args
+			if args[0] == "report" {
+				args = []string{"report", runAbs}
+			}
+			t.Chdir(t.TempDir())
+			os.Mkdir("victim", 0o755)
+			os.Symlink("victim", tc.link)
+			code, stdout, stderr := runCLI(args...)
+			if code != exitUsage || !strings.Contains(stderr, tc.link) || !strings.Contains(stderr, "symbolic link") {
+				t.Fatalf("exit %d, stderr %q; want 2 naming %s as a symbolic link", code, stderr, tc.link)
+			}
+			if stdout != "" {
+				t.Errorf("the run went ahead:\n%s", stdout)
+			}
+			if entries, _ := os.ReadDir("victim"); len(entries) != 0 {
+				t.Errorf("wrote through the link: %v", entries)
+			}
+		})
+	}
+}
+
+// TestSignalInReportPhase: a SIGINT while run --report renders its report
+// exited 0. It must exit 130 with the results saved and no report, as
+// must a SIGTERM to ipcbench report (143), leaving no temporary directory.
+func TestSignalInReportPhase(t *testing.T) {
+	t.Setenv(reportGateEnv, "1")
+	for _, tc := range []struct {
+		name string
+		args []string
+		sig  syscall.Signal
+		code int
+	}{
+		{"run --report SIGINT", append(quickRun, "--report"), syscall.SIGINT, 130},
+		{"report SIGTERM", []string{"report", runA, "-o", "rep"}, syscall.SIGTERM, 143},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			args := tc.args
+			if args[0] == "report" {
+				args = append([]string{"report", runAbs}, args[2:]...)
+			}
+			t.Chdir(t.TempDir())
+			cmd, sc, _ := startCLI(t, args...)
+			waitFor(t, sc, "in the report phase")
+			cmd.Process.Signal(tc.sig)
+			rest := waitFor(t, sc, "no report written")
+			go drain(sc)
+			if code := exitCode(t, cmd, 10e9); code != tc.code {
+				t.Fatalf("exit %d, want %d\n%s", code, tc.code, rest)
+			}
+			entries, _ := os.ReadDir(".")
+			for _, e := range entries {
+				if e.Name() != defaultResultsDir {
+					t.Errorf("left %s behind", e.Name())
+				}
+			}
+			if args[0] == "run" {
+				files, _ := filepath.Glob(filepath.Join(defaultResultsDir, "*.json"))
+				if len(files) != 1 || !results.IsResultsFile(files[0]) {
+					t.Errorf("results not saved: %v", files)
+				}
+			}
+		})
+	}
+}
+
+func userDocs(t *testing.T) string {
+	os.MkdirAll("docs/sub", 0o755)
+	os.WriteFile("docs/notes.txt", []byte("mine"), 0o644)
+	os.WriteFile("docs/sub/more.txt", []byte("mine"), 0o644)
+	return "docs"
+}
+
+func copyFile(t *testing.T, from, to string) string {
+	t.Helper()
+	data, err := os.ReadFile(from)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(to, data, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return to
+}
+
+// runAbs is run-a.json's absolute path, for tests that change directory.
+var runAbs, _ = filepath.Abs(runA)
+
+// tree lists every path under root with its type and size.
+func tree(t *testing.T, root string) string {
+	var b strings.Builder
+	filepath.WalkDir(root, func(p string, d os.DirEntry, err error) error {
+		if err == nil {
+			fi, _ := d.Info()
+			fmt.Fprintf(&b, "%s:%s:%d ", p, d.Type(), fi.Size())
+		}
+		return nil
+	})
+	return b.String()
+}
