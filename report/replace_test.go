@@ -6,6 +6,10 @@ import (
 	"os"
 	"path/filepath"
 	"testing"
+
+	"github.com/ipcbench/ipcbench/internal/safeout"
+	"golang.org/x/sys/unix"
+	"gonum.org/v1/plot"
 )
 
 // TestWriteReplacesOnlyItsOwnReport puts at the report's directory what a
@@ -112,4 +116,23 @@ func snapshot(root string) string {
 		return nil
 	})
 	return s
+}
+
+// TestSavePlotReplacesOnlyARegularFile: history --plot onto a FIFO or a
+// directory renamed the plot over it; a device as root.
+func TestSavePlotReplacesOnlyARegularFile(t *testing.T) {
+	p := plot.New()
+	dir := t.TempDir()
+	fifo := filepath.Join(dir, "fifo.png")
+	unix.Mkfifo(fifo, 0o600)
+	sub := filepath.Join(dir, "sub.png")
+	os.Mkdir(sub, 0o755)
+	for _, path := range []string{fifo, sub} {
+		if err := SavePlot(p, path); !errors.Is(err, safeout.ErrNotRegular) {
+			t.Errorf("SavePlot(%s): %v, want ErrNotRegular", path, err)
+		}
+	}
+	if fi, _ := os.Lstat(fifo); fi.Mode()&os.ModeNamedPipe == 0 {
+		t.Errorf("the FIFO is now %v", fi.Mode())
+	}
 }

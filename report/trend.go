@@ -1,12 +1,13 @@
 package report
 
 import (
+	"bytes"
 	"fmt"
 	"image/color"
-	"os"
 	"path/filepath"
 	"strings"
 
+	"github.com/ipcbench/ipcbench/internal/safeout"
 	"github.com/ipcbench/ipcbench/results"
 	"gonum.org/v1/plot"
 	"gonum.org/v1/plot/plotter"
@@ -100,7 +101,7 @@ func short(commit string) string {
 }
 
 // SavePlot writes p to path as PNG or SVG, by the path's extension, at the
-// report's figure size.
+// report's figure size. It replaces only a regular file (see safeout).
 func SavePlot(p *plot.Plot, path string) error {
 	ext := strings.TrimPrefix(filepath.Ext(path), ".")
 	if ext != "png" && ext != "svg" {
@@ -110,17 +111,13 @@ func SavePlot(p *plot.Plot, path string) error {
 	if err != nil {
 		return fmt.Errorf("plot %s: %w", path, err)
 	}
-	tmp, err := os.CreateTemp(filepath.Dir(path), ".ipcbench-plot-*")
-	if err != nil {
+	var b bytes.Buffer
+	if _, err := wt.WriteTo(&b); err != nil {
 		return fmt.Errorf("plot %s: %w", path, err)
 	}
-	defer os.Remove(tmp.Name())
-	if _, err := wt.WriteTo(tmp); err != nil {
-		tmp.Close()
-		return fmt.Errorf("plot %s: %w", path, err)
+	// Atomic, and over a regular file only: never a device or a symlink.
+	if err := safeout.WriteFile(path, b.Bytes(), 0o644); err != nil {
+		return fmt.Errorf("plot: %w", err)
 	}
-	if err := tmp.Close(); err != nil {
-		return fmt.Errorf("plot %s: %w", path, err)
-	}
-	return os.Rename(tmp.Name(), path)
+	return nil
 }
