@@ -283,3 +283,16 @@ func tree(t *testing.T, root string) string {
 	})
 	return b.String()
 }
+
+// TestReportNewestSkipsWhatIsNotAFile: a dangling symlink among the
+// default results made report with no FILE panic.
+func TestReportNewestSkipsWhatIsNotAFile(t *testing.T) {
+	t.Chdir(t.TempDir())
+	os.Mkdir(defaultResultsDir, 0o755)
+	os.Symlink("/nonexistent", filepath.Join(defaultResultsDir, "a.json"))
+	os.Mkdir(filepath.Join(defaultResultsDir, "d.json"), 0o755)
+	copyFile(t, runAbs, filepath.Join(defaultResultsDir, "b.json"))
+	if code, _, stderr := runCLI("report", "--format", "markdown"); code != exitOK {
+		t.Fatalf("exit %d: %s", code, stderr)
+	}
+}

@@ -6,7 +6,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
-	"sort"
+	"time"
 
 	"github.com/ipcbench/ipcbench/report"
 	"github.com/ipcbench/ipcbench/results"
@@ -59,18 +59,25 @@ not replace, 128+n ended by signal n (nothing written).`,
 	return cmd
 }
 
-// newestResults finds the newest results file in dir.
+// newestResults finds the newest results file in dir. Entries that are
+// not regular files (a dangling symlink, a directory named *.json) are
+// passed over.
 func newestResults(dir string) (string, error) {
 	paths, _ := filepath.Glob(filepath.Join(dir, "*.json"))
-	if len(paths) == 0 {
+	newest, newestAt := "", time.Time{}
+	for _, p := range paths {
+		fi, err := os.Stat(p)
+		if err != nil || !fi.Mode().IsRegular() {
+			continue
+		}
+		if newest == "" || fi.ModTime().After(newestAt) {
+			newest, newestAt = p, fi.ModTime()
+		}
+	}
+	if newest == "" {
 		return "", usagef("no FILE given and no results in ./%s/; run ipcbench run first", dir)
 	}
-	sort.Slice(paths, func(i, j int) bool {
-		a, _ := os.Stat(paths[i])
-		b, _ := os.Stat(paths[j])
-		return a.ModTime().After(b.ModTime())
-	})
-	return paths[0], nil
+	return newest, nil
 }
 
 func reportRun(o *ReportOptions) error {
