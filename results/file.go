@@ -29,7 +29,7 @@ func Write(path string, f *File) error {
 		}
 	}
 	if err := safeout.WriteFile(path, data, 0o644); err != nil {
-		return fmt.Errorf("write results: %w", err)
+		return fmt.Errorf("write results to %s: %w", path, err)
 	}
 	return nil
 }

@@ -149,12 +149,31 @@ func TestRunOutReplacesResultsOrForce(t *testing.T) {
 // TestRunPrintsTheTableWhenTheWriteFails is defect 5: a results file that
 // cannot be written at the end (a full disk) lost the whole run. The
 // table must still be printed, with a word that nothing was saved; exit 1.
+// The write fails as a full disk makes it fail, and, as root, on a real
+// full filesystem: a 4 KiB tmpfs.
 func TestRunPrintsTheTableWhenTheWriteFails(t *testing.T) {
-	saveResults = func(path string, f *results.File) error {
-		return fmt.Errorf("write results: write %s: %w", path, syscall.ENOSPC)
-	}
-	t.Cleanup(func() { saveResults = results.Write })
-	out := filepath.Join(t.TempDir(), "r.json")
+	t.Run("injected", func(t *testing.T) {
+		saveResults = func(path string, f *results.File) error {
+			return fmt.Errorf("write results to %s: write %s.tmp: %w", path, path, syscall.ENOSPC)
+		}
+		t.Cleanup(func() { saveResults = results.Write })
+		checkNothingSaved(t, filepath.Join(t.TempDir(), "r.json"))
+	})
+	t.Run("tmpfs", func(t *testing.T) {
+		dir := t.TempDir()
+		if err := unix.Mount("tmpfs", dir, "tmpfs", 0, "size=4k"); err != nil {
+			t.Skipf("mount a 4 KiB tmpfs needs root: %v", err)
+		}
+		t.Cleanup(func() { unix.Unmount(dir, unix.MNT_DETACH) })
+		checkNothingSaved(t, filepath.Join(dir, "r.json"))
+		if entries, _ := os.ReadDir(dir); len(entries) != 0 {
+			t.Errorf("a failed write left %v", entries)
+		}
+	})
+}
+
+func checkNothingSaved(t *testing.T, out string) {
+	t.Helper()
 	code, stdout, stderr := runCLI(append(quickRun, "--out", out)...)
 	if code != exitFailure {
 		t.Errorf("exit %d, want 1", code)

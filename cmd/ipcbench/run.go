@@ -270,7 +270,7 @@ func (o *RunOptions) saveAndPrint(path string, f *results.File, interrupted *int
 	tableErr := results.WriteFormat(o.Stdout, o.Format, f)
 	where := path
 	if saveErr != nil {
-		fmt.Fprintf(o.Stderr, "ipcbench: nothing was saved: %v\n", saveErr)
+		fmt.Fprintf(o.Stderr, "ipcbench: nothing was saved, the table above is all that is left of this run: %v\n", saveErr)
 		where = "the table above only (no results file)"
 	}
 	if sig := interrupted.signal(); sig != nil {

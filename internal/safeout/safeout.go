@@ -193,23 +193,23 @@ func writeTemp(dfd int, dir, name string, data []byte, perm fs.FileMode) (string
 		break
 	}
 	f := os.NewFile(uintptr(fd), filepath.Join(dir, tmp))
-	fail := func(what string, err error) (string, error) {
+	fail := func(err error) (string, error) { // err names the call and the file
 		f.Close()
 		unix.Unlinkat(dfd, tmp, 0)
-		return "", fmt.Errorf("%s %s: %w", what, f.Name(), err)
+		return "", err
 	}
 	if _, err := f.Write(data); err != nil {
-		return fail("write", err)
+		return fail(err)
 	}
 	if err := f.Chmod(perm.Perm()); err != nil {
-		return fail("chmod", err)
+		return fail(err)
 	}
 	if err := f.Sync(); err != nil {
-		return fail("sync", err)
+		return fail(err)
 	}
 	if err := f.Close(); err != nil {
 		unix.Unlinkat(dfd, tmp, 0)
-		return "", fmt.Errorf("close %s: %w", f.Name(), err)
+		return "", err
 	}
 	return tmp, nil
 }
