@@ -10,6 +10,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"syscall"
 
 	"github.com/ipcbench/ipcbench/internal/safeout"
 	"github.com/ipcbench/ipcbench/results"
@@ -241,7 +242,7 @@ var ErrNotReport = errors.New("ipcbench will not replace what it cannot prove it
 
 // CheckDir reports whether a report may be written to dir: nothing is
 // there, or a directory holding ipcbench's Marker and only the files the
-// marker lists. With force, any directory will do. Never a symbolic link
+// marker lists, owned by the caller. With force, any directory will do. Never a symbolic link
 // (it is not followed, even with force), a non-directory, or the current
 // directory or one above it. Refusals wrap ErrNotReport.
 func CheckDir(dir string, force bool) error {
@@ -262,6 +263,9 @@ func CheckDir(dir string, force bool) error {
 		return fmt.Errorf("%s is %s, not a report directory: %w", dir, safeout.Describe(fi.Mode()), ErrNotReport)
 	case force:
 		return nil
+	}
+	if st, ok := fi.Sys().(*syscall.Stat_t); ok && int(st.Uid) != os.Geteuid() {
+		return fmt.Errorf("%s is owned by uid %d, not you (uid %d): %w", dir, st.Uid, os.Geteuid(), ErrNotReport)
 	}
 	listed, err := readMarker(dir)
 	if err != nil {

@@ -136,3 +136,21 @@ func TestSavePlotReplacesOnlyARegularFile(t *testing.T) {
 		t.Errorf("the FIFO is now %v", fi.Mode())
 	}
 }
+
+// TestWriteRefusesAnotherUsersReport: a report directory, marker and all,
+// that another user made (in a shared directory, for root to delete) is
+// not the caller's to replace.
+func TestWriteRefusesAnotherUsersReport(t *testing.T) {
+	if os.Geteuid() != 0 {
+		t.Skip("chown to another user needs root")
+	}
+	dir := filepath.Join(t.TempDir(), "rep")
+	in := load(t, "run-a.json")
+	mustWrite(t, dir, in)
+	if err := os.Chown(dir, 65534, 65534); err != nil {
+		t.Fatal(err)
+	}
+	if err := Write(dir, in, Markdown); !errors.Is(err, ErrNotReport) {
+		t.Fatalf("Write over another user's report: %v, want ErrNotReport", err)
+	}
+}

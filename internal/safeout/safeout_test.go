@@ -109,3 +109,17 @@ func TestRenameNoReplace(t *testing.T) {
 		t.Fatal(err)
 	}
 }
+
+func TestMkdirOwnRefusesAnotherUsersDir(t *testing.T) {
+	if os.Geteuid() != 0 {
+		t.Skip("chown to another user needs root")
+	}
+	dir := filepath.Join(t.TempDir(), "ipcbench-results")
+	os.Mkdir(dir, 0o777)
+	if err := os.Chown(dir, 65534, 65534); err != nil {
+		t.Fatal(err)
+	}
+	if err := MkdirOwn(dir, 0o755); !errors.Is(err, ErrNotOwned) {
+		t.Fatalf("MkdirOwn over another user's directory: %v, want ErrNotOwned", err)
+	}
+}
