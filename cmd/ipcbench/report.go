@@ -131,10 +131,16 @@ func checkReportDir(flag, dir string, force bool) error {
 		return usagef("%s is empty: give the report's directory, e.g. -o %s", flag, defaultReportDir)
 	}
 	if err := report.CheckDir(dir, force); err != nil {
-		if dir == defaultReportDir && flag == "--report" {
+		forceHelps := report.CheckDir(dir, true) == nil
+		switch {
+		case flag == "--report" && forceHelps:
 			return usagef("%s: %w; remove ./%s, give --force, or run without --report and use ipcbench report -o DIR", flag, err, dir)
+		case flag == "--report":
+			return usagef("%s: %w; remove ./%s, or run without --report and use ipcbench report -o DIR", flag, err, dir)
+		case forceHelps:
+			return usagef("%s: %w; give another -o, or --force to replace it", flag, err)
 		}
-		return usagef("%s: %w; give another -o, or --force to replace a directory", flag, err)
+		return usagef("%s: %w; give another -o", flag, err)
 	}
 	return writableDir(flag, filepath.Dir(filepath.Clean(dir)))
 }

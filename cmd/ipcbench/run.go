@@ -181,7 +181,7 @@ func (o *RunOptions) outPath(now time.Time) (string, error) {
 	exists, err := safeout.CheckFile(path)
 	switch {
 	case err != nil:
-		return "", usagef("--out %s: %w; give a file path", path, err)
+		return "", usagef("--out: %w; give the path of a regular file", err)
 	case exists && !o.Force && !results.IsResultsFile(path):
 		return "", usagef("--out %s: exists and holds no ipcbench results; give another --out, or --force to replace it", path)
 	case strings.HasSuffix(path, "/"):
