@@ -91,6 +91,8 @@ func TestParseRefusesValuesReadersTrust(t *testing.T) {
 		"producers":         {func(f *File) { f.Cases[0].Producers, f.Cases[0].PerProducerMsgs = 3, []uint64{1, 2} }, "2 counts for 3 producers"},
 		"ci95 upside down":  {func(f *File) { f.Cases[0].CI95 = map[string]Interval{"p50": {Lo: 3, Hi: 1}} }, `cases[0].ci95["p50"]`},
 		"negative cpus":     {func(f *File) { f.Host.CPUs = -1 }, "host.cpus"},
+		"kernel newline":    {func(f *File) { f.Host.Kernel = "Linux\nBenchmarkX 1 1 ns/op" }, "host.kernel"},
+		"cpu escape":        {func(f *File) { f.Host.CPUModel = "\x1b]0;owned\x07" }, "host.cpu_model"},
 		"matrix rows": {func(f *File) {
 			f.PairMatrices = []PairMatrix{{Transport: "pipe", Workload: "pingpong", SizeBytes: 64, CPUs: []int{0}, P50Ns: [][]float64{{1}, {2}}}}
 		}, "pair_matrices[0].p50_ns (pipe/pingpong/64): 2 rows for 1 CPUs"},

@@ -108,8 +108,21 @@ func (v *validator) name(path, s string) {
 	}
 }
 
+// line checks a host string (kernel, CPU model, host name): one line with
+// no control character. The benchfmt export writes them as configuration
+// lines, where a newline would forge a result, and tables print them to a
+// terminal, where an escape sequence would act.
+func (v *validator) line(path, s string) {
+	for _, r := range s {
+		if r < 0x20 || r == 0x7f || r == 0x85 || r == 0x2028 || r == 0x2029 {
+			v.fail(path, "%q, want one line without control characters", s)
+			return
+		}
+	}
+}
+
 // Validate checks what a reader of f later trusts: statuses are known,
-// names are plain words, sizes are 1 B to 1 GiB, counts fit a float64
+// names are plain words, host strings are one line, sizes are 1 B to 1 GiB, counts fit a float64
 // exactly, every figure is finite and not negative, histograms decode
 // within MaxHistogramBuckets, fan-in counts match the producers, and pair
 // matrices are square over their CPUs. It returns an *InvalidError naming
@@ -117,6 +130,13 @@ func (v *validator) name(path, s string) {
 func Validate(f *File) error {
 	v := &validator{}
 	v.int("host.cpus", int64(f.Host.CPUs))
+	h := &f.Host
+	for _, x := range []struct{ key, val string }{
+		{"hostname", h.Hostname}, {"kernel", h.Kernel}, {"cpu_model", h.CPUModel}, {"go_version", h.GoVersion},
+		{"ipcbench_version", h.Version}, {"ipcbench_commit", h.Commit}, {"virtualization", h.Virtualization}, {"clock_source", h.ClockSource},
+	} {
+		v.line("host."+x.key, x.val)
+	}
 	v.config(&f.Config)
 	for i := range f.Cases {
 		v.kase(fmt.Sprintf("cases[%d]", i), &f.Cases[i])
