@@ -239,3 +239,86 @@ func TestCleanNeverOffersDirsIpcbenchDidNotMake(t *testing.T) {
 		}
 	}
 }
+
+// TestCleanTrustsNoPidOfAnOldLedger: a ledger an older ipcbench wrote is
+// named by its creator's pid and holds no lock. That pid may be another
+// process now, or one of another pid namespace, so the objects it names are
+// kept; once none of them exists, the ledger itself may go.
+func TestCleanTrustsNoPidOfAnOldLedger(t *testing.T) {
+	isolateLedgers(t)
+	key := shm.KeyPrefix | 0xFFF3
+	r, _, errno := unix.Syscall(unix.SYS_SEMGET, uintptr(key), 1, unix.IPC_CREAT|unix.IPC_EXCL|0o600)
+	if errno != 0 {
+		t.Fatalf("semget: %v", errno)
+	}
+	semID := int(r)
+	defer unix.Syscall(unix.SYS_SEMCTL, r, 0, unix.IPC_RMID)
+	dir := shm.LedgerLocations()[0]
+	if err := os.Mkdir(dir, 0o700); err != nil {
+		t.Fatal(err)
+	}
+	old := filepath.Join(dir, strconv.Itoa(deadPid(t)))
+	if err := os.WriteFile(old, []byte(fmt.Sprintf("sem %d %d\n", key, semID)), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	defer os.Remove(old)
+
+	s := leftovers.Find()
+	sem := fmt.Sprintf("key=%#x id=%d", key, semID)
+	if it, ok := find(s.Stale, sem); ok {
+		t.Errorf("%s offered for removal on the word of an old ledger's pid: %s", it.What, it.Why)
+	}
+	if it, ok := find(s.Stale, "ledger "+old); ok {
+		t.Errorf("an old ledger naming a live object offered for removal: %s", it.Why)
+	}
+
+	unix.Syscall(unix.SYS_SEMCTL, r, 0, unix.IPC_RMID)
+	it, ok := find(leftovers.Find().Stale, "ledger "+old)
+	if !ok {
+		t.Fatalf("an old ledger naming nothing that exists is not offered for removal")
+	}
+	if err := it.Remove(); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := os.Stat(old); !os.IsNotExist(err) {
+		t.Errorf("%s survived its removal: %v", old, err)
+	}
+}
+
+// TestCleanRemovesOnlyTheDirItJudged: between Find and Remove (a user reads
+// clean --dry-run, then runs clean) the path of a left-behind temp dir may
+// come to hold another directory; Remove must leave that one alone.
+func TestCleanRemovesOnlyTheDirItJudged(t *testing.T) {
+	isolateLedgers(t)
+	c := startCreator(t, "creator-exit", "", nil)
+	defer c.cmd.Wait()
+	defer shm.MqUnlink(c.lines["mq"])
+	defer shm.SemRemove(c.semID)
+	s := leftovers.Find()
+	it, ok := find(s.Stale, c.dir)
+	if !ok {
+		t.Fatalf("%s of a dead creator not found", c.dir)
+	}
+	if err := shm.RemoveTemp(c.dir); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Mkdir(c.dir, 0o700); err != nil {
+		t.Fatal(err)
+	}
+	defer os.RemoveAll(c.dir)
+	mine := filepath.Join(c.dir, "notes.txt")
+	if err := os.WriteFile(mine, []byte("mine"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if err := it.Remove(); err == nil {
+		t.Errorf("Remove of a path that now holds another directory: no error")
+	}
+	if _, err := os.Stat(mine); err != nil {
+		t.Errorf("Remove deleted a directory it had not judged: %v", err)
+	}
+	for _, what := range []string{fmt.Sprintf("key=%#x id=%d", c.semKey, c.semID), "posix mq " + c.lines["mq"], "ledger "} {
+		if it, ok := find(s.Stale, what); ok {
+			it.Remove()
+		}
+	}
+}

@@ -117,15 +117,16 @@ func (f *finder) sysv() {
 		id := o.ID()
 		it := Item{What: fmt.Sprintf("sysv %s key=%#x id=%d", o.Kind, o.Key(), id)}
 		flag := map[string]string{"shm": "-m", "sem": "-s", "msg": "-q"}[o.Kind]
-		switch o.Kind {
-		case "shm":
-			it.remove = func() error { return shm.SegRemove(id) }
-		case "sem":
-			it.remove = func() error { return shm.SemRemove(id) }
-		default:
-			it.remove = func() error { return shm.MsgRemove(id) }
-		}
 		e := shm.Entry{Kind: o.Kind, Key: o.Key(), ID: id}
+		rm := map[string]func(int) error{"shm": shm.SegRemove, "sem": shm.SemRemove, "msg": shm.MsgRemove}[o.Kind]
+		it.remove = func() error {
+			// An id is reused once its object is gone: remove only the object
+			// Find judged, still under its key and this user.
+			if !f.sysvStillThere(e) {
+				return fmt.Errorf("%s: no longer there under key %#x and uid %d: not removed", it.What, e.Key, f.euid)
+			}
+			return rm(id)
+		}
 		f.judge(it, f.named[e.String()], fmt.Sprintf("ipcrm %s %d", flag, id))
 	}
 }
@@ -192,7 +193,13 @@ func (f *finder) dir(dir string) {
 		}
 		return // no marker: ipcbench did not make it (ipcbench-results, a user's ipcbench-src, ...)
 	}
-	it := Item{What: "temp dir " + dir, remove: func() error { return shm.RemoveTemp(dir) }}
+	it := Item{What: "temp dir " + dir, remove: func() error {
+		// The path must still hold the directory Find judged.
+		if now, err := shm.ReadMarker(dir); err != nil || now != m {
+			return fmt.Errorf("temp dir %s: its marker changed since clean looked (%v): not removed", dir, err)
+		}
+		return shm.RemoveTemp(dir)
+	}}
 	l := f.byPath[m.Ledger]
 	switch {
 	case m.Boot != f.boot:
@@ -214,9 +221,19 @@ func (f *finder) dropLedgers() {
 		switch {
 		case l.Live:
 			continue // its objects say so
-		case l.Legacy:
+		case l.Legacy && len(f.stillThere(l)) > 0:
 			it.Why = fmt.Sprintf("an old ledger without a lock (pid %d): nothing proves its creator gone; once no ipcbench runs: rm %s", l.Pid, l.Path)
 			f.Kept = append(f.Kept, it)
+			continue
+		case l.Legacy:
+			it.Why = "an old ledger without a lock, and nothing it names exists any more"
+			it.remove = func() error {
+				if left := f.stillThere(l); len(left) > 0 {
+					return fmt.Errorf("ledger %s names %v, which exists again: kept it", l.Path, left)
+				}
+				return l.Drop()
+			}
+			f.Stale = append(f.Stale, it)
 			continue
 		case l.Boot == f.boot && l.IPCNS != f.ipcns:
 			it.Why = fmt.Sprintf("its creator is gone, but its objects are in another IPC namespace (%s): run ipcbench clean there", l.IPCNS)
@@ -232,6 +249,18 @@ func (f *finder) dropLedgers() {
 		}
 		f.Stale = append(f.Stale, it)
 	}
+}
+
+// sysvStillThere reports whether a System V object of this user exists now
+// under the entry's kind, key and id.
+func (f *finder) sysvStillThere(e shm.Entry) bool {
+	objs, _ := ipcls.SysVObjects()
+	for _, o := range objs {
+		if o.Kind == e.Kind && o.Key() == e.Key && o.ID() == e.ID && o.UID() == f.euid {
+			return true
+		}
+	}
+	return false
 }
 
 // stillThere lists the objects of a ledger that exist now.

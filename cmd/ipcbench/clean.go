@@ -20,17 +20,25 @@ func newCmdClean(runF func(*CleanOptions) error, stdout, stderr io.Writer) *cobr
 	cmd := &cobra.Command{
 		Use:   "clean",
 		Short: "Remove what killed runs left behind: System V objects, POSIX queues, temp dirs",
-		Long: `Clean finds what an ipcbench runner killed with SIGKILL left behind, and
-removes it, listing each object:
-  - System V shared memory segments, semaphore sets and message queues in
-    ipcbench's key namespace (0x4950xxxx), owned by you, whose creating
-    process is gone (ipcbench records creators in a private ledger, since
-    /proc/sysvipc names none for semaphores and queues);
-  - ipcbench-* POSIX message queues, whose names carry the creator's pid;
-  - ipcbench-* temp directories holding FIFOs and relay files.
-It never touches an object outside the namespace, another user's, or one whose
-creator still runs. A run that is interrupted (SIGINT, SIGTERM) or whose worker
-dies cleans up after itself; clean is for SIGKILL and power cuts.
+		Long: `Clean finds what an ipcbench runner killed with SIGKILL (or cut off by a
+power loss) left behind, and removes it, listing each object and why.
+
+It removes only what it can prove ipcbench made and whose creator is gone:
+  - System V segments, semaphore sets and message queues, and ipcbench-*
+    POSIX queues, that a creator's ledger names (each run records what it
+    creates in a ledger file of its own, in /dev/shm/.ipcbench-ledger-<uid>,
+    or in $XDG_RUNTIME_DIR or your cache dir where that one is not yours);
+  - ipcbench-fifo-* and ipcbench-relay-* temp dirs that carry ipcbench's
+    marker (a .ipcbench-marker symlink naming the creator's ledger);
+  - the ledgers of runs that are gone.
+A run holds a lock (flock) on its ledger for as long as it lives, in any pid
+namespace; a creator is gone when no process holds that lock (a zombie holds
+none). A pid, a name prefix or an age proves nothing: an object no ledger
+names is listed as kept, with the command that removes it by hand, and a
+directory without the marker (ipcbench-results, ipcbench-report, your own
+ipcbench-*) is never listed. Objects of other users are never touched.
+A run that is interrupted (SIGINT, SIGTERM) or whose worker dies cleans up
+after itself; clean is for SIGKILL and power cuts. See docs/clean.md.
 
 Exit status: 0 clean (or, with --dry-run, nothing found), 1 something could
 not be removed, or --dry-run found leftovers.`,
