@@ -274,8 +274,12 @@ func (o *RunOptions) saveAndPrint(path string, f *results.File, interrupted *int
 		where = "the table above only (no results file)"
 	}
 	if sig := interrupted.signal(); sig != nil {
-		fmt.Fprintf(o.Stderr, "ipcbench: %s: workers stopped and kernel objects removed; the %d cases finished are in %s, marked incomplete\n",
-			f.Incomplete, len(f.Cases), where)
+		finished := fmt.Sprintf("the %d cases finished are", len(f.Cases))
+		if len(f.Cases) == 1 {
+			finished = "the 1 case finished is"
+		}
+		fmt.Fprintf(o.Stderr, "ipcbench: %s: workers stopped and kernel objects removed; %s in %s, marked incomplete\n",
+			f.Incomplete, finished, where)
 		return exitError{signalExit(sig)}
 	}
 	if saveErr != nil {
