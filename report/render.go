@@ -10,6 +10,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"syscall"
 
 	"github.com/ipcbench/ipcbench/internal/safeout"
@@ -144,6 +145,7 @@ func WriteContext(ctx context.Context, dir string, in []Input, format string, fo
 		return fmt.Errorf("create report directory in %s: %w", parent, err)
 	}
 	defer os.RemoveAll(tmp) // a no-op after the rename
+	defer building.add(tmp)()
 	if err := os.Chmod(tmp, 0o755); err != nil {
 		return err
 	}
@@ -158,6 +160,38 @@ func WriteContext(ctx context.Context, dir string, in []Input, format string, fo
 		return err
 	}
 	return replaceDir(tmp, dir, force)
+}
+
+// building holds the build directories of reports in progress, so that a
+// command that must exit at once (a second signal) can remove them.
+var building = buildDirs{dirs: map[string]bool{}}
+
+type buildDirs struct {
+	sync.Mutex
+	dirs map[string]bool
+}
+
+func (b *buildDirs) add(dir string) (remove func()) {
+	b.Lock()
+	defer b.Unlock()
+	b.dirs[dir] = true
+	return func() {
+		b.Lock()
+		defer b.Unlock()
+		delete(b.dirs, dir)
+	}
+}
+
+// Abort removes the build directory of every report in progress, for a
+// command about to exit without waiting for them. A report being renamed
+// into place at that moment is either complete at its directory or gone.
+func Abort() {
+	building.Lock()
+	defer building.Unlock()
+	for dir := range building.dirs {
+		os.RemoveAll(dir)
+		os.RemoveAll(dir + ".old")
+	}
 }
 
 // figuresContext is Figures, stopping between figures when ctx ends.

@@ -154,3 +154,15 @@ func TestWriteRefusesAnotherUsersReport(t *testing.T) {
 		t.Fatalf("Write over another user's report: %v, want ErrNotReport", err)
 	}
 }
+
+// TestAbortRemovesBuildDirs: a command that exits at once on a second
+// signal removes the build directory of the report in progress.
+func TestAbortRemovesBuildDirs(t *testing.T) {
+	tmp := filepath.Join(t.TempDir(), ".ipcbench-report-1")
+	os.MkdirAll(filepath.Join(tmp, "sub"), 0o755)
+	defer building.add(tmp)()
+	Abort()
+	if _, err := os.Lstat(tmp); !os.IsNotExist(err) {
+		t.Errorf("Abort left %s: %v", tmp, err)
+	}
+}

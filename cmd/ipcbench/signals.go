@@ -10,6 +10,7 @@ import (
 	"syscall"
 
 	"github.com/ipcbench/ipcbench/harness"
+	"github.com/ipcbench/ipcbench/report"
 	"golang.org/x/sys/unix"
 )
 
@@ -64,6 +65,7 @@ func stopOnSignals(stderr io.Writer, stopping string) (context.Context, *interru
 			written := in.written
 			in.mu.Unlock()
 			harness.Abort()
+			report.Abort()
 			if written != "" {
 				fmt.Fprintf(stderr, "ipcbench: %s again: kernel objects removed; exiting (the results were already in %s)\n", signalName(again), written)
 			} else {
