@@ -72,7 +72,7 @@ func (p Plan) Validate() error {
 		}
 	}
 	for _, s := range p.SizesBytes {
-		if s <= 0 || s > 1<<30 {
+		if s <= 0 || s > MaxSizeBytes {
 			return fmt.Errorf("--sizes: %d B is out of range 1 B to 1 GiB", s)
 		}
 	}

@@ -85,7 +85,7 @@ func WriteBenchfmt(w io.Writer, f *File) error {
 	var notMeasured []string
 	for _, c := range f.Cases {
 		if c.Status != StatusOK {
-			notMeasured = append(notMeasured, fmt.Sprintf("# not measured: %s %s: %s\n", BenchName(c), c.Status, c.Reason))
+			notMeasured = append(notMeasured, fmt.Sprintf("# not measured: %s %s: %s\n", BenchName(c), c.Status, oneLine(c.Reason)))
 			continue
 		}
 		reps := c.Repetitions

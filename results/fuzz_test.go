@@ -17,6 +17,10 @@ func fuzzSeeds(f *testing.F) {
 	good.Cases[1].Reason = "side b died [stderr: panic: boom]"
 	data, _ := json.Marshal(good)
 	f.Add(data)
+	// Found by FuzzBenchfmtExport: a reason's newline forged a result line.
+	good.Cases[1].Reason = "side b died [stderr: panic: boom\nBenchmarkX 1 1 ns/op\ngoroutine 1 [running]:]"
+	data, _ = json.Marshal(good)
+	f.Add(data)
 	reps := sample(&testing.T{})
 	reps.Config.Repeat = 2
 	reps.Cases[0].Repetitions = []Repetition{RepetitionOf(reps.Cases[0]), RepetitionOf(reps.Cases[0])}
