@@ -1,6 +1,7 @@
 package main
 
 import (
+	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -8,6 +9,7 @@ import (
 
 	"github.com/ipcbench/ipcbench/internal/resultstest"
 	"github.com/ipcbench/ipcbench/results"
+	"golang.org/x/sys/unix"
 )
 
 // writeRuns writes a results file of pipe and tcp pingpong cases with reps
@@ -149,5 +151,39 @@ func TestGatesOverIncompleteRuns(t *testing.T) {
 	}
 	if code, out, errOut := runCLI("history", dir, "--fail-on-regression"); code != exitUntested || !strings.Contains(errOut, "stopped early") {
 		t.Errorf("history: exit %d, want 3\n%s%s", code, out, errOut)
+	}
+}
+
+// TestHistoryPlotMustBeARegularFile: --plot onto a FIFO, a directory or a
+// symlink is refused before history reads anything (exit 2), and what stood
+// there is left as it was.
+func TestHistoryPlotMustBeARegularFile(t *testing.T) {
+	dir := t.TempDir()
+	writeRuns(t, dir, "n1", 1, 6, 1, nil)
+	writeRuns(t, dir, "n2", 2, 6, 1, nil)
+	other := t.TempDir()
+	fifo := filepath.Join(other, "fifo.png")
+	if err := unix.Mkfifo(fifo, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	sub := filepath.Join(other, "dir.svg")
+	if err := os.Mkdir(sub, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	link := filepath.Join(other, "link.png")
+	if err := os.Symlink(filepath.Join(other, "target.png"), link); err != nil {
+		t.Fatal(err)
+	}
+	for _, p := range []string{fifo, sub, link} {
+		code, _, errOut := runCLI("history", dir, "--plot", p)
+		if code != exitUsage || !strings.Contains(errOut, "--plot") {
+			t.Errorf("--plot %s: exit %d, want 2 naming --plot; stderr %q", p, code, errOut)
+		}
+	}
+	if st, err := os.Lstat(fifo); err != nil || st.Mode().Type() != os.ModeNamedPipe {
+		t.Errorf("the FIFO was replaced: %v %v", st.Mode(), err)
+	}
+	if _, err := os.Stat(filepath.Join(other, "target.png")); err == nil {
+		t.Error("history wrote through the symlink")
 	}
 }

@@ -6,6 +6,7 @@ import (
 	"path/filepath"
 	"strings"
 
+	"github.com/ipcbench/ipcbench/internal/safeout"
 	"github.com/ipcbench/ipcbench/report"
 	"github.com/ipcbench/ipcbench/results"
 	"github.com/spf13/cobra"
@@ -100,6 +101,9 @@ func historyRun(o *HistoryOptions) error {
 	if o.Plot != "" {
 		if err := writableDir("--plot", filepath.Dir(o.Plot)); err != nil {
 			return err
+		}
+		if _, err := safeout.CheckFile(o.Plot); err != nil { // before the work, not after it
+			return usagef("--plot: %v; give the path of a regular file", err)
 		}
 	}
 	files, paths, err := readResultsArgs(o.Paths)
