@@ -5,6 +5,7 @@ import (
 	"context"
 	"os"
 	"os/exec"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -70,10 +71,11 @@ func TestWorkerRefusesWithoutHandshake(t *testing.T) {
 	}
 }
 
-// TestHandshakeTokenNotOnCommandLine reads every worker's command line, as
-// any user can through ps, while a case runs: it must hold the spec but no
-// handshake token.
-func TestHandshakeTokenNotOnCommandLine(t *testing.T) {
+// TestWorkersSeenFromOutside looks at every worker while a case runs, as
+// ps does. Its command line, which any user can read, must hold the spec
+// but no handshake token. It must lead a process group of its own, so that
+// a terminal's signals (Ctrl-C, Ctrl-\, hangup) reach only the runner.
+func TestWorkersSeenFromOutside(t *testing.T) {
 	done := make(chan results.Case, 1)
 	go func() {
 		done <- RunCase(context.Background(), Case{Transport: "pipe", Workload: PingPong, SizeBytes: 64,
@@ -90,6 +92,10 @@ func TestHandshakeTokenNotOnCommandLine(t *testing.T) {
 			seen++
 			if bytes.Contains(cmdline, []byte("token")) {
 				t.Errorf("worker %s carries a token on its command line: %q", pid, cmdline)
+			}
+			n, _ := strconv.Atoi(pid)
+			if pgid, err := unix.Getpgid(n); err == nil && pgid != n {
+				t.Errorf("worker %s is in process group %d, not its own (the runner's is %d)", pid, pgid, unix.Getpgrp())
 			}
 		}
 		time.Sleep(5 * time.Millisecond)

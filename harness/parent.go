@@ -257,8 +257,12 @@ func runCase(ctx context.Context, desc transports.Descriptor, c Case, out *resul
 			Stderr:     &w.stderr,
 			ExtraFiles: append([]*os.File{goR, repW, ctl}, h.Files...),
 			// The kernel kills a worker whose parent thread dies; spawnAll
-			// keeps that thread alive until both workers are reaped.
-			SysProcAttr: &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL},
+			// keeps that thread alive until both workers are reaped. Each
+			// worker leads a process group of its own, so that a terminal's
+			// Ctrl-C, Ctrl-\ or hangup reaches only the runner, which then
+			// stops the workers itself: a worker that died of the signal
+			// first made the case look failed, and SIGQUIT dumped goroutines.
+			SysProcAttr: &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL, Setpgid: true},
 		}
 	}
 
