@@ -7,40 +7,8 @@ import (
 	"strings"
 	"testing"
 
-	"golang.org/x/sys/unix"
+	"github.com/ipcbench/ipcbench/internal/fdtest"
 )
-
-// withoutFds runs f while this process can open no file descriptor, as a
-// run under `ulimit -n 8` does.
-func withoutFds(t *testing.T, f func()) {
-	t.Helper()
-	var old unix.Rlimit
-	if err := unix.Getrlimit(unix.RLIMIT_NOFILE, &old); err != nil {
-		t.Fatal(err)
-	}
-	low := unix.Rlimit{Cur: min(old.Cur, 4096), Max: old.Max}
-	if err := unix.Setrlimit(unix.RLIMIT_NOFILE, &low); err != nil {
-		t.Skipf("setrlimit RLIMIT_NOFILE: %v", err)
-	}
-	defer unix.Setrlimit(unix.RLIMIT_NOFILE, &old)
-	var held []int
-	defer func() {
-		for _, fd := range held {
-			unix.Close(fd)
-		}
-	}()
-	for {
-		fd, err := unix.Dup(0)
-		if errors.Is(err, unix.EMFILE) {
-			break
-		}
-		if err != nil {
-			t.Fatalf("dup: %v", err)
-		}
-		held = append(held, fd)
-	}
-	f()
-}
 
 // TestRelayFilesRemovedWithoutFds: a relay case that failed for want of file
 // descriptors must still remove its directory.
@@ -54,7 +22,7 @@ func TestRelayFilesRemovedWithoutFds(t *testing.T) {
 		t.Fatal(err)
 	}
 	var rerr error
-	withoutFds(t, func() { rerr = r.remove() })
+	fdtest.WithoutFds(t, func() { rerr = r.remove() })
 	if rerr != nil {
 		t.Errorf("remove with no descriptor left: %v", rerr)
 	}
