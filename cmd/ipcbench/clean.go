@@ -15,7 +15,7 @@ type CleanOptions struct {
 	Stderr io.Writer
 }
 
-func newCmdClean(runF func(*CleanOptions) error, stdout, stderr io.Writer) *cobra.Command {
+func newCmdClean(stdout, stderr io.Writer) *cobra.Command {
 	opts := &CleanOptions{Stdout: stdout, Stderr: stderr}
 	cmd := &cobra.Command{
 		Use:   "clean",
@@ -46,9 +46,6 @@ not be removed, or --dry-run found leftovers.`,
   ipcbench clean             # remove it`,
 		Args: noArgs,
 		RunE: func(_ *cobra.Command, _ []string) error {
-			if runF != nil {
-				return runF(opts)
-			}
 			return cleanRun(opts)
 		},
 	}

@@ -27,7 +27,7 @@ type CompareOptions struct {
 	Stderr io.Writer
 }
 
-func newCmdCompare(runF func(*CompareOptions) error, stdout, stderr io.Writer) *cobra.Command {
+func newCmdCompare(stdout, stderr io.Writer) *cobra.Command {
 	opts := &CompareOptions{Stdout: stdout, Stderr: stderr}
 	cmd := &cobra.Command{
 		Use:   "compare BASE NEW",
@@ -75,9 +75,6 @@ Exit status:
 		},
 		RunE: func(_ *cobra.Command, args []string) error {
 			opts.Base, opts.New = args[0], args[1]
-			if runF != nil {
-				return runF(opts)
-			}
 			return compareRun(opts)
 		},
 	}

@@ -31,7 +31,7 @@ var informational = map[string]string{
 	"load/load average":  "counts the last minute, earlier runs included; busy processes says what competes now",
 }
 
-func newCmdDoctor(runF func(*DoctorOptions) error, stdout, stderr io.Writer) *cobra.Command {
+func newCmdDoctor(stdout, stderr io.Writer) *cobra.Command {
 	opts := &DoctorOptions{Check: func() []results.Finding { return doctor.Check(sampleLoad) }, Stdout: stdout, Stderr: stderr}
 	return &cobra.Command{
 		Use:   "doctor",
@@ -62,9 +62,6 @@ stderr), 2 bad arguments.`,
   sudo sysctl -w kernel.msgmax=65536   # then sysv-msg carries 64 KiB`,
 		Args: noArgs,
 		RunE: func(_ *cobra.Command, _ []string) error {
-			if runF != nil {
-				return runF(opts)
-			}
 			return doctorRun(opts)
 		},
 	}

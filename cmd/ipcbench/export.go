@@ -16,7 +16,7 @@ type ExportOptions struct {
 	Stdout io.Writer
 }
 
-func newCmdExport(runF func(*ExportOptions) error, stdout io.Writer) *cobra.Command {
+func newCmdExport(stdout io.Writer) *cobra.Command {
 	opts := &ExportOptions{Stdout: stdout}
 	cmd := &cobra.Command{
 		Use:   "export FILE|DIR...",
@@ -51,9 +51,6 @@ Exit status: 0 written, 2 bad flags or input files.`,
 		},
 		RunE: func(_ *cobra.Command, args []string) error {
 			opts.Files = args
-			if runF != nil {
-				return runF(opts)
-			}
 			return exportRun(opts)
 		},
 	}

@@ -27,7 +27,7 @@ type HistoryOptions struct {
 	Stderr io.Writer
 }
 
-func newCmdHistory(runF func(*HistoryOptions) error, stdout, stderr io.Writer) *cobra.Command {
+func newCmdHistory(stdout, stderr io.Writer) *cobra.Command {
 	opts := &HistoryOptions{Stdout: stdout, Stderr: stderr}
 	cmd := &cobra.Command{
 		Use:   "history DIR|FILE...",
@@ -70,9 +70,6 @@ Exit status:
 		},
 		RunE: func(_ *cobra.Command, args []string) error {
 			opts.Paths = args
-			if runF != nil {
-				return runF(opts)
-			}
 			return historyRun(opts)
 		},
 	}

@@ -15,7 +15,7 @@ type ListOptions struct {
 	Out io.Writer
 }
 
-func newCmdList(runF func(*ListOptions) error, stdout io.Writer) *cobra.Command {
+func newCmdList(stdout io.Writer) *cobra.Command {
 	opts := &ListOptions{Out: stdout}
 	return &cobra.Command{
 		Use:     "list",
@@ -23,9 +23,6 @@ func newCmdList(runF func(*ListOptions) error, stdout io.Writer) *cobra.Command 
 		Example: "  ipcbench list",
 		Args:    noArgs,
 		RunE: func(*cobra.Command, []string) error {
-			if runF != nil {
-				return runF(opts)
-			}
 			return listRun(opts)
 		},
 	}

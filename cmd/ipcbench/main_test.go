@@ -97,10 +97,8 @@ func TestUsageErrorsExit2(t *testing.T) {
 }
 
 func TestRunFlagsParse(t *testing.T) {
-	var got *RunOptions
-	cmd := newCmdRun(func(o *RunOptions) error { got = o; return nil }, &bytes.Buffer{}, &bytes.Buffer{})
-	cmd.SetArgs([]string{"--transports", "pipe,tcp", "--sizes", "1,4KiB,1M", "--count", "500", "--warmup", "0", "--format", "csv"})
-	if err := cmd.Execute(); err != nil {
+	got := &RunOptions{}
+	if err := runCommand(got).ParseFlags([]string{"--transports", "pipe,tcp", "--sizes", "1,4KiB,1M", "--count", "500", "--warmup", "0", "--format", "csv"}); err != nil {
 		t.Fatal(err)
 	}
 	p, err := got.plan()
@@ -112,9 +110,8 @@ func TestRunFlagsParse(t *testing.T) {
 		t.Errorf("parsed %+v from %+v", p, got)
 	}
 	// Defaults: every transport, both workloads, 64 B, 4 KiB, 64 KiB, 1 s.
-	cmd = newCmdRun(func(o *RunOptions) error { got = o; return nil }, &bytes.Buffer{}, &bytes.Buffer{})
-	cmd.SetArgs(nil)
-	if err := cmd.Execute(); err != nil {
+	got = &RunOptions{}
+	if err := runCommand(got).ParseFlags(nil); err != nil {
 		t.Fatal(err)
 	}
 	p, _ = got.plan()

@@ -24,7 +24,7 @@ type ReportOptions struct {
 
 const defaultReportDir = "ipcbench-report"
 
-func newCmdReport(runF func(*ReportOptions) error, stderr io.Writer) *cobra.Command {
+func newCmdReport(stderr io.Writer) *cobra.Command {
 	opts := &ReportOptions{Stderr: stderr}
 	cmd := &cobra.Command{
 		Use:   "report [FILE...]",
@@ -47,9 +47,6 @@ not replace, 128+n ended by signal n (nothing written).`,
   ipcbench report run.json --format markdown         # report.md and PNGs for a pull request`,
 		RunE: func(_ *cobra.Command, args []string) error {
 			opts.Files = args
-			if runF != nil {
-				return runF(opts)
-			}
 			return reportRun(opts)
 		},
 	}

@@ -39,7 +39,7 @@ not test all it was given; each command's help says which it uses.`,
 	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return usageError{err} })
 	root.SetOut(stdout)
 	root.SetErr(stderr)
-	root.AddCommand(newCmdRun(nil, stdout, stderr), newCmdList(nil, stdout), newCmdReport(nil, stderr), newCmdCompare(nil, stdout, stderr), newCmdExport(nil, stdout), newCmdHistory(nil, stdout, stderr), newCmdClean(nil, stdout, stderr), newCmdDoctor(nil, stdout, stderr), newCmdVersion(nil, stdout), newCmdWorker())
+	root.AddCommand(newCmdRun(stdout, stderr), newCmdList(stdout), newCmdReport(stderr), newCmdCompare(stdout, stderr), newCmdExport(stdout), newCmdHistory(stdout, stderr), newCmdClean(stdout, stderr), newCmdDoctor(stdout, stderr), newCmdVersion(stdout), newCmdWorker())
 	for _, c := range root.Commands() {
 		c.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return usageError{err} })
 	}

@@ -48,11 +48,16 @@ type RunOptions struct {
 
 const defaultResultsDir = "ipcbench-results"
 
-func newCmdRun(runF func(*RunOptions) error, stdout, stderr io.Writer) *cobra.Command {
+func newCmdRun(stdout, stderr io.Writer) *cobra.Command {
 	opts := &RunOptions{Stdout: stdout, Stderr: stderr}
 	if f, ok := stderr.(*os.File); ok {
 		opts.Terminal = term.IsTerminal(int(f.Fd()))
 	}
+	return runCommand(opts)
+}
+
+// runCommand binds run's flags to opts; tests parse flags through it.
+func runCommand(opts *RunOptions) *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "run",
 		Short: "Run transports × workloads × sizes, each case in two fresh worker processes",
@@ -78,9 +83,6 @@ SIGQUIT 131), with the cases finished saved, marked incomplete.`,
 		Args: noArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			opts.Args = os.Args
-			if runF != nil {
-				return runF(opts)
-			}
 			return runRun(opts)
 		},
 	}

@@ -14,7 +14,7 @@ type VersionOptions struct {
 	Out io.Writer
 }
 
-func newCmdVersion(runF func(*VersionOptions) error, stdout io.Writer) *cobra.Command {
+func newCmdVersion(stdout io.Writer) *cobra.Command {
 	opts := &VersionOptions{Out: stdout}
 	return &cobra.Command{
 		Use:   "version",
@@ -28,9 +28,6 @@ ipcbench --version prints the same.`,
 		Example: "  ipcbench version\n  ipcbench --version",
 		Args:    noArgs,
 		RunE: func(*cobra.Command, []string) error {
-			if runF != nil {
-				return runF(opts)
-			}
 			return versionRun(opts)
 		},
 	}
