@@ -1,0 +1,7 @@
+package workloads
+
+func init() {
+	Register(Descriptor{Name: "pingpong", Order: 10, Default: true,
+		Doc:   "round trip: a request of size S, an echo of size S",
+		Roles: [2]Role{Initiator, Echoer}, Latency: RoundTrip, MessagesPerOp: 2})
+}

@@ -1,0 +1,7 @@
+package workloads
+
+func init() {
+	Register(Descriptor{Name: "stream", Order: 20, Default: true,
+		Doc:   "throughput and one-way latency: stamped messages sent back to back",
+		Roles: [2]Role{Producer, Consumer}, Latency: OneWay, MessagesPerOp: 1, Stamped: true})
+}
