@@ -89,6 +89,7 @@ func openFifo(side Side, _ []int, args []string, _ Options) (Conn, error) {
 func init() {
 	Register(Descriptor{
 		Name:     "fifo",
+		Order:    20,
 		Doc:      "two named FIFOs (mkfifo) in a private 0700 directory, unlinked once open",
 		DataPath: "write(2) → pipe buffer (kernel) → read(2), opened by path",
 		Framing:  Stream,

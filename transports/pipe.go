@@ -48,6 +48,7 @@ func streamLimit() (Limit, error) {
 func init() {
 	Register(Descriptor{
 		Name:     "pipe",
+		Order:    10,
 		Doc:      "two anonymous pipes, one per direction",
 		DataPath: "write(2) → pipe buffer (kernel) → read(2)",
 		Framing:  Stream,

@@ -96,6 +96,7 @@ func pipeSpliceLimit() (Limit, error) {
 func init() {
 	Register(Descriptor{
 		Name:     "pipe-splice",
+		Order:    100,
 		Doc:      "two pipes; the sender vmsplices its pages into the pipe, the receiver reads them",
 		DataPath: "vmsplice(2) (page references, no copy) → pipe → read(2) (one copy)",
 		Framing:  Stream,

@@ -135,6 +135,7 @@ func posixMqLimit() (Limit, error) {
 func init() {
 	Register(Descriptor{
 		Name:     "posix-mq",
+		Order:    90,
 		Doc:      "two POSIX message queues (mq_open), one per direction, unlinked once open",
 		DataPath: "mq_timedsend(2) → kernel queue → mq_timedreceive(2)",
 		Framing:  Datagram,

@@ -514,16 +514,21 @@ func ringLimit() (Limit, error) {
 }
 
 func init() {
-	docs := map[string]string{
-		WaitSpin:      "polls the ring's index; sched_yield after 50 µs without progress",
-		WaitSpinFutex: "polls for 50 µs, then sleeps in FUTEX_WAIT; FUTEX_WAKE only when the peer sleeps",
-		WaitFutex:     "sleeps in FUTEX_WAIT at once; FUTEX_WAKE only when the peer sleeps",
-		WaitEventfd:   "sleeps in read(2) on an eventfd; the peer writes it only when this side sleeps",
+	// The default wait strategy is listed first, the opt-in ones after it.
+	waits := map[string]struct {
+		order int
+		doc   string
+	}{
+		WaitSpinFutex: {110, "polls for 50 µs, then sleeps in FUTEX_WAIT; FUTEX_WAKE only when the peer sleeps"},
+		WaitSpin:      {111, "polls the ring's index; sched_yield after 50 µs without progress"},
+		WaitFutex:     {112, "sleeps in FUTEX_WAIT at once; FUTEX_WAKE only when the peer sleeps"},
+		WaitEventfd:   {113, "sleeps in read(2) on an eventfd; the peer writes it only when this side sleeps"},
 	}
 	for _, wait := range RingWaits {
 		Register(Descriptor{
 			Name:     "shm-ring-" + wait,
-			Doc:      "lock-free single-producer single-consumer ring per direction in a shared memfd; " + docs[wait],
+			Order:    waits[wait].order,
+			Doc:      "lock-free single-producer single-consumer ring per direction in a shared memfd; " + waits[wait].doc,
 			DataPath: "memcpy into the ring → store head (release) ⇢ load head (acquire) → memcpy out",
 			Framing:  Datagram,
 			Model: CostModel{CopiesPerMsg: 2, SyscallsPerMsg: 0,

@@ -192,6 +192,7 @@ func (c *slotsConn) Close() error              { return unix.Munmap(c.mem) }
 func init() {
 	Register(Descriptor{
 		Name:     "shm-slots",
+		Order:    120,
 		Doc:      "fixed slots per direction in a shared memfd, each with a sequence word beside the message: one cache line per small hand-off; spins 50 µs, then FUTEX_WAIT",
 		DataPath: "memcpy into slot k → store its sequence word (release) ⇢ load it (acquire) → memcpy out",
 		Framing:  Datagram,

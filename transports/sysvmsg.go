@@ -105,6 +105,7 @@ func sysvMsgLimit() (Limit, error) {
 func init() {
 	Register(Descriptor{
 		Name:     "sysv-msg",
+		Order:    80,
 		Doc:      "one System V message queue (msgget), mtype 1 for a→b and 2 for b→a",
 		DataPath: "msgsnd(2) → kernel message list → msgrcv(2)",
 		Framing:  Datagram,

@@ -198,6 +198,7 @@ func sysvShmLimit() (Limit, error) {
 func init() {
 	Register(Descriptor{
 		Name:     "sysv-shm",
+		Order:    70,
 		Doc:      "System V shared memory (shmget/shmat) with a System V semaphore set signalling full and empty",
 		DataPath: "memcpy into the segment → semop(2) post ⇢ semop(2) wait → memcpy out",
 		Framing:  Datagram,

@@ -56,6 +56,7 @@ func newTCPSetup(Options) (Setup, error) {
 func init() {
 	Register(Descriptor{
 		Name:     "tcp",
+		Order:    60,
 		Doc:      "TCP over loopback (127.0.0.1) with TCP_NODELAY: the baseline",
 		DataPath: "write(2) → TCP/IP stack → loopback → TCP/IP stack → read(2)",
 		Framing:  Stream,

@@ -147,7 +147,11 @@ type Options struct {
 
 // Descriptor describes and constructs one transport.
 type Descriptor struct {
-	Name     string
+	Name string
+	// Order places the transport in runs, tables and list: ascending, ties
+	// broken by name. The well-known mechanisms come first, the fast paths
+	// after them.
+	Order    int
 	Doc      string // one line
 	DataPath string // how the bytes travel
 	Framing  Framing
@@ -208,8 +212,7 @@ func Lookup(name string) (Descriptor, bool) {
 	return d, ok
 }
 
-// All returns every registered transport in a stable order: by declared
-// order of the well-known names, then by name.
+// All returns every registered transport by Order, then by name.
 func All() []Descriptor {
 	registryMu.Lock()
 	defer registryMu.Unlock()
@@ -218,9 +221,8 @@ func All() []Descriptor {
 		out = append(out, d)
 	}
 	sort.Slice(out, func(i, j int) bool {
-		ri, rj := rank(out[i].Name), rank(out[j].Name)
-		if ri != rj {
-			return ri < rj
+		if out[i].Order != out[j].Order {
+			return out[i].Order < out[j].Order
 		}
 		return out[i].Name < out[j].Name
 	})
@@ -228,6 +230,14 @@ func All() []Descriptor {
 }
 
 // Names returns the registered names in the order of All.
+func Names() []string {
+	var names []string
+	for _, d := range All() {
+		names = append(names, d.Name)
+	}
+	return names
+}
+
 // Defaults lists the transports a run takes without --transports: all but
 // the opt-in ones.
 func Defaults() []string {
@@ -238,26 +248,6 @@ func Defaults() []string {
 		}
 	}
 	return names
-}
-
-func Names() []string {
-	var names []string
-	for _, d := range All() {
-		names = append(names, d.Name)
-	}
-	return names
-}
-
-var order = []string{"pipe", "fifo", "unix-stream", "unix-seqpacket", "unix-dgram", "tcp", "sysv-shm", "sysv-msg", "posix-mq", "pipe-splice",
-	"shm-ring-spin-futex", "shm-ring-spin", "shm-ring-futex", "shm-ring-eventfd", "shm-slots"}
-
-func rank(name string) int {
-	for i, n := range order {
-		if n == name {
-			return i
-		}
-	}
-	return len(order)
 }
 
 // copyChunkBytes keeps each copy below 1 MiB, where Go's memmove on amd64

@@ -2,6 +2,7 @@ package transports
 
 import (
 	"bufio"
+	"errors"
 	"fmt"
 	"os"
 	"runtime"
@@ -54,29 +55,67 @@ func pair(t *testing.T, d Descriptor, size int) (a, b Conn) {
 	return r.c, b
 }
 
+// checkDescriptor says what a registered descriptor lacks. A zero-copy or
+// syscall-free model is a model; a negative count is not.
+func checkDescriptor(d Descriptor) error {
+	var errs []error
+	if d.Name == "" || strings.Trim(d.Name, "abcdefghijklmnopqrstuvwxyz0123456789-") != "" {
+		errs = append(errs, fmt.Errorf("name %q is not lowercase letters, digits and dashes (it goes into flags and case keys)", d.Name))
+	}
+	if d.Doc == "" || strings.Contains(d.Doc, "\n") || d.DataPath == "" || d.Model.Note == "" {
+		errs = append(errs, errors.New("lacks a one-line doc, a data path or a cost model note"))
+	}
+	if d.Model.CopiesPerMsg < 0 || d.Model.SyscallsPerMsg < 0 {
+		errs = append(errs, fmt.Errorf("cost model %+v counts below zero", d.Model))
+	}
+	if l, err := d.MaxMessage(); err != nil || l.Bytes < 4096 || l.Source == "" {
+		errs = append(errs, fmt.Errorf("MaxMessage = %+v, %v", l, err))
+	}
+	return errors.Join(errs...)
+}
+
 func TestRegistry(t *testing.T) {
-	want := []string{"pipe", "fifo", "unix-stream", "unix-seqpacket", "unix-dgram", "tcp", "sysv-shm", "sysv-msg", "posix-mq", "pipe-splice",
-		"shm-ring-spin-futex", "shm-ring-spin", "shm-ring-futex", "shm-ring-eventfd", "shm-slots"}
-	got := Names()
-	if strings.Join(got, ",") != strings.Join(want, ",") {
-		t.Errorf("Names() = %v, want %v", got, want)
+	all := All()
+	if len(all) == 0 {
+		t.Fatal("no transport registered")
 	}
-	for _, d := range All() {
-		if d.Doc == "" || d.DataPath == "" || d.Model.CopiesPerMsg == 0 || d.Model.Note == "" {
-			t.Errorf("%s: descriptor lacks doc, data path or cost model: %+v", d.Name, d)
+	names, defaults := Names(), Defaults()
+	var wantDefaults []string
+	for i, d := range all {
+		if err := checkDescriptor(d); err != nil {
+			t.Errorf("%s: %v", d.Name, err)
 		}
-		l, err := d.MaxMessage()
-		if err != nil || l.Bytes < 4096 || l.Source == "" {
-			t.Errorf("%s: MaxMessage = %+v, %v", d.Name, l, err)
+		if got, ok := Lookup(d.Name); !ok || got.Name != d.Name {
+			t.Errorf("Lookup(%q) = %q, %v", d.Name, got.Name, ok)
+		}
+		if i > 0 && (all[i-1].Order > d.Order || all[i-1].Order == d.Order && all[i-1].Name >= d.Name) {
+			t.Errorf("All() puts %s (order %d) before %s (order %d)", all[i-1].Name, all[i-1].Order, d.Name, d.Order)
+		}
+		if names[i] != d.Name {
+			t.Errorf("Names()[%d] = %q, All()[%d] is %q", i, names[i], i, d.Name)
+		}
+		if !d.OptIn {
+			wantDefaults = append(wantDefaults, d.Name)
 		}
 	}
-	defer func() {
-		if recover() == nil {
-			t.Error("registering pipe twice did not panic")
-		}
-	}()
-	d, _ := Lookup("pipe")
-	Register(d)
+	if len(names) != len(all) || len(defaults) == 0 || strings.Join(defaults, ",") != strings.Join(wantDefaults, ",") {
+		t.Errorf("Names() = %v, Defaults() = %v; want every name in the order of All, and the ones not opt-in", names, defaults)
+	}
+	zeroCopy := Descriptor{Name: "zero-copy", Doc: "d", DataPath: "p", Model: CostModel{Note: "no copy, no syscall"},
+		MaxMessage: func() (Limit, error) { return Limit{Bytes: 4096, Source: "s"}, nil }}
+	if err := checkDescriptor(zeroCopy); err != nil {
+		t.Errorf("a zero-copy, syscall-free model is rejected: %v", err)
+	}
+	for _, bad := range []Descriptor{all[0], {Name: "incomplete", New: all[0].New, Open: all[0].Open}} {
+		func() {
+			defer func() {
+				if recover() == nil {
+					t.Errorf("registering %q (a duplicate or incomplete descriptor) did not panic", bad.Name)
+				}
+			}()
+			Register(bad)
+		}()
+	}
 }
 
 func TestSendRecvDoNotAllocate(t *testing.T) {

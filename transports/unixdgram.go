@@ -5,6 +5,7 @@ import "golang.org/x/sys/unix"
 func init() {
 	Register(Descriptor{
 		Name:     "unix-dgram",
+		Order:    50,
 		Doc:      "AF_UNIX SOCK_DGRAM socket pair: reliable and ordered on Linux, message boundaries kept",
 		DataPath: "send(2) → one skb per message → recv(2)",
 		Framing:  Datagram,

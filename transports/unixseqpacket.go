@@ -5,6 +5,7 @@ import "golang.org/x/sys/unix"
 func init() {
 	Register(Descriptor{
 		Name:     "unix-seqpacket",
+		Order:    40,
 		Doc:      "AF_UNIX SOCK_SEQPACKET socket pair: connected, ordered, message boundaries kept",
 		DataPath: "send(2) → one skb per message → recv(2)",
 		Framing:  Datagram,

@@ -5,6 +5,7 @@ import "golang.org/x/sys/unix"
 func init() {
 	Register(Descriptor{
 		Name:     "unix-stream",
+		Order:    30,
 		Doc:      "AF_UNIX SOCK_STREAM socket pair",
 		DataPath: "write(2) → socket buffer (skb) → read(2)",
 		Framing:  Stream,
