@@ -38,7 +38,7 @@ type relayFiles struct {
 func newRelayFiles(sizeBytes int, messages uint64) (*relayFiles, error) {
 	// Recorded in the ledger and marked, so that clean can prove ipcbench
 	// made it (see shm.MkdirTemp).
-	dir, err := shm.MkdirTemp("ipcbench-relay-")
+	dir, err := shm.MkdirTemp("relay")
 	if err != nil {
 		return nil, fmt.Errorf("relay: %w", err)
 	}

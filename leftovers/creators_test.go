@@ -36,12 +36,12 @@ func child(role, arg string) error {
 		if err != nil {
 			return err
 		}
-		dir, err := shm.MkdirTemp("ipcbench-test-")
+		dir, err := shm.MkdirTemp("test")
 		if err != nil {
 			shm.SemRemove(semID)
 			return err
 		}
-		mq := shm.MqName("test")
+		mq := shm.NewName("mq", "test").String()
 		mqd, err := shm.MqOpen(mq, unix.O_RDWR|unix.O_CREAT|unix.O_EXCL, shm.Mode, nil)
 		if err != nil {
 			return errors.Join(err, shm.SemRemove(semID), shm.RemoveTemp(dir))
@@ -218,7 +218,7 @@ func TestCleanNeverOffersDirsIpcbenchDidNotMake(t *testing.T) {
 	old := time.Now().Add(-time.Hour)
 	var dirs []string
 	for _, name := range []string{"ipcbench-results", "ipcbench-report", "ipcbench-src",
-		fmt.Sprintf("ipcbench-fifo-%d-123", deadPid(t)), fmt.Sprintf("ipcbench-relay-%d-456", deadPid(t))} {
+		shm.Name{Kind: "fifo", Pid: deadPid(t), Random: 0x123}.String(), shm.Name{Kind: "relay", Pid: deadPid(t), Random: 0x456}.String()} {
 		d := filepath.Join(tmp, name)
 		if err := os.Mkdir(d, 0o700); err != nil {
 			t.Fatal(err)

@@ -162,7 +162,7 @@ func (f *finder) dirs() {
 		}
 	}
 	if tmp, err := filepath.Abs(os.TempDir()); err == nil {
-		globbed, _ := filepath.Glob(filepath.Join(tmp, "ipcbench-*"))
+		globbed, _ := filepath.Glob(filepath.Join(tmp, shm.NamePrefix+"*"))
 		for _, p := range globbed {
 			paths[p] = true
 		}

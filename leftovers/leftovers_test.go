@@ -83,7 +83,7 @@ func TestFindSortsByCreatorAndOwner(t *testing.T) {
 
 	// Names that carry a dead pid, in no ledger: a pid proves nothing, so
 	// both are kept (the queue) or not listed at all (the unmarked dir).
-	qName := fmt.Sprintf("ipcbench-%d-0badf00d-a2b", dead)
+	qName := shm.Name{Kind: "mq", Pid: dead, Random: 0x0badf00d, Role: "a2b"}.String()
 	qPtr, err := unix.BytePtrFromString(qName)
 	if err != nil {
 		t.Fatal(err)
@@ -95,13 +95,13 @@ func TestFindSortsByCreatorAndOwner(t *testing.T) {
 	}
 	unix.Close(int(mqd))
 	defer shm.MqUnlink(qName)
-	deadDir := filepath.Join(os.TempDir(), fmt.Sprintf("ipcbench-fifo-%d-123", dead))
+	deadDir := filepath.Join(os.TempDir(), shm.Name{Kind: "fifo", Pid: dead, Random: 0x123}.String())
 	if err := os.Mkdir(deadDir, 0o700); err != nil {
 		t.Fatal(err)
 	}
 	defer os.RemoveAll(deadDir)
 	// A live creator's temp dir: this process made it.
-	liveDir, err := shm.MkdirTemp("ipcbench-fifo-")
+	liveDir, err := shm.MkdirTemp("fifo")
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -4,7 +4,6 @@ import (
 	"errors"
 	"fmt"
 	"math/rand/v2"
-	"os"
 
 	"golang.org/x/sys/unix"
 )
@@ -44,10 +43,4 @@ func createExcl(what, kind string, create func(key, flags int) (int, error), rem
 		return id, key, nil
 	}
 	return -1, 0, fmt.Errorf("%s: 64 keys in the ipcbench namespace %#x were taken (run ipcbench clean): %w", what, KeyPrefix, err)
-}
-
-// MqName returns a fresh POSIX queue name, without the leading slash that
-// glibc strips before the raw syscall: ipcbench-<pid>-<random>-<suffix>.
-func MqName(suffix string) string {
-	return fmt.Sprintf("ipcbench-%d-%08x-%s", os.Getpid(), rand.Uint32(), suffix)
 }

@@ -411,21 +411,23 @@ func ParseEntry(line string) (Entry, error) {
 	return e, nil
 }
 
-// ValidMqName checks that name is a queue name ipcbench makes: ipcbench-,
-// then letters, digits and dashes, at most NAME_MAX bytes.
+// ValidMqName checks that name could be a queue name ipcbench makes:
+// NamePrefix, then letters, digits and dashes, at most NAME_MAX bytes. It is
+// looser than ParseName, so that the ledgers of older versions still read.
 func ValidMqName(name string) error {
-	if !strings.HasPrefix(name, "ipcbench-") || len(name) > 255 || strings.Trim(name, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-") != "" {
+	if !strings.HasPrefix(name, NamePrefix) || len(name) > 255 || strings.Trim(name, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-") != "" {
 		return fmt.Errorf("%q is not an ipcbench queue name (ipcbench- then letters, digits and dashes)", name)
 	}
 	return nil
 }
 
-// ValidTempDir checks that path is one MkdirTemp makes: absolute and clean,
-// its last element ipcbench- then letters, digits and dashes.
+// ValidTempDir checks that path could be one MkdirTemp makes: absolute and
+// clean, its last element NamePrefix then lowercase letters, digits and
+// dashes (looser than ParseName, like ValidMqName).
 func ValidTempDir(path string) error {
 	base := filepath.Base(path)
 	if !filepath.IsAbs(path) || filepath.Clean(path) != path || strings.ContainsAny(path, "\x00\n") || len(path) > 4095 ||
-		!strings.HasPrefix(base, "ipcbench-") || strings.Trim(base, "abcdefghijklmnopqrstuvwxyz0123456789-") != "" {
+		!strings.HasPrefix(base, NamePrefix) || strings.Trim(base, "abcdefghijklmnopqrstuvwxyz0123456789-") != "" {
 		return fmt.Errorf("%q is not an ipcbench temp dir (an absolute, clean path ending in ipcbench- then lowercase letters, digits and dashes)", path)
 	}
 	return nil

@@ -134,12 +134,3 @@ func MqUnlink(name string) error {
 		return nil
 	}
 }
-
-// MqCreatorPid reads the creating pid out of a queue name from MqName.
-func MqCreatorPid(name string) (int, bool) {
-	var pid int
-	if _, err := fmt.Sscanf(name, "ipcbench-%d-", &pid); err != nil || pid <= 0 {
-		return 0, false
-	}
-	return pid, true
-}

@@ -54,8 +54,8 @@ func CheckOwnedQueue(mqd int, name string) error {
 		return fmt.Errorf("mq %q: fstat: %w", name, err)
 	}
 	euid := uint32(os.Geteuid())
-	if _, ok := MqCreatorPid(name); !ok || st.Uid != euid || st.Mode&0o777 != Mode {
-		return fmt.Errorf("mq %q is not an ipcbench queue of this user (owner uid %d, mode %#o; want an ipcbench-<pid>- name, uid %d, mode %#o): refusing to use it",
+	if _, err := ParseName(name); err != nil || st.Uid != euid || st.Mode&0o777 != Mode {
+		return fmt.Errorf("mq %q is not an ipcbench queue of this user (owner uid %d, mode %#o; want a name from NewName, uid %d, mode %#o): refusing to use it",
 			name, st.Uid, st.Mode&0o777, euid, Mode)
 	}
 	return nil

@@ -11,22 +11,12 @@ import (
 	"testing"
 	"time"
 
-	"github.com/ipcbench/ipcbench/internal/leakcheck"
 	"golang.org/x/sys/unix"
 )
 
-// TestMain runs the child halves of the two-process tests when the test
-// binary is re-executed with SHM_TEST_CHILD set, and checks for leaks.
-func TestMain(m *testing.M) {
-	if role := os.Getenv("SHM_TEST_CHILD"); role != "" {
-		if err := child(role, os.Args[len(os.Args)-1]); err != nil {
-			fmt.Fprintln(os.Stderr, "child:", err)
-			os.Exit(1)
-		}
-		os.Exit(0)
-	}
-	os.Exit(leakcheck.Run(m))
-}
+// Child runs the child half named role of a two-process test; TestMain,
+// in package shm_test, calls it in a re-executed test binary.
+var Child = child
 
 // spawn starts the test binary as the child half named role, with arg.
 func spawn(t *testing.T, role, arg string) (*exec.Cmd, *bytes.Buffer) {
@@ -226,7 +216,7 @@ func TestMessageQueueAcrossProcesses(t *testing.T) {
 }
 
 func TestPosixQueueAcrossProcesses(t *testing.T) {
-	a2b, b2a := MqName("a2b"), MqName("b2a")
+	a2b, b2a := NewName("mq", "a2b").String(), NewName("mq", "b2a").String()
 	attr := &MqAttr{Maxmsg: 4, Msgsize: 128}
 	var mqds []int
 	for _, name := range []string{a2b, b2a} {
@@ -238,8 +228,8 @@ func TestPosixQueueAcrossProcesses(t *testing.T) {
 		defer unix.Close(mqd)
 		mqds = append(mqds, mqd)
 	}
-	if !strings.HasPrefix(a2b, fmt.Sprintf("ipcbench-%d-", os.Getpid())) {
-		t.Errorf("queue name %q lacks the ipcbench-<pid>- prefix", a2b)
+	if n, err := ParseName(a2b); err != nil || n.Kind != "mq" || n.Pid != os.Getpid() || n.Role != "a2b" {
+		t.Errorf("queue name %q: %+v, %v; want kind mq, this pid and role a2b", a2b, n, err)
 	}
 	cmd, out := spawn(t, "mq-echo", a2b+","+b2a)
 	buf := make([]byte, 128)
@@ -262,7 +252,7 @@ func TestPosixQueueAcrossProcesses(t *testing.T) {
 		t.Errorf("oversize mq_timedsend: %v", err)
 	}
 	tooBig := &MqAttr{Maxmsg: 1, Msgsize: 1 << 30}
-	if _, err := MqOpen(MqName("big"), unix.O_RDWR|unix.O_CREAT|unix.O_EXCL, Mode, tooBig); err == nil || !strings.Contains(err.Error(), "fs.mqueue.msgsize_max") {
+	if _, err := MqOpen(NewName("mq", "big").String(), unix.O_RDWR|unix.O_CREAT|unix.O_EXCL, Mode, tooBig); err == nil || !strings.Contains(err.Error(), "fs.mqueue.msgsize_max") {
 		t.Errorf("mq_open beyond limits: %v, want an error naming the sysctl", err)
 	}
 }

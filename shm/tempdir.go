@@ -3,7 +3,6 @@ package shm
 import (
 	"errors"
 	"fmt"
-	"math/rand/v2"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -60,18 +59,22 @@ func ReadMarker(dir string) (Marker, error) {
 	return ParseMarker(target)
 }
 
-// MkdirTemp makes a private (0700) directory in the temp dir, named prefix
-// and 16 random hex digits; prefix starts with ipcbench-. It records the
-// path in this process's ledger before the directory exists, and plants a
-// marker in it, so that clean can prove ipcbench made it and tell whether
-// its creator lives. Remove it with RemoveTemp.
-func MkdirTemp(prefix string) (string, error) {
+// MkdirTemp makes a private (0700) directory in the temp dir, named
+// NewName(kind, ""). It records the path in this process's ledger before the
+// directory exists, and plants a marker in it, so that clean can prove
+// ipcbench made it and tell whether its creator lives. Remove it with
+// RemoveTemp.
+func MkdirTemp(kind string) (string, error) {
+	prefix := fmt.Sprintf("%s%s-%d-", NamePrefix, kind, os.Getpid())
+	if !lowerAlnum(kind) {
+		return "", fmt.Errorf("mkdir temp %s*: kind %q is not lowercase letters and digits", prefix, kind)
+	}
 	tmp, err := filepath.Abs(os.TempDir())
 	if err != nil {
 		return "", fmt.Errorf("mkdir temp %s*: %w (set TMPDIR to an absolute writable directory)", prefix, err)
 	}
 	for range 16 {
-		dir := filepath.Join(tmp, fmt.Sprintf("%s%016x", prefix, rand.Uint64()))
+		dir := filepath.Join(tmp, NewName(kind, "").String())
 		if err := ValidTempDir(dir); err != nil {
 			return "", fmt.Errorf("mkdir temp: %w", err)
 		}

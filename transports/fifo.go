@@ -21,7 +21,7 @@ func newFifoSetup(Options) (Setup, error) {
 	// so that clean can prove ipcbench made it and tell whether its creator
 	// lives. Removal goes by name and needs no file descriptor: a run out of
 	// descriptors still removes it.
-	dir, err := shm.MkdirTemp("ipcbench-fifo-")
+	dir, err := shm.MkdirTemp("fifo")
 	if err != nil {
 		return nil, fmt.Errorf("fifo: %w", err)
 	}

@@ -29,7 +29,7 @@ func newPosixMqSetup(o Options) (Setup, error) {
 	if err != nil {
 		return nil, fmt.Errorf("posix-mq: %w", err)
 	}
-	s := &posixMqSetup{names: [2]string{shm.MqName("a2b"), shm.MqName("b2a")}}
+	s := &posixMqSetup{names: [2]string{shm.NewName("mq", "a2b").String(), shm.NewName("mq", "b2a").String()}}
 	attr := &shm.MqAttr{Maxmsg: int64(maxmsg), Msgsize: int64(o.MessageBytes)}
 	for i, name := range s.names {
 		mqd, err := shm.MqOpen(name, unix.O_RDWR|unix.O_CREAT|unix.O_EXCL, shm.Mode, attr)

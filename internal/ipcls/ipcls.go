@@ -11,6 +11,7 @@ import (
 	"strings"
 	"syscall"
 
+	"github.com/ipcbench/ipcbench/shm"
 	"golang.org/x/sys/unix"
 )
 
@@ -105,7 +106,7 @@ func Queues() ([]Queue, error) {
 	}
 	var out []Queue
 	for _, e := range entries {
-		if !strings.HasPrefix(e.Name(), "ipcbench-") {
+		if !strings.HasPrefix(e.Name(), shm.NamePrefix) {
 			continue
 		}
 		q := Queue{Name: e.Name(), UID: -1}

@@ -18,6 +18,7 @@ import (
 	"time"
 
 	"github.com/ipcbench/ipcbench/internal/ipcls"
+	"github.com/ipcbench/ipcbench/shm"
 )
 
 // Snapshot is the set of objects present at one moment, one string each.
@@ -35,7 +36,7 @@ func Take() Snapshot {
 	for _, q := range qs {
 		s["posix mq "+q.Name] = true
 	}
-	matches, _ := filepath.Glob(filepath.Join(os.TempDir(), "ipcbench-*"))
+	matches, _ := filepath.Glob(filepath.Join(os.TempDir(), shm.NamePrefix+"*"))
 	for _, m := range matches {
 		s["temp "+m] = true
 	}

@@ -6,6 +6,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/ipcbench/ipcbench/shm"
 	"golang.org/x/sys/unix"
 )
 
@@ -14,7 +15,8 @@ import (
 func TestCheckSeesNewObjects(t *testing.T) {
 	t.Setenv("TMPDIR", t.TempDir())
 	before := Take()
-	dir := filepath.Join(os.TempDir(), "ipcbench-leaktest")
+	name := shm.NewName("leaktest", "").String()
+	dir := filepath.Join(os.TempDir(), name)
 	if err := os.Mkdir(dir, 0o700); err != nil {
 		t.Fatal(err)
 	}
@@ -24,7 +26,7 @@ func TestCheckSeesNewObjects(t *testing.T) {
 	}
 	defer unix.Syscall(unix.SYS_MSGCTL, id, unix.IPC_RMID, 0)
 	err := Check(before)
-	if err == nil || !strings.Contains(err.Error(), "sysv msg") || !strings.Contains(err.Error(), "ipcbench-leaktest") {
+	if err == nil || !strings.Contains(err.Error(), "sysv msg") || !strings.Contains(err.Error(), name) {
 		t.Fatalf("Check = %v, want both the queue and the directory named", err)
 	}
 }
