@@ -15,7 +15,7 @@ import (
 	"time"
 	"unsafe"
 
-	"github.com/ipcbench/ipcbench/harness"
+	"github.com/ipcbench/ipcbench/hostinfo"
 	"github.com/ipcbench/ipcbench/results"
 	"github.com/ipcbench/ipcbench/transports"
 	"golang.org/x/sys/unix"
@@ -94,7 +94,7 @@ func readTrim(path string) (string, bool) {
 }
 
 func cpus() []results.Finding {
-	h := harness.CollectHost()
+	h := hostinfo.Collect()
 	out := []results.Finding{
 		{Topic: "cpu", Name: "CPUs", Value: fmt.Sprintf("%d (%s)", runtime.NumCPU(), h.CPUModel),
 			Effect: "two workers need two CPUs to run without sharing one; pin them with taskset to compare like with like"},

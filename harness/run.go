@@ -6,6 +6,7 @@ import (
 	"runtime"
 	"time"
 
+	"github.com/ipcbench/ipcbench/hostinfo"
 	"github.com/ipcbench/ipcbench/results"
 	"github.com/ipcbench/ipcbench/transports"
 	"golang.org/x/sys/unix"
@@ -122,7 +123,7 @@ func Run(ctx context.Context, p Plan, progress Progress) *results.File {
 	f := &results.File{
 		Schema:    results.Schema,
 		StartedAt: time.Now().UTC(),
-		Host:      CollectHost(),
+		Host:      hostinfo.Collect(),
 		Config: results.Config{
 			Transports: p.Transports, Workloads: p.Workloads, SizesBytes: p.SizesBytes,
 			DurationNs: int64(p.Duration), Count: p.Count, WarmupNs: int64(p.Warmup),

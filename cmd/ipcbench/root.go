@@ -3,7 +3,7 @@ package main
 import (
 	"io"
 
-	"github.com/ipcbench/ipcbench/harness"
+	"github.com/ipcbench/ipcbench/hostinfo"
 	"github.com/spf13/cobra"
 )
 
@@ -31,10 +31,10 @@ not test all it was given; each command's help says which it uses.`,
 		SilenceErrors: true,
 	}
 	// --version prints what ipcbench version does; cobra adds the flag
-	// when Version is set. The template asks git (see harness.Build) only
+	// when Version is set. The template asks git (see hostinfo.Build) only
 	// when --version is given, not on every start of a worker.
 	root.Version = "devel"
-	cobra.AddTemplateFunc("ipcbenchVersion", func() string { return versionText(harness.Build()) })
+	cobra.AddTemplateFunc("ipcbenchVersion", func() string { return versionText(hostinfo.Build()) })
 	root.SetVersionTemplate(`{{ipcbenchVersion}}`)
 	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return usageError{err} })
 	root.SetOut(stdout)

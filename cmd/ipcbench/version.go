@@ -5,7 +5,7 @@ import (
 	"io"
 	"runtime"
 
-	"github.com/ipcbench/ipcbench/harness"
+	"github.com/ipcbench/ipcbench/hostinfo"
 	"github.com/spf13/cobra"
 )
 
@@ -34,11 +34,11 @@ ipcbench --version prints the same.`,
 }
 
 func versionRun(o *VersionOptions) error {
-	_, err := io.WriteString(o.Out, versionText(harness.Build()))
+	_, err := io.WriteString(o.Out, versionText(hostinfo.Build()))
 	return err
 }
 
-func versionText(b harness.BuildInfo) string {
+func versionText(b hostinfo.BuildInfo) string {
 	dirty := "no"
 	if b.Dirty {
 		dirty = "yes: the tree had uncommitted changes"

@@ -1,4 +1,4 @@
-package harness
+package hostinfo
 
 import (
 	"os"
@@ -64,7 +64,7 @@ func TestBuildNamesTheCheckout(t *testing.T) {
 	if b.Commit != strings.TrimSpace(string(head)) || b.From != root {
 		t.Errorf("Build() = %+v, want commit %s from %s", b, head, root)
 	}
-	if h := CollectHost(); !strings.HasPrefix(h.Commit, b.Commit) {
-		t.Errorf("CollectHost().Commit = %q, want %s", h.Commit, b.Commit)
+	if h := Collect(); !strings.HasPrefix(h.Commit, b.Commit) {
+		t.Errorf("Collect().Commit = %q, want %s", h.Commit, b.Commit)
 	}
 }

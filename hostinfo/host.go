@@ -1,4 +1,8 @@
-package harness
+// Package hostinfo says which machine and which ipcbench build a run is on:
+// the kernel, CPU model, virtualization, clock source, and the version and
+// commit of the binary. The runner records it in every results file, and
+// doctor reports from it.
+package hostinfo
 
 import (
 	"bufio"
@@ -15,8 +19,8 @@ import (
 	"golang.org/x/sys/unix"
 )
 
-// CollectHost describes this machine for the results file.
-func CollectHost() results.Host {
+// Collect describes this machine for the results file.
+func Collect() results.Host {
 	b := Build()
 	h := results.Host{CPUs: runtime.NumCPU(), GoVersion: b.GoVersion, Version: b.Version, Commit: b.CommitString()}
 	h.Hostname, _ = os.Hostname()
@@ -89,7 +93,7 @@ func sourceDir(modPath string) string {
 	if !ok || !filepath.IsAbs(file) {
 		return ""
 	}
-	dir := filepath.Dir(filepath.Dir(file)) // .../harness/host.go -> module root
+	dir := filepath.Dir(filepath.Dir(file)) // .../hostinfo/host.go -> module root
 	gomod, err := os.ReadFile(filepath.Join(dir, "go.mod"))
 	if err != nil || modPath == "" || !strings.Contains(string(gomod), "module "+modPath+"\n") {
 		return ""
