@@ -2,6 +2,7 @@ package harness
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"runtime"
 	"strings"
@@ -245,7 +246,7 @@ func TestPinningIsApplied(t *testing.T) {
 		}
 	}
 	if err := (Plan{Transports: []string{"pipe"}, Workloads: []string{PingPong}, SizesBytes: []int{64}, Duration: time.Second,
-		CPUs: []int{0, 4096}}).Validate(); err == nil || !strings.Contains(err.Error(), "--cpus") {
+		CPUs: []int{0, 4096}}).Validate(); !errors.As(err, new(*PlanError)) || !strings.Contains(err.Error(), "CPUs [0 4096]: CPU 4096") {
 		t.Errorf("CPU 4096 accepted: %v", err)
 	}
 }

@@ -2,6 +2,7 @@ package harness
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"runtime"
 	"time"
@@ -57,35 +58,62 @@ func (p Plan) Cases() []Case {
 	return cs
 }
 
-// Validate reports the first thing wrong with the plan, naming the flag.
+// MaxSizeBytes is the largest message ipcbench handles: 1 GiB.
+const MaxSizeBytes = 1 << 30
+
+// ErrNothingToRun is Validate's answer to a plan without a transport, a
+// workload or a size.
+var ErrNothingToRun = errors.New("nothing to run: a plan needs at least one transport, workload and size")
+
+// PlanError says what is wrong with one field of a Plan; the CLI names
+// the flag that sets the field.
+type PlanError struct {
+	Field  string // the Plan field, e.g. "SizesBytes"
+	Value  string // the value at fault, where the reason does not quote it
+	Reason string
+}
+
+func (e *PlanError) Error() string {
+	if e.Value == "" {
+		return e.Field + ": " + e.Reason
+	}
+	return e.Field + " " + e.Value + ": " + e.Reason
+}
+
+func planErrorf(field, value, format string, a ...any) *PlanError {
+	return &PlanError{Field: field, Value: value, Reason: fmt.Sprintf(format, a...)}
+}
+
+// Validate reports the first thing wrong with the plan: ErrNothingToRun
+// or a *PlanError.
 func (p Plan) Validate() error {
 	if len(p.Transports) == 0 || len(p.Workloads) == 0 || len(p.SizesBytes) == 0 {
-		return fmt.Errorf("nothing to run: --transports, --workloads and --sizes each need at least one value")
+		return ErrNothingToRun
 	}
 	for _, t := range p.Transports {
 		if _, ok := transports.Lookup(t); !ok {
-			return fmt.Errorf("--transports: unknown transport %q; known: %v (see ipcbench list)", t, transports.Names())
+			return planErrorf("Transports", "", "unknown transport %q; known: %v (see ipcbench list)", t, transports.Names())
 		}
 	}
 	for _, w := range p.Workloads {
 		if !ValidWorkload(w) {
-			return fmt.Errorf("--workloads: unknown workload %q; known: %v", w, Workloads)
+			return planErrorf("Workloads", "", "unknown workload %q; known: %v", w, Workloads)
 		}
 	}
 	for _, s := range p.SizesBytes {
 		if s <= 0 || s > MaxSizeBytes {
-			return fmt.Errorf("--sizes: %d B is out of range 1 B to 1 GiB", s)
+			return planErrorf("SizesBytes", "", "%d B is out of range 1 B to 1 GiB", s)
 		}
 	}
 	if p.Count == 0 && p.Duration <= 0 {
-		return fmt.Errorf("--duration must be above 0 (or set --count)")
+		return planErrorf("Duration", "", "must be above 0 (or set --count)")
 	}
 	if p.Warmup < 0 {
-		return fmt.Errorf("--warmup must not be negative")
+		return planErrorf("Warmup", "", "must not be negative")
 	}
 	for _, w := range p.Workloads {
 		if w == FanIn && (p.Producers < 1 || p.Producers > MaxProducers) {
-			return fmt.Errorf("--producers %d: want 1 to %d", p.Producers, MaxProducers)
+			return planErrorf("Producers", fmt.Sprint(p.Producers), "want 1 to %d", MaxProducers)
 		}
 	}
 	if err := validCPUs(p.CPUs); err != nil {
@@ -93,17 +121,17 @@ func (p Plan) Validate() error {
 	}
 	for _, s := range p.SizesBytes {
 		if largest, ok := fitsNone(p.Transports, s); ok {
-			return fmt.Errorf("--sizes %s: above the largest message every selected transport carries here (at most %s); see ipcbench list",
-				results.FormatBytes(s), results.FormatBytes(largest))
+			return planErrorf("SizesBytes", results.FormatBytes(s), "above the largest message every selected transport carries here (at most %s); see ipcbench list",
+				results.FormatBytes(largest))
 		}
 	}
 	for t, d := range p.SendDelay {
 		if _, ok := transports.Lookup(t); !ok || d < 0 || d > time.Second {
-			return fmt.Errorf("--test-send-delay %s=%v: want a known transport and a delay from 0 to 1s", t, d)
+			return planErrorf("SendDelay", fmt.Sprintf("%s=%v", t, d), "want a known transport and a delay from 0 to 1s")
 		}
 	}
 	if p.Repeat < 0 || p.Repeat > 1000 {
-		return fmt.Errorf("--repeat %d: want 1 to 1000", p.Repeat)
+		return planErrorf("Repeat", fmt.Sprint(p.Repeat), "want 1 to 1000")
 	}
 	return nil
 }
@@ -204,21 +232,21 @@ func fitsNone(names []string, size int) (largest int, none bool) {
 	return largest, largest > 0
 }
 
-// validCPUs checks a --cpus pair against the CPUs this process may use.
+// validCPUs checks a CPU pair (Plan.CPUs) against the CPUs this process may use.
 func validCPUs(cpus []int) error {
 	if cpus == nil {
 		return nil
 	}
 	if len(cpus) != 2 {
-		return fmt.Errorf("--cpus %v: want two CPUs, for side a and side b, e.g. --cpus 0,1", cpus)
+		return planErrorf("CPUs", fmt.Sprint(cpus), "want two CPUs, for side a and side b, e.g. --cpus 0,1")
 	}
 	var allowed unix.CPUSet
 	if err := unix.SchedGetaffinity(0, &allowed); err != nil {
-		return fmt.Errorf("--cpus: sched_getaffinity: %v", err)
+		return planErrorf("CPUs", "", "sched_getaffinity: %v", err)
 	}
 	for _, c := range cpus {
 		if c < 0 || c >= 1024 || !allowed.IsSet(c) {
-			return fmt.Errorf("--cpus %v: CPU %d is not one this process may run on (see Cpus_allowed_list in /proc/self/status; %d CPUs online)", cpus, c, runtime.NumCPU())
+			return planErrorf("CPUs", fmt.Sprint(cpus), "CPU %d is not one this process may run on (see Cpus_allowed_list in /proc/self/status; %d CPUs online)", c, runtime.NumCPU())
 		}
 	}
 	return nil

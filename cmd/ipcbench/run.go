@@ -127,23 +127,23 @@ func (o *RunOptions) plan() (harness.Plan, error) {
 		return p, usagef("--count %d: want at most %d messages a case", o.Count, uint64(maxCount))
 	}
 	for _, s := range o.Sizes {
-		n, err := harness.ParseSize(s)
+		n, err := parseSize(s)
 		if err != nil {
 			return p, usagef("--sizes: %v", err)
 		}
 		p.SizesBytes = append(p.SizesBytes, n)
 	}
 	var err error
-	if p.Duration, err = harness.ParsePositiveDuration("duration", o.Duration); err != nil {
+	if p.Duration, err = parsePositiveDuration("duration", o.Duration); err != nil {
 		return p, usageError{err}
 	}
 	if o.Warmup != "0" {
-		if p.Warmup, err = harness.ParsePositiveDuration("warmup", o.Warmup); err != nil {
+		if p.Warmup, err = parsePositiveDuration("warmup", o.Warmup); err != nil {
 			return p, usageError{err}
 		}
 	}
 	if o.Timeout != "" {
-		if p.Timeout, err = harness.ParsePositiveDuration("timeout", o.Timeout); err != nil {
+		if p.Timeout, err = parsePositiveDuration("timeout", o.Timeout); err != nil {
 			return p, usageError{err}
 		}
 	}
@@ -151,12 +151,12 @@ func (o *RunOptions) plan() (harness.Plan, error) {
 		if p.SendDelay == nil {
 			p.SendDelay = map[string]time.Duration{}
 		}
-		if p.SendDelay[t], err = harness.ParsePositiveDuration("test-send-delay", d); err != nil {
+		if p.SendDelay[t], err = parsePositiveDuration("test-send-delay", d); err != nil {
 			return p, usageError{err}
 		}
 	}
 	if err := p.Validate(); err != nil {
-		return p, usageError{err}
+		return p, planUsageError(err)
 	}
 	return p, nil
 }

@@ -1,4 +1,4 @@
-package harness
+package main
 
 import (
 	"errors"
@@ -6,17 +6,16 @@ import (
 	"strconv"
 	"strings"
 	"time"
-)
 
-// MaxSizeBytes is the largest message ipcbench handles: 1 GiB.
-const MaxSizeBytes = 1 << 30
+	"github.com/ipcbench/ipcbench/harness"
+)
 
 const sizeExamples = "want a whole number of bytes with an optional unit, such as 64, 4K, 4KiB or 1M"
 
-// ParseSize reads a message size: a positive count of bytes with an optional
+// parseSize reads a message size: a positive count of bytes with an optional
 // binary suffix, e.g. 64, 4K, 4KiB, 1M, 1MiB, 512B. K, M and G are powers of
 // 1024. Fractions (1.5K) are refused: the count is written whole.
-func ParseSize(s string) (int, error) {
+func parseSize(s string) (int, error) {
 	t := strings.TrimSpace(s)
 	i := 0
 	if i < len(t) && (t[i] == '+' || t[i] == '-') {
@@ -51,8 +50,8 @@ func ParseSize(s string) (int, error) {
 		return 0, fmt.Errorf("size %q: not a number; %s", s, sizeExamples)
 	case n <= 0 && (err == nil || strings.HasPrefix(num, "-")):
 		return 0, fmt.Errorf("size %q: must be at least 1 byte", s)
-	case err != nil || n > MaxSizeBytes/mult:
-		return 0, fmt.Errorf("size %q: too large; the largest message ipcbench handles is 1 GiB (%d bytes)", s, MaxSizeBytes)
+	case err != nil || n > harness.MaxSizeBytes/mult:
+		return 0, fmt.Errorf("size %q: too large; the largest message ipcbench handles is 1 GiB (%d bytes)", s, harness.MaxSizeBytes)
 	}
 	return int(n * mult), nil
 }
@@ -62,15 +61,15 @@ func ParseSize(s string) (int, error) {
 func fractionError(s, num string, mult int64) error {
 	v, err := strconv.ParseFloat(num, 64)
 	bytes := v * float64(mult)
-	if err == nil && bytes >= 1 && bytes <= MaxSizeBytes && bytes == float64(int64(bytes)) {
+	if err == nil && bytes >= 1 && bytes <= harness.MaxSizeBytes && bytes == float64(int64(bytes)) {
 		return fmt.Errorf("size %q: not a whole number of bytes as written; write the count whole, e.g. %d", s, int64(bytes))
 	}
 	return fmt.Errorf("size %q: not a whole number of bytes; %s", s, sizeExamples)
 }
 
-// ParsePositiveDuration reads a duration flag that must be above zero and
+// parsePositiveDuration reads a duration flag that must be above zero and
 // at most an hour.
-func ParsePositiveDuration(flag, s string) (time.Duration, error) {
+func parsePositiveDuration(flag, s string) (time.Duration, error) {
 	d, err := time.ParseDuration(s)
 	if err != nil {
 		return 0, fmt.Errorf("--%s %q: not a duration; want e.g. 500ms, 1s, 2m", flag, s)
@@ -79,4 +78,26 @@ func ParsePositiveDuration(flag, s string) (time.Duration, error) {
 		return 0, fmt.Errorf("--%s %q: must be above 0 and at most 1h", flag, s)
 	}
 	return d, nil
+}
+
+// planFlags names the run flag that sets each field of a harness.Plan.
+var planFlags = map[string]string{
+	"Transports": "--transports", "Workloads": "--workloads", "SizesBytes": "--sizes",
+	"Duration": "--duration", "Warmup": "--warmup", "Producers": "--producers",
+	"CPUs": "--cpus", "SendDelay": "--test-send-delay", "Repeat": "--repeat",
+}
+
+// planUsageError says what harness.Plan.Validate found wrong in the flags'
+// terms, as a usage error.
+func planUsageError(err error) error {
+	var pe *harness.PlanError
+	switch {
+	case errors.Is(err, harness.ErrNothingToRun):
+		return usagef("nothing to run: --transports, --workloads and --sizes each need at least one value")
+	case errors.As(err, &pe) && pe.Value != "":
+		return usagef("%s %s: %s", planFlags[pe.Field], pe.Value, pe.Reason)
+	case errors.As(err, &pe):
+		return usagef("%s: %s", planFlags[pe.Field], pe.Reason)
+	}
+	return usageError{err}
 }

@@ -1,4 +1,4 @@
-package harness
+package main
 
 import (
 	"strings"
@@ -37,15 +37,15 @@ func TestParseSize(t *testing.T) {
 		{in: "1..5K", wantErr: "not a number"},
 	} {
 		t.Run(tc.in, func(t *testing.T) {
-			got, err := ParseSize(tc.in)
+			got, err := parseSize(tc.in)
 			if tc.wantErr != "" {
 				if err == nil || !strings.Contains(err.Error(), tc.wantErr) {
-					t.Fatalf("ParseSize(%q) = %d, %v; want an error containing %q", tc.in, got, err, tc.wantErr)
+					t.Fatalf("parseSize(%q) = %d, %v; want an error containing %q", tc.in, got, err, tc.wantErr)
 				}
 				return
 			}
 			if err != nil || got != tc.want {
-				t.Fatalf("ParseSize(%q) = %d, %v; want %d", tc.in, got, err, tc.want)
+				t.Fatalf("parseSize(%q) = %d, %v; want %d", tc.in, got, err, tc.want)
 			}
 		})
 	}
@@ -66,57 +66,57 @@ func TestParsePositiveDuration(t *testing.T) {
 		{in: "", wantErr: "not a duration"},
 	} {
 		t.Run(tc.in, func(t *testing.T) {
-			got, err := ParsePositiveDuration("duration", tc.in)
+			got, err := parsePositiveDuration("duration", tc.in)
 			if tc.wantErr != "" {
 				if err == nil || !strings.Contains(err.Error(), tc.wantErr) {
-					t.Fatalf("ParsePositiveDuration(%q) = %v, %v; want an error containing %q", tc.in, got, err, tc.wantErr)
+					t.Fatalf("parsePositiveDuration(%q) = %v, %v; want an error containing %q", tc.in, got, err, tc.wantErr)
 				}
 				return
 			}
 			if err != nil || got != tc.want {
-				t.Fatalf("ParsePositiveDuration(%q) = %v, %v; want %v", tc.in, got, err, tc.want)
+				t.Fatalf("parsePositiveDuration(%q) = %v, %v; want %v", tc.in, got, err, tc.want)
 			}
 		})
 	}
 }
 
-// FuzzParseSize checks that ParseSize never panics, that what it accepts
+// FuzzParseSize checks that parseSize never panics, that what it accepts
 // lies in 1 byte to 1 GiB, and that it reads back what FormatBytes prints.
 func FuzzParseSize(f *testing.F) {
 	for _, s := range []string{"64", "4K", "4 KiB", "1MiB", "1G", "1.5K", "-1", "", "99999999999999999999", "1e3", "0x10"} {
 		f.Add(s)
 	}
 	f.Fuzz(func(t *testing.T, s string) {
-		n, err := ParseSize(s)
+		n, err := parseSize(s)
 		if err != nil {
 			if n != 0 {
-				t.Fatalf("ParseSize(%q) = %d with error %v; want 0", s, n, err)
+				t.Fatalf("parseSize(%q) = %d with error %v; want 0", s, n, err)
 			}
 			return
 		}
 		if n < 1 || n > 1<<30 {
-			t.Fatalf("ParseSize(%q) = %d, outside 1 B to 1 GiB", s, n)
+			t.Fatalf("parseSize(%q) = %d, outside 1 B to 1 GiB", s, n)
 		}
-		back, err := ParseSize(results.FormatBytes(n))
+		back, err := parseSize(results.FormatBytes(n))
 		if err != nil || back != n {
-			t.Fatalf("ParseSize(FormatBytes(%d) = %q) = %d, %v", n, results.FormatBytes(n), back, err)
+			t.Fatalf("parseSize(FormatBytes(%d) = %q) = %d, %v", n, results.FormatBytes(n), back, err)
 		}
 	})
 }
 
-// FuzzParsePositiveDuration checks that ParsePositiveDuration never panics
+// FuzzParsePositiveDuration checks that parsePositiveDuration never panics
 // and accepts only durations in (0, 1h].
 func FuzzParsePositiveDuration(f *testing.F) {
 	for _, s := range []string{"500ms", "1s", "1h", "0", "-1s", "1h1ns", "9223372036854775807ns", "5", ""} {
 		f.Add(s)
 	}
 	f.Fuzz(func(t *testing.T, s string) {
-		d, err := ParsePositiveDuration("duration", s)
+		d, err := parsePositiveDuration("duration", s)
 		if err != nil {
 			return
 		}
 		if d <= 0 || d > time.Hour {
-			t.Fatalf("ParsePositiveDuration(%q) = %v, outside (0, 1h]", s, d)
+			t.Fatalf("parsePositiveDuration(%q) = %v, outside (0, 1h]", s, d)
 		}
 	})
 }
