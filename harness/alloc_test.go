@@ -6,6 +6,7 @@ import (
 	"testing"
 
 	"github.com/ipcbench/ipcbench/transports"
+	"github.com/ipcbench/ipcbench/workloads"
 )
 
 // TestMeasuredLoopDoesNotAllocate runs each role's measured loop, clock reads,
@@ -13,15 +14,15 @@ import (
 // requires zero allocations. The transports' own Send and Recv are checked in
 // package transports.
 func TestMeasuredLoopDoesNotAllocate(t *testing.T) {
-	for _, wl := range Workloads {
+	for _, wl := range workloads.All() {
 		for _, side := range []int{0, 1} {
-			spec := Spec{Workload: wl, SizeBytes: 4096, Producers: 1}
+			spec := Spec{Workload: wl.Name, SizeBytes: 4096, Producers: 1}
 			spec.Side = transports.Side(side)
-			l := newLoop(spec, newLoopback(spec))
+			l := newLoop(spec, wl, newLoopback(spec, wl))
 			var finals [MaxProducers]atomic.Uint64 // fanin: one producer of 100 messages
 			finals[0].Store(100)
 			l.finals = &finals
-			if wl == Relay { // the reader reads zeros, the writer writes to nowhere
+			if wl.File { // the reader reads zeros, the writer writes to nowhere
 				f, err := os.OpenFile(map[int]string{0: "/dev/zero", 1: "/dev/null"}[side], os.O_RDWR, 0)
 				if err != nil {
 					t.Fatal(err)

@@ -11,6 +11,7 @@ import (
 
 	"github.com/ipcbench/ipcbench/results"
 	"github.com/ipcbench/ipcbench/transports"
+	"github.com/ipcbench/ipcbench/workloads"
 	"golang.org/x/sys/unix"
 )
 
@@ -25,9 +26,9 @@ func TestEveryTransportCarriesVerifiedMessages(t *testing.T) {
 			t.Errorf("%s: max message: %v", d.Name, err)
 			continue
 		}
-		for _, wl := range DefaultWorkloads {
+		for _, wl := range workloads.Defaults() {
 			for _, size := range []int{1, 63, 64, 4096, 65536, limit.Bytes} {
-				if size < minSize(wl) || size > limit.Bytes {
+				if d, _ := workloads.Lookup(wl); size < d.MinBytes() || size > limit.Bytes {
 					continue
 				}
 				count := uint64(200)
@@ -40,7 +41,7 @@ func TestEveryTransportCarriesVerifiedMessages(t *testing.T) {
 						t.Fatalf("status %s: %s", r.Status, r.Reason)
 					}
 					want := count
-					if wl == PingPong {
+					if wl == "pingpong" {
 						want = 2 * count
 					}
 					if r.Messages != want {
@@ -67,7 +68,7 @@ func TestSizeAboveLimitIsSkippedWithReason(t *testing.T) {
 	if err != nil {
 		t.Skipf("unix-dgram limit unreadable: %v", err)
 	}
-	r := RunCase(context.Background(), Case{Transport: "unix-dgram", Workload: PingPong, SizeBytes: limit.Bytes + 1, Count: 10})
+	r := RunCase(context.Background(), Case{Transport: "unix-dgram", Workload: "pingpong", SizeBytes: limit.Bytes + 1, Count: 10})
 	if r.Status != results.StatusSkipped || !strings.Contains(r.Reason, "wmem_max") {
 		t.Fatalf("got %s %q, want skipped naming net.core.wmem_max", r.Status, r.Reason)
 	}
@@ -77,12 +78,12 @@ func TestSizeAboveLimitIsSkippedWithReason(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		r := RunCase(context.Background(), Case{Transport: tr, Workload: PingPong, SizeBytes: l.Bytes + 1, Count: 10})
+		r := RunCase(context.Background(), Case{Transport: tr, Workload: "pingpong", SizeBytes: l.Bytes + 1, Count: 10})
 		if r.Status != results.StatusSkipped || !strings.Contains(r.Reason, sysctl) {
 			t.Errorf("%s at %d B: got %s %q, want skipped naming %s", tr, l.Bytes+1, r.Status, r.Reason, sysctl)
 		}
 	}
-	r = RunCase(context.Background(), Case{Transport: "pipe", Workload: Stream, SizeBytes: 8, Count: 10})
+	r = RunCase(context.Background(), Case{Transport: "pipe", Workload: "stream", SizeBytes: 8, Count: 10})
 	if r.Status != results.StatusSkipped || !strings.Contains(r.Reason, "16 B header") {
 		t.Fatalf("stream of 8 B: got %s %q, want skipped for the header", r.Status, r.Reason)
 	}
@@ -97,7 +98,7 @@ func TestInjectedFaultsFailTheCase(t *testing.T) {
 		{"corrupt", "corrupted at byte 63"},
 	} {
 		t.Run(tc.fault, func(t *testing.T) {
-			r := RunCase(context.Background(), Case{Transport: "pipe", Workload: Stream, SizeBytes: 64, Count: 1000,
+			r := RunCase(context.Background(), Case{Transport: "pipe", Workload: "stream", SizeBytes: 64, Count: 1000,
 				Fault: tc.fault, FaultAt: 100})
 			if r.Status != results.StatusFailed {
 				t.Fatalf("status %s, want failed", r.Status)
@@ -113,7 +114,7 @@ func TestInjectedFaultsFailTheCase(t *testing.T) {
 }
 
 func TestPingPongCorruptionCaughtByEchoer(t *testing.T) {
-	r := RunCase(context.Background(), Case{Transport: "unix-seqpacket", Workload: PingPong, SizeBytes: 4096, Count: 500,
+	r := RunCase(context.Background(), Case{Transport: "unix-seqpacket", Workload: "pingpong", SizeBytes: 4096, Count: 500,
 		Fault: "corrupt", FaultAt: 7})
 	if r.Status != results.StatusFailed || !strings.Contains(r.Reason, "message seq 7 corrupted at byte 4095") {
 		t.Fatalf("got %s %q", r.Status, r.Reason)
@@ -125,7 +126,7 @@ func TestPingPongCorruptionCaughtByEchoer(t *testing.T) {
 // and the leak check in TestMain sees nothing left behind.
 func TestKilledWorkerFailsTheCase(t *testing.T) {
 	for _, tr := range []string{"pipe", "fifo", "unix-dgram", "tcp"} {
-		r := RunCase(context.Background(), Case{Transport: tr, Workload: PingPong, SizeBytes: 64, Count: 1000,
+		r := RunCase(context.Background(), Case{Transport: tr, Workload: "pingpong", SizeBytes: 64, Count: 1000,
 			Fault: "die", FaultAt: 50})
 		if r.Status != results.StatusFailed || !strings.Contains(r.Reason, "side a (initiator, pid") ||
 			!strings.Contains(r.Reason, "killed by signal killed") {
@@ -141,7 +142,7 @@ func TestKilledWorkerFailsTheCase(t *testing.T) {
 func TestRelayCopiesTheFileAndCountsCopies(t *testing.T) {
 	for _, d := range transports.All() {
 		t.Run(d.Name, func(t *testing.T) {
-			r := RunCase(context.Background(), Case{Transport: d.Name, Workload: Relay, SizeBytes: 4096, Count: 300})
+			r := RunCase(context.Background(), Case{Transport: d.Name, Workload: "relay", SizeBytes: 4096, Count: 300})
 			if r.Status != results.StatusOK {
 				t.Fatalf("%s: %s", r.Status, r.Reason)
 			}
@@ -160,7 +161,7 @@ func TestRelayCopiesTheFileAndCountsCopies(t *testing.T) {
 }
 
 func TestRelayCorruptionFailsTheHash(t *testing.T) {
-	r := RunCase(context.Background(), Case{Transport: "pipe", Workload: Relay, SizeBytes: 4096, Count: 100,
+	r := RunCase(context.Background(), Case{Transport: "pipe", Workload: "relay", SizeBytes: 4096, Count: 100,
 		Fault: "corrupt", FaultAt: 42})
 	if r.Status != results.StatusFailed || !strings.Contains(r.Reason, "output sha256") {
 		t.Fatalf("got %s %q, want a hash mismatch", r.Status, r.Reason)
@@ -174,7 +175,7 @@ func TestRelayCorruptionFailsTheHash(t *testing.T) {
 func TestSendDelaySlowsEveryRoundTrip(t *testing.T) {
 	const delayNs = 300_000
 	for _, tr := range []string{"pipe", "sysv-msg"} { // sysv-msg: the wrapper keeps the mtype headroom
-		r := RunCase(context.Background(), Case{Transport: tr, Workload: PingPong, SizeBytes: 64, Count: 50, SendDelay: delayNs})
+		r := RunCase(context.Background(), Case{Transport: tr, Workload: "pingpong", SizeBytes: 64, Count: 50, SendDelay: delayNs})
 		if r.Status != results.StatusOK {
 			t.Fatalf("%s: %s: %s", tr, r.Status, r.Reason)
 		}
@@ -186,7 +187,7 @@ func TestSendDelaySlowsEveryRoundTrip(t *testing.T) {
 
 func TestRepeatInterleavesAndAggregates(t *testing.T) {
 	var order []string
-	p := Plan{Transports: []string{"pipe", "unix-stream"}, Workloads: []string{PingPong}, SizesBytes: []int{64}, Count: 50, Repeat: 3}
+	p := Plan{Transports: []string{"pipe", "unix-stream"}, Workloads: []string{"pingpong"}, SizesBytes: []int{64}, Count: 50, Repeat: 3}
 	f := Run(context.Background(), p, progressFunc(func(c Case) { order = append(order, c.Transport) }))
 	if got := strings.Join(order, " "); got != "pipe unix-stream pipe unix-stream pipe unix-stream" {
 		t.Errorf("run order %q, want the cases interleaved across repetitions", got)
@@ -209,7 +210,7 @@ func (progressFunc) Done(_, _ int, _ results.Case) {}
 // TestStopOnFailure makes every case fail (a 1 ms limit on a 1 s case) and
 // checks that the run stops at the first only when asked to.
 func TestStopOnFailure(t *testing.T) {
-	p := Plan{Transports: []string{"pipe", "tcp"}, Workloads: []string{PingPong}, SizesBytes: []int{64},
+	p := Plan{Transports: []string{"pipe", "tcp"}, Workloads: []string{"pingpong"}, SizesBytes: []int{64},
 		Duration: time.Second, Timeout: time.Millisecond}
 	f := Run(context.Background(), p, nil)
 	if len(f.Cases) != 2 || f.Incomplete != "" {
@@ -234,7 +235,7 @@ func TestPinningIsApplied(t *testing.T) {
 	last := runtime.NumCPU() - 1
 	for _, cpus := range [][]int{{0, last}, {last, last}} {
 		for _, tr := range []string{"pipe", "shm-ring-spin"} {
-			r := RunCase(context.Background(), Case{Transport: tr, Workload: PingPong, SizeBytes: 64, Count: 2000, CPUs: cpus})
+			r := RunCase(context.Background(), Case{Transport: tr, Workload: "pingpong", SizeBytes: 64, Count: 2000, CPUs: cpus})
 			if r.Status != results.StatusOK {
 				t.Fatalf("%s on %v: %s %s", tr, cpus, r.Status, r.Reason)
 			}
@@ -245,7 +246,7 @@ func TestPinningIsApplied(t *testing.T) {
 			}
 		}
 	}
-	if err := (Plan{Transports: []string{"pipe"}, Workloads: []string{PingPong}, SizesBytes: []int{64}, Duration: time.Second,
+	if err := (Plan{Transports: []string{"pipe"}, Workloads: []string{"pingpong"}, SizesBytes: []int{64}, Duration: time.Second,
 		CPUs: []int{0, 4096}}).Validate(); !errors.As(err, new(*PlanError)) || !strings.Contains(err.Error(), "CPUs [0 4096]: CPU 4096") {
 		t.Errorf("CPU 4096 accepted: %v", err)
 	}
@@ -257,7 +258,7 @@ func TestPinningIsApplied(t *testing.T) {
 func TestStreamInPlace(t *testing.T) {
 	for _, tr := range []string{"shm-ring-spin-futex", "shm-ring-eventfd", "shm-slots", "sysv-shm", "pipe"} {
 		for _, size := range []int{16, 1000, 1 << 20} {
-			r := RunCase(context.Background(), Case{Transport: tr, Workload: StreamInPlace, SizeBytes: size, Count: 300})
+			r := RunCase(context.Background(), Case{Transport: tr, Workload: "stream-inplace", SizeBytes: size, Count: 300})
 			if tr == "pipe" {
 				if r.Status != results.StatusSkipped || !strings.Contains(r.Reason, "no in-place mode") {
 					t.Errorf("pipe: %s %q, want skipped for having no in-place mode", r.Status, r.Reason)
@@ -273,7 +274,7 @@ func TestStreamInPlace(t *testing.T) {
 }
 
 func TestRunPairMatrix(t *testing.T) {
-	p := Plan{Transports: []string{"pipe", "shm-ring-spin"}, Workloads: []string{PingPong}, SizesBytes: []int{64}, Count: 300}
+	p := Plan{Transports: []string{"pipe", "shm-ring-spin"}, Workloads: []string{"pingpong"}, SizesBytes: []int{64}, Count: 300}
 	f := RunPairMatrix(context.Background(), p, nil)
 	cpus := allowedCPUs()
 	if len(f.PairMatrices) != 2 || f.Incomplete != "" {
@@ -303,23 +304,23 @@ func TestRunPairMatrix(t *testing.T) {
 // arrive, in its own order, and the counts must add up.
 func TestFanIn(t *testing.T) {
 	for _, tr := range []string{"pipe", "fifo", "unix-dgram", "sysv-msg", "posix-mq", "shm-slots"} {
-		r := RunCase(context.Background(), Case{Transport: tr, Workload: FanIn, SizeBytes: 64, Count: 500, Producers: 3})
+		r := RunCase(context.Background(), Case{Transport: tr, Workload: "fanin", SizeBytes: 64, Count: 500, Producers: 3})
 		if r.Status != results.StatusOK || r.Messages != 1500 || r.Producers != 3 || r.Fairness != 1 {
 			t.Errorf("%s: %s %q, %d messages, %d producers, per producer %v, fairness %v; want 3 × 500",
 				tr, r.Status, r.Reason, r.Messages, r.Producers, r.PerProducerMsgs, r.Fairness)
 		}
 	}
 	for _, c := range []Case{
-		{Transport: "unix-stream", Workload: FanIn, SizeBytes: 64, Count: 10, Producers: 2},
-		{Transport: "pipe", Workload: FanIn, SizeBytes: 8192, Count: 10, Producers: 2},
-		{Transport: "shm-ring-spin", Workload: FanIn, SizeBytes: 64, Count: 10, Producers: 2},
+		{Transport: "unix-stream", Workload: "fanin", SizeBytes: 64, Count: 10, Producers: 2},
+		{Transport: "pipe", Workload: "fanin", SizeBytes: 8192, Count: 10, Producers: 2},
+		{Transport: "shm-ring-spin", Workload: "fanin", SizeBytes: 64, Count: 10, Producers: 2},
 	} {
 		if r := RunCase(context.Background(), c); r.Status != results.StatusSkipped || r.Reason == "" {
 			t.Errorf("%s %d B: %s %q, want skipped with the reason", c.Transport, c.SizeBytes, r.Status, r.Reason)
 		}
 	}
 	// A producer that loses a message fails the case, naming the producer.
-	r := RunCase(context.Background(), Case{Transport: "pipe", Workload: FanIn, SizeBytes: 64, Count: 500, Producers: 2,
+	r := RunCase(context.Background(), Case{Transport: "pipe", Workload: "fanin", SizeBytes: 64, Count: 500, Producers: 2,
 		Fault: "lose", FaultAt: 10})
 	if r.Status != results.StatusFailed || !strings.Contains(r.Reason, "fanin producer") || !strings.Contains(r.Reason, "lost") {
 		t.Errorf("lost message: %s %q", r.Status, r.Reason)
@@ -330,23 +331,24 @@ func TestFanIn(t *testing.T) {
 // pingpong or stream case that carried it opened shm-slots' multi-producer
 // end, an atomic add per send, and measured 30-40 ns a round trip slower.
 func TestOnlyFanInHasSeveralWriters(t *testing.T) {
-	p := Plan{Transports: []string{"shm-slots"}, Workloads: []string{PingPong, Stream, StreamInPlace, FanIn},
+	p := Plan{Transports: []string{"shm-slots"}, Workloads: []string{"pingpong", "stream", "stream-inplace", "fanin"},
 		SizesBytes: []int{64}, Producers: 4}
 	for _, c := range p.Cases() {
 		want := 0
-		if c.Workload == FanIn {
+		if c.Workload == "fanin" {
 			want = 4
 		}
 		if c.Producers != want {
 			t.Errorf("%s case: %d producers, want %d", c.Workload, c.Producers, want)
 		}
 	}
-	for _, w := range []string{PingPong, Stream, StreamInPlace, Relay, FanIn} {
+	for _, w := range []string{"pingpong", "stream", "stream-inplace", "relay", "fanin"} {
 		want := 1
-		if w == FanIn {
+		if w == "fanin" {
 			want = 4
 		}
-		o := transportOptions(Spec{Workload: w, SizeBytes: 64, Producers: 4})
+		d, _ := workloads.Lookup(w)
+		o := transportOptions(Spec{Workload: w, SizeBytes: 64, Producers: 4}, d)
 		if o.Writers != want {
 			t.Errorf("%s worker opens its transport for %d writers, want %d", w, o.Writers, want)
 		}
@@ -363,7 +365,7 @@ func TestWorkersMeasureWithAPrivateFdTable(t *testing.T) {
 		t.Fatalf("fd table of a test thread: %q, want shared", got)
 	}
 	for _, tr := range []string{"pipe", "fifo", "posix-mq"} {
-		r := RunCase(context.Background(), Case{Transport: tr, Workload: PingPong, SizeBytes: 64, Count: 2000})
+		r := RunCase(context.Background(), Case{Transport: tr, Workload: "pingpong", SizeBytes: 64, Count: 2000})
 		if r.Status != results.StatusOK {
 			t.Fatalf("%s: %s %s", tr, r.Status, r.Reason)
 		}

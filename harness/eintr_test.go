@@ -88,7 +88,7 @@ func TestSignalsDuringRunAreRetried(t *testing.T) {
 					}
 				}
 			}()
-			r := RunCase(context.Background(), Case{Transport: tr, Workload: PingPong, SizeBytes: 64, Count: 20000})
+			r := RunCase(context.Background(), Case{Transport: tr, Workload: "pingpong", SizeBytes: 64, Count: 20000})
 			close(done)
 			if r.Status != results.StatusOK {
 				t.Fatalf("%s %s", r.Status, r.Reason)

@@ -78,7 +78,7 @@ func TestWorkerRefusesWithoutHandshake(t *testing.T) {
 func TestWorkersSeenFromOutside(t *testing.T) {
 	done := make(chan results.Case, 1)
 	go func() {
-		done <- RunCase(context.Background(), Case{Transport: "pipe", Workload: PingPong, SizeBytes: 64,
+		done <- RunCase(context.Background(), Case{Transport: "pipe", Workload: "pingpong", SizeBytes: 64,
 			Warmup: 0, Duration: 400 * time.Millisecond})
 	}()
 	seen := 0

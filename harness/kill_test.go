@@ -8,6 +8,7 @@ import (
 
 	"github.com/ipcbench/ipcbench/results"
 	"github.com/ipcbench/ipcbench/transports"
+	"github.com/ipcbench/ipcbench/workloads"
 )
 
 // TestKillEveryRoleAtEveryStage has each worker role of every transport
@@ -19,16 +20,17 @@ func TestKillEveryRoleAtEveryStage(t *testing.T) {
 	for _, d := range transports.All() {
 		for _, stage := range KillStages {
 			for _, side := range []transports.Side{transports.SideA, transports.SideB} {
-				wl := PingPong
+				wl := "pingpong"
 				if side == transports.SideB && stage == KillAtMeasure {
-					wl = Stream // the consumer dies while the producer streams at it
+					wl = "stream" // the consumer dies while the producer streams at it
 				}
 				c := Case{Transport: d.Name, Workload: wl, SizeBytes: 64, Warmup: 50 * time.Millisecond,
 					Duration: 200 * time.Millisecond, KillAt: stage, KillSide: side}
 				t.Run(c.name()+"/"+stage+"/side-"+side.String(), func(t *testing.T) {
 					t.Parallel()
 					r := RunCase(context.Background(), c)
-					who := "side " + side.String() + " (" + role(wl, side)
+					d, _ := workloads.Lookup(wl)
+					who := "side " + side.String() + " (" + string(d.Roles[side])
 					if r.Status != results.StatusFailed || !strings.Contains(r.Reason, who) ||
 						!strings.Contains(r.Reason, "killed by signal killed") || strings.Contains(r.Reason, "timed out") {
 						t.Errorf("got %s %q; want a failure naming %s) killed by signal killed", r.Status, r.Reason, who)
@@ -43,7 +45,7 @@ func TestKillEveryRoleAtEveryStage(t *testing.T) {
 // nothing dies, so only the case's limit can end it, and the error must say
 // which limit and where.
 func TestStalledWorkerTimesOut(t *testing.T) {
-	r := RunCase(context.Background(), Case{Transport: "sysv-shm", Workload: PingPong, SizeBytes: 64,
+	r := RunCase(context.Background(), Case{Transport: "sysv-shm", Workload: "pingpong", SizeBytes: 64,
 		Duration: 200 * time.Millisecond, Timeout: 1500 * time.Millisecond, KillAt: StallAtMeasure, KillSide: transports.SideB})
 	if r.Status != results.StatusFailed || !strings.Contains(r.Reason, "timed out after 1.5s during measurement") ||
 		!strings.Contains(r.Reason, "set by --timeout") {

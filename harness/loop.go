@@ -7,6 +7,7 @@ import (
 
 	"github.com/HdrHistogram/hdrhistogram-go"
 	"github.com/ipcbench/ipcbench/transports"
+	"github.com/ipcbench/ipcbench/workloads"
 )
 
 // controlBlock lives in a memfd mapped by both workers. Side A, which decides
@@ -33,7 +34,7 @@ const controlBlockBytes = 4096
 
 // loop is one worker's measured state, allocated before the window opens.
 type loop struct {
-	role    string
+	role    workloads.Role
 	conn    transports.Conn
 	inPlace bool // stream-inplace: messages are written and verified in the transport's slots
 
@@ -59,15 +60,15 @@ type loop struct {
 // Latencies above an hour are not IPC latencies; they are recorded as overflow.
 const histMaxNs = int64(3600e9)
 
-func newLoop(spec Spec, conn transports.Conn) *loop {
+func newLoop(spec Spec, wl workloads.Descriptor, conn transports.Conn) *loop {
 	alloc := func(n int) []byte { return transports.NewBuffer(conn, n) }
 	return &loop{
-		role:    role(spec.Workload, spec.Side),
+		role:    wl.Roles[spec.Side],
 		conn:    conn,
-		inPlace: spec.Workload == StreamInPlace,
-		fanin:   spec.Workload == FanIn, producer: uint64(spec.Producer),
+		inPlace: wl.InPlace,
+		fanin:   wl.Writers, producer: uint64(spec.Producer),
 		next: make([]uint64, spec.Producers), perProducer: make([]uint64, spec.Producers),
-		msgs: newMessages(spec.SizeBytes, stamped(spec.Workload), alloc),
+		msgs: newMessages(spec.SizeBytes, wl.Stamped, alloc),
 		buf:  alloc(spec.SizeBytes),
 		hist: hdrhistogram.New(1, histMaxNs, 3),
 	}
@@ -95,11 +96,11 @@ func (l *loop) phase(stop *atomic.Uint64, count uint64, durationNs int64) error 
 	deadline := l.startNs + durationNs
 	var err error
 	switch l.role {
-	case "initiator":
+	case workloads.Initiator:
 		err = l.initiate(stop, count, deadline)
-	case "echoer":
+	case workloads.Echoer:
 		err = l.echo(stop)
-	case "producer":
+	case workloads.Producer:
 		if l.fanin {
 			err = l.produceFanIn(count, deadline)
 		} else if ip, ok := l.conn.(transports.InPlace); ok && l.inPlace {
@@ -107,11 +108,11 @@ func (l *loop) phase(stop *atomic.Uint64, count uint64, durationNs int64) error 
 		} else {
 			err = l.produce(stop, count, deadline)
 		}
-	case "file reader":
+	case workloads.FileReader:
 		err = l.relayRead(stop, count)
-	case "file writer":
+	case workloads.FileWriter:
 		err = l.relayWrite(stop)
-	default:
+	default: // workloads.Consumer
 		if l.fanin {
 			err = l.consumeFanIn()
 		} else if ip, ok := l.conn.(transports.InPlace); ok && l.inPlace {
@@ -365,9 +366,9 @@ type loopbackConn struct {
 	pending []byte
 }
 
-func newLoopback(spec Spec) *loopbackConn {
-	return &loopbackConn{peer: newMessages(spec.SizeBytes, stamped(spec.Workload), nil),
-		reflect: role(spec.Workload, spec.Side) == "initiator"}
+func newLoopback(spec Spec, wl workloads.Descriptor) *loopbackConn {
+	return &loopbackConn{peer: newMessages(spec.SizeBytes, wl.Stamped, nil),
+		reflect: wl.Roles[spec.Side] == workloads.Initiator}
 }
 
 func (c *loopbackConn) Send(msg []byte) error {
@@ -421,12 +422,10 @@ func timerCostNs() float64 {
 // loopOverheadNs runs this worker's loop against a loopbackConn and returns
 // the cost of one iteration: clock reads, stamping, verification, histogram,
 // plus one user-space copy of the message standing in for the transport.
-func loopOverheadNs(spec Spec) (float64, error) {
-	if spec.Workload == FanIn {
-		spec.Workload = Stream // a fan-in side runs a stream side's loop
-	}
+func loopOverheadNs(spec Spec, wl workloads.Descriptor) (float64, error) {
+	wl.Writers = false // a fan-in side runs a stream side's loop
 	n := uint64(max(16, min(20000, (64<<20)/spec.SizeBytes)))
-	l := newLoop(spec, newLoopback(spec))
+	l := newLoop(spec, wl, newLoopback(spec, wl))
 	var stop atomic.Uint64
 	stop.Store(n)
 	if err := l.phase(&stop, n, 0); err != nil {

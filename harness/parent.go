@@ -15,6 +15,7 @@ import (
 
 	"github.com/ipcbench/ipcbench/results"
 	"github.com/ipcbench/ipcbench/transports"
+	"github.com/ipcbench/ipcbench/workloads"
 	"golang.org/x/sys/unix"
 )
 
@@ -44,8 +45,8 @@ type Case struct {
 }
 
 // producers is how many side-a workers the case has: one, or a fan-in's.
-func (c Case) producers() int {
-	if c.Workload == FanIn {
+func (c Case) producers(wl workloads.Descriptor) int {
+	if wl.Writers {
 		return c.Producers
 	}
 	return 1
@@ -78,12 +79,17 @@ func RunCase(ctx context.Context, c Case) results.Case {
 		out.Status, out.Reason = results.StatusFailed, fmt.Sprintf("unknown transport %q", c.Transport)
 		return out
 	}
+	wl, ok := workloads.Lookup(c.Workload)
+	if !ok {
+		out.Status, out.Reason = results.StatusFailed, fmt.Sprintf("unknown workload %q", c.Workload)
+		return out
+	}
 	out.ModelCopies, out.ModelSyscalls = desc.Model.CopiesPerMsg, desc.Model.SyscallsPerMsg
-	if skip := skipReason(desc, c); skip != "" {
+	if skip := skipReason(desc, wl, c); skip != "" {
 		out.Status, out.Reason = results.StatusSkipped, skip
 		return out
 	}
-	if err := runCase(ctx, desc, c, &out); err != nil {
+	if err := runCase(ctx, desc, wl, c, &out); err != nil {
 		if errors.Is(err, transports.ErrUnsupported) {
 			out.Status, out.Reason = results.StatusSkipped, err.Error()
 			return out
@@ -96,19 +102,19 @@ func RunCase(ctx context.Context, c Case) results.Case {
 	return out
 }
 
-func skipReason(desc transports.Descriptor, c Case) string {
-	if c.Workload == FanIn && !desc.MultiWriter {
+func skipReason(desc transports.Descriptor, wl workloads.Descriptor, c Case) string {
+	if wl.Writers && !desc.MultiWriter {
 		return fmt.Sprintf("%s takes one writer per direction (a connection, a ring or a single slot); fanin needs several", desc.Name)
 	}
-	if c.Workload == FanIn && desc.AtomicWriteBytes > 0 && c.SizeBytes > desc.AtomicWriteBytes {
+	if wl.Writers && desc.AtomicWriteBytes > 0 && c.SizeBytes > desc.AtomicWriteBytes {
 		return fmt.Sprintf("%s writes above PIPE_BUF (%d B) are not atomic, so several producers' messages would interleave", desc.Name, desc.AtomicWriteBytes)
 	}
-	if c.Workload == StreamInPlace && !desc.InPlace {
+	if wl.InPlace && !desc.InPlace {
 		return fmt.Sprintf("%s has no in-place mode: its messages pass through the kernel, so the sender cannot write them where the receiver reads", desc.Name)
 	}
-	if c.SizeBytes < minSize(c.Workload) {
+	if c.SizeBytes < wl.MinBytes() {
 		return fmt.Sprintf("%s messages carry a %d B header (sequence number and send timestamp); %s is too small",
-			c.Workload, minSize(c.Workload), results.FormatBytes(c.SizeBytes))
+			c.Workload, wl.MinBytes(), results.FormatBytes(c.SizeBytes))
 	}
 	limit, err := desc.MaxMessage()
 	if err != nil {
@@ -151,7 +157,7 @@ type reportOrErr struct {
 	err error
 }
 
-func runCase(ctx context.Context, desc transports.Descriptor, c Case, out *results.Case) (err error) {
+func runCase(ctx context.Context, desc transports.Descriptor, wl workloads.Descriptor, c Case, out *results.Case) (err error) {
 	ctx, cancel := context.WithTimeout(ctx, c.timeout())
 	defer cancel()
 
@@ -177,7 +183,7 @@ func runCase(ctx context.Context, desc transports.Descriptor, c Case, out *resul
 	}
 
 	var relay *relayFiles
-	if c.Workload == Relay {
+	if wl.File {
 		if c.Count == 0 {
 			c.Count = relayMessages(c.SizeBytes)
 		}
@@ -194,9 +200,9 @@ func runCase(ctx context.Context, desc transports.Descriptor, c Case, out *resul
 	}
 
 	// Side a is one worker, or every producer of a fan-in; side b is one.
-	events := make(chan workerEvent, 2*(c.producers()+1))
+	events := make(chan workerEvent, 2*(c.producers(wl)+1))
 	var workers []*worker
-	for i := range c.producers() {
+	for i := range c.producers(wl) {
 		w := newWorker(transports.SideA, events, len(workers))
 		w.producer = i
 		workers = append(workers, w)
@@ -297,11 +303,11 @@ func runCase(ctx context.Context, desc transports.Descriptor, c Case, out *resul
 		select {
 		case ev := <-events:
 			if !ev.ready || ev.err != nil { // ended, or failed, before the start
-				return workerFailure(ctx, workers, reaped, c)
+				return workerFailure(ctx, workers, reaped, wl)
 			}
 			ready++
 		case <-ctx.Done():
-			return timeoutFailure(ctx, workers, reaped, c, "attach and warm-up")
+			return timeoutFailure(ctx, workers, reaped, c, wl, "attach and warm-up")
 		}
 	}
 	if err := setup.Attached(); err != nil {
@@ -318,7 +324,7 @@ func runCase(ctx context.Context, desc transports.Descriptor, c Case, out *resul
 		select {
 		case ev = <-events:
 		case <-ctx.Done():
-			return timeoutFailure(ctx, workers, reaped, c, "measurement")
+			return timeoutFailure(ctx, workers, reaped, c, wl, "measurement")
 		}
 		if ev.ready {
 			continue
@@ -326,14 +332,14 @@ func runCase(ctx context.Context, desc transports.Descriptor, c Case, out *resul
 		finished++
 		w := workers[ev.idx]
 		if w.final.err != nil || w.final.rep.Error != "" {
-			return workerFailure(ctx, workers, reaped, c)
+			return workerFailure(ctx, workers, reaped, wl)
 		}
 		reps[ev.idx] = w.final.rep
 	}
 	<-reaped
 	for _, w := range workers {
 		if !w.state.Success() {
-			return workerFailure(ctx, workers, nil, c)
+			return workerFailure(ctx, workers, nil, wl)
 		}
 	}
 	if relay != nil {
@@ -341,7 +347,7 @@ func runCase(ctx context.Context, desc transports.Descriptor, c Case, out *resul
 			return err
 		}
 	}
-	return summarize(c, workers, reps, out)
+	return summarize(c, wl, workers, reps, out)
 }
 
 // spawnAll starts the workers from one locked OS thread that stays alive until
@@ -447,7 +453,7 @@ const peerGrace = 500 * time.Millisecond
 
 // workerFailure waits for both workers to end, then names each side that
 // failed, how, and what it said.
-func workerFailure(ctx context.Context, workers []*worker, reaped <-chan struct{}, c Case) error {
+func workerFailure(ctx context.Context, workers []*worker, reaped <-chan struct{}, wl workloads.Descriptor) error {
 	if reaped != nil {
 		select {
 		case <-reaped:
@@ -457,7 +463,7 @@ func workerFailure(ctx context.Context, workers []*worker, reaped <-chan struct{
 	}
 	var parts []string
 	for _, w := range workers {
-		if d := w.describe(c.Workload); d != "" {
+		if d := w.describe(wl); d != "" {
 			parts = append(parts, d)
 		}
 	}
@@ -467,7 +473,7 @@ func workerFailure(ctx context.Context, workers []*worker, reaped <-chan struct{
 	return fmt.Errorf("%s", strings.Join(parts, "; "))
 }
 
-func timeoutFailure(ctx context.Context, workers []*worker, reaped <-chan struct{}, c Case, stage string) error {
+func timeoutFailure(ctx context.Context, workers []*worker, reaped <-chan struct{}, c Case, wl workloads.Descriptor, stage string) error {
 	stopAll(workers, reaped)
 	limit := "10 s plus twice warm-up and duration; --timeout sets it"
 	switch {
@@ -482,7 +488,7 @@ func timeoutFailure(ctx context.Context, workers []*worker, reaped <-chan struct
 	}
 	var parts []string
 	for _, w := range workers {
-		if d := w.describe(c.Workload); d != "" {
+		if d := w.describe(wl); d != "" {
 			parts = append(parts, d)
 		}
 	}
@@ -490,12 +496,12 @@ func timeoutFailure(ctx context.Context, workers []*worker, reaped <-chan struct
 }
 
 // describe says how a worker ended, or "" if it ended well.
-func (w *worker) describe(workload string) string {
+func (w *worker) describe(wl workloads.Descriptor) string {
 	select {
 	case <-w.done:
 	case <-time.After(time.Second):
 	}
-	who := fmt.Sprintf("side %s (%s", w.side, role(workload, w.side))
+	who := fmt.Sprintf("side %s (%s", w.side, wl.Roles[w.side])
 	if w.cmd.Process != nil {
 		who += fmt.Sprintf(", pid %d", w.cmd.Process.Pid)
 	}

@@ -10,6 +10,7 @@ import (
 	"github.com/ipcbench/ipcbench/hostinfo"
 	"github.com/ipcbench/ipcbench/results"
 	"github.com/ipcbench/ipcbench/transports"
+	"github.com/ipcbench/ipcbench/workloads"
 	"golang.org/x/sys/unix"
 )
 
@@ -48,7 +49,7 @@ func (p Plan) Cases() []Case {
 			for _, s := range p.SizesBytes {
 				c := Case{Transport: t, Workload: w, SizeBytes: s,
 					Warmup: p.Warmup, Duration: p.Duration, Count: p.Count, Timeout: p.Timeout, SendDelay: p.SendDelay[t], CPUs: p.CPUs}
-				if w == FanIn { // only a fan-in has several producers
+				if wl, _ := workloads.Lookup(w); wl.Writers { // only a fan-in has several producers
 					c.Producers = p.Producers
 				}
 				cs = append(cs, c)
@@ -96,8 +97,8 @@ func (p Plan) Validate() error {
 		}
 	}
 	for _, w := range p.Workloads {
-		if !ValidWorkload(w) {
-			return planErrorf("Workloads", "", "unknown workload %q; known: %v", w, Workloads)
+		if _, ok := workloads.Lookup(w); !ok {
+			return planErrorf("Workloads", "", "unknown workload %q; known: %v", w, workloads.Names())
 		}
 	}
 	for _, s := range p.SizesBytes {
@@ -112,7 +113,7 @@ func (p Plan) Validate() error {
 		return planErrorf("Warmup", "", "must not be negative")
 	}
 	for _, w := range p.Workloads {
-		if w == FanIn && (p.Producers < 1 || p.Producers > MaxProducers) {
+		if wl, _ := workloads.Lookup(w); wl.Writers && (p.Producers < 1 || p.Producers > MaxProducers) {
 			return planErrorf("Producers", fmt.Sprint(p.Producers), "want 1 to %d", MaxProducers)
 		}
 	}

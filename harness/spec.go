@@ -10,40 +10,11 @@ import (
 	"fmt"
 
 	"github.com/ipcbench/ipcbench/transports"
+	"github.com/ipcbench/ipcbench/workloads"
 )
-
-// Workloads.
-const (
-	PingPong = "pingpong" // request of size S, echo of size S: the round trip
-	Stream   = "stream"   // back-to-back sends: throughput and one-way latency
-	// StreamInPlace is stream without user-space copies, for transports with
-	// an in-place mode (transports.InPlace): the producer writes each message
-	// into the transport's slot, and the consumer verifies it where it lies.
-	StreamInPlace = "stream-inplace"
-	// FanIn is several producers streaming into one consumer over one
-	// transport, for the transports that take several writers.
-	FanIn = "fanin"
-	Relay = "relay" // the seeds' file transfer: file → messages → file, copies counted
-)
-
-// Workloads lists every workload in run order.
-var Workloads = []string{PingPong, Stream, StreamInPlace, FanIn, Relay}
-
-// DefaultWorkloads is what `ipcbench run` runs without --workloads.
-var DefaultWorkloads = []string{PingPong, Stream}
-
-// ValidWorkload reports whether name is a workload.
-func ValidWorkload(name string) bool {
-	return name == PingPong || name == Stream || name == StreamInPlace || name == FanIn || name == Relay
-}
 
 // MaxProducers bounds a fan-in: the control block holds a slot for each.
 const MaxProducers = 64
-
-// stamped reports whether a workload's messages carry a send timestamp.
-func stamped(workload string) bool {
-	return workload == Stream || workload == StreamInPlace || workload == FanIn
-}
 
 // Worker fds: the worker's ExtraFiles start at 3.
 const (
@@ -89,32 +60,6 @@ type Spec struct {
 	RelayFile string `json:"relay_file,omitempty"`
 }
 
-// role names what a side does in a workload.
-func role(workload string, side transports.Side) string {
-	switch {
-	case workload == PingPong && side == transports.SideA:
-		return "initiator"
-	case workload == PingPong:
-		return "echoer"
-	case workload == Relay && side == transports.SideA:
-		return "file reader"
-	case workload == Relay:
-		return "file writer"
-	case side == transports.SideA:
-		return "producer"
-	}
-	return "consumer"
-}
-
-// minSize is the smallest message a workload can carry: stream messages hold
-// a sequence number and a send timestamp.
-func minSize(workload string) int {
-	if stamped(workload) {
-		return seqBytes + tsBytes
-	}
-	return 1
-}
-
 // Report is what a worker sends back after its window closes.
 type Report struct {
 	Error    string `json:"error,omitempty"`
@@ -143,11 +88,12 @@ func (s Spec) validate() error {
 	if _, ok := transports.Lookup(s.Transport); !ok {
 		return fmt.Errorf("unknown transport %q", s.Transport)
 	}
-	if !ValidWorkload(s.Workload) {
+	wl, ok := workloads.Lookup(s.Workload)
+	if !ok {
 		return fmt.Errorf("unknown workload %q", s.Workload)
 	}
-	if s.SizeBytes < minSize(s.Workload) {
-		return fmt.Errorf("size %d below the %s minimum %d", s.SizeBytes, s.Workload, minSize(s.Workload))
+	if s.SizeBytes < wl.MinBytes() {
+		return fmt.Errorf("size %d below the %s minimum %d", s.SizeBytes, s.Workload, wl.MinBytes())
 	}
 	if s.Count == 0 && s.DurationNs <= 0 {
 		return fmt.Errorf("neither count nor duration set")
@@ -167,7 +113,7 @@ func (s Spec) validate() error {
 		return fmt.Errorf("duration, warm-up or delay out of range")
 	case s.CPU < -1 || s.CPU >= 1<<16:
 		return fmt.Errorf("cpu %d out of range", s.CPU)
-	case s.Workload == FanIn && (s.Producers < 1 || s.Producers > MaxProducers || s.Producer < 0 || s.Producer >= s.Producers):
+	case wl.Writers && (s.Producers < 1 || s.Producers > MaxProducers || s.Producer < 0 || s.Producer >= s.Producers):
 		return fmt.Errorf("fanin producer %d of %d, want 1 to %d producers", s.Producer, s.Producers, MaxProducers)
 	case s.Count > 1e12:
 		return fmt.Errorf("count %d above 10^12", s.Count)

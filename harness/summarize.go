@@ -5,15 +5,16 @@ import (
 	"syscall"
 
 	"github.com/ipcbench/ipcbench/results"
+	"github.com/ipcbench/ipcbench/workloads"
 )
 
 // summarize turns both workers' reports into the case's metrics, after
 // checking that they agree on what was sent and received.
-func summarize(c Case, workers []*worker, reps []Report, out *results.Case) error {
+func summarize(c Case, wl workloads.Descriptor, workers []*worker, reps []Report, out *results.Case) error {
 	a, b := reps[0], reps[len(reps)-1]
 	var histSide Report
-	switch c.Workload {
-	case PingPong:
+	switch {
+	case wl.Latency == workloads.RoundTrip:
 		if a.Sent != b.Received || b.Sent != a.Received || a.Sent != a.Received {
 			return fmt.Errorf("message count mismatch: initiator sent %d and received %d, echoer received %d and sent %d",
 				a.Sent, a.Received, b.Received, b.Sent)
@@ -21,9 +22,9 @@ func summarize(c Case, workers []*worker, reps []Report, out *results.Case) erro
 		out.RoundTrips = a.Sent
 		out.Messages = a.Received + b.Received
 		out.WindowNs = a.EndNs - a.StartNs
-		out.LatencyKind = "round trip"
+		out.LatencyKind = wl.Latency.String()
 		histSide = a
-	case FanIn:
+	case wl.Writers:
 		cons := reps[len(reps)-1]
 		prods := reps[:len(reps)-1]
 		start := prods[0].StartNs
@@ -47,15 +48,15 @@ func summarize(c Case, workers []*worker, reps []Report, out *results.Case) erro
 		}
 		out.Messages = cons.Received
 		out.WindowNs = cons.EndNs - start
-		out.LatencyKind = "one way"
+		out.LatencyKind = wl.Latency.String()
 		histSide = cons
-	case Relay:
+	case wl.File:
 		if a.Sent != b.Received {
 			return fmt.Errorf("message count mismatch: file reader sent %d, file writer received %d", a.Sent, b.Received)
 		}
 		out.Messages = b.Received
 		out.WindowNs = b.EndNs - a.StartNs
-		out.LatencyKind = "none"
+		out.LatencyKind = wl.Latency.String()
 	default:
 		if a.Sent != b.Received {
 			return fmt.Errorf("message count mismatch: producer sent %d, consumer received %d", a.Sent, b.Received)
@@ -64,13 +65,13 @@ func summarize(c Case, workers []*worker, reps []Report, out *results.Case) erro
 		// From the producer's first send to the consumer's last receive, on
 		// the host-wide CLOCK_MONOTONIC.
 		out.WindowNs = b.EndNs - a.StartNs
-		out.LatencyKind = "one way"
+		out.LatencyKind = wl.Latency.String()
 		histSide = b
 	}
 	if out.Messages == 0 || out.WindowNs <= 0 {
 		return fmt.Errorf("empty measurement window: %d messages in %d ns", out.Messages, out.WindowNs)
 	}
-	if c.Workload != Relay {
+	if wl.Latency != workloads.NoLatency {
 		if histSide.HistogramHDR == "" {
 			return fmt.Errorf("no latency histogram in the reports")
 		}
@@ -100,7 +101,7 @@ func summarize(c Case, workers []*worker, reps []Report, out *results.Case) erro
 		moved.inUser += r.Counters.BytesCopiedInUser
 		moved.toFile += r.FileIO.BytesToKernel
 		ws := results.Worker{
-			Side: w.side.String(), Role: role(c.Workload, w.side), Pid: w.cmd.Process.Pid, CPUsAllowed: r.CPUsAllowed, FdTable: r.FdTable,
+			Side: w.side.String(), Role: string(wl.Roles[w.side]), Pid: w.cmd.Process.Pid, CPUsAllowed: r.CPUsAllowed, FdTable: r.FdTable,
 			Messages: r.Received, WindowNs: r.EndNs - r.StartNs,
 			CPUUserNs: r.UserNs, CPUSysNs: r.SysNs,
 			CPUNsPerMsg:     float64(r.UserNs+r.SysNs) / msgs,

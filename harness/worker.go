@@ -11,6 +11,7 @@ import (
 
 	"github.com/HdrHistogram/hdrhistogram-go"
 	"github.com/ipcbench/ipcbench/transports"
+	"github.com/ipcbench/ipcbench/workloads"
 	"golang.org/x/sys/unix"
 )
 
@@ -72,6 +73,7 @@ func runWorker(specJSON string, report *os.File) (rep Report) {
 	}
 	rep.CPUsAllowed = cpusAllowed()
 	desc, _ := transports.Lookup(spec.Transport)
+	wl, _ := workloads.Lookup(spec.Workload)
 	mem, err := unix.Mmap(fdControl, 0, controlBlockBytes, unix.PROT_READ|unix.PROT_WRITE, unix.MAP_SHARED)
 	if err != nil {
 		return fail("worker: mmap control memfd: %v", err)
@@ -82,7 +84,7 @@ func runWorker(specJSON string, report *os.File) (rep Report) {
 	for i := range fds {
 		fds[i] = fdTransport + i
 	}
-	conn, err := desc.Open(spec.Side, fds, spec.Args, transportOptions(spec))
+	conn, err := desc.Open(spec.Side, fds, spec.Args, transportOptions(spec, wl))
 	if err != nil {
 		return fail("attach: %v", err)
 	}
@@ -93,18 +95,18 @@ func runWorker(specJSON string, report *os.File) (rep Report) {
 	}
 
 	rep.TimerNs = timerCostNs()
-	l := newLoop(spec, conn)
-	if spec.Workload == Relay {
+	l := newLoop(spec, wl, conn)
+	if wl.File {
 		// A relay moves one file once: no warm-up, and no loop to time
 		// apart from the file I/O it exists to count.
 		if l.file, err = openRelayFile(spec); err != nil {
 			return fail("%v", err)
 		}
 		defer unix.Close(l.file)
-	} else if rep.LoopOverheadNs, err = loopOverheadNs(spec); err != nil {
+	} else if rep.LoopOverheadNs, err = loopOverheadNs(spec, wl); err != nil {
 		return fail("%v", err)
 	}
-	if spec.WarmupNs > 0 && spec.Workload != Relay {
+	if spec.WarmupNs > 0 && !wl.File {
 		spec.killHere(KillAtWarmup)
 		l.finals = &ctl.fanFinal[0]
 		if err := l.phase(&ctl.warmupStop, 0, spec.WarmupNs); err != nil {
@@ -178,9 +180,9 @@ func runWorker(specJSON string, report *os.File) (rep Report) {
 // a fan-in has several writers: a single producer given Writers > 1 takes
 // the multi-producer path (shm-slots claims every slot with an atomic add,
 // which cost its pingpong 30-40 ns a round trip before this was fixed).
-func transportOptions(spec Spec) transports.Options {
+func transportOptions(spec Spec, wl workloads.Descriptor) transports.Options {
 	o := transports.Options{MessageBytes: spec.SizeBytes, SharedCPU: spec.SharedCPU, Writers: 1}
-	if spec.Workload == FanIn {
+	if wl.Writers {
 		o.Writers = spec.Producers
 	}
 	return o

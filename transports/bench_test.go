@@ -24,7 +24,7 @@ import (
 // on this host is skipped with the reason, as ipcbench run does.
 func BenchmarkIPC(b *testing.B) {
 	for _, d := range transports.All() {
-		for _, wl := range []string{harness.PingPong, harness.Stream} {
+		for _, wl := range []string{"pingpong", "stream"} {
 			for _, size := range []int{64, 4096, 65536} {
 				name := fmt.Sprintf("transport=%s/workload=%s/size=%d", d.Name, wl, size)
 				b.Run(name, func(b *testing.B) {

@@ -16,6 +16,7 @@ import (
 	"github.com/ipcbench/ipcbench/report"
 	"github.com/ipcbench/ipcbench/results"
 	"github.com/ipcbench/ipcbench/transports"
+	"github.com/ipcbench/ipcbench/workloads"
 	"github.com/spf13/cobra"
 	"golang.org/x/term"
 )
@@ -88,7 +89,7 @@ SIGQUIT 131), with the cases finished saved, marked incomplete.`,
 	}
 	f := cmd.Flags()
 	f.StringSliceVar(&opts.Transports, "transports", transports.Defaults(), "transports to run, comma-separated (see ipcbench list; shm-ring-spin, -futex and -eventfd are opt-in)")
-	f.StringSliceVar(&opts.Workloads, "workloads", harness.DefaultWorkloads,
+	f.StringSliceVar(&opts.Workloads, "workloads", workloads.Defaults(),
 		"workloads: pingpong (round trip), stream (throughput, one-way latency), relay (file → messages → file, copies counted)")
 	f.StringSliceVar(&opts.Sizes, "sizes", []string{"64", "4K", "64K"}, "message sizes in bytes; suffixes K, KiB, M, MiB (powers of 1024)")
 	f.StringVar(&opts.Duration, "duration", "1s", "measured window per case")
