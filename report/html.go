@@ -11,6 +11,8 @@ import (
 	"time"
 
 	"github.com/ipcbench/ipcbench/results"
+	"github.com/ipcbench/ipcbench/results/format"
+	"github.com/ipcbench/ipcbench/results/stats"
 )
 
 // summaryRow is one case in the summary tables of both renderings.
@@ -25,7 +27,7 @@ func summaryRows(in []Input) []summaryRow {
 	var rows []summaryRow
 	for _, input := range in {
 		for _, c := range input.File.Cases {
-			r := summaryRow{Run: input.Label, Case: caseName(c), Status: c.Status, OK: c.Status == results.StatusOK}
+			r := summaryRow{Run: input.Label, Case: c.Key().String(), Status: c.Status, OK: c.Status == results.StatusOK}
 			if !r.OK {
 				r.Status = c.Status + ": " + c.Reason
 				rows = append(rows, r)
@@ -34,12 +36,12 @@ func summaryRows(in []Input) []summaryRow {
 			r.P50, r.P99 = "-", "-"
 			if c.HistogramHDR != "" {
 				p50, p99 := float64(c.Latency.P50Ns), float64(c.Latency.P99Ns)
-				r.P50 = results.FormatNs(p50) + c.CI95Suffix("p50", p50)
-				r.P99 = results.FormatNs(p99) + c.CI95Suffix("p99", p99)
+				r.P50 = format.Ns(p50) + format.CaseInterval(c, "p50", p50)
+				r.P99 = format.Ns(p99) + format.CaseInterval(c, "p99", p99)
 			}
-			r.Rate = results.FormatRate(c.MsgsPerSec) + c.CI95Suffix("throughput", c.MsgsPerSec)
+			r.Rate = format.Rate(c.MsgsPerSec) + format.CaseInterval(c, "throughput", c.MsgsPerSec)
 			r.MBps = strconv.FormatFloat(c.MBPerSec, 'f', 1, 64)
-			r.CPU = results.FormatNs(c.CPUNsPerMsg)
+			r.CPU = format.Ns(c.CPUNsPerMsg)
 			r.Syscalls = strconv.FormatFloat(c.SyscallsPerMsg, 'f', 2, 64)
 			r.Copy = strconv.FormatFloat(c.CopiesPerMsg, 'f', 2, 64)
 			rows = append(rows, r)
@@ -58,7 +60,7 @@ func matrices(in []Input, markdown bool) []matrixText {
 			continue
 		}
 		var b strings.Builder
-		results.WriteMatrices(&b, &results.File{PairMatrices: i.File.PairMatrices}, markdown)
+		format.WriteMatrices(&b, &results.File{PairMatrices: i.File.PairMatrices}, markdown)
 		out = append(out, matrixText{Label: i.Label, Text: b.String()})
 	}
 	return out
@@ -91,7 +93,7 @@ func runInfos(in []Input) []runInfo {
 			Label: i.Label, Started: f.StartedAt.Format(time.RFC3339),
 			Duration: f.FinishedAt.Sub(f.StartedAt).Round(time.Second).String(),
 			Host:     f.Host, Config: f.Config,
-			TimerNs: spread(timer), LoopNs: spread(loop), Incomplete: f.Incomplete, Noise: results.NoiseWarnings(f),
+			TimerNs: spread(timer), LoopNs: spread(loop), Incomplete: f.Incomplete, Noise: stats.NoiseWarnings(f),
 		})
 	}
 	return out
@@ -142,9 +144,9 @@ figure svg{width:576px;height:384px}code{background:#f3f3f3;padding:0 3px}
 </body></html>
 `))
 
-// WriteHTML writes one self-contained HTML page: plots inlined as SVG, no
+// WriteHTMLPage writes the report as one self-contained HTML page: plots inlined as SVG, no
 // scripts, no fetches.
-func WriteHTML(w io.Writer, in []Input, figs []Figure) error {
+func WriteHTMLPage(w io.Writer, in []Input, figs []Figure) error {
 	type fig struct {
 		Name, Caption string
 		SVG           template.HTML
@@ -163,8 +165,9 @@ func WriteHTML(w io.Writer, in []Input, figs []Figure) error {
 	})
 }
 
-// WriteMarkdown writes the same tables, with the plots as relative image links.
-func WriteMarkdown(w io.Writer, in []Input, figs []Figure) error {
+// WriteMarkdownPage writes the report as report.md: the same tables, with
+// the plots as relative image links.
+func WriteMarkdownPage(w io.Writer, in []Input, figs []Figure) error {
 	var b strings.Builder
 	b.WriteString("# ipcbench report\n\n## Summary\n\n")
 	head, rule := "| case | p50 | p99 | msgs/s | MB/s | cpu/msg | syscalls/msg | copies/msg | status |", "|---|--:|--:|--:|--:|--:|--:|--:|---|"

@@ -12,6 +12,8 @@ import (
 	"strconv"
 
 	"github.com/ipcbench/ipcbench/results"
+	"github.com/ipcbench/ipcbench/results/format"
+	"github.com/ipcbench/ipcbench/workloads"
 	"gonum.org/v1/plot"
 	"gonum.org/v1/plot/plotter"
 	"gonum.org/v1/plot/plotutil"
@@ -167,7 +169,7 @@ func (valueTicks) Ticks(min, max float64) []plot.Tick {
 // compact prints a tick value briefly: 0.5, 20, 500, 2.0k, 150.0k, 3.00M.
 func compact(v float64) string {
 	if v >= 1e3 {
-		return results.FormatRate(v)
+		return format.Rate(v)
 	}
 	return strconv.FormatFloat(v, 'g', 3, 64)
 }
@@ -269,13 +271,13 @@ type errorPoints struct {
 func us(ns int64) float64 { return float64(ns) / 1e3 }
 
 // LatencyVsSize plots p50 latency against message size, one line per
-// transport, with bars up to p99.
+// transport, with bars up to p99, titled with what the workload times.
 func LatencyVsSize(in []Input, workload string) (*plot.Plot, error) {
-	kind := "round trip"
-	if workload != "pingpong" {
-		kind = "one way"
+	d, ok := workloads.Lookup(workload)
+	if !ok || d.Latency == workloads.NoLatency {
+		return nil, errEmpty
 	}
-	return metricVsSize(in, workload, fmt.Sprintf("%s: %s latency, p50 (bars to p99)", workload, kind), "latency (µs, log)",
+	return metricVsSize(in, workload, fmt.Sprintf("%s: %s latency, p50 (bars to p99)", workload, d.Latency), "latency (µs, log)",
 		func(c results.Case) float64 { return us(c.Latency.P50Ns) },
 		func(c results.Case) float64 { return us(c.Latency.P99Ns) })
 }

@@ -14,7 +14,8 @@ import (
 	"syscall"
 
 	"github.com/ipcbench/ipcbench/internal/safeout"
-	"github.com/ipcbench/ipcbench/results"
+	"github.com/ipcbench/ipcbench/results/format"
+	"github.com/ipcbench/ipcbench/workloads"
 	"golang.org/x/sys/unix"
 	"gonum.org/v1/plot"
 	"gonum.org/v1/plot/vg"
@@ -42,17 +43,19 @@ type planned struct {
 	make          func() (*plot.Plot, error)
 }
 
-// plan lists the figures for the inputs: per workload, latency and
+// plan lists the figures for the inputs: for each workload in them, in
+// the registry's order, latency (where the workload times its messages) and
 // throughput against size, a latency spectrum and cost bars at one size.
 func plan(in []Input) []planned {
 	var out []planned
-	for _, wl := range []string{"pingpong", "stream", "relay"} {
+	for _, d := range workloads.All() {
+		wl, timed := d.Name, d.Latency != workloads.NoLatency
 		sizes := sizesOf(in, wl)
 		if len(sizes) == 0 {
 			continue
 		}
 		at := sizes[0] // the smallest: where per-message costs show most
-		if wl != "relay" {
+		if timed {
 			out = append(out, planned{"latency-" + wl, "p50 latency against message size; bars reach p99",
 				func() (*plot.Plot, error) { return LatencyVsSize(in, wl) }})
 		}
@@ -61,7 +64,7 @@ func plan(in []Input) []planned {
 				func() (*plot.Plot, error) { return ThroughputVsSize(in, wl, "MB/s") }},
 			planned{"throughput-msgs-" + wl, "messages per second against message size",
 				func() (*plot.Plot, error) { return ThroughputVsSize(in, wl, "msgs/s") }})
-		if wl != "relay" {
+		if timed {
 			out = append(out, planned{fmt.Sprintf("distribution-%s-%d", wl, at), "latency percentiles from the HDR histograms",
 				func() (*plot.Plot, error) { return LatencyDistribution(in, wl, at) }})
 		}
@@ -86,16 +89,16 @@ func (pl planned) render() (Figure, error) {
 		return Figure{}, fmt.Errorf("plot %s: %w", pl.name, err)
 	}
 	f := Figure{Name: pl.name, Caption: pl.caption}
-	for _, format := range []string{"png", "svg"} {
-		wt, err := p.WriterTo(plotWidth, plotHeight, format)
+	for _, ext := range []string{"png", "svg"} {
+		wt, err := p.WriterTo(plotWidth, plotHeight, ext)
 		if err != nil {
-			return f, fmt.Errorf("plot %s as %s: %w", pl.name, format, err)
+			return f, fmt.Errorf("plot %s as %s: %w", pl.name, ext, err)
 		}
 		var b bytes.Buffer
 		if _, err := wt.WriteTo(&b); err != nil {
-			return f, fmt.Errorf("plot %s as %s: %w", pl.name, format, err)
+			return f, fmt.Errorf("plot %s as %s: %w", pl.name, ext, err)
 		}
-		if format == "png" {
+		if ext == "png" {
 			f.PNG = b.Bytes()
 		} else {
 			f.SVG = b.Bytes()
@@ -104,27 +107,30 @@ func (pl planned) render() (Figure, error) {
 	return f, nil
 }
 
-// Formats of Write.
+// Formats of WriteDir.
 const (
 	HTML     = "html"
 	Markdown = "markdown"
 	Both     = "both"
 )
 
-// Write renders the report into dir: index.html and/or report.md, and every
+// Formats lists the formats of WriteDir.
+var Formats = []string{HTML, Markdown, Both}
+
+// WriteDir renders the report into dir: index.html and/or report.md, and every
 // figure as PNG and SVG. It builds the whole report in a temporary directory
 // beside dir and renames it into place, so a failure leaves no partial report
 // and an earlier report at dir is replaced only by a complete one. It
 // replaces only a report it wrote itself (see CheckDir).
-func Write(dir string, in []Input, format string) error {
-	return WriteContext(context.Background(), dir, in, format, false)
+func WriteDir(dir string, in []Input, pages string) error {
+	return WriteDirContext(context.Background(), dir, in, pages, false)
 }
 
-// WriteContext is Write that stops, leaving nothing behind, when ctx ends,
+// WriteDirContext is WriteDir that stops, leaving nothing behind, when ctx ends,
 // and with force replaces any directory at dir (see CheckDir).
-func WriteContext(ctx context.Context, dir string, in []Input, format string, force bool) error {
-	if format != HTML && format != Markdown && format != Both {
-		return fmt.Errorf("unknown report format %q; want html, markdown or both", format)
+func WriteDirContext(ctx context.Context, dir string, in []Input, pages string, force bool) error {
+	if err := format.Check(pages, Formats); err != nil {
+		return err
 	}
 	if len(in) == 0 {
 		return fmt.Errorf("no results to report")
@@ -149,7 +155,7 @@ func WriteContext(ctx context.Context, dir string, in []Input, format string, fo
 	if err := os.Chmod(tmp, 0o755); err != nil {
 		return err
 	}
-	files, err := writeFiles(tmp, in, figs, format)
+	files, err := writeFiles(tmp, in, figs, pages)
 	if err != nil {
 		return err
 	}
@@ -214,7 +220,7 @@ func figuresContext(ctx context.Context, in []Input) ([]Figure, error) {
 }
 
 // writeFiles writes the figures and pages into dir and returns their names.
-func writeFiles(dir string, in []Input, figs []Figure, format string) ([]string, error) {
+func writeFiles(dir string, in []Input, figs []Figure, pages string) ([]string, error) {
 	var names []string
 	write := func(name string, data []byte) error {
 		if err := os.WriteFile(filepath.Join(dir, name), data, 0o644); err != nil {
@@ -231,18 +237,18 @@ func writeFiles(dir string, in []Input, figs []Figure, format string) ([]string,
 			return nil, err
 		}
 	}
-	if format == HTML || format == Both {
+	if pages == HTML || pages == Both {
 		var b bytes.Buffer
-		if err := WriteHTML(&b, in, figs); err != nil {
+		if err := WriteHTMLPage(&b, in, figs); err != nil {
 			return nil, err
 		}
 		if err := write("index.html", b.Bytes()); err != nil {
 			return nil, err
 		}
 	}
-	if format == Markdown || format == Both {
+	if pages == Markdown || pages == Both {
 		var b bytes.Buffer
-		if err := WriteMarkdown(&b, in, figs); err != nil {
+		if err := WriteMarkdownPage(&b, in, figs); err != nil {
 			return nil, err
 		}
 		if err := write("report.md", b.Bytes()); err != nil {
@@ -406,9 +412,4 @@ func Labels(paths []string) []string {
 		}
 	}
 	return labels
-}
-
-// caseName is transport/workload/size.
-func caseName(c results.Case) string {
-	return c.Transport + "/" + c.Workload + "/" + results.FormatBytes(c.SizeBytes)
 }

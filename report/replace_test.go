@@ -13,7 +13,7 @@ import (
 )
 
 // TestWriteReplacesOnlyItsOwnReport puts at the report's directory what a
-// user might have there. Write must replace only a report it wrote (its
+// user might have there. WriteDir must replace only a report it wrote (its
 // marker, and nothing added since), or, with force, a directory; never a
 // symbolic link, a file or the current directory.
 func TestWriteReplacesOnlyItsOwnReport(t *testing.T) {
@@ -44,7 +44,7 @@ func TestWriteReplacesOnlyItsOwnReport(t *testing.T) {
 			dir := filepath.Join(parent, "docs")
 			tc.make(t, dir)
 			before := snapshot(parent)
-			err := WriteContext(context.Background(), dir, in, Both, tc.force)
+			err := WriteDirContext(context.Background(), dir, in, Both, tc.force)
 			if tc.replace {
 				if err != nil {
 					t.Fatal(err)
@@ -58,10 +58,10 @@ func TestWriteReplacesOnlyItsOwnReport(t *testing.T) {
 				return
 			}
 			if !errors.Is(err, ErrNotReport) {
-				t.Fatalf("Write: %v, want ErrNotReport", err)
+				t.Fatalf("WriteDir: %v, want ErrNotReport", err)
 			}
 			if after := snapshot(parent); after != before {
-				t.Errorf("a refused Write changed %s:\nbefore %s\nafter  %s", parent, before, after)
+				t.Errorf("a refused WriteDir changed %s:\nbefore %s\nafter  %s", parent, before, after)
 			}
 		})
 	}
@@ -72,8 +72,8 @@ func TestWriteRefusesTheCurrentDirectory(t *testing.T) {
 	t.Chdir(t.TempDir())
 	os.WriteFile("notes.txt", nil, 0o644)
 	for _, dir := range []string{".", "./", "..", "/"} {
-		if err := Write(dir, in, Markdown); !errors.Is(err, ErrNotReport) {
-			t.Errorf("Write(%q): %v, want ErrNotReport", dir, err)
+		if err := WriteDir(dir, in, Markdown); !errors.Is(err, ErrNotReport) {
+			t.Errorf("WriteDir(%q): %v, want ErrNotReport", dir, err)
 		}
 	}
 	if _, err := os.Stat("notes.txt"); err != nil {
@@ -85,12 +85,12 @@ func TestWriteStopsWhenCancelled(t *testing.T) {
 	parent := t.TempDir()
 	ctx, cancel := context.WithCancelCause(context.Background())
 	cancel(errors.New("SIGINT"))
-	err := WriteContext(ctx, filepath.Join(parent, "rep"), load(t, "run-a.json"), Both, false)
+	err := WriteDirContext(ctx, filepath.Join(parent, "rep"), load(t, "run-a.json"), Both, false)
 	if err == nil || err.Error() != "SIGINT" {
-		t.Fatalf("Write after cancel: %v, want the cause", err)
+		t.Fatalf("WriteDir after cancel: %v, want the cause", err)
 	}
 	if entries, _ := os.ReadDir(parent); len(entries) != 0 {
-		t.Errorf("a cancelled Write left %v", entries)
+		t.Errorf("a cancelled WriteDir left %v", entries)
 	}
 }
 
@@ -101,7 +101,7 @@ func userDir(t *testing.T, dir string) {
 
 func mustWrite(t *testing.T, dir string, in []Input) {
 	t.Helper()
-	if err := Write(dir, in, Markdown); err != nil {
+	if err := WriteDir(dir, in, Markdown); err != nil {
 		t.Fatal(err)
 	}
 }
@@ -150,8 +150,8 @@ func TestWriteRefusesAnotherUsersReport(t *testing.T) {
 	if err := os.Chown(dir, 65534, 65534); err != nil {
 		t.Fatal(err)
 	}
-	if err := Write(dir, in, Markdown); !errors.Is(err, ErrNotReport) {
-		t.Fatalf("Write over another user's report: %v, want ErrNotReport", err)
+	if err := WriteDir(dir, in, Markdown); !errors.Is(err, ErrNotReport) {
+		t.Fatalf("WriteDir over another user's report: %v, want ErrNotReport", err)
 	}
 }
 

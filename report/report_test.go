@@ -25,7 +25,7 @@ func load(t *testing.T, names ...string) []Input {
 	labels := Labels(paths)
 	var in []Input
 	for i, p := range paths {
-		f, err := results.Read(p)
+		f, err := results.ReadFile(p)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -103,7 +103,7 @@ func TestOverlayOfSeveralFiles(t *testing.T) {
 	}
 	checkFigures(t, figs)
 	var b bytes.Buffer
-	if err := WriteHTML(&b, in, figs); err != nil {
+	if err := WriteHTMLPage(&b, in, figs); err != nil {
 		t.Fatal(err)
 	}
 	for _, label := range []string{"run-a", "run-b"} {
@@ -116,7 +116,7 @@ func TestOverlayOfSeveralFiles(t *testing.T) {
 func TestHTMLAndMarkdownHoldEverything(t *testing.T) {
 	dir := filepath.Join(t.TempDir(), "rep")
 	in := load(t, "run-a.json")
-	if err := Write(dir, in, Both); err != nil {
+	if err := WriteDir(dir, in, Both); err != nil {
 		t.Fatal(err)
 	}
 	html, _ := os.ReadFile(filepath.Join(dir, "index.html"))
@@ -140,7 +140,7 @@ func TestHTMLAndMarkdownHoldEverything(t *testing.T) {
 	}
 	for _, c := range in[0].File.Cases {
 		if c.Status == results.StatusSkipped && !bytes.Contains(html, []byte(strings.Split(c.Reason, " (")[0])) {
-			t.Errorf("skip reason missing for %s: %s", caseName(c), c.Reason)
+			t.Errorf("skip reason missing for %s: %s", c.Key(), c.Reason)
 		}
 	}
 	// Self-contained: no scripts, no stylesheets or images fetched from anywhere.
@@ -157,10 +157,10 @@ func TestHTMLAndMarkdownHoldEverything(t *testing.T) {
 func TestWriteFailureLeavesNoPartialReport(t *testing.T) {
 	parent := t.TempDir()
 	dir := filepath.Join(parent, "rep")
-	if err := Write(dir, load(t, "run-a.json"), "pdf"); err == nil {
+	if err := WriteDir(dir, load(t, "run-a.json"), "pdf"); err == nil {
 		t.Fatal("unknown format accepted")
 	}
-	if err := Write(dir, nil, Both); err == nil {
+	if err := WriteDir(dir, nil, Both); err == nil {
 		t.Fatal("empty input accepted")
 	}
 	entries, _ := os.ReadDir(parent)
@@ -177,7 +177,7 @@ func TestHeadlessBrowserRendersReport(t *testing.T) {
 		t.Skip("chromium not installed (apt-get install -y chromium); the HTML report was not checked in a browser")
 	}
 	dir := filepath.Join(t.TempDir(), "rep")
-	if err := Write(dir, load(t, "run-a.json"), HTML); err != nil {
+	if err := WriteDir(dir, load(t, "run-a.json"), HTML); err != nil {
 		t.Fatal(err)
 	}
 	shot := filepath.Join(t.TempDir(), "shot.png")

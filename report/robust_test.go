@@ -1,10 +1,12 @@
 package report
 
 import (
+	"slices"
 	"testing"
 
 	"github.com/HdrHistogram/hdrhistogram-go"
 	"github.com/ipcbench/ipcbench/results"
+	"github.com/ipcbench/ipcbench/workloads"
 )
 
 // edgeCase is an ok case with every figure set to v, and a histogram of
@@ -73,5 +75,38 @@ func TestCostBarsManyFiles(t *testing.T) {
 	}
 	if _, err := CostBars(in, "pingpong", 64, "cpu"); err != nil {
 		t.Fatal(err)
+	}
+}
+
+// TestEveryWorkloadIsPlotted: the plots once named pingpong, stream and
+// relay only, so a stream-inplace or fanin run got none. Every workload in
+// the data is plotted, in the registry's order, with latency plots only
+// where the workload times its messages.
+func TestEveryWorkloadIsPlotted(t *testing.T) {
+	f := &results.File{Schema: results.Schema}
+	for _, d := range workloads.All() {
+		f.Cases = append(f.Cases, edgeCase(t, d.Name, 64, 20000, 20000))
+	}
+	figs, err := Figures([]Input{{Label: "a", File: f}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, fig := range figs {
+		got = append(got, fig.Name)
+	}
+	var want []string
+	for _, d := range workloads.All() {
+		if d.Latency != workloads.NoLatency {
+			want = append(want, "latency-"+d.Name)
+		}
+		want = append(want, "throughput-mbps-"+d.Name, "throughput-msgs-"+d.Name)
+		if d.Latency != workloads.NoLatency {
+			want = append(want, "distribution-"+d.Name+"-64")
+		}
+		want = append(want, "cpu-"+d.Name+"-64", "syscalls-"+d.Name+"-64", "copies-"+d.Name+"-64")
+	}
+	if !slices.Equal(got, want) {
+		t.Errorf("figures\n%q\nwant\n%q", got, want)
 	}
 }

@@ -8,7 +8,7 @@ import (
 	"strings"
 
 	"github.com/ipcbench/ipcbench/internal/safeout"
-	"github.com/ipcbench/ipcbench/results"
+	"github.com/ipcbench/ipcbench/results/stats"
 	"gonum.org/v1/plot"
 	"gonum.org/v1/plot/plotter"
 	"gonum.org/v1/plot/vg"
@@ -19,7 +19,7 @@ import (
 // by date and commit, one line per case with its 95 % confidence intervals
 // as bars, and each flagged point ringed: red where it regressed from the
 // run before, green where it improved.
-func Trend(h *results.History) (*plot.Plot, error) {
+func Trend(h *stats.History) (*plot.Plot, error) {
 	if len(h.Series) == 0 {
 		return nil, errEmpty
 	}
@@ -53,9 +53,9 @@ func Trend(h *results.History) (*plot.Plot, error) {
 			}
 			errs = append(errs, e)
 			switch pt.Verdict {
-			case results.VerdictRegression:
+			case stats.VerdictRegression:
 				bad = append(bad, xy)
-			case results.VerdictImprovement:
+			case stats.VerdictImprovement:
 				good = append(good, xy)
 			}
 		}

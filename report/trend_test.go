@@ -9,8 +9,9 @@ import (
 	"testing"
 	"time"
 
-	"github.com/ipcbench/ipcbench/internal/resultstest"
 	"github.com/ipcbench/ipcbench/results"
+	"github.com/ipcbench/ipcbench/results/resultstest"
+	"github.com/ipcbench/ipcbench/results/stats"
 )
 
 func TestTrendRendersAndSaves(t *testing.T) {
@@ -25,8 +26,8 @@ func TestTrendRendersAndSaves(t *testing.T) {
 			resultstest.Case("pipe", 64, resultstest.Noisy(uint64(i), 6, 20000*scale, 0.03)...)))
 		paths = append(paths, fmt.Sprint(i))
 	}
-	p50, _ := results.MetricByName("p50")
-	p, err := Trend(results.BuildHistory(files, paths, p50, nil, 0.05, 0.05))
+	p50, _ := stats.MetricByName("p50")
+	p, err := Trend(stats.BuildHistory(files, paths, p50, nil, 0.05, 0.05))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -58,10 +59,10 @@ func TestReportShowsPairMatrices(t *testing.T) {
 		SizeBytes: 64, CPUs: []int{0, 1}, P50Ns: [][]float64{{5500, 61000}, {64000, 6000}}}}}
 	var html, md strings.Builder
 	in := []Input{{Label: "m", File: f}}
-	if err := WriteHTML(&html, in, nil); err != nil {
+	if err := WriteHTMLPage(&html, in, nil); err != nil {
 		t.Fatal(err)
 	}
-	if err := WriteMarkdown(&md, in, nil); err != nil {
+	if err := WriteMarkdownPage(&md, in, nil); err != nil {
 		t.Fatal(err)
 	}
 	for name, s := range map[string]string{"html": html.String(), "markdown": md.String()} {

@@ -12,12 +12,12 @@ import (
 	"golang.org/x/sys/unix"
 )
 
-// Write stores f at path atomically: it writes a temporary file in the same
+// WriteFile stores f at path atomically: it writes a temporary file in the same
 // directory, syncs it and renames it over path, so that a reader never sees a
 // partial file and a failed write leaves nothing behind. It replaces only a
 // regular file: a device, FIFO, socket, directory or symbolic link at path
 // is an error wrapping safeout.ErrNotRegular or safeout.ErrSymlink.
-func Write(path string, f *File) error {
+func WriteFile(path string, f *File) error {
 	data, err := json.MarshalIndent(f, "", "  ")
 	if err != nil {
 		return fmt.Errorf("encode results: %w", err)
@@ -34,7 +34,7 @@ func Write(path string, f *File) error {
 	return nil
 }
 
-// IsResultsFile reports whether path is a regular file that Write wrote,
+// IsResultsFile reports whether path is a regular file that WriteFile wrote,
 // of any schema version: its first JSON key is "schema" and its value
 // starts with "ipcbench/results/". It reads no more than the head of the
 // file and does not follow a symbolic link.

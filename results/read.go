@@ -14,16 +14,16 @@ import (
 // ErrSchema means a file is not an ipcbench results file of this version.
 var ErrSchema = errors.New("not an ipcbench results file of schema " + Schema)
 
-// MaxFileBytes caps what Read and Parse load: 64 MiB. A run of every
+// MaxFileBytes caps what ReadFile and Parse load: 64 MiB. A run of every
 // transport, workload and size with histograms and six repetitions writes
 // well under 1 MiB, so anything larger is not a results file, and a reader
 // must not hold gigabytes (history /dev/zero once grew to 3.4 GB).
 const MaxFileBytes = 64 << 20
 
-// Read loads and validates a results file. It reads regular files only: a
+// ReadFile loads and validates a results file. It reads regular files only: a
 // FIFO, socket, device or directory at path is refused without reading it,
 // so that `history /dev/zero` or a named pipe with no writer never hangs.
-func Read(path string) (*File, error) {
+func ReadFile(path string) (*File, error) {
 	data, err := readRegular(path, MaxFileBytes)
 	if err != nil {
 		return nil, err

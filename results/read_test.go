@@ -1,4 +1,4 @@
-package results
+package results_test
 
 import (
 	"bytes"
@@ -14,6 +14,9 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/ipcbench/ipcbench/results"
+	"github.com/ipcbench/ipcbench/results/resultstest"
 
 	"github.com/HdrHistogram/hdrhistogram-go"
 )
@@ -42,15 +45,15 @@ func TestCountsLenMatchesHdrHistogram(t *testing.T) {
 	}{{1, 3600e9, 3}, {1, 1000, 1}, {1, 2, 5}, {1000, 3600e9, 2}, {7, 1 << 40, 4}, {1, math.MaxInt64 / 4, 1}} {
 		h := hdrhistogram.New(g.lowest, g.highest, g.digits)
 		want := int64(h.ByteSize()-6*8-5*4) / 8
-		if got := countsLen(g.lowest, g.highest, g.digits); got != want {
+		if got := results.CountsLen(g.lowest, g.highest, g.digits); got != want {
 			t.Errorf("countsLen(%d, %d, %d) = %d, hdrhistogram allocates %d", g.lowest, g.highest, g.digits, got, want)
 		}
 	}
 }
 
 // encoded returns sample's JSON with change applied to its first case.
-func encoded(t *testing.T, change func(f *File)) []byte {
-	f := sample(t)
+func encoded(t *testing.T, change func(f *results.File)) []byte {
+	f := resultstest.Mixed()
 	change(f)
 	b, err := json.Marshal(f)
 	if err != nil {
@@ -66,47 +69,47 @@ func encoded(t *testing.T, change func(f *File)) []byte {
 // or newline broke the benchfmt export.
 func TestParseRefusesValuesReadersTrust(t *testing.T) {
 	for name, tc := range map[string]struct {
-		change func(f *File)
+		change func(f *results.File)
 		want   string
 	}{
-		"negative p50":      {func(f *File) { f.Cases[0].Latency.P50Ns = -5 }, "cases[0].latency.p50_ns (pipe/pingpong/64): -5, want 0 or more"},
-		"negative mean":     {func(f *File) { f.Cases[0].Latency.MeanNs = -1 }, "cases[0].latency.mean_ns"},
-		"negative rate":     {func(f *File) { f.Cases[0].MsgsPerSec = -1 }, "cases[0].msgs_per_sec"},
-		"negative rep":      {func(f *File) { f.Cases[0].Repetitions = []Repetition{{P99Ns: -3}} }, "cases[0].repetitions[0].p99_ns"},
-		"negative worker":   {func(f *File) { f.Cases[0].Workers = []Worker{{CPUUserNs: -3}} }, "cases[0].workers[0].cpu_user_ns"},
-		"negative window":   {func(f *File) { f.Cases[0].WindowNs = -1 }, "cases[0].window_ns"},
-		"garbage hdr":       {func(f *File) { f.Cases[0].HistogramHDR = "not a histogram" }, "cases[0].histogram_hdr"},
-		"truncated hdr":     {func(f *File) { f.Cases[0].HistogramHDR = f.Cases[0].HistogramHDR[:40] }, "cases[0].histogram_hdr"},
-		"huge hdr geometry": {func(f *File) { f.Cases[0].HistogramHDR = headerOnlyHistogram(1, math.MaxInt64/2, 5) }, "buckets, want at most 1048576"},
-		"bad hdr digits":    {func(f *File) { f.Cases[0].HistogramHDR = headerOnlyHistogram(1, 1000, 9) }, "9 significant digits"},
-		"zero size":         {func(f *File) { f.Cases[0].SizeBytes = 0 }, "cases[0].size_bytes (pipe/pingpong/0): 0, want a message size from 1 B to 1 GiB"},
-		"huge size":         {func(f *File) { f.Cases[0].SizeBytes = 1<<30 + 1 }, "cases[0].size_bytes"},
-		"config size":       {func(f *File) { f.Config.SizesBytes = []int{64, -1} }, "config.sizes_bytes[1]"},
-		"huge messages":     {func(f *File) { f.Cases[0].Messages = math.MaxUint64 }, "cases[0].messages"},
-		"empty transport":   {func(f *File) { f.Cases[0].Transport = "" }, "cases[0].transport"},
-		"spaced workload":   {func(f *File) { f.Cases[0].Workload = "ping pong" }, "cases[0].workload"},
-		"newline transport": {func(f *File) { f.Cases[0].Transport = "pipe\nBenchmarkX 1 1 ns/op" }, "cases[0].transport"},
-		"slash transport":   {func(f *File) { f.Cases[0].Transport = "a/b=c" }, "cases[0].transport"},
-		"fairness above 1":  {func(f *File) { f.Cases[0].Fairness = 2 }, "cases[0].fairness"},
-		"producers":         {func(f *File) { f.Cases[0].Producers, f.Cases[0].PerProducerMsgs = 3, []uint64{1, 2} }, "2 counts for 3 producers"},
-		"ci95 upside down":  {func(f *File) { f.Cases[0].CI95 = map[string]Interval{"p50": {Lo: 3, Hi: 1}} }, `cases[0].ci95["p50"]`},
-		"negative cpus":     {func(f *File) { f.Host.CPUs = -1 }, "host.cpus"},
-		"kernel newline":    {func(f *File) { f.Host.Kernel = "Linux\nBenchmarkX 1 1 ns/op" }, "host.kernel"},
-		"cpu escape":        {func(f *File) { f.Host.CPUModel = "\x1b]0;owned\x07" }, "host.cpu_model"},
-		"matrix rows": {func(f *File) {
-			f.PairMatrices = []PairMatrix{{Transport: "pipe", Workload: "pingpong", SizeBytes: 64, CPUs: []int{0}, P50Ns: [][]float64{{1}, {2}}}}
+		"negative p50":      {func(f *results.File) { f.Cases[0].Latency.P50Ns = -5 }, "cases[0].latency.p50_ns (pipe/pingpong/64): -5, want 0 or more"},
+		"negative mean":     {func(f *results.File) { f.Cases[0].Latency.MeanNs = -1 }, "cases[0].latency.mean_ns"},
+		"negative rate":     {func(f *results.File) { f.Cases[0].MsgsPerSec = -1 }, "cases[0].msgs_per_sec"},
+		"negative rep":      {func(f *results.File) { f.Cases[0].Repetitions = []results.Repetition{{P99Ns: -3}} }, "cases[0].repetitions[0].p99_ns"},
+		"negative worker":   {func(f *results.File) { f.Cases[0].Workers = []results.Worker{{CPUUserNs: -3}} }, "cases[0].workers[0].cpu_user_ns"},
+		"negative window":   {func(f *results.File) { f.Cases[0].WindowNs = -1 }, "cases[0].window_ns"},
+		"garbage hdr":       {func(f *results.File) { f.Cases[0].HistogramHDR = "not a histogram" }, "cases[0].histogram_hdr"},
+		"truncated hdr":     {func(f *results.File) { f.Cases[0].HistogramHDR = f.Cases[0].HistogramHDR[:40] }, "cases[0].histogram_hdr"},
+		"huge hdr geometry": {func(f *results.File) { f.Cases[0].HistogramHDR = headerOnlyHistogram(1, math.MaxInt64/2, 5) }, "buckets, want at most 1048576"},
+		"bad hdr digits":    {func(f *results.File) { f.Cases[0].HistogramHDR = headerOnlyHistogram(1, 1000, 9) }, "9 significant digits"},
+		"zero size":         {func(f *results.File) { f.Cases[0].SizeBytes = 0 }, "cases[0].size_bytes (pipe/pingpong/0): 0, want a message size from 1 B to 1 GiB"},
+		"huge size":         {func(f *results.File) { f.Cases[0].SizeBytes = 1<<30 + 1 }, "cases[0].size_bytes"},
+		"config size":       {func(f *results.File) { f.Config.SizesBytes = []int{64, -1} }, "config.sizes_bytes[1]"},
+		"huge messages":     {func(f *results.File) { f.Cases[0].Messages = math.MaxUint64 }, "cases[0].messages"},
+		"empty transport":   {func(f *results.File) { f.Cases[0].Transport = "" }, "cases[0].transport"},
+		"spaced workload":   {func(f *results.File) { f.Cases[0].Workload = "ping pong" }, "cases[0].workload"},
+		"newline transport": {func(f *results.File) { f.Cases[0].Transport = "pipe\nBenchmarkX 1 1 ns/op" }, "cases[0].transport"},
+		"slash transport":   {func(f *results.File) { f.Cases[0].Transport = "a/b=c" }, "cases[0].transport"},
+		"fairness above 1":  {func(f *results.File) { f.Cases[0].Fairness = 2 }, "cases[0].fairness"},
+		"producers":         {func(f *results.File) { f.Cases[0].Producers, f.Cases[0].PerProducerMsgs = 3, []uint64{1, 2} }, "2 counts for 3 producers"},
+		"ci95 upside down":  {func(f *results.File) { f.Cases[0].CI95 = map[string]results.Interval{"p50": {Lo: 3, Hi: 1}} }, `cases[0].ci95["p50"]`},
+		"negative cpus":     {func(f *results.File) { f.Host.CPUs = -1 }, "host.cpus"},
+		"kernel newline":    {func(f *results.File) { f.Host.Kernel = "Linux\nBenchmarkX 1 1 ns/op" }, "host.kernel"},
+		"cpu escape":        {func(f *results.File) { f.Host.CPUModel = "\x1b]0;owned\x07" }, "host.cpu_model"},
+		"matrix rows": {func(f *results.File) {
+			f.PairMatrices = []results.PairMatrix{{Transport: "pipe", Workload: "pingpong", SizeBytes: 64, CPUs: []int{0}, P50Ns: [][]float64{{1}, {2}}}}
 		}, "pair_matrices[0].p50_ns (pipe/pingpong/64): 2 rows for 1 CPUs"},
-		"matrix columns": {func(f *File) {
-			f.PairMatrices = []PairMatrix{{Transport: "pipe", Workload: "pingpong", SizeBytes: 64, CPUs: []int{0, 1}, P50Ns: [][]float64{{1, 2}, {2}}}}
+		"matrix columns": {func(f *results.File) {
+			f.PairMatrices = []results.PairMatrix{{Transport: "pipe", Workload: "pingpong", SizeBytes: 64, CPUs: []int{0, 1}, P50Ns: [][]float64{{1, 2}, {2}}}}
 		}, "pair_matrices[0].p50_ns[1]"},
-		"matrix negative": {func(f *File) {
-			f.PairMatrices = []PairMatrix{{Transport: "pipe", Workload: "pingpong", SizeBytes: 64, CPUs: []int{0}, P50Ns: [][]float64{{-1}}}}
+		"matrix negative": {func(f *results.File) {
+			f.PairMatrices = []results.PairMatrix{{Transport: "pipe", Workload: "pingpong", SizeBytes: 64, CPUs: []int{0}, P50Ns: [][]float64{{-1}}}}
 		}, "pair_matrices[0].p50_ns[0][0]"},
 	} {
 		t.Run(name, func(t *testing.T) {
-			_, err := Parse("r.json", encoded(t, tc.change))
-			var invalid *InvalidError
-			if !errors.As(err, &invalid) || !errors.Is(err, ErrSchema) || !strings.Contains(err.Error(), tc.want) || !strings.HasPrefix(err.Error(), "r.json: ") {
+			_, err := results.Parse("r.json", encoded(t, tc.change))
+			var invalid *results.InvalidError
+			if !errors.As(err, &invalid) || !errors.Is(err, results.ErrSchema) || !strings.Contains(err.Error(), tc.want) || !strings.HasPrefix(err.Error(), "r.json: ") {
 				t.Fatalf("Parse = %v, want an InvalidError naming r.json and %q", err, tc.want)
 			}
 		})
@@ -114,11 +117,11 @@ func TestParseRefusesValuesReadersTrust(t *testing.T) {
 }
 
 func TestParseAcceptsWhatRunWrites(t *testing.T) {
-	f := sample(t)
+	f := resultstest.Mixed()
 	// A relay case measures no latency: zeros are valid, as is a zero rate.
-	f.Cases = append(f.Cases, Case{Transport: "pipe", Workload: "relay", SizeBytes: 1 << 30, Status: StatusOK, Messages: 10})
-	f.PairMatrices = []PairMatrix{{Transport: "pipe", Workload: "pingpong", SizeBytes: 64, CPUs: []int{0, 1}, P50Ns: [][]float64{{1, 0}, {2, 3}}}}
-	if _, err := Parse("r.json", encoded(t, func(g *File) { *g = *f })); err != nil {
+	f.Cases = append(f.Cases, results.Case{Transport: "pipe", Workload: "relay", SizeBytes: 1 << 30, Status: results.StatusOK, Messages: 10})
+	f.PairMatrices = []results.PairMatrix{{Transport: "pipe", Workload: "pingpong", SizeBytes: 64, CPUs: []int{0, 1}, P50Ns: [][]float64{{1, 0}, {2, 3}}}}
+	if _, err := results.Parse("r.json", encoded(t, func(g *results.File) { *g = *f })); err != nil {
 		t.Fatal(err)
 	}
 }
@@ -126,11 +129,11 @@ func TestParseAcceptsWhatRunWrites(t *testing.T) {
 // TestParseNamesLineAndColumn: a JSON error says where it is, file:line:col.
 func TestParseNamesLineAndColumn(t *testing.T) {
 	for name, tc := range map[string]struct{ data, want string }{
-		"syntax": {"{\n  \"schema\": \"" + Schema + "\",\n  \"cases\": [}\n}", "r.json:3:"},
-		"type":   {"{\n  \"schema\": \"" + Schema + "\",\n  \"cases\": [\n    {\"size_bytes\": \"64\"}]}", "r.json:4:"},
+		"syntax": {"{\n  \"schema\": \"" + results.Schema + "\",\n  \"cases\": [}\n}", "r.json:3:"},
+		"type":   {"{\n  \"schema\": \"" + results.Schema + "\",\n  \"cases\": [\n    {\"size_bytes\": \"64\"}]}", "r.json:4:"},
 	} {
 		t.Run(name, func(t *testing.T) {
-			_, err := Parse("r.json", []byte(tc.data))
+			_, err := results.Parse("r.json", []byte(tc.data))
 			if err == nil || !strings.HasPrefix(err.Error(), tc.want) {
 				t.Fatalf("Parse = %v, want it to start with %q", err, tc.want)
 			}
@@ -154,15 +157,15 @@ func TestReadRefusesNonRegularFiles(t *testing.T) {
 	} {
 		t.Run(tc.path, func(t *testing.T) {
 			done := make(chan error, 1)
-			go func() { _, err := Read(tc.path); done <- err }()
+			go func() { _, err := results.ReadFile(tc.path); done <- err }()
 			var err error
 			select {
 			case err = <-done:
 			case <-time.After(30 * time.Second): // not a timing assertion: a reader that blocks never returns
-				t.Fatalf("Read(%s) blocked", tc.path)
+				t.Fatalf("results.ReadFile(%s) blocked", tc.path)
 			}
 			if err == nil || !strings.Contains(err.Error(), tc.want) || !strings.Contains(err.Error(), tc.path) {
-				t.Fatalf("Read(%s) = %v, want an error naming it and %q", tc.path, err, tc.want)
+				t.Fatalf("results.ReadFile(%s) = %v, want an error naming it and %q", tc.path, err, tc.want)
 			}
 		})
 	}
@@ -176,15 +179,15 @@ func TestReadCapsSize(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := f.Truncate(MaxFileBytes + 1); err != nil { // sparse: costs no disk
+	if err := f.Truncate(results.MaxFileBytes + 1); err != nil { // sparse: costs no disk
 		t.Fatal(err)
 	}
 	f.Close()
-	_, err = Read(p)
-	if !errors.Is(err, ErrSchema) || !strings.Contains(err.Error(), "larger than 64 MiB") || !strings.Contains(err.Error(), p) {
+	_, err = results.ReadFile(p)
+	if !errors.Is(err, results.ErrSchema) || !strings.Contains(err.Error(), "larger than 64 MiB") || !strings.Contains(err.Error(), p) {
 		t.Fatalf("Read = %v, want an error naming %s and the 64 MiB limit", err, p)
 	}
-	_, err = Parse("big.json", make([]byte, MaxFileBytes+1))
+	_, err = results.Parse("big.json", make([]byte, results.MaxFileBytes+1))
 	if err == nil || !strings.Contains(err.Error(), "larger than 64 MiB") {
 		t.Fatalf("Parse = %v, want the 64 MiB limit", err)
 	}
@@ -194,14 +197,14 @@ func TestReadCapsSize(t *testing.T) {
 func TestReadFollowsSymlinkToRegularFile(t *testing.T) {
 	dir := t.TempDir()
 	p := filepath.Join(dir, "r.json")
-	if err := Write(p, sample(t)); err != nil {
+	if err := results.WriteFile(p, resultstest.Mixed()); err != nil {
 		t.Fatal(err)
 	}
 	link := filepath.Join(dir, "latest.json")
 	if err := os.Symlink(p, link); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := Read(link); err != nil {
+	if _, err := results.ReadFile(link); err != nil {
 		t.Fatal(err)
 	}
 }

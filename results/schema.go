@@ -1,12 +1,10 @@
 // Package results defines the versioned results file that `ipcbench run`
-// writes and every later command reads, with atomic writing, strict reading,
-// and the table, CSV and Markdown renderings of a run.
+// writes and every later command reads, with atomic writing and strict,
+// validating reading. Statistics over results files live in results/stats,
+// and their renderings (tables, CSV, Markdown, benchfmt) in results/format.
 package results
 
-import (
-	"fmt"
-	"time"
-)
+import "time"
 
 // Schema names this version of the results format. Readers refuse any other.
 const Schema = "ipcbench/results/v1"
@@ -162,25 +160,6 @@ type Interval struct {
 	Hi float64 `json:"hi"`
 }
 
-// Suffix prints the interval around center as benchstat does: " ±3%", the
-// larger of its two sides; "" where center is zero.
-func (i Interval) Suffix(center float64) string {
-	if center == 0 {
-		return ""
-	}
-	return fmt.Sprintf(" ±%.0f%%", 100*max(i.Hi/center-1, 1-i.Lo/center))
-}
-
-// CI95Suffix prints the case's 95 % interval of metric around center, or
-// "" where the case has none (fewer than six repetitions).
-func (c Case) CI95Suffix(metric string, center float64) string {
-	ci, ok := c.CI95[metric]
-	if !ok {
-		return ""
-	}
-	return ci.Suffix(center)
-}
-
 // Copies splits copies per message by where the bytes moved; each figure is
 // bytes moved that way divided by the payload delivered.
 type Copies struct {
@@ -235,4 +214,15 @@ type Worker struct {
 	TimerNs        float64 `json:"timer_ns"`         // one clock read
 	LoopOverheadNs float64 `json:"loop_overhead_ns"` // one iteration against an in-memory loopback
 	MaxRSSKiB      int64   `json:"max_rss_kib"`      // whole process, from wait4
+}
+
+// RepetitionOf reads one run's figures off an ok case.
+func RepetitionOf(c Case) Repetition {
+	return Repetition{
+		Messages: c.Messages, WindowNs: c.WindowNs,
+		P50Ns: float64(c.Latency.P50Ns), P90Ns: float64(c.Latency.P90Ns), P99Ns: float64(c.Latency.P99Ns),
+		P999Ns: float64(c.Latency.P999Ns), MeanNs: c.Latency.MeanNs,
+		MsgsPerSec: c.MsgsPerSec, MBPerSec: c.MBPerSec, CPUNsPerMsg: c.CPUNsPerMsg,
+		SyscallsPerMsg: c.SyscallsPerMsg, CopiesPerMsg: c.CopiesPerMsg,
+	}
 }

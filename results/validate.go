@@ -166,7 +166,7 @@ func (v *validator) config(c *Config) {
 }
 
 func (v *validator) kase(p string, c *Case) {
-	v.caseKey = fmt.Sprintf("%s/%s/%d", c.Transport, c.Workload, c.SizeBytes)
+	v.caseKey = c.Key().exact()
 	switch c.Status {
 	case StatusOK, StatusSkipped, StatusFailed:
 	default:
@@ -264,7 +264,7 @@ func (v *validator) worker(p string, w *Worker) {
 }
 
 func (v *validator) matrix(p string, m *PairMatrix) {
-	v.caseKey = fmt.Sprintf("%s/%s/%d", m.Transport, m.Workload, m.SizeBytes)
+	v.caseKey = m.Key().exact()
 	v.name(p+".transport", m.Transport)
 	v.name(p+".workload", m.Workload)
 	v.size(p+".size_bytes", m.SizeBytes)

@@ -5,12 +5,13 @@ import (
 	"io"
 	"os"
 	"path/filepath"
-	"slices"
 	"sort"
 	"strconv"
 	"strings"
 
 	"github.com/ipcbench/ipcbench/results"
+	"github.com/ipcbench/ipcbench/results/format"
+	"github.com/ipcbench/ipcbench/results/stats"
 	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
 )
@@ -87,7 +88,7 @@ Exit status:
 
 func metricNames() string {
 	var names []string
-	for _, m := range results.Metrics {
+	for _, m := range stats.Metrics {
 		names = append(names, m.Name+" ("+m.Unit+")")
 	}
 	return strings.Join(names, ", ")
@@ -103,7 +104,7 @@ type significance struct {
 func (s *significance) register(f *pflag.FlagSet, thresholdUsage string) {
 	f.StringVar(&s.Threshold, "threshold", "5%", thresholdUsage)
 	f.Float64Var(&s.Alpha, "alpha", 0.05, "significance level of the Mann-Whitney U test")
-	f.StringVar(&s.Format, "format", "table", strings.Join(results.CompareFormats, ", "))
+	f.StringVar(&s.Format, "format", "table", strings.Join(format.CompareFormats, ", "))
 }
 
 // parse checks the flags and returns the threshold as a fraction.
@@ -115,10 +116,7 @@ func (s *significance) parse() (float64, error) {
 	if s.Alpha <= 0 || s.Alpha >= 1 {
 		return 0, usagef("--alpha %g: want a level between 0 and 1, such as 0.05", s.Alpha)
 	}
-	if !slices.Contains(results.CompareFormats, s.Format) {
-		return 0, usagef("--format: unknown format %q; want one of %s", s.Format, strings.Join(results.CompareFormats, ", "))
-	}
-	return threshold, nil
+	return threshold, checkFormat(s.Format, format.CompareFormats)
 }
 
 // parseFraction reads "5%", "5" (percent) or "0.05".
@@ -157,7 +155,7 @@ func readResultsArgs(args []string) ([]*results.File, []string, error) {
 	}
 	var files []*results.File
 	for _, p := range paths {
-		f, err := results.Read(p)
+		f, err := results.ReadFile(p)
 		if err != nil {
 			return nil, nil, usageError{err}
 		}
@@ -167,7 +165,7 @@ func readResultsArgs(args []string) ([]*results.File, []string, error) {
 }
 
 func compareRun(o *CompareOptions) error {
-	metrics, err := results.ParseMetrics(o.Metrics)
+	metrics, err := stats.ParseMetrics(o.Metrics)
 	if err != nil {
 		return usagef("--metric: %v", err)
 	}
@@ -183,11 +181,11 @@ func compareRun(o *CompareOptions) error {
 	if err != nil {
 		return err
 	}
-	c := results.Compare(base, newer, results.CompareOptions{Metrics: metrics, Threshold: threshold, Alpha: o.Alpha})
+	c := stats.Compare(base, newer, stats.CompareOptions{Metrics: metrics, Threshold: threshold, Alpha: o.Alpha})
 	if keys := c.Skewed(); keys != "" {
 		fmt.Fprintf(o.Stderr, "ipcbench: warning: base and new differ in %s: their figures may not be comparable (see the header)\n", keys)
 	}
-	if err := results.WriteComparison(o.Stdout, o.Format, c); err != nil {
+	if err := format.WriteComparison(o.Stdout, o.Format, c); err != nil {
 		return err
 	}
 	return compareExit(o.Stderr, c, threshold, o.AllowUntested)
@@ -195,7 +193,7 @@ func compareRun(o *CompareOptions) error {
 
 // compareExit says on stderr why a comparison did not pass, and returns
 // its exit status: a regression first, then what went untested.
-func compareExit(stderr io.Writer, c *results.Comparison, threshold float64, allowUntested bool) error {
+func compareExit(stderr io.Writer, c *stats.Comparison, threshold float64, allowUntested bool) error {
 	if n := c.Regressions(); n > 0 {
 		fmt.Fprintf(stderr, "ipcbench: %d regressions beyond %g%% at alpha %g\n", n, threshold*100, c.Alpha)
 		return exitError{exitFailure}

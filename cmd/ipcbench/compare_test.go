@@ -7,8 +7,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/ipcbench/ipcbench/internal/resultstest"
 	"github.com/ipcbench/ipcbench/results"
+	"github.com/ipcbench/ipcbench/results/resultstest"
 )
 
 // writeSynthetic writes a results file with pipe and tcp pingpong cases of
@@ -19,7 +19,7 @@ func writeSynthetic(t *testing.T, dir, name string, seed uint64, pipeScale float
 		resultstest.Case("pipe", 64, resultstest.Noisy(seed, 6, 20000*pipeScale, 0.03)...),
 		resultstest.Case("tcp", 64, resultstest.Noisy(seed+1, 6, 40000, 0.03)...))
 	p := filepath.Join(dir, name+".json")
-	if err := results.Write(p, f); err != nil {
+	if err := results.WriteFile(p, f); err != nil {
 		t.Fatal(err)
 	}
 	return p

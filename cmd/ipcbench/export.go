@@ -2,10 +2,9 @@ package main
 
 import (
 	"io"
-	"slices"
 	"strings"
 
-	"github.com/ipcbench/ipcbench/results"
+	"github.com/ipcbench/ipcbench/results/format"
 	"github.com/spf13/cobra"
 )
 
@@ -21,7 +20,7 @@ func newCmdExport(stdout io.Writer) *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "export FILE|DIR...",
 		Short: "Write results files in another format, such as the Go benchmark format for benchstat",
-		Long: `Export renders results files from ipcbench run on stdout in one of: ` + strings.Join(results.Formats, ", ") + `.
+		Long: `Export renders results files from ipcbench run on stdout in one of: ` + strings.Join(format.RunFormats, ", ") + `.
 
 benchfmt is the Go benchmark format, written with golang.org/x/perf/benchfmt:
 comment lines naming the run (# ipcbench-commit, # ipcbench-version, # label,
@@ -54,22 +53,30 @@ Exit status: 0 written, 2 bad flags or input files.`,
 			return exportRun(opts)
 		},
 	}
-	cmd.Flags().StringVar(&opts.Format, "format", "benchfmt", strings.Join(results.Formats, ", "))
+	cmd.Flags().StringVar(&opts.Format, "format", "benchfmt", strings.Join(format.RunFormats, ", "))
 	return cmd
 }
 
 func exportRun(o *ExportOptions) error {
-	if !slices.Contains(results.Formats, o.Format) {
-		return usagef("--format: unknown format %q; want one of %s", o.Format, strings.Join(results.Formats, ", "))
+	if err := checkFormat(o.Format, format.RunFormats); err != nil {
+		return err
 	}
 	files, _, err := readResultsArgs(o.Files)
 	if err != nil {
 		return err
 	}
 	for _, f := range files {
-		if err := results.WriteFormat(o.Stdout, o.Format, f); err != nil {
+		if err := format.WriteRun(o.Stdout, o.Format, f); err != nil {
 			return err
 		}
+	}
+	return nil
+}
+
+// checkFormat checks a command's --format against the formats it writes.
+func checkFormat(name string, known []string) error {
+	if err := format.Check(name, known); err != nil {
+		return usagef("--format: %v", err)
 	}
 	return nil
 }

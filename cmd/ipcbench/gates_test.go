@@ -7,8 +7,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/ipcbench/ipcbench/internal/resultstest"
 	"github.com/ipcbench/ipcbench/results"
+	"github.com/ipcbench/ipcbench/results/resultstest"
 	"golang.org/x/sys/unix"
 )
 
@@ -24,7 +24,7 @@ func writeRuns(t *testing.T, dir, name string, seed uint64, reps int, pipeScale 
 		edit(f)
 	}
 	p := filepath.Join(dir, name+".json")
-	if err := results.Write(p, f); err != nil {
+	if err := results.WriteFile(p, f); err != nil {
 		t.Fatal(err)
 	}
 	return p

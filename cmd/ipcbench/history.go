@@ -8,7 +8,8 @@ import (
 
 	"github.com/ipcbench/ipcbench/internal/safeout"
 	"github.com/ipcbench/ipcbench/report"
-	"github.com/ipcbench/ipcbench/results"
+	"github.com/ipcbench/ipcbench/results/format"
+	"github.com/ipcbench/ipcbench/results/stats"
 	"github.com/spf13/cobra"
 )
 
@@ -84,7 +85,7 @@ Exit status:
 }
 
 func historyRun(o *HistoryOptions) error {
-	ms, err := results.ParseMetrics([]string{o.Metric})
+	ms, err := stats.ParseMetrics([]string{o.Metric})
 	if err != nil {
 		return usagef("--metric: %v", err)
 	}
@@ -107,14 +108,14 @@ func historyRun(o *HistoryOptions) error {
 	if err != nil {
 		return err
 	}
-	h := results.BuildHistory(files, paths, ms[0], o.Cases, threshold, o.Alpha)
+	h := stats.BuildHistory(files, paths, ms[0], o.Cases, threshold, o.Alpha)
 	if len(h.Series) == 0 {
 		return usagef("history: no ok case with a %s value matches --case %q in %d files", o.Metric, o.Cases, len(files))
 	}
 	if keys := h.Skewed(); keys != "" {
 		fmt.Fprintf(o.Stderr, "ipcbench: warning: the runs differ in %s: their figures may not be comparable (see the header)\n", keys)
 	}
-	if err := results.WriteHistory(o.Stdout, o.Format, h); err != nil {
+	if err := format.WriteHistory(o.Stdout, o.Format, h); err != nil {
 		return err
 	}
 	if o.Plot != "" {
@@ -135,7 +136,7 @@ func historyRun(o *HistoryOptions) error {
 
 // historyExit is --fail-on-regression's verdict: 1 on a flagged
 // regression, 3 when a step went untested or there was none.
-func historyExit(stderr io.Writer, h *results.History, allowUntested bool) error {
+func historyExit(stderr io.Writer, h *stats.History, allowUntested bool) error {
 	if reg, _ := h.Flagged(); reg > 0 {
 		fmt.Fprintf(stderr, "ipcbench: history: %d regressions flagged beyond %g%% at alpha %g (--fail-on-regression)\n", reg, h.Threshold*100, h.Alpha)
 		return exitError{exitFailure}

@@ -127,7 +127,7 @@ func TestRunWritesResultsThatReadBack(t *testing.T) {
 	if code != 0 {
 		t.Fatalf("exit %d; stderr:\n%s", code, stderr)
 	}
-	f, err := results.Read(out)
+	f, err := results.ReadFile(out)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -156,7 +156,7 @@ func TestRunPrintsTheTableWhenTheWriteFails(t *testing.T) {
 		saveResults = func(path string, f *results.File) error {
 			return fmt.Errorf("write results to %s: write %s.tmp: %w", path, path, syscall.ENOSPC)
 		}
-		t.Cleanup(func() { saveResults = results.Write })
+		t.Cleanup(func() { saveResults = results.WriteFile })
 		checkNothingSaved(t, filepath.Join(t.TempDir(), "r.json"))
 	})
 	t.Run("tmpfs", func(t *testing.T) {

@@ -8,6 +8,7 @@ import (
 
 	"github.com/ipcbench/ipcbench/harness"
 	"github.com/ipcbench/ipcbench/results"
+	"github.com/ipcbench/ipcbench/results/format"
 )
 
 // progress draws a bar on a terminal and prints one plain line per case
@@ -22,10 +23,6 @@ func newProgress(w io.Writer, terminal bool) *progress {
 	return &progress{w: w, terminal: terminal, start: time.Now()}
 }
 
-func caseName(transport, workload string, size int) string {
-	return fmt.Sprintf("%s/%s/%s", transport, workload, results.FormatBytes(size))
-}
-
 func (p *progress) Start(i, n int, c harness.Case) {
 	if !p.terminal {
 		return
@@ -37,14 +34,14 @@ func (p *progress) Start(i, n int, c harness.Case) {
 		left := time.Since(p.start) / time.Duration(i) * time.Duration(n-i)
 		eta = fmt.Sprintf(" ~%s left", left.Round(time.Second))
 	}
-	fmt.Fprintf(p.w, "\r\033[K[%s%s] %d/%d %s%s", strings.Repeat("█", done), strings.Repeat("░", width-done), i+1, n, caseName(c.Transport, c.Workload, c.SizeBytes), eta)
+	fmt.Fprintf(p.w, "\r\033[K[%s%s] %d/%d %s%s", strings.Repeat("█", done), strings.Repeat("░", width-done), i+1, n, results.CaseKey{Transport: c.Transport, Workload: c.Workload, SizeBytes: c.SizeBytes}, eta)
 }
 
 func (p *progress) Done(i, n int, r results.Case) {
-	line := fmt.Sprintf("[%d/%d] %s: ", i+1, n, caseName(r.Transport, r.Workload, r.SizeBytes))
+	line := fmt.Sprintf("[%d/%d] %s: ", i+1, n, r.Key())
 	switch r.Status {
 	case results.StatusOK:
-		line += fmt.Sprintf("p50 %s, %s msgs/s", results.FormatNs(float64(r.Latency.P50Ns)), results.FormatRate(r.MsgsPerSec))
+		line += fmt.Sprintf("p50 %s, %s msgs/s", format.Ns(float64(r.Latency.P50Ns)), format.Rate(r.MsgsPerSec))
 	default:
 		line += r.Status + ": " + r.Reason
 	}

@@ -78,8 +78,8 @@ func newestResults(dir string) (string, error) {
 }
 
 func reportRun(o *ReportOptions) error {
-	if o.Format != report.HTML && o.Format != report.Markdown && o.Format != report.Both {
-		return usagef("--format: unknown format %q; want html, markdown or both", o.Format)
+	if err := checkFormat(o.Format, report.Formats); err != nil {
+		return err
 	}
 	files := o.Files
 	if len(files) == 0 {
@@ -95,7 +95,7 @@ func reportRun(o *ReportOptions) error {
 	labels := report.Labels(files)
 	var in []report.Input
 	for i, path := range files {
-		f, err := results.Read(path)
+		f, err := results.ReadFile(path)
 		if err != nil { // missing, unreadable, corrupt or another schema: bad input
 			return usageError{err}
 		}
@@ -106,7 +106,7 @@ func reportRun(o *ReportOptions) error {
 	if beforeReport != nil {
 		beforeReport(ctx)
 	}
-	err := report.WriteContext(ctx, o.Dir, in, o.Format, o.Force)
+	err := report.WriteDirContext(ctx, o.Dir, in, o.Format, o.Force)
 	if sig := interrupted.signal(); sig != nil {
 		fmt.Fprintf(o.Stderr, "ipcbench: %s: no report written\n", signalName(sig))
 		return exitError{signalExit(sig)}

@@ -6,7 +6,6 @@ import (
 	"io"
 	"os"
 	"path/filepath"
-	"slices"
 	"strings"
 	"time"
 
@@ -15,6 +14,7 @@ import (
 	"github.com/ipcbench/ipcbench/internal/safeout"
 	"github.com/ipcbench/ipcbench/report"
 	"github.com/ipcbench/ipcbench/results"
+	"github.com/ipcbench/ipcbench/results/format"
 	"github.com/ipcbench/ipcbench/transports"
 	"github.com/ipcbench/ipcbench/workloads"
 	"github.com/spf13/cobra"
@@ -103,7 +103,7 @@ SIGQUIT 131), with the cases finished saved, marked incomplete.`,
 	f.StringVar(&opts.Warmup, "warmup", "50ms", "warm-up per case, discarded (0 for none)")
 	f.StringVar(&opts.Timeout, "timeout", "", "limit per case (default 10s + 2×(warmup+duration), or 60s with --count)")
 	f.StringVarP(&opts.Out, "out", "o", "", "results file (default ./"+defaultResultsDir+"/<timestamp>.json)")
-	f.StringVar(&opts.Format, "format", "table", "stdout format: "+strings.Join(results.Formats, ", "))
+	f.StringVar(&opts.Format, "format", "table", "stdout format: "+strings.Join(format.RunFormats, ", "))
 	f.BoolVar(&opts.Report, "report", false, "write an HTML and Markdown report to ./"+defaultReportDir+"/ after the run")
 	f.BoolVar(&opts.Force, "force", false, "replace an --out file that holds no ipcbench results, and a ./"+defaultReportDir+"/ that ipcbench did not write")
 	f.StringToStringVar(&opts.SendDelay, "test-send-delay", nil, "for testing compare: slow TRANSPORT's every send by DELAY, e.g. pipe=5us (recorded in the results)")
@@ -163,10 +163,7 @@ func (o *RunOptions) plan() (harness.Plan, error) {
 }
 
 func (o *RunOptions) validateFormat() error {
-	if !slices.Contains(results.Formats, o.Format) {
-		return usagef("--format: unknown format %q; want one of %s", o.Format, strings.Join(results.Formats, ", "))
-	}
-	return nil
+	return checkFormat(o.Format, format.RunFormats)
 }
 
 // outPath returns where the results go, and checks before the run that
@@ -210,7 +207,7 @@ func writableDir(flag, dir string) error {
 
 // saveResults writes the results file; tests replace it to make the write
 // fail as a full disk does.
-var saveResults = results.Write
+var saveResults = results.WriteFile
 
 // beforeReport, when set, runs just before a report is rendered, with the
 // context a signal cancels; tests use it to signal a command in its report
@@ -270,7 +267,7 @@ func runRun(o *RunOptions) error {
 // copy of the run, and ipcbench says that nothing was saved.
 func (o *RunOptions) saveAndPrint(path string, f *results.File, interrupted *interruption) error {
 	saveErr := interrupted.write(path, func() error { return saveResults(path, f) })
-	tableErr := results.WriteFormat(o.Stdout, o.Format, f)
+	tableErr := format.WriteRun(o.Stdout, o.Format, f)
 	where := path
 	if saveErr != nil {
 		fmt.Fprintf(o.Stderr, "ipcbench: nothing was saved, the table above is all that is left of this run: %v\n", saveErr)
@@ -303,7 +300,7 @@ func (o *RunOptions) reportPhase(ctx context.Context, path string, f *results.Fi
 		beforeReport(ctx)
 	}
 	in := []report.Input{{Label: report.Labels([]string{path})[0], File: f}}
-	err := report.WriteContext(ctx, defaultReportDir, in, report.Both, o.Force)
+	err := report.WriteDirContext(ctx, defaultReportDir, in, report.Both, o.Force)
 	if sig := interrupted.signal(); sig != nil {
 		fmt.Fprintf(o.Stderr, "ipcbench: %s: no report written; the results are in %s\n", signalName(sig), path)
 		return exitError{signalExit(sig)}
@@ -321,7 +318,7 @@ func reportFailures(stderr io.Writer, f *results.File) error {
 	for _, c := range f.Cases {
 		if c.Status == results.StatusFailed {
 			failed++
-			fmt.Fprintf(stderr, "FAILED %s/%s/%s: %s\n", c.Transport, c.Workload, results.FormatBytes(c.SizeBytes), c.Reason)
+			fmt.Fprintf(stderr, "FAILED %s: %s\n", c.Key(), c.Reason)
 		}
 	}
 	if failed > 0 {

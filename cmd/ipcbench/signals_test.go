@@ -103,7 +103,7 @@ func TestSignalStopsTheRunAndKeepsFinishedCases(t *testing.T) {
 			if code := exitCode(t, cmd, 5*time.Second); code != tc.code {
 				t.Fatalf("exit %d, want %d\n%s", code, tc.code, rest)
 			}
-			f, err := results.Read(out)
+			f, err := results.ReadFile(out)
 			if err != nil {
 				t.Fatal(err)
 			}

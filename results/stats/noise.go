@@ -1,9 +1,10 @@
-package results
+package stats
 
 import (
 	"fmt"
 
-	"github.com/montanaflynn/stats"
+	"github.com/ipcbench/ipcbench/results"
+	mstats "github.com/montanaflynn/stats"
 )
 
 // NoisyCV is the coefficient of variation of a case's p50 across
@@ -13,7 +14,7 @@ const NoisyCV = 0.10
 // NoiseWarnings says why a run's figures may be noisy: busy-host findings
 // taken before it, and cases whose p50 varied across repetitions by more
 // than NoisyCV.
-func NoiseWarnings(f *File) []string {
+func NoiseWarnings(f *results.File) []string {
 	var out []string
 	for _, h := range f.Host.Findings {
 		if h.Topic == "load" && h.Warn {
@@ -22,14 +23,14 @@ func NoiseWarnings(f *File) []string {
 	}
 	p50, _ := MetricByName("p50")
 	for _, c := range f.Cases {
-		if c.Status != StatusOK || len(c.Repetitions) < 3 {
+		if c.Status != results.StatusOK || len(c.Repetitions) < 3 {
 			continue
 		}
-		v := c.Samples(p50)
-		mean, _ := stats.Mean(v)
-		sd, _ := stats.StandardDeviationSample(v)
+		v := Samples(c, p50)
+		mean, _ := mstats.Mean(v)
+		sd, _ := mstats.StandardDeviationSample(v)
 		if mean > 0 && sd/mean > NoisyCV {
-			out = append(out, fmt.Sprintf("%s: p50 varied %.0f%% (coefficient of variation) across %d repetitions", CaseKey(c), 100*sd/mean, len(v)))
+			out = append(out, fmt.Sprintf("%s: p50 varied %.0f%% (coefficient of variation) across %d repetitions", c.Key(), 100*sd/mean, len(v)))
 		}
 	}
 	return out

@@ -1,4 +1,4 @@
-package results_test
+package format_test
 
 import (
 	"bytes"
@@ -9,8 +9,10 @@ import (
 	"testing"
 	"time"
 
-	"github.com/ipcbench/ipcbench/internal/resultstest"
+	"github.com/ipcbench/ipcbench/results/format"
+
 	"github.com/ipcbench/ipcbench/results"
+	"github.com/ipcbench/ipcbench/results/resultstest"
 	"golang.org/x/perf/benchfmt"
 )
 
@@ -20,7 +22,7 @@ func benchFile(t *testing.T, seed uint64, scale float64) []byte {
 		resultstest.Case("tcp", 4096, resultstest.Noisy(seed+1, 6, 40000, 0.03)...),
 		results.Case{Transport: "posix-mq", Workload: "pingpong", SizeBytes: 1 << 20, Status: results.StatusSkipped, Reason: "too big"})
 	var b bytes.Buffer
-	if err := results.WriteFormat(&b, "benchfmt", f); err != nil {
+	if err := format.WriteRun(&b, "benchfmt", f); err != nil {
 		t.Fatal(err)
 	}
 	return b.Bytes()
@@ -94,7 +96,7 @@ func exportOf(t *testing.T, started time.Time, commit, hostname string, pipeScal
 		resultstest.Case("tcp", 4096, resultstest.Noisy(uint64(started.Unix())+1, 6, 40000, 0.03)...))
 	f.Host.Hostname = hostname
 	var b bytes.Buffer
-	if err := results.WriteFormat(&b, "benchfmt", f); err != nil {
+	if err := format.WriteRun(&b, "benchfmt", f); err != nil {
 		t.Fatal(err)
 	}
 	return b.Bytes()

@@ -1,4 +1,4 @@
-package results_test
+package stats_test
 
 import (
 	"bytes"
@@ -7,14 +7,17 @@ import (
 	"testing"
 	"time"
 
-	"github.com/ipcbench/ipcbench/internal/resultstest"
+	"github.com/ipcbench/ipcbench/results/format"
+	"github.com/ipcbench/ipcbench/results/stats"
+
 	"github.com/ipcbench/ipcbench/results"
+	"github.com/ipcbench/ipcbench/results/resultstest"
 )
 
-var defaults = results.CompareOptions{Threshold: 0.05, Alpha: 0.05}
+var defaults = stats.CompareOptions{Threshold: 0.05, Alpha: 0.05}
 
 func init() {
-	m, err := results.ParseMetrics([]string{"p50", "p99", "throughput", "cpu"})
+	m, err := stats.ParseMetrics([]string{"p50", "p99", "throughput", "cpu"})
 	if err != nil {
 		panic(err)
 	}
@@ -35,7 +38,7 @@ func side(seed uint64, reps int, scale map[string]float64) *results.File {
 	return resultstest.File(time.Unix(1e9, 0), "abc", cases...)
 }
 
-func verdicts(c *results.Comparison, tr string) map[string]string {
+func verdicts(c *stats.Comparison, tr string) map[string]string {
 	v := map[string]string{}
 	for _, d := range c.Deltas {
 		if strings.HasPrefix(d.Case, tr+"/") {
@@ -49,10 +52,10 @@ func TestCompareAAIsClean(t *testing.T) {
 	// Many seeds: at alpha 0.05 an A/A pair may be significant by chance,
 	// but the 5 % threshold keeps ±3 % noise from ever being a regression.
 	for seed := uint64(0); seed < 50; seed++ {
-		c := results.Compare([]*results.File{side(seed*10, 6, nil)}, []*results.File{side(seed*10+5, 6, nil)}, defaults)
+		c := stats.Compare([]*results.File{side(seed*10, 6, nil)}, []*results.File{side(seed*10+5, 6, nil)}, defaults)
 		if n := c.Regressions(); n != 0 {
 			var b bytes.Buffer
-			results.WriteComparison(&b, "table", c)
+			format.WriteComparison(&b, "table", c)
 			t.Fatalf("seed %d: A/A comparison reported %d regressions:\n%s", seed, n, b.String())
 		}
 		if len(c.Deltas) != 12 || len(c.Geomeans) != 4 {
@@ -64,10 +67,10 @@ func TestCompareAAIsClean(t *testing.T) {
 func TestCompareFlagsSlowdownAndSpeedup(t *testing.T) {
 	base := side(1, 6, nil)
 	slow := side(2, 6, map[string]float64{"pipe": 1.2})
-	c := results.Compare([]*results.File{base}, []*results.File{slow}, defaults)
+	c := stats.Compare([]*results.File{base}, []*results.File{slow}, defaults)
 	v := verdicts(c, "pipe")
 	for _, m := range []string{"p50", "p99", "throughput", "cpu"} {
-		if v[m] != results.VerdictRegression {
+		if v[m] != stats.VerdictRegression {
 			t.Errorf("20%% slower pipe: %s verdict %q, want regression", m, v[m])
 		}
 	}
@@ -75,31 +78,31 @@ func TestCompareFlagsSlowdownAndSpeedup(t *testing.T) {
 		t.Errorf("%d regressions, want the 4 metrics of pipe only", c.Regressions())
 	}
 	var b bytes.Buffer
-	results.WriteComparison(&b, "table", c)
+	format.WriteComparison(&b, "table", c)
 	if !strings.Contains(b.String(), "4 regressions.") || !strings.Contains(b.String(), "+2") {
 		t.Errorf("table does not report the regression:\n%s", b.String())
 	}
 
 	fast := side(2, 6, map[string]float64{"pipe": 0.8})
-	c = results.Compare([]*results.File{base}, []*results.File{fast}, defaults)
-	if c.Regressions() != 0 || verdicts(c, "pipe")["p50"] != results.VerdictImprovement ||
-		verdicts(c, "pipe")["throughput"] != results.VerdictImprovement {
+	c = stats.Compare([]*results.File{base}, []*results.File{fast}, defaults)
+	if c.Regressions() != 0 || verdicts(c, "pipe")["p50"] != stats.VerdictImprovement ||
+		verdicts(c, "pipe")["throughput"] != stats.VerdictImprovement {
 		t.Errorf("20%% faster pipe: %d regressions, verdicts %v; want improvements", c.Regressions(), verdicts(c, "pipe"))
 	}
 }
 
 func TestCompareTooFewRepetitionsWarnsWithoutP(t *testing.T) {
-	c := results.Compare([]*results.File{side(1, 3, nil)}, []*results.File{side(2, 3, map[string]float64{"pipe": 2})}, defaults)
+	c := stats.Compare([]*results.File{side(1, 3, nil)}, []*results.File{side(2, 3, map[string]float64{"pipe": 2})}, defaults)
 	if c.Regressions() != 0 || len(c.Warnings) != 1 || !strings.Contains(c.Warnings[0], "--repeat 6") {
 		t.Fatalf("3+3 repetitions: %d regressions, warnings %q; want none and a warning", c.Regressions(), c.Warnings)
 	}
 	for _, d := range c.Deltas {
-		if d.P != nil || d.Verdict != results.VerdictUntested {
+		if d.P != nil || d.Verdict != stats.VerdictUntested {
 			t.Errorf("%s %s: p %v verdict %s, want no p-value", d.Case, d.Metric, d.P, d.Verdict)
 		}
 	}
 	var b bytes.Buffer
-	results.WriteComparison(&b, "json", c)
+	format.WriteComparison(&b, "json", c)
 	if strings.Contains(b.String(), `"p":`) {
 		t.Errorf("json carries a p-value for an untestable comparison:\n%s", b.String())
 	}
@@ -111,24 +114,24 @@ func TestCompareListsOneSidedAndFailedCases(t *testing.T) {
 	newer.Cases = newer.Cases[1:] // pipe missing
 	newer.Cases = append(newer.Cases, resultstest.Case("tcp", 64, resultstest.Noisy(9, 6, 40000, 0.03)...))
 	newer.Cases[0].Status, newer.Cases[0].Reason = results.StatusFailed, "side b died"
-	c := results.Compare([]*results.File{base}, []*results.File{newer}, defaults)
+	c := stats.Compare([]*results.File{base}, []*results.File{newer}, defaults)
 	if len(c.OnlyBase) != 1 || c.OnlyBase[0] != "pipe/pingpong/64 B" || len(c.OnlyNew) != 1 || c.OnlyNew[0] != "tcp/pingpong/64 B" {
 		t.Errorf("only base %q, only new %q", c.OnlyBase, c.OnlyNew)
 	}
 	if len(c.NotCompared) != 1 || !strings.Contains(c.NotCompared[0], "unix-stream") || !strings.Contains(c.NotCompared[0], "side b died") {
 		t.Errorf("not compared %q, want unix-stream with its reason", c.NotCompared)
 	}
-	for _, format := range results.CompareFormats {
+	for _, name := range format.CompareFormats {
 		var b bytes.Buffer
-		if err := results.WriteComparison(&b, format, c); err != nil {
+		if err := format.WriteComparison(&b, name, c); err != nil {
 			t.Fatal(err)
 		}
 		for _, want := range []string{"pipe/pingpong/64 B", "tcp/pingpong/64 B", "side b died"} {
 			if !strings.Contains(b.String(), want) {
-				t.Errorf("%s output lacks %q", format, want)
+				t.Errorf("%s output lacks %q", name, want)
 			}
 		}
-		if format == "json" && !json.Valid(b.Bytes()) {
+		if name == "json" && !json.Valid(b.Bytes()) {
 			t.Errorf("json output is not JSON")
 		}
 	}
@@ -136,7 +139,7 @@ func TestCompareListsOneSidedAndFailedCases(t *testing.T) {
 
 func TestComparePoolsFiles(t *testing.T) {
 	// Two files of 3 repetitions a side pool to 6+6, enough for a test.
-	c := results.Compare([]*results.File{side(1, 3, nil), side(3, 3, nil)},
+	c := stats.Compare([]*results.File{side(1, 3, nil), side(3, 3, nil)},
 		[]*results.File{side(2, 3, map[string]float64{"pipe": 1.2}), side(4, 3, map[string]float64{"pipe": 1.2})}, defaults)
 	if c.Regressions() != 4 || c.Deltas[0].Base.N != 6 {
 		t.Errorf("pooled: %d regressions, n=%d; want 4 and 6", c.Regressions(), c.Deltas[0].Base.N)

@@ -1,9 +1,12 @@
-package results
+package format
 
 import (
 	"fmt"
 	"io"
 	"strings"
+
+	"github.com/ipcbench/ipcbench/results"
+	"github.com/ipcbench/ipcbench/workloads"
 
 	"golang.org/x/perf/benchfmt"
 )
@@ -11,24 +14,24 @@ import (
 // BenchName is a case's name in the Go benchmark format, without the
 // "Benchmark" prefix: IPC/transport=pipe/workload=pingpong/size=64, the
 // sub-benchmark keys that benchstat can filter and group by.
-func BenchName(c Case) string {
+func BenchName(c results.Case) string {
 	return fmt.Sprintf("IPC/transport=%s/workload=%s/size=%d", c.Transport, c.Workload, c.SizeBytes)
 }
 
-// benchUnits are the units of a line, in order; an op is a round trip for
-// pingpong and one message for stream and relay.
+// benchUnits are the units of a line, in order; an op is what the
+// workload's MessagesPerOp says: a round trip, or one message.
 var benchUnits = []struct {
 	unit string
-	of   func(r Repetition, ops float64) float64
+	of   func(r results.Repetition, ops float64) float64
 }{
-	{"ns/op", func(r Repetition, ops float64) float64 { return float64(r.WindowNs) / ops }},
-	{"p50-ns", func(r Repetition, _ float64) float64 { return r.P50Ns }},
-	{"p99-ns", func(r Repetition, _ float64) float64 { return r.P99Ns }},
-	{"msgs/s", func(r Repetition, _ float64) float64 { return r.MsgsPerSec }},
-	{"MB/s", func(r Repetition, _ float64) float64 { return r.MBPerSec }},
-	{"cpu-ns/msg", func(r Repetition, _ float64) float64 { return r.CPUNsPerMsg }},
-	{"syscalls/msg", func(r Repetition, _ float64) float64 { return r.SyscallsPerMsg }},
-	{"copies/msg", func(r Repetition, _ float64) float64 { return r.CopiesPerMsg }},
+	{"ns/op", func(r results.Repetition, ops float64) float64 { return float64(r.WindowNs) / ops }},
+	{"p50-ns", func(r results.Repetition, _ float64) float64 { return r.P50Ns }},
+	{"p99-ns", func(r results.Repetition, _ float64) float64 { return r.P99Ns }},
+	{"msgs/s", func(r results.Repetition, _ float64) float64 { return r.MsgsPerSec }},
+	{"MB/s", func(r results.Repetition, _ float64) float64 { return r.MBPerSec }},
+	{"cpu-ns/msg", func(r results.Repetition, _ float64) float64 { return r.CPUNsPerMsg }},
+	{"syscalls/msg", func(r results.Repetition, _ float64) float64 { return r.SyscallsPerMsg }},
+	{"copies/msg", func(r results.Repetition, _ float64) float64 { return r.CopiesPerMsg }},
 }
 
 // WriteBenchfmt writes f in the Go benchmark format with x/perf's benchfmt
@@ -43,7 +46,7 @@ var benchUnits = []struct {
 // comparing anything. Those go in "# key: value" comment lines at the top,
 // which benchfmt readers ignore. Skipped and failed cases have no numbers:
 // they are listed at the end as "# not measured" comment lines.
-func WriteBenchfmt(w io.Writer, f *File) error {
+func WriteBenchfmt(w io.Writer, f *results.File) error {
 	var notes strings.Builder
 	for _, n := range []struct{ key, value string }{
 		{"ipcbench-commit", f.Host.Commit},
@@ -84,19 +87,20 @@ func WriteBenchfmt(w io.Writer, f *File) error {
 	}
 	var notMeasured []string
 	for _, c := range f.Cases {
-		if c.Status != StatusOK {
+		if c.Status != results.StatusOK {
 			notMeasured = append(notMeasured, fmt.Sprintf("# not measured: %s %s: %s\n", BenchName(c), c.Status, oneLine(c.Reason)))
 			continue
 		}
+		perOp := 1 // messages in an op: a round trip's two directions count
+		if d, ok := workloads.Lookup(c.Workload); ok {
+			perOp = d.MessagesPerOp
+		}
 		reps := c.Repetitions
 		if len(reps) == 0 {
-			reps = []Repetition{RepetitionOf(c)}
+			reps = []results.Repetition{results.RepetitionOf(c)}
 		}
 		for _, r := range reps {
-			ops := float64(r.Messages)
-			if c.Workload == "pingpong" {
-				ops /= 2 // Messages counts both directions
-			}
+			ops := float64(r.Messages) / float64(perOp)
 			if ops == 0 {
 				continue
 			}
@@ -121,7 +125,7 @@ func WriteBenchfmt(w io.Writer, f *File) error {
 	return nil
 }
 
-func startedOf(f *File) string {
+func startedOf(f *results.File) string {
 	if f.StartedAt.IsZero() {
 		return ""
 	}

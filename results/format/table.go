@@ -1,8 +1,7 @@
-package results
+package format
 
 import (
 	"encoding/csv"
-	"encoding/json"
 	"fmt"
 	"io"
 	"maps"
@@ -10,20 +9,17 @@ import (
 	"strconv"
 	"strings"
 	"unicode/utf8"
+
+	"github.com/ipcbench/ipcbench/results"
+	"github.com/ipcbench/ipcbench/results/stats"
+	"github.com/ipcbench/ipcbench/workloads"
 )
 
-// Formats lists the renderings WriteFormat knows.
-var Formats = []string{"table", "json", "csv", "markdown", "benchfmt"}
+// RunFormats lists the renderings WriteRun knows.
+var RunFormats = []string{"table", "json", "csv", "markdown", "benchfmt"}
 
-// writeJSON writes v as indented JSON.
-func writeJSON(w io.Writer, v any) error {
-	enc := json.NewEncoder(w)
-	enc.SetIndent("", "  ")
-	return enc.Encode(v)
-}
-
-// WriteFormat renders f as one of Formats.
-func WriteFormat(w io.Writer, format string, f *File) error {
+// WriteRun renders f as one of RunFormats.
+func WriteRun(w io.Writer, format string, f *results.File) error {
 	if len(f.PairMatrices) > 0 && (format == "table" || format == "markdown") {
 		return WriteMatrices(w, f, format == "markdown")
 	}
@@ -35,20 +31,20 @@ func WriteFormat(w io.Writer, format string, f *File) error {
 	case "csv":
 		return WriteCSV(w, f)
 	case "markdown":
-		return WriteMarkdown(w, f)
+		return WriteMarkdownTable(w, f)
 	case "benchfmt":
 		return WriteBenchfmt(w, f)
 	}
-	return fmt.Errorf("unknown format %q; want one of %s", format, strings.Join(Formats, ", "))
+	return unknown(format, RunFormats)
 }
 
 var columns = []string{"transport", "workload", "size", "msgs/s", "MB/s", "p50", "p99", "p99.9", "max", "cpu/msg", "syscalls/msg", "copies/msg", "status"}
 
 // row renders one case's cells; skipped and failed cases show "-" for every
 // number and their reason in the status cell.
-func row(c Case) []string {
-	cells := []string{c.Transport, c.Workload, FormatBytes(c.SizeBytes)}
-	if c.Status != StatusOK {
+func row(c results.Case) []string {
+	cells := []string{c.Transport, c.Workload, results.FormatBytes(c.SizeBytes)}
+	if c.Status != results.StatusOK {
 		for range columns[3 : len(columns)-1] {
 			cells = append(cells, "-")
 		}
@@ -58,20 +54,20 @@ func row(c Case) []string {
 		if c.HistogramHDR == "" { // relay measures no latency
 			return "-"
 		}
-		return FormatNs(float64(ns))
+		return Ns(float64(ns))
 	}
 	p50 := lat(c.Latency.P50Ns)
 	if c.HistogramHDR != "" {
-		p50 += c.CI95Suffix("p50", float64(c.Latency.P50Ns))
+		p50 += CaseInterval(c, "p50", float64(c.Latency.P50Ns))
 	}
 	return append(cells,
-		FormatRate(c.MsgsPerSec),
+		Rate(c.MsgsPerSec),
 		strconv.FormatFloat(c.MBPerSec, 'f', 1, 64),
 		p50,
 		lat(c.Latency.P99Ns),
 		lat(c.Latency.P999Ns),
 		lat(c.Latency.MaxNs),
-		FormatNs(c.CPUNsPerMsg),
+		Ns(c.CPUNsPerMsg),
 		strconv.FormatFloat(c.SyscallsPerMsg, 'f', 2, 64),
 		strconv.FormatFloat(c.CopiesPerMsg, 'f', 2, 64),
 		c.Status,
@@ -79,7 +75,7 @@ func row(c Case) []string {
 }
 
 // WriteTable writes an aligned text table, names left and numbers right, and a legend.
-func WriteTable(w io.Writer, f *File) error {
+func WriteTable(w io.Writer, f *results.File) error {
 	rows := [][]string{make([]string, len(columns))}
 	for i, c := range columns {
 		rows[0][i] = strings.ToUpper(c)
@@ -92,13 +88,9 @@ func WriteTable(w io.Writer, f *File) error {
 	writeAligned(&b, rows, 3, len(columns)-1)
 	b.WriteString(legend)
 	b.WriteString(runNotes(f))
-	if cr := copiesRows(f); len(cr) > 0 {
-		b.WriteString("\n" + copiesTitle + "\n")
-		writeAligned(&b, append([][]string{copiesColumns}, cr...), 2, len(copiesColumns))
-	}
-	if fr := fanRows(f); len(fr) > 0 {
-		b.WriteString("\n" + fanTitle + "\n")
-		writeAligned(&b, append([][]string{fanColumns}, fr...), 2, len(fanColumns))
+	for _, t := range append(copiesTables(f), fanTables(f)...) {
+		b.WriteString("\n" + t.title + "\n")
+		writeAligned(&b, append([][]string{t.columns}, t.rows...), 2, len(t.columns))
 	}
 	_, err := io.WriteString(w, b.String())
 	return err
@@ -131,41 +123,63 @@ func writeAligned(b *strings.Builder, rows [][]string, left, padded int) {
 	}
 }
 
+// table is one of the tables that follow a run's main table.
+type table struct {
+	title   string
+	columns []string
+	rows    [][]string
+}
+
 var copiesColumns = []string{"TRANSPORT", "SIZE", "FILE→USER", "USER→KERNEL", "KERNEL→USER", "USER↔SHM", "USER→FILE", "TOTAL"}
 
-const copiesTitle = "relay: copies per message, by where the bytes moved"
-
-// copiesRows returns the relay cases' copies per message by where the bytes
-// moved: the seeds' copy claim, measured.
-func copiesRows(f *File) [][]string {
-	var rows [][]string
-	for _, c := range f.Cases {
-		if c.Workload != "relay" || c.Status != StatusOK {
+// copiesTables returns, for each file workload in f, its ok cases' copies
+// per message by where the bytes moved: the seeds' copy claim, measured.
+func copiesTables(f *results.File) []table {
+	var out []table
+	for _, d := range workloads.All() {
+		if !d.File {
 			continue
 		}
-		num := func(v float64) string { return strconv.FormatFloat(v, 'f', 2, 64) }
-		rows = append(rows, []string{c.Transport, FormatBytes(c.SizeBytes), num(c.Copies.FileToUser), num(c.Copies.UserToKernel),
-			num(c.Copies.KernelToUser), num(c.Copies.UserToUser), num(c.Copies.UserToFile), num(c.CopiesPerMsg)})
+		t := table{title: d.Name + ": copies per message, by where the bytes moved", columns: copiesColumns}
+		for _, c := range f.Cases {
+			if c.Workload != d.Name || c.Status != results.StatusOK {
+				continue
+			}
+			num := func(v float64) string { return strconv.FormatFloat(v, 'f', 2, 64) }
+			t.rows = append(t.rows, []string{c.Transport, results.FormatBytes(c.SizeBytes), num(c.Copies.FileToUser), num(c.Copies.UserToKernel),
+				num(c.Copies.KernelToUser), num(c.Copies.UserToUser), num(c.Copies.UserToFile), num(c.CopiesPerMsg)})
+		}
+		if len(t.rows) > 0 {
+			out = append(out, t)
+		}
 	}
-	return rows
+	return out
 }
 
 var fanColumns = []string{"TRANSPORT", "SIZE", "PRODUCERS", "FEWEST", "MOST", "FAIRNESS"}
 
-const fanTitle = "fanin: messages delivered per producer, and Jain's fairness index (1 = equal shares, 1/producers = one took all)"
-
-// fanRows returns each fanin case's per-producer spread.
-func fanRows(f *File) [][]string {
-	var rows [][]string
-	for _, c := range f.Cases {
-		if c.Workload != "fanin" || c.Status != StatusOK || len(c.PerProducerMsgs) == 0 {
+// fanTables returns, for each workload of several writers in f, each ok
+// case's spread of messages across its producers.
+func fanTables(f *results.File) []table {
+	var out []table
+	for _, d := range workloads.All() {
+		if !d.Writers {
 			continue
 		}
-		lo, hi := slices.Min(c.PerProducerMsgs), slices.Max(c.PerProducerMsgs)
-		rows = append(rows, []string{c.Transport, FormatBytes(c.SizeBytes), strconv.Itoa(c.Producers),
-			strconv.FormatUint(lo, 10), strconv.FormatUint(hi, 10), strconv.FormatFloat(c.Fairness, 'f', 3, 64)})
+		t := table{title: d.Name + ": messages delivered per producer, and Jain's fairness index (1 = equal shares, 1/producers = one took all)", columns: fanColumns}
+		for _, c := range f.Cases {
+			if c.Workload != d.Name || c.Status != results.StatusOK || len(c.PerProducerMsgs) == 0 {
+				continue
+			}
+			lo, hi := slices.Min(c.PerProducerMsgs), slices.Max(c.PerProducerMsgs)
+			t.rows = append(t.rows, []string{c.Transport, results.FormatBytes(c.SizeBytes), strconv.Itoa(c.Producers),
+				strconv.FormatUint(lo, 10), strconv.FormatUint(hi, 10), strconv.FormatFloat(c.Fairness, 'f', 3, 64)})
+		}
+		if len(t.rows) > 0 {
+			out = append(out, t)
+		}
 	}
-	return rows
+	return out
 }
 
 const legend = `
@@ -177,17 +191,17 @@ both workers; syscalls/msg and copies/msg are counted by the transport as it wor
 // runNotes says what a reader must know about how the run went: that it
 // stopped early, that a transport was slowed on purpose, and what the
 // figures of repetitions are.
-func runNotes(f *File) string {
+func runNotes(f *results.File) string {
 	var s string
 	if f.Incomplete != "" {
 		s += "INCOMPLETE RUN: " + f.Incomplete + ". Cases not listed did not run.\n"
 	}
-	for _, w := range NoiseWarnings(f) {
+	for _, w := range stats.NoiseWarnings(f) {
 		s += "NOISY HOST: " + w + ".\n"
 	}
 	for _, t := range slices.Sorted(maps.Keys(f.Config.TestSendDelayNs)) {
 		s += fmt.Sprintf("%s was slowed on purpose by %s per send (--test-send-delay): its figures are not its own.\n",
-			t, FormatNs(float64(f.Config.TestSendDelayNs[t])))
+			t, Ns(float64(f.Config.TestSendDelayNs[t])))
 	}
 	if f.Config.Repeat < 2 {
 		return s
@@ -200,7 +214,7 @@ func runNotes(f *File) string {
 }
 
 // WriteCSV writes one header row and one row per case, with raw numbers.
-func WriteCSV(w io.Writer, f *File) error {
+func WriteCSV(w io.Writer, f *results.File) error {
 	cw := csv.NewWriter(w)
 	cw.Write([]string{"transport", "workload", "size_bytes", "status", "reason", "messages", "msgs_per_sec", "mb_per_sec",
 		"min_ns", "p50_ns", "p90_ns", "p99_ns", "p999_ns", "max_ns", "mean_ns", "stddev_ns",
@@ -210,7 +224,7 @@ func WriteCSV(w io.Writer, f *File) error {
 		num := func(v float64) string { return strconv.FormatFloat(v, 'f', -1, 64) }
 		i := func(v int64) string { return strconv.FormatInt(v, 10) }
 		rec := []string{c.Transport, c.Workload, strconv.Itoa(c.SizeBytes), c.Status, c.Reason}
-		if c.Status == StatusOK {
+		if c.Status == results.StatusOK {
 			rec = append(rec, strconv.FormatUint(c.Messages, 10), num(c.MsgsPerSec), num(c.MBPerSec),
 				i(l.MinNs), i(l.P50Ns), i(l.P90Ns), i(l.P99Ns), i(l.P999Ns), i(l.MaxNs), num(l.MeanNs), num(l.StddevNs),
 				num(c.CPUNsPerMsg), num(c.SyscallsPerMsg), num(c.CopiesPerMsg))
@@ -223,8 +237,8 @@ func WriteCSV(w io.Writer, f *File) error {
 	return cw.Error()
 }
 
-// WriteMarkdown writes a GitHub-flavoured Markdown table.
-func WriteMarkdown(w io.Writer, f *File) error {
+// WriteMarkdownTable writes a run as a GitHub-flavoured Markdown table.
+func WriteMarkdownTable(w io.Writer, f *results.File) error {
 	var b strings.Builder
 	b.WriteString("| " + strings.Join(columns, " | ") + " |\n|")
 	for i := range columns {
@@ -243,9 +257,9 @@ func WriteMarkdown(w io.Writer, f *File) error {
 		b.WriteString("| " + strings.Join(cells, " | ") + " |\n")
 	}
 	b.WriteString(strings.ReplaceAll(legend+runNotes(f), "\n", " ") + "\n")
-	if rows := copiesRows(f); len(rows) > 0 {
-		b.WriteString("\n" + copiesTitle + ":\n\n| " + strings.Join(copiesColumns, " | ") + " |\n|---|---|--:|--:|--:|--:|--:|--:|\n")
-		for _, r := range rows {
+	for _, t := range copiesTables(f) {
+		b.WriteString("\n" + t.title + ":\n\n| " + strings.Join(t.columns, " | ") + " |\n|---|---|--:|--:|--:|--:|--:|--:|\n")
+		for _, r := range t.rows {
 			b.WriteString("| " + strings.Join(r, " | ") + " |\n")
 		}
 	}
@@ -253,48 +267,12 @@ func WriteMarkdown(w io.Writer, f *File) error {
 	return err
 }
 
-// FormatNs prints a duration in ns with a unit that keeps 3 significant digits.
-func FormatNs(ns float64) string {
-	switch {
-	case ns >= 1e9:
-		return strconv.FormatFloat(ns/1e9, 'f', 2, 64) + "s"
-	case ns >= 1e6:
-		return strconv.FormatFloat(ns/1e6, 'f', 2, 64) + "ms"
-	case ns >= 1e3:
-		return strconv.FormatFloat(ns/1e3, 'f', 1, 64) + "µs"
-	}
-	return strconv.FormatFloat(ns, 'f', 0, 64) + "ns"
-}
-
-// FormatRate prints a per-second rate with k/M suffixes.
-func FormatRate(v float64) string {
-	switch {
-	case v >= 1e6:
-		return strconv.FormatFloat(v/1e6, 'f', 2, 64) + "M"
-	case v >= 1e3:
-		return strconv.FormatFloat(v/1e3, 'f', 1, 64) + "k"
-	}
-	return strconv.FormatFloat(v, 'f', 0, 64)
-}
-
-// FormatBytes prints a size: 64 B, 4 KiB, 1 MiB.
-func FormatBytes(n int) string {
-	switch {
-	case n >= 1<<20 && n%(1<<20) == 0:
-		return fmt.Sprintf("%d MiB", n>>20)
-	case n >= 1<<10 && n%(1<<10) == 0:
-		return fmt.Sprintf("%d KiB", n>>10)
-	}
-	return fmt.Sprintf("%d B", n)
-}
-
 // WriteMatrices renders a run's pair matrices as aligned text, or Markdown
 // tables: rows are side a's CPU, columns side b's, cells p50 latency.
-func WriteMatrices(w io.Writer, f *File, markdown bool) error {
+func WriteMatrices(w io.Writer, f *results.File, markdown bool) error {
 	var b strings.Builder
 	for _, m := range f.PairMatrices {
-		fmt.Fprintf(&b, "%s/%s/%s: p50 latency, side a on the row's CPU, side b on the column's\n",
-			m.Transport, m.Workload, FormatBytes(m.SizeBytes))
+		fmt.Fprintf(&b, "%s: p50 latency, side a on the row's CPU, side b on the column's\n", m.Key())
 		head := []string{"a\\b"}
 		for _, c := range m.CPUs {
 			head = append(head, fmt.Sprint(c))
@@ -305,7 +283,7 @@ func WriteMatrices(w io.Writer, f *File, markdown bool) error {
 			for _, v := range row {
 				cell := "-"
 				if v > 0 {
-					cell = FormatNs(v)
+					cell = Ns(v)
 				}
 				cells = append(cells, cell)
 			}

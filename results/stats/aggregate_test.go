@@ -1,13 +1,16 @@
-package results
+package stats_test
 
 import (
 	"strings"
 	"testing"
 
 	"github.com/HdrHistogram/hdrhistogram-go"
+	"github.com/ipcbench/ipcbench/results"
+	"github.com/ipcbench/ipcbench/results/format"
+	"github.com/ipcbench/ipcbench/results/stats"
 )
 
-func repCase(t *testing.T, p50 int64) Case {
+func repCase(t *testing.T, p50 int64) results.Case {
 	h := hdrhistogram.New(1, 3600e9, 3)
 	for v := p50 / 2; v < p50*3/2; v++ {
 		h.RecordValue(v)
@@ -16,16 +19,16 @@ func repCase(t *testing.T, p50 int64) Case {
 	if err != nil {
 		t.Fatal(err)
 	}
-	return Case{Transport: "pipe", Workload: "pingpong", SizeBytes: 64, Status: StatusOK, Messages: uint64(h.TotalCount()),
-		WindowNs: 1e9, Latency: Summarize(h), HistogramHDR: string(enc), MsgsPerSec: 1e9 / float64(p50)}
+	return results.Case{Transport: "pipe", Workload: "pingpong", SizeBytes: 64, Status: results.StatusOK, Messages: uint64(h.TotalCount()),
+		WindowNs: 1e9, Latency: results.Summarize(h), HistogramHDR: string(enc), MsgsPerSec: 1e9 / float64(p50)}
 }
 
 func TestAggregateTakesMediansAndMergesHistograms(t *testing.T) {
-	var reps []Case
+	var reps []results.Case
 	for _, p50 := range []int64{1000, 1200, 900, 5000, 1100, 1050} {
 		reps = append(reps, repCase(t, p50))
 	}
-	got, err := Aggregate(reps)
+	got, err := stats.Aggregate(reps)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -49,7 +52,7 @@ func TestAggregateTakesMediansAndMergesHistograms(t *testing.T) {
 }
 
 func TestAggregateFewRepetitionsHasNoInterval(t *testing.T) {
-	got, err := Aggregate([]Case{repCase(t, 1000), repCase(t, 1100), repCase(t, 1200)})
+	got, err := stats.Aggregate([]results.Case{repCase(t, 1000), repCase(t, 1100), repCase(t, 1200)})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -57,7 +60,7 @@ func TestAggregateFewRepetitionsHasNoInterval(t *testing.T) {
 		t.Errorf("three repetitions gave CI95 %v; benchmath needs six for a 95%% interval", got.CI95)
 	}
 	var b strings.Builder
-	WriteTable(&b, &File{Config: Config{Repeat: 3}, Cases: []Case{got}})
+	format.WriteTable(&b, &results.File{Config: results.Config{Repeat: 3}, Cases: []results.Case{got}})
 	if !strings.Contains(b.String(), "needs at least 6 repetitions") {
 		t.Errorf("table does not say why there is no interval:\n%s", b.String())
 	}
@@ -65,34 +68,34 @@ func TestAggregateFewRepetitionsHasNoInterval(t *testing.T) {
 
 func TestAggregateFailedRepetitionFailsTheCase(t *testing.T) {
 	bad := repCase(t, 1000)
-	bad.Status, bad.Reason = StatusFailed, "side b died"
-	got, err := Aggregate([]Case{repCase(t, 1000), bad, repCase(t, 1000)})
+	bad.Status, bad.Reason = results.StatusFailed, "side b died"
+	got, err := stats.Aggregate([]results.Case{repCase(t, 1000), bad, repCase(t, 1000)})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if got.Status != StatusFailed || got.Reason != "repetition 2 of 3: side b died" {
+	if got.Status != results.StatusFailed || got.Reason != "repetition 2 of 3: side b died" {
 		t.Errorf("got %s %q, want the failure naming its repetition", got.Status, got.Reason)
 	}
 }
 
 func TestNoiseWarnings(t *testing.T) {
-	steady := Case{Transport: "pipe", Workload: "pingpong", SizeBytes: 64, Status: StatusOK}
+	steady := results.Case{Transport: "pipe", Workload: "pingpong", SizeBytes: 64, Status: results.StatusOK}
 	noisy := steady
 	noisy.Transport = "tcp"
 	for i, p := range []float64{20000, 20300, 19800, 20100} {
-		steady.Repetitions = append(steady.Repetitions, Repetition{P50Ns: p})
-		noisy.Repetitions = append(noisy.Repetitions, Repetition{P50Ns: p * float64(1+i%2*4)})
+		steady.Repetitions = append(steady.Repetitions, results.Repetition{P50Ns: p})
+		noisy.Repetitions = append(noisy.Repetitions, results.Repetition{P50Ns: p * float64(1+i%2*4)})
 	}
-	f := &File{Cases: []Case{steady, noisy}, Host: Host{Findings: []Finding{
+	f := &results.File{Cases: []results.Case{steady, noisy}, Host: results.Host{Findings: []results.Finding{
 		{Topic: "load", Name: "busy processes", Value: "stress-ng (pid 7) 99%", Warn: true},
 		{Topic: "limits", Name: "kernel.msgmax", Value: "8192", Warn: true},
 	}}}
-	w := NoiseWarnings(f)
+	w := stats.NoiseWarnings(f)
 	if len(w) != 2 || !strings.Contains(w[0], "stress-ng") || !strings.Contains(w[1], "tcp/pingpong/64 B: p50 varied") {
 		t.Errorf("warnings %q; want the busy process and tcp's spread, not pipe's or the limit", w)
 	}
 	var b strings.Builder
-	WriteTable(&b, f)
+	format.WriteTable(&b, f)
 	if !strings.Contains(b.String(), "NOISY HOST: tcp/pingpong/64 B") {
 		t.Errorf("the table does not warn:\n%s", b.String())
 	}

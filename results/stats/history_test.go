@@ -1,4 +1,4 @@
-package results_test
+package stats_test
 
 import (
 	"bytes"
@@ -7,8 +7,11 @@ import (
 	"testing"
 	"time"
 
-	"github.com/ipcbench/ipcbench/internal/resultstest"
+	"github.com/ipcbench/ipcbench/results/format"
+	"github.com/ipcbench/ipcbench/results/stats"
+
 	"github.com/ipcbench/ipcbench/results"
+	"github.com/ipcbench/ipcbench/results/resultstest"
 )
 
 // TestHistoryOrdersRunsAndFlagsAStep builds eight nightly runs, given out
@@ -29,8 +32,8 @@ func TestHistoryOrdersRunsAndFlagsAStep(t *testing.T) {
 			resultstest.Case("tcp", 64, resultstest.Noisy(uint64(100+night), 6, 40000, 0.03)...)))
 		paths = append(paths, fmt.Sprintf("night%d.json", night))
 	}
-	p50, _ := results.MetricByName("p50")
-	h := results.BuildHistory(files, paths, p50, nil, 0.05, 0.05)
+	p50, _ := stats.MetricByName("p50")
+	h := stats.BuildHistory(files, paths, p50, nil, 0.05, 0.05)
 	for i, r := range h.Runs {
 		if r.Commit != fmt.Sprintf("c%d", i) {
 			t.Fatalf("run %d is commit %s: runs are not in time order", i, r.Commit)
@@ -46,10 +49,10 @@ func TestHistoryOrdersRunsAndFlagsAStep(t *testing.T) {
 			case i == 0:
 				want = ""
 			case s.Case == "pipe/pingpong/64 B" && i == 5:
-				want = results.VerdictRegression
+				want = stats.VerdictRegression
 			}
 			got := p.Verdict
-			if got == results.VerdictSame || got == results.VerdictWithin {
+			if got == stats.VerdictSame || got == stats.VerdictWithin {
 				got = ""
 			}
 			if got != want {
@@ -58,14 +61,14 @@ func TestHistoryOrdersRunsAndFlagsAStep(t *testing.T) {
 		}
 	}
 	var b bytes.Buffer
-	if err := results.WriteHistory(&b, "table", h); err != nil {
+	if err := format.WriteHistory(&b, "table", h); err != nil {
 		t.Fatal(err)
 	}
 	if !strings.Contains(b.String(), "▲ regression") || !strings.Contains(b.String(), "1 regressions, 0 improvements") {
 		t.Errorf("table does not flag the step:\n%s", b.String())
 	}
 
-	only := results.BuildHistory(files, paths, p50, []string{"tcp/pingpong/64B"}, 0.05, 0.05)
+	only := stats.BuildHistory(files, paths, p50, []string{"tcp/pingpong/64B"}, 0.05, 0.05)
 	if len(only.Series) != 1 || only.Series[0].Case != "tcp/pingpong/64 B" {
 		t.Errorf("--case tcp/pingpong/64B kept %d series", len(only.Series))
 	}

@@ -1,4 +1,4 @@
-package results_test
+package stats_test
 
 import (
 	"bytes"
@@ -6,8 +6,11 @@ import (
 	"testing"
 	"time"
 
-	"github.com/ipcbench/ipcbench/internal/resultstest"
+	"github.com/ipcbench/ipcbench/results/format"
+	"github.com/ipcbench/ipcbench/results/stats"
+
 	"github.com/ipcbench/ipcbench/results"
+	"github.com/ipcbench/ipcbench/results/resultstest"
 )
 
 func lastLine(s string) string {
@@ -15,10 +18,10 @@ func lastLine(s string) string {
 	return lines[len(lines)-1]
 }
 
-func table(t *testing.T, c *results.Comparison, format string) string {
+func table(t *testing.T, c *stats.Comparison, name string) string {
 	t.Helper()
 	var b bytes.Buffer
-	if err := results.WriteComparison(&b, format, c); err != nil {
+	if err := format.WriteComparison(&b, name, c); err != nil {
 		t.Fatal(err)
 	}
 	return b.String()
@@ -60,17 +63,17 @@ func TestCompareCoverage(t *testing.T) {
 		}(), 2, 3, "4 regressions; 1 of the 3 cases measured on both sides could not be tested."},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			c := results.Compare([]*results.File{tc.base}, []*results.File{tc.new}, defaults)
+			c := stats.Compare([]*results.File{tc.base}, []*results.File{tc.new}, defaults)
 			if c.TestedCases != tc.tested || c.MatchedCases != tc.matched {
 				t.Errorf("tested %d of %d cases, want %d of %d", c.TestedCases, c.MatchedCases, tc.tested, tc.matched)
 			}
 			if got := c.Untested(); got != (tc.tested < tc.matched || tc.matched == 0) {
 				t.Errorf("Untested() = %v", got)
 			}
-			for _, format := range []string{"table", "markdown"} {
-				out := table(t, c, format)
+			for _, name := range []string{"table", "markdown"} {
+				out := table(t, c, name)
 				if last := lastLine(out); !strings.HasPrefix(last, tc.last) {
-					t.Errorf("%s: last line %q, want it to start %q\n%s", format, last, tc.last, out)
+					t.Errorf("%s: last line %q, want it to start %q\n%s", name, last, tc.last, out)
 				}
 			}
 			if out := table(t, c, "json"); !strings.Contains(out, `"tested_cases"`) {
@@ -84,7 +87,7 @@ func TestCompareCoverage(t *testing.T) {
 // its cells are printed in, and that the footer explains ± only when a
 // cell shows one.
 func TestCompareUnitsMatchValues(t *testing.T) {
-	six := results.Compare([]*results.File{side(1, 6, nil)}, []*results.File{side(2, 6, nil)}, defaults)
+	six := stats.Compare([]*results.File{side(1, 6, nil)}, []*results.File{side(2, 6, nil)}, defaults)
 	out := table(t, six, "table")
 	if !strings.Contains(out, "p50 (µs, lower is better)") || !strings.Contains(out, "cpu (µs/msg, lower is better)") {
 		t.Errorf("headers do not name the µs the values are printed in:\n%s", out)
@@ -97,7 +100,7 @@ func TestCompareUnitsMatchValues(t *testing.T) {
 	if !strings.Contains(out, "±") || !strings.Contains(out, "± is the 95% confidence interval") {
 		t.Errorf("six repetitions: want ± cells and their explanation:\n%s", out)
 	}
-	three := results.Compare([]*results.File{side(1, 3, nil)}, []*results.File{side(2, 3, nil)}, defaults)
+	three := stats.Compare([]*results.File{side(1, 3, nil)}, []*results.File{side(2, 3, nil)}, defaults)
 	out = table(t, three, "table")
 	if strings.Contains(out, "±") {
 		t.Errorf("three repetitions show no interval, yet the output mentions ±:\n%s", out)
@@ -109,10 +112,10 @@ func TestHistoryUnitsMatchValues(t *testing.T) {
 	for i := range 2 {
 		files = append(files, resultstest.File(time.Unix(1e9+int64(i), 0), "c", resultstest.Case("pipe", 64, resultstest.Noisy(uint64(i), 6, 20000, 0.03)...)))
 	}
-	p50, _ := results.MetricByName("p50")
-	h := results.BuildHistory(files, []string{"a", "b"}, p50, nil, 0.05, 0.05)
+	p50, _ := stats.MetricByName("p50")
+	h := stats.BuildHistory(files, []string{"a", "b"}, p50, nil, 0.05, 0.05)
 	var b bytes.Buffer
-	results.WriteHistory(&b, "table", h)
+	format.WriteHistory(&b, "table", h)
 	if !strings.Contains(b.String(), "pipe/pingpong/64 B, p50 (µs)") || strings.Contains(b.String(), "µs ±") {
 		t.Errorf("history header and cells disagree on the unit:\n%s", b.String())
 	}
@@ -121,7 +124,7 @@ func TestHistoryUnitsMatchValues(t *testing.T) {
 // TestHistoryCoverage: a history of one run, or of steps too short to
 // test, says so instead of "0 regressions".
 func TestHistoryCoverage(t *testing.T) {
-	p50, _ := results.MetricByName("p50")
+	p50, _ := stats.MetricByName("p50")
 	mk := func(reps int, n int) []*results.File {
 		var files []*results.File
 		for i := range n {
@@ -140,13 +143,13 @@ func TestHistoryCoverage(t *testing.T) {
 		{"tested", mk(6, 3), 2, 0, "3 runs, 1 cases."},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			h := results.BuildHistory(tc.files, make([]string, len(tc.files)), p50, nil, 0.05, 0.05)
+			h := stats.BuildHistory(tc.files, make([]string, len(tc.files)), p50, nil, 0.05, 0.05)
 			tested, untested := h.Steps()
 			if tested != tc.tested || untested != tc.untestd {
 				t.Errorf("steps tested %d untested %d, want %d and %d", tested, untested, tc.tested, tc.untestd)
 			}
 			var b bytes.Buffer
-			results.WriteHistory(&b, "table", h)
+			format.WriteHistory(&b, "table", h)
 			if last := lastLine(b.String()); !strings.HasPrefix(last, tc.last) {
 				t.Errorf("last line %q, want it to start %q", last, tc.last)
 			}
@@ -162,8 +165,8 @@ func TestDifferences(t *testing.T) {
 	b.Host.Kernel = "Linux 6.8"
 	b.Host.Commit = "def"
 	b.Config.DurationNs = 2e9
-	c := results.Compare([]*results.File{a}, []*results.File{b}, defaults)
-	got := map[string]results.Difference{}
+	c := stats.Compare([]*results.File{a}, []*results.File{b}, defaults)
+	got := map[string]stats.Difference{}
 	for _, d := range c.Differences {
 		got[d.Key] = d
 	}
@@ -180,23 +183,23 @@ func TestDifferences(t *testing.T) {
 	if !strings.HasPrefix(out, "host and configuration differ") || !strings.Contains(out, "kernel") || !strings.Contains(out, "Linux 6.8") {
 		t.Errorf("no difference header:\n%s", out)
 	}
-	same := results.Compare([]*results.File{side(1, 6, nil)}, []*results.File{side(2, 6, nil)}, defaults)
+	same := stats.Compare([]*results.File{side(1, 6, nil)}, []*results.File{side(2, 6, nil)}, defaults)
 	if len(same.Differences) != 0 || strings.Contains(table(t, same, "table"), "host and configuration differ") {
 		t.Errorf("identical hosts: differences %+v", same.Differences)
 	}
 
-	p50, _ := results.MetricByName("p50")
+	p50, _ := stats.MetricByName("p50")
 	runs := []*results.File{side(1, 6, nil), side(2, 6, nil), side(3, 6, nil)}
 	for i, f := range runs {
 		f.StartedAt = time.Unix(1e9+int64(i), 0)
 	}
 	runs[2].Host.CPUModel = "Other CPU"
-	h := results.BuildHistory(runs, []string{"1", "2", "3"}, p50, nil, 0.05, 0.05)
+	h := stats.BuildHistory(runs, []string{"1", "2", "3"}, p50, nil, 0.05, 0.05)
 	if len(h.Differences) != 1 || h.Differences[0].Key != "cpu_model" || h.Skewed() != "cpu_model" {
 		t.Fatalf("history differences %+v", h.Differences)
 	}
 	var hb bytes.Buffer
-	results.WriteHistory(&hb, "table", h)
+	format.WriteHistory(&hb, "table", h)
 	if !strings.Contains(hb.String(), "Other CPU (run 3)") {
 		t.Errorf("history header does not say which run differs:\n%s", hb.String())
 	}
@@ -210,7 +213,7 @@ func TestCompareIncompleteRunIsUntested(t *testing.T) {
 	cut := side(2, 6, nil)
 	cut.Cases = cut.Cases[:1]
 	cut.Incomplete = "interrupted (signal: interrupt) after 1 of 3 case runs"
-	c := results.Compare([]*results.File{base}, []*results.File{cut}, defaults)
+	c := stats.Compare([]*results.File{base}, []*results.File{cut}, defaults)
 	if c.MatchedCases != 3 || c.TestedCases != 1 || !c.Untested() {
 		t.Errorf("tested %d of %d, want 1 of 3", c.TestedCases, c.MatchedCases)
 	}
@@ -221,7 +224,7 @@ func TestCompareIncompleteRunIsUntested(t *testing.T) {
 	// A subset run on purpose, complete, only lists what it left out.
 	subset := side(2, 6, nil)
 	subset.Cases = subset.Cases[:1]
-	if c := results.Compare([]*results.File{base}, []*results.File{subset}, defaults); c.Untested() || len(c.OnlyBase) != 2 {
+	if c := stats.Compare([]*results.File{base}, []*results.File{subset}, defaults); c.Untested() || len(c.OnlyBase) != 2 {
 		t.Errorf("a complete subset run: tested %d of %d, only in base %q", c.TestedCases, c.MatchedCases, c.OnlyBase)
 	}
 }
@@ -229,14 +232,14 @@ func TestCompareIncompleteRunIsUntested(t *testing.T) {
 // TestHistoryIncompleteRunIsUntested: a run interrupted before some cases
 // leaves their steps untested, and history says so.
 func TestHistoryIncompleteRunIsUntested(t *testing.T) {
-	p50, _ := results.MetricByName("p50")
+	p50, _ := stats.MetricByName("p50")
 	a, b := side(1, 6, nil), side(2, 6, nil)
 	a.StartedAt, b.StartedAt = time.Unix(1e9, 0), time.Unix(1e9+1, 0)
 	b.Cases = b.Cases[:1]
 	b.Incomplete = "interrupted (signal: interrupt) after 1 of 3 case runs"
-	h := results.BuildHistory([]*results.File{a, b}, []string{"a", "b"}, p50, nil, 0.05, 0.05)
+	h := stats.BuildHistory([]*results.File{a, b}, []string{"a", "b"}, p50, nil, 0.05, 0.05)
 	var out bytes.Buffer
-	results.WriteHistory(&out, "table", h)
+	format.WriteHistory(&out, "table", h)
 	if len(h.IncompleteRuns()) != 1 || !strings.HasPrefix(lastLine(out.String()), "Untested: run 2 stopped early") {
 		t.Errorf("incomplete runs %v; last line %q", h.IncompleteRuns(), lastLine(out.String()))
 	}

@@ -1,0 +1,217 @@
+package format
+
+import (
+	"fmt"
+	"io"
+	"math"
+	"slices"
+	"strconv"
+	"strings"
+
+	"github.com/ipcbench/ipcbench/results/stats"
+)
+
+// CompareFormats lists the renderings of a Comparison.
+var CompareFormats = []string{"table", "markdown", "json"}
+
+// WriteComparison renders c as one of CompareFormats.
+func WriteComparison(w io.Writer, format string, c *stats.Comparison) error {
+	switch format {
+	case "json":
+		return writeJSON(w, c)
+	case "table", "markdown":
+		_, err := io.WriteString(w, comparisonText(c, format == "markdown"))
+		return err
+	}
+	return unknown(format, CompareFormats)
+}
+
+var compareColumns = []string{"case", "base", "new", "delta", "p", "verdict"}
+
+func comparisonText(c *stats.Comparison, markdown bool) string {
+	var b strings.Builder
+	b.WriteString(differenceText(c.Differences, markdown))
+	metrics := []string{}
+	anyCI := false
+	byMetric := map[string][]stats.Delta{}
+	for _, d := range c.Deltas {
+		if _, ok := byMetric[d.Metric]; !ok {
+			metrics = append(metrics, d.Metric)
+		}
+		byMetric[d.Metric] = append(byMetric[d.Metric], d)
+		anyCI = anyCI || d.Base.CI95 != nil || d.New.CI95 != nil
+	}
+	for _, name := range metrics {
+		m, _ := stats.MetricByName(name)
+		better := "lower is better"
+		if m.HigherBetter {
+			better = "higher is better"
+		}
+		var medians []float64
+		for _, d := range byMetric[name] {
+			medians = append(medians, d.Base.Median)
+		}
+		vf := newValueFormat(m, medians)
+		fmt.Fprintf(&b, "%s (%s, %s)\n", name, vf.unit, better)
+		if markdown {
+			b.WriteString("\n")
+		}
+		rows := [][]string{compareColumns}
+		for _, d := range byMetric[name] {
+			rows = append(rows, []string{d.Case, vf.summary(d.Base), vf.summary(d.New), formatDelta(d), formatP(d), d.Verdict})
+		}
+		for _, g := range c.Geomeans {
+			if g.Metric == name {
+				rows = append(rows, []string{fmt.Sprintf("geomean (%d cases)", g.Cases), vf.format(g.Base), vf.format(g.New),
+					fmt.Sprintf("%+.2f%%", g.DeltaPct), "", ""})
+			}
+		}
+		writeRows(&b, rows, markdown)
+		b.WriteString("\n")
+	}
+	list := func(title string, items []string) {
+		if len(items) == 0 {
+			return
+		}
+		b.WriteString(title + ":\n")
+		if markdown {
+			b.WriteString("\n")
+		}
+		for _, it := range items {
+			b.WriteString("  - " + it + "\n")
+		}
+		b.WriteString("\n")
+	}
+	list("only in base", c.OnlyBase)
+	list("only in new", c.OnlyNew)
+	list("not compared", c.NotCompared)
+	list("warnings", c.Warnings)
+	ci := "."
+	if anyCI {
+		ci = "; ± is the 95% confidence interval."
+	}
+	fmt.Fprintf(&b, "~ means no significant difference (Mann-Whitney U test, p ≥ %g). A regression is a significant change for the worse beyond %g%%. Medians across repetitions%s\n",
+		c.Alpha, c.Threshold*100, ci)
+	b.WriteString(c.VerdictLine() + "\n")
+	return b.String()
+}
+
+func writeRows(b *strings.Builder, rows [][]string, markdown bool) {
+	if !markdown {
+		rows[0] = upper(rows[0])
+		writeAligned(b, rows, 1, len(rows[0])-1)
+		return
+	}
+	b.WriteString("| " + strings.Join(rows[0], " | ") + " |\n|---|--:|--:|--:|--:|---|\n")
+	for _, r := range rows[1:] {
+		b.WriteString("| " + strings.Join(r, " | ") + " |\n")
+	}
+}
+
+func upper(cells []string) []string {
+	out := make([]string, len(cells))
+	for i, c := range cells {
+		out[i] = strings.ToUpper(c)
+	}
+	return out
+}
+
+// valueFormat prints one table's values of a metric in a single unit, the
+// one its header names: times scale to the ns, µs, ms or s that suit the
+// table's typical value, as benchstat scales a column.
+type valueFormat struct {
+	unit   string
+	format func(float64) string
+}
+
+func newValueFormat(m stats.Metric, typical []float64) valueFormat {
+	switch m.Unit {
+	case "ns", "ns/msg":
+		mid := 0.0
+		if len(typical) > 0 {
+			v := slices.Clone(typical)
+			slices.Sort(v)
+			mid = v[len(v)/2]
+		}
+		prefix, div := "ns", 1.0
+		switch {
+		case mid >= 1e9:
+			prefix, div = "s", 1e9
+		case mid >= 1e6:
+			prefix, div = "ms", 1e6
+		case mid >= 1e3:
+			prefix, div = "µs", 1e3
+		}
+		return valueFormat{prefix + strings.TrimPrefix(m.Unit, "ns"), func(v float64) string { return threeDigits(v / div) }}
+	case "msgs/s":
+		// Rate's k and M are multipliers of the header's msgs/s.
+		return valueFormat{m.Unit, Rate}
+	}
+	return valueFormat{m.Unit, func(v float64) string { return strconv.FormatFloat(v, 'g', 4, 64) }}
+}
+
+// threeDigits prints v with about three significant digits, never in
+// exponent form.
+func threeDigits(v float64) string {
+	switch a := math.Abs(v); {
+	case a >= 100:
+		return strconv.FormatFloat(v, 'f', 0, 64)
+	case a >= 10:
+		return strconv.FormatFloat(v, 'f', 1, 64)
+	}
+	return strconv.FormatFloat(v, 'f', 2, 64)
+}
+
+func (vf valueFormat) summary(s stats.SummaryInterval) string {
+	if s.CI95 == nil {
+		return vf.format(s.Median)
+	}
+	return vf.format(s.Median) + Interval(*s.CI95, s.Median)
+}
+
+func formatDelta(d stats.Delta) string {
+	if d.Verdict == stats.VerdictSame {
+		return "~"
+	}
+	return fmt.Sprintf("%+.2f%%", d.DeltaPct)
+}
+
+func formatP(d stats.Delta) string {
+	if d.P == nil {
+		return fmt.Sprintf("- (n=%d+%d)", d.Base.N, d.New.N)
+	}
+	return fmt.Sprintf("p=%.3f n=%d+%d", *d.P, d.Base.N, d.New.N)
+}
+
+// differenceText renders a comparison's differences as a header, one row
+// per key with the base and new values; * marks those that change the
+// figures.
+func differenceText(ds []stats.Difference, markdown bool) string {
+	if len(ds) == 0 {
+		return ""
+	}
+	var b strings.Builder
+	b.WriteString("host and configuration differ between base and new (* changes the figures):\n")
+	rows := [][]string{{"key", "base", "new"}}
+	for _, d := range ds {
+		key := d.Key
+		if d.Skews {
+			key += " *"
+		}
+		rows = append(rows, []string{key, d.Values[0], d.Values[1]})
+	}
+	if markdown {
+		b.WriteString("\n| key | base | new |\n|---|---|---|\n")
+		for _, r := range rows[1:] {
+			b.WriteString("| " + strings.Join(r, " | ") + " |\n")
+		}
+	} else {
+		rows[0] = upper(rows[0])
+		for i := range rows {
+			rows[i][0] = "  " + rows[i][0]
+		}
+		writeAligned(&b, rows, 3, 2)
+	}
+	b.WriteString("\n")
+	return b.String()
+}
