@@ -10,7 +10,6 @@ import (
 	"time"
 
 	"github.com/ipcbench/ipcbench/results"
-	"github.com/ipcbench/ipcbench/results/format"
 	"github.com/ipcbench/ipcbench/transports"
 	"github.com/ipcbench/ipcbench/workloads"
 	"golang.org/x/sys/unix"
@@ -100,7 +99,7 @@ func TestInjectedFaultsFailTheCase(t *testing.T) {
 	} {
 		t.Run(tc.fault, func(t *testing.T) {
 			r := RunCase(context.Background(), Case{Transport: "pipe", Workload: "stream", SizeBytes: 64, Count: 1000,
-				Fault: tc.fault, FaultAt: 100})
+				Hooks: Hooks{Fault: tc.fault, FaultAt: 100}})
 			if r.Status != results.StatusFailed {
 				t.Fatalf("status %s, want failed", r.Status)
 			}
@@ -116,7 +115,7 @@ func TestInjectedFaultsFailTheCase(t *testing.T) {
 
 func TestPingPongCorruptionCaughtByEchoer(t *testing.T) {
 	r := RunCase(context.Background(), Case{Transport: "unix-seqpacket", Workload: "pingpong", SizeBytes: 4096, Count: 500,
-		Fault: "corrupt", FaultAt: 7})
+		Hooks: Hooks{Fault: "corrupt", FaultAt: 7}})
 	if r.Status != results.StatusFailed || !strings.Contains(r.Reason, "message seq 7 corrupted at byte 4095") {
 		t.Fatalf("got %s %q", r.Status, r.Reason)
 	}
@@ -128,7 +127,7 @@ func TestPingPongCorruptionCaughtByEchoer(t *testing.T) {
 func TestKilledWorkerFailsTheCase(t *testing.T) {
 	for _, tr := range []string{"pipe", "fifo", "unix-dgram", "tcp"} {
 		r := RunCase(context.Background(), Case{Transport: tr, Workload: "pingpong", SizeBytes: 64, Count: 1000,
-			Fault: "die", FaultAt: 50})
+			Hooks: Hooks{Fault: "die", FaultAt: 50}})
 		if r.Status != results.StatusFailed || !strings.Contains(r.Reason, "side a (initiator, pid") ||
 			!strings.Contains(r.Reason, "killed by signal killed") {
 			t.Errorf("%s: got %s %q", tr, r.Status, r.Reason)
@@ -163,7 +162,7 @@ func TestRelayCopiesTheFileAndCountsCopies(t *testing.T) {
 
 func TestRelayCorruptionFailsTheHash(t *testing.T) {
 	r := RunCase(context.Background(), Case{Transport: "pipe", Workload: "relay", SizeBytes: 4096, Count: 100,
-		Fault: "corrupt", FaultAt: 42})
+		Hooks: Hooks{Fault: "corrupt", FaultAt: 42}})
 	if r.Status != results.StatusFailed || !strings.Contains(r.Reason, "output sha256") {
 		t.Fatalf("got %s %q, want a hash mismatch", r.Status, r.Reason)
 	}
@@ -176,7 +175,7 @@ func TestRelayCorruptionFailsTheHash(t *testing.T) {
 func TestSendDelaySlowsEveryRoundTrip(t *testing.T) {
 	const delayNs = 300_000
 	for _, tr := range []string{"pipe", "sysv-msg"} { // sysv-msg: the wrapper keeps the mtype headroom
-		r := RunCase(context.Background(), Case{Transport: tr, Workload: "pingpong", SizeBytes: 64, Count: 50, SendDelay: delayNs})
+		r := RunCase(context.Background(), Case{Transport: tr, Workload: "pingpong", SizeBytes: 64, Count: 50, Hooks: Hooks{SendDelay: delayNs}})
 		if r.Status != results.StatusOK {
 			t.Fatalf("%s: %s: %s", tr, r.Status, r.Reason)
 		}
@@ -294,7 +293,7 @@ func TestRunPairMatrix(t *testing.T) {
 		}
 	}
 	var b strings.Builder
-	format.WriteRun(&b, "table", f)
+	results.WriteFormat(&b, "table", f)
 	if !strings.Contains(b.String(), "side a on the row's CPU") {
 		t.Errorf("no matrix in the table:\n%s", b.String())
 	}
@@ -322,7 +321,7 @@ func TestFanIn(t *testing.T) {
 	}
 	// A producer that loses a message fails the case, naming the producer.
 	r := RunCase(context.Background(), Case{Transport: "pipe", Workload: "fanin", SizeBytes: 64, Count: 500, Producers: 2,
-		Fault: "lose", FaultAt: 10})
+		Hooks: Hooks{Fault: "lose", FaultAt: 10}})
 	if r.Status != results.StatusFailed || !strings.Contains(r.Reason, "fanin producer") || !strings.Contains(r.Reason, "lost") {
 		t.Errorf("lost message: %s %q", r.Status, r.Reason)
 	}

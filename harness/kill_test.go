@@ -25,7 +25,7 @@ func TestKillEveryRoleAtEveryStage(t *testing.T) {
 					wl = "stream" // the consumer dies while the producer streams at it
 				}
 				c := Case{Transport: d.Name, Workload: wl, SizeBytes: 64, Warmup: 50 * time.Millisecond,
-					Duration: 200 * time.Millisecond, KillAt: stage, KillSide: side}
+					Duration: 200 * time.Millisecond, Hooks: Hooks{KillAt: stage, KillSide: side}}
 				t.Run(c.name()+"/"+stage+"/side-"+side.String(), func(t *testing.T) {
 					t.Parallel()
 					r := RunCase(context.Background(), c)
@@ -46,7 +46,7 @@ func TestKillEveryRoleAtEveryStage(t *testing.T) {
 // which limit and where.
 func TestStalledWorkerTimesOut(t *testing.T) {
 	r := RunCase(context.Background(), Case{Transport: "sysv-shm", Workload: "pingpong", SizeBytes: 64,
-		Duration: 200 * time.Millisecond, Timeout: 1500 * time.Millisecond, KillAt: StallAtMeasure, KillSide: transports.SideB})
+		Duration: 200 * time.Millisecond, Timeout: 1500 * time.Millisecond, Hooks: Hooks{KillAt: StallAtMeasure, KillSide: transports.SideB}})
 	if r.Status != results.StatusFailed || !strings.Contains(r.Reason, "timed out after 1.5s during measurement") ||
 		!strings.Contains(r.Reason, "set by --timeout") {
 		t.Errorf("got %s %q; want a timeout naming the limit and the stage", r.Status, r.Reason)

@@ -1,15 +1,12 @@
 package harness
 
 import (
-	"bufio"
 	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"os"
 	"os/exec"
-	"runtime"
-	"strings"
 	"syscall"
 	"time"
 
@@ -29,19 +26,13 @@ type Case struct {
 	Count     uint64        // measured messages (round trips for pingpong)
 	// Timeout bounds the whole case; zero derives it from Warmup and Duration.
 	Timeout time.Duration
-	// Fault and FaultAt inject one error on side A, for tests (see Spec).
-	Fault   string
-	FaultAt uint64
-	// SendDelay slows side A's every send by this much, for tests (see Spec).
-	SendDelay time.Duration
 	// CPUs pins side a and side b to these two CPUs; nil leaves them to
 	// the scheduler.
 	CPUs []int
 	// Producers is the number of producers of a fanin case.
 	Producers int
-	// KillAt and KillSide have a worker SIGKILL itself, for tests (see Spec).
-	KillAt   string
-	KillSide transports.Side
+	// Hooks make the workers misbehave, for tests.
+	Hooks Hooks
 }
 
 // producers is how many side-a workers the case has: one, or a fan-in's.
@@ -53,7 +44,7 @@ func (c Case) producers(wl workloads.Descriptor) int {
 }
 
 func (c Case) name() string {
-	return results.CaseKey{Transport: c.Transport, Workload: c.Workload, SizeBytes: c.SizeBytes}.String()
+	return fmt.Sprintf("%s/%s/%s", c.Transport, c.Workload, results.FormatBytes(c.SizeBytes))
 }
 
 func (c Case) timeout() time.Duration {
@@ -127,410 +118,261 @@ func skipReason(desc transports.Descriptor, wl workloads.Descriptor, c Case) str
 	return ""
 }
 
-// worker is one spawned worker process as the parent sees it.
-type worker struct {
-	side     transports.Side
-	producer int // fanin: which producer this side a is
-	cmd      *exec.Cmd
-	stderr   strings.Builder
-	goW      *os.File           // parent's end of the start barrier
-	repR     *os.File           // parent's end of the report pipe
-	events   chan<- workerEvent // shared by a case's workers: what each reached
-	idx      int                // this worker's index in its case
-	done     chan struct{}      // closed once final is set
-	final    reportOrErr
-	killed   bool // stopped by the parent, not by its own failure
-	state    *os.ProcessState
-	waitErr  error
+// caseRun is one case in flight as the parent holds it: the transport's
+// kernel objects, the control memfd, a relay's files and the workers.
+type caseRun struct {
+	c          Case
+	tr         transports.Descriptor
+	wl         workloads.Descriptor
+	setup      transports.Setup
+	ctl        *os.File // the control memfd
+	token      string   // the handshake token
+	relay      *relayFiles
+	workers    []*worker // side a (one, or each producer of a fan-in), then side b
+	events     chan workerEvent
+	reaped     <-chan struct{} // closed once every worker is reaped
+	childEnds  []*os.File      // the workers' ends of their pipes, until spawned
+	unregister []func()        // of the teardowns that Abort runs
 }
 
-// workerEvent is one worker reaching the barrier (or failing before it), or
-// finishing with its report.
-type workerEvent struct {
-	idx   int
-	ready bool  // reached the start barrier, or err says why not
-	err   error // before the barrier
-}
-
-type reportOrErr struct {
-	rep Report
-	err error
-}
-
-func runCase(ctx context.Context, desc transports.Descriptor, wl workloads.Descriptor, c Case, out *results.Case) (err error) {
+// runCase prepares what the workers share, spawns them, releases them
+// together from the start barrier, collects their reports and checks
+// them, and always tears down what it made.
+func runCase(ctx context.Context, tr transports.Descriptor, wl workloads.Descriptor, c Case, out *results.Case) (err error) {
 	ctx, cancel := context.WithTimeout(ctx, c.timeout())
 	defer cancel()
-
-	setup, err := desc.New(transports.Options{MessageBytes: c.SizeBytes})
-	if err != nil {
-		return fmt.Errorf("%s: set up: %w", desc.Name, err)
+	r := &caseRun{c: c, tr: tr, wl: wl}
+	defer func() { err = r.tearDown(err) }()
+	if err := r.prepare(); err != nil {
+		return err
 	}
-	defer onAbort(func() { setup.Close() })()
-	defer func() { err = joinTeardown(err, desc.Name, setup.Close()) }()
+	if err := r.spawn(); err != nil {
+		return err
+	}
+	defer stopAll(r.workers, r.reaped) // from here every return stops and reaps every worker
+	if err := r.barrier(ctx); err != nil {
+		return err
+	}
+	reps, err := r.collect(ctx)
+	if err != nil {
+		return err
+	}
+	if r.relay != nil {
+		if err := r.relay.verify(); err != nil {
+			return err
+		}
+	}
+	return summarize(r.c, wl, r.workers, reps, out)
+}
 
+// prepare creates what the workers share: the transport's kernel objects,
+// the control memfd holding the handshake, and a relay's files.
+func (r *caseRun) prepare() error {
+	setup, err := r.tr.New(transports.Options{MessageBytes: r.c.SizeBytes})
+	if err != nil {
+		return fmt.Errorf("%s: set up: %w", r.tr.Name, err)
+	}
+	r.setup = setup
+	r.unregister = append(r.unregister, onAbort(func() { setup.Close() }))
 	ctlFd, err := unix.MemfdCreate(controlName, unix.MFD_CLOEXEC)
 	if err != nil {
 		return fmt.Errorf("memfd_create control block: %w", err)
 	}
-	ctl := os.NewFile(uintptr(ctlFd), "ipcbench-control")
-	defer ctl.Close()
+	r.ctl = os.NewFile(uintptr(ctlFd), "ipcbench-control")
 	if err := unix.Ftruncate(ctlFd, controlBlockBytes); err != nil {
 		return fmt.Errorf("ftruncate control memfd: %w", err)
 	}
-	token, err := writeHandshake(ctlFd)
+	if r.token, err = writeHandshake(ctlFd); err != nil {
+		return err
+	}
+	if !r.wl.File {
+		return nil
+	}
+	if r.c.Count == 0 {
+		r.c.Count = relayMessages(r.c.SizeBytes)
+	}
+	relay, err := newRelayFiles(r.c.SizeBytes, r.c.Count)
 	if err != nil {
 		return err
 	}
+	r.relay = relay
+	r.unregister = append(r.unregister, onAbort(func() { relay.remove() }))
+	return nil
+}
 
-	var relay *relayFiles
-	if wl.File {
-		if c.Count == 0 {
-			c.Count = relayMessages(c.SizeBytes)
-		}
-		if relay, err = newRelayFiles(c.SizeBytes, c.Count); err != nil {
-			return err
-		}
-		defer func() { err = joinTeardown(err, desc.Name+" relay files", relay.remove()) }()
-		defer onAbort(func() { relay.remove() })()
-	}
-
+// spawn starts the workers, then closes the parent's copies of what they
+// inherited, so that a worker's death shows up as EOF or EPIPE at its peer.
+func (r *caseRun) spawn() error {
 	exe, err := Executable()
 	if err != nil {
 		return fmt.Errorf("find own executable to re-exec workers: %w", err)
 	}
-
-	// Side a is one worker, or every producer of a fan-in; side b is one.
-	events := make(chan workerEvent, 2*(c.producers(wl)+1))
-	var workers []*worker
-	for i := range c.producers(wl) {
-		w := newWorker(transports.SideA, events, len(workers))
+	producers := r.c.producers(r.wl)
+	r.events = make(chan workerEvent, 2*(producers+1))
+	for i := range producers {
+		w := newWorker(transports.SideA, r.events, len(r.workers))
 		w.producer = i
-		workers = append(workers, w)
+		r.workers = append(r.workers, w)
 	}
-	workers = append(workers, newWorker(transports.SideB, events, len(workers)))
-	var childEnds []*os.File
-	defer func() {
-		for _, f := range childEnds {
-			f.Close()
-		}
-		for _, w := range workers {
-			if w.goW != nil {
-				w.goW.Close()
-			}
-			if w.repR != nil {
-				w.repR.Close()
-			}
-		}
-	}()
-	for _, w := range workers {
-		h := setup.Handoff(w.side)
-		spec := Spec{
-			Transport: c.Transport, Workload: c.Workload, Side: w.side, SizeBytes: c.SizeBytes,
-			WarmupNs: int64(c.Warmup), DurationNs: int64(c.Duration), Count: c.Count,
-			NumFds: len(h.Files), Args: h.Args, Fault: c.Fault, FaultAt: c.FaultAt, SendDelayNs: int64(c.SendDelay),
-			KillAt: c.KillAt, KillSide: c.KillSide, CPU: -1,
-			Producers: c.Producers, Producer: w.producer,
-		}
-		if len(c.CPUs) == 2 {
-			spec.CPU, spec.SharedCPU = c.CPUs[w.side], c.CPUs[0] == c.CPUs[1]
-		}
-		if relay != nil {
-			spec.RelayFile = relay.in
-			if w.side == transports.SideB {
-				spec.RelayFile = relay.out
-			}
-		}
-		specJSON, _ := json.Marshal(spec)
-		goR, goW, err := os.Pipe()
-		if err != nil {
-			return fmt.Errorf("pipe for start barrier: %w", err)
-		}
-		repR, repW, err := os.Pipe()
-		if err != nil {
-			goR.Close()
-			goW.Close()
-			return fmt.Errorf("pipe for worker report: %w", err)
-		}
-		w.goW, w.repR = goW, repR
-		childEnds = append(childEnds, goR, repW)
-		if err := sendToken(goW, token); err != nil {
+	r.workers = append(r.workers, newWorker(transports.SideB, r.events, len(r.workers)))
+	for _, w := range r.workers {
+		if err := r.command(w, exe); err != nil {
 			return err
 		}
-		w.cmd = &exec.Cmd{
-			Path:       exe,
-			Args:       []string{exe, "worker", "--spec", string(specJSON)},
-			Env:        append(os.Environ(), "GOMAXPROCS=1", "GOGC=off"),
-			Stderr:     &w.stderr,
-			ExtraFiles: append([]*os.File{goR, repW, ctl}, h.Files...),
-			// The kernel kills a worker whose parent thread dies; spawnAll
-			// keeps that thread alive until both workers are reaped. Each
-			// worker leads a process group of its own, so that a terminal's
-			// Ctrl-C, Ctrl-\ or hangup reaches only the runner, which then
-			// stops the workers itself: a worker that died of the signal
-			// first made the case look failed, and SIGQUIT dumped goroutines.
-			SysProcAttr: &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL, Setpgid: true},
-		}
 	}
-
-	reaped, err := spawnAll(workers)
-	if err != nil {
+	if r.reaped, err = spawnAll(r.workers); err != nil {
 		return err
 	}
-	// From here every return must stop and reap both workers.
-	defer func() {
-		stopAll(workers, reaped)
-	}()
-
-	// The workers hold their own copies now; the parent's must go, so that a
-	// worker's death shows up as EOF or EPIPE at its peer.
-	for _, f := range childEnds {
+	for _, f := range r.childEnds {
 		f.Close()
 	}
-	childEnds = nil
+	r.childEnds = nil
 	for _, side := range []transports.Side{transports.SideA, transports.SideB} {
-		for _, f := range setup.Handoff(side).Files {
+		for _, f := range r.setup.Handoff(side).Files {
 			f.Close()
 		}
 	}
-	for _, w := range workers {
+	for _, w := range r.workers {
 		go w.readReports()
 	}
+	return nil
+}
 
-	// Wait for all at once: a worker whose peer died may block for good in
-	// a transport that cannot tell (a semaphore, a message queue), and only
-	// the dead one's report pipe says what happened.
-	for ready := 0; ready < len(workers); {
+// command gives worker w its spec, its start-barrier and report pipes
+// (the token already waiting in the first) and the command that runs it.
+func (r *caseRun) command(w *worker, exe string) error {
+	c, h := r.c, r.setup.Handoff(w.side)
+	spec := Spec{
+		Transport: c.Transport, Workload: c.Workload, Side: w.side, SizeBytes: c.SizeBytes,
+		WarmupNs: int64(c.Warmup), DurationNs: int64(c.Duration), Count: c.Count,
+		NumFds: len(h.Files), Args: h.Args, Hooks: c.Hooks, CPU: -1,
+		Producers: c.Producers, Producer: w.producer,
+	}
+	if len(c.CPUs) == 2 {
+		spec.CPU, spec.SharedCPU = c.CPUs[w.side], c.CPUs[0] == c.CPUs[1]
+	}
+	if r.relay != nil {
+		spec.RelayFile = r.relay.in
+		if w.side == transports.SideB {
+			spec.RelayFile = r.relay.out
+		}
+	}
+	specJSON, _ := json.Marshal(spec)
+	goR, goW, err := os.Pipe()
+	if err != nil {
+		return fmt.Errorf("pipe for start barrier: %w", err)
+	}
+	repR, repW, err := os.Pipe()
+	if err != nil {
+		goR.Close()
+		goW.Close()
+		return fmt.Errorf("pipe for worker report: %w", err)
+	}
+	w.goW, w.repR = goW, repR
+	r.childEnds = append(r.childEnds, goR, repW)
+	if err := sendToken(goW, r.token); err != nil {
+		return err
+	}
+	w.cmd = &exec.Cmd{
+		Path:       exe,
+		Args:       workerArgs(exe, specJSON),
+		Env:        append(os.Environ(), "GOMAXPROCS=1", "GOGC=off"),
+		Stderr:     &w.stderr,
+		ExtraFiles: append([]*os.File{goR, repW, r.ctl}, h.Files...),
+		// The kernel kills a worker whose parent thread dies; spawnAll
+		// keeps that thread alive until both workers are reaped. Each
+		// worker leads a process group of its own, so that a terminal's
+		// Ctrl-C, Ctrl-\ or hangup reaches only the runner, which then
+		// stops the workers itself: a worker that died of the signal
+		// first made the case look failed, and SIGQUIT dumped goroutines.
+		SysProcAttr: &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL, Setpgid: true},
+	}
+	return nil
+}
+
+// barrier waits until every worker has attached and warmed up, then
+// releases them all at once. It waits for all of them together: a worker
+// whose peer died may block for good in a transport that cannot tell (a
+// semaphore, a message queue), and only the dead one's report pipe says
+// what happened.
+func (r *caseRun) barrier(ctx context.Context) error {
+	for ready := 0; ready < len(r.workers); {
 		select {
-		case ev := <-events:
-			if !ev.ready || ev.err != nil { // ended, or failed, before the start
-				return workerFailure(ctx, workers, reaped, wl)
+		case ev := <-r.events:
+			if ev.kind != reachedBarrier { // ended, or failed, before the start
+				return r.workerFailure(r.reaped)
 			}
 			ready++
 		case <-ctx.Done():
-			return timeoutFailure(ctx, workers, reaped, c, wl, "attach and warm-up")
+			return r.timeoutFailure(ctx, "attach and warm-up")
 		}
 	}
-	if err := setup.Attached(); err != nil {
-		return fmt.Errorf("%s: after attach: %w", desc.Name, err)
+	if err := r.setup.Attached(); err != nil {
+		return fmt.Errorf("%s: after attach: %w", r.tr.Name, err)
 	}
-	for _, w := range workers {
+	for _, w := range r.workers {
 		if _, err := w.goW.Write([]byte{'g'}); err != nil {
 			return fmt.Errorf("release worker %s from start barrier: %w", w.side, err)
 		}
 	}
-	reps := make([]Report, len(workers))
-	for finished := 0; finished < len(workers); {
+	return nil
+}
+
+// collect waits for every worker's report, and for every worker to exit
+// well.
+func (r *caseRun) collect(ctx context.Context) ([]Report, error) {
+	reps := make([]Report, len(r.workers))
+	for done := 0; done < len(r.workers); {
 		var ev workerEvent
 		select {
-		case ev = <-events:
+		case ev = <-r.events:
 		case <-ctx.Done():
-			return timeoutFailure(ctx, workers, reaped, c, wl, "measurement")
+			return nil, r.timeoutFailure(ctx, "measurement")
 		}
-		if ev.ready {
+		if ev.kind != ended {
 			continue
 		}
-		finished++
-		w := workers[ev.idx]
+		done++
+		w := r.workers[ev.idx]
 		if w.final.err != nil || w.final.rep.Error != "" {
-			return workerFailure(ctx, workers, reaped, wl)
+			return nil, r.workerFailure(r.reaped)
 		}
 		reps[ev.idx] = w.final.rep
 	}
-	<-reaped
-	for _, w := range workers {
+	<-r.reaped
+	for _, w := range r.workers {
 		if !w.state.Success() {
-			return workerFailure(ctx, workers, nil, wl)
+			return nil, r.workerFailure(nil)
 		}
 	}
-	if relay != nil {
-		if err := relay.verify(); err != nil {
-			return err
-		}
-	}
-	return summarize(c, wl, workers, reps, out)
+	return reps, nil
 }
 
-// spawnAll starts the workers from one locked OS thread that stays alive until
-// both are reaped, because Pdeathsig fires when the thread that forked dies.
-// The returned channel closes once both are reaped.
-func spawnAll(workers []*worker) (<-chan struct{}, error) {
-	started := make(chan error)
-	reaped := make(chan struct{})
-	go func() {
-		runtime.LockOSThread()
-		defer runtime.UnlockOSThread()
-		defer close(reaped)
-		for i, w := range workers {
-			if err := w.cmd.Start(); err != nil {
-				for _, prev := range workers[:i] {
-					prev.cmd.Process.Kill()
-					prev.state, prev.waitErr = waitState(prev.cmd)
-				}
-				started <- fmt.Errorf("start worker %s (%s): %w", w.side, w.cmd.Path, err)
-				return
-			}
-		}
-		started <- nil
-		for _, w := range workers {
-			w.state, w.waitErr = waitState(w.cmd)
-		}
-	}()
-	if err := <-started; err != nil {
-		<-reaped
-		return nil, err
+// tearDown closes and removes what prepare and spawn made, adding any
+// failure to remove a kernel object or file to the case's error.
+func (r *caseRun) tearDown(err error) error {
+	for _, f := range r.childEnds {
+		f.Close()
 	}
-	return reaped, nil
-}
-
-func waitState(cmd *exec.Cmd) (*os.ProcessState, error) {
-	err := cmd.Wait()
-	return cmd.ProcessState, err
-}
-
-func newWorker(side transports.Side, events chan<- workerEvent, idx int) *worker {
-	return &worker{side: side, events: events, idx: idx, done: make(chan struct{})}
-}
-
-// readReports reads "ready" and then the JSON report from the worker.
-func (w *worker) readReports() {
-	defer func() {
-		close(w.done)
-		w.events <- workerEvent{idx: w.idx}
-	}()
-	r := bufio.NewReader(w.repR)
-	line, err := r.ReadString('\n')
-	if err != nil || line != "ready\n" {
-		// A worker that fails before the barrier sends its report instead.
-		var rep Report
-		if jerr := json.Unmarshal([]byte(line), &rep); jerr == nil && rep.Error != "" {
-			w.final = reportOrErr{rep: rep}
-			w.events <- workerEvent{idx: w.idx, ready: true, err: errors.New(rep.Error)}
-			return
+	for _, w := range r.workers {
+		if w.goW != nil {
+			w.goW.Close()
 		}
-		w.final = reportOrErr{err: errors.New("exited before reaching the start barrier")}
-		w.events <- workerEvent{idx: w.idx, ready: true, err: w.final.err}
-		return
-	}
-	w.events <- workerEvent{idx: w.idx, ready: true}
-	var rep Report
-	if err := json.NewDecoder(r).Decode(&rep); err != nil {
-		w.final = reportOrErr{err: errors.New("exited without a report")}
-		return
-	}
-	w.final = reportOrErr{rep: rep}
-}
-
-// stopAll kills whatever still runs and waits until every worker is reaped.
-func stopAll(workers []*worker, reaped <-chan struct{}) {
-	for _, w := range workers {
-		// A worker that died on its own is a zombie until spawnAll reaps
-		// it, and killing a zombie succeeds: look first, so that describe
-		// blames the right party. Kill fails harmlessly once it is reaped.
-		if exited(w.cmd.Process.Pid) {
-			continue
-		}
-		if w.cmd.Process.Kill() == nil {
-			w.killed = true
+		if w.repR != nil {
+			w.repR.Close()
 		}
 	}
-	<-reaped
-}
-
-// exited reports whether a child has ended, reaped or not, without reaping it.
-func exited(pid int) bool {
-	var info unix.Siginfo
-	err := unix.Waitid(unix.P_PID, pid, &info, unix.WEXITED|unix.WNOHANG|unix.WNOWAIT, nil)
-	if err != nil {
-		return true // ECHILD: reaped already
+	if r.relay != nil {
+		err = joinTeardown(err, r.tr.Name+" relay files", r.relay.remove())
 	}
-	// With WNOHANG and no child ended, Linux leaves the siginfo zeroed.
-	return info.Signo == int32(unix.SIGCHLD)
-}
-
-// peerGrace is how long a failed worker's peer gets to notice (EOF, EPIPE) and
-// report its own view before the parent stops it.
-const peerGrace = 500 * time.Millisecond
-
-// workerFailure waits for both workers to end, then names each side that
-// failed, how, and what it said.
-func workerFailure(ctx context.Context, workers []*worker, reaped <-chan struct{}, wl workloads.Descriptor) error {
-	if reaped != nil {
-		select {
-		case <-reaped:
-		case <-time.After(peerGrace):
-			stopAll(workers, reaped)
-		}
+	if r.ctl != nil {
+		r.ctl.Close()
 	}
-	var parts []string
-	for _, w := range workers {
-		if d := w.describe(wl); d != "" {
-			parts = append(parts, d)
-		}
+	if r.setup != nil {
+		err = joinTeardown(err, r.tr.Name, r.setup.Close())
 	}
-	if len(parts) == 0 {
-		parts = append(parts, "a worker failed without saying why")
+	for _, unregister := range r.unregister {
+		unregister()
 	}
-	return fmt.Errorf("%s", strings.Join(parts, "; "))
-}
-
-func timeoutFailure(ctx context.Context, workers []*worker, reaped <-chan struct{}, c Case, wl workloads.Descriptor, stage string) error {
-	stopAll(workers, reaped)
-	limit := "10 s plus twice warm-up and duration; --timeout sets it"
-	switch {
-	case c.Timeout > 0:
-		limit = "set by --timeout"
-	case c.Count > 0:
-		limit = "60 s plus twice warm-up with --count; --timeout sets it"
-	}
-	what := fmt.Sprintf("timed out after %s during %s (the limit is %s)", c.timeout(), stage, limit)
-	if errors.Is(ctx.Err(), context.Canceled) {
-		what = "interrupted during " + stage
-	}
-	var parts []string
-	for _, w := range workers {
-		if d := w.describe(wl); d != "" {
-			parts = append(parts, d)
-		}
-	}
-	return fmt.Errorf("%s: %s", what, strings.Join(parts, "; "))
-}
-
-// describe says how a worker ended, or "" if it ended well.
-func (w *worker) describe(wl workloads.Descriptor) string {
-	select {
-	case <-w.done:
-	case <-time.After(time.Second):
-	}
-	who := fmt.Sprintf("side %s (%s", w.side, wl.Roles[w.side])
-	if w.cmd.Process != nil {
-		who += fmt.Sprintf(", pid %d", w.cmd.Process.Pid)
-	}
-	who += ")"
-	stderr := strings.TrimSpace(w.stderr.String())
-	if len(stderr) > 500 {
-		stderr = "…" + stderr[len(stderr)-500:]
-	}
-	if stderr != "" {
-		stderr = " [stderr: " + stderr + "]"
-	}
-	if w.final.rep.Error != "" {
-		return who + ": " + w.final.rep.Error + stderr
-	}
-	if w.state == nil {
-		return who + ": still running"
-	}
-	ws, _ := w.state.Sys().(syscall.WaitStatus)
-	switch {
-	case ws.Signaled() && w.killed:
-		return who + ": stopped by ipcbench"
-	case ws.Signaled():
-		return fmt.Sprintf("%s: killed by signal %s%s", who, ws.Signal(), stderr)
-	case ws.ExitStatus() != 0:
-		msg := "exited with status " + fmt.Sprint(ws.ExitStatus())
-		if w.final.err != nil {
-			msg += ", " + w.final.err.Error()
-		}
-		return who + ": " + msg + stderr
-	}
-	return ""
+	return err
 }

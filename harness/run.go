@@ -9,7 +9,6 @@ import (
 
 	"github.com/ipcbench/ipcbench/hostinfo"
 	"github.com/ipcbench/ipcbench/results"
-	"github.com/ipcbench/ipcbench/results/stats"
 	"github.com/ipcbench/ipcbench/transports"
 	"github.com/ipcbench/ipcbench/workloads"
 	"golang.org/x/sys/unix"
@@ -49,7 +48,7 @@ func (p Plan) Cases() []Case {
 		for _, w := range p.Workloads {
 			for _, s := range p.SizesBytes {
 				c := Case{Transport: t, Workload: w, SizeBytes: s,
-					Warmup: p.Warmup, Duration: p.Duration, Count: p.Count, Timeout: p.Timeout, SendDelay: p.SendDelay[t], CPUs: p.CPUs}
+					Warmup: p.Warmup, Duration: p.Duration, Count: p.Count, Timeout: p.Timeout, Hooks: Hooks{SendDelay: p.SendDelay[t]}, CPUs: p.CPUs}
 				if wl, _ := workloads.Lookup(w); wl.Writers { // only a fan-in has several producers
 					c.Producers = p.Producers
 				}
@@ -147,7 +146,7 @@ type Progress interface {
 
 // Run runs every case of the plan, each in fresh workers, Repeat times
 // interleaved, and returns the results file with one aggregated case per
-// case (see stats.Aggregate). It stops early when ctx ends, keeping the
+// case (see results.Aggregate). It stops early when ctx ends, keeping the
 // cases whose every repetition finished.
 func Run(ctx context.Context, p Plan, progress Progress) *results.File {
 	f := &results.File{
@@ -203,7 +202,7 @@ run:
 		if len(reps) == 0 || len(reps) < repeat && !anyFailed(reps) {
 			continue // not run, or not every repetition: no median to give
 		}
-		agg, err := stats.Aggregate(reps)
+		agg, err := results.Aggregate(reps)
 		if err != nil {
 			agg = reps[0]
 			agg.Status, agg.Reason = results.StatusFailed, "aggregate repetitions: "+err.Error()

@@ -8,69 +8,17 @@ import (
 	"github.com/ipcbench/ipcbench/workloads"
 )
 
-// summarize turns both workers' reports into the case's metrics, after
+// summarize turns the workers' reports into the case's metrics, after
 // checking that they agree on what was sent and received.
 func summarize(c Case, wl workloads.Descriptor, workers []*worker, reps []Report, out *results.Case) error {
-	a, b := reps[0], reps[len(reps)-1]
-	var histSide Report
-	switch {
-	case wl.Latency == workloads.RoundTrip:
-		if a.Sent != b.Received || b.Sent != a.Received || a.Sent != a.Received {
-			return fmt.Errorf("message count mismatch: initiator sent %d and received %d, echoer received %d and sent %d",
-				a.Sent, a.Received, b.Received, b.Sent)
-		}
-		out.RoundTrips = a.Sent
-		out.Messages = a.Received + b.Received
-		out.WindowNs = a.EndNs - a.StartNs
-		out.LatencyKind = wl.Latency.String()
-		histSide = a
-	case wl.Writers:
-		cons := reps[len(reps)-1]
-		prods := reps[:len(reps)-1]
-		start := prods[0].StartNs
-		var sent, sum, sumSq float64
-		for i, p := range prods {
-			start = min(start, p.StartNs)
-			sent += float64(p.Sent)
-			if i >= len(cons.PerProducer) || cons.PerProducer[i] != p.Sent {
-				return fmt.Errorf("message count mismatch: producer %d sent %d, the consumer received %v from each", i, p.Sent, cons.PerProducer)
-			}
-			x := float64(cons.PerProducer[i])
-			sum += x
-			sumSq += x * x
-		}
-		if uint64(sent) != cons.Received {
-			return fmt.Errorf("message count mismatch: producers sent %.0f, consumer received %d", sent, cons.Received)
-		}
-		out.Producers, out.PerProducerMsgs = len(prods), cons.PerProducer
-		if sumSq > 0 {
-			out.Fairness = sum * sum / (float64(len(prods)) * sumSq)
-		}
-		out.Messages = cons.Received
-		out.WindowNs = cons.EndNs - start
-		out.LatencyKind = wl.Latency.String()
-		histSide = cons
-	case wl.File:
-		if a.Sent != b.Received {
-			return fmt.Errorf("message count mismatch: file reader sent %d, file writer received %d", a.Sent, b.Received)
-		}
-		out.Messages = b.Received
-		out.WindowNs = b.EndNs - a.StartNs
-		out.LatencyKind = wl.Latency.String()
-	default:
-		if a.Sent != b.Received {
-			return fmt.Errorf("message count mismatch: producer sent %d, consumer received %d", a.Sent, b.Received)
-		}
-		out.Messages = b.Received
-		// From the producer's first send to the consumer's last receive, on
-		// the host-wide CLOCK_MONOTONIC.
-		out.WindowNs = b.EndNs - a.StartNs
-		out.LatencyKind = wl.Latency.String()
-		histSide = b
+	histSide, err := countMessages(wl, reps, out)
+	if err != nil {
+		return err
 	}
 	if out.Messages == 0 || out.WindowNs <= 0 {
 		return fmt.Errorf("empty measurement window: %d messages in %d ns", out.Messages, out.WindowNs)
 	}
+	out.LatencyKind = wl.Latency.String()
 	if wl.Latency != workloads.NoLatency {
 		if histSide.HistogramHDR == "" {
 			return fmt.Errorf("no latency histogram in the reports")
@@ -82,12 +30,74 @@ func summarize(c Case, wl workloads.Descriptor, workers []*worker, reps []Report
 		out.HistogramHDR = histSide.HistogramHDR
 		out.Latency = results.Summarize(h)
 	}
-
 	msgs := float64(out.Messages)
 	secs := float64(out.WindowNs) / 1e9
 	out.MsgsPerSec = msgs / secs
 	out.MBPerSec = msgs * float64(c.SizeBytes) / secs / 1e6
+	summarizeWorkers(c, wl, workers, reps, out)
+	return nil
+}
 
+// countMessages checks the sides' counts against each other and sets the
+// case's messages and window; it returns the report whose histogram is
+// the case's latency.
+func countMessages(wl workloads.Descriptor, reps []Report, out *results.Case) (histSide Report, err error) {
+	a, b := reps[0], reps[len(reps)-1]
+	switch {
+	case wl.Latency == workloads.RoundTrip:
+		if a.Sent != b.Received || b.Sent != a.Received || a.Sent != a.Received {
+			return a, fmt.Errorf("message count mismatch: initiator sent %d and received %d, echoer received %d and sent %d",
+				a.Sent, a.Received, b.Received, b.Sent)
+		}
+		out.RoundTrips = a.Sent
+		out.Messages = a.Received + b.Received
+		out.WindowNs = a.EndNs - a.StartNs
+		return a, nil
+	case wl.Writers:
+		return b, countFanIn(reps[:len(reps)-1], b, out)
+	case a.Sent != b.Received && wl.File:
+		return b, fmt.Errorf("message count mismatch: file reader sent %d, file writer received %d", a.Sent, b.Received)
+	case a.Sent != b.Received:
+		return b, fmt.Errorf("message count mismatch: producer sent %d, consumer received %d", a.Sent, b.Received)
+	}
+	out.Messages = b.Received
+	// From the producer's first send to the consumer's last receive, on
+	// the host-wide CLOCK_MONOTONIC.
+	out.WindowNs = b.EndNs - a.StartNs
+	return b, nil
+}
+
+// countFanIn checks that the consumer received every producer's messages,
+// and sets the case's counts, window and fairness.
+func countFanIn(prods []Report, cons Report, out *results.Case) error {
+	start := prods[0].StartNs
+	var sent, sum, sumSq float64
+	for i, p := range prods {
+		start = min(start, p.StartNs)
+		sent += float64(p.Sent)
+		if i >= len(cons.PerProducer) || cons.PerProducer[i] != p.Sent {
+			return fmt.Errorf("message count mismatch: producer %d sent %d, the consumer received %v from each", i, p.Sent, cons.PerProducer)
+		}
+		x := float64(cons.PerProducer[i])
+		sum += x
+		sumSq += x * x
+	}
+	if uint64(sent) != cons.Received {
+		return fmt.Errorf("message count mismatch: producers sent %.0f, consumer received %d", sent, cons.Received)
+	}
+	out.Producers, out.PerProducerMsgs = len(prods), cons.PerProducer
+	if sumSq > 0 {
+		out.Fairness = sum * sum / (float64(len(prods)) * sumSq)
+	}
+	out.Messages = cons.Received
+	out.WindowNs = cons.EndNs - start
+	return nil
+}
+
+// summarizeWorkers records each worker's figures, and the case's CPU,
+// syscalls and copies per message summed over them.
+func summarizeWorkers(c Case, wl workloads.Descriptor, workers []*worker, reps []Report, out *results.Case) {
+	msgs := float64(out.Messages)
 	var cpuNs int64
 	var syscalls uint64
 	var moved struct{ fileToUser, toKernel, fromKernel, inUser, toFile uint64 }
@@ -134,5 +144,4 @@ func summarize(c Case, wl workloads.Descriptor, workers []*worker, reps []Report
 		UserToFile:   float64(moved.toFile) / payload,
 	}
 	out.CopiesPerMsg = out.Copies.FileToUser + out.Copies.UserToKernel + out.Copies.KernelToUser + out.Copies.UserToUser + out.Copies.UserToFile
-	return nil
 }

@@ -15,9 +15,6 @@ import (
 	"golang.org/x/sys/unix"
 )
 
-// WorkerDesign is recorded in every results file: how workers make their calls.
-const WorkerDesign = "one locked OS thread with its own fd table, GOMAXPROCS=1, GC off, raw syscalls (the P is never handed off), vDSO CLOCK_MONOTONIC"
-
 // WorkerMain runs one worker from its JSON spec and returns the exit status.
 // It is what the hidden `ipcbench worker` command, and test binaries re-exec'd
 // by the harness, run.
@@ -42,109 +39,142 @@ func WorkerMain(specJSON string) int {
 	return 0
 }
 
-// IsWorkerInvocation reports whether args (os.Args) ask for a worker, and
-// returns its spec. Test binaries call it from TestMain, since the harness
-// re-execs whatever binary is running.
-func IsWorkerInvocation(args []string) (string, bool) {
-	if len(args) == 4 && args[1] == "worker" && args[2] == "--spec" {
-		return args[3], true
-	}
-	return "", false
+// workerRun is one worker's state from attach to report.
+type workerRun struct {
+	spec Spec
+	wl   workloads.Descriptor
+	ctl  *controlBlock // shared with the peer: when each phase stops
+	conn transports.Conn
+	l    *loop
 }
 
+// runWorker attaches, warms up, waits at the start barrier, measures and
+// reports; the first error ends it, and its report says why.
 func runWorker(specJSON string, report *os.File) (rep Report) {
-	fail := func(format string, a ...any) Report {
-		rep.Error = fmt.Sprintf(format, a...)
-		return rep
+	w, err := attach(specJSON, &rep)
+	if err != nil {
+		return failed(rep, err)
 	}
-	var spec Spec
-	if err := json.Unmarshal([]byte(specJSON), &spec); err != nil {
-		return fail("worker: bad spec: %v", err)
+	defer w.conn.Close()
+	w.spec.killHere(KillAtAttach)
+	w.conn = w.spec.Hooks.withHooks(w.spec.Side, w.conn)
+	rep.TimerNs = timerCostNs()
+	w.l = newLoop(w.spec, w.wl, w.conn)
+	if w.wl.File {
+		// A relay moves one file once: no warm-up, and no loop to time
+		// apart from the file I/O it exists to count.
+		if w.l.file, err = openRelayFile(w.spec); err != nil {
+			return failed(rep, err)
+		}
+		defer unix.Close(w.l.file)
+	} else if rep.LoopOverheadNs, err = loopOverheadNs(w.spec, w.wl); err != nil {
+		return failed(rep, err)
 	}
+	if err := w.warmUp(); err != nil {
+		return failed(rep, err)
+	}
+	if err := awaitStart(report); err != nil {
+		return failed(rep, err)
+	}
+	if err := w.measure(&rep); err != nil {
+		return failed(rep, err)
+	}
+	w.spec.killHere(KillAtReport)
+	if err := w.report(&rep); err != nil {
+		return failed(rep, err)
+	}
+	return rep
+}
+
+// failed is rep saying err.
+func failed(rep Report, err error) Report {
+	rep.Error = err.Error()
+	return rep
+}
+
+// attach reads and checks the spec, pins the thread, maps the control
+// block and opens this side of the transport.
+func attach(specJSON string, rep *Report) (*workerRun, error) {
+	w := &workerRun{}
+	if err := json.Unmarshal([]byte(specJSON), &w.spec); err != nil {
+		return nil, fmt.Errorf("worker: bad spec: %w", err)
+	}
+	spec := w.spec
 	if err := spec.validate(); err != nil {
-		return fail("worker: %v", err)
+		return nil, fmt.Errorf("worker: %w", err)
 	}
 	if spec.CPU >= 0 {
 		var set unix.CPUSet
 		set.Set(spec.CPU)
 		if err := unix.SchedSetaffinity(0, &set); err != nil { // 0: this, the locked thread
-			return fail("worker: pin to CPU %d: sched_setaffinity: %v", spec.CPU, err)
+			return nil, fmt.Errorf("worker: pin to CPU %d: sched_setaffinity: %w", spec.CPU, err)
 		}
 	}
 	rep.CPUsAllowed = cpusAllowed()
-	desc, _ := transports.Lookup(spec.Transport)
-	wl, _ := workloads.Lookup(spec.Workload)
+	tr, _ := transports.Lookup(spec.Transport)
+	w.wl, _ = workloads.Lookup(spec.Workload)
 	mem, err := unix.Mmap(fdControl, 0, controlBlockBytes, unix.PROT_READ|unix.PROT_WRITE, unix.MAP_SHARED)
 	if err != nil {
-		return fail("worker: mmap control memfd: %v", err)
+		return nil, fmt.Errorf("worker: mmap control memfd: %w", err)
 	}
-	ctl := (*controlBlock)(unsafe.Pointer(&mem[0]))
-
+	w.ctl = (*controlBlock)(unsafe.Pointer(&mem[0]))
 	fds := make([]int, spec.NumFds)
 	for i := range fds {
 		fds[i] = fdTransport + i
 	}
-	conn, err := desc.Open(spec.Side, fds, spec.Args, transportOptions(spec, wl))
-	if err != nil {
-		return fail("attach: %v", err)
+	if w.conn, err = tr.Open(spec.Side, fds, spec.Args, transportOptions(spec, w.wl)); err != nil {
+		return nil, fmt.Errorf("attach: %w", err)
 	}
-	defer conn.Close()
-	spec.killHere(KillAtAttach)
-	if (spec.Fault != "" || spec.SendDelayNs > 0) && spec.Side == transports.SideA {
-		conn = &testConn{Conn: conn, fault: spec.Fault, at: spec.FaultAt, delayNs: spec.SendDelayNs}
-	}
+	return w, nil
+}
 
-	rep.TimerNs = timerCostNs()
-	l := newLoop(spec, wl, conn)
-	if wl.File {
-		// A relay moves one file once: no warm-up, and no loop to time
-		// apart from the file I/O it exists to count.
-		if l.file, err = openRelayFile(spec); err != nil {
-			return fail("%v", err)
-		}
-		defer unix.Close(l.file)
-	} else if rep.LoopOverheadNs, err = loopOverheadNs(spec, wl); err != nil {
-		return fail("%v", err)
-	}
-	if spec.WarmupNs > 0 && !wl.File {
-		spec.killHere(KillAtWarmup)
-		l.finals = &ctl.fanFinal[0]
-		if err := l.phase(&ctl.warmupStop, 0, spec.WarmupNs); err != nil {
-			return fail("warm-up: %v", err)
+// warmUp runs the warm-up phase, then clears what it recorded and arms
+// the test hooks for the measured window.
+func (w *workerRun) warmUp() error {
+	if w.spec.WarmupNs > 0 && !w.wl.File {
+		w.spec.killHere(KillAtWarmup)
+		w.l.finals = &w.ctl.fanFinal[0]
+		if err := w.l.phase(&w.ctl.warmupStop, 0, w.spec.WarmupNs); err != nil {
+			return fmt.Errorf("warm-up: %w", err)
 		}
 	}
-	l.hist.Reset()
-	if tc, ok := conn.(*testConn); ok {
+	w.l.hist.Reset()
+	if tc, ok := w.conn.(*testConn); ok {
 		tc.armed = true
 	}
+	return nil
+}
 
-	// Start barrier: report ready, then block until the parent releases both.
+// awaitStart is the start barrier: report ready, then block until the
+// parent releases every worker of the case.
+func awaitStart(report *os.File) error {
 	if _, err := report.WriteString("ready\n"); err != nil {
-		return fail("worker: write ready: %v", err)
+		return fmt.Errorf("worker: write ready: %w", err)
 	}
 	var goByte [1]byte
 	if n, err := unix.Read(fdGo, goByte[:]); n != 1 {
-		return fail("worker: start barrier: parent went away (%v)", err)
+		return fmt.Errorf("worker: start barrier: parent went away (%v)", err)
 	}
+	return nil
+}
 
-	spec.killHere(KillAtMeasure)
+// measure runs the measured window and records what it cost: CPU time,
+// context switches, and the transport's calls and bytes.
+func (w *workerRun) measure(rep *Report) error {
+	w.spec.killHere(KillAtMeasure)
 	var c0 transports.Counters
-	counting, _ := conn.(transports.Counting)
+	counting, _ := w.conn.(transports.Counting)
 	if counting != nil {
 		c0 = *counting.Counters()
 	}
 	var ru0, ru1 unix.Rusage
 	_ = unix.Getrusage(unix.RUSAGE_SELF, &ru0)
-	l.finals = &ctl.fanFinal[1]
-	err = l.phase(&ctl.measureStop, spec.Count, spec.DurationNs)
+	w.l.finals = &w.ctl.fanFinal[1]
+	err := w.l.phase(&w.ctl.measureStop, w.spec.Count, w.spec.DurationNs)
 	_ = unix.Getrusage(unix.RUSAGE_SELF, &ru1)
 	if err != nil {
-		return fail("%v", err)
+		return err
 	}
-
-	spec.killHere(KillAtReport)
-	rep.Sent, rep.Received = l.sent, l.received
-	rep.StartNs, rep.EndNs = l.startNs, l.endNs
 	rep.UserNs = tvNs(ru1.Utime) - tvNs(ru0.Utime)
 	rep.SysNs = tvNs(ru1.Stime) - tvNs(ru0.Stime)
 	rep.Nvcsw = ru1.Nvcsw - ru0.Nvcsw
@@ -159,21 +189,29 @@ func runWorker(specJSON string, report *os.File) (rep Report) {
 			SyscallsInterrupted: c1.SyscallsInterrupted - c0.SyscallsInterrupted,
 		}
 	}
+	return nil
+}
+
+// report adds the measured window's messages, times and latencies to rep.
+func (w *workerRun) report(rep *Report) error {
+	l := w.l
+	rep.Sent, rep.Received = l.sent, l.received
+	rep.StartNs, rep.EndNs = l.startNs, l.endNs
 	rep.FileIO = l.fileIO
-	if l.fanin && spec.Side == transports.SideB {
+	if l.fanin && w.spec.Side == transports.SideB {
 		rep.PerProducer = l.perProducer
 	}
 	if l.histOverflow > 0 {
-		return fail("%d latencies above %d s: the clock or the run is broken", l.histOverflow, histMaxNs/1e9)
+		return fmt.Errorf("%d latencies above %d s: the clock or the run is broken", l.histOverflow, histMaxNs/1e9)
 	}
 	if l.hist.TotalCount() > 0 {
 		enc, err := l.hist.Encode(hdrhistogram.V2CompressedEncodingCookieBase)
 		if err != nil {
-			return fail("encode histogram: %v", err)
+			return fmt.Errorf("encode histogram: %w", err)
 		}
 		rep.HistogramHDR = string(enc)
 	}
-	return rep
+	return nil
 }
 
 // transportOptions are the options a worker opens its transport with. Only
@@ -186,31 +224,6 @@ func transportOptions(spec Spec, wl workloads.Descriptor) transports.Options {
 		o.Writers = spec.Producers
 	}
 	return o
-}
-
-// Stages at which a test may have a worker SIGKILL itself (Spec.KillAt).
-const (
-	KillAtAttach  = "attach"  // attached to the transport, before warm-up
-	KillAtWarmup  = "warmup"  // as warm-up starts, its peer warming up
-	KillAtMeasure = "measure" // released from the barrier, its peer measuring
-	KillAtReport  = "report"  // measured, before its report
-)
-
-// KillStages lists the stages in order.
-var KillStages = []string{KillAtAttach, KillAtWarmup, KillAtMeasure, KillAtReport}
-
-// StallAtMeasure, as KillAt, has the worker stop itself (SIGSTOP) as it is
-// released to measure: a worker that stops responding without dying.
-const StallAtMeasure = "stall"
-
-func (s Spec) killHere(stage string) {
-	if s.KillAt == StallAtMeasure && stage == KillAtMeasure && s.Side == s.KillSide {
-		unix.Kill(unix.Getpid(), unix.SIGSTOP)
-	}
-	if s.KillAt == stage && s.Side == s.KillSide {
-		unix.Kill(unix.Getpid(), unix.SIGKILL)
-		select {} // the signal is on its way
-	}
 }
 
 // cpusAllowed reads the calling thread's Cpus_allowed_list from /proc.
@@ -228,64 +241,3 @@ func cpusAllowed() string {
 }
 
 func tvNs(tv unix.Timeval) int64 { return tv.Sec*1e9 + int64(tv.Usec)*1e3 }
-
-// testConn wraps side A's Conn for tests: it busy-waits delayNs before
-// every send (a deliberately slowed transport, for compare's end-to-end
-// check), and injects one fault into the sends of the measured window.
-type testConn struct {
-	transports.Conn
-	fault   string
-	at      uint64
-	delayNs int64
-	n       uint64
-	armed   bool // only the measured window counts
-}
-
-func (f *testConn) Send(msg []byte) error {
-	if f.delayNs > 0 {
-		// Spin rather than sleep: a sleep would hand the CPU away and
-		// change what is measured beyond the added time.
-		for end := nanotime() + f.delayNs; nanotime() < end; {
-		}
-	}
-	if !f.armed || f.fault == "" {
-		return f.Conn.Send(msg)
-	}
-	i := f.n
-	f.n++
-	if i != f.at {
-		return f.Conn.Send(msg)
-	}
-	switch f.fault {
-	case "lose":
-		return nil
-	case "dup":
-		if err := f.Conn.Send(msg); err != nil {
-			return err
-		}
-		return f.Conn.Send(msg)
-	case "die":
-		return unix.Kill(unix.Getpid(), unix.SIGKILL)
-	case "corrupt":
-		msg[len(msg)-1] ^= 0xFF
-		err := f.Conn.Send(msg)
-		msg[len(msg)-1] ^= 0xFF
-		return err
-	}
-	return fmt.Errorf("unknown fault %q", f.fault)
-}
-
-func (f *testConn) Counters() *transports.Counters {
-	if c, ok := f.Conn.(transports.Counting); ok {
-		return c.Counters()
-	}
-	return &transports.Counters{}
-}
-
-// HeadroomBytes passes on the wrapped Conn's headroom.
-func (f *testConn) HeadroomBytes() int {
-	if hr, ok := f.Conn.(transports.Headroom); ok {
-		return hr.HeadroomBytes()
-	}
-	return 0
-}

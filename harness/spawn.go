@@ -1,0 +1,245 @@
+package harness
+
+import (
+	"bufio"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"os"
+	"os/exec"
+	"runtime"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/ipcbench/ipcbench/transports"
+	"github.com/ipcbench/ipcbench/workloads"
+	"golang.org/x/sys/unix"
+)
+
+// worker is one spawned worker process as the parent sees it.
+type worker struct {
+	side     transports.Side
+	producer int // fanin: which producer this side a is
+	cmd      *exec.Cmd
+	stderr   strings.Builder
+	goW      *os.File           // parent's end of the start barrier
+	repR     *os.File           // parent's end of the report pipe
+	events   chan<- workerEvent // shared by a case's workers: what each reached
+	idx      int                // this worker's index in its case
+	done     chan struct{}      // closed once final is set
+	final    reportOrErr
+	killed   bool // stopped by the parent, not by its own failure
+	state    *os.ProcessState
+	waitErr  error
+}
+
+// workerEvent is what one worker, idx, reached: the start barrier, or an
+// end before it, or the end after it (its report, or why there is none,
+// is in final).
+type workerEvent struct {
+	idx  int
+	kind eventKind
+}
+
+type eventKind int
+
+const (
+	reachedBarrier      eventKind = iota
+	failedBeforeBarrier           // exited, or reported an error, before the start barrier
+	ended                         // done after the barrier: final holds its report or error
+)
+
+type reportOrErr struct {
+	rep Report
+	err error
+}
+
+// spawnAll starts the workers from one locked OS thread that stays alive until
+// both are reaped, because Pdeathsig fires when the thread that forked dies.
+// The returned channel closes once both are reaped.
+func spawnAll(workers []*worker) (<-chan struct{}, error) {
+	started := make(chan error)
+	reaped := make(chan struct{})
+	go func() {
+		runtime.LockOSThread()
+		defer runtime.UnlockOSThread()
+		defer close(reaped)
+		for i, w := range workers {
+			if err := w.cmd.Start(); err != nil {
+				for _, prev := range workers[:i] {
+					prev.cmd.Process.Kill()
+					prev.state, prev.waitErr = waitState(prev.cmd)
+				}
+				started <- fmt.Errorf("start worker %s (%s): %w", w.side, w.cmd.Path, err)
+				return
+			}
+		}
+		started <- nil
+		for _, w := range workers {
+			w.state, w.waitErr = waitState(w.cmd)
+		}
+	}()
+	if err := <-started; err != nil {
+		<-reaped
+		return nil, err
+	}
+	return reaped, nil
+}
+
+func waitState(cmd *exec.Cmd) (*os.ProcessState, error) {
+	err := cmd.Wait()
+	return cmd.ProcessState, err
+}
+
+func newWorker(side transports.Side, events chan<- workerEvent, idx int) *worker {
+	return &worker{side: side, events: events, idx: idx, done: make(chan struct{})}
+}
+
+// readReports reads "ready" and then the JSON report from the worker.
+func (w *worker) readReports() {
+	defer func() {
+		close(w.done)
+		w.events <- workerEvent{idx: w.idx, kind: ended}
+	}()
+	r := bufio.NewReader(w.repR)
+	line, err := r.ReadString('\n')
+	if err != nil || line != "ready\n" {
+		// A worker that fails before the barrier sends its report instead.
+		var rep Report
+		if jerr := json.Unmarshal([]byte(line), &rep); jerr == nil && rep.Error != "" {
+			w.final = reportOrErr{rep: rep}
+			w.events <- workerEvent{idx: w.idx, kind: failedBeforeBarrier}
+			return
+		}
+		w.final = reportOrErr{err: errors.New("exited before reaching the start barrier")}
+		w.events <- workerEvent{idx: w.idx, kind: failedBeforeBarrier}
+		return
+	}
+	w.events <- workerEvent{idx: w.idx, kind: reachedBarrier}
+	var rep Report
+	if err := json.NewDecoder(r).Decode(&rep); err != nil {
+		w.final = reportOrErr{err: errors.New("exited without a report")}
+		return
+	}
+	w.final = reportOrErr{rep: rep}
+}
+
+// stopAll kills whatever still runs and waits until every worker is reaped.
+func stopAll(workers []*worker, reaped <-chan struct{}) {
+	for _, w := range workers {
+		// A worker that died on its own is a zombie until spawnAll reaps
+		// it, and killing a zombie succeeds: look first, so that describe
+		// blames the right party. Kill fails harmlessly once it is reaped.
+		if exited(w.cmd.Process.Pid) {
+			continue
+		}
+		if w.cmd.Process.Kill() == nil {
+			w.killed = true
+		}
+	}
+	<-reaped
+}
+
+// exited reports whether a child has ended, reaped or not, without reaping it.
+func exited(pid int) bool {
+	var info unix.Siginfo
+	err := unix.Waitid(unix.P_PID, pid, &info, unix.WEXITED|unix.WNOHANG|unix.WNOWAIT, nil)
+	if err != nil {
+		return true // ECHILD: reaped already
+	}
+	// With WNOHANG and no child ended, Linux leaves the siginfo zeroed.
+	return info.Signo == int32(unix.SIGCHLD)
+}
+
+// peerGrace is how long a failed worker's peer gets to notice (EOF, EPIPE) and
+// report its own view before the parent stops it.
+const peerGrace = 500 * time.Millisecond
+
+// workerFailure waits for both workers to end, then names each side that
+// failed, how, and what it said.
+func (r *caseRun) workerFailure(reaped <-chan struct{}) error {
+	if reaped != nil {
+		select {
+		case <-reaped:
+		case <-time.After(peerGrace):
+			stopAll(r.workers, reaped)
+		}
+	}
+	var parts []string
+	for _, w := range r.workers {
+		if d := w.describe(r.wl); d != "" {
+			parts = append(parts, d)
+		}
+	}
+	if len(parts) == 0 {
+		parts = append(parts, "a worker failed without saying why")
+	}
+	return fmt.Errorf("%s", strings.Join(parts, "; "))
+}
+
+// timeoutFailure stops the workers of a case that ran out of time, or was
+// interrupted, during stage, and says which and what each worker said.
+func (r *caseRun) timeoutFailure(ctx context.Context, stage string) error {
+	c := r.c
+	stopAll(r.workers, r.reaped)
+	limit := "10 s plus twice warm-up and duration; --timeout sets it"
+	switch {
+	case c.Timeout > 0:
+		limit = "set by --timeout"
+	case c.Count > 0:
+		limit = "60 s plus twice warm-up with --count; --timeout sets it"
+	}
+	what := fmt.Sprintf("timed out after %s during %s (the limit is %s)", c.timeout(), stage, limit)
+	if errors.Is(ctx.Err(), context.Canceled) {
+		what = "interrupted during " + stage
+	}
+	var parts []string
+	for _, w := range r.workers {
+		if d := w.describe(r.wl); d != "" {
+			parts = append(parts, d)
+		}
+	}
+	return fmt.Errorf("%s: %s", what, strings.Join(parts, "; "))
+}
+
+// describe says how a worker ended, or "" if it ended well.
+func (w *worker) describe(wl workloads.Descriptor) string {
+	select {
+	case <-w.done:
+	case <-time.After(time.Second):
+	}
+	who := fmt.Sprintf("side %s (%s", w.side, wl.Roles[w.side])
+	if w.cmd.Process != nil {
+		who += fmt.Sprintf(", pid %d", w.cmd.Process.Pid)
+	}
+	who += ")"
+	stderr := strings.TrimSpace(w.stderr.String())
+	if len(stderr) > 500 {
+		stderr = "…" + stderr[len(stderr)-500:]
+	}
+	if stderr != "" {
+		stderr = " [stderr: " + stderr + "]"
+	}
+	if w.final.rep.Error != "" {
+		return who + ": " + w.final.rep.Error + stderr
+	}
+	if w.state == nil {
+		return who + ": still running"
+	}
+	ws, _ := w.state.Sys().(syscall.WaitStatus)
+	switch {
+	case ws.Signaled() && w.killed:
+		return who + ": stopped by ipcbench"
+	case ws.Signaled():
+		return fmt.Sprintf("%s: killed by signal %s%s", who, ws.Signal(), stderr)
+	case ws.ExitStatus() != 0:
+		msg := "exited with status " + fmt.Sprint(ws.ExitStatus())
+		if w.final.err != nil {
+			msg += ", " + w.final.err.Error()
+		}
+		return who + ": " + msg + stderr
+	}
+	return ""
+}
