@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/ipcbench/ipcbench/results"
+	"github.com/ipcbench/ipcbench/results/format"
 	"github.com/ipcbench/ipcbench/transports"
 	"github.com/ipcbench/ipcbench/workloads"
 	"golang.org/x/sys/unix"
@@ -293,7 +294,7 @@ func TestRunPairMatrix(t *testing.T) {
 		}
 	}
 	var b strings.Builder
-	results.WriteFormat(&b, "table", f)
+	format.WriteRun(&b, "table", f)
 	if !strings.Contains(b.String(), "side a on the row's CPU") {
 		t.Errorf("no matrix in the table:\n%s", b.String())
 	}

@@ -44,7 +44,7 @@ func (c Case) producers(wl workloads.Descriptor) int {
 }
 
 func (c Case) name() string {
-	return fmt.Sprintf("%s/%s/%s", c.Transport, c.Workload, results.FormatBytes(c.SizeBytes))
+	return results.CaseKey{Transport: c.Transport, Workload: c.Workload, SizeBytes: c.SizeBytes}.String()
 }
 
 func (c Case) timeout() time.Duration {

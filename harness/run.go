@@ -9,6 +9,7 @@ import (
 
 	"github.com/ipcbench/ipcbench/hostinfo"
 	"github.com/ipcbench/ipcbench/results"
+	"github.com/ipcbench/ipcbench/results/stats"
 	"github.com/ipcbench/ipcbench/transports"
 	"github.com/ipcbench/ipcbench/workloads"
 	"golang.org/x/sys/unix"
@@ -146,7 +147,7 @@ type Progress interface {
 
 // Run runs every case of the plan, each in fresh workers, Repeat times
 // interleaved, and returns the results file with one aggregated case per
-// case (see results.Aggregate). It stops early when ctx ends, keeping the
+// case (see stats.Aggregate). It stops early when ctx ends, keeping the
 // cases whose every repetition finished.
 func Run(ctx context.Context, p Plan, progress Progress) *results.File {
 	f := &results.File{
@@ -202,7 +203,7 @@ run:
 		if len(reps) == 0 || len(reps) < repeat && !anyFailed(reps) {
 			continue // not run, or not every repetition: no median to give
 		}
-		agg, err := results.Aggregate(reps)
+		agg, err := stats.Aggregate(reps)
 		if err != nil {
 			agg = reps[0]
 			agg.Status, agg.Reason = results.StatusFailed, "aggregate repetitions: "+err.Error()
