@@ -1,3 +1,5 @@
+//go:build linux && (amd64 || arm64 || riscv64 || loong64 || mips64 || mips64le)
+
 // Package shm wraps the System V and POSIX IPC calls that golang.org/x/sys/unix
 // lacks: semaphores (semget, semop, semtimedop, semctl), message queues
 // (msgget, msgsnd, msgrcv, msgctl) and POSIX message queues (mq_open,

@@ -1,3 +1,5 @@
+//go:build linux
+
 // Package safeout writes what ipcbench creates without destroying what it
 // did not create: a file is replaced only if a regular file stands there
 // (never a device, FIFO, socket, directory or symbolic link), it is
