@@ -150,22 +150,7 @@ type Progress interface {
 // case (see stats.Aggregate). It stops early when ctx ends, keeping the
 // cases whose every repetition finished.
 func Run(ctx context.Context, p Plan, progress Progress) *results.File {
-	f := &results.File{
-		Schema:    results.Schema,
-		StartedAt: time.Now().UTC(),
-		Host:      hostinfo.Collect(),
-		Config: results.Config{
-			Transports: p.Transports, Workloads: p.Workloads, SizesBytes: p.SizesBytes,
-			DurationNs: int64(p.Duration), Count: p.Count, WarmupNs: int64(p.Warmup),
-			TimeoutNs: int64(p.Timeout), WorkerDesign: WorkerDesign, Repeat: max(1, p.Repeat), CPUs: p.CPUs,
-		},
-	}
-	for t, d := range p.SendDelay {
-		if f.Config.TestSendDelayNs == nil {
-			f.Config.TestSendDelayNs = map[string]int64{}
-		}
-		f.Config.TestSendDelayNs[t] = int64(d)
-	}
+	f := newResultsFile(p)
 	cases := p.Cases()
 	repeat := max(1, p.Repeat)
 	runs := make([][]results.Case, len(cases))
@@ -199,6 +184,36 @@ run:
 			}
 		}
 	}
+	f.Cases = aggregate(runs, repeat)
+	f.FinishedAt = time.Now().UTC()
+	return f
+}
+
+// newResultsFile is the results file of a run of p, before its cases.
+func newResultsFile(p Plan) *results.File {
+	f := &results.File{
+		Schema:    results.Schema,
+		StartedAt: time.Now().UTC(),
+		Host:      hostinfo.Collect(),
+		Config: results.Config{
+			Transports: p.Transports, Workloads: p.Workloads, SizesBytes: p.SizesBytes,
+			DurationNs: int64(p.Duration), Count: p.Count, WarmupNs: int64(p.Warmup),
+			TimeoutNs: int64(p.Timeout), WorkerDesign: WorkerDesign, Repeat: max(1, p.Repeat), CPUs: p.CPUs,
+		},
+	}
+	for t, d := range p.SendDelay {
+		if f.Config.TestSendDelayNs == nil {
+			f.Config.TestSendDelayNs = map[string]int64{}
+		}
+		f.Config.TestSendDelayNs[t] = int64(d)
+	}
+	return f
+}
+
+// aggregate gives each case whose every repetition ran, or any of which
+// failed, one result (see stats.Aggregate).
+func aggregate(runs [][]results.Case, repeat int) []results.Case {
+	var out []results.Case
 	for _, reps := range runs {
 		if len(reps) == 0 || len(reps) < repeat && !anyFailed(reps) {
 			continue // not run, or not every repetition: no median to give
@@ -208,10 +223,9 @@ run:
 			agg = reps[0]
 			agg.Status, agg.Reason = results.StatusFailed, "aggregate repetitions: "+err.Error()
 		}
-		f.Cases = append(f.Cases, agg)
+		out = append(out, agg)
 	}
-	f.FinishedAt = time.Now().UTC()
-	return f
+	return out
 }
 
 // fitsNone reports whether size exceeds the limit of every named transport

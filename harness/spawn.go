@@ -167,16 +167,10 @@ func (r *caseRun) workerFailure(reaped <-chan struct{}) error {
 			stopAll(r.workers, reaped)
 		}
 	}
-	var parts []string
-	for _, w := range r.workers {
-		if d := w.describe(r.wl); d != "" {
-			parts = append(parts, d)
-		}
+	if d := r.describe(); d != "" {
+		return errors.New(d)
 	}
-	if len(parts) == 0 {
-		parts = append(parts, "a worker failed without saying why")
-	}
-	return fmt.Errorf("%s", strings.Join(parts, "; "))
+	return errors.New("a worker failed without saying why")
 }
 
 // timeoutFailure stops the workers of a case that ran out of time, or was
@@ -195,13 +189,18 @@ func (r *caseRun) timeoutFailure(ctx context.Context, stage string) error {
 	if errors.Is(ctx.Err(), context.Canceled) {
 		what = "interrupted during " + stage
 	}
+	return fmt.Errorf("%s: %s", what, r.describe())
+}
+
+// describe says how each worker that did not end well ended.
+func (r *caseRun) describe() string {
 	var parts []string
 	for _, w := range r.workers {
 		if d := w.describe(r.wl); d != "" {
 			parts = append(parts, d)
 		}
 	}
-	return fmt.Errorf("%s: %s", what, strings.Join(parts, "; "))
+	return strings.Join(parts, "; ")
 }
 
 // describe says how a worker ended, or "" if it ended well.
