@@ -88,9 +88,8 @@ SIGQUIT 131), with the cases finished saved, marked incomplete.`,
 		},
 	}
 	f := cmd.Flags()
-	f.StringSliceVar(&opts.Transports, "transports", transports.Defaults(), "transports to run, comma-separated (see ipcbench list; shm-ring-spin, -futex and -eventfd are opt-in)")
-	f.StringSliceVar(&opts.Workloads, "workloads", workloads.Defaults(),
-		"workloads: pingpong (round trip), stream (throughput, one-way latency), relay (file → messages → file, copies counted)")
+	f.StringSliceVar(&opts.Transports, "transports", transports.Defaults(), registryHelp("transports", transports.Names(), transports.Defaults()))
+	f.StringSliceVar(&opts.Workloads, "workloads", workloads.Defaults(), registryHelp("workloads", workloads.Names(), workloads.Defaults()))
 	f.StringSliceVar(&opts.Sizes, "sizes", []string{"64", "4K", "64K"}, "message sizes in bytes; suffixes K, KiB, M, MiB (powers of 1024)")
 	f.StringVar(&opts.Duration, "duration", "1s", "measured window per case")
 	f.Uint64Var(&opts.Count, "count", 0, "measure this many messages (round trips for pingpong) per case instead of --duration")
