@@ -41,56 +41,65 @@ func Trend(h *stats.History) (*plot.Plot, error) {
 	p.X.Tick.Marker = ticks
 	p.X.Min, p.X.Max = 0.5, float64(len(h.Runs))+0.5
 	for si, s := range h.Series {
-		var pts plotter.XYs
-		var errs plotter.YErrors
-		var bad, good plotter.XYs
-		for _, pt := range s.Points {
-			xy := plotter.XY{X: float64(pt.Run + 1), Y: pt.Value.Median / scale}
-			pts = append(pts, xy)
-			var e struct{ Low, High float64 }
-			if ci := pt.Value.CI95; ci != nil {
-				e.Low, e.High = xy.Y-ci.Lo/scale, ci.Hi/scale-xy.Y
-			}
-			errs = append(errs, e)
-			switch pt.Verdict {
-			case stats.VerdictRegression:
-				bad = append(bad, xy)
-			case stats.VerdictImprovement:
-				good = append(good, xy)
-			}
-		}
-		line, points, err := plotter.NewLinePoints(pts)
-		if err != nil {
+		if err := addTrendSeries(p, si, s, scale); err != nil {
 			return nil, err
-		}
-		line.LineStyle, points.GlyphStyle = style(si, 0)
-		eb, err := plotter.NewYErrorBars(errorPoints{pts, errs})
-		if err != nil {
-			return nil, err
-		}
-		eb.LineStyle = line.LineStyle
-		eb.LineStyle.Width = vg.Points(0.8)
-		p.Add(line, points, eb)
-		p.Legend.Add(s.Case, line, points)
-		for _, ring := range []struct {
-			at    plotter.XYs
-			color color.Color
-		}{{bad, color.RGBA{0xd6, 0x27, 0x28, 0xff}}, {good, color.RGBA{0x2c, 0xa0, 0x2c, 0xff}}} {
-			if len(ring.at) == 0 {
-				continue
-			}
-			sc, err := plotter.NewScatter(ring.at)
-			if err != nil {
-				return nil, err
-			}
-			sc.GlyphStyle = draw.GlyphStyle{Color: ring.color, Radius: vg.Points(6), Shape: draw.RingGlyph{}}
-			p.Add(sc)
 		}
 	}
 	p.Legend.Add("regression (ringed red)", &plotter.Scatter{GlyphStyle: draw.GlyphStyle{Color: color.RGBA{0xd6, 0x27, 0x28, 0xff}, Radius: vg.Points(4), Shape: draw.RingGlyph{}}})
 	p.Y.Min = 0
 	p.Y.Max *= 1 + 0.08*float64(len(h.Series)+1) // room for the legend above the lines
 	return p, nil
+}
+
+// addTrendSeries draws series s, the si-th, as a line with its confidence
+// intervals as bars and its flagged points ringed.
+func addTrendSeries(p *plot.Plot, si int, s stats.Series, scale float64) error {
+	var pts plotter.XYs
+	var errs plotter.YErrors
+	var bad, good plotter.XYs
+	for _, pt := range s.Points {
+		xy := plotter.XY{X: float64(pt.Run + 1), Y: pt.Value.Median / scale}
+		pts = append(pts, xy)
+		var e struct{ Low, High float64 }
+		if ci := pt.Value.CI95; ci != nil {
+			e.Low, e.High = xy.Y-ci.Lo/scale, ci.Hi/scale-xy.Y
+		}
+		errs = append(errs, e)
+		switch pt.Verdict {
+		case stats.VerdictRegression:
+			bad = append(bad, xy)
+		case stats.VerdictImprovement:
+			good = append(good, xy)
+		}
+	}
+	line, points, err := plotter.NewLinePoints(pts)
+	if err != nil {
+		return err
+	}
+	line.LineStyle, points.GlyphStyle = style(si, 0)
+	eb, err := plotter.NewYErrorBars(errorPoints{pts, errs})
+	if err != nil {
+		return err
+	}
+	eb.LineStyle = line.LineStyle
+	eb.LineStyle.Width = vg.Points(0.8)
+	p.Add(line, points, eb)
+	p.Legend.Add(s.Case, line, points)
+	for _, ring := range []struct {
+		at    plotter.XYs
+		color color.Color
+	}{{bad, color.RGBA{0xd6, 0x27, 0x28, 0xff}}, {good, color.RGBA{0x2c, 0xa0, 0x2c, 0xff}}} {
+		if len(ring.at) == 0 {
+			continue
+		}
+		sc, err := plotter.NewScatter(ring.at)
+		if err != nil {
+			return err
+		}
+		sc.GlyphStyle = draw.GlyphStyle{Color: ring.color, Radius: vg.Points(6), Shape: draw.RingGlyph{}}
+		p.Add(sc)
+	}
+	return nil
 }
 
 func short(commit string) string {

@@ -47,6 +47,51 @@ var benchUnits = []struct {
 // which benchfmt readers ignore. Skipped and failed cases have no numbers:
 // they are listed at the end as "# not measured" comment lines.
 func WriteBenchfmt(w io.Writer, f *results.File) error {
+	if err := writeBenchNotes(w, f); err != nil {
+		return err
+	}
+	bw := benchfmt.NewWriter(w)
+	for _, u := range []struct{ unit, key, value string }{
+		{"msgs/s", "better", "higher"},
+		{"MB/s", "better", "higher"},
+	} {
+		m := &benchfmt.UnitMetadata{UnitMetadataKey: benchfmt.UnitMetadataKey{Unit: u.unit, Key: u.key}, OrigUnit: u.unit, Value: u.value}
+		if err := bw.Write(m); err != nil {
+			return err
+		}
+	}
+	var config []benchfmt.Config
+	for _, c := range []benchfmt.Config{
+		{Key: "goos", Value: []byte("linux"), File: true},
+		{Key: "cpu", Value: []byte(f.Host.CPUModel), File: true},
+		{Key: "kernel", Value: []byte(f.Host.Kernel), File: true},
+	} {
+		if len(c.Value) > 0 {
+			config = append(config, c)
+		}
+	}
+	var notMeasured []string
+	for _, c := range f.Cases {
+		if c.Status != results.StatusOK {
+			notMeasured = append(notMeasured, fmt.Sprintf("# not measured: %s %s: %s\n", BenchName(c), c.Status, oneLine(c.Reason)))
+			continue
+		}
+		for _, res := range benchResults(c, config) {
+			if err := bw.Write(res); err != nil {
+				return err
+			}
+		}
+	}
+	if len(notMeasured) > 0 {
+		if _, err := io.WriteString(w, "\n"+strings.Join(notMeasured, "")); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// writeBenchNotes writes the "# key: value" comment lines that name the run.
+func writeBenchNotes(w io.Writer, f *results.File) error {
 	var notes strings.Builder
 	for _, n := range []struct{ key, value string }{
 		{"ipcbench-commit", f.Host.Commit},
@@ -59,70 +104,41 @@ func WriteBenchfmt(w io.Writer, f *results.File) error {
 			fmt.Fprintf(&notes, "# %s: %s\n", n.key, v)
 		}
 	}
-	if notes.Len() > 0 {
-		if _, err := io.WriteString(w, notes.String()+"\n"); err != nil {
-			return err
-		}
+	if notes.Len() == 0 {
+		return nil
 	}
-	bw := benchfmt.NewWriter(w)
-	for _, u := range []struct{ unit, key, value string }{
-		{"msgs/s", "better", "higher"},
-		{"MB/s", "better", "higher"},
-	} {
-		m := &benchfmt.UnitMetadata{UnitMetadataKey: benchfmt.UnitMetadataKey{Unit: u.unit, Key: u.key}, OrigUnit: u.unit, Value: u.value}
-		if err := bw.Write(m); err != nil {
-			return err
-		}
+	_, err := io.WriteString(w, notes.String()+"\n")
+	return err
+}
+
+// benchResults returns one result per repetition of an ok case that
+// delivered any message, an op being what its workload's MessagesPerOp says.
+func benchResults(c results.Case, config []benchfmt.Config) []*benchfmt.Result {
+	perOp := 1 // a workload this ipcbench does not know counts one message an op
+	if d, ok := workloads.Lookup(c.Workload); ok {
+		perOp = d.MessagesPerOp
 	}
-	config := []benchfmt.Config{
-		{Key: "goos", Value: []byte("linux"), File: true},
-		{Key: "cpu", Value: []byte(f.Host.CPUModel), File: true},
-		{Key: "kernel", Value: []byte(f.Host.Kernel), File: true},
+	reps := c.Repetitions
+	if len(reps) == 0 {
+		reps = []results.Repetition{results.RepetitionOf(c)}
 	}
-	var kept []benchfmt.Config
-	for _, c := range config {
-		if len(c.Value) > 0 {
-			kept = append(kept, c)
-		}
-	}
-	var notMeasured []string
-	for _, c := range f.Cases {
-		if c.Status != results.StatusOK {
-			notMeasured = append(notMeasured, fmt.Sprintf("# not measured: %s %s: %s\n", BenchName(c), c.Status, oneLine(c.Reason)))
+	var out []*benchfmt.Result
+	for _, r := range reps {
+		ops := float64(r.Messages) / float64(perOp)
+		if ops == 0 {
 			continue
 		}
-		perOp := 1 // messages in an op: a round trip's two directions count
-		if d, ok := workloads.Lookup(c.Workload); ok {
-			perOp = d.MessagesPerOp
-		}
-		reps := c.Repetitions
-		if len(reps) == 0 {
-			reps = []results.Repetition{results.RepetitionOf(c)}
-		}
-		for _, r := range reps {
-			ops := float64(r.Messages) / float64(perOp)
-			if ops == 0 {
-				continue
+		res := &benchfmt.Result{Config: config, Name: benchfmt.Name(BenchName(c)), Iters: int(ops)}
+		for _, u := range benchUnits {
+			v := u.of(r, ops)
+			if v == 0 && (u.unit == "p50-ns" || u.unit == "p99-ns") {
+				continue // relay measures no latency
 			}
-			res := &benchfmt.Result{Config: kept, Name: benchfmt.Name(BenchName(c)), Iters: int(ops)}
-			for _, u := range benchUnits {
-				v := u.of(r, ops)
-				if v == 0 && (u.unit == "p50-ns" || u.unit == "p99-ns") {
-					continue // relay measures no latency
-				}
-				res.Values = append(res.Values, benchfmt.Value{Value: v, Unit: u.unit})
-			}
-			if err := bw.Write(res); err != nil {
-				return err
-			}
+			res.Values = append(res.Values, benchfmt.Value{Value: v, Unit: u.unit})
 		}
+		out = append(out, res)
 	}
-	if len(notMeasured) > 0 {
-		if _, err := io.WriteString(w, "\n"+strings.Join(notMeasured, "")); err != nil {
-			return err
-		}
-	}
-	return nil
+	return out
 }
 
 func startedOf(f *results.File) string {

@@ -42,32 +42,7 @@ func comparisonText(c *stats.Comparison, markdown bool) string {
 		anyCI = anyCI || d.Base.CI95 != nil || d.New.CI95 != nil
 	}
 	for _, name := range metrics {
-		m, _ := stats.MetricByName(name)
-		better := "lower is better"
-		if m.HigherBetter {
-			better = "higher is better"
-		}
-		var medians []float64
-		for _, d := range byMetric[name] {
-			medians = append(medians, d.Base.Median)
-		}
-		vf := newValueFormat(m, medians)
-		fmt.Fprintf(&b, "%s (%s, %s)\n", name, vf.unit, better)
-		if markdown {
-			b.WriteString("\n")
-		}
-		rows := [][]string{compareColumns}
-		for _, d := range byMetric[name] {
-			rows = append(rows, []string{d.Case, vf.summary(d.Base), vf.summary(d.New), formatDelta(d), formatP(d), d.Verdict})
-		}
-		for _, g := range c.Geomeans {
-			if g.Metric == name {
-				rows = append(rows, []string{fmt.Sprintf("geomean (%d cases)", g.Cases), vf.format(g.Base), vf.format(g.New),
-					fmt.Sprintf("%+.2f%%", g.DeltaPct), "", ""})
-			}
-		}
-		writeRows(&b, rows, markdown)
-		b.WriteString("\n")
+		metricTable(&b, c, name, byMetric[name], markdown)
 	}
 	list := func(title string, items []string) {
 		if len(items) == 0 {
@@ -94,6 +69,36 @@ func comparisonText(c *stats.Comparison, markdown bool) string {
 		c.Alpha, c.Threshold*100, ci)
 	b.WriteString(c.VerdictLine() + "\n")
 	return b.String()
+}
+
+// metricTable writes one metric's table of deltas, and its geomean.
+func metricTable(b *strings.Builder, c *stats.Comparison, name string, deltas []stats.Delta, markdown bool) {
+	m, _ := stats.MetricByName(name)
+	better := "lower is better"
+	if m.HigherBetter {
+		better = "higher is better"
+	}
+	var medians []float64
+	for _, d := range deltas {
+		medians = append(medians, d.Base.Median)
+	}
+	vf := newValueFormat(m, medians)
+	fmt.Fprintf(b, "%s (%s, %s)\n", name, vf.unit, better)
+	if markdown {
+		b.WriteString("\n")
+	}
+	rows := [][]string{compareColumns}
+	for _, d := range deltas {
+		rows = append(rows, []string{d.Case, vf.summary(d.Base), vf.summary(d.New), formatDelta(d), formatP(d), d.Verdict})
+	}
+	for _, g := range c.Geomeans {
+		if g.Metric == name {
+			rows = append(rows, []string{fmt.Sprintf("geomean (%d cases)", g.Cases), vf.format(g.Base), vf.format(g.New),
+				fmt.Sprintf("%+.2f%%", g.DeltaPct), "", ""})
+		}
+	}
+	writeRows(b, rows, markdown)
+	b.WriteString("\n")
 }
 
 func writeRows(b *strings.Builder, rows [][]string, markdown bool) {

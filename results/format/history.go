@@ -26,45 +26,7 @@ func WriteHistory(w io.Writer, format string, h *stats.History) error {
 		b.WriteString(strings.ReplaceAll(historyDifferenceText(h.Differences), "\n  ", "\n- "))
 	}
 	for _, s := range h.Series {
-		var values []float64
-		for _, p := range s.Points {
-			values = append(values, p.Value.Median)
-		}
-		vf := newValueFormat(m, values)
-		fmt.Fprintf(&b, "%s, %s (%s)\n", s.Case, h.Metric, vf.unit)
-		if format == "markdown" {
-			b.WriteString("\n")
-		}
-		rows := [][]string{{"run", "started", "label", "ipcbench", h.Metric, "change", "p", "flag"}}
-		for _, p := range s.Points {
-			r := h.Runs[p.Run]
-			row := []string{fmt.Sprint(p.Run + 1), r.Started.UTC().Format("2006-01-02 15:04"), orDash(r.Label), orDash(r.Commit), vf.summary(p.Value)}
-			if p.Verdict == "" {
-				row = append(row, "", "", "")
-			} else {
-				flag := ""
-				switch p.Verdict {
-				case stats.VerdictRegression:
-					flag = "▲ regression"
-				case stats.VerdictImprovement:
-					flag = "▼ improvement"
-				case stats.VerdictUntested:
-					flag = "untested"
-				}
-				row = append(row, formatDelta(stats.Delta{DeltaPct: p.DeltaPct, Verdict: p.Verdict}), pValue(p.P), flag)
-			}
-			rows = append(rows, row)
-		}
-		if format == "markdown" {
-			b.WriteString("| " + strings.Join(rows[0], " | ") + " |\n|--:|---|---|---|--:|--:|--:|---|\n")
-			for _, r := range rows[1:] {
-				b.WriteString("| " + strings.Join(r, " | ") + " |\n")
-			}
-		} else {
-			rows[0] = upper(rows[0])
-			writeAligned(&b, rows, 4, len(rows[0])-1)
-		}
-		b.WriteString("\n")
+		seriesTable(&b, h, s, m, format == "markdown")
 	}
 	reg, imp := h.Flagged()
 	fmt.Fprintf(&b, "%d runs, %d cases. Each run is tested against the previous run of the same case (Mann-Whitney U, alpha %g); flagged when significant and beyond %g%%: %d regressions, %d improvements.\n",
@@ -74,6 +36,48 @@ func WriteHistory(w io.Writer, format string, h *stats.History) error {
 	}
 	_, err := io.WriteString(w, b.String())
 	return err
+}
+
+// seriesTable writes one case's block: a row per run with its value and
+// its change from the run before.
+func seriesTable(b *strings.Builder, h *stats.History, s stats.Series, m stats.Metric, markdown bool) {
+	var values []float64
+	for _, p := range s.Points {
+		values = append(values, p.Value.Median)
+	}
+	vf := newValueFormat(m, values)
+	fmt.Fprintf(b, "%s, %s (%s)\n", s.Case, h.Metric, vf.unit)
+	if markdown {
+		b.WriteString("\n")
+	}
+	rows := [][]string{{"run", "started", "label", "ipcbench", h.Metric, "change", "p", "flag"}}
+	for _, p := range s.Points {
+		r := h.Runs[p.Run]
+		row := []string{fmt.Sprint(p.Run + 1), r.Started.UTC().Format("2006-01-02 15:04"), orDash(r.Label), orDash(r.Commit), vf.summary(p.Value)}
+		if p.Verdict == "" {
+			row = append(row, "", "", "")
+		} else {
+			row = append(row, formatDelta(stats.Delta{DeltaPct: p.DeltaPct, Verdict: p.Verdict}), pValue(p.P), flags[p.Verdict])
+		}
+		rows = append(rows, row)
+	}
+	if markdown {
+		b.WriteString("| " + strings.Join(rows[0], " | ") + " |\n|--:|---|---|---|--:|--:|--:|---|\n")
+		for _, r := range rows[1:] {
+			b.WriteString("| " + strings.Join(r, " | ") + " |\n")
+		}
+	} else {
+		rows[0] = upper(rows[0])
+		writeAligned(b, rows, 4, len(rows[0])-1)
+	}
+	b.WriteString("\n")
+}
+
+// flags marks a history's points by verdict; the others have none.
+var flags = map[string]string{
+	stats.VerdictRegression:  "▲ regression",
+	stats.VerdictImprovement: "▼ improvement",
+	stats.VerdictUntested:    "untested",
 }
 
 // untestedLine says what the history could not test, or "" when it
