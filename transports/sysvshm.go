@@ -9,12 +9,13 @@ import (
 	"golang.org/x/sys/unix"
 )
 
-// sysv-shm is the seeds' design done right: one segment holding an a→b area
-// and a b→a area, and one semaphore set with a full and an empty semaphore per
-// direction. The sender waits for its area to be empty, copies the message in
-// and posts full; the receiver waits for full, copies the message out and
-// posts empty. Once both workers have attached, the parent marks the segment
-// IPC_RMID, so that no crash can leak it.
+// sysv-shm is the design of the System V tutorials ipcbench grew from, done
+// right: one segment holding an a→b area and a b→a area, and one semaphore
+// set with a full and an empty semaphore per direction. The sender waits for
+// its area to be empty, copies the message in and posts full; the receiver
+// waits for full, copies the message out and posts empty. Once both workers
+// have attached, the parent marks the segment IPC_RMID, so that no crash can
+// leak it.
 
 // Semaphores of the set, by index.
 const (
