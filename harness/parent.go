@@ -334,10 +334,10 @@ func (r *caseRun) collect(ctx context.Context) ([]Report, error) {
 		}
 		done++
 		w := r.workers[ev.idx]
-		if w.final.err != nil || w.final.rep.Error != "" {
+		if w.err != nil || w.rep.Error != "" {
 			return nil, r.workerFailure(r.reaped)
 		}
-		reps[ev.idx] = w.final.rep
+		reps[ev.idx] = w.rep
 	}
 	<-r.reaped
 	for _, w := range r.workers {

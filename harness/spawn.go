@@ -28,16 +28,14 @@ type worker struct {
 	repR     *os.File           // parent's end of the report pipe
 	events   chan<- workerEvent // shared by a case's workers: what each reached
 	idx      int                // this worker's index in its case
-	done     chan struct{}      // closed once final is set
-	final    reportOrErr
-	killed   bool // stopped by the parent, not by its own failure
+	done     chan struct{}      // closed once rep or err is set
+	rep      Report             // its report
+	err      error              // or why it sent none
+	killed   bool               // stopped by the parent, not by its own failure
 	state    *os.ProcessState
-	waitErr  error
 }
 
-// workerEvent is what one worker, idx, reached: the start barrier, or an
-// end before it, or the end after it (its report, or why there is none,
-// is in final).
+// workerEvent is what worker idx reached.
 type workerEvent struct {
 	idx  int
 	kind eventKind
@@ -48,13 +46,8 @@ type eventKind int
 const (
 	reachedBarrier      eventKind = iota
 	failedBeforeBarrier           // exited, or reported an error, before the start barrier
-	ended                         // done after the barrier: final holds its report or error
+	ended                         // its report, or why there is none, is in rep or err
 )
-
-type reportOrErr struct {
-	rep Report
-	err error
-}
 
 // spawnAll starts the workers from one locked OS thread that stays alive until
 // both are reaped, because Pdeathsig fires when the thread that forked dies.
@@ -70,7 +63,8 @@ func spawnAll(workers []*worker) (<-chan struct{}, error) {
 			if err := w.cmd.Start(); err != nil {
 				for _, prev := range workers[:i] {
 					prev.cmd.Process.Kill()
-					prev.state, prev.waitErr = waitState(prev.cmd)
+					prev.cmd.Wait()
+					prev.state = prev.cmd.ProcessState
 				}
 				started <- fmt.Errorf("start worker %s (%s): %w", w.side, w.cmd.Path, err)
 				return
@@ -78,7 +72,8 @@ func spawnAll(workers []*worker) (<-chan struct{}, error) {
 		}
 		started <- nil
 		for _, w := range workers {
-			w.state, w.waitErr = waitState(w.cmd)
+			w.cmd.Wait()
+			w.state = w.cmd.ProcessState
 		}
 	}()
 	if err := <-started; err != nil {
@@ -86,11 +81,6 @@ func spawnAll(workers []*worker) (<-chan struct{}, error) {
 		return nil, err
 	}
 	return reaped, nil
-}
-
-func waitState(cmd *exec.Cmd) (*os.ProcessState, error) {
-	err := cmd.Wait()
-	return cmd.ProcessState, err
 }
 
 func newWorker(side transports.Side, events chan<- workerEvent, idx int) *worker {
@@ -103,27 +93,26 @@ func (w *worker) readReports() {
 		close(w.done)
 		w.events <- workerEvent{idx: w.idx, kind: ended}
 	}()
+	// Decoded apart and then set whole: describe may read it after a timeout.
+	var rep Report
 	r := bufio.NewReader(w.repR)
 	line, err := r.ReadString('\n')
 	if err != nil || line != "ready\n" {
 		// A worker that fails before the barrier sends its report instead.
-		var rep Report
 		if jerr := json.Unmarshal([]byte(line), &rep); jerr == nil && rep.Error != "" {
-			w.final = reportOrErr{rep: rep}
-			w.events <- workerEvent{idx: w.idx, kind: failedBeforeBarrier}
-			return
+			w.rep = rep
+		} else {
+			w.err = errors.New("exited before reaching the start barrier")
 		}
-		w.final = reportOrErr{err: errors.New("exited before reaching the start barrier")}
 		w.events <- workerEvent{idx: w.idx, kind: failedBeforeBarrier}
 		return
 	}
 	w.events <- workerEvent{idx: w.idx, kind: reachedBarrier}
-	var rep Report
 	if err := json.NewDecoder(r).Decode(&rep); err != nil {
-		w.final = reportOrErr{err: errors.New("exited without a report")}
+		w.err = errors.New("exited without a report")
 		return
 	}
-	w.final = reportOrErr{rep: rep}
+	w.rep = rep
 }
 
 // stopAll kills whatever still runs and waits until every worker is reaped.
@@ -221,8 +210,8 @@ func (w *worker) describe(wl workloads.Descriptor) string {
 	if stderr != "" {
 		stderr = " [stderr: " + stderr + "]"
 	}
-	if w.final.rep.Error != "" {
-		return who + ": " + w.final.rep.Error + stderr
+	if w.rep.Error != "" {
+		return who + ": " + w.rep.Error + stderr
 	}
 	if w.state == nil {
 		return who + ": still running"
@@ -235,8 +224,8 @@ func (w *worker) describe(wl workloads.Descriptor) string {
 		return fmt.Sprintf("%s: killed by signal %s%s", who, ws.Signal(), stderr)
 	case ws.ExitStatus() != 0:
 		msg := "exited with status " + fmt.Sprint(ws.ExitStatus())
-		if w.final.err != nil {
-			msg += ", " + w.final.err.Error()
+		if w.err != nil {
+			msg += ", " + w.err.Error()
 		}
 		return who + ": " + msg + stderr
 	}

@@ -44,8 +44,8 @@ func summarize(c Case, wl workloads.Descriptor, workers []*worker, reps []Report
 func countMessages(wl workloads.Descriptor, reps []Report, out *results.Case) (histSide Report, err error) {
 	a, b := reps[0], reps[len(reps)-1]
 	switch {
-	case wl.Latency == workloads.RoundTrip:
-		if a.Sent != b.Received || b.Sent != a.Received || a.Sent != a.Received {
+	case wl.Latency == workloads.RoundTrip: // each request answered by MessagesPerOp-1 replies
+		if a.Sent != b.Received || b.Sent != a.Received || a.Received != a.Sent*uint64(wl.MessagesPerOp-1) {
 			return a, fmt.Errorf("message count mismatch: initiator sent %d and received %d, echoer received %d and sent %d",
 				a.Sent, a.Received, b.Received, b.Sent)
 		}
