@@ -76,12 +76,6 @@ func plan(in []Input) []planned {
 	return out
 }
 
-// Figures renders every planned plot as PNG and SVG. Plots without data are
-// left out.
-func Figures(in []Input) ([]Figure, error) {
-	return figuresContext(context.Background(), in)
-}
-
 // render draws the planned plot as PNG and SVG.
 func (pl planned) render() (Figure, error) {
 	p, err := pl.make()
@@ -119,16 +113,11 @@ var Formats = []string{HTML, Markdown, Both}
 
 // WriteDir renders the report into dir: index.html and/or report.md, and every
 // figure as PNG and SVG. It builds the whole report in a temporary directory
-// beside dir and renames it into place, so a failure leaves no partial report
-// and an earlier report at dir is replaced only by a complete one. It
-// replaces only a report it wrote itself (see CheckDir).
-func WriteDir(dir string, in []Input, pages string) error {
-	return WriteDirContext(context.Background(), dir, in, pages, false)
-}
-
-// WriteDirContext is WriteDir that stops, leaving nothing behind, when ctx ends,
-// and with force replaces any directory at dir (see CheckDir).
-func WriteDirContext(ctx context.Context, dir string, in []Input, pages string, force bool) error {
+// beside dir and renames it into place, so a failure or the end of ctx leaves
+// no partial report and an earlier report at dir is replaced only by a
+// complete one. It replaces only a report it wrote itself, or with force any
+// directory (see CheckDir).
+func WriteDir(ctx context.Context, dir string, in []Input, pages string, force bool) error {
 	if err := format.Check(pages, Formats); err != nil {
 		return err
 	}
@@ -138,7 +127,7 @@ func WriteDirContext(ctx context.Context, dir string, in []Input, pages string, 
 	if err := CheckDir(dir, force); err != nil {
 		return err
 	}
-	figs, err := figuresContext(ctx, in)
+	figs, err := Figures(ctx, in)
 	if err != nil {
 		return err
 	}
@@ -200,8 +189,9 @@ func Abort() {
 	}
 }
 
-// figuresContext is Figures, stopping between figures when ctx ends.
-func figuresContext(ctx context.Context, in []Input) ([]Figure, error) {
+// Figures renders every planned plot as PNG and SVG, stopping between
+// figures when ctx ends. Plots without data are left out.
+func Figures(ctx context.Context, in []Input) ([]Figure, error) {
 	var figs []Figure
 	for _, pl := range plan(in) {
 		if err := context.Cause(ctx); err != nil {

@@ -44,7 +44,7 @@ func TestWriteReplacesOnlyItsOwnReport(t *testing.T) {
 			dir := filepath.Join(parent, "docs")
 			tc.make(t, dir)
 			before := snapshot(parent)
-			err := WriteDirContext(context.Background(), dir, in, Both, tc.force)
+			err := WriteDir(context.Background(), dir, in, Both, tc.force)
 			if tc.replace {
 				if err != nil {
 					t.Fatal(err)
@@ -72,7 +72,7 @@ func TestWriteRefusesTheCurrentDirectory(t *testing.T) {
 	t.Chdir(t.TempDir())
 	os.WriteFile("notes.txt", nil, 0o644)
 	for _, dir := range []string{".", "./", "..", "/"} {
-		if err := WriteDir(dir, in, Markdown); !errors.Is(err, ErrNotReport) {
+		if err := WriteDir(context.Background(), dir, in, Markdown, false); !errors.Is(err, ErrNotReport) {
 			t.Errorf("WriteDir(%q): %v, want ErrNotReport", dir, err)
 		}
 	}
@@ -85,7 +85,7 @@ func TestWriteStopsWhenCancelled(t *testing.T) {
 	parent := t.TempDir()
 	ctx, cancel := context.WithCancelCause(context.Background())
 	cancel(errors.New("SIGINT"))
-	err := WriteDirContext(ctx, filepath.Join(parent, "rep"), load(t, "run-a.json"), Both, false)
+	err := WriteDir(ctx, filepath.Join(parent, "rep"), load(t, "run-a.json"), Both, false)
 	if err == nil || err.Error() != "SIGINT" {
 		t.Fatalf("WriteDir after cancel: %v, want the cause", err)
 	}
@@ -101,7 +101,7 @@ func userDir(t *testing.T, dir string) {
 
 func mustWrite(t *testing.T, dir string, in []Input) {
 	t.Helper()
-	if err := WriteDir(dir, in, Markdown); err != nil {
+	if err := WriteDir(context.Background(), dir, in, Markdown, false); err != nil {
 		t.Fatal(err)
 	}
 }
@@ -150,7 +150,7 @@ func TestWriteRefusesAnotherUsersReport(t *testing.T) {
 	if err := os.Chown(dir, 65534, 65534); err != nil {
 		t.Fatal(err)
 	}
-	if err := WriteDir(dir, in, Markdown); !errors.Is(err, ErrNotReport) {
+	if err := WriteDir(context.Background(), dir, in, Markdown, false); !errors.Is(err, ErrNotReport) {
 		t.Fatalf("WriteDir over another user's report: %v, want ErrNotReport", err)
 	}
 }

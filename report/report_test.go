@@ -2,6 +2,7 @@ package report
 
 import (
 	"bytes"
+	"context"
 	"encoding/xml"
 	"image"
 	"image/png"
@@ -78,7 +79,7 @@ func checkFigures(t *testing.T, figs []Figure) {
 }
 
 func TestFiguresFromARealRun(t *testing.T) {
-	figs, err := Figures(load(t, "run-a.json"))
+	figs, err := Figures(context.Background(), load(t, "run-a.json"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -97,7 +98,7 @@ func TestFiguresFromARealRun(t *testing.T) {
 
 func TestOverlayOfSeveralFiles(t *testing.T) {
 	in := load(t, "run-a.json", "run-b.json")
-	figs, err := Figures(in)
+	figs, err := Figures(context.Background(), in)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -116,12 +117,12 @@ func TestOverlayOfSeveralFiles(t *testing.T) {
 func TestHTMLAndMarkdownHoldEverything(t *testing.T) {
 	dir := filepath.Join(t.TempDir(), "rep")
 	in := load(t, "run-a.json")
-	if err := WriteDir(dir, in, Both); err != nil {
+	if err := WriteDir(context.Background(), dir, in, Both, false); err != nil {
 		t.Fatal(err)
 	}
 	html, _ := os.ReadFile(filepath.Join(dir, "index.html"))
 	md, _ := os.ReadFile(filepath.Join(dir, "report.md"))
-	figs, _ := Figures(in)
+	figs, _ := Figures(context.Background(), in)
 	for _, f := range figs {
 		if !bytes.Contains(html, []byte(`id="`+f.Name+`"`)) {
 			t.Errorf("index.html lacks figure %s", f.Name)
@@ -157,10 +158,10 @@ func TestHTMLAndMarkdownHoldEverything(t *testing.T) {
 func TestWriteFailureLeavesNoPartialReport(t *testing.T) {
 	parent := t.TempDir()
 	dir := filepath.Join(parent, "rep")
-	if err := WriteDir(dir, load(t, "run-a.json"), "pdf"); err == nil {
+	if err := WriteDir(context.Background(), dir, load(t, "run-a.json"), "pdf", false); err == nil {
 		t.Fatal("unknown format accepted")
 	}
-	if err := WriteDir(dir, nil, Both); err == nil {
+	if err := WriteDir(context.Background(), dir, nil, Both, false); err == nil {
 		t.Fatal("empty input accepted")
 	}
 	entries, _ := os.ReadDir(parent)
@@ -177,7 +178,7 @@ func TestHeadlessBrowserRendersReport(t *testing.T) {
 		t.Skip("chromium not installed (apt-get install -y chromium); the HTML report was not checked in a browser")
 	}
 	dir := filepath.Join(t.TempDir(), "rep")
-	if err := WriteDir(dir, load(t, "run-a.json"), HTML); err != nil {
+	if err := WriteDir(context.Background(), dir, load(t, "run-a.json"), HTML, false); err != nil {
 		t.Fatal(err)
 	}
 	shot := filepath.Join(t.TempDir(), "shot.png")

@@ -1,6 +1,7 @@
 package report
 
 import (
+	"context"
 	"slices"
 	"testing"
 
@@ -58,7 +59,7 @@ func TestFiguresNeverPanic(t *testing.T) {
 					t.Fatalf("Figures panicked: %v", r)
 				}
 			}()
-			if _, err := Figures([]Input{{Label: "a", File: f}, {Label: "b", File: f}}); err != nil {
+			if _, err := Figures(context.Background(), []Input{{Label: "a", File: f}, {Label: "b", File: f}}); err != nil {
 				t.Fatal(err)
 			}
 		})
@@ -87,7 +88,7 @@ func TestEveryWorkloadIsPlotted(t *testing.T) {
 	for _, d := range workloads.All() {
 		f.Cases = append(f.Cases, edgeCase(t, d.Name, 64, 20000, 20000))
 	}
-	figs, err := Figures([]Input{{Label: "a", File: f}})
+	figs, err := Figures(context.Background(), []Input{{Label: "a", File: f}})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -21,11 +21,8 @@ func (k CaseKey) String() string {
 	return k.Transport + "/" + k.Workload + "/" + FormatBytes(k.SizeBytes)
 }
 
-// exact prints the key with the size in bytes, for a value not yet
-// validated, which may be any number: pipe/pingpong/65537.
-func (k CaseKey) exact() string {
-	return fmt.Sprintf("%s/%s/%d", k.Transport, k.Workload, k.SizeBytes)
-}
+// exact prints the size in bytes, as any number may be before validation.
+func (k CaseKey) exact() string { return fmt.Sprintf("%s/%s/%d", k.Transport, k.Workload, k.SizeBytes) }
 
 // FormatBytes prints a size: 64 B, 4 KiB, 1 MiB. It lives with the schema
 // because a case's key, --sizes and every table name sizes this way.

@@ -51,6 +51,12 @@ func (e *InvalidError) Error() string {
 // results file of this schema.
 func (e *InvalidError) Unwrap() error { return ErrSchema }
 
+// field is a named value of a file, to check in a loop.
+type field[T any] struct {
+	key string
+	val T
+}
+
 // validator collects the first problem in a file.
 type validator struct {
 	err     error
@@ -190,10 +196,7 @@ func (v *validator) kase(p string, c *Case) {
 	v.int(p+".window_ns", c.WindowNs)
 	v.latency(p+".latency", &c.Latency)
 	v.histogram(p+".histogram_hdr", c.HistogramHDR)
-	for _, x := range []struct {
-		key string
-		val float64
-	}{
+	for _, x := range []field[float64]{
 		{"msgs_per_sec", c.MsgsPerSec}, {"mb_per_sec", c.MBPerSec}, {"cpu_ns_per_msg", c.CPUNsPerMsg},
 		{"syscalls_per_msg", c.SyscallsPerMsg}, {"copies_per_msg", c.CopiesPerMsg},
 		{"model_copies_per_msg", c.ModelCopies}, {"model_syscalls_per_msg", c.ModelSyscalls},
@@ -220,10 +223,7 @@ func (v *validator) kase(p string, c *Case) {
 }
 
 func (v *validator) latency(p string, l *Latency) {
-	for _, x := range []struct {
-		key string
-		val int64
-	}{{"min_ns", l.MinNs}, {"p50_ns", l.P50Ns}, {"p90_ns", l.P90Ns}, {"p99_ns", l.P99Ns}, {"p999_ns", l.P999Ns}, {"max_ns", l.MaxNs}} {
+	for _, x := range []field[int64]{{"min_ns", l.MinNs}, {"p50_ns", l.P50Ns}, {"p90_ns", l.P90Ns}, {"p99_ns", l.P99Ns}, {"p999_ns", l.P999Ns}, {"max_ns", l.MaxNs}} {
 		v.int(p+"."+x.key, x.val)
 	}
 	v.float(p+".mean_ns", l.MeanNs)
@@ -233,10 +233,7 @@ func (v *validator) latency(p string, l *Latency) {
 func (v *validator) repetition(p string, r *Repetition) {
 	v.count(p+".messages", r.Messages)
 	v.int(p+".window_ns", r.WindowNs)
-	for _, x := range []struct {
-		key string
-		val float64
-	}{
+	for _, x := range []field[float64]{
 		{"p50_ns", r.P50Ns}, {"p90_ns", r.P90Ns}, {"p99_ns", r.P99Ns}, {"p999_ns", r.P999Ns}, {"mean_ns", r.MeanNs},
 		{"msgs_per_sec", r.MsgsPerSec}, {"mb_per_sec", r.MBPerSec}, {"cpu_ns_per_msg", r.CPUNsPerMsg},
 		{"syscalls_per_msg", r.SyscallsPerMsg}, {"copies_per_msg", r.CopiesPerMsg},
@@ -252,10 +249,7 @@ func (v *validator) worker(p string, w *Worker) {
 	v.int(p+".cpu_user_ns", w.CPUUserNs)
 	v.int(p+".cpu_sys_ns", w.CPUSysNs)
 	v.int(p+".max_rss_kib", w.MaxRSSKiB)
-	for _, x := range []struct {
-		key string
-		val float64
-	}{
+	for _, x := range []field[float64]{
 		{"cpu_ns_per_msg", w.CPUNsPerMsg}, {"voluntary_ctx_switches_per_msg", w.VolCtxSwPerMsg},
 		{"involuntary_ctx_switches_per_msg", w.InvCtxSwPerMsg}, {"timer_ns", w.TimerNs}, {"loop_overhead_ns", w.LoopOverheadNs},
 	} {

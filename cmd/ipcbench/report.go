@@ -106,7 +106,7 @@ func reportRun(o *ReportOptions) error {
 	if beforeReport != nil {
 		beforeReport(ctx)
 	}
-	err := report.WriteDirContext(ctx, o.Dir, in, o.Format, o.Force)
+	err := report.WriteDir(ctx, o.Dir, in, o.Format, o.Force)
 	if sig := interrupted.signal(); sig != nil {
 		fmt.Fprintf(o.Stderr, "ipcbench: %s: no report written\n", signalName(sig))
 		return exitError{signalExit(sig)}

@@ -1,7 +1,12 @@
+// Package format renders ipcbench results for people and tools: a run as
+// an aligned table, CSV, Markdown, JSON or the Go benchmark format, and a
+// comparison or history from results/stats as text, Markdown or JSON. It
+// also prints the units every rendering shares: durations, rates, intervals.
 package format
 
 import (
 	"encoding/csv"
+	"encoding/json"
 	"fmt"
 	"io"
 	"maps"
@@ -96,6 +101,15 @@ func WriteTable(w io.Writer, f *results.File) error {
 	return err
 }
 
+// writeMarkdown writes rows as a Markdown table, the first row its header
+// and rule its alignment line.
+func writeMarkdown(b *strings.Builder, rows [][]string, rule string) {
+	b.WriteString("| " + strings.Join(rows[0], " | ") + " |\n" + rule + "\n")
+	for _, r := range rows[1:] {
+		b.WriteString("| " + strings.Join(r, " | ") + " |\n")
+	}
+}
+
 // writeAligned writes rows as columns two spaces apart: the first left
 // columns left-aligned, the rest right-aligned; only the first padded
 // columns are padded.
@@ -135,25 +149,12 @@ var copiesColumns = []string{"TRANSPORT", "SIZE", "FILE→USER", "USER→KERNEL"
 // copiesTables returns, for each file workload in f, its ok cases' copies
 // per message by where the bytes moved: the seeds' copy claim, measured.
 func copiesTables(f *results.File) []table {
-	var out []table
-	for _, d := range workloads.All() {
-		if !d.File {
-			continue
-		}
-		t := table{title: d.Name + ": copies per message, by where the bytes moved", columns: copiesColumns}
-		for _, c := range f.Cases {
-			if c.Workload != d.Name || c.Status != results.StatusOK {
-				continue
-			}
+	return sideTables(f, func(d workloads.Descriptor) bool { return d.File }, "copies per message, by where the bytes moved", copiesColumns,
+		func(c results.Case) []string {
 			num := func(v float64) string { return strconv.FormatFloat(v, 'f', 2, 64) }
-			t.rows = append(t.rows, []string{c.Transport, results.FormatBytes(c.SizeBytes), num(c.Copies.FileToUser), num(c.Copies.UserToKernel),
-				num(c.Copies.KernelToUser), num(c.Copies.UserToUser), num(c.Copies.UserToFile), num(c.CopiesPerMsg)})
-		}
-		if len(t.rows) > 0 {
-			out = append(out, t)
-		}
-	}
-	return out
+			return []string{c.Transport, results.FormatBytes(c.SizeBytes), num(c.Copies.FileToUser), num(c.Copies.UserToKernel),
+				num(c.Copies.KernelToUser), num(c.Copies.UserToUser), num(c.Copies.UserToFile), num(c.CopiesPerMsg)}
+		})
 }
 
 var fanColumns = []string{"TRANSPORT", "SIZE", "PRODUCERS", "FEWEST", "MOST", "FAIRNESS"}
@@ -161,19 +162,31 @@ var fanColumns = []string{"TRANSPORT", "SIZE", "PRODUCERS", "FEWEST", "MOST", "F
 // fanTables returns, for each workload of several writers in f, each ok
 // case's spread of messages across its producers.
 func fanTables(f *results.File) []table {
-	var out []table
-	for _, d := range workloads.All() {
-		if !d.Writers {
-			continue
-		}
-		t := table{title: d.Name + ": messages delivered per producer, and Jain's fairness index (1 = equal shares, 1/producers = one took all)", columns: fanColumns}
-		for _, c := range f.Cases {
-			if c.Workload != d.Name || c.Status != results.StatusOK || len(c.PerProducerMsgs) == 0 {
-				continue
+	return sideTables(f, func(d workloads.Descriptor) bool { return d.Writers },
+		"messages delivered per producer, and Jain's fairness index (1 = equal shares, 1/producers = one took all)", fanColumns,
+		func(c results.Case) []string {
+			if len(c.PerProducerMsgs) == 0 {
+				return nil
 			}
 			lo, hi := slices.Min(c.PerProducerMsgs), slices.Max(c.PerProducerMsgs)
-			t.rows = append(t.rows, []string{c.Transport, results.FormatBytes(c.SizeBytes), strconv.Itoa(c.Producers),
-				strconv.FormatUint(lo, 10), strconv.FormatUint(hi, 10), strconv.FormatFloat(c.Fairness, 'f', 3, 64)})
+			return []string{c.Transport, results.FormatBytes(c.SizeBytes), strconv.Itoa(c.Producers),
+				strconv.FormatUint(lo, 10), strconv.FormatUint(hi, 10), strconv.FormatFloat(c.Fairness, 'f', 3, 64)}
+		})
+}
+
+// sideTables returns a table for each registered workload that has(d),
+// titled by its name and what, of row over its ok cases (nil: left out).
+func sideTables(f *results.File, has func(workloads.Descriptor) bool, what string, columns []string, row func(results.Case) []string) []table {
+	var out []table
+	for _, d := range workloads.All() {
+		if !has(d) {
+			continue
+		}
+		t := table{title: d.Name + ": " + what, columns: columns}
+		for _, c := range f.Cases {
+			if r := row(c); c.Workload == d.Name && c.Status == results.StatusOK && r != nil {
+				t.rows = append(t.rows, r)
+			}
 		}
 		if len(t.rows) > 0 {
 			out = append(out, t)
@@ -239,29 +252,20 @@ func WriteCSV(w io.Writer, f *results.File) error {
 
 // WriteMarkdownTable writes a run as a GitHub-flavoured Markdown table.
 func WriteMarkdownTable(w io.Writer, f *results.File) error {
-	var b strings.Builder
-	b.WriteString("| " + strings.Join(columns, " | ") + " |\n|")
-	for i := range columns {
-		if i < 3 || i == len(columns)-1 {
-			b.WriteString("---|")
-		} else {
-			b.WriteString("--:|")
-		}
-	}
-	b.WriteString("\n")
+	rows := [][]string{columns}
 	for _, c := range f.Cases {
 		cells := row(c)
 		for i := range cells {
 			cells[i] = strings.ReplaceAll(cells[i], "|", `\|`)
 		}
-		b.WriteString("| " + strings.Join(cells, " | ") + " |\n")
+		rows = append(rows, cells)
 	}
+	var b strings.Builder
+	writeMarkdown(&b, rows, "|---|---|---|"+strings.Repeat("--:|", len(columns)-4)+"---|")
 	b.WriteString(strings.ReplaceAll(legend+runNotes(f), "\n", " ") + "\n")
 	for _, t := range copiesTables(f) {
-		b.WriteString("\n" + t.title + ":\n\n| " + strings.Join(t.columns, " | ") + " |\n|---|---|--:|--:|--:|--:|--:|--:|\n")
-		for _, r := range t.rows {
-			b.WriteString("| " + strings.Join(r, " | ") + " |\n")
-		}
+		b.WriteString("\n" + t.title + ":\n\n")
+		writeMarkdown(&b, append([][]string{t.columns}, t.rows...), "|---|---|--:|--:|--:|--:|--:|--:|")
 	}
 	_, err := io.WriteString(w, b.String())
 	return err
@@ -290,10 +294,8 @@ func WriteMatrices(w io.Writer, f *results.File, markdown bool) error {
 			rows = append(rows, cells)
 		}
 		if markdown {
-			b.WriteString("\n| " + strings.Join(head, " | ") + " |\n|" + strings.Repeat("--:|", len(head)) + "\n")
-			for _, r := range rows[1:] {
-				b.WriteString("| " + strings.Join(r, " | ") + " |\n")
-			}
+			b.WriteString("\n")
+			writeMarkdown(&b, rows, "|"+strings.Repeat("--:|", len(head)))
 		} else {
 			writeAligned(&b, rows, 1, len(head))
 		}
@@ -305,4 +307,67 @@ func WriteMatrices(w io.Writer, f *results.File, markdown bool) error {
 	b.WriteString(runNotes(f))
 	_, err := io.WriteString(w, b.String())
 	return err
+}
+
+// Check reports whether name is one of the formats known, naming them
+// when it is not.
+func Check(name string, known []string) error {
+	if slices.Contains(known, name) {
+		return nil
+	}
+	return unknown(name, known)
+}
+
+func unknown(name string, known []string) error {
+	return fmt.Errorf("unknown format %q; want one of %s", name, strings.Join(known, ", "))
+}
+
+// writeJSON writes v as indented JSON.
+func writeJSON(w io.Writer, v any) error {
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	return enc.Encode(v)
+}
+
+// Ns prints a duration in ns with a unit that keeps 3 significant digits.
+func Ns(ns float64) string {
+	switch {
+	case ns >= 1e9:
+		return strconv.FormatFloat(ns/1e9, 'f', 2, 64) + "s"
+	case ns >= 1e6:
+		return strconv.FormatFloat(ns/1e6, 'f', 2, 64) + "ms"
+	case ns >= 1e3:
+		return strconv.FormatFloat(ns/1e3, 'f', 1, 64) + "µs"
+	}
+	return strconv.FormatFloat(ns, 'f', 0, 64) + "ns"
+}
+
+// Rate prints a per-second rate with k/M suffixes.
+func Rate(v float64) string {
+	switch {
+	case v >= 1e6:
+		return strconv.FormatFloat(v/1e6, 'f', 2, 64) + "M"
+	case v >= 1e3:
+		return strconv.FormatFloat(v/1e3, 'f', 1, 64) + "k"
+	}
+	return strconv.FormatFloat(v, 'f', 0, 64)
+}
+
+// Interval prints ci around center as benchstat does: " ±3%", the larger
+// of its two sides; "" where center is zero.
+func Interval(ci results.Interval, center float64) string {
+	if center == 0 {
+		return ""
+	}
+	return fmt.Sprintf(" ±%.0f%%", 100*max(ci.Hi/center-1, 1-ci.Lo/center))
+}
+
+// CaseInterval prints the case's 95 % interval of metric around center, or
+// "" where the case has none (fewer than six repetitions).
+func CaseInterval(c results.Case, metric string, center float64) string {
+	ci, ok := c.CI95[metric]
+	if !ok {
+		return ""
+	}
+	return Interval(ci, center)
 }
