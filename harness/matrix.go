@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"time"
 
-	"github.com/ipcbench/ipcbench/hostinfo"
 	"github.com/ipcbench/ipcbench/results"
 	"golang.org/x/sys/unix"
 )
@@ -15,10 +14,7 @@ import (
 // column's, as the Cambridge ipc-bench does, and returns the matrices of
 // p50 latency. It stops early when ctx ends.
 func RunPairMatrix(ctx context.Context, p Plan, progress Progress) *results.File {
-	f := &results.File{Schema: results.Schema, StartedAt: time.Now().UTC(), Host: hostinfo.Collect(),
-		Config: results.Config{Transports: p.Transports, Workloads: p.Workloads, SizesBytes: p.SizesBytes,
-			DurationNs: int64(p.Duration), Count: p.Count, WarmupNs: int64(p.Warmup), TimeoutNs: int64(p.Timeout),
-			WorkerDesign: WorkerDesign}}
+	f := newResultsFile(p)
 	cpus := allowedCPUs()
 	cases := p.Cases()
 	n, k := len(cases)*len(cpus)*len(cpus), 0
