@@ -139,7 +139,7 @@ func TestKilledWorkerFailsTheCase(t *testing.T) {
 // TestRelayCopiesTheFileAndCountsCopies moves a file through each transport
 // and checks the output's hash (RunCase fails the case otherwise) and where
 // the copies happened: four for the kernel-buffered transports, two for shared
-// memory used in place, as the seeds claim.
+// memory used in place, as the tutorials claim.
 func TestRelayCopiesTheFileAndCountsCopies(t *testing.T) {
 	for _, d := range transports.All() {
 		t.Run(d.Name, func(t *testing.T) {

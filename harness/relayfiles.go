@@ -13,11 +13,11 @@ import (
 	"github.com/ipcbench/ipcbench/shm"
 )
 
-// The relay workload is the seeds' server/client file transfer: side A reads
+// The relay workload is the System V tutorials' server/client file transfer: side A reads
 // a file and sends it in messages of S bytes, side B writes what it receives
 // to another file. Where the transport offers transports.InPlace, A reads the
 // file straight into the shared slot and B writes the file straight from it,
-// which is how the seeds count two copies for shared memory.
+// which is how the tutorials count two copies for shared memory.
 
 // relayMessages is how many messages a relay sends when --count is not set:
 // a 16 MiB file, but at least 16 and at most 20000 messages.

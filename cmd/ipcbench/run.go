@@ -79,7 +79,7 @@ SIGQUIT 131), with the cases finished saved, marked incomplete.`,
   ipcbench run --transports pipe,unix-stream --workloads pingpong --sizes 1,64,4KiB
   ipcbench run --sizes 1M --duration 3s --format markdown
   ipcbench run --count 100000 --out pipe.json --transports pipe
-  ipcbench run --workloads relay --sizes 64,4K,8K,64K   # the seeds' copy claim, measured
+  ipcbench run --workloads relay --sizes 64,4K,8K,64K   # the tutorials' copy claim, measured
   ipcbench run --report                                 # and write ./ipcbench-report/index.html`,
 		Args: noArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {

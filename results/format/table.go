@@ -147,7 +147,7 @@ type table struct {
 var copiesColumns = []string{"TRANSPORT", "SIZE", "FILE→USER", "USER→KERNEL", "KERNEL→USER", "USER↔SHM", "USER→FILE", "TOTAL"}
 
 // copiesTables returns, for each file workload in f, its ok cases' copies
-// per message by where the bytes moved: the seeds' copy claim, measured.
+// per message by where the bytes moved: the tutorials' copy claim, measured.
 func copiesTables(f *results.File) []table {
 	return sideTables(f, func(d workloads.Descriptor) bool { return d.File }, "copies per message, by where the bytes moved", copiesColumns,
 		func(c results.Case) []string {
