@@ -99,21 +99,6 @@ func MqTimedReceive(mqd int, buf []byte, prio *uint, timeout *unix.Timespec) (n,
 	}
 }
 
-// MqGetSetAttr reads the queue's attributes into old and, if set is not nil,
-// changes its flags (only O_NONBLOCK can change).
-func MqGetSetAttr(mqd int, set, old *MqAttr) error {
-	for {
-		_, _, e := unix.Syscall(unix.SYS_MQ_GETSETATTR, uintptr(mqd), uintptr(unsafe.Pointer(set)), uintptr(unsafe.Pointer(old)))
-		if e == unix.EINTR {
-			continue
-		}
-		if e != 0 {
-			return fmt.Errorf("mq_getsetattr mqd=%d: %w", mqd, e)
-		}
-		return nil
-	}
-}
-
 // MqUnlink removes the queue's name; the queue lives on until its last
 // descriptor closes.
 func MqUnlink(name string) error {

@@ -38,9 +38,6 @@ func PutMsgType(buf []byte, mtype int64) {
 	binary.NativeEndian.PutUint64(buf, uint64(mtype))
 }
 
-// MsgType reads the mtype of a message buffer.
-func MsgType(buf []byte) int64 { return int64(binary.NativeEndian.Uint64(buf)) }
-
 // MsgSnd sends buf, whose first MsgTypeBytes hold the mtype (PutMsgType) and
 // the rest the message, blocking while the queue is full. It retries EINTR
 // and returns how many times it did.

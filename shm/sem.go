@@ -16,11 +16,7 @@ type Sembuf struct {
 	Flg int16  // IPC_NOWAIT, SEM_UNDO
 }
 
-// semctl commands x/sys does not define.
-const (
-	semGETVAL = 12
-	semSETVAL = 16
-)
+const semSETVAL = 16 // semctl command x/sys does not define
 
 // SemCreate creates a set of n semaphores, all 0, under a fresh key of the
 // ipcbench namespace with mode 0600 and IPC_EXCL. Remove it with SemRemove.
@@ -62,24 +58,6 @@ func SemOp(id int, ops []Sembuf) (eintr int, err error) {
 	}
 }
 
-// SemTimedOp is SemOp with a timeout; it returns unix.EAGAIN when the timeout
-// passes. An EINTR retries with the full timeout again.
-func SemTimedOp(id int, ops []Sembuf, timeout unix.Timespec) error {
-	for {
-		_, _, e := unix.Syscall6(unix.SYS_SEMTIMEDOP, uintptr(id), uintptr(unsafe.Pointer(&ops[0])), uintptr(len(ops)),
-			uintptr(unsafe.Pointer(&timeout)), 0, 0)
-		switch e {
-		case 0:
-			return nil
-		case unix.EINTR:
-			continue
-		case unix.EAGAIN:
-			return unix.EAGAIN
-		}
-		return semopError("semtimedop", id, e)
-	}
-}
-
 func semopError(call string, id int, e unix.Errno) error {
 	switch e {
 	case unix.EIDRM:
@@ -109,15 +87,6 @@ func SemSetVal(id, num, val int) error {
 		return fmt.Errorf("semctl SETVAL semid=%d num=%d val=%d: %w", id, num, val, err)
 	}
 	return nil
-}
-
-// SemGetVal reads semaphore num of set id (semctl GETVAL).
-func SemGetVal(id, num int) (int, error) {
-	v, err := semctl(id, num, semGETVAL, 0)
-	if err != nil {
-		return 0, fmt.Errorf("semctl GETVAL semid=%d num=%d: %w", id, num, err)
-	}
-	return v, nil
 }
 
 // SemRemove removes the set at once (semctl IPC_RMID); blocked waiters get EIDRM.

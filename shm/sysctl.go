@@ -27,21 +27,3 @@ func Sysctl(name string) (int, error) {
 	}
 	return int(v), nil
 }
-
-// SysctlFields reads a sysctl holding several integers, such as kernel.sem.
-func SysctlFields(name string) ([]int, error) {
-	path := "/proc/sys/" + strings.ReplaceAll(name, ".", "/")
-	b, err := os.ReadFile(path)
-	if err != nil {
-		return nil, fmt.Errorf("read sysctl %s: %w", name, err)
-	}
-	var out []int
-	for _, f := range strings.Fields(string(b)) {
-		v, err := strconv.Atoi(f)
-		if err != nil {
-			return nil, fmt.Errorf("parse sysctl %s=%q: %w", name, b, err)
-		}
-		out = append(out, v)
-	}
-	return out, nil
-}

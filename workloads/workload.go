@@ -7,7 +7,6 @@ package workloads
 
 import (
 	"fmt"
-	"slices"
 	"sort"
 )
 
@@ -121,16 +120,4 @@ func Defaults() []string {
 		}
 	}
 	return out
-}
-
-// Sort orders workload names as All does; unknown names go last.
-func Sort(names []string) {
-	order := Names()
-	rank := func(n string) int {
-		if i := slices.Index(order, n); i >= 0 {
-			return i
-		}
-		return len(order)
-	}
-	sort.SliceStable(names, func(i, j int) bool { return rank(names[i]) < rank(names[j]) })
 }

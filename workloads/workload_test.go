@@ -22,11 +22,6 @@ func TestRegistry(t *testing.T) {
 			t.Errorf("%s: inconsistent descriptor %+v", d.Name, d)
 		}
 	}
-	names := []string{"relay", "nope", "pingpong"}
-	Sort(names)
-	if !slices.Equal(names, []string{"pingpong", "relay", "nope"}) {
-		t.Errorf("Sort: %v", names)
-	}
 }
 
 func TestRegisterTwicePanics(t *testing.T) {
