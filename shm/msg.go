@@ -18,11 +18,7 @@ const MsgTypeBytes = 8
 // namespace with mode 0600 and IPC_EXCL. Remove it with MsgRemove.
 func MsgCreate() (id, key int, err error) {
 	id, key, err = createExcl("msgget", "msg", func(key, flags int) (int, error) {
-		r, _, e := unix.Syscall(unix.SYS_MSGGET, uintptr(key), uintptr(flags), 0)
-		if e != 0 {
-			return -1, e
-		}
-		return int(r), nil
+		return sysRetry(unix.SYS_MSGGET, uintptr(key), uintptr(flags), 0, 0)
 	}, MsgRemove)
 	if err != nil {
 		if err == unix.ENOSPC {
@@ -121,14 +117,8 @@ func MsgStat(id int) (MsqidDS, error) {
 // MsgRemove removes the queue at once (msgctl IPC_RMID); blocked callers get EIDRM.
 func MsgRemove(id int) error {
 	defer forget("msg", id) // removed now, or gone already
-	for {
-		_, _, e := unix.Syscall(unix.SYS_MSGCTL, uintptr(id), unix.IPC_RMID, 0)
-		if e == unix.EINTR {
-			continue
-		}
-		if e != 0 {
-			return fmt.Errorf("msgctl IPC_RMID msqid=%d: %w", id, e)
-		}
-		return nil
+	if _, err := sysRetry(unix.SYS_MSGCTL, uintptr(id), unix.IPC_RMID, 0, 0); err != nil {
+		return fmt.Errorf("msgctl IPC_RMID msqid=%d: %w", id, err)
 	}
+	return nil
 }

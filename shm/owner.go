@@ -30,7 +30,13 @@ func CheckOwned(kind string, id int) error {
 	case "sem":
 		// struct semid64_ds starts with the same ipc64_perm; 128 B holds it all.
 		var buf [128]byte
-		_, err = semctl(id, 0, unix.IPC_STAT, uintptr(unsafe.Pointer(&buf[0])))
+		e := unix.EINTR // the pointer goes to Syscall6 itself (see sysRetry)
+		for e == unix.EINTR {
+			_, _, e = unix.Syscall6(unix.SYS_SEMCTL, uintptr(id), 0, unix.IPC_STAT, uintptr(unsafe.Pointer(&buf[0])), 0, 0)
+		}
+		if e != 0 {
+			err = e
+		}
 		perm = *(*unix.SysvIpcPerm)(unsafe.Pointer(&buf[0]))
 	default:
 		return fmt.Errorf("check owner: unknown kind %q", kind)

@@ -22,11 +22,7 @@ const semSETVAL = 16 // semctl command x/sys does not define
 // ipcbench namespace with mode 0600 and IPC_EXCL. Remove it with SemRemove.
 func SemCreate(n int) (id, key int, err error) {
 	id, key, err = createExcl("semget", "sem", func(key, flags int) (int, error) {
-		r, _, e := unix.Syscall(unix.SYS_SEMGET, uintptr(key), uintptr(n), uintptr(flags))
-		if e != 0 {
-			return -1, e
-		}
-		return int(r), nil
+		return sysRetry(unix.SYS_SEMGET, uintptr(key), uintptr(n), uintptr(flags), 0)
 	}, SemRemove)
 	if err != nil {
 		return -1, 0, semgetError(n, err)
@@ -68,9 +64,12 @@ func semopError(call string, id int, e unix.Errno) error {
 	return fmt.Errorf("%s semid=%d: %w", call, id, e)
 }
 
-func semctl(id, num, cmd int, arg uintptr) (int, error) {
+// sysRetry makes a setup or teardown call that takes no pointer, retrying
+// EINTR. Its arguments must not come from unsafe.Pointer: a Go wrapper does
+// not keep their memory in place.
+func sysRetry(trap, a1, a2, a3, a4 uintptr) (int, error) {
 	for {
-		r, _, e := unix.Syscall6(unix.SYS_SEMCTL, uintptr(id), uintptr(num), uintptr(cmd), arg, 0, 0)
+		r, _, e := unix.Syscall6(trap, a1, a2, a3, a4, 0, 0)
 		if e == unix.EINTR {
 			continue
 		}
@@ -83,7 +82,7 @@ func semctl(id, num, cmd int, arg uintptr) (int, error) {
 
 // SemSetVal sets semaphore num of set id to val (semctl SETVAL).
 func SemSetVal(id, num, val int) error {
-	if _, err := semctl(id, num, semSETVAL, uintptr(val)); err != nil {
+	if _, err := sysRetry(unix.SYS_SEMCTL, uintptr(id), uintptr(num), semSETVAL, uintptr(val)); err != nil {
 		return fmt.Errorf("semctl SETVAL semid=%d num=%d val=%d: %w", id, num, val, err)
 	}
 	return nil
@@ -92,7 +91,7 @@ func SemSetVal(id, num, val int) error {
 // SemRemove removes the set at once (semctl IPC_RMID); blocked waiters get EIDRM.
 func SemRemove(id int) error {
 	defer forget("sem", id) // removed now, or gone already
-	if _, err := semctl(id, 0, unix.IPC_RMID, 0); err != nil {
+	if _, err := sysRetry(unix.SYS_SEMCTL, uintptr(id), 0, unix.IPC_RMID, 0); err != nil {
 		return fmt.Errorf("semctl IPC_RMID semid=%d: %w", id, err)
 	}
 	return nil
