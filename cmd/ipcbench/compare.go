@@ -205,6 +205,12 @@ func compareExit(stderr io.Writer, c *stats.Comparison, threshold float64, allow
 	if c.MatchedCases > 0 {
 		why += " Run both sides with --repeat 6 (a Mann-Whitney U test needs 4 repetitions a side to reach p < 0.05); the cases are listed above."
 	}
+	return untestedExit(stderr, why, allowUntested)
+}
+
+// untestedExit says on stderr why what was compared went untested, and
+// exits 3 unless --allow-untested accepts it.
+func untestedExit(stderr io.Writer, why string, allowUntested bool) error {
 	if allowUntested {
 		fmt.Fprintf(stderr, "ipcbench: %s Accepted: --allow-untested.\n", why)
 		return nil

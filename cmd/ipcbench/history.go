@@ -155,10 +155,5 @@ func historyExit(stderr io.Writer, h *stats.History, allowUntested bool) error {
 	default:
 		return nil
 	}
-	if allowUntested {
-		fmt.Fprintf(stderr, "ipcbench: %s Accepted: --allow-untested.\n", why)
-		return nil
-	}
-	fmt.Fprintf(stderr, "ipcbench: %s Exit 3; --allow-untested accepts this.\n", why)
-	return exitError{exitUntested}
+	return untestedExit(stderr, why, allowUntested)
 }
