@@ -35,6 +35,9 @@ type Host struct {
 	Commit         string `json:"ipcbench_commit"`
 	Virtualization string `json:"virtualization"`
 	ClockSource    string `json:"clock_source"`
+	// THP is /sys/kernel/mm/transparent_hugepage/enabled, e.g. "always
+	// [madvise] never": whether a large message's pages may be huge.
+	THP string `json:"thp,omitempty"`
 	// Findings are ipcbench doctor's facts about the host, taken just
 	// before the run: limits, CPU, load, clock, perf counters.
 	Findings []Finding `json:"findings,omitempty"`
@@ -82,8 +85,18 @@ type Config struct {
 	Label string `json:"label,omitempty"`
 	// CPUs pins side a and side b to these CPUs (run --cpus); empty when
 	// the scheduler placed them.
-	CPUs         []int  `json:"cpus,omitempty"`
+	CPUs []int `json:"cpus,omitempty"`
+	// Placement says how the sides were placed: pinned to distinct CPUs
+	// by default where the host has two, by --cpus, or left to the
+	// scheduler (--cpus none).
+	Placement    string `json:"placement,omitempty"`
 	WorkerDesign string `json:"worker_design"`
+	// WorkerGODEBUG is the GODEBUG the workers ran with (asyncpreemptoff=1,
+	// so that Go's preemption signal never lands in a measured call).
+	WorkerGODEBUG string `json:"worker_godebug,omitempty"`
+	// SampleEvery is run --sample-every: every message's sequence number
+	// is checked, but only 1 in N is timed and body-checked; 0 or 1: all.
+	SampleEvery uint64 `json:"sample_every,omitempty"`
 }
 
 // Case statuses.
@@ -118,6 +131,9 @@ type Case struct {
 	Latency      Latency `json:"latency"`
 	LatencyKind  string  `json:"latency_kind"`
 	HistogramHDR string  `json:"histogram_hdr,omitempty"` // HdrHistogram V2 compressed, base64
+	// Samples is how many latency samples the histogram holds: a
+	// percentile q rests on (1-q)·Samples samples beyond it.
+	Samples uint64 `json:"samples,omitempty"`
 
 	MsgsPerSec float64 `json:"msgs_per_sec"`
 	MBPerSec   float64 `json:"mb_per_sec"` // 10^6 bytes of payload per second
@@ -129,6 +145,21 @@ type Case struct {
 	ModelCopies    float64 `json:"model_copies_per_msg"`
 	ModelSyscalls  float64 `json:"model_syscalls_per_msg"`
 
+	// OverheadShare is the harness's own loop overhead (the larger side's
+	// LoopOverheadNs) as a share of the time per message: above
+	// OverheadLimit, the figure measures ipcbench more than the transport.
+	OverheadShare float64 `json:"overhead_share,omitempty"`
+	// Self-checks of the samples (after Lancet, USENIX ATC 2019): Drift
+	// is the second half of the window's p50 over the first half's, minus
+	// one; Lag1Autocorr the lag-1 autocorrelation of successive samples.
+	Drift        float64 `json:"drift,omitempty"`
+	Lag1Autocorr float64 `json:"lag1_autocorr,omitempty"`
+	// Interference is what else the host did to the workers in the window.
+	Interference *Interference `json:"interference,omitempty"`
+	// Flags are checks the case failed: its figures stand, but say less
+	// than they seem to (NOISY, OVERHEAD, DRIFT, AUTOCORR).
+	Flags []Flag `json:"flags,omitempty"`
+
 	Workers []Worker `json:"workers,omitempty"` // from the first repetition
 
 	// Repetitions holds each repetition's figures; the case's own figures
@@ -136,6 +167,26 @@ type Case struct {
 	// median by metric name (see Metrics).
 	Repetitions []Repetition        `json:"repetitions,omitempty"`
 	CI95        map[string]Interval `json:"ci95,omitempty"`
+}
+
+// Flag is a check a case failed, e.g. {"noisy", "steal 12 %"}.
+type Flag struct {
+	Name   string `json:"name"`
+	Detail string `json:"detail"`
+}
+
+// Interference sums what the host did to both workers of a case in the
+// measured window, from /proc: steal time of the CPUs they ran on, time
+// spent runnable but waiting for a CPU, and migrations between CPUs.
+type Interference struct {
+	StealShare           float64 `json:"steal_share"` // steal / elapsed on the CPUs used
+	RunQueueWaitNsPerMsg float64 `json:"run_queue_wait_ns_per_msg"`
+	Migrations           int64   `json:"migrations"`
+	// CPUsSeen are the CPUs the measuring threads were found on (sampled
+	// with getcpu every 1024th message), per side; SharedCPU says the two
+	// sides were seen on one CPU.
+	CPUsSeen  [][]int `json:"cpus_seen,omitempty"`
+	SharedCPU bool    `json:"shared_cpu,omitempty"`
 }
 
 // Repetition is one repetition of a case, run in fresh processes.
@@ -152,6 +203,8 @@ type Repetition struct {
 	CPUNsPerMsg    float64 `json:"cpu_ns_per_msg"`
 	SyscallsPerMsg float64 `json:"syscalls_per_msg"`
 	CopiesPerMsg   float64 `json:"copies_per_msg"`
+	Samples        uint64  `json:"samples,omitempty"`
+	Flags          []Flag  `json:"flags,omitempty"`
 }
 
 // Interval is a confidence interval [Lo, Hi].
@@ -214,6 +267,13 @@ type Worker struct {
 	TimerNs        float64 `json:"timer_ns"`         // one clock read
 	LoopOverheadNs float64 `json:"loop_overhead_ns"` // one iteration against an in-memory loopback
 	MaxRSSKiB      int64   `json:"max_rss_kib"`      // whole process, from wait4
+	// Interference in the window, from /proc/self/task/<tid>/schedstat and
+	// sched: run-queue wait of the measuring thread and its migrations;
+	// steal of the CPUs it ran on, from /proc/stat; CPUsSeen by getcpu.
+	RunQueueWaitNs int64   `json:"run_queue_wait_ns,omitempty"`
+	Migrations     int64   `json:"migrations,omitempty"`
+	StealShare     float64 `json:"steal_share,omitempty"`
+	CPUsSeen       []int   `json:"cpus_seen,omitempty"`
 }
 
 // RepetitionOf reads one run's figures off an ok case.
@@ -224,5 +284,6 @@ func RepetitionOf(c Case) Repetition {
 		P999Ns: float64(c.Latency.P999Ns), MeanNs: c.Latency.MeanNs,
 		MsgsPerSec: c.MsgsPerSec, MBPerSec: c.MBPerSec, CPUNsPerMsg: c.CPUNsPerMsg,
 		SyscallsPerMsg: c.SyscallsPerMsg, CopiesPerMsg: c.CopiesPerMsg,
+		Samples: c.Samples, Flags: c.Flags,
 	}
 }
