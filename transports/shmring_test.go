@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"runtime"
+	"runtime/debug"
 	"testing"
 	"time"
 
@@ -16,6 +17,7 @@ import (
 // has its own ring views and counters, as in separate processes.
 func memConns(t testing.TB, size int, wait string) (a, b *ringConn) {
 	t.Helper()
+	rawSleepers(t, 2)
 	mem, err := unix.Mmap(-1, 0, layoutFor(size).total, unix.PROT_READ|unix.PROT_WRITE, unix.MAP_SHARED|unix.MAP_ANONYMOUS)
 	if err != nil {
 		t.Fatal(err)
@@ -51,6 +53,25 @@ func memConns(t testing.TB, size int, wait string) (a, b *ringConn) {
 		return c
 	}
 	return side(SideA), side(SideB)
+}
+
+// rawSleepers readies this process for n sides that may sleep in the
+// rings' raw futex or eventfd calls as goroutines of one process. A raw call
+// that blocks keeps its P, and a stop-the-world cannot stop it, so each
+// sleeper gets a P of its own, with two more for the test's goroutine and its
+// timers, and the garbage collector is off while the sides run, as it is in a
+// worker. After a failure a side may still sleep, and restoring either setting
+// (a stop-the-world) would hang, so they stay.
+func rawSleepers(t testing.TB, n int) {
+	procs := runtime.GOMAXPROCS(max(runtime.GOMAXPROCS(0), n+2))
+	gcPercent := debug.SetGCPercent(-1)
+	t.Cleanup(func() {
+		if t.Failed() {
+			return
+		}
+		debug.SetGCPercent(gcPercent)
+		runtime.GOMAXPROCS(procs)
+	})
 }
 
 // fill writes a pattern that depends on seq into b.
@@ -259,6 +280,7 @@ func noLostWakeup(t *testing.T, a, b Conn, handoffs int) {
 // and no sleeper left behind (the deadline fails a hang).
 func TestSlotsManyProducers(t *testing.T) {
 	const producers, each = 3, 30_000
+	rawSleepers(t, producers+1)
 	fd, err := unix.MemfdCreate("shm-slots-mpsc", unix.MFD_CLOEXEC)
 	if err != nil {
 		t.Fatal(err)
@@ -369,6 +391,7 @@ func TestWeakStoresNoLostWakeup(t *testing.T) {
 // memSlots opens both ends of shm-slots on one memfd.
 func memSlots(t testing.TB, size int) (a, b *slotsConn) {
 	t.Helper()
+	rawSleepers(t, 2)
 	fd, err := unix.MemfdCreate("shm-slots-test", unix.MFD_CLOEXEC)
 	if err != nil {
 		t.Fatal(err)
