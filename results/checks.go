@@ -1,5 +1,7 @@
 package results
 
+import "math"
+
 // The limits of a case's self-checks. A case beyond one keeps its figures
 // but carries a Flag, which the table shows and compare warns about.
 const (
@@ -32,5 +34,8 @@ const (
 )
 
 // TailSamples is how many samples lie beyond percentile q (0.99 for p99)
-// of n samples.
-func TailSamples(n uint64, q float64) float64 { return float64(n) * (1 - q) }
+// of n samples, rounded to 6 decimals so that 1 - 0.999's binary error
+// does not print (30000 samples leave 30 beyond p99.9, not 30.00000000000003).
+func TailSamples(n uint64, q float64) float64 {
+	return math.Round(float64(n)*(1-q)*1e6) / 1e6
+}

@@ -72,30 +72,55 @@ func TestParseRefusesValuesReadersTrust(t *testing.T) {
 		change func(f *results.File)
 		want   string
 	}{
-		"negative p50":      {func(f *results.File) { f.Cases[0].Latency.P50Ns = -5 }, "cases[0].latency.p50_ns (pipe/pingpong/64): -5, want 0 or more"},
-		"negative mean":     {func(f *results.File) { f.Cases[0].Latency.MeanNs = -1 }, "cases[0].latency.mean_ns"},
-		"negative rate":     {func(f *results.File) { f.Cases[0].MsgsPerSec = -1 }, "cases[0].msgs_per_sec"},
-		"negative rep":      {func(f *results.File) { f.Cases[0].Repetitions = []results.Repetition{{P99Ns: -3}} }, "cases[0].repetitions[0].p99_ns"},
-		"negative worker":   {func(f *results.File) { f.Cases[0].Workers = []results.Worker{{CPUUserNs: -3}} }, "cases[0].workers[0].cpu_user_ns"},
-		"negative window":   {func(f *results.File) { f.Cases[0].WindowNs = -1 }, "cases[0].window_ns"},
-		"garbage hdr":       {func(f *results.File) { f.Cases[0].HistogramHDR = "not a histogram" }, "cases[0].histogram_hdr"},
-		"truncated hdr":     {func(f *results.File) { f.Cases[0].HistogramHDR = f.Cases[0].HistogramHDR[:40] }, "cases[0].histogram_hdr"},
-		"huge hdr geometry": {func(f *results.File) { f.Cases[0].HistogramHDR = headerOnlyHistogram(1, math.MaxInt64/2, 5) }, "buckets, want at most 1048576"},
-		"bad hdr digits":    {func(f *results.File) { f.Cases[0].HistogramHDR = headerOnlyHistogram(1, 1000, 9) }, "9 significant digits"},
-		"zero size":         {func(f *results.File) { f.Cases[0].SizeBytes = 0 }, "cases[0].size_bytes (pipe/pingpong/0): 0, want a message size from 1 B to 1 GiB"},
-		"huge size":         {func(f *results.File) { f.Cases[0].SizeBytes = 1<<30 + 1 }, "cases[0].size_bytes"},
-		"config size":       {func(f *results.File) { f.Config.SizesBytes = []int{64, -1} }, "config.sizes_bytes[1]"},
-		"huge messages":     {func(f *results.File) { f.Cases[0].Messages = math.MaxUint64 }, "cases[0].messages"},
-		"empty transport":   {func(f *results.File) { f.Cases[0].Transport = "" }, "cases[0].transport"},
-		"spaced workload":   {func(f *results.File) { f.Cases[0].Workload = "ping pong" }, "cases[0].workload"},
-		"newline transport": {func(f *results.File) { f.Cases[0].Transport = "pipe\nBenchmarkX 1 1 ns/op" }, "cases[0].transport"},
-		"slash transport":   {func(f *results.File) { f.Cases[0].Transport = "a/b=c" }, "cases[0].transport"},
-		"fairness above 1":  {func(f *results.File) { f.Cases[0].Fairness = 2 }, "cases[0].fairness"},
-		"producers":         {func(f *results.File) { f.Cases[0].Producers, f.Cases[0].PerProducerMsgs = 3, []uint64{1, 2} }, "2 counts for 3 producers"},
-		"ci95 upside down":  {func(f *results.File) { f.Cases[0].CI95 = map[string]results.Interval{"p50": {Lo: 3, Hi: 1}} }, `cases[0].ci95["p50"]`},
-		"negative cpus":     {func(f *results.File) { f.Host.CPUs = -1 }, "host.cpus"},
-		"kernel newline":    {func(f *results.File) { f.Host.Kernel = "Linux\nBenchmarkX 1 1 ns/op" }, "host.kernel"},
-		"cpu escape":        {func(f *results.File) { f.Host.CPUModel = "\x1b]0;owned\x07" }, "host.cpu_model"},
+		"negative p50":        {func(f *results.File) { f.Cases[0].Latency.P50Ns = -5 }, "cases[0].latency.p50_ns (pipe/pingpong/64): -5, want 0 or more"},
+		"negative mean":       {func(f *results.File) { f.Cases[0].Latency.MeanNs = -1 }, "cases[0].latency.mean_ns"},
+		"negative rate":       {func(f *results.File) { f.Cases[0].MsgsPerSec = -1 }, "cases[0].msgs_per_sec"},
+		"negative rep":        {func(f *results.File) { f.Cases[0].Repetitions = []results.Repetition{{P99Ns: -3}} }, "cases[0].repetitions[0].p99_ns"},
+		"negative worker":     {func(f *results.File) { f.Cases[0].Workers = []results.Worker{{CPUUserNs: -3}} }, "cases[0].workers[0].cpu_user_ns"},
+		"negative window":     {func(f *results.File) { f.Cases[0].WindowNs = -1 }, "cases[0].window_ns"},
+		"garbage hdr":         {func(f *results.File) { f.Cases[0].HistogramHDR = "not a histogram" }, "cases[0].histogram_hdr"},
+		"truncated hdr":       {func(f *results.File) { f.Cases[0].HistogramHDR = f.Cases[0].HistogramHDR[:40] }, "cases[0].histogram_hdr"},
+		"huge hdr geometry":   {func(f *results.File) { f.Cases[0].HistogramHDR = headerOnlyHistogram(1, math.MaxInt64/2, 5) }, "buckets, want at most 1048576"},
+		"bad hdr digits":      {func(f *results.File) { f.Cases[0].HistogramHDR = headerOnlyHistogram(1, 1000, 9) }, "9 significant digits"},
+		"zero size":           {func(f *results.File) { f.Cases[0].SizeBytes = 0 }, "cases[0].size_bytes (pipe/pingpong/0): 0, want a message size from 1 B to 1 GiB"},
+		"huge size":           {func(f *results.File) { f.Cases[0].SizeBytes = 1<<30 + 1 }, "cases[0].size_bytes"},
+		"config size":         {func(f *results.File) { f.Config.SizesBytes = []int{64, -1} }, "config.sizes_bytes[1]"},
+		"huge messages":       {func(f *results.File) { f.Cases[0].Messages = math.MaxUint64 }, "cases[0].messages"},
+		"empty transport":     {func(f *results.File) { f.Cases[0].Transport = "" }, "cases[0].transport"},
+		"spaced workload":     {func(f *results.File) { f.Cases[0].Workload = "ping pong" }, "cases[0].workload"},
+		"newline transport":   {func(f *results.File) { f.Cases[0].Transport = "pipe\nBenchmarkX 1 1 ns/op" }, "cases[0].transport"},
+		"slash transport":     {func(f *results.File) { f.Cases[0].Transport = "a/b=c" }, "cases[0].transport"},
+		"fairness above 1":    {func(f *results.File) { f.Cases[0].Fairness = 2 }, "cases[0].fairness"},
+		"producers":           {func(f *results.File) { f.Cases[0].Producers, f.Cases[0].PerProducerMsgs = 3, []uint64{1, 2} }, "2 counts for 3 producers"},
+		"ci95 upside down":    {func(f *results.File) { f.Cases[0].CI95 = map[string]results.Interval{"p50": {Lo: 3, Hi: 1}} }, `cases[0].ci95["p50"]`},
+		"negative cpus":       {func(f *results.File) { f.Host.CPUs = -1 }, "host.cpus"},
+		"kernel newline":      {func(f *results.File) { f.Host.Kernel = "Linux\nBenchmarkX 1 1 ns/op" }, "host.kernel"},
+		"cpu escape":          {func(f *results.File) { f.Host.CPUModel = "\x1b]0;owned\x07" }, "host.cpu_model"},
+		"negative overhead":   {func(f *results.File) { f.Cases[0].OverheadShare = -0.1 }, "cases[0].overhead_share"},
+		"drift below -1":      {func(f *results.File) { f.Cases[0].Drift = -2 }, "cases[0].drift"},
+		"autocorr above 1":    {func(f *results.File) { f.Cases[0].Lag1Autocorr = 1.5 }, "cases[0].lag1_autocorr (pipe/pingpong/64): 1.5, want a correlation from -1 to 1"},
+		"autocorr below -1":   {func(f *results.File) { f.Cases[0].Lag1Autocorr = -1.01 }, "cases[0].lag1_autocorr"},
+		"huge samples":        {func(f *results.File) { f.Cases[0].Samples = math.MaxUint64 }, "cases[0].samples"},
+		"unknown flag":        {func(f *results.File) { f.Cases[0].Flags = []results.Flag{{Name: "slow", Detail: "x"}} }, `cases[0].flags[0].name (pipe/pingpong/64): unknown flag "slow"`},
+		"flag detail newline": {func(f *results.File) { f.Cases[0].Flags = []results.Flag{{Name: "noisy", Detail: "a\nb"}} }, "cases[0].flags[0].detail"},
+		"flag detail long": {func(f *results.File) {
+			f.Cases[0].Flags = []results.Flag{{Name: "noisy", Detail: strings.Repeat("x", 201)}}
+		}, "201 bytes, want at most 200"},
+		"rep flag": {func(f *results.File) {
+			f.Cases[0].Repetitions = []results.Repetition{{Flags: []results.Flag{{Name: "NOISY"}}}}
+		}, "cases[0].repetitions[0].flags[0].name"},
+		"rep max":             {func(f *results.File) { f.Cases[0].Repetitions = []results.Repetition{{MaxNs: -1}} }, "cases[0].repetitions[0].max_ns"},
+		"negative steal":      {func(f *results.File) { f.Cases[0].Interference = &results.Interference{StealShare: -0.5} }, "cases[0].interference.steal_share"},
+		"negative migrations": {func(f *results.File) { f.Cases[0].Interference = &results.Interference{Migrations: -1} }, "cases[0].interference.migrations"},
+		"negative cpu seen":   {func(f *results.File) { f.Cases[0].Interference = &results.Interference{CPUsSeen: [][]int{{0}, {-1}}} }, "cases[0].interference.cpus_seen[1][0]"},
+		"three sides": {func(f *results.File) {
+			f.Cases[0].Interference = &results.Interference{CPUsSeen: [][]int{{0}, {1}, {2}}}
+		}, "3 sides"},
+		"worker run queue":  {func(f *results.File) { f.Cases[0].Workers = []results.Worker{{RunQueueWaitNs: -1}} }, "cases[0].workers[0].run_queue_wait_ns"},
+		"worker cpu seen":   {func(f *results.File) { f.Cases[0].Workers = []results.Worker{{CPUsSeen: []int{1 << 20}}} }, "cases[0].workers[0].cpus_seen[0]"},
+		"placement newline": {func(f *results.File) { f.Config.Placement = "pinned\nBenchmarkX 1 1 ns/op" }, "config.placement"},
+		"godebug escape":    {func(f *results.File) { f.Config.WorkerGODEBUG = "\x1b[2J" }, "config.worker_godebug"},
+		"thp newline":       {func(f *results.File) { f.Host.THP = "always\n" }, "host.thp"},
 		"matrix rows": {func(f *results.File) {
 			f.PairMatrices = []results.PairMatrix{{Transport: "pipe", Workload: "pingpong", SizeBytes: 64, CPUs: []int{0}, P50Ns: [][]float64{{1}, {2}}}}
 		}, "pair_matrices[0].p50_ns (pipe/pingpong/64): 2 rows for 1 CPUs"},
@@ -122,6 +147,12 @@ func TestParseAcceptsWhatRunWrites(t *testing.T) {
 	f.Cases = append(f.Cases, results.Case{Transport: "pipe", Workload: "relay", SizeBytes: 1 << 30, Status: results.StatusOK, Messages: 10})
 	f.PairMatrices = []results.PairMatrix{{Transport: "pipe", Workload: "pingpong", SizeBytes: 64, CPUs: []int{0, 1}, P50Ns: [][]float64{{1, 0}, {2, 3}}}}
 	if _, err := results.Parse("r.json", encoded(t, func(g *results.File) { *g = *f })); err != nil {
+		t.Fatal(err)
+	}
+	// Issue 14's fields, as the harness fills them: a negative drift and
+	// autocorrelation are valid.
+	checked := resultstest.SelfChecked()
+	if _, err := results.Parse("r.json", encoded(t, func(g *results.File) { *g = *checked })); err != nil {
 		t.Fatal(err)
 	}
 }

@@ -203,8 +203,17 @@ type Repetition struct {
 	CPUNsPerMsg    float64 `json:"cpu_ns_per_msg"`
 	SyscallsPerMsg float64 `json:"syscalls_per_msg"`
 	CopiesPerMsg   float64 `json:"copies_per_msg"`
-	Samples        uint64  `json:"samples,omitempty"`
-	Flags          []Flag  `json:"flags,omitempty"`
+	// MinNs, MaxNs and StddevNs are this repetition's own, so that the
+	// case's figures can all be medians across repetitions (absent in
+	// files of an older ipcbench, whose case min and max are those of the
+	// merged histogram).
+	MinNs    float64 `json:"min_ns,omitempty"`
+	MaxNs    float64 `json:"max_ns,omitempty"`
+	StddevNs float64 `json:"stddev_ns,omitempty"`
+	// Samples is how many latency samples this repetition timed: its
+	// percentile q rests on TailSamples(Samples, q) samples beyond it.
+	Samples uint64 `json:"samples,omitempty"`
+	Flags   []Flag `json:"flags,omitempty"`
 }
 
 // Interval is a confidence interval [Lo, Hi].
@@ -284,6 +293,7 @@ func RepetitionOf(c Case) Repetition {
 		P999Ns: float64(c.Latency.P999Ns), MeanNs: c.Latency.MeanNs,
 		MsgsPerSec: c.MsgsPerSec, MBPerSec: c.MBPerSec, CPUNsPerMsg: c.CPUNsPerMsg,
 		SyscallsPerMsg: c.SyscallsPerMsg, CopiesPerMsg: c.CopiesPerMsg,
+		MinNs: float64(c.Latency.MinNs), MaxNs: float64(c.Latency.MaxNs), StddevNs: c.Latency.StddevNs,
 		Samples: c.Samples, Flags: c.Flags,
 	}
 }

@@ -129,7 +129,9 @@ func (v *validator) line(path, s string) {
 
 // Validate checks what a reader of f later trusts: statuses are known,
 // names are plain words, host strings are one line, sizes are 1 B to 1 GiB, counts fit a float64
-// exactly, every figure is finite and not negative, histograms decode
+// exactly, every figure is finite and not negative (drift may fall to -1,
+// a lag-1 autocorrelation lies in [-1, 1]), flags are known names with a
+// one-line detail, CPU numbers are plausible, histograms decode
 // within MaxHistogramBuckets, fan-in counts match the producers, and pair
 // matrices are square over their CPUs. It returns an *InvalidError naming
 // the first value that is not.
@@ -140,6 +142,7 @@ func Validate(f *File) error {
 	for _, x := range []struct{ key, val string }{
 		{"hostname", h.Hostname}, {"kernel", h.Kernel}, {"cpu_model", h.CPUModel}, {"go_version", h.GoVersion},
 		{"ipcbench_version", h.Version}, {"ipcbench_commit", h.Commit}, {"virtualization", h.Virtualization}, {"clock_source", h.ClockSource},
+		{"thp", h.THP},
 	} {
 		v.line("host."+x.key, x.val)
 	}
@@ -169,6 +172,75 @@ func (v *validator) config(c *Config) {
 	for i, cpu := range c.CPUs {
 		v.int(fmt.Sprintf("config.cpus[%d]", i), int64(cpu))
 	}
+	v.line("config.placement", c.Placement)
+	v.line("config.worker_godebug", c.WorkerGODEBUG)
+	v.count("config.sample_every", c.SampleEvery)
+}
+
+// MaxCPU caps a CPU number a file names (Linux's NR_CPUS is at most 8192).
+const MaxCPU = 1 << 16
+
+// MaxFlagDetailBytes caps a flag's detail, which a table prints in a cell.
+const MaxFlagDetailBytes = 200
+
+// knownFlags are the flag names a case or repetition may carry.
+var knownFlags = map[string]bool{FlagNoisy: true, FlagOverhead: true, FlagDrift: true, FlagAutocorr: true}
+
+// flags checks that each flag is a known name with a one-line detail.
+func (v *validator) flags(p string, fs []Flag) {
+	for i, f := range fs {
+		q := fmt.Sprintf("%s[%d]", p, i)
+		if !knownFlags[f.Name] {
+			v.fail(q+".name", "unknown flag %q, want %s, %s, %s or %s", f.Name, FlagNoisy, FlagOverhead, FlagDrift, FlagAutocorr)
+		}
+		if len(f.Detail) > MaxFlagDetailBytes {
+			v.fail(q+".detail", "%d bytes, want at most %d", len(f.Detail), MaxFlagDetailBytes)
+		}
+		v.line(q+".detail", f.Detail)
+	}
+}
+
+// finite checks a figure that may be negative but must be a number.
+func (v *validator) finite(path string, x float64) {
+	if math.IsNaN(x) || math.IsInf(x, 0) {
+		v.fail(path, "%v, want a finite number", x)
+	}
+}
+
+// cpus checks a list of CPU numbers.
+func (v *validator) cpus(p string, cpus []int) {
+	for i, c := range cpus {
+		if c < 0 || c >= MaxCPU {
+			v.fail(fmt.Sprintf("%s[%d]", p, i), "%d, want a CPU number from 0 to %d", c, MaxCPU-1)
+		}
+	}
+}
+
+// selfChecks checks a case's sample count, overhead share, drift, lag-1
+// autocorrelation, interference and flags.
+func (v *validator) selfChecks(p string, c *Case) {
+	v.count(p+".samples", c.Samples)
+	v.float(p+".overhead_share", c.OverheadShare)
+	v.finite(p+".drift", c.Drift)
+	if c.Drift < -1 {
+		v.fail(p+".drift", "%v, want -1 or more (a ratio of two p50s, minus one)", c.Drift)
+	}
+	if v.finite(p+".lag1_autocorr", c.Lag1Autocorr); math.Abs(c.Lag1Autocorr) > 1 {
+		v.fail(p+".lag1_autocorr", "%v, want a correlation from -1 to 1", c.Lag1Autocorr)
+	}
+	if in := c.Interference; in != nil {
+		q := p + ".interference"
+		v.float(q+".steal_share", in.StealShare)
+		v.float(q+".run_queue_wait_ns_per_msg", in.RunQueueWaitNsPerMsg)
+		v.int(q+".migrations", in.Migrations)
+		if len(in.CPUsSeen) > 2 {
+			v.fail(q+".cpus_seen", "%d sides, want at most 2 (a and b)", len(in.CPUsSeen))
+		}
+		for i, side := range in.CPUsSeen {
+			v.cpus(fmt.Sprintf("%s.cpus_seen[%d]", q, i), side)
+		}
+	}
+	v.flags(p+".flags", c.Flags)
 }
 
 func (v *validator) kase(p string, c *Case) {
@@ -206,6 +278,7 @@ func (v *validator) kase(p string, c *Case) {
 	} {
 		v.float(p+"."+x.key, x.val)
 	}
+	v.selfChecks(p, c)
 	for i := range c.Workers {
 		v.worker(fmt.Sprintf("%s.workers[%d]", p, i), &c.Workers[i])
 	}
@@ -237,9 +310,12 @@ func (v *validator) repetition(p string, r *Repetition) {
 		{"p50_ns", r.P50Ns}, {"p90_ns", r.P90Ns}, {"p99_ns", r.P99Ns}, {"p999_ns", r.P999Ns}, {"mean_ns", r.MeanNs},
 		{"msgs_per_sec", r.MsgsPerSec}, {"mb_per_sec", r.MBPerSec}, {"cpu_ns_per_msg", r.CPUNsPerMsg},
 		{"syscalls_per_msg", r.SyscallsPerMsg}, {"copies_per_msg", r.CopiesPerMsg},
+		{"min_ns", r.MinNs}, {"max_ns", r.MaxNs}, {"stddev_ns", r.StddevNs},
 	} {
 		v.float(p+"."+x.key, x.val)
 	}
+	v.count(p+".samples", r.Samples)
+	v.flags(p+".flags", r.Flags)
 }
 
 func (v *validator) worker(p string, w *Worker) {
@@ -252,9 +328,13 @@ func (v *validator) worker(p string, w *Worker) {
 	for _, x := range []field[float64]{
 		{"cpu_ns_per_msg", w.CPUNsPerMsg}, {"voluntary_ctx_switches_per_msg", w.VolCtxSwPerMsg},
 		{"involuntary_ctx_switches_per_msg", w.InvCtxSwPerMsg}, {"timer_ns", w.TimerNs}, {"loop_overhead_ns", w.LoopOverheadNs},
+		{"steal_share", w.StealShare},
 	} {
 		v.float(p+"."+x.key, x.val)
 	}
+	v.int(p+".run_queue_wait_ns", w.RunQueueWaitNs)
+	v.int(p+".migrations", w.Migrations)
+	v.cpus(p+".cpus_seen", w.CPUsSeen)
 }
 
 func (v *validator) matrix(p string, m *PairMatrix) {

@@ -38,12 +38,22 @@ for each metric, prints the base and new medians across repetitions, the
 change, and the p-value of a Mann-Whitney U test (golang.org/x/perf/benchmath,
 as benchstat does). "~" means the change is not significant at --alpha.
 
-A regression is a change for the worse beyond --threshold with p < --alpha.
-BASE and NEW are results files or directories of them; the repetitions of
-every file on a side are pooled. A U test needs at least 4 repetitions a side
-to reach p < 0.05, and 6 give a 95% confidence interval: run with --repeat 6.
-With fewer, compare warns and prints no p-value instead of a false one, and
-the case is untested.
+A regression is a change for the worse beyond --threshold that stays
+significant after the p-values of every metric × case test of the
+comparison are corrected together by Benjamini-Hochberg (q < --alpha): an
+A/A comparison then fails with probability at most --alpha, however many
+cases it holds (docs/regression-gates.md says why not Holm).
+
+BASE and NEW are results files or directories of them. With one file a
+side, each repetition is one sample; where a side pools several files (the
+rounds of scripts/ci-regression.sh), each file's median is one sample, as
+repetitions within one run are not independent. A U test needs at least 4
+samples a side to reach p < 0.05, and 6 give a 95% confidence interval: run
+with --repeat 6, or 6 rounds. With fewer, compare warns and prints no
+p-value instead of a false one, and the case is untested. So is a
+percentile with fewer than 100 samples beyond it ("tail n=13"): compare
+does not gate on it. A case flagged (NOISY, OVERHEAD, DRIFT, AUTOCORR) on
+either side is warned about on stderr.
 
 A case measured on both sides is tested when every metric got a p-value; one
 that is ok on one side and failed on the other is untested. The last line
@@ -63,7 +73,8 @@ Exit status:
   1  a regression (even with --allow-untested)
   2  bad flags or input files
   3  untested: no case measured on both sides, or some could not be tested
-     (too few repetitions, or failed on one side); --allow-untested makes it 0`,
+     (too few repetitions, a percentile with too few samples beyond it, or
+     failed on one side); --allow-untested makes it 0`,
 		Example: `  ipcbench run --repeat 6 -o base.json && ipcbench run --repeat 6 -o new.json
   ipcbench compare base.json new.json
   ipcbench compare base/ new/ --metric p50,p999 --threshold 10%
@@ -103,7 +114,7 @@ type significance struct {
 
 func (s *significance) register(f *pflag.FlagSet, thresholdUsage string) {
 	f.StringVar(&s.Threshold, "threshold", "5%", thresholdUsage)
-	f.Float64Var(&s.Alpha, "alpha", 0.05, "significance level of the Mann-Whitney U test")
+	f.Float64Var(&s.Alpha, "alpha", 0.05, "significance level of the Mann-Whitney U tests (compare: after the Benjamini-Hochberg correction)")
 	f.StringVar(&s.Format, "format", "table", strings.Join(format.CompareFormats, ", "))
 }
 
@@ -185,6 +196,9 @@ func compareRun(o *CompareOptions) error {
 	if keys := c.Skewed(); keys != "" {
 		fmt.Fprintf(o.Stderr, "ipcbench: warning: base and new differ in %s: their figures may not be comparable (see the header)\n", keys)
 	}
+	for _, f := range c.Flagged {
+		fmt.Fprintf(o.Stderr, "ipcbench: warning: flagged, its figures say less than they seem: %s\n", f)
+	}
 	if err := format.WriteComparison(o.Stdout, o.Format, c); err != nil {
 		return err
 	}
@@ -203,9 +217,41 @@ func compareExit(stderr io.Writer, c *stats.Comparison, threshold float64, allow
 	}
 	why := "compare: " + strings.TrimPrefix(c.VerdictLine(), "Untested: ")
 	if c.MatchedCases > 0 {
-		why += " Run both sides with --repeat 6 (a Mann-Whitney U test needs 4 repetitions a side to reach p < 0.05); the cases are listed above."
+		why += untestedHints(c)
 	}
 	return untestedExit(stderr, why, allowUntested)
+}
+
+// untestedHints says what would let compare test what it could not, by
+// why the deltas went untested.
+func untestedHints(c *stats.Comparison) string {
+	reasons := map[string]bool{}
+	for _, d := range c.Deltas {
+		if d.Verdict == stats.VerdictUntested {
+			reasons[d.Reason] = true
+		}
+	}
+	var s string
+	if reasons[stats.ReasonFewSamples] {
+		if c.Unit == stats.UnitFile {
+			s += " Each results file of a side pooling several is one sample: compare at least 4 files (rounds) a side, 6 for confidence intervals."
+		} else {
+			s += " Run both sides with --repeat 6 (a Mann-Whitney U test needs 4 repetitions a side to reach p < 0.05)."
+		}
+	}
+	if reasons[stats.ReasonCorrection] {
+		s += fmt.Sprintf(" The Benjamini-Hochberg correction over %d tests leaves some no chance of significance: use more repetitions or fewer metrics.", c.Tests)
+	}
+	delete(reasons, stats.ReasonFewSamples)
+	delete(reasons, stats.ReasonCorrection)
+	delete(reasons, "")
+	if len(reasons) > 0 {
+		s += fmt.Sprintf(" Percentiles with fewer than %d samples beyond them are not gated on: run longer (--duration) or leave them out of --metric.", results.MinTailSamples)
+	}
+	if s == "" {
+		return " The cases are listed above."
+	}
+	return s + " The cases are listed above."
 }
 
 // untestedExit says on stderr why what was compared went untested, and

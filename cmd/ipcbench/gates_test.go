@@ -53,6 +53,16 @@ func TestCompareUntestedExits3(t *testing.T) {
 			f.Cases[i].Transport = "unix-stream"
 		}
 	})
+	thinTail := writeRuns(t, dir, "thin", 7, 6, 1, func(f *results.File) {
+		for i := range f.Cases {
+			for j := range f.Cases[i].Repetitions {
+				f.Cases[i].Repetitions[j].Samples = 13_000 // 13 beyond p99.9
+			}
+		}
+	})
+	flagged := writeRuns(t, dir, "flagged", 7, 6, 1, func(f *results.File) {
+		f.Cases[0].Flags = []results.Flag{{Name: results.FlagNoisy, Detail: "steal 12 %"}}
+	})
 	for _, tc := range []struct {
 		name     string
 		args     []string
@@ -66,6 +76,11 @@ func TestCompareUntestedExits3(t *testing.T) {
 		{"one case short", []string{"compare", six1, sixTCPShort}, exitUntested, "Untested: 1 of the 2 cases", "1 of the 2 cases"},
 		{"a regression still fails when allowed", []string{"compare", six1, slowTCPShort, "--allow-untested"}, exitFailure, "4 regressions; 1 of the 2 cases", "regressions"},
 		{"nothing in common", []string{"compare", six1, elsewhere}, exitUntested, "Untested: no case was measured on both sides", "no case"},
+		{"a thin tail is untested", []string{"compare", six1, thinTail, "--metric", "p50,p999"}, exitUntested, "Untested: none of the 2 cases",
+			"Percentiles with fewer than 100 samples beyond them are not gated on"},
+		{"p50 of the same runs is tested", []string{"compare", six1, thinTail, "--metric", "p50"}, exitOK, "No regressions.", ""},
+		{"a flagged case warns", []string{"compare", six1, flagged}, exitOK, "No regressions.",
+			"ipcbench: warning: flagged, its figures say less than they seem: pipe/pingpong/64 B: new NOISY (steal 12 %)"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			code, out, errOut := runCLI(tc.args...)

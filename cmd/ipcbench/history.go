@@ -8,6 +8,7 @@ import (
 
 	"github.com/ipcbench/ipcbench/internal/safeout"
 	"github.com/ipcbench/ipcbench/report"
+	"github.com/ipcbench/ipcbench/results"
 	"github.com/ipcbench/ipcbench/results/format"
 	"github.com/ipcbench/ipcbench/results/stats"
 	"github.com/spf13/cobra"
@@ -48,8 +49,11 @@ runs had which value and a warning goes to stderr.
 
 --fail-on-regression makes history a gate over every step it shows: exit 1
 when any step is flagged ▲ regression, and 3 when a step could not be tested
-(too few repetitions), there is none (a single run), or a run stopped early. To gate on the newest
-run only, give history the runs to judge, e.g. the last two files.
+(too few repetitions, or a percentile with fewer than 100 samples beyond
+it), there is none (a single run), or a run stopped early. To gate on the
+newest run only, give history the runs to judge, e.g. the last two files.
+The flag column also shows the case's own flags in that run (NOISY,
+OVERHEAD, DRIFT, AUTOCORR).
 
 Metrics: ` + metricNames() + `.
 
@@ -151,7 +155,7 @@ func historyExit(stderr io.Writer, h *stats.History, allowUntested bool) error {
 	case tested+untested == 0:
 		why = fmt.Sprintf("history: no case appears in two of the %d runs: no step to test.", len(h.Runs))
 	case untested > 0:
-		why = fmt.Sprintf("history: %d of %d steps could not be tested: run with --repeat 6.", untested, tested+untested)
+		why = fmt.Sprintf("history: %d of %d steps could not be tested: run with --repeat 6, and long enough that each percentile followed has %d samples beyond it.", untested, tested+untested, results.MinTailSamples)
 	default:
 		return nil
 	}

@@ -42,7 +42,7 @@ func TestBenchfmtReadsBack(t *testing.T) {
 			if rec.GetConfig("kernel") != "Linux test" {
 				t.Errorf("file config lost: kernel %q", rec.GetConfig("kernel"))
 			}
-			if v, ok := rec.Value("sec/op"); !ok || v <= 0 || rec.Iters != 500 {
+			if v, ok := rec.Value("sec/op"); !ok || v <= 0 || rec.Iters != resultstest.RepetitionSamples {
 				t.Errorf("%s: sec/op %v (%v), iters %d", rec.Name, v, ok, rec.Iters)
 			}
 			if _, ok := rec.Value("copies/msg"); !ok {

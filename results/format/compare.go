@@ -8,6 +8,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/ipcbench/ipcbench/results"
 	"github.com/ipcbench/ipcbench/results/stats"
 )
 
@@ -65,8 +66,17 @@ func comparisonText(c *stats.Comparison, markdown bool) string {
 	if anyCI {
 		ci = "; ± is the 95% confidence interval."
 	}
-	fmt.Fprintf(&b, "~ means no significant difference (Mann-Whitney U test, p ≥ %g). A regression is a significant change for the worse beyond %g%%. Medians across repetitions%s\n",
-		c.Alpha, c.Threshold*100, ci)
+	tests := "every test"
+	if c.Tests > 0 {
+		tests = fmt.Sprintf("the %d tests", c.Tests)
+	}
+	fmt.Fprintf(&b, "~ means no significant difference: Mann-Whitney U tests over %ss, their p-values corrected together by Benjamini-Hochberg over %s (q ≥ %g). A regression is a significant change for the worse beyond %g%%. Medians across %ss%s\n",
+		c.Unit, tests, c.Alpha, c.Threshold*100, c.Unit, ci)
+	fmt.Fprintf(&b, "A percentile with fewer than %d samples beyond it in a repetition (tail n) is not tested.\n", results.MinTailSamples)
+	if c.MinFlaggable > 1 {
+		fmt.Fprintf(&b, "With %d tests, each able to reach p=%.4f at best, a change is flagged only where at least %d tests reach that together; a regression confined to fewer needs more %ss.\n",
+			c.Tests, c.SmallestP, c.MinFlaggable, c.Unit)
+	}
 	b.WriteString(c.VerdictLine() + "\n")
 	return b.String()
 }
@@ -178,11 +188,26 @@ func formatDelta(d stats.Delta) string {
 	return fmt.Sprintf("%+.2f%%", d.DeltaPct)
 }
 
+// formatP prints the p-value, the corrected q-value and the sample
+// counts; an untested delta shows why: its sample counts, or the samples
+// beyond a percentile on each side (? where unknown).
 func formatP(d stats.Delta) string {
-	if d.P == nil {
+	switch {
+	case d.P == nil && d.Reason != "" && d.Reason != stats.ReasonFewSamples:
+		return fmt.Sprintf("- (tail n=%s+%s)", tailN(d.Base.TailSamples), tailN(d.New.TailSamples))
+	case d.P == nil:
 		return fmt.Sprintf("- (n=%d+%d)", d.Base.N, d.New.N)
+	case d.Q == nil:
+		return fmt.Sprintf("p=%.3f n=%d+%d", *d.P, d.Base.N, d.New.N)
 	}
-	return fmt.Sprintf("p=%.3f n=%d+%d", *d.P, d.Base.N, d.New.N)
+	return fmt.Sprintf("p=%.3f q=%.3f n=%d+%d", *d.P, *d.Q, d.Base.N, d.New.N)
+}
+
+func tailN(n *float64) string {
+	if n == nil {
+		return "?"
+	}
+	return strconv.FormatFloat(math.Floor(*n), 'f', 0, 64)
 }
 
 // differenceText renders a comparison's differences as a header, one row
@@ -262,9 +287,10 @@ func seriesTable(b *strings.Builder, h *stats.History, s stats.Series, m stats.M
 		r := h.Runs[p.Run]
 		row := []string{fmt.Sprint(p.Run + 1), r.Started.UTC().Format("2006-01-02 15:04"), orDash(r.Label), orDash(r.Commit), vf.summary(p.Value)}
 		if p.Verdict == "" {
-			row = append(row, "", "", "")
+			row = append(row, "", "", strings.TrimSpace(Flags(p.Flags)))
 		} else {
-			row = append(row, formatDelta(stats.Delta{DeltaPct: p.DeltaPct, Verdict: p.Verdict}), pValue(p.P), flags[p.Verdict])
+			row = append(row, formatDelta(stats.Delta{DeltaPct: p.DeltaPct, Verdict: p.Verdict}), pValue(p.P),
+				strings.TrimSpace(flags[p.Verdict]+Flags(p.Flags)))
 		}
 		rows = append(rows, row)
 	}
@@ -296,7 +322,7 @@ func untestedLine(h *stats.History) string {
 	case tested+untested == 0:
 		return fmt.Sprintf("Untested: no case appears in two of the %d runs: no step to test.", len(h.Runs))
 	case untested > 0:
-		return fmt.Sprintf("Untested: %d of %d steps had too few repetitions for the test to reach alpha %g: run with --repeat 6.", untested, tested+untested, h.Alpha)
+		return fmt.Sprintf("Untested: %d of %d steps had too few repetitions for the test to reach alpha %g (run with --repeat 6), or a percentile with fewer than %d samples beyond it (run longer).", untested, tested+untested, h.Alpha, results.MinTailSamples)
 	}
 	return ""
 }

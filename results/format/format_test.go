@@ -33,3 +33,46 @@ func TestFormats(t *testing.T) {
 		t.Error("unknown format accepted")
 	}
 }
+
+// TestTableShowsSampleCountsAndFlags: issue 14's sample-count rule and
+// flags in every run rendering. SelfChecked's case has 1429 samples: p99
+// rests on 14 beyond it and p99.9 on 1, both under 100, so both carry
+// their count; the figures of every row stay aligned on their last digit.
+func TestTableShowsSampleCountsAndFlags(t *testing.T) {
+	f := resultstest.SelfChecked()
+	var b bytes.Buffer
+	if err := format.WriteTable(&b, f); err != nil {
+		t.Fatal(err)
+	}
+	lines := strings.Split(b.String(), "\n")
+	for _, want := range []string{" n=14 ", " n=1 ", "1.4k", "ok NOISY (steal 12 %) OVERHEAD (54 %) DRIFT (-12 %)"} {
+		if !strings.Contains(lines[1], want) {
+			t.Errorf("row lacks %q:\n%s", want, b.String())
+		}
+	}
+	if strings.Contains(lines[1], "n=714") {
+		t.Errorf("p50 rests on 714 samples beyond it, yet is marked:\n%s", b.String())
+	}
+	// The skipped row's "-" stands where the ok row's p99 figure ends.
+	ok, skipped := []rune(lines[1]), []rune(lines[2])
+	end := strings.Index(string(ok), "µs n=14")
+	end = len([]rune(string(ok)[:end])) + 1 // the s of µs
+	if skipped[end] != '-' {
+		t.Errorf("p99 column misaligned: column %d of the skipped row is %q:\n%s", end, skipped[end], b.String())
+	}
+	if !strings.Contains(b.String(), `"n=13" after a percentile`) {
+		t.Errorf("legend does not explain n=:\n%s", b.String())
+	}
+	b.Reset()
+	format.WriteCSV(&b, f)
+	csvLines := strings.Split(b.String(), "\n")
+	if !strings.HasSuffix(csvLines[0], "samples,p99_tail_samples,p999_tail_samples,overhead_share,drift,lag1_autocorr,flags") ||
+		!strings.HasSuffix(csvLines[1], "1429,14,1,0.54,-0.12,-0.31,noisy:steal 12 %; overhead:54 %; drift:-12 %") {
+		t.Errorf("csv lacks the counts and flags:\n%s", b.String())
+	}
+	b.Reset()
+	format.WriteMarkdownTable(&b, f)
+	if !strings.Contains(b.String(), "n=14") || !strings.Contains(b.String(), "ok NOISY (steal 12 %)") {
+		t.Errorf("markdown lacks the counts and flags:\n%s", b.String())
+	}
+}

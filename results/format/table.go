@@ -10,6 +10,7 @@ import (
 	"fmt"
 	"io"
 	"maps"
+	"math"
 	"slices"
 	"strconv"
 	"strings"
@@ -43,7 +44,51 @@ func WriteRun(w io.Writer, format string, f *results.File) error {
 	return unknown(format, RunFormats)
 }
 
-var columns = []string{"transport", "workload", "size", "msgs/s", "MB/s", "p50", "p99", "p99.9", "max", "cpu/msg", "syscalls/msg", "copies/msg", "status"}
+var columns = []string{"transport", "workload", "size", "msgs/s", "MB/s", "p50", "p99", "p99.9", "max", "samples", "cpu/msg", "syscalls/msg", "copies/msg", "status"}
+
+// percentileColumns are the columns of columns that hold a percentile,
+// and the quantile each reads.
+var percentileColumns = map[int]float64{5: 0.50, 6: 0.99, 7: 0.999}
+
+// thinMark is what follows a percentile with fewer than
+// results.MinTailSamples samples beyond it: " n=13", the count.
+func thinMark(c results.Case, q float64) string {
+	tail, known := stats.TailSamples(c, q)
+	if !known || tail >= results.MinTailSamples {
+		return ""
+	}
+	return " n=" + strconv.FormatFloat(tail, 'f', 0, 64)
+}
+
+// Flags renders a case's flags for a status cell: " NOISY (steal 12 %)
+// OVERHEAD (54 %)", or "" when it has none.
+func Flags(flags []results.Flag) string {
+	var s string
+	for _, f := range flags {
+		s += " " + strings.ToUpper(f.Name)
+		if f.Detail != "" {
+			s += " (" + f.Detail + ")"
+		}
+	}
+	return s
+}
+
+// totalSamples is every repetition's latency samples together, or "-"
+// where the file records none.
+func totalSamples(c results.Case) string {
+	if c.Samples > 0 {
+		return Rate(float64(c.Samples))
+	}
+	n, ok := stats.RepetitionSamples(c)
+	if !ok {
+		return "-"
+	}
+	var sum uint64
+	for _, x := range n {
+		sum += x
+	}
+	return Rate(float64(sum))
+}
 
 // row renders one case's cells; skipped and failed cases show "-" for every
 // number and their reason in the status cell.
@@ -55,28 +100,58 @@ func row(c results.Case) []string {
 		}
 		return append(cells, c.Status+": "+c.Reason)
 	}
-	lat := func(ns int64) string {
-		if c.HistogramHDR == "" { // relay measures no latency
+	noLatency := c.HistogramHDR == "" // relay measures no latency
+	lat := func(ns int64, q float64) string {
+		if noLatency {
 			return "-"
 		}
-		return Ns(float64(ns))
+		if q < 0 { // max: the largest sample, never a percentile to gate on
+			return Ns(float64(ns))
+		}
+		return Ns(float64(ns)) + thinMark(c, q)
 	}
-	p50 := lat(c.Latency.P50Ns)
-	if c.HistogramHDR != "" {
-		p50 += CaseInterval(c, "p50", float64(c.Latency.P50Ns))
+	p50, samples := "-", "-"
+	if !noLatency {
+		p50 = Ns(float64(c.Latency.P50Ns)) + CaseInterval(c, "p50", float64(c.Latency.P50Ns)) + thinMark(c, 0.5)
+		samples = totalSamples(c)
 	}
 	return append(cells,
 		Rate(c.MsgsPerSec),
 		strconv.FormatFloat(c.MBPerSec, 'f', 1, 64),
 		p50,
-		lat(c.Latency.P99Ns),
-		lat(c.Latency.P999Ns),
-		lat(c.Latency.MaxNs),
+		lat(c.Latency.P99Ns, 0.99),
+		lat(c.Latency.P999Ns, 0.999),
+		lat(c.Latency.MaxNs, -1),
+		samples,
 		Ns(c.CPUNsPerMsg),
 		strconv.FormatFloat(c.SyscallsPerMsg, 'f', 2, 64),
 		strconv.FormatFloat(c.CopiesPerMsg, 'f', 2, 64),
-		c.Status,
+		c.Status+Flags(c.Flags),
 	)
+}
+
+// alignMarks pads the percentile cells of rows (header first) that lack a
+// " n=" mark with trailing spaces as wide as the column's widest mark, so
+// that right-aligned figures stay aligned on their last digit.
+func alignMarks(rows [][]string) {
+	for col := range percentileColumns {
+		widest := 0
+		for _, r := range rows[1:] {
+			if i := strings.Index(r[col], " n="); i >= 0 {
+				widest = max(widest, utf8.RuneCountInString(r[col][i:]))
+			}
+		}
+		if widest == 0 {
+			continue
+		}
+		for _, r := range rows {
+			mark := 0
+			if i := strings.Index(r[col], " n="); i >= 0 {
+				mark = utf8.RuneCountInString(r[col][i:])
+			}
+			r[col] += strings.Repeat(" ", widest-mark)
+		}
+	}
 }
 
 // WriteTable writes an aligned text table, names left and numbers right, and a legend.
@@ -88,6 +163,7 @@ func WriteTable(w io.Writer, f *results.File) error {
 	for _, c := range f.Cases {
 		rows = append(rows, row(c))
 	}
+	alignMarks(rows)
 	var b strings.Builder
 	// The status cell is last and may be long: it is not padded.
 	writeAligned(&b, rows, 3, len(columns)-1)
@@ -199,6 +275,10 @@ const legend = `
 Latency is the round trip for pingpong and send-to-receive for stream (which includes queueing).
 msgs/s and MB/s count messages delivered one way; a round trip is two. cpu/msg is user+sys of
 both workers; syscalls/msg and copies/msg are counted by the transport as it works.
+samples counts the latency samples of every repetition; "n=13" after a percentile: only 13
+samples lie beyond it (in the repetition with fewest), under 100: too few to trust, and compare
+does not gate on it. A status flag (NOISY, OVERHEAD, DRIFT, AUTOCORR) marks a case whose figures
+say less than they seem to: docs/results-file.md gives each check and its limit.
 `
 
 // runNotes says what a reader must know about how the run went: that it
@@ -219,19 +299,40 @@ func runNotes(f *results.File) string {
 	if f.Config.Repeat < 2 {
 		return s
 	}
-	s += fmt.Sprintf("Figures are medians of %d repetitions, each in fresh processes; max is over all of them.\n", f.Config.Repeat)
+	maxOf := "max is over all of them" // as an older ipcbench aggregated
+	if repetitionMaxima(f) {
+		maxOf = "max included (the median of their maxima)"
+	}
+	s += fmt.Sprintf("Figures are medians of %d repetitions, each in fresh processes; %s.\n", f.Config.Repeat, maxOf)
 	if f.Config.Repeat < 6 {
 		return s + "A 95% confidence interval of a median needs at least 6 repetitions; use --repeat 6 or more to get one.\n"
 	}
 	return s + "± after p50 is the 95% confidence interval of the median across repetitions (benchmath).\n"
 }
 
+// repetitionMaxima reports whether f's repetitions record their own max,
+// as files since issue 14 do: then a case's max is their median.
+func repetitionMaxima(f *results.File) bool {
+	for _, c := range f.Cases {
+		for _, r := range c.Repetitions {
+			if r.MaxNs > 0 {
+				return true
+			}
+		}
+	}
+	return false
+}
+
 // WriteCSV writes one header row and one row per case, with raw numbers.
+// p99_tail_samples and p999_tail_samples are the samples beyond each
+// percentile in the repetition with fewest (empty where unknown); flags
+// are name:detail pairs joined by "; ".
 func WriteCSV(w io.Writer, f *results.File) error {
 	cw := csv.NewWriter(w)
 	cw.Write([]string{"transport", "workload", "size_bytes", "status", "reason", "messages", "msgs_per_sec", "mb_per_sec",
 		"min_ns", "p50_ns", "p90_ns", "p99_ns", "p999_ns", "max_ns", "mean_ns", "stddev_ns",
-		"cpu_ns_per_msg", "syscalls_per_msg", "copies_per_msg"})
+		"cpu_ns_per_msg", "syscalls_per_msg", "copies_per_msg",
+		"samples", "p99_tail_samples", "p999_tail_samples", "overhead_share", "drift", "lag1_autocorr", "flags"})
 	for _, c := range f.Cases {
 		l := c.Latency
 		num := func(v float64) string { return strconv.FormatFloat(v, 'f', -1, 64) }
@@ -241,13 +342,43 @@ func WriteCSV(w io.Writer, f *results.File) error {
 			rec = append(rec, strconv.FormatUint(c.Messages, 10), num(c.MsgsPerSec), num(c.MBPerSec),
 				i(l.MinNs), i(l.P50Ns), i(l.P90Ns), i(l.P99Ns), i(l.P999Ns), i(l.MaxNs), num(l.MeanNs), num(l.StddevNs),
 				num(c.CPUNsPerMsg), num(c.SyscallsPerMsg), num(c.CopiesPerMsg))
+			rec = append(rec, sampleCells(c)...)
+			rec = append(rec, num(c.OverheadShare), num(c.Drift), num(c.Lag1Autocorr), csvFlags(c.Flags))
 		} else {
-			rec = append(rec, make([]string, 14)...)
+			rec = append(rec, make([]string, 21)...)
 		}
 		cw.Write(rec)
 	}
 	cw.Flush()
 	return cw.Error()
+}
+
+// sampleCells are a case's CSV sample count and tail counts; empty where
+// the file records none or the case measures no latency.
+func sampleCells(c results.Case) []string {
+	cells := make([]string, 3)
+	n, ok := stats.RepetitionSamples(c)
+	if !ok {
+		return cells
+	}
+	var sum uint64
+	for _, x := range n {
+		sum += x
+	}
+	cells[0] = strconv.FormatUint(sum, 10)
+	for j, q := range []float64{0.99, 0.999} {
+		tail, _ := stats.TailSamples(c, q)
+		cells[j+1] = strconv.FormatFloat(math.Floor(tail), 'f', 0, 64)
+	}
+	return cells
+}
+
+func csvFlags(flags []results.Flag) string {
+	var parts []string
+	for _, f := range flags {
+		parts = append(parts, f.Name+":"+f.Detail)
+	}
+	return strings.Join(parts, "; ")
 }
 
 // WriteMarkdownTable writes a run as a GitHub-flavoured Markdown table.

@@ -6,6 +6,7 @@ package resultstest
 import (
 	"encoding/json"
 	"math/rand/v2"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -14,16 +15,21 @@ import (
 	"github.com/ipcbench/ipcbench/results"
 )
 
+// RepetitionSamples is the latency samples each repetition of Case times:
+// enough that even p99.9 rests on more than results.MinTailSamples.
+const RepetitionSamples = 500_000
+
 // Case returns an ok pingpong case whose repetitions have the given p50
 // latencies in ns; the other metrics follow from p50 (throughput is the
 // inverse of p50, p99 twice p50, cpu per message half of it), so that a
-// slowdown shows in every metric the same way.
+// slowdown shows in every metric the same way. Each repetition times
+// RepetitionSamples round trips.
 func Case(transport string, sizeBytes int, p50Ns ...float64) results.Case {
 	c := results.Case{Transport: transport, Workload: "pingpong", SizeBytes: sizeBytes, Status: results.StatusOK,
-		SyscallsPerMsg: 2, CopiesPerMsg: 2}
+		SyscallsPerMsg: 2, CopiesPerMsg: 2, Samples: uint64(len(p50Ns)) * RepetitionSamples}
 	for _, p := range p50Ns {
 		c.Repetitions = append(c.Repetitions, results.Repetition{
-			Messages: 1000, WindowNs: int64(1000 * p),
+			Messages: 2 * RepetitionSamples, WindowNs: int64(RepetitionSamples * p), Samples: RepetitionSamples,
 			P50Ns: p, P90Ns: 1.5 * p, P99Ns: 2 * p, P999Ns: 4 * p, MeanNs: 1.1 * p,
 			MsgsPerSec: 2e9 / p, MBPerSec: 2e9 / p * float64(sizeBytes) / 1e6,
 			CPUNsPerMsg: p / 2, SyscallsPerMsg: 2, CopiesPerMsg: 2,
@@ -47,6 +53,19 @@ func Noisy(seed uint64, n int, center, spread float64) []float64 {
 		v[i] = center * (1 + spread*(2*r.Float64()-1))
 	}
 	return v
+}
+
+// Table returns a results file of cases pingpong cases (transports
+// t0, t1, ...) of reps repetitions each, whose p50s are drawn around
+// 20 µs × (case+1) × scale with a relative spread of ±spread, from seed.
+// Two Tables of different seeds and scale 1 are an A/A pair.
+func Table(seed uint64, cases, reps int, scale, spread float64) *results.File {
+	var cs []results.Case
+	for i := range cases {
+		v := Noisy(seed*1_000_003+uint64(i), reps, 20000*float64(i+1)*scale, spread)
+		cs = append(cs, Case("t"+strconv.Itoa(i), 64, v...))
+	}
+	return File(time.Unix(1e9, 0), "c", cs...)
 }
 
 // File wraps cases into a results file started at the given time.
@@ -76,6 +95,24 @@ func Mixed() *results.File {
 	}}
 }
 
+// SelfChecked returns Mixed with issue 14's fields filled as a run writes
+// them: sample counts, overhead share, drift, lag-1 autocorrelation,
+// interference, flags, placement, worker GODEBUG, sample-every and THP.
+func SelfChecked() *results.File {
+	f := Mixed()
+	f.Host.THP = "always [madvise] never"
+	f.Config.Placement, f.Config.CPUs, f.Config.WorkerGODEBUG, f.Config.SampleEvery = "pinned", []int{0, 1}, "asyncpreemptoff=1", 16
+	c := &f.Cases[0]
+	c.Samples, c.OverheadShare, c.Drift, c.Lag1Autocorr = 1429, 0.54, -0.12, -0.31
+	c.Interference = &results.Interference{StealShare: 0.12, RunQueueWaitNsPerMsg: 830, Migrations: 3, CPUsSeen: [][]int{{0}, {1, 0}}, SharedCPU: true}
+	c.Flags = []results.Flag{{Name: results.FlagNoisy, Detail: "steal 12 %"}, {Name: results.FlagOverhead, Detail: "54 %"},
+		{Name: results.FlagDrift, Detail: "-12 %"}}
+	c.Workers = []results.Worker{{Side: "a", Role: "pinger", RunQueueWaitNs: 4000, Migrations: 2, StealShare: 0.1, CPUsSeen: []int{0}}}
+	r := results.RepetitionOf(*c)
+	c.Repetitions = []results.Repetition{r}
+	return f
+}
+
 // FuzzSeeds adds results files for a fuzzer to start from: a valid file,
 // one with pair matrices and repetitions, and the shapes of issue 12's
 // defect 8 (negative latency, garbage histogram).
@@ -96,6 +133,11 @@ func FuzzSeeds(f *testing.F) {
 	f.Add(data)
 	f.Add([]byte(strings.Replace(string(data), `"p50_ns":`, `"p50_ns":-`, 1)))
 	f.Add([]byte(`{"schema":"` + results.Schema + `","cases":[{"transport":"pipe","workload":"pingpong","size_bytes":64,"status":"ok","histogram_hdr":"HISTFAAAAB"}]}`))
+	data, _ = json.Marshal(SelfChecked())
+	f.Add(data)
+	f.Add([]byte(strings.Replace(string(data), `"lag1_autocorr":-0.31`, `"lag1_autocorr":1.31`, 1)))
+	f.Add([]byte(strings.Replace(string(data), `"name":"noisy"`, `"name":"NOISY\n"`, 1)))
+	f.Add([]byte(strings.Replace(string(data), `"samples":1429`, `"samples":1`, 1)))
 	f.Add([]byte(`{"schema":"` + results.Schema + `"}`))
 	f.Add([]byte(``))
 }

@@ -82,9 +82,16 @@ func ParseMetrics(list []string) ([]Metric, error) {
 
 // Aggregate folds the repetitions of one case, each run in fresh processes,
 // into one Case. A failure in any repetition fails the case; a skip skips it.
-// Otherwise the figures are benchmath medians across repetitions, CI95 holds
-// their 95 % confidence intervals, and the latency histogram is the merge of
-// every repetition's, so that min, max and the distribution cover them all.
+//
+// Otherwise every figure of the case, min, max and stddev of latency
+// included, is the benchmath median across repetitions of that
+// repetition's own figure, and CI95 holds their 95 % confidence
+// intervals: the figures a table prints are the centres compare tests, and
+// no row mixes a median of repetitions with an extreme of all of them.
+// The latency histogram is the merge of every repetition's (the whole
+// distribution, for plots), and Samples their sum. OverheadShare, Drift
+// and Lag1Autocorr are medians too; Flags are every flag any repetition
+// raised, each once, with the count of repetitions that raised it.
 func Aggregate(reps []results.Case) (results.Case, error) {
 	if len(reps) == 0 {
 		return results.Case{}, fmt.Errorf("no repetitions")
@@ -121,13 +128,28 @@ func Aggregate(reps []results.Case) (results.Case, error) {
 	out.Latency.MeanNs = center["mean"]
 	out.MsgsPerSec, out.MBPerSec = center["throughput"], center["mbps"]
 	out.CPUNsPerMsg, out.SyscallsPerMsg, out.CopiesPerMsg = center["cpu"], center["syscalls"], center["copies"]
-	var msgs uint64
+	rep := func(of func(results.Case) float64) float64 {
+		v := make([]float64, len(reps))
+		for i, r := range reps {
+			v[i] = of(r)
+		}
+		return summarizeValues(v).Median
+	}
+	out.Latency.MinNs = int64(rep(func(c results.Case) float64 { return float64(c.Latency.MinNs) }))
+	out.Latency.MaxNs = int64(rep(func(c results.Case) float64 { return float64(c.Latency.MaxNs) }))
+	out.Latency.StddevNs = rep(func(c results.Case) float64 { return c.Latency.StddevNs })
+	out.OverheadShare = rep(func(c results.Case) float64 { return c.OverheadShare })
+	out.Drift = rep(func(c results.Case) float64 { return c.Drift })
+	out.Lag1Autocorr = rep(func(c results.Case) float64 { return c.Lag1Autocorr })
+	out.Flags = mergeFlags(reps)
+	var msgs, samples uint64
 	var window int64
 	for _, r := range reps {
 		msgs += r.Messages
 		window += r.WindowNs
+		samples += r.Samples
 	}
-	out.Messages, out.WindowNs = msgs, window
+	out.Messages, out.WindowNs, out.Samples = msgs, window, samples
 	if first.HistogramHDR != "" && len(reps) > 1 {
 		if err := mergeHistograms(&out, reps); err != nil {
 			return results.Case{}, err
@@ -136,8 +158,30 @@ func Aggregate(reps []results.Case) (results.Case, error) {
 	return out, nil
 }
 
-// mergeHistograms sets out's histogram, min, max and spread to those of
-// every repetition's histogram merged.
+// mergeFlags returns every flag the repetitions raised, once per name in
+// the order first raised, with the first detail; a flag that not every
+// repetition raised says in how many it was.
+func mergeFlags(reps []results.Case) []results.Flag {
+	var out []results.Flag
+	count := map[string]int{}
+	for _, r := range reps {
+		for _, f := range r.Flags {
+			if count[f.Name] == 0 {
+				out = append(out, f)
+			}
+			count[f.Name]++
+		}
+	}
+	for i, f := range out {
+		if n := count[f.Name]; len(reps) > 1 && n < len(reps) {
+			out[i].Detail = strings.TrimSpace(fmt.Sprintf("%s, %d of %d repetitions", f.Detail, n, len(reps)))
+			out[i].Detail = strings.TrimPrefix(out[i].Detail, ", ")
+		}
+	}
+	return out
+}
+
+// mergeHistograms sets out's histogram to the merge of every repetition's.
 func mergeHistograms(out *results.Case, reps []results.Case) error {
 	merged, err := results.DecodeHistogram(reps[0].HistogramHDR)
 	if err != nil {
@@ -155,7 +199,6 @@ func mergeHistograms(out *results.Case, reps []results.Case) error {
 		return fmt.Errorf("encode merged histogram: %w", err)
 	}
 	out.HistogramHDR = string(enc)
-	out.Latency.MinNs, out.Latency.MaxNs, out.Latency.StddevNs = merged.Min(), merged.Max(), merged.StdDev()
 	return nil
 }
 

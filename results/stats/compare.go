@@ -17,17 +17,46 @@ import (
 type CompareOptions struct {
 	Metrics   []Metric
 	Threshold float64 // relative change, e.g. 0.05, beyond which a significant change is flagged
-	Alpha     float64 // significance level of the Mann-Whitney U test, e.g. 0.05
+	// Alpha is the false-discovery rate that the Benjamini–Hochberg
+	// correction holds the comparison's tests to, e.g. 0.05; under an A/A
+	// comparison it is the chance of any false alarm (see Correction).
+	Alpha float64
 }
 
 // Verdicts of one compared metric of one case.
 const (
-	VerdictSame        = "~"           // not significant at Alpha
+	VerdictSame        = "~"           // not significant at Alpha after the correction
 	VerdictWithin      = "within"      // significant, but within Threshold
 	VerdictRegression  = "regression"  // significant and worse beyond Threshold
 	VerdictImprovement = "improvement" // significant and better beyond Threshold
-	VerdictUntested    = "untested"    // too few repetitions for the test to reach Alpha
+	VerdictUntested    = "untested"    // no test could reach Alpha: see Delta.Reason
 )
+
+// Units of a comparison's samples (Comparison.Unit).
+const (
+	// UnitRepetition: each side is one results file and every repetition
+	// is one sample; they ran back to back in fresh processes.
+	UnitRepetition = "repetition"
+	// UnitFile: a side pools several files (rounds, interleaved with the
+	// other side's by scripts/ci-regression.sh), so each file's median is
+	// one sample. Repetitions within a round share its host state and are
+	// not independent of each other, as the U test assumes.
+	UnitFile = "file"
+)
+
+// Correction names the multiple-testing correction Compare applies over
+// every metric × case test of one comparison.
+//
+// Benjamini–Hochberg, not Holm: Holm's first step needs p ≤ alpha/m, and
+// a default run is 62 cases × 4 metrics = 248 tests, so at 6+6 samples,
+// whose smallest possible U-test p is 0.0022 (above 0.05/248 = 0.0002),
+// Holm could never flag anything. BH flags the k smallest p when
+// p(k) ≤ alpha·k/m: a slowdown broad enough to reach the smallest p in
+// 11 of 248 tests is caught at 6+6; a single case needs 8+8 (p 0.00016).
+// Under an A/A comparison, where every null hypothesis holds, BH's false-
+// discovery rate equals the chance of any false alarm, so a gate that
+// fails on any regression fails an A/A run with probability at most alpha.
+const Correction = "benjamini-hochberg"
 
 // Delta is one metric of one case, compared.
 type Delta struct {
@@ -37,16 +66,27 @@ type Delta struct {
 	Base     SummaryInterval `json:"base"`
 	New      SummaryInterval `json:"new"`
 	DeltaPct float64         `json:"delta_pct"` // (new/base - 1) × 100
-	P        *float64        `json:"p,omitempty"`
-	Verdict  string          `json:"verdict"`
+	// P is the U test's p-value; Q is P adjusted by the correction over
+	// every test of the comparison, which the verdict compares to alpha.
+	P       *float64 `json:"p,omitempty"`
+	Q       *float64 `json:"q,omitempty"`
+	Verdict string   `json:"verdict"`
+	// Reason says why a delta is untested.
+	Reason string `json:"reason,omitempty"`
+
+	minP float64 // the smallest p the U test can give these sample sizes
 }
 
-// SummaryInterval is a median across repetitions, its 95 % confidence
-// interval (absent below six repetitions) and the number of repetitions.
+// SummaryInterval is a median across samples (repetitions, or files: see
+// Comparison.Unit), its 95 % confidence interval (absent below six) and
+// the number of samples.
 type SummaryInterval struct {
 	Median float64           `json:"median"`
 	CI95   *results.Interval `json:"ci95,omitempty"`
 	N      int               `json:"n"`
+	// TailSamples, for a percentile metric, is how many latency samples
+	// lie beyond it in the thinnest repetition; absent where unknown.
+	TailSamples *float64 `json:"tail_samples,omitempty"`
 }
 
 // Geomean is the geometric mean of one metric's medians over the cases
@@ -61,16 +101,31 @@ type Geomean struct {
 
 // Comparison is the outcome of Compare.
 type Comparison struct {
-	Threshold float64   `json:"threshold"`
-	Alpha     float64   `json:"alpha"`
-	Deltas    []Delta   `json:"deltas"`
-	Geomeans  []Geomean `json:"geomeans"`
+	Threshold float64 `json:"threshold"`
+	Alpha     float64 `json:"alpha"`
+	// Unit is what one sample of the U test is (UnitRepetition or
+	// UnitFile); Correction the multiple-testing correction; Tests how
+	// many tests it was applied over.
+	Unit       string `json:"unit"`
+	Correction string `json:"correction"`
+	Tests      int    `json:"tests"`
+	// SmallestP is the smallest p-value any of the tests could give, for
+	// their sample counts; MinFlaggable how many tests must reach it
+	// together for the correction to flag any (1: a single test can).
+	SmallestP    float64   `json:"smallest_p,omitempty"`
+	MinFlaggable int       `json:"min_flaggable,omitempty"`
+	Deltas       []Delta   `json:"deltas"`
+	Geomeans     []Geomean `json:"geomeans"`
 	// OnlyBase and OnlyNew list cases found on one side only; NotCompared
 	// lists cases that were skipped or failed on a side, with the reason.
 	OnlyBase    []string `json:"only_base,omitempty"`
 	OnlyNew     []string `json:"only_new,omitempty"`
 	NotCompared []string `json:"not_compared,omitempty"`
 	Warnings    []string `json:"warnings,omitempty"`
+	// Flagged lists the compared cases that carry a flag on either side
+	// (NOISY, OVERHEAD, DRIFT, AUTOCORR): their figures say less than
+	// they seem to.
+	Flagged []string `json:"flagged,omitempty"`
 	// MatchedCases counts the cases measured on at least one side of both
 	// base and new (ok on one side and failed on the other counts, as does
 	// a case an incomplete run never reached; skipped or failed on both
@@ -105,8 +160,9 @@ func (c *Comparison) Regressions() int {
 	return n
 }
 
-// pooled is one case across several results files of one side: the
-// repetitions of its ok runs, and the reason of the first that was not ok.
+// pooled is one case across several results files of one side: the case
+// as each file recorded it (ok only), and the reason of the first that
+// was not ok.
 type pooled struct {
 	reps  []results.Case
 	notOK string
@@ -136,12 +192,53 @@ func pool(files []*results.File) (map[results.CaseKey]*pooled, []results.CaseKey
 	return m, order
 }
 
-func (p *pooled) samples(m Metric) []float64 {
+// samples returns the side's samples of metric m: every repetition of its
+// one file, or each file's median when unit is UnitFile.
+func (p *pooled) samples(m Metric, unit string) []float64 {
 	var v []float64
 	for _, c := range p.reps {
-		v = append(v, Samples(c, m)...)
+		s := Samples(c, m)
+		if unit == UnitFile && len(s) > 1 {
+			s = []float64{summarizeValues(s).Median}
+		}
+		v = append(v, s...)
 	}
 	return v
+}
+
+// tail returns the fewest latency samples beyond percentile metric m in
+// any file of the side (nil where unknown or m is no percentile), and why
+// m cannot be gated on, or "".
+func (p *pooled) tail(m Metric) (*float64, string) {
+	var fewest *float64
+	why := ""
+	for _, c := range p.reps {
+		t, known, w := ThinTail(c, m)
+		if why == "" {
+			why = w
+		}
+		if _, isQ := m.Quantile(); isQ && known && (fewest == nil || t < *fewest) {
+			fewest = &t
+		}
+	}
+	return fewest, why
+}
+
+// flags describes the flags of the side's case, or "".
+func (p *pooled) flags() string {
+	var parts []string
+	for _, c := range p.reps {
+		for _, f := range c.Flags {
+			s := strings.ToUpper(f.Name)
+			if f.Detail != "" {
+				s += " (" + f.Detail + ")"
+			}
+			if !slices.Contains(parts, s) {
+				parts = append(parts, s)
+			}
+		}
+	}
+	return strings.Join(parts, ", ")
 }
 
 // minPossibleP is the smallest two-sided p-value a Mann-Whitney U test can
@@ -155,11 +252,24 @@ func minPossibleP(n1, n2 int) float64 {
 	return math.Min(1, 2/c)
 }
 
+// unitOf is the comparison's unit: the file as soon as a side pools more
+// than one, on both sides, so that the two sides' samples are alike.
+func unitOf(base, new []*results.File) string {
+	if len(base) > 1 || len(new) > 1 {
+		return UnitFile
+	}
+	return UnitRepetition
+}
+
 // Compare matches the cases of base and new by transport, workload and
-// size, pooling the repetitions of each side's files, and tests every
-// metric of opt with benchmath's Mann-Whitney U test.
+// size and tests every metric of opt with benchmath's Mann-Whitney U
+// test, over repetitions or, where a side pools several files, over the
+// files' medians (see UnitFile). Percentiles resting on fewer than
+// results.MinTailSamples samples beyond them are not tested. The p-values
+// of all the tests are then corrected together (see Correction).
 func Compare(base, new []*results.File, opt CompareOptions) *Comparison {
-	out := &Comparison{Threshold: opt.Threshold, Alpha: opt.Alpha, Differences: Differences([][]*results.File{base, new})}
+	out := &Comparison{Threshold: opt.Threshold, Alpha: opt.Alpha, Unit: unitOf(base, new), Correction: Correction,
+		Differences: Differences([][]*results.File{base, new})}
 	b, order := pool(base)
 	n, newOrder := pool(new)
 	// An interrupted run's missing cases were never reached, not left out
@@ -176,19 +286,76 @@ func Compare(base, new []*results.File, opt CompareOptions) *Comparison {
 		}
 	}
 	geo := map[string]*logSum{}
-	short := 0
+	var measured []string
 	for _, k := range order {
-		if out.bothMeasured(k, b[k], n[k], newCut) {
-			short += out.compareCase(k, b[k], n[k], opt, geo)
+		if out.bothMeasured(k, b[k], n[k], newCut) && out.compareCase(k, b[k], n[k], opt, geo) {
+			measured = append(measured, k.String())
 		}
 	}
+	out.correct(opt)
+	out.count(measured)
 	out.Geomeans = geomeans(opt.Metrics, geo)
-	if short > 0 {
-		out.Warnings = append(out.Warnings, fmt.Sprintf(
-			"%d comparisons have too few repetitions for a Mann-Whitney U test to reach alpha %g (with the same count on both sides it needs at least 4 each; 6 also gives confidence intervals); they show no p-value and cannot be flagged: run with --repeat 6",
-			short, opt.Alpha))
-	}
+	out.warn()
 	return out
+}
+
+// count sets MatchedCases and TestedCases from the measured cases'
+// deltas: a case is tested when none of its deltas is untested.
+func (out *Comparison) count(measured []string) {
+	untested := map[string]bool{}
+	for _, d := range out.Deltas {
+		if d.Verdict == VerdictUntested {
+			untested[d.Case] = true
+		}
+	}
+	for _, k := range measured {
+		out.MatchedCases++
+		if !untested[k] {
+			out.TestedCases++
+		}
+	}
+}
+
+// Reasons a delta is untested (Delta.Reason), besides a percentile's
+// thin tail, whose reason names the percentile and its count.
+const (
+	ReasonFewSamples = "too few samples for the U test to reach alpha"
+	ReasonCorrection = "no p-value these samples can give survives the correction"
+)
+
+// warn adds a warning for each kind of untested delta.
+func (out *Comparison) warn() {
+	few, corrected, tails := 0, 0, 0
+	for _, d := range out.Deltas {
+		switch {
+		case d.Verdict != VerdictUntested:
+		case d.Reason == ReasonFewSamples:
+			few++
+		case d.Reason == ReasonCorrection:
+			corrected++
+		default:
+			tails++
+		}
+	}
+	more := "run with --repeat 6"
+	if out.Unit == UnitFile {
+		more = "compare at least 4 files (rounds) a side, 6 for confidence intervals: each file's median is one sample"
+	}
+	if few > 0 {
+		out.Warnings = append(out.Warnings, fmt.Sprintf(
+			"%d comparisons have too few samples (%ss) for a Mann-Whitney U test to reach alpha %g (with the same count on both sides it needs at least 4 each; 6 also gives confidence intervals); they show no p-value and cannot be flagged: %s",
+			few, out.Unit, out.Alpha, more))
+	}
+	if corrected > 0 {
+		out.Warnings = append(out.Warnings, fmt.Sprintf(
+			"%d comparisons can never be significant after the Benjamini-Hochberg correction over %d tests: even the smallest p-value their sample counts allow fails it, so they are untested: %s, or compare fewer metrics or cases",
+			corrected, out.Tests, strings.Replace(more, "6", "8", 1)))
+	}
+	if tails > 0 {
+		out.Warnings = append(out.Warnings, fmt.Sprintf(
+			"%d comparisons are of percentiles with fewer than %d samples beyond them (or an unknown count); they are not gated on: run longer (--duration) or compare p50",
+			tails, results.MinTailSamples))
+	}
 }
 
 // bothMeasured reports whether base (bp) and new (np) both measured case k;
@@ -218,40 +385,125 @@ func (out *Comparison) bothMeasured(k results.CaseKey, bp, np *pooled, newCut st
 }
 
 // compareCase tests every metric of opt on case k, measured on both sides,
-// adding a Delta per metric that applies, and returns how many had too few
-// repetitions for the test to reach alpha.
-func (out *Comparison) compareCase(k results.CaseKey, bp, np *pooled, opt CompareOptions, geo map[string]*logSum) (short int) {
+// adding a Delta per metric that applies (its verdict set later by
+// correct, unless untested), and reports whether any metric applied.
+func (out *Comparison) compareCase(k results.CaseKey, bp, np *pooled, opt CompareOptions, geo map[string]*logSum) bool {
 	thresholds := &benchmath.Thresholds{CompareAlpha: opt.Alpha}
 	compared := 0
 	for _, m := range opt.Metrics {
-		bs, ns := bp.samples(m), np.samples(m)
+		bs, ns := bp.samples(m, out.Unit), np.samples(m, out.Unit)
 		if len(bs) == 0 || len(ns) == 0 || allZero(bs) && allZero(ns) {
 			continue // e.g. latency of the relay workload, which measures none
 		}
 		s1, s2 := benchmath.NewSample(bs, thresholds), benchmath.NewSample(ns, thresholds)
 		d := Delta{Case: k.String(), Metric: m.Name, Unit: m.Unit, Base: summarize(s1), New: summarize(s2)}
+		var bWhy, nWhy string
+		d.Base.TailSamples, bWhy = bp.tail(m)
+		d.New.TailSamples, nWhy = np.tail(m)
 		if d.Base.Median != 0 {
 			d.DeltaPct = (d.New.Median/d.Base.Median - 1) * 100
 		}
 		compared++
-		if minPossibleP(len(bs), len(ns)) > opt.Alpha {
-			d.Verdict = VerdictUntested
-			short++
-		} else {
+		d.minP = minPossibleP(len(bs), len(ns))
+		switch {
+		case d.minP > opt.Alpha:
+			d.Verdict, d.Reason = VerdictUntested, ReasonFewSamples
+		case bWhy != "" || nWhy != "":
+			d.Verdict, d.Reason = VerdictUntested, sideWhy(bWhy, nWhy)
+		default:
 			p := benchmath.AssumeNothing.Compare(s1, s2).P
 			d.P = &p
-			d.Verdict = verdict(m, d.DeltaPct, p, opt)
 		}
 		out.Deltas = append(out.Deltas, d)
 		addLogs(geo, d)
 	}
-	if compared > 0 { // else no metric applies, as latency to relay
-		out.MatchedCases++
-		if short == 0 {
-			out.TestedCases++
+	if compared > 0 {
+		if f := sideWhy(bp.flags(), np.flags()); f != "" {
+			out.Flagged = append(out.Flagged, k.String()+": "+f)
 		}
 	}
-	return short
+	return compared > 0 // else no metric applies, as latency to relay
+}
+
+// sideWhy joins what base and new say about one case, naming the side.
+func sideWhy(base, new string) string {
+	switch {
+	case base != "" && new != "":
+		return "base " + base + "; new " + new
+	case base != "":
+		return "base " + base
+	case new != "":
+		return "new " + new
+	}
+	return ""
+}
+
+// correct applies the Benjamini–Hochberg correction over every delta that
+// has a p-value, and sets their verdicts. A delta that could not be
+// significant even if every test gave the smallest p its sample counts
+// allow (BH only gains rejections as p-values fall) is untested.
+func (out *Comparison) correct(opt CompareOptions) {
+	var tested []*Delta
+	for i := range out.Deltas {
+		if out.Deltas[i].P != nil {
+			tested = append(tested, &out.Deltas[i])
+		}
+	}
+	out.Tests = len(tested)
+	ps, minPs := make([]float64, len(tested)), make([]float64, len(tested))
+	for i, d := range tested {
+		ps[i], minPs[i] = *d.P, d.minP
+	}
+	qs, best := BenjaminiHochberg(ps), BenjaminiHochberg(minPs)
+	if len(minPs) > 0 {
+		out.SmallestP = slices.Min(minPs)
+		// BH flags the k smallest when p(k) ≤ alpha·k/m.
+		out.MinFlaggable = max(1, int(math.Ceil(out.SmallestP*float64(out.Tests)/opt.Alpha-1e-9)))
+	}
+	for i, d := range tested {
+		if best[i] >= opt.Alpha {
+			d.Verdict, d.Reason = VerdictUntested, ReasonCorrection
+			continue
+		}
+		q := qs[i]
+		d.Q = &q
+		d.Verdict = verdict(d.metric(), d.DeltaPct, q, opt)
+	}
+}
+
+func (d *Delta) metric() Metric {
+	m, _ := MetricByName(d.Metric)
+	return m
+}
+
+// BenjaminiHochberg returns the adjusted p-values (q-values) of p: the
+// test i is significant at false-discovery rate alpha when q[i] < alpha.
+// q of the k-th smallest p is min over j ≥ k of p(j)·m/j, capped at 1.
+func BenjaminiHochberg(p []float64) []float64 {
+	m := len(p)
+	idx := make([]int, m)
+	for i := range idx {
+		idx[i] = i
+	}
+	slices.SortStableFunc(idx, func(a, b int) int { return cmpFloat(p[a], p[b]) })
+	q := make([]float64, m)
+	running := 1.0
+	for r := m - 1; r >= 0; r-- {
+		i := idx[r]
+		running = math.Min(running, p[i]*float64(m)/float64(r+1))
+		q[i] = running
+	}
+	return q
+}
+
+func cmpFloat(a, b float64) int {
+	switch {
+	case a < b:
+		return -1
+	case a > b:
+		return 1
+	}
+	return 0
 }
 
 // logSum sums the logs of one metric's medians, for their geometric mean.

@@ -137,11 +137,29 @@ func TestCompareListsOneSidedAndFailedCases(t *testing.T) {
 	}
 }
 
-func TestComparePoolsFiles(t *testing.T) {
-	// Two files of 3 repetitions a side pool to 6+6, enough for a test.
-	c := stats.Compare([]*results.File{side(1, 3, nil), side(3, 3, nil)},
-		[]*results.File{side(2, 3, map[string]float64{"pipe": 1.2}), side(4, 3, map[string]float64{"pipe": 1.2})}, defaults)
-	if c.Regressions() != 4 || c.Deltas[0].Base.N != 6 {
-		t.Errorf("pooled: %d regressions, n=%d; want 4 and 6", c.Regressions(), c.Deltas[0].Base.N)
+// TestComparePoolsFilesAsRounds: where a side pools several files (the
+// rounds of scripts/ci-regression.sh), each file's median is one sample,
+// since a round's repetitions share its host state; two rounds of three
+// repetitions are two samples, too few for a test, and six rounds are six.
+func TestComparePoolsFilesAsRounds(t *testing.T) {
+	rounds := func(seed uint64, n, reps int, scale map[string]float64) []*results.File {
+		var fs []*results.File
+		for i := range n {
+			fs = append(fs, side(seed+uint64(10*i), reps, scale))
+		}
+		return fs
+	}
+	slow := map[string]float64{"pipe": 1.2}
+	two := stats.Compare(rounds(1, 2, 3, nil), rounds(2, 2, 3, slow), defaults)
+	if two.Unit != stats.UnitFile || two.TestedCases != 0 || two.Deltas[0].Base.N != 2 {
+		t.Errorf("2 rounds of 3: unit %s, tested %d, n=%d; want file, 0 and 2", two.Unit, two.TestedCases, two.Deltas[0].Base.N)
+	}
+	six := stats.Compare(rounds(1, 6, 2, nil), rounds(2, 6, 2, slow), defaults)
+	if six.Regressions() != 4 || six.Deltas[0].Base.N != 6 || six.TestedCases != 3 {
+		t.Errorf("6 rounds of 2: %d regressions, n=%d, tested %d; want 4, 6 and 3", six.Regressions(), six.Deltas[0].Base.N, six.TestedCases)
+	}
+	one := stats.Compare([]*results.File{side(1, 6, nil)}, []*results.File{side(2, 6, nil)}, defaults)
+	if one.Unit != stats.UnitRepetition || one.Deltas[0].Base.N != 6 {
+		t.Errorf("one file a side: unit %s, n=%d; want repetition and 6", one.Unit, one.Deltas[0].Base.N)
 	}
 }

@@ -29,6 +29,8 @@ type Point struct {
 	DeltaPct float64         `json:"delta_pct,omitempty"`
 	P        *float64        `json:"p,omitempty"`
 	Verdict  string          `json:"verdict,omitempty"` // empty for a series' first point
+	// Flags are the case's flags in this run (NOISY, OVERHEAD, ...).
+	Flags []results.Flag `json:"flags,omitempty"`
 }
 
 // Series is one case's points in time order.
@@ -115,7 +117,7 @@ func BuildHistory(files []*results.File, paths []string, m Metric, match []strin
 				series[key] = s
 				order = append(order, key)
 			}
-			pt := Point{Run: run}
+			pt := Point{Run: run, Flags: c.Flags}
 			one := &results.File{Cases: []results.Case{c}}
 			if prev := last[key]; prev != nil {
 				cmp := Compare([]*results.File{prev}, []*results.File{one}, opt)

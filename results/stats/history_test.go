@@ -73,3 +73,26 @@ func TestHistoryOrdersRunsAndFlagsAStep(t *testing.T) {
 		t.Errorf("--case tcp/pingpong/64B kept %d series", len(only.Series))
 	}
 }
+
+// TestHistoryShowsFlags: a case flagged in a run shows its flags in that
+// run's row.
+func TestHistoryShowsFlags(t *testing.T) {
+	var files []*results.File
+	for i := range 2 {
+		c := resultstest.Case("pipe", 64, resultstest.Noisy(uint64(i), 6, 20000, 0.03)...)
+		if i == 1 {
+			c.Flags = []results.Flag{{Name: results.FlagOverhead, Detail: "54 %"}}
+		}
+		files = append(files, resultstest.File(time.Unix(1e9+int64(i), 0), "c", c))
+	}
+	p50, _ := stats.MetricByName("p50")
+	h := stats.BuildHistory(files, []string{"a", "b"}, p50, nil, 0.05, 0.05)
+	if got := h.Series[0].Points[1].Flags; len(got) != 1 || got[0].Name != results.FlagOverhead {
+		t.Fatalf("point flags %+v, want overhead", got)
+	}
+	var b bytes.Buffer
+	format.WriteHistory(&b, "table", h)
+	if !strings.Contains(b.String(), "OVERHEAD (54 %)") {
+		t.Errorf("history does not show the flag:\n%s", b.String())
+	}
+}
