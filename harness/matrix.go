@@ -16,6 +16,7 @@ import (
 func RunPairMatrix(ctx context.Context, p Plan, progress Progress) *results.File {
 	f := newResultsFile(p)
 	cpus := allowedCPUs()
+	f.Config.CPUs, f.Config.Placement = nil, fmt.Sprintf("pair matrix: each case on every ordered pair of CPUs %v", cpus)
 	cases := p.Cases()
 	n, k := len(cases)*len(cpus)*len(cpus), 0
 	for _, c := range cases {

@@ -251,6 +251,7 @@ func (r *caseRun) command(w *worker, exe string) error {
 	if len(c.CPUs) == 2 {
 		spec.CPU, spec.SharedCPU = c.CPUs[w.side], c.CPUs[0] == c.CPUs[1]
 	}
+	w.cpu = spec.CPU
 	if r.relay != nil {
 		spec.RelayFile = r.relay.in
 		if w.side == transports.SideB {
@@ -276,7 +277,7 @@ func (r *caseRun) command(w *worker, exe string) error {
 	w.cmd = &exec.Cmd{
 		Path:       exe,
 		Args:       workerArgs(exe, specJSON),
-		Env:        append(os.Environ(), "GOMAXPROCS=1", "GOGC=off"),
+		Env:        append(os.Environ(), "GOMAXPROCS=1", "GOGC=off", "GODEBUG="+WorkerGODEBUG()),
 		Stderr:     &w.stderr,
 		ExtraFiles: append([]*os.File{goR, repW, r.ctl}, h.Files...),
 		// The kernel kills a worker whose parent thread dies; spawnAll
@@ -288,6 +289,19 @@ func (r *caseRun) command(w *worker, exe string) error {
 		SysProcAttr: &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL, Setpgid: true},
 	}
 	return nil
+}
+
+// WorkerGODEBUG is the GODEBUG workers run with: the user's, then
+// asyncpreemptoff=1, which wins over an earlier setting of it. Without it
+// sysmon preempts the measuring goroutine, which never yields, with a
+// signal (SIGURG) to its thread: System V calls return EINTR whatever
+// SA_RESTART says, and a 1 s sysv-shm pingpong retried 2 to 20 interrupted
+// semops per side, each costing microseconds inside one sample.
+func WorkerGODEBUG() string {
+	if user := os.Getenv("GODEBUG"); user != "" {
+		return user + ",asyncpreemptoff=1"
+	}
+	return "asyncpreemptoff=1"
 }
 
 // barrier waits until every worker has attached and warmed up, then

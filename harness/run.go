@@ -4,7 +4,10 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"os"
 	"runtime"
+	"strconv"
+	"strings"
 	"time"
 
 	"github.com/ipcbench/ipcbench/hostinfo"
@@ -34,8 +37,11 @@ type Plan struct {
 	// Producers is the fanin workload's producer count.
 	Producers int
 	// CPUs pins side a and side b of every case to these two CPUs (run
-	// --cpus); nil leaves placement to the scheduler.
-	CPUs []int
+	// --cpus); nil pins them to two distinct CPUs of this process's (see
+	// DefaultCPUs), or leaves them to the scheduler where Unpinned is set
+	// (--cpus none) or the process may use only one CPU.
+	CPUs     []int
+	Unpinned bool
 	// StopOnFailure ends the run at the first failed case (run
 	// --keep-going=false); by default a failed case is recorded and the
 	// run goes on.
@@ -44,12 +50,13 @@ type Plan struct {
 
 // Cases expands the plan in run order.
 func (p Plan) Cases() []Case {
+	cpus, _ := p.placement()
 	var cs []Case
 	for _, t := range p.Transports {
 		for _, w := range p.Workloads {
 			for _, s := range p.SizesBytes {
 				c := Case{Transport: t, Workload: w, SizeBytes: s,
-					Warmup: p.Warmup, Duration: p.Duration, Count: p.Count, Timeout: p.Timeout, Hooks: Hooks{SendDelay: p.SendDelay[t]}, CPUs: p.CPUs}
+					Warmup: p.Warmup, Duration: p.Duration, Count: p.Count, Timeout: p.Timeout, Hooks: Hooks{SendDelay: p.SendDelay[t]}, CPUs: cpus}
 				if wl, _ := workloads.Lookup(w); wl.Writers { // only a fan-in has several producers
 					c.Producers = p.Producers
 				}
@@ -117,6 +124,9 @@ func (p Plan) Validate() error {
 		if wl, _ := workloads.Lookup(w); wl.Writers && (p.Producers < 1 || p.Producers > MaxProducers) {
 			return planErrorf("Producers", fmt.Sprint(p.Producers), "want 1 to %d", MaxProducers)
 		}
+	}
+	if p.Unpinned && p.CPUs != nil {
+		return planErrorf("CPUs", fmt.Sprint(p.CPUs), "CPUs given with Unpinned: pin the sides or leave them to the scheduler, not both")
 	}
 	if err := validCPUs(p.CPUs); err != nil {
 		return err
@@ -198,9 +208,11 @@ func newResultsFile(p Plan) *results.File {
 		Config: results.Config{
 			Transports: p.Transports, Workloads: p.Workloads, SizesBytes: p.SizesBytes,
 			DurationNs: int64(p.Duration), Count: p.Count, WarmupNs: int64(p.Warmup),
-			TimeoutNs: int64(p.Timeout), WorkerDesign: WorkerDesign, Repeat: max(1, p.Repeat), CPUs: p.CPUs,
+			TimeoutNs: int64(p.Timeout), WorkerDesign: WorkerDesign, Repeat: max(1, p.Repeat),
+			WorkerGODEBUG: WorkerGODEBUG(),
 		},
 	}
+	f.Config.CPUs, f.Config.Placement = p.placement()
 	for t, d := range p.SendDelay {
 		if f.Config.TestSendDelayNs == nil {
 			f.Config.TestSendDelayNs = map[string]int64{}
@@ -246,6 +258,83 @@ func fitsNone(names []string, size int) (largest int, none bool) {
 		largest = max(largest, l.Bytes)
 	}
 	return largest, largest > 0
+}
+
+// placement is where the plan puts side a and side b, and how that was
+// decided, for Config.Placement.
+func (p Plan) placement() (cpus []int, how string) {
+	switch {
+	case p.Unpinned:
+		return nil, "scheduler (--cpus none)"
+	case p.CPUs != nil:
+		return p.CPUs, fmt.Sprintf("pinned: side a on CPU %d, side b on CPU %d (--cpus)", p.CPUs[0], p.CPUs[1])
+	}
+	if cpus = DefaultCPUs(); cpus == nil {
+		return nil, "scheduler (this process may run on one CPU only)"
+	}
+	return cpus, fmt.Sprintf("pinned: side a on CPU %d, side b on CPU %d (default: the first two CPUs this process may use; --cpus none for the scheduler)", cpus[0], cpus[1])
+}
+
+// DefaultCPUs is where a run pins side a and side b unless told otherwise:
+// the first CPU this process may use, and the next one on another core of
+// the same package (an SMT sibling shares the core's caches and pipeline,
+// a second socket adds the interconnect), or simply the next one where
+// topology says nothing; nil where the process may use one CPU. Pinned, a
+// pipe round trip on the 2-core VM of 2026-11-23 is one figure; unpinned
+// it was about 5 µs or about 50 µs depending on whether the scheduler put
+// both sides on one CPU, and nothing recorded which. On most hosts this
+// is CPUs 0,1, as the C references pin (scripts/cref).
+func DefaultCPUs() []int {
+	cpus := allowedCPUs()
+	if len(cpus) < 2 {
+		return nil
+	}
+	siblings, pkg := topology(cpus[0])
+	for _, c := range cpus[1:] {
+		if theirs, theirPkg := topology(c); siblings != nil && theirs != nil && !siblings[c] && theirPkg == pkg {
+			return []int{cpus[0], c}
+		}
+	}
+	return cpus[:2]
+}
+
+// topology reads cpu's SMT siblings and package from sysfs; nil siblings
+// where sysfs does not say.
+func topology(cpu int) (siblings map[int]bool, pkg string) {
+	dir := fmt.Sprintf("/sys/devices/system/cpu/cpu%d/topology/", cpu)
+	list, err := os.ReadFile(dir + "thread_siblings_list")
+	if err != nil {
+		return nil, ""
+	}
+	p, _ := os.ReadFile(dir + "physical_package_id")
+	siblings = map[int]bool{}
+	for _, c := range parseCPUList(string(list)) {
+		siblings[c] = true
+	}
+	return siblings, strings.TrimSpace(string(p))
+}
+
+// parseCPUList reads the kernel's CPU list format ("0-3,8,10-11"); it
+// skips what it cannot read.
+func parseCPUList(s string) []int {
+	var cpus []int
+	for _, part := range strings.Split(strings.TrimSpace(s), ",") {
+		lo, hi, isRange := strings.Cut(part, "-")
+		a, err := strconv.Atoi(lo)
+		if err != nil {
+			continue
+		}
+		b := a
+		if isRange {
+			if b, err = strconv.Atoi(hi); err != nil || b < a || b-a > 1<<16 {
+				continue
+			}
+		}
+		for c := a; c <= b; c++ {
+			cpus = append(cpus, c)
+		}
+	}
+	return cpus
 }
 
 // validCPUs checks a CPU pair (Plan.CPUs) against the CPUs this process may use.

@@ -22,6 +22,7 @@ import (
 type worker struct {
 	side     transports.Side
 	producer int // fanin: which producer this side a is
+	cpu      int // the CPU every thread of the worker is pinned to; -1: none
 	cmd      *exec.Cmd
 	stderr   strings.Builder
 	goW      *os.File           // parent's end of the start barrier
@@ -52,15 +53,25 @@ const (
 // spawnAll starts the workers from one locked OS thread that stays alive until
 // both are reaped, because Pdeathsig fires when the thread that forked dies.
 // The returned channel closes once both are reaped.
+//
+// A pinned worker is forked while that thread is pinned to the worker's
+// CPU, so that every thread the worker's runtime ever makes inherits the
+// pin: sysmon, which wakes up to every 10 ms, never runs on the peer's CPU.
+// The thread is never unlocked, so that it ends with the goroutine rather
+// than go back, pinned, to the runner's pool.
 func spawnAll(workers []*worker) (<-chan struct{}, error) {
 	started := make(chan error)
 	reaped := make(chan struct{})
 	go func() {
 		runtime.LockOSThread()
-		defer runtime.UnlockOSThread()
 		defer close(reaped)
+		var unpinned unix.CPUSet
+		if err := unix.SchedGetaffinity(0, &unpinned); err != nil {
+			started <- fmt.Errorf("sched_getaffinity of the spawning thread: %w", err)
+			return
+		}
 		for i, w := range workers {
-			if err := w.cmd.Start(); err != nil {
+			if err := startPinned(w, &unpinned); err != nil {
 				for _, prev := range workers[:i] {
 					prev.cmd.Process.Kill()
 					prev.cmd.Wait()
@@ -83,8 +94,23 @@ func spawnAll(workers []*worker) (<-chan struct{}, error) {
 	return reaped, nil
 }
 
+// startPinned starts w's process from the calling locked thread, pinned
+// for the fork to w.cpu, or to unpinned (the thread's own CPUs) for a
+// worker the scheduler places.
+func startPinned(w *worker, unpinned *unix.CPUSet) error {
+	set := *unpinned
+	if w.cpu >= 0 {
+		set.Zero()
+		set.Set(w.cpu)
+	}
+	if err := unix.SchedSetaffinity(0, &set); err != nil {
+		return fmt.Errorf("pin worker %s to CPU %d: sched_setaffinity: %w", w.side, w.cpu, err)
+	}
+	return w.cmd.Start()
+}
+
 func newWorker(side transports.Side, events chan<- workerEvent, idx int) *worker {
-	return &worker{side: side, events: events, idx: idx, done: make(chan struct{})}
+	return &worker{side: side, events: events, idx: idx, done: make(chan struct{}), cpu: -1}
 }
 
 // readReports reads "ready" and then the JSON report from the worker.

@@ -35,6 +35,7 @@ func summarize(c Case, wl workloads.Descriptor, workers []*worker, reps []Report
 	out.MsgsPerSec = msgs / secs
 	out.MBPerSec = msgs * float64(c.SizeBytes) / secs / 1e6
 	summarizeWorkers(c, wl, workers, reps, out)
+	summarizeInterference(c, reps, out)
 	return nil
 }
 

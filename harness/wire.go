@@ -28,7 +28,7 @@ import (
 )
 
 // WorkerDesign is recorded in every results file: how workers make their calls.
-const WorkerDesign = "one locked OS thread with its own fd table, GOMAXPROCS=1, GC off, raw syscalls (the P is never handed off), vDSO CLOCK_MONOTONIC"
+const WorkerDesign = "one locked OS thread with its own fd table, GOMAXPROCS=1, GC off, asyncpreemptoff=1 (no preemption signal), all threads on one CPU when pinned, raw syscalls (the P is never handed off), vDSO CLOCK_MONOTONIC"
 
 // IsWorkerInvocation reports whether args (os.Args) ask for a worker, and
 // returns its spec. Test binaries call it from TestMain, since the harness
@@ -134,6 +134,13 @@ type Report struct {
 	PerProducer    []uint64 `json:"per_producer,omitempty"` // fanin consumer: messages from each producer
 	TimerNs        float64  `json:"timer_ns"`
 	LoopOverheadNs float64  `json:"loop_overhead_ns"`
+
+	// Interference in the window (interference.go): the measuring
+	// thread's run-queue wait and migrations, and the steal share of the
+	// CPUs it may run on; zero where /proc lacks them.
+	RunQueueWaitNs int64   `json:"run_queue_wait_ns,omitempty"`
+	Migrations     int64   `json:"migrations,omitempty"`
+	StealShare     float64 `json:"steal_share,omitempty"`
 }
 
 func (s Spec) validate() error {

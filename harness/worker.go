@@ -168,6 +168,7 @@ func (w *workerRun) measure(rep *Report) error {
 		c0 = *counting.Counters()
 	}
 	var ru0, ru1 unix.Rusage
+	proc0 := sampleProc() // /proc outside getrusage's bracket: its reads are not the window's
 	_ = unix.Getrusage(unix.RUSAGE_SELF, &ru0)
 	w.l.finals = &w.ctl.fanFinal[1]
 	err := w.l.phase(&w.ctl.measureStop, w.spec.Count, w.spec.DurationNs)
@@ -175,6 +176,7 @@ func (w *workerRun) measure(rep *Report) error {
 	if err != nil {
 		return err
 	}
+	addInterference(rep, proc0, sampleProc())
 	rep.UserNs = tvNs(ru1.Utime) - tvNs(ru0.Utime)
 	rep.SysNs = tvNs(ru1.Stime) - tvNs(ru0.Stime)
 	rep.Nvcsw = ru1.Nvcsw - ru0.Nvcsw
@@ -226,18 +228,43 @@ func transportOptions(spec Spec, wl workloads.Descriptor) transports.Options {
 	return o
 }
 
-// cpusAllowed reads the calling thread's Cpus_allowed_list from /proc.
+// cpusAllowed reads the calling thread's Cpus_allowed_list from /proc,
+// and names any other thread of the worker (the runtime's: sysmon and the
+// rest) that may run elsewhere, which a pinned worker's must not: sysmon
+// waking on the peer's CPU would disturb the peer.
 func cpusAllowed() string {
-	b, err := os.ReadFile("/proc/thread-self/status")
-	if err != nil {
+	mine := cpusAllowedOf("/proc/thread-self/status")
+	if mine == "" {
 		return "unknown"
+	}
+	tasks, _ := os.ReadDir("/proc/self/task")
+	var others []string
+	for _, t := range tasks {
+		if tid := t.Name(); tid != fmt.Sprint(unix.Gettid()) {
+			if theirs := cpusAllowedOf("/proc/self/task/" + tid + "/status"); theirs != "" && theirs != mine {
+				others = append(others, "thread "+tid+" on "+theirs)
+			}
+		}
+	}
+	if len(others) > 0 {
+		return mine + " (" + strings.Join(others, ", ") + ")"
+	}
+	return mine
+}
+
+// cpusAllowedOf reads Cpus_allowed_list from a /proc status file; "" if
+// it cannot (a thread that has exited).
+func cpusAllowedOf(status string) string {
+	b, err := os.ReadFile(status)
+	if err != nil {
+		return ""
 	}
 	for _, l := range strings.Split(string(b), "\n") {
 		if v, ok := strings.CutPrefix(l, "Cpus_allowed_list:"); ok {
 			return strings.TrimSpace(v)
 		}
 	}
-	return "unknown"
+	return ""
 }
 
 func tvNs(tv unix.Timeval) int64 { return tv.Sec*1e9 + int64(tv.Usec)*1e3 }

@@ -1,7 +1,7 @@
 // Package hostinfo says which machine and which ipcbench build a run is on:
-// the kernel, CPU model, virtualization, clock source, and the version and
-// commit of the binary. The runner records it in every results file, and
-// doctor reports from it.
+// the kernel, CPU model, virtualization, clock source, transparent huge
+// pages, and the version and commit of the binary. The runner records it
+// in every results file, and doctor reports from it.
 package hostinfo
 
 import (
@@ -32,7 +32,23 @@ func Collect() results.Host {
 	if b, err := os.ReadFile("/sys/devices/system/clocksource/clocksource0/current_clocksource"); err == nil {
 		h.ClockSource = strings.TrimSpace(string(b))
 	}
+	h.THP = readTHP(thpEnabled)
 	return h
+}
+
+// thpEnabled is where the kernel says when it backs memory with transparent
+// huge pages: a large message's buffers may then take fewer TLB misses and
+// page faults than on a host with them off.
+const thpEnabled = "/sys/kernel/mm/transparent_hugepage/enabled"
+
+// readTHP reads a THP mode file, e.g. "always [madvise] never" (the mode in
+// brackets is in force); "" where the kernel has no THP.
+func readTHP(path string) string {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return ""
+	}
+	return strings.TrimSpace(string(b))
 }
 
 // BuildInfo says which ipcbench is running.

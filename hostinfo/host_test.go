@@ -68,3 +68,21 @@ func TestBuildNamesTheCheckout(t *testing.T) {
 		t.Errorf("Collect().Commit = %q, want %s", h.Commit, b.Commit)
 	}
 }
+
+// TestReadTHP reads the THP mode as the kernel writes it (a sample from a
+// 6.18 guest in testdata), and nothing where the kernel has no THP.
+func TestReadTHP(t *testing.T) {
+	for _, tc := range []struct{ path, want string }{
+		{filepath.Join("testdata", "thp-enabled"), "always [madvise] never"},
+		{filepath.Join("testdata", "no-such-file"), ""},
+	} {
+		t.Run(tc.path, func(t *testing.T) {
+			if got := readTHP(tc.path); got != tc.want {
+				t.Errorf("readTHP(%s) = %q, want %q", tc.path, got, tc.want)
+			}
+		})
+	}
+	if _, err := os.Stat(thpEnabled); err == nil && Collect().THP == "" {
+		t.Errorf("Collect: THP empty, though %s exists", thpEnabled)
+	}
+}

@@ -70,6 +70,8 @@ func TestUsageErrorsExit2(t *testing.T) {
 		{[]string{"run", "--keep-going=maybe"}, "keep-going"},
 		{[]string{"run", "--pair-matrix", "--cpus", "0,1"}, "drop --cpus"},
 		{[]string{"run", "--cpus", "0"}, "want two CPUs"},
+		{[]string{"run", "--cpus", "0,x"}, "--cpus 0,x: want two CPU numbers"},
+		{[]string{"run", "--pair-matrix", "--cpus", "none"}, "drop --cpus"},
 		{[]string{"run", "--workloads", "fanin", "--producers", "0"}, "--producers 0"},
 		{[]string{"run", "--workloads", "fanin", "--producers", "65"}, "want 1 to 64"},
 		{[]string{"run", "--test-send-delay", "pipe=forever"}, "test-send-delay"},
@@ -115,8 +117,23 @@ func TestRunFlagsParse(t *testing.T) {
 		t.Fatal(err)
 	}
 	p, _ = got.plan()
-	if len(p.Transports) != len(transports.Defaults()) || fmt.Sprint(p.SizesBytes) != "[64 4096 65536]" || p.Duration != time.Second {
+	if len(p.Transports) != len(transports.Defaults()) || fmt.Sprint(p.SizesBytes) != "[64 4096 65536]" || p.Duration != time.Second ||
+		p.CPUs != nil || p.Unpinned {
 		t.Errorf("defaults: %+v", p)
+	}
+	// --cpus none: the scheduler's choice; --cpus A,B pins there.
+	for _, tc := range []struct {
+		cpus     string
+		want     string
+		unpinned bool
+	}{{"none", "[]", true}, {"1,0", "[1 0]", false}} {
+		got = &RunOptions{}
+		if err := runCommand(got).ParseFlags([]string{"--cpus", tc.cpus}); err != nil {
+			t.Fatal(err)
+		}
+		if p, err = got.plan(); err != nil || fmt.Sprint(p.CPUs) != tc.want || p.Unpinned != tc.unpinned {
+			t.Errorf("--cpus %s: CPUs %v unpinned %v (%v), want %s unpinned %v", tc.cpus, p.CPUs, p.Unpinned, err, tc.want, tc.unpinned)
+		}
 	}
 }
 

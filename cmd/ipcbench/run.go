@@ -6,6 +6,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"time"
 
@@ -31,7 +32,7 @@ type RunOptions struct {
 	Repeat     int
 	Producers  int
 	PairMatrix bool
-	CPUs       []int
+	CPUs       []string // two CPUs, or "none"
 	KeepGoing  bool
 	Label      string
 	SendDelay  map[string]string // hidden, for tests: transport → delay
@@ -96,7 +97,7 @@ SIGQUIT 131), with the cases finished saved, marked incomplete.`,
 	f.IntVar(&opts.Repeat, "repeat", 1, "run every case N times, each in fresh processes, interleaved; figures are medians with 95% CIs")
 	f.IntVar(&opts.Producers, "producers", 2, "fanin: producers streaming into the one consumer")
 	f.BoolVar(&opts.PairMatrix, "pair-matrix", false, "run each case on every pair of CPUs and print a core-to-core matrix of p50 latency")
-	f.IntSliceVar(&opts.CPUs, "cpus", nil, "pin side a and side b to these two CPUs, e.g. 0,1 (0,0 shares one); default: the scheduler places them")
+	f.StringSliceVar(&opts.CPUs, "cpus", nil, "pin side a and side b to these two CPUs, e.g. 0,1 (0,0 shares one), or none for the scheduler's choice; default: two distinct CPUs, recorded")
 	f.BoolVar(&opts.KeepGoing, "keep-going", true, "after a failed case, go on with the next (false: stop the run there, results marked incomplete)")
 	f.StringVar(&opts.Label, "label", "", "name this run, e.g. the commit or kernel under test; history and benchfmt show it")
 	f.StringVar(&opts.Warmup, "warmup", "50ms", "warm-up per case, discarded (0 for none)")
@@ -116,12 +117,24 @@ const maxCount = 1e10
 // plan validates the options into a harness.Plan; every error names its flag.
 func (o *RunOptions) plan() (harness.Plan, error) {
 	p := harness.Plan{Transports: o.Transports, Workloads: o.Workloads, Count: o.Count, Repeat: o.Repeat,
-		StopOnFailure: !o.KeepGoing, CPUs: o.CPUs, Producers: o.Producers}
+		StopOnFailure: !o.KeepGoing, Producers: o.Producers}
 	if o.Repeat < 1 {
 		return p, usagef("--repeat %d: want 1 to 1000", o.Repeat)
 	}
 	if o.PairMatrix && (len(o.CPUs) > 0 || o.Repeat > 1) {
 		return p, usagef("--pair-matrix chooses the CPUs itself and runs each pair once: drop --cpus and --repeat")
+	}
+	if len(o.CPUs) == 1 && o.CPUs[0] == "none" {
+		p.Unpinned = true
+	} else if o.CPUs != nil {
+		p.CPUs = []int{}
+		for _, s := range o.CPUs {
+			n, err := strconv.Atoi(s)
+			if err != nil {
+				return p, usagef("--cpus %s: want two CPU numbers, e.g. 0,1, or none", strings.Join(o.CPUs, ","))
+			}
+			p.CPUs = append(p.CPUs, n)
+		}
 	}
 	if o.Count > maxCount {
 		return p, usagef("--count %d: want at most %d messages a case", o.Count, uint64(maxCount))
