@@ -3,6 +3,7 @@ package harness
 import (
 	"bytes"
 	"fmt"
+	"math"
 	"sync/atomic"
 
 	"github.com/HdrHistogram/hdrhistogram-go"
@@ -15,6 +16,9 @@ type loop struct {
 	role    workloads.Role
 	conn    transports.Conn
 	inPlace bool // stream-inplace: messages are written and verified in the transport's slots
+	// sampleEvery is run --sample-every: 1 times and body-checks every
+	// message; N > 1 only every Nth, checking every sequence number.
+	sampleEvery uint64
 
 	// fanin: this producer's index, and where each producer posts its
 	// count for the phase; the consumer's next sequence number and count
@@ -24,43 +28,106 @@ type loop struct {
 	finals            *[MaxProducers]atomic.Uint64
 	next, perProducer []uint64
 	msgs              *messages
-	buf               []byte
-	hist              *hdrhistogram.Histogram
+	buf               []byte // what a receiver receives into; nil for a sender that receives nothing
 
-	file   int                 // relay: the input or output file
-	fileIO transports.Counters // relay: bytes and calls of the file I/O
+	// The samples: hist holds the first half of the window, second the
+	// second half (merged into hist after the window, for the drift
+	// check); cur is the one being recorded, until the sample splitAt or
+	// the time splitNs, whichever the phase set.
+	hist, second *hdrhistogram.Histogram
+	cur          *hdrhistogram.Histogram
+	splitNs      int64
+	splitAt      uint64
+	stats        sampleStats
+	cpus         cpuSet
+
+	file      int                 // relay: the input or output file
+	fileIO    transports.Counters // relay: bytes and calls of the file I/O
+	relayMsgs uint64              // relay: the file's length in messages, at least 1
 
 	sent, received uint64
-	histOverflow   uint64
-	startNs, endNs int64
+	// filledBytes is what stream-inplace's producer copied from its
+	// templates into the transport's slots: user-space copies the
+	// transport cannot see.
+	filledBytes             uint64
+	histOverflow, histUnder uint64
+	startNs, endNs          int64
 }
 
 // Latencies above an hour are not IPC latencies; they are recorded as overflow.
 const histMaxNs = int64(3600e9)
 
+// cpuEveryMask: the loops note their CPU when seq&cpuEveryMask is 0, every
+// 1024th message.
+const cpuEveryMask = 1023
+
 func newLoop(spec Spec, wl workloads.Descriptor, conn transports.Conn) *loop {
 	alloc := func(n int) []byte { return transports.NewBuffer(conn, n) }
-	return &loop{
-		role:    wl.Roles[spec.Side],
-		conn:    conn,
-		inPlace: wl.InPlace,
-		fanin:   wl.Writers, producer: uint64(spec.Producer),
+	role := wl.Roles[spec.Side]
+	sender := role == workloads.Initiator || role == workloads.Producer || role == workloads.FileReader
+	l := &loop{
+		role:        role,
+		conn:        conn,
+		inPlace:     wl.InPlace,
+		sampleEvery: max(1, spec.SampleEvery),
+		fanin:       wl.Writers, producer: uint64(spec.Producer),
 		next: make([]uint64, spec.Producers), perProducer: make([]uint64, spec.Producers),
-		msgs: newMessages(spec.SizeBytes, wl.Stamped, alloc),
-		buf:  alloc(spec.SizeBytes),
-		hist: hdrhistogram.New(1, histMaxNs, 3),
+		msgs:      newMessages(spec.SizeBytes, wl.Stamped, sender, alloc),
+		hist:      hdrhistogram.New(1, histMaxNs, 3),
+		second:    hdrhistogram.New(1, histMaxNs, 3),
+		relayMsgs: max(1, spec.RelayMessages),
 	}
+	if wl.Writers || wl.File {
+		l.sampleEvery = 1 // fanin and relay time every message
+	}
+	// A producer and a file reader send from their templates; an in-place
+	// side needs buf only when it times its loop against a loopbackConn.
+	if role != workloads.FileReader && (role != workloads.Producer || wl.InPlace) {
+		l.buf = alloc(spec.SizeBytes)
+	}
+	l.cur = l.hist
+	return l
 }
 
-func (l *loop) record(ns int64) {
+// record adds one latency sample. A sample below 1 ns or above an hour
+// is impossible for IPC: both are counted, recorded at the bound, and
+// fail the case (see workerRun.report).
+func (l *loop) record(now, ns int64) {
+	if now >= l.splitNs || l.stats.n == l.splitAt {
+		l.cur, l.splitNs, l.splitAt = l.second, math.MaxInt64, math.MaxUint64
+	}
 	if ns < 1 {
+		l.histUnder++
 		ns = 1
 	}
 	if ns > histMaxNs {
 		l.histOverflow++
 		ns = histMaxNs
 	}
-	_ = l.hist.RecordValue(ns) // in range by construction
+	l.stats.add(ns)
+	_ = l.cur.RecordValue(ns) // in range by construction
+}
+
+// resetSamples empties the samples before a phase, and sets where its
+// window splits in two for the drift check: at half the duration, or at
+// half the samples a count-bounded phase records.
+func (l *loop) resetSamples(count uint64, durationNs int64) {
+	l.hist.Reset()
+	l.second.Reset()
+	l.cur = l.hist
+	l.stats.reset()
+	l.cpus = cpuSet{}
+	l.histOverflow, l.histUnder = 0, 0
+	l.splitNs, l.splitAt = math.MaxInt64, math.MaxUint64
+	if count > 0 {
+		samples := count
+		if l.fanin {
+			samples *= uint64(len(l.next))
+		}
+		l.splitAt = (samples + l.sampleEvery - 1) / l.sampleEvery / 2
+	} else {
+		l.splitNs = l.startNs + durationNs/2
+	}
 }
 
 // phase runs one phase (warm-up or measured) of this worker's role. Side A ends
@@ -70,32 +137,57 @@ func (l *loop) phase(stop *atomic.Uint64, count uint64, durationNs int64) error 
 	l.sent, l.received, l.endNs = 0, 0, 0
 	clear(l.next)
 	clear(l.perProducer)
+	l.filledBytes, l.fileIO = 0, transports.Counters{}
 	l.startNs = nanotime()
+	l.resetSamples(count, durationNs)
 	deadline := l.startNs + durationNs
+	// The loop is chosen here, once: the sampled variants are separate
+	// functions, so that the default loop carries no test for them.
+	sampled := l.sampleEvery > 1
 	var err error
 	switch l.role {
 	case workloads.Initiator:
-		err = l.initiate(stop, count, deadline)
-	case workloads.Echoer:
-		err = l.echo(stop)
-	case workloads.Producer:
-		if l.fanin {
-			err = l.produceFanIn(count, deadline)
-		} else if ip, ok := l.conn.(transports.InPlace); ok && l.inPlace {
-			err = l.produceInPlace(ip, stop, count, deadline)
+		if sampled {
+			err = l.initiateSampled(stop, count, deadline)
 		} else {
+			err = l.initiate(stop, count, deadline)
+		}
+	case workloads.Echoer:
+		if sampled {
+			err = l.echoSampled(stop)
+		} else {
+			err = l.echo(stop)
+		}
+	case workloads.Producer:
+		ip, ok := l.conn.(transports.InPlace)
+		switch {
+		case l.fanin:
+			err = l.produceFanIn(count, deadline)
+		case ok && l.inPlace && sampled:
+			err = l.produceInPlaceSampled(ip, stop, count, deadline)
+		case ok && l.inPlace:
+			err = l.produceInPlace(ip, stop, count, deadline)
+		case sampled:
+			err = l.produceSampled(stop, count, deadline)
+		default:
 			err = l.produce(stop, count, deadline)
 		}
 	case workloads.FileReader:
-		err = l.relayRead(stop, count)
+		err = l.relayRead(stop, count, deadline)
 	case workloads.FileWriter:
 		err = l.relayWrite(stop)
 	default: // workloads.Consumer
-		if l.fanin {
+		ip, ok := l.conn.(transports.InPlace)
+		switch {
+		case l.fanin:
 			err = l.consumeFanIn()
-		} else if ip, ok := l.conn.(transports.InPlace); ok && l.inPlace {
+		case ok && l.inPlace && sampled:
+			err = l.consumeInPlaceSampled(ip, stop)
+		case ok && l.inPlace:
 			err = l.consumeInPlace(ip, stop)
-		} else {
+		case sampled:
+			err = l.consumeSampled(stop)
+		default:
 			err = l.consume(stop)
 		}
 	}
@@ -153,8 +245,11 @@ func (l *loop) initiate(stop *atomic.Uint64, count uint64, deadline int64) error
 		if last {
 			prev = lastSentNs
 		}
-		l.record(now - prev)
+		l.record(now, now-prev)
 		prev = now
+		if seq&cpuEveryMask == 0 {
+			l.cpus.note()
+		}
 		// Reply seq against message seq's template: message seq+1 went
 		// out from another of the four.
 		if want := l.msgs.tmpl[seq%messageVariants]; !bytes.Equal(l.buf, want) {
@@ -188,6 +283,9 @@ func (l *loop) echo(stop *atomic.Uint64) error {
 		if err := l.msgs.check(l.buf, seq); err != nil {
 			return err
 		}
+		if seq&cpuEveryMask == 0 {
+			l.cpus.note()
+		}
 		if stop.Load() == seq+1 {
 			l.endNs = nanotime()
 			return nil
@@ -206,6 +304,9 @@ func (l *loop) produce(stop *atomic.Uint64, count uint64, deadline int64) error 
 			return err
 		}
 		l.sent++
+		if seq&cpuEveryMask == 0 {
+			l.cpus.note()
+		}
 		if last {
 			l.endNs = nanotime()
 			return nil
@@ -214,7 +315,9 @@ func (l *loop) produce(stop *atomic.Uint64, count uint64, deadline int64) error 
 }
 
 // produceInPlace writes each message into the transport's slot, as a
-// producer that builds its data where the consumer will read it.
+// producer that builds its data where the consumer will read it. Building
+// it is a copy from the template: counted in filledBytes, so that
+// stream-inplace shows the one user-space copy it makes.
 func (l *loop) produceInPlace(ip transports.InPlace, stop *atomic.Uint64, count uint64, deadline int64) error {
 	for seq := uint64(0); ; seq++ {
 		ts := nanotime()
@@ -226,11 +329,14 @@ func (l *loop) produceInPlace(ip transports.InPlace, stop *atomic.Uint64, count 
 		if err != nil {
 			return err
 		}
-		transports.CopyCached(slot, l.msgs.stamp(seq, ts))
+		l.filledBytes += uint64(transports.CopyCached(slot, l.msgs.stamp(seq, ts)))
 		if err := ip.SendCommit(); err != nil {
 			return err
 		}
 		l.sent++
+		if seq&cpuEveryMask == 0 {
+			l.cpus.note()
+		}
 		if last {
 			l.endNs = nanotime()
 			return nil
@@ -250,9 +356,12 @@ func (l *loop) consumeInPlace(ip transports.InPlace, stop *atomic.Uint64) error 
 		if err := l.msgs.check(slot, seq); err != nil {
 			return err
 		}
-		l.record(now - l.msgs.timestamp(slot))
+		l.record(now, now-l.msgs.timestamp(slot))
 		if err := ip.RecvRelease(); err != nil {
 			return err
+		}
+		if seq&cpuEveryMask == 0 {
+			l.cpus.note()
 		}
 		if stop.Load() == seq+1 {
 			l.endNs = now
@@ -279,6 +388,9 @@ func (l *loop) produceFanIn(count uint64, deadline int64) error {
 			return err
 		}
 		l.sent++
+		if seq&cpuEveryMask == 0 {
+			l.cpus.note()
+		}
 		if last {
 			l.endNs = nanotime()
 			return nil
@@ -305,7 +417,10 @@ func (l *loop) consumeFanIn() error {
 		}
 		l.next[p]++
 		l.perProducer[p]++
-		l.record(now - l.msgs.timestamp(l.buf))
+		l.record(now, now-l.msgs.timestamp(l.buf))
+		if l.received&cpuEveryMask == 0 {
+			l.cpus.note()
+		}
 		if l.finals[p].Load() == l.next[p] {
 			if left--; left == 0 {
 				l.endNs = now
@@ -325,7 +440,10 @@ func (l *loop) consume(stop *atomic.Uint64) error {
 		if err := l.msgs.check(l.buf, seq); err != nil {
 			return err
 		}
-		l.record(now - l.msgs.timestamp(l.buf))
+		l.record(now, now-l.msgs.timestamp(l.buf))
+		if seq&cpuEveryMask == 0 {
+			l.cpus.note()
+		}
 		if stop.Load() == seq+1 {
 			l.endNs = now
 			return nil

@@ -11,8 +11,8 @@ func TestMessagesCheck(t *testing.T) {
 			if withTS && size < 16 {
 				continue
 			}
-			m := newMessages(size, withTS, nil)
-			rx := newMessages(size, withTS, nil) // the receiver builds its own templates
+			m := newMessages(size, withTS, true, nil)
+			rx := newMessages(size, withTS, false, nil) // the receiver builds its own templates
 			for seq := uint64(0); seq < 10; seq++ {
 				b := append([]byte(nil), m.stamp(seq, int64(seq)*1000)...)
 				if err := rx.check(b, seq); err != nil {
@@ -27,7 +27,7 @@ func TestMessagesCheck(t *testing.T) {
 }
 
 func TestMessagesCheckCatchesFaults(t *testing.T) {
-	m := newMessages(64, true, nil)
+	m := newMessages(64, true, true, nil)
 	kind := func(err error) string {
 		var ve *VerifyError
 		if !errors.As(err, &ve) {
@@ -61,7 +61,7 @@ func TestMessagesCheckCatchesFaults(t *testing.T) {
 	if got := kind(m.check(msg(5)[:63], 5)); got != "wrong size" {
 		t.Errorf("short message: %s, want wrong size", got)
 	}
-	tiny := newMessages(1, false, nil)
+	tiny := newMessages(1, false, false, nil)
 	if got := kind(tiny.check([]byte{6}, 5)); got != "out of sequence" {
 		t.Errorf("1 B message: %s, want out of sequence", got)
 	}

@@ -10,18 +10,25 @@ import (
 
 // loopbackConn stands in for a transport when the harness measures its own
 // loop cost. For the initiator it reflects: Recv copies back what Send sent.
-// For a side that receives first, Recv copies the next message its peer would
-// have sent, and Send discards.
+// For a side that receives first, Recv writes the next message its peer
+// would have sent, and Send discards. It works in the loop's own messages
+// and buffer, so that timing the loop costs a worker no memory of its own
+// (it did: three more sets of templates, 9× the message size). It never
+// reads the clock: the real peer stamps its messages on its own CPU, so a
+// stamp costs the timed side nothing (it read the clock once more than
+// the real consumer and echoer did, until the fix of issue 14).
 type loopbackConn struct {
-	peer    *messages
+	msgs    *messages
 	seq     uint64
 	reflect bool
 	pending []byte
+	scratch []byte // an in-place side's slot: the loop's receive buffer
+	tsNs    int64  // the stamp on every message it delivers
 }
 
-func newLoopback(spec Spec, wl workloads.Descriptor) *loopbackConn {
-	return &loopbackConn{peer: newMessages(spec.SizeBytes, wl.Stamped, nil),
-		reflect: wl.Roles[spec.Side] == workloads.Initiator}
+// loopback is a loopbackConn for l, in l's messages and buffer.
+func (l *loop) loopback() *loopbackConn {
+	return &loopbackConn{msgs: l.msgs, reflect: l.role == workloads.Initiator, scratch: l.buf, tsNs: nanotime()}
 }
 
 func (c *loopbackConn) Send(msg []byte) error {
@@ -36,7 +43,7 @@ func (c *loopbackConn) Recv(msg []byte) error {
 		transports.CopyCached(msg, c.pending)
 		return nil
 	}
-	transports.CopyCached(msg, c.peer.stamp(c.seq, nanotime()))
+	c.msgs.fill(msg, c.seq, c.tsNs)
 	c.seq++
 	return nil
 }
@@ -44,18 +51,14 @@ func (c *loopbackConn) Recv(msg []byte) error {
 func (c *loopbackConn) Close() error { return nil }
 
 // The in-place calls, for measuring stream-inplace's loop: the producer's
-// slot is its own scratch, the consumer's the next template.
-func (c *loopbackConn) SendSlot() ([]byte, error) {
-	if len(c.pending) != len(c.peer.tmpl[0]) {
-		c.pending = make([]byte, len(c.peer.tmpl[0]))
-	}
-	return c.pending, nil
-}
-func (c *loopbackConn) SendCommit() error { return nil }
+// slot is scratch; the consumer's is scratch filled with the next message,
+// one copy standing in for the producer's, as Recv's does.
+func (c *loopbackConn) SendSlot() ([]byte, error) { return c.scratch, nil }
+func (c *loopbackConn) SendCommit() error         { return nil }
 func (c *loopbackConn) RecvSlot() ([]byte, error) {
-	b := c.peer.stamp(c.seq, nanotime())
+	c.msgs.fill(c.scratch, c.seq, c.tsNs)
 	c.seq++
-	return b, nil
+	return c.scratch, nil
 }
 func (c *loopbackConn) RecvRelease() error { return nil }
 
@@ -72,13 +75,16 @@ func timerCostNs() float64 {
 	return float64(t1-t0) / n
 }
 
-// loopOverheadNs runs this worker's loop against a loopbackConn and returns
-// the cost of one iteration: clock reads, stamping, verification, histogram,
-// plus one user-space copy of the message standing in for the transport.
-func loopOverheadNs(spec Spec, wl workloads.Descriptor) (float64, error) {
-	wl.Writers = false // a fan-in side runs a stream side's loop
-	n := uint64(max(16, min(20000, (64<<20)/spec.SizeBytes)))
-	l := newLoop(spec, wl, newLoopback(spec, wl))
+// loopOverheadNs runs this worker's loop, l itself, against a loopbackConn
+// and returns the cost of one iteration: clock reads, stamping,
+// verification, histogram, self-checks, plus one user-space copy of the
+// message standing in for the transport. A fan-in side runs a stream
+// side's loop. l's conn and role are as they were when it returns.
+func loopOverheadNs(l *loop, sizeBytes int) (float64, error) {
+	conn, fanin := l.conn, l.fanin
+	defer func() { l.conn, l.fanin = conn, fanin }()
+	l.conn, l.fanin = l.loopback(), false
+	n := uint64(max(16, min(20000, (64<<20)/sizeBytes)))
 	var stop atomic.Uint64
 	stop.Store(n)
 	if err := l.phase(&stop, n, 0); err != nil {

@@ -31,6 +31,9 @@ type Case struct {
 	CPUs []int
 	// Producers is the number of producers of a fanin case.
 	Producers int
+	// SampleEvery: only every Nth message is timed and body-checked
+	// (Plan.SampleEvery).
+	SampleEvery uint64
 	// Hooks make the workers misbehave, for tests.
 	Hooks Hooks
 }
@@ -188,10 +191,11 @@ func (r *caseRun) prepare() error {
 	if !r.wl.File {
 		return nil
 	}
-	if r.c.Count == 0 {
-		r.c.Count = relayMessages(r.c.SizeBytes)
+	messages := relayMessages(r.c.SizeBytes)
+	if r.c.Count > 0 {
+		messages = min(messages, r.c.Count)
 	}
-	relay, err := newRelayFiles(r.c.SizeBytes, r.c.Count)
+	relay, err := newRelayFiles(r.c.SizeBytes, messages)
 	if err != nil {
 		return err
 	}
@@ -246,14 +250,14 @@ func (r *caseRun) command(w *worker, exe string) error {
 		Transport: c.Transport, Workload: c.Workload, Side: w.side, SizeBytes: c.SizeBytes,
 		WarmupNs: int64(c.Warmup), DurationNs: int64(c.Duration), Count: c.Count,
 		NumFds: len(h.Files), Args: h.Args, Hooks: c.Hooks, CPU: -1,
-		Producers: c.Producers, Producer: w.producer,
+		Producers: c.Producers, Producer: w.producer, SampleEvery: c.SampleEvery,
 	}
 	if len(c.CPUs) == 2 {
 		spec.CPU, spec.SharedCPU = c.CPUs[w.side], c.CPUs[0] == c.CPUs[1]
 	}
 	w.cpu = spec.CPU
 	if r.relay != nil {
-		spec.RelayFile = r.relay.in
+		spec.RelayFile, spec.RelayMessages = r.relay.in, r.relay.messages
 		if w.side == transports.SideB {
 			spec.RelayFile = r.relay.out
 		}

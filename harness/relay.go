@@ -3,6 +3,7 @@ package harness
 import (
 	"fmt"
 	"sync/atomic"
+	"unsafe"
 
 	"github.com/ipcbench/ipcbench/transports"
 	"golang.org/x/sys/unix"
@@ -24,57 +25,70 @@ func openRelayFile(spec Spec) (int, error) {
 	return fd, nil
 }
 
-// fileRead fills p from fd, counting calls and bytes as file→user copies.
-func fileRead(fd int, p []byte, c *transports.Counters) error {
-	for off := 0; off < len(p); {
+// fileRead fills p from fd at off, counting calls and bytes as file→user
+// copies. It is a raw pread(2), as the transports' calls are raw.
+func fileRead(fd int, p []byte, off int64, c *transports.Counters) error {
+	for done := 0; done < len(p); {
 		c.Syscalls++
-		n, err := unix.Read(fd, p[off:])
-		if err == unix.EINTR {
+		n, _, e := unix.RawSyscall6(unix.SYS_PREAD64, uintptr(fd), uintptr(unsafe.Pointer(&p[done])), uintptr(len(p)-done), uintptr(off+int64(done)), 0, 0)
+		if e == unix.EINTR {
 			c.SyscallsInterrupted++
 			continue
 		}
-		if err != nil {
-			return fmt.Errorf("relay: read input: %w", err)
+		if e != 0 {
+			return fmt.Errorf("relay: pread input: %w", e)
 		}
 		if n == 0 {
-			return fmt.Errorf("relay: input ended after %d of %d B of a message", off, len(p))
+			return fmt.Errorf("relay: input ended after %d of %d B of a message at offset %d", done, len(p), off)
 		}
 		c.BytesFromKernel += uint64(n)
-		off += n
+		done += int(n)
 	}
 	return nil
 }
 
-// fileWrite writes all of p to fd, counting calls and bytes as user→file copies.
-func fileWrite(fd int, p []byte, c *transports.Counters) error {
-	for off := 0; off < len(p); {
+// fileWrite writes all of p to fd at off, counting calls and bytes as
+// user→file copies, with a raw pwrite(2).
+func fileWrite(fd int, p []byte, off int64, c *transports.Counters) error {
+	for done := 0; done < len(p); {
 		c.Syscalls++
-		n, err := unix.Write(fd, p[off:])
-		if err == unix.EINTR {
+		n, _, e := unix.RawSyscall6(unix.SYS_PWRITE64, uintptr(fd), uintptr(unsafe.Pointer(&p[done])), uintptr(len(p)-done), uintptr(off+int64(done)), 0, 0)
+		if e == unix.EINTR {
 			c.SyscallsInterrupted++
 			continue
 		}
-		if err != nil {
-			return fmt.Errorf("relay: write output: %w", err)
+		if e != 0 {
+			return fmt.Errorf("relay: pwrite output: %w", e)
 		}
 		c.BytesToKernel += uint64(n)
-		off += n
+		done += int(n)
 	}
 	return nil
 }
 
-func (l *loop) relayRead(stop *atomic.Uint64, count uint64) error {
+// relayOffset is where message seq lies in the file: the relay goes over
+// the file again and again.
+func (l *loop) relayOffset(seq uint64) int64 {
+	return int64(seq%l.relayMsgs) * int64(l.msgs.size)
+}
+
+// relayRead sends the input file, from its start and over again, until
+// count messages, or until the deadline once it has sent the file at
+// least once (so that the output's hash checks every message's offset).
+func (l *loop) relayRead(stop *atomic.Uint64, count uint64, deadline int64) error {
 	inPlace, _ := l.conn.(transports.InPlace)
-	for seq := uint64(0); seq < count; seq++ {
-		if seq+1 == count {
-			stop.Store(count)
+	for seq := uint64(0); ; seq++ {
+		last := count > 0 && seq+1 >= count ||
+			count == 0 && seq+1 >= l.relayMsgs && nanotime() >= deadline
+		if last {
+			stop.Store(seq + 1)
 		}
 		if inPlace != nil {
 			slot, err := inPlace.SendSlot()
 			if err != nil {
 				return err
 			}
-			if err := fileRead(l.file, slot, &l.fileIO); err != nil {
+			if err := fileRead(l.file, slot, l.relayOffset(seq), &l.fileIO); err != nil {
 				return err
 			}
 			if err := inPlace.SendCommit(); err != nil {
@@ -85,7 +99,7 @@ func (l *loop) relayRead(stop *atomic.Uint64, count uint64) error {
 			// transport that lends its pages to the kernel (pipe-splice) never
 			// has one rewritten while it is in flight.
 			buf := l.msgs.tmpl[seq%messageVariants]
-			if err := fileRead(l.file, buf, &l.fileIO); err != nil {
+			if err := fileRead(l.file, buf, l.relayOffset(seq), &l.fileIO); err != nil {
 				return err
 			}
 			if err := l.conn.Send(buf); err != nil {
@@ -93,9 +107,11 @@ func (l *loop) relayRead(stop *atomic.Uint64, count uint64) error {
 			}
 		}
 		l.sent++
+		if last {
+			l.endNs = nanotime()
+			return nil
+		}
 	}
-	l.endNs = nanotime()
-	return nil
 }
 
 func (l *loop) relayWrite(stop *atomic.Uint64) error {
@@ -106,7 +122,7 @@ func (l *loop) relayWrite(stop *atomic.Uint64) error {
 			if err != nil {
 				return err
 			}
-			if err := fileWrite(l.file, slot, &l.fileIO); err != nil {
+			if err := fileWrite(l.file, slot, l.relayOffset(seq), &l.fileIO); err != nil {
 				return err
 			}
 			if err := inPlace.RecvRelease(); err != nil {
@@ -116,7 +132,7 @@ func (l *loop) relayWrite(stop *atomic.Uint64) error {
 			if err := l.conn.Recv(l.buf); err != nil {
 				return err
 			}
-			if err := fileWrite(l.file, l.buf, &l.fileIO); err != nil {
+			if err := fileWrite(l.file, l.buf, l.relayOffset(seq), &l.fileIO); err != nil {
 				return err
 			}
 		}

@@ -19,8 +19,11 @@ import (
 // file straight into the shared slot and B writes the file straight from it,
 // which is how the tutorials count two copies for shared memory.
 
-// relayMessages is how many messages a relay sends when --count is not set:
-// a 16 MiB file, but at least 16 and at most 20000 messages.
+// relayMessages is how long a relay's input file is, in messages: 16 MiB,
+// but at least 16 and at most 20000 messages (fewer with a smaller
+// --count). A relay's phase runs over the file again and again until its
+// count or duration is up, and at least once (see loop.relayRead), so the
+// window is the run's and not the ~10 ms one pass of 16 MiB took.
 func relayMessages(sizeBytes int) uint64 {
 	return uint64(max(16, min(20000, (16<<20)/sizeBytes)))
 }
@@ -30,6 +33,7 @@ func relayMessages(sizeBytes int) uint64 {
 type relayFiles struct {
 	dir, in, out string
 	sumIn        string // sha256 of the input
+	messages     uint64 // the input's length in messages
 }
 
 func newRelayFiles(sizeBytes int, messages uint64) (*relayFiles, error) {
@@ -39,7 +43,7 @@ func newRelayFiles(sizeBytes int, messages uint64) (*relayFiles, error) {
 	if err != nil {
 		return nil, fmt.Errorf("relay: %w", err)
 	}
-	r := &relayFiles{dir: dir, in: filepath.Join(dir, "in"), out: filepath.Join(dir, "out")}
+	r := &relayFiles{dir: dir, in: filepath.Join(dir, "in"), out: filepath.Join(dir, "out"), messages: messages}
 	f, err := os.OpenFile(r.in, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
 	if err != nil {
 		return nil, errors.Join(fmt.Errorf("relay: create input: %w", err), r.remove())
@@ -58,6 +62,8 @@ func newRelayFiles(sizeBytes int, messages uint64) (*relayFiles, error) {
 }
 
 // verify checks that the output equals the input byte for byte, by hash.
+// The workers overwrite the output at each message's offset on every
+// pass over the file, so the hash checks the last pass at each offset.
 func (r *relayFiles) verify() error {
 	f, err := os.Open(r.out)
 	if err != nil {

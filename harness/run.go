@@ -42,6 +42,11 @@ type Plan struct {
 	// (--cpus none) or the process may use only one CPU.
 	CPUs     []int
 	Unpinned bool
+	// SampleEvery is run --sample-every: every message's sequence number
+	// is checked, but only every Nth message is timed and body-checked, so
+	// that a fast transport is measured more than the harness; 0 or 1:
+	// every message. fanin and relay time every message regardless.
+	SampleEvery uint64
 	// StopOnFailure ends the run at the first failed case (run
 	// --keep-going=false); by default a failed case is recorded and the
 	// run goes on.
@@ -56,7 +61,7 @@ func (p Plan) Cases() []Case {
 		for _, w := range p.Workloads {
 			for _, s := range p.SizesBytes {
 				c := Case{Transport: t, Workload: w, SizeBytes: s,
-					Warmup: p.Warmup, Duration: p.Duration, Count: p.Count, Timeout: p.Timeout, Hooks: Hooks{SendDelay: p.SendDelay[t]}, CPUs: cpus}
+					Warmup: p.Warmup, Duration: p.Duration, Count: p.Count, Timeout: p.Timeout, Hooks: Hooks{SendDelay: p.SendDelay[t]}, SampleEvery: p.SampleEvery, CPUs: cpus}
 				if wl, _ := workloads.Lookup(w); wl.Writers { // only a fan-in has several producers
 					c.Producers = p.Producers
 				}
@@ -69,6 +74,10 @@ func (p Plan) Cases() []Case {
 
 // MaxSizeBytes is the largest message ipcbench handles: 1 GiB.
 const MaxSizeBytes = 1 << 30
+
+// MaxSampleEvery bounds Plan.SampleEvery: beyond it a 1 s window holds too
+// few samples for any percentile.
+const MaxSampleEvery = 1 << 20
 
 // ErrNothingToRun is Validate's answer to a plan without a transport, a
 // workload or a size.
@@ -127,6 +136,9 @@ func (p Plan) Validate() error {
 	}
 	if p.Unpinned && p.CPUs != nil {
 		return planErrorf("CPUs", fmt.Sprint(p.CPUs), "CPUs given with Unpinned: pin the sides or leave them to the scheduler, not both")
+	}
+	if p.SampleEvery > MaxSampleEvery {
+		return planErrorf("SampleEvery", fmt.Sprint(p.SampleEvery), "want 1 to %d", MaxSampleEvery)
 	}
 	if err := validCPUs(p.CPUs); err != nil {
 		return err
@@ -213,6 +225,9 @@ func newResultsFile(p Plan) *results.File {
 		},
 	}
 	f.Config.CPUs, f.Config.Placement = p.placement()
+	if p.SampleEvery > 1 {
+		f.Config.SampleEvery = p.SampleEvery
+	}
 	for t, d := range p.SendDelay {
 		if f.Config.TestSendDelayNs == nil {
 			f.Config.TestSendDelayNs = map[string]int64{}

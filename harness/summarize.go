@@ -2,6 +2,8 @@ package harness
 
 import (
 	"fmt"
+	"math"
+	"slices"
 	"syscall"
 
 	"github.com/ipcbench/ipcbench/results"
@@ -29,12 +31,15 @@ func summarize(c Case, wl workloads.Descriptor, workers []*worker, reps []Report
 		}
 		out.HistogramHDR = histSide.HistogramHDR
 		out.Latency = results.Summarize(h)
+		out.Samples = uint64(h.TotalCount())
 	}
 	msgs := float64(out.Messages)
 	secs := float64(out.WindowNs) / 1e9
 	out.MsgsPerSec = msgs / secs
 	out.MBPerSec = msgs * float64(c.SizeBytes) / secs / 1e6
 	summarizeWorkers(c, wl, workers, reps, out)
+	summarizeChecks(wl, histSide, reps, out)
+	summarizeCPUsSeen(reps, out)
 	summarizeInterference(c, reps, out)
 	return nil
 }
@@ -128,6 +133,7 @@ func summarizeWorkers(c Case, wl workloads.Descriptor, workers []*worker, reps [
 			FileSyscalls:    r.FileIO.Syscalls,
 			TimerNs:         r.TimerNs,
 			LoopOverheadNs:  r.LoopOverheadNs,
+			CPUsSeen:        r.CPUsSeen,
 		}
 		if ru, ok := w.state.SysUsage().(*syscall.Rusage); ok {
 			ws.MaxRSSKiB = ru.Maxrss
@@ -145,4 +151,91 @@ func summarizeWorkers(c Case, wl workloads.Descriptor, workers []*worker, reps [
 		UserToFile:   float64(moved.toFile) / payload,
 	}
 	out.CopiesPerMsg = out.Copies.FileToUser + out.Copies.UserToKernel + out.Copies.KernelToUser + out.Copies.UserToUser + out.Copies.UserToFile
+}
+
+// summarizeChecks sets the case's self-checks and flags the ones it
+// fails: the harness's overhead share, and the drift and lag-1
+// autocorrelation of the samples of histSide, the side that timed them.
+func summarizeChecks(wl workloads.Descriptor, histSide Report, reps []Report, out *results.Case) {
+	out.OverheadShare = overheadShare(reps, out.WindowNs)
+	if out.OverheadShare > results.OverheadLimit {
+		out.Flags = append(out.Flags, results.Flag{Name: results.FlagOverhead,
+			Detail: fmt.Sprintf("harness %.0f %% of the time per message", 100*out.OverheadShare)})
+	}
+	if wl.Latency == workloads.NoLatency {
+		return
+	}
+	out.Drift, out.Lag1Autocorr = histSide.Drift, histSide.Lag1Autocorr
+	if math.Abs(out.Drift) > results.DriftLimit {
+		out.Flags = append(out.Flags, results.Flag{Name: results.FlagDrift,
+			Detail: fmt.Sprintf("p50 %+.0f %% from the first half of the window to the second", 100*out.Drift)})
+	}
+	if math.Abs(out.Lag1Autocorr) > results.AutocorrLimit {
+		out.Flags = append(out.Flags, results.Flag{Name: results.FlagAutocorr,
+			Detail: fmt.Sprintf("lag-1 autocorrelation %.2f", out.Lag1Autocorr)})
+	}
+}
+
+// overheadShare is the share of the window that the busier worker spent
+// on the harness's own work: max over workers of LoopOverheadNs × its loop
+// iterations / WindowNs. An iteration is one message for a producer or a
+// consumer, so for stream this is LoopOverheadNs over the time per message
+// (WindowNs / Messages); it is one round trip for the initiator and the
+// echoer, so for pingpong it is LoopOverheadNs over the round-trip time,
+// the same as half of it (the iteration's cost per message) over the
+// time per message. A relay measures no loop overhead: 0.
+func overheadShare(reps []Report, windowNs int64) float64 {
+	if windowNs <= 0 {
+		return 0
+	}
+	var share float64
+	for i, r := range reps {
+		iterations := r.Sent // side a: initiator, producers
+		if i == len(reps)-1 {
+			iterations = r.Received // side b: echoer, consumer
+		}
+		share = max(share, r.LoopOverheadNs*float64(iterations)/float64(windowNs))
+	}
+	return share
+}
+
+// summarizeCPUsSeen records the CPUs each side's measuring thread was
+// seen on (a fan-in's producers together as side a), and whether the two
+// sides were seen on one CPU. The rest of Interference is interference.go's.
+func summarizeCPUsSeen(reps []Report, out *results.Case) {
+	var sides [2]map[int]bool
+	for i, r := range reps {
+		side := 0
+		if i == len(reps)-1 {
+			side = 1
+		}
+		for _, cpu := range r.CPUsSeen {
+			if sides[side] == nil {
+				sides[side] = map[int]bool{}
+			}
+			sides[side][cpu] = true
+		}
+	}
+	if sides[0] == nil && sides[1] == nil {
+		return
+	}
+	if out.Interference == nil {
+		out.Interference = &results.Interference{}
+	}
+	out.Interference.CPUsSeen = [][]int{sortedCPUs(sides[0]), sortedCPUs(sides[1])}
+	out.Interference.SharedCPU = false
+	for cpu := range sides[0] {
+		if sides[1][cpu] {
+			out.Interference.SharedCPU = true
+		}
+	}
+}
+
+func sortedCPUs(set map[int]bool) []int {
+	cpus := make([]int, 0, len(set))
+	for cpu := range set {
+		cpus = append(cpus, cpu)
+	}
+	slices.Sort(cpus)
+	return cpus
 }

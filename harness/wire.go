@@ -77,8 +77,15 @@ type Spec struct {
 	Producer  int `json:"producer,omitempty"`
 	// SharedCPU says both sides are pinned to the same CPU.
 	SharedCPU bool `json:"shared_cpu,omitempty"`
-	// RelayFile is the input (side A) or output (side B) file of a relay.
-	RelayFile string `json:"relay_file,omitempty"`
+	// RelayFile is the input (side A) or output (side B) file of a relay,
+	// RelayMessages its length in messages: a relay runs over the file
+	// again and again, at each message's offset modulo the file, until its
+	// phase ends.
+	RelayFile     string `json:"relay_file,omitempty"`
+	RelayMessages uint64 `json:"relay_messages,omitempty"`
+	// SampleEvery is run --sample-every: only every Nth message is timed
+	// and body-checked (every sequence number is checked); 0 or 1: all.
+	SampleEvery uint64 `json:"sample_every,omitempty"`
 }
 
 // Hooks make a worker misbehave on purpose, for tests; a run leaves them
@@ -135,6 +142,14 @@ type Report struct {
 	TimerNs        float64  `json:"timer_ns"`
 	LoopOverheadNs float64  `json:"loop_overhead_ns"`
 
+	// The samples' self-checks (selfcheck.go): the second half of the
+	// window's p50 over the first half's, minus one, and the lag-1
+	// autocorrelation of successive samples; the CPUs the measuring
+	// thread was seen on (getcpu every 1024th message).
+	Drift        float64 `json:"drift,omitempty"`
+	Lag1Autocorr float64 `json:"lag1_autocorr,omitempty"`
+	CPUsSeen     []int   `json:"cpus_seen,omitempty"`
+
 	// Interference in the window (interference.go): the measuring
 	// thread's run-queue wait and migrations, and the steal share of the
 	// CPUs it may run on; zero where /proc lacks them.
@@ -176,6 +191,10 @@ func (s Spec) validate() error {
 		return fmt.Errorf("fanin producer %d of %d, want 1 to %d producers", s.Producer, s.Producers, MaxProducers)
 	case s.Count > 1e12:
 		return fmt.Errorf("count %d above 10^12", s.Count)
+	case s.SampleEvery > MaxSampleEvery:
+		return fmt.Errorf("sample every %d above %d", s.SampleEvery, MaxSampleEvery)
+	case s.RelayMessages > 1e12:
+		return fmt.Errorf("relay file of %d messages above 10^12", s.RelayMessages)
 	}
 	return nil
 }

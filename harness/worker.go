@@ -61,13 +61,13 @@ func runWorker(specJSON string, report *os.File) (rep Report) {
 	rep.TimerNs = timerCostNs()
 	w.l = newLoop(w.spec, w.wl, w.conn)
 	if w.wl.File {
-		// A relay moves one file once: no warm-up, and no loop to time
-		// apart from the file I/O it exists to count.
+		// A relay has no loop to time apart from the file I/O it exists
+		// to count.
 		if w.l.file, err = openRelayFile(w.spec); err != nil {
 			return failed(rep, err)
 		}
 		defer unix.Close(w.l.file)
-	} else if rep.LoopOverheadNs, err = loopOverheadNs(w.spec, w.wl); err != nil {
+	} else if rep.LoopOverheadNs, err = loopOverheadNs(w.l, w.spec.SizeBytes); err != nil {
 		return failed(rep, err)
 	}
 	if err := w.warmUp(); err != nil {
@@ -128,17 +128,16 @@ func attach(specJSON string, rep *Report) (*workerRun, error) {
 	return w, nil
 }
 
-// warmUp runs the warm-up phase, then clears what it recorded and arms
-// the test hooks for the measured window.
+// warmUp runs the warm-up phase (each phase starts with its samples
+// cleared) and arms the test hooks for the measured window.
 func (w *workerRun) warmUp() error {
-	if w.spec.WarmupNs > 0 && !w.wl.File {
+	if w.spec.WarmupNs > 0 {
 		w.spec.killHere(KillAtWarmup)
 		w.l.finals = &w.ctl.fanFinal[0]
 		if err := w.l.phase(&w.ctl.warmupStop, 0, w.spec.WarmupNs); err != nil {
 			return fmt.Errorf("warm-up: %w", err)
 		}
 	}
-	w.l.hist.Reset()
 	if tc, ok := w.conn.(*testConn); ok {
 		tc.armed = true
 	}
@@ -191,6 +190,9 @@ func (w *workerRun) measure(rep *Report) error {
 			SyscallsInterrupted: c1.SyscallsInterrupted - c0.SyscallsInterrupted,
 		}
 	}
+	// stream-inplace's producer builds each message by copying its
+	// template into the slot: a user-space copy the transport cannot see.
+	rep.Counters.BytesCopiedInUser += w.l.filledBytes
 	return nil
 }
 
@@ -206,6 +208,13 @@ func (w *workerRun) report(rep *Report) error {
 	if l.histOverflow > 0 {
 		return fmt.Errorf("%d latencies above %d s: the clock or the run is broken", l.histOverflow, histMaxNs/1e9)
 	}
+	if l.histUnder > 0 {
+		return fmt.Errorf("%d latencies below 1 ns (received before sent): CLOCK_MONOTONIC disagrees between the workers' CPUs, or the run is broken", l.histUnder)
+	}
+	rep.CPUsSeen = l.cpus.list()
+	rep.Lag1Autocorr = l.stats.lag1()
+	rep.Drift = drift(l.hist, l.second)
+	l.hist.Merge(l.second)
 	if l.hist.TotalCount() > 0 {
 		enc, err := l.hist.Encode(hdrhistogram.V2CompressedEncodingCookieBase)
 		if err != nil {
@@ -214,6 +223,15 @@ func (w *workerRun) report(rep *Report) error {
 		rep.HistogramHDR = string(enc)
 	}
 	return nil
+}
+
+// drift is the p50 of the second half of the window over the first's,
+// minus one; 0 where either half has no sample.
+func drift(first, second *hdrhistogram.Histogram) float64 {
+	if first.TotalCount() == 0 || second.TotalCount() == 0 {
+		return 0
+	}
+	return float64(second.ValueAtQuantile(50))/float64(first.ValueAtQuantile(50)) - 1
 }
 
 // transportOptions are the options a worker opens its transport with. Only

@@ -42,6 +42,8 @@ type RunOptions struct {
 	Format     string
 	Report     bool
 	Force      bool
+	// SampleEvery is --sample-every: time and body-check every Nth message.
+	SampleEvery uint64
 
 	Stdout, Stderr io.Writer
 	Terminal       bool // stderr is a terminal: draw a progress bar
@@ -96,6 +98,7 @@ SIGQUIT 131), with the cases finished saved, marked incomplete.`,
 	f.Uint64Var(&opts.Count, "count", 0, "measure this many messages (round trips for pingpong) per case instead of --duration")
 	f.IntVar(&opts.Repeat, "repeat", 1, "run every case N times, each in fresh processes, interleaved; figures are medians with 95% CIs")
 	f.IntVar(&opts.Producers, "producers", 2, "fanin: producers streaming into the one consumer")
+	f.Uint64Var(&opts.SampleEvery, "sample-every", 1, "time and body-check every Nth message only, still checking every sequence number, so that a fast transport is measured more than the harness (pingpong, stream, stream-inplace; recorded)")
 	f.BoolVar(&opts.PairMatrix, "pair-matrix", false, "run each case on every pair of CPUs and print a core-to-core matrix of p50 latency")
 	f.StringSliceVar(&opts.CPUs, "cpus", nil, "pin side a and side b to these two CPUs, e.g. 0,1 (0,0 shares one), or none for the scheduler's choice; default: two distinct CPUs, recorded")
 	f.BoolVar(&opts.KeepGoing, "keep-going", true, "after a failed case, go on with the next (false: stop the run there, results marked incomplete)")
@@ -136,6 +139,10 @@ func (o *RunOptions) plan() (harness.Plan, error) {
 			p.CPUs = append(p.CPUs, n)
 		}
 	}
+	if o.SampleEvery < 1 || o.SampleEvery > harness.MaxSampleEvery {
+		return p, usagef("--sample-every %d: want 1 to %d", o.SampleEvery, harness.MaxSampleEvery)
+	}
+	p.SampleEvery = o.SampleEvery
 	if o.Count > maxCount {
 		return p, usagef("--count %d: want at most %d messages a case", o.Count, uint64(maxCount))
 	}
