@@ -109,9 +109,10 @@ func (l *loop) record(now, ns int64) {
 }
 
 // resetSamples empties the samples before a phase, and sets where its
-// window splits in two for the drift check: at half the duration, or at
-// half the samples a count-bounded phase records.
-func (l *loop) resetSamples(count uint64, durationNs int64) {
+// window splits in two for the drift check: at half the samples a
+// count-bounded phase records, or (set by phase once the clock starts) at
+// half the duration.
+func (l *loop) resetSamples(count uint64) {
 	l.hist.Reset()
 	l.second.Reset()
 	l.cur = l.hist
@@ -125,8 +126,6 @@ func (l *loop) resetSamples(count uint64, durationNs int64) {
 			samples *= uint64(len(l.next))
 		}
 		l.splitAt = (samples + l.sampleEvery - 1) / l.sampleEvery / 2
-	} else {
-		l.splitNs = l.startNs + durationNs/2
 	}
 }
 
@@ -138,8 +137,11 @@ func (l *loop) phase(stop *atomic.Uint64, count uint64, durationNs int64) error 
 	clear(l.next)
 	clear(l.perProducer)
 	l.filledBytes, l.fileIO = 0, transports.Counters{}
+	l.resetSamples(count) // before the clock starts: clearing the histograms is not the loop's cost
 	l.startNs = nanotime()
-	l.resetSamples(count, durationNs)
+	if count == 0 {
+		l.splitNs = l.startNs + durationNs/2
+	}
 	deadline := l.startNs + durationNs
 	// The loop is chosen here, once: the sampled variants are separate
 	// functions, so that the default loop carries no test for them.

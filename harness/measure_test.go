@@ -111,15 +111,15 @@ func TestDrift(t *testing.T) {
 func TestRecordSplitsTheWindow(t *testing.T) {
 	wl, _ := workloads.Lookup("stream")
 	l := newLoop(Spec{Workload: "stream", Side: transports.SideB, SizeBytes: 64, SampleEvery: 2}, wl, nil)
-	l.resetSamples(10, 0) // 10 messages, every 2nd timed: 5 samples, 2 in the first half
+	l.resetSamples(10) // 10 messages, every 2nd timed: 5 samples, 2 in the first half
 	for i := range 5 {
 		l.record(int64(i), 100)
 	}
 	if l.hist.TotalCount() != 2 || l.second.TotalCount() != 3 {
 		t.Errorf("count split %d + %d, want 2 + 3", l.hist.TotalCount(), l.second.TotalCount())
 	}
-	l.startNs = 1000
-	l.resetSamples(0, 100) // split at 1050
+	l.resetSamples(0)
+	l.splitNs = 1050 // as phase sets it for a 100 ns phase from 1000
 	for _, now := range []int64{1010, 1049, 1050, 1090} {
 		l.record(now, 100)
 	}
