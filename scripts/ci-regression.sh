@@ -7,8 +7,10 @@
 #   scripts/ci-regression.sh                            # this tree against itself (an A/A check)
 #
 # Environment (all optional):
-#   ROUNDS=3            alternations of base and new; each runs --repeat REPEAT
-#   REPEAT=2            repetitions per case per round (ROUNDS×REPEAT per side, ≥ 4 for a U test; 6 for CIs)
+#   ROUNDS=6            alternations of base and new; each runs --repeat REPEAT. compare
+#                       takes each round's file as one sample (rounds, not repetitions,
+#                       are the independent unit), so ROUNDS must be ≥ 4 for a U test
+#   REPEAT=1            repetitions per case per round (their median is the round's figure)
 #   RUN_ARGS="..."      what to run (default: pipe, unix-stream, sysv-shm pingpong at 64 B and 4 KiB, 300 ms)
 #   NEW_ARGS="..."      extra run flags for the candidate only; to check the gate itself:
 #                       NEW_ARGS="--test-send-delay pipe=2us" must exit 1
@@ -19,10 +21,11 @@
 #   OUT=dir             where results and the comparison go (default ./ipcbench-ci)
 #
 # Exit status: that of ipcbench compare: 0 no regression, 1 a regression,
-# 2 bad input; 1 as well if a run fails.
+# 2 bad input, 3 nothing (or not everything) could be tested; 1 as well if a
+# run fails.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-rounds=${ROUNDS:-3} repeat=${REPEAT:-2} out=${OUT:-ipcbench-ci}
+rounds=${ROUNDS:-6} repeat=${REPEAT:-1} out=${OUT:-ipcbench-ci}
 run_args=${RUN_ARGS:---transports pipe,unix-stream,sysv-shm --workloads pingpong --sizes 64,4K --duration 300ms}
 pin=()
 if [ -n "${CPUS:-}" ]; then pin=(taskset -c "$CPUS"); fi
