@@ -6,13 +6,22 @@
 // send to its reply). Prints the mean and median round trip in ns.
 //
 //   cc -O2 -o pipe_pingpong pipe_pingpong.c && ./pipe_pingpong 200000 1
+//   ./pipe_pingpong 200000 1 0 1    # initiator on CPU 0, echoer on CPU 1, as ipcbench pins
 #define _GNU_SOURCE
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
+#include <sched.h>
 #include <sys/wait.h>
+
+static void pin(const char *cpu) {
+	cpu_set_t set;
+	CPU_ZERO(&set);
+	CPU_SET(atoi(cpu), &set);
+	if (sched_setaffinity(0, sizeof set, &set)) { perror("sched_setaffinity"); exit(1); }
+}
 
 static void full_read(int fd, char *p, size_t n) {
 	while (n > 0) {
@@ -51,12 +60,14 @@ int main(int argc, char **argv) {
 	pid_t pid = fork();
 	if (pid < 0) { perror("fork"); return 1; }
 	if (pid == 0) {
+		if (argc > 4) pin(argv[4]);
 		for (long i = 0; i < warm + iters; i++) {
 			full_read(ab[0], buf, size);
 			full_write(ba[1], buf, size);
 		}
 		_exit(0);
 	}
+	if (argc > 3) pin(argv[3]);
 	for (long i = 0; i < warm; i++) {
 		full_write(ab[1], buf, size);
 		full_read(ba[0], buf, size);
