@@ -97,6 +97,18 @@ type Config struct {
 	// SampleEvery is run --sample-every: every message's sequence number
 	// is checked, but only 1 in N is timed and body-checked; 0 or 1: all.
 	SampleEvery uint64 `json:"sample_every,omitempty"`
+	// Depth is run --depth: messages in flight each transport was set to
+	// hold; 0 kept every transport's native buffering (recorded per case).
+	Depth int `json:"depth,omitempty"`
+	// Rates are run --rate's offered rates in msgs/s for the open-loop
+	// rate workload, Arrivals their schedule (uniform or poisson), and
+	// SLONs the p99 bound (run --slo) the saturation verdict uses.
+	Rates    []float64 `json:"rates,omitempty"`
+	Arrivals string    `json:"arrivals,omitempty"`
+	SLONs    int64     `json:"slo_ns,omitempty"`
+	// WorkNs is run --work: the consumer (or echoer) spins this long on a
+	// calibrated CPU loop for every message, as a real consumer works.
+	WorkNs int64 `json:"work_ns,omitempty"`
 }
 
 // Case statuses.
@@ -104,6 +116,9 @@ const (
 	StatusOK      = "ok"
 	StatusSkipped = "skipped"
 	StatusFailed  = "failed"
+	// StatusSaturated is a rate case whose transport could not carry the
+	// offered rate: its achieved rate is recorded, its latency is not.
+	StatusSaturated = "saturated"
 )
 
 // Case is one transport × workload × size.
@@ -115,6 +130,17 @@ type Case struct {
 	// Reason says why a case was skipped or how it failed.
 	Reason string `json:"reason,omitempty"`
 
+	// DepthMsgs and DepthBytes are the messages and bytes the transport
+	// could hold in flight in this case, and DepthSource how that was set
+	// or read ("F_SETPIPE_SZ 4096 B", "native: pipe buffer 65536 B").
+	DepthMsgs   int    `json:"depth_msgs,omitempty"`
+	DepthBytes  int    `json:"depth_bytes,omitempty"`
+	DepthSource string `json:"depth_source,omitempty"`
+	// OfferedRate and AchievedRate are a rate case's messages per second
+	// asked for and delivered; latency runs from each message's intended
+	// send time, so a stall counts for every message it delays.
+	OfferedRate  float64 `json:"offered_rate,omitempty"`
+	AchievedRate float64 `json:"achieved_rate,omitempty"`
 	// Messages counts messages delivered one way; a pingpong round trip is two.
 	Messages   uint64 `json:"messages"`
 	RoundTrips uint64 `json:"round_trips,omitempty"`

@@ -246,9 +246,9 @@ func (v *validator) selfChecks(p string, c *Case) {
 func (v *validator) kase(p string, c *Case) {
 	v.caseKey = c.Key().exact()
 	switch c.Status {
-	case StatusOK, StatusSkipped, StatusFailed:
+	case StatusOK, StatusSkipped, StatusFailed, StatusSaturated:
 	default:
-		v.fail(p+".status", "unknown status %q, want %s, %s or %s", c.Status, StatusOK, StatusSkipped, StatusFailed)
+		v.fail(p+".status", "unknown status %q, want %s, %s, %s or %s", c.Status, StatusOK, StatusSkipped, StatusFailed, StatusSaturated)
 	}
 	v.name(p+".transport", c.Transport)
 	v.name(p+".workload", c.Workload)
