@@ -116,11 +116,24 @@ func TestParseRefusesValuesReadersTrust(t *testing.T) {
 		"three sides": {func(f *results.File) {
 			f.Cases[0].Interference = &results.Interference{CPUsSeen: [][]int{{0}, {1}, {2}}}
 		}, "3 sides"},
-		"worker run queue":  {func(f *results.File) { f.Cases[0].Workers = []results.Worker{{RunQueueWaitNs: -1}} }, "cases[0].workers[0].run_queue_wait_ns"},
-		"worker cpu seen":   {func(f *results.File) { f.Cases[0].Workers = []results.Worker{{CPUsSeen: []int{1 << 20}}} }, "cases[0].workers[0].cpus_seen[0]"},
-		"placement newline": {func(f *results.File) { f.Config.Placement = "pinned\nBenchmarkX 1 1 ns/op" }, "config.placement"},
-		"godebug escape":    {func(f *results.File) { f.Config.WorkerGODEBUG = "\x1b[2J" }, "config.worker_godebug"},
-		"thp newline":       {func(f *results.File) { f.Host.THP = "always\n" }, "host.thp"},
+		"worker run queue":    {func(f *results.File) { f.Cases[0].Workers = []results.Worker{{RunQueueWaitNs: -1}} }, "cases[0].workers[0].run_queue_wait_ns"},
+		"worker cpu seen":     {func(f *results.File) { f.Cases[0].Workers = []results.Worker{{CPUsSeen: []int{1 << 20}}} }, "cases[0].workers[0].cpus_seen[0]"},
+		"placement newline":   {func(f *results.File) { f.Config.Placement = "pinned\nBenchmarkX 1 1 ns/op" }, "config.placement"},
+		"godebug escape":      {func(f *results.File) { f.Config.WorkerGODEBUG = "\x1b[2J" }, "config.worker_godebug"},
+		"thp newline":         {func(f *results.File) { f.Host.THP = "always\n" }, "host.thp"},
+		"negative depth":      {func(f *results.File) { f.Cases[0].DepthMsgs = -1 }, "cases[0].depth_msgs"},
+		"negative depth B":    {func(f *results.File) { f.Cases[0].DepthBytes = -1 }, "cases[0].depth_bytes"},
+		"depth under a byte":  {func(f *results.File) { f.Cases[0].DepthMsgs, f.Cases[0].DepthBytes = 16, 8 }, "8 bytes for 16 messages"},
+		"depth source line":   {func(f *results.File) { f.Cases[0].DepthSource = "native\nBenchmarkX 1 1 ns/op" }, "cases[0].depth_source"},
+		"depth source long":   {func(f *results.File) { f.Cases[0].DepthSource = strings.Repeat("x", 201) }, "cases[0].depth_source"},
+		"negative offered":    {func(f *results.File) { f.Cases[0].OfferedRate = -1 }, "cases[0].offered_rate"},
+		"negative achieved":   {func(f *results.File) { f.Cases[0].AchievedRate = -5 }, "cases[0].achieved_rate"},
+		"saturated, no offer": {func(f *results.File) { f.Cases[0].Status = results.StatusSaturated }, "cases[0].offered_rate (pipe/pingpong/64): 0 in a saturated case"},
+		"config depth":        {func(f *results.File) { f.Config.Depth = -16 }, "config.depth"},
+		"config rate":         {func(f *results.File) { f.Config.Rates = []float64{1e4, -1} }, "config.rates[1]"},
+		"config arrivals":     {func(f *results.File) { f.Config.Arrivals = "poisson\x1b[2J" }, "config.arrivals"},
+		"config slo":          {func(f *results.File) { f.Config.SLONs = -1 }, "config.slo_ns"},
+		"config work":         {func(f *results.File) { f.Config.WorkNs = -1 }, "config.work_ns"},
 		"matrix rows": {func(f *results.File) {
 			f.PairMatrices = []results.PairMatrix{{Transport: "pipe", Workload: "pingpong", SizeBytes: 64, CPUs: []int{0}, P50Ns: [][]float64{{1}, {2}}}}
 		}, "pair_matrices[0].p50_ns (pipe/pingpong/64): 2 rows for 1 CPUs"},
@@ -153,6 +166,11 @@ func TestParseAcceptsWhatRunWrites(t *testing.T) {
 	// autocorrelation are valid.
 	checked := resultstest.SelfChecked()
 	if _, err := results.Parse("r.json", encoded(t, func(g *results.File) { *g = *checked })); err != nil {
+		t.Fatal(err)
+	}
+	// Issue 15's fields: depths, offered and achieved rates, a saturated case.
+	loaded := resultstest.Loaded()
+	if _, err := results.Parse("r.json", encoded(t, func(g *results.File) { *g = *loaded })); err != nil {
 		t.Fatal(err)
 	}
 }

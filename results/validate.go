@@ -130,6 +130,7 @@ func (v *validator) line(path, s string) {
 // Validate checks what a reader of f later trusts: statuses are known,
 // names are plain words, host strings are one line, sizes are 1 B to 1 GiB, counts fit a float64
 // exactly, every figure is finite and not negative (drift may fall to -1,
+// a depth holds a byte per message, a saturated case has an offered rate,
 // a lag-1 autocorrelation lies in [-1, 1]), flags are known names with a
 // one-line detail, CPU numbers are plausible, histograms decode
 // within MaxHistogramBuckets, fan-in counts match the producers, and pair
@@ -175,6 +176,13 @@ func (v *validator) config(c *Config) {
 	v.line("config.placement", c.Placement)
 	v.line("config.worker_godebug", c.WorkerGODEBUG)
 	v.count("config.sample_every", c.SampleEvery)
+	v.int("config.depth", int64(c.Depth))
+	for i, r := range c.Rates {
+		v.float(fmt.Sprintf("config.rates[%d]", i), r)
+	}
+	v.line("config.arrivals", c.Arrivals)
+	v.int("config.slo_ns", c.SLONs)
+	v.int("config.work_ns", c.WorkNs)
 }
 
 // MaxCPU caps a CPU number a file names (Linux's NR_CPUS is at most 8192).
@@ -278,6 +286,7 @@ func (v *validator) kase(p string, c *Case) {
 	} {
 		v.float(p+"."+x.key, x.val)
 	}
+	v.depthAndRate(p, c)
 	v.selfChecks(p, c)
 	for i := range c.Workers {
 		v.worker(fmt.Sprintf("%s.workers[%d]", p, i), &c.Workers[i])
@@ -292,6 +301,30 @@ func (v *validator) kase(p string, c *Case) {
 		if ci.Lo > ci.Hi {
 			v.fail(q, "lo %v above hi %v", ci.Lo, ci.Hi)
 		}
+	}
+}
+
+// MaxDepthSourceBytes caps a case's depth_source, which a table prints.
+const MaxDepthSourceBytes = 200
+
+// depthAndRate checks a case's queue depth and offered and achieved rates:
+// a depth is never negative and holds at least a byte per message, its
+// source is one short line, rates are finite and not negative, and a
+// saturated case names the rate it could not carry.
+func (v *validator) depthAndRate(p string, c *Case) {
+	v.int(p+".depth_msgs", int64(c.DepthMsgs))
+	v.int(p+".depth_bytes", int64(c.DepthBytes))
+	if c.DepthMsgs > 0 && c.DepthBytes < c.DepthMsgs {
+		v.fail(p+".depth_bytes", "%d bytes for %d messages, want at least a byte per message", c.DepthBytes, c.DepthMsgs)
+	}
+	if len(c.DepthSource) > MaxDepthSourceBytes {
+		v.fail(p+".depth_source", "%d bytes, want at most %d", len(c.DepthSource), MaxDepthSourceBytes)
+	}
+	v.line(p+".depth_source", c.DepthSource)
+	v.float(p+".offered_rate", c.OfferedRate)
+	v.float(p+".achieved_rate", c.AchievedRate)
+	if c.Status == StatusSaturated && !(c.OfferedRate > 0) {
+		v.fail(p+".offered_rate", "%v in a saturated case, want the rate it could not carry, above 0", c.OfferedRate)
 	}
 }
 

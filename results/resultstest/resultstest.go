@@ -75,6 +75,20 @@ func File(started time.Time, commit string, cases ...results.Case) *results.File
 		Config: results.Config{Repeat: len(cases[0].Repetitions), Label: "L" + commit}, Cases: cases}
 }
 
+// histogram encodes an HdrHistogram of n values spread evenly from lo to
+// hi ns, for cases whose renderings need one.
+func histogram(lo, hi int64, n int) string {
+	h := hdrhistogram.New(1, 3600e9, 3)
+	for i := range n {
+		h.RecordValue(lo + (hi-lo)*int64(i)/int64(max(n-1, 1)))
+	}
+	enc, err := h.Encode(hdrhistogram.V2CompressedEncodingCookieBase)
+	if err != nil {
+		panic(err)
+	}
+	return string(enc)
+}
+
 // Mixed returns a small file of every status: an ok pipe pingpong case
 // with a latency histogram, a skipped case whose reason holds a "|", and a
 // failed case.
@@ -113,6 +127,44 @@ func SelfChecked() *results.File {
 	return f
 }
 
+// Loaded returns a file of issue 15's fields as a run fills them: stream
+// cases of pipe and sysv-shm at their native depth and at depths 16 and
+// 256 (run --depth), and a rate sweep of both at 64 B from 10k to 400k
+// msgs/s, in which pipe's p99 crosses the 1 ms SLO at 400k and sysv-shm
+// saturates at 200k. Its config records --depth 16, the rates, poisson
+// arrivals, the SLO and 20 µs of consumer work.
+func Loaded() *results.File {
+	f := &results.File{Schema: results.Schema, Host: results.Host{Kernel: "Linux test"},
+		Config: results.Config{Transports: []string{"pipe", "sysv-shm"}, Workloads: []string{"stream", "rate"}, SizesBytes: []int{64},
+			Depth: 16, Rates: []float64{10e3, 50e3, 200e3, 400e3}, Arrivals: "poisson", SLONs: 1e6, WorkNs: 20e3}}
+	stream := func(tr string, depth int, source string, msgsPerSec float64) results.Case {
+		c := Case(tr, 64)
+		c.Workload, c.DepthMsgs, c.DepthBytes, c.DepthSource = "stream", depth, 64*depth, source
+		p50 := int64(float64(depth) * 1e9 / msgsPerSec)
+		c.MsgsPerSec, c.MBPerSec = msgsPerSec, msgsPerSec*64/1e6
+		c.Latency, c.HistogramHDR = results.Latency{P50Ns: p50, P99Ns: 2 * p50, P999Ns: 3 * p50, MaxNs: 4 * p50}, histogram(p50/2, 4*p50, 100)
+		return c
+	}
+	f.Cases = append(f.Cases,
+		stream("pipe", 1024, "native: pipe buffer 65536 B", 1.8e6), stream("pipe", 16, "F_SETPIPE_SZ 4096 B", 0.9e6), stream("pipe", 256, "F_SETPIPE_SZ 16384 B", 1.6e6),
+		stream("sysv-shm", 1, "native: one slot", 17.5e3), stream("sysv-shm", 16, "16 slots", 0.6e6), stream("sysv-shm", 256, "256 slots", 1.1e6))
+	rate := func(tr string, offered, achieved float64, p99Ns int64) results.Case {
+		c := Case(tr, 64)
+		c.Workload, c.OfferedRate, c.AchievedRate, c.MsgsPerSec, c.MBPerSec = "rate", offered, achieved, achieved, achieved*64/1e6
+		c.DepthMsgs, c.DepthBytes, c.DepthSource = 16, 1024, "16 slots"
+		c.Latency = results.Latency{P50Ns: p99Ns / 4, P90Ns: p99Ns / 2, P99Ns: p99Ns, P999Ns: 2 * p99Ns, MaxNs: 4 * p99Ns}
+		c.HistogramHDR = histogram(p99Ns/8, 4*p99Ns, 100)
+		if achieved < 0.95*offered {
+			c.Status, c.Latency, c.HistogramHDR = results.StatusSaturated, results.Latency{}, ""
+		}
+		return c
+	}
+	f.Cases = append(f.Cases,
+		rate("pipe", 10e3, 10e3, 40e3), rate("pipe", 50e3, 50e3, 90e3), rate("pipe", 200e3, 199.8e3, 600e3), rate("pipe", 400e3, 399e3, 3e6),
+		rate("sysv-shm", 10e3, 10e3, 60e3), rate("sysv-shm", 50e3, 49.9e3, 300e3), rate("sysv-shm", 200e3, 82e3, 0), rate("sysv-shm", 400e3, 80e3, 0))
+	return f
+}
+
 // FuzzSeeds adds results files for a fuzzer to start from: a valid file,
 // one with pair matrices and repetitions, and the shapes of issue 12's
 // defect 8 (negative latency, garbage histogram).
@@ -138,6 +190,11 @@ func FuzzSeeds(f *testing.F) {
 	f.Add([]byte(strings.Replace(string(data), `"lag1_autocorr":-0.31`, `"lag1_autocorr":1.31`, 1)))
 	f.Add([]byte(strings.Replace(string(data), `"name":"noisy"`, `"name":"NOISY\n"`, 1)))
 	f.Add([]byte(strings.Replace(string(data), `"samples":1429`, `"samples":1`, 1)))
+	data, _ = json.Marshal(Loaded())
+	f.Add(data)
+	f.Add([]byte(strings.Replace(string(data), `"depth_bytes":65536`, `"depth_bytes":6`, 1)))
+	f.Add([]byte(strings.Replace(string(data), `"offered_rate":200000`, `"offered_rate":-200000`, 1)))
+	f.Add([]byte(strings.Replace(string(data), `"depth_source":"16 slots"`, `"depth_source":"16\nBenchmarkX 1 1 ns/op"`, 1)))
 	f.Add([]byte(`{"schema":"` + results.Schema + `"}`))
 	f.Add([]byte(``))
 }
