@@ -66,8 +66,8 @@ func TestTableShowsSampleCountsAndFlags(t *testing.T) {
 	b.Reset()
 	format.WriteCSV(&b, f)
 	csvLines := strings.Split(b.String(), "\n")
-	if !strings.HasSuffix(csvLines[0], "samples,p99_tail_samples,p999_tail_samples,overhead_share,drift,lag1_autocorr,flags") ||
-		!strings.HasSuffix(csvLines[1], "1429,14,1,0.54,-0.12,-0.31,noisy:steal 12 %; overhead:54 %; drift:-12 %") {
+	if !strings.HasSuffix(csvLines[0], "samples,p99_tail_samples,p999_tail_samples,overhead_share,drift,lag1_autocorr,flags,depth_msgs,depth_bytes,offered_rate,achieved_rate") ||
+		!strings.HasSuffix(csvLines[1], "1429,14,1,0.54,-0.12,-0.31,noisy:steal 12 %; overhead:54 %; drift:-12 %,,,,") {
 		t.Errorf("csv lacks the counts and flags:\n%s", b.String())
 	}
 	b.Reset()

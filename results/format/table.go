@@ -46,6 +46,14 @@ func WriteRun(w io.Writer, format string, f *results.File) error {
 
 var columns = []string{"transport", "workload", "size", "msgs/s", "MB/s", "p50", "p99", "p99.9", "max", "samples", "cpu/msg", "syscalls/msg", "copies/msg", "status"}
 
+// header is columns, with "depth" before the status where f records depths.
+func header(f *results.File) []string {
+	if !HasDepth(f) {
+		return columns
+	}
+	return slices.Insert(slices.Clone(columns), len(columns)-1, "depth")
+}
+
 // percentileColumns are the columns of columns that hold a percentile,
 // and the quantile each reads.
 var percentileColumns = map[int]float64{5: 0.50, 6: 0.99, 7: 0.999}
@@ -90,17 +98,32 @@ func totalSamples(c results.Case) string {
 	return Rate(float64(sum))
 }
 
-// row renders one case's cells; skipped and failed cases show "-" for every
-// number and their reason in the status cell.
-func row(c results.Case) []string {
+// row renders one case's cells, with a DEPTH cell before the status where
+// depth; skipped and failed cases show "-" for every number and their
+// reason in the status cell. A saturated case shows what it carried and no
+// latency, and a case at an offered rate what it achieved of it.
+func row(f *results.File, c results.Case, depth bool) []string {
+	cells := row0(c)
+	if c.OfferedRate > 0 && c.Status != results.StatusSkipped && c.Status != results.StatusFailed {
+		cells[len(cells)-1] = rateStatus(c) + Flags(c.Flags)
+	}
+	if depth {
+		cells = slices.Insert(cells, len(cells)-1, Depth(f, c))
+	}
+	return cells
+}
+
+// row0 renders one case's cells under columns.
+func row0(c results.Case) []string {
 	cells := []string{c.Transport, c.Workload, results.FormatBytes(c.SizeBytes)}
-	if c.Status != results.StatusOK {
+	if c.Status != results.StatusOK && c.Status != results.StatusSaturated {
 		for range columns[3 : len(columns)-1] {
 			cells = append(cells, "-")
 		}
 		return append(cells, c.Status+": "+c.Reason)
 	}
-	noLatency := c.HistogramHDR == "" // relay measures no latency
+	// relay measures no latency; a saturated case's is not the transport's
+	noLatency := c.HistogramHDR == "" || c.Status == results.StatusSaturated
 	lat := func(ns int64, q float64) string {
 		if noLatency {
 			return "-"
@@ -156,17 +179,18 @@ func alignMarks(rows [][]string) {
 
 // WriteTable writes an aligned text table, names left and numbers right, and a legend.
 func WriteTable(w io.Writer, f *results.File) error {
-	rows := [][]string{make([]string, len(columns))}
-	for i, c := range columns {
+	head := header(f)
+	rows := [][]string{make([]string, len(head))}
+	for i, c := range head {
 		rows[0][i] = strings.ToUpper(c)
 	}
 	for _, c := range f.Cases {
-		rows = append(rows, row(c))
+		rows = append(rows, row(f, c, HasDepth(f)))
 	}
 	alignMarks(rows)
 	var b strings.Builder
 	// The status cell is last and may be long: it is not padded.
-	writeAligned(&b, rows, 3, len(columns)-1)
+	writeAligned(&b, rows, 3, len(head)-1)
 	b.WriteString(legend)
 	b.WriteString(runNotes(f))
 	for _, t := range append(copiesTables(f), fanTables(f)...) {
@@ -296,6 +320,7 @@ func runNotes(f *results.File) string {
 		s += fmt.Sprintf("%s was slowed on purpose by %s per send (--test-send-delay): its figures are not its own.\n",
 			t, Ns(float64(f.Config.TestSendDelayNs[t])))
 	}
+	s += loadNotes(f)
 	if f.Config.Repeat < 2 {
 		return s
 	}
@@ -323,7 +348,17 @@ func repetitionMaxima(f *results.File) bool {
 	return false
 }
 
+// optional is a CSV cell of a figure a file may not record: empty for 0.
+func optional(v float64) string {
+	if v == 0 {
+		return ""
+	}
+	return strconv.FormatFloat(v, 'f', -1, 64)
+}
+
 // WriteCSV writes one header row and one row per case, with raw numbers.
+// depth_msgs, depth_bytes, offered_rate and achieved_rate come last, empty
+// where the file records none; a saturated case has no latency cells.
 // p99_tail_samples and p999_tail_samples are the samples beyond each
 // percentile in the repetition with fewest (empty where unknown); flags
 // are name:detail pairs joined by "; ".
@@ -332,7 +367,8 @@ func WriteCSV(w io.Writer, f *results.File) error {
 	cw.Write([]string{"transport", "workload", "size_bytes", "status", "reason", "messages", "msgs_per_sec", "mb_per_sec",
 		"min_ns", "p50_ns", "p90_ns", "p99_ns", "p999_ns", "max_ns", "mean_ns", "stddev_ns",
 		"cpu_ns_per_msg", "syscalls_per_msg", "copies_per_msg",
-		"samples", "p99_tail_samples", "p999_tail_samples", "overhead_share", "drift", "lag1_autocorr", "flags"})
+		"samples", "p99_tail_samples", "p999_tail_samples", "overhead_share", "drift", "lag1_autocorr", "flags",
+		"depth_msgs", "depth_bytes", "offered_rate", "achieved_rate"})
 	for _, c := range f.Cases {
 		l := c.Latency
 		num := func(v float64) string { return strconv.FormatFloat(v, 'f', -1, 64) }
@@ -344,9 +380,14 @@ func WriteCSV(w io.Writer, f *results.File) error {
 				num(c.CPUNsPerMsg), num(c.SyscallsPerMsg), num(c.CopiesPerMsg))
 			rec = append(rec, sampleCells(c)...)
 			rec = append(rec, num(c.OverheadShare), num(c.Drift), num(c.Lag1Autocorr), csvFlags(c.Flags))
+		} else if c.Status == results.StatusSaturated {
+			rec = append(rec, strconv.FormatUint(c.Messages, 10), num(c.MsgsPerSec), num(c.MBPerSec))
+			rec = append(rec, make([]string, 8)...)
+			rec = append(rec, num(c.CPUNsPerMsg), num(c.SyscallsPerMsg), num(c.CopiesPerMsg), "", "", "", "", "", "", csvFlags(c.Flags))
 		} else {
 			rec = append(rec, make([]string, 21)...)
 		}
+		rec = append(rec, optional(float64(c.DepthMsgs)), optional(float64(c.DepthBytes)), optional(c.OfferedRate), optional(c.AchievedRate))
 		cw.Write(rec)
 	}
 	cw.Flush()
@@ -383,16 +424,17 @@ func csvFlags(flags []results.Flag) string {
 
 // WriteMarkdownTable writes a run as a GitHub-flavoured Markdown table.
 func WriteMarkdownTable(w io.Writer, f *results.File) error {
-	rows := [][]string{columns}
+	head := header(f)
+	rows := [][]string{head}
 	for _, c := range f.Cases {
-		cells := row(c)
+		cells := row(f, c, HasDepth(f))
 		for i := range cells {
 			cells[i] = strings.ReplaceAll(cells[i], "|", `\|`)
 		}
 		rows = append(rows, cells)
 	}
 	var b strings.Builder
-	writeMarkdown(&b, rows, "|---|---|---|"+strings.Repeat("--:|", len(columns)-4)+"---|")
+	writeMarkdown(&b, rows, "|---|---|---|"+strings.Repeat("--:|", len(head)-4)+"---|")
 	b.WriteString(strings.ReplaceAll(legend+runNotes(f), "\n", " ") + "\n")
 	for _, t := range copiesTables(f) {
 		b.WriteString("\n" + t.title + ":\n\n")

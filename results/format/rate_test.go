@@ -1,0 +1,101 @@
+package format_test
+
+import (
+	"bytes"
+	"encoding/csv"
+	"regexp"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/ipcbench/ipcbench/results"
+	"github.com/ipcbench/ipcbench/results/format"
+	"github.com/ipcbench/ipcbench/results/resultstest"
+)
+
+// TestFormatDepthAndRate: issue 15's fields in the run table, Markdown and
+// CSV: a DEPTH column only where a file records depths, native depths
+// marked, a saturated case with its achieved rate and no latency, and the
+// saturation rate per transport.
+func TestFormatDepthAndRate(t *testing.T) {
+	var b bytes.Buffer
+	if err := format.WriteTable(&b, resultstest.Loaded()); err != nil {
+		t.Fatal(err)
+	}
+	out := b.String()
+	lines := strings.Split(out, "\n")
+	for _, tc := range []struct {
+		line int
+		want *regexp.Regexp
+	}{
+		{0, regexp.MustCompile(`COPIES/MSG +DEPTH  STATUS$`)},
+		{1, regexp.MustCompile(`pipe +stream .* 1024 \(native\)  ok$`)},
+		{2, regexp.MustCompile(`pipe +stream .* 16  ok$`)},
+		{9, regexp.MustCompile(`pipe +rate .* 16  ok: achieved 199\.8k of 200\.0k msgs/s$`)},
+		{13, regexp.MustCompile(`^sysv-shm +rate +64 B +82\.0k +5\.2 +- +- +- +- +- .* 16  saturated: achieved 82\.0k of 200\.0k msgs/s$`)},
+	} {
+		if !tc.want.MatchString(lines[tc.line]) {
+			t.Errorf("line %d = %q, want %v", tc.line, lines[tc.line], tc.want)
+		}
+	}
+	for _, want := range []string{"--depth 16: ", "--work 20.0µs: ", "on a poisson schedule",
+		"  pipe: 200.0k msgs/s under a 1.00ms p99\n", "  sysv-shm: 50.0k msgs/s under a 1.00ms p99\n"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("table lacks %q:\n%s", want, out)
+		}
+	}
+
+	b.Reset()
+	format.WriteMarkdownTable(&b, resultstest.Loaded())
+	md := strings.Split(b.String(), "\n")
+	if !strings.HasSuffix(md[0], "| copies/msg | depth | status |") || strings.Count(md[1], "|") != strings.Count(md[0], "|") {
+		t.Errorf("Markdown header:\n%s\n%s", md[0], md[1])
+	}
+
+	// A file of an older ipcbench records no depth: no column.
+	b.Reset()
+	format.WriteTable(&b, resultstest.Mixed())
+	if strings.Contains(b.String(), "DEPTH") {
+		t.Errorf("depth column in a file without depths:\n%s", b.String())
+	}
+}
+
+func TestFormatCSVDepthAndRate(t *testing.T) {
+	var b bytes.Buffer
+	format.WriteCSV(&b, resultstest.Loaded())
+	recs, err := csv.NewReader(&b).ReadAll()
+	if err != nil {
+		t.Fatal(err)
+	}
+	head := recs[0]
+	if got := head[len(head)-4:]; !slices.Equal(got, []string{"depth_msgs", "depth_bytes", "offered_rate", "achieved_rate"}) {
+		t.Fatalf("last columns %q", got)
+	}
+	col := func(rec []string, name string) string { return rec[slices.Index(head, name)] }
+	native, saturated := recs[1], recs[13]
+	if col(native, "depth_msgs") != "1024" || col(native, "depth_bytes") != "65536" || col(native, "offered_rate") != "" {
+		t.Errorf("stream row %q", native)
+	}
+	if col(saturated, "status") != results.StatusSaturated || col(saturated, "p99_ns") != "" || col(saturated, "msgs_per_sec") != "82000" ||
+		col(saturated, "offered_rate") != "200000" || col(saturated, "achieved_rate") != "82000" {
+		t.Errorf("saturated row %q", saturated)
+	}
+}
+
+func TestSaturations(t *testing.T) {
+	f := resultstest.Loaded()
+	if got, want := format.SaturationTexts(f), []string{"pipe: 200.0k msgs/s under a 1.00ms p99", "sysv-shm: 50.0k msgs/s under a 1.00ms p99"}; !slices.Equal(got, want) {
+		t.Errorf("SaturationTexts = %q, want %q", got, want)
+	}
+	f.Config.SLONs = 50_000 // 50 µs: only pipe at 10k stays under
+	if got, want := format.SaturationTexts(f), []string{"pipe: 10.0k msgs/s under a 50.0µs p99", "sysv-shm: none under a 50.0µs p99"}; !slices.Equal(got, want) {
+		t.Errorf("SaturationTexts = %q, want %q", got, want)
+	}
+	f.Cases[len(f.Cases)-1].SizeBytes = 4096 // rate cases at two sizes: each named
+	if got := format.SaturationTexts(f); len(got) != 3 || got[2] != "sysv-shm rate 4 KiB: none under a 50.0µs p99" {
+		t.Errorf("SaturationTexts at two sizes = %q", got)
+	}
+	if got := format.SaturationTexts(resultstest.Mixed()); len(got) != 0 {
+		t.Errorf("SaturationTexts without rate cases = %q", got)
+	}
+}
