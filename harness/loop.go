@@ -52,6 +52,9 @@ type loop struct {
 	filledBytes             uint64
 	histOverflow, histUnder uint64
 	startNs, endNs          int64
+
+	pacing              // rate and --work (rate.go)
+	intendedEndNs int64 // a paced producer's schedule end
 }
 
 // Latencies above an hour are not IPC latencies; they are recorded as overflow.
@@ -64,7 +67,7 @@ const cpuEveryMask = 1023
 func newLoop(spec Spec, wl workloads.Descriptor, conn transports.Conn) *loop {
 	alloc := func(n int) []byte { return transports.NewBuffer(conn, n) }
 	role := wl.Roles[spec.Side]
-	sender := role == workloads.Initiator || role == workloads.Producer || role == workloads.FileReader
+	sender := role == workloads.Initiator || role == workloads.Producer || role == workloads.Pacer || role == workloads.FileReader
 	l := &loop{
 		role:        role,
 		conn:        conn,
@@ -82,7 +85,7 @@ func newLoop(spec Spec, wl workloads.Descriptor, conn transports.Conn) *loop {
 	}
 	// A producer and a file reader send from their templates; an in-place
 	// side needs buf only when it times its loop against a loopbackConn.
-	if role != workloads.FileReader && (role != workloads.Producer || wl.InPlace) {
+	if role != workloads.FileReader && role != workloads.Pacer && (role != workloads.Producer || wl.InPlace) {
 		l.buf = alloc(spec.SizeBytes)
 	}
 	l.cur = l.hist
@@ -146,8 +149,11 @@ func (l *loop) phase(stop *atomic.Uint64, count uint64, durationNs int64) error 
 	// The loop is chosen here, once: the sampled variants are separate
 	// functions, so that the default loop carries no test for them.
 	sampled := l.sampleEvery > 1
+	work := l.workIters > 0 && !l.fanin && !l.inPlace // run --work: stream, rate, pingpong
 	var err error
 	switch l.role {
+	case workloads.Pacer:
+		err = l.pace(stop, count, deadline)
 	case workloads.Initiator:
 		if sampled {
 			err = l.initiateSampled(stop, count, deadline)
@@ -155,7 +161,9 @@ func (l *loop) phase(stop *atomic.Uint64, count uint64, durationNs int64) error 
 			err = l.initiate(stop, count, deadline)
 		}
 	case workloads.Echoer:
-		if sampled {
+		if work {
+			err = l.echoWork(stop)
+		} else if sampled {
 			err = l.echoSampled(stop)
 		} else {
 			err = l.echo(stop)
@@ -183,6 +191,8 @@ func (l *loop) phase(stop *atomic.Uint64, count uint64, durationNs int64) error 
 		switch {
 		case l.fanin:
 			err = l.consumeFanIn()
+		case work:
+			err = l.consumeWork(stop)
 		case ok && l.inPlace && sampled:
 			err = l.consumeInPlaceSampled(ip, stop)
 		case ok && l.inPlace:

@@ -34,6 +34,12 @@ type Case struct {
 	// SampleEvery: only every Nth message is timed and body-checked
 	// (Plan.SampleEvery).
 	SampleEvery uint64
+	// RateMsgsPerSec is a rate case's offered rate and Arrivals its
+	// schedule (Plan.Rates, Plan.Arrivals); WorkNs the consumer's or
+	// echoer's spin per message (Plan.Work).
+	RateMsgsPerSec float64
+	Arrivals       string
+	WorkNs         int64
 	// Hooks make the workers misbehave, for tests.
 	Hooks Hooks
 }
@@ -92,7 +98,9 @@ func RunCase(ctx context.Context, c Case) results.Case {
 			Status: results.StatusFailed, Reason: err.Error()}
 		return failed
 	}
-	out.Status = results.StatusOK
+	if out.Status == "" { // summarizeRate may have found it saturated
+		out.Status = results.StatusOK
+	}
 	return out
 }
 
@@ -156,6 +164,7 @@ func runCase(ctx context.Context, tr transports.Descriptor, wl workloads.Descrip
 	if err := r.barrier(ctx); err != nil {
 		return err
 	}
+	defer r.scheduleStall()() // a test's stalled consumer (Hooks.StallNs); always resumed
 	reps, err := r.collect(ctx)
 	if err != nil {
 		return err
@@ -251,6 +260,7 @@ func (r *caseRun) command(w *worker, exe string) error {
 		WarmupNs: int64(c.Warmup), DurationNs: int64(c.Duration), Count: c.Count,
 		NumFds: len(h.Files), Args: h.Args, Hooks: c.Hooks, CPU: -1,
 		Producers: c.Producers, Producer: w.producer, SampleEvery: c.SampleEvery,
+		RateMsgsPerSec: c.RateMsgsPerSec, Arrivals: c.Arrivals, Seed: caseSeed(c), WorkNs: c.WorkNs,
 	}
 	if len(c.CPUs) == 2 {
 		spec.CPU, spec.SharedCPU = c.CPUs[w.side], c.CPUs[0] == c.CPUs[1]

@@ -47,6 +47,16 @@ type Plan struct {
 	// that a fast transport is measured more than the harness; 0 or 1:
 	// every message. fanin and relay time every message regardless.
 	SampleEvery uint64
+	// Rates are the rate workload's offered rates in msgs/s (run --rate),
+	// each its own case; Arrivals their schedule, ArrivalsUniform or
+	// ArrivalsPoisson; SLO the p99 bound recorded for finding the highest
+	// rate under it (run --slo). Other workloads ignore them.
+	Rates    []float64
+	Arrivals string
+	SLO      time.Duration
+	// Work spins the consumer of stream and rate, and pingpong's echoer,
+	// this long per message on a calibrated loop (run --work).
+	Work time.Duration
 	// StopOnFailure ends the run at the first failed case (run
 	// --keep-going=false); by default a failed case is recorded and the
 	// run goes on.
@@ -65,7 +75,10 @@ func (p Plan) Cases() []Case {
 				if wl, _ := workloads.Lookup(w); wl.Writers { // only a fan-in has several producers
 					c.Producers = p.Producers
 				}
-				cs = append(cs, c)
+				if wl, _ := workloads.Lookup(w); workApplies(wl, wl.Roles[transports.SideB]) {
+					c.WorkNs = int64(p.Work)
+				}
+				cs = append(cs, p.rateCases(c)...)
 			}
 		}
 	}
@@ -139,6 +152,9 @@ func (p Plan) Validate() error {
 	}
 	if p.SampleEvery > MaxSampleEvery {
 		return planErrorf("SampleEvery", fmt.Sprint(p.SampleEvery), "want 1 to %d", MaxSampleEvery)
+	}
+	if err := p.validateRate(); err != nil {
+		return err
 	}
 	if err := validCPUs(p.CPUs); err != nil {
 		return err
@@ -228,6 +244,7 @@ func newResultsFile(p Plan) *results.File {
 	if p.SampleEvery > 1 {
 		f.Config.SampleEvery = p.SampleEvery
 	}
+	p.recordRate(&f.Config)
 	for t, d := range p.SendDelay {
 		if f.Config.TestSendDelayNs == nil {
 			f.Config.TestSendDelayNs = map[string]int64{}

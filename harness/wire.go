@@ -86,6 +86,13 @@ type Spec struct {
 	// SampleEvery is run --sample-every: only every Nth message is timed
 	// and body-checked (every sequence number is checked); 0 or 1: all.
 	SampleEvery uint64 `json:"sample_every,omitempty"`
+	// RateMsgsPerSec is a rate case's offered rate, Arrivals its schedule
+	// and Seed the seed of a Poisson schedule; WorkNs is run --work, the
+	// consumer's or echoer's spin per message.
+	RateMsgsPerSec float64 `json:"rate_msgs_per_sec,omitempty"`
+	Arrivals       string  `json:"arrivals,omitempty"`
+	Seed           uint64  `json:"seed,omitempty"`
+	WorkNs         int64   `json:"work_ns,omitempty"`
 }
 
 // Hooks make a worker misbehave on purpose, for tests; a run leaves them
@@ -102,6 +109,11 @@ type Hooks struct {
 	// KillAt has side KillSide SIGKILL itself at a stage (see KillStages).
 	KillAt   string          `json:"kill_at,omitempty"`
 	KillSide transports.Side `json:"kill_side,omitempty"`
+	// StallAt and StallNs have the parent stop side b with SIGSTOP StallAt
+	// into the measured window and resume it StallNs later: a consumer
+	// that stalls and recovers (scheduleStall).
+	StallAt time.Duration `json:"stall_at_ns,omitempty"`
+	StallNs time.Duration `json:"stall_ns,omitempty"`
 }
 
 // Stages at which a test may have a worker SIGKILL itself (Spec.KillAt).
@@ -126,6 +138,9 @@ type Report struct {
 	Received uint64 `json:"received"`
 	StartNs  int64  `json:"start_ns"` // CLOCK_MONOTONIC at the barrier
 	EndNs    int64  `json:"end_ns"`   // CLOCK_MONOTONIC when its last message was done
+	// IntendedEndNs is a paced producer's: the intended time of the
+	// message after its last, the end of the schedule it kept.
+	IntendedEndNs int64 `json:"intended_end_ns,omitempty"`
 
 	UserNs int64 `json:"user_ns"`
 	SysNs  int64 `json:"sys_ns"`
@@ -195,6 +210,10 @@ func (s Spec) validate() error {
 		return fmt.Errorf("sample every %d above %d", s.SampleEvery, MaxSampleEvery)
 	case s.RelayMessages > 1e12:
 		return fmt.Errorf("relay file of %d messages above 10^12", s.RelayMessages)
+	case !(s.RateMsgsPerSec >= 0 && s.RateMsgsPerSec <= MaxRate) || s.WorkNs < 0 || s.WorkNs > int64(MaxWork):
+		return fmt.Errorf("rate %g msgs/s or work %d ns out of range", s.RateMsgsPerSec, s.WorkNs)
+	case s.Arrivals != "" && s.Arrivals != ArrivalsUniform && s.Arrivals != ArrivalsPoisson:
+		return fmt.Errorf("arrivals %q: want %s or %s", s.Arrivals, ArrivalsUniform, ArrivalsPoisson)
 	}
 	return nil
 }

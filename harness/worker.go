@@ -70,6 +70,7 @@ func runWorker(specJSON string, report *os.File) (rep Report) {
 	} else if rep.LoopOverheadNs, err = loopOverheadNs(w.l, w.spec.SizeBytes); err != nil {
 		return failed(rep, err)
 	}
+	w.l.setPacing(w.spec) // after the overhead: it times the loop's bookkeeping, not the schedule or the work
 	if err := w.warmUp(); err != nil {
 		return failed(rep, err)
 	}
@@ -200,7 +201,7 @@ func (w *workerRun) measure(rep *Report) error {
 func (w *workerRun) report(rep *Report) error {
 	l := w.l
 	rep.Sent, rep.Received = l.sent, l.received
-	rep.StartNs, rep.EndNs = l.startNs, l.endNs
+	rep.StartNs, rep.EndNs, rep.IntendedEndNs = l.startNs, l.endNs, l.intendedEndNs
 	rep.FileIO = l.fileIO
 	if l.fanin && w.spec.Side == transports.SideB {
 		rep.PerProducer = l.perProducer

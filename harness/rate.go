@@ -1,0 +1,337 @@
+package harness
+
+// The open-loop rate workload and consumer work (run --rate, --arrivals,
+// --work). The paced producer sends each message at the time a schedule
+// fixed in advance says, and stamps it with that intended time, not the
+// time it went out: a producer that is held up (the transport full, the
+// consumer stopped) sends what it owes at once, and every message it
+// delayed carries the delay. A closed-loop stream hides the same stall as
+// one slow sample, because its producer stamps a message only once there
+// is room to send it (coordinated omission).
+
+import (
+	"fmt"
+	"hash/fnv"
+	"math"
+	"slices"
+	"sync/atomic"
+	"time"
+	"unsafe"
+
+	"github.com/ipcbench/ipcbench/results"
+	"github.com/ipcbench/ipcbench/workloads"
+	"golang.org/x/sys/unix"
+)
+
+// Arrival schedules (run --arrivals).
+const (
+	ArrivalsUniform = "uniform" // every 1/rate seconds
+	ArrivalsPoisson = "poisson" // exponential gaps of mean 1/rate: a Poisson process
+)
+
+// SaturationMargin is how far a rate case's achieved rate may fall below
+// the rate its schedule offered before the case is saturated: 5 %. The
+// offered rate it is held to is the schedule's own (messages sent over the
+// span of their intended times), so a Poisson schedule's natural spread in
+// its count of arrivals is not taken for saturation.
+const SaturationMargin = 0.05
+
+// MaxRate bounds run --rate: 100M msgs/s, a message every 10 ns, is beyond
+// any transport and any clock read.
+const MaxRate = 1e8
+
+// MaxWork bounds run --work.
+const MaxWork = time.Second
+
+// pacing is a paced producer's schedule and the consumer's (or echoer's)
+// work, set by setPacing once the loop's own overhead is measured: until
+// then gapNs is 0 and the pacer sends back to back, so that
+// loopOverheadNs times its bookkeeping and not its waiting.
+type pacing struct {
+	gapNs     float64 // mean gap between intended send times; 0: none
+	poisson   bool
+	rng       uint64 // xorshift64* state, seeded per case
+	workIters uint64 // spin iterations per message; 0: no work
+	// sleepTs is the absolute wake-up time of the pacer's clock_nanosleep,
+	// held here so that passing it to the kernel allocates nothing.
+	sleepTs unix.Timespec
+}
+
+// setPacing arms the schedule and the work for the warm-up and the window.
+func (l *loop) setPacing(spec Spec) {
+	if spec.RateMsgsPerSec > 0 {
+		l.gapNs = 1e9 / spec.RateMsgsPerSec
+		l.poisson = spec.Arrivals == ArrivalsPoisson
+		l.rng = spec.Seed | 1 // xorshift's state must not be 0
+	}
+	if spec.WorkNs > 0 {
+		l.workIters = uint64(float64(spec.WorkNs) * spinItersPerNs())
+	}
+}
+
+// nextGapNs is the gap to the next intended send time.
+func (l *loop) nextGapNs() float64 {
+	if !l.poisson {
+		return l.gapNs
+	}
+	// xorshift64*: fast, allocation-free, and plenty for arrival times.
+	l.rng ^= l.rng >> 12
+	l.rng ^= l.rng << 25
+	l.rng ^= l.rng >> 27
+	u := float64((l.rng*2685821657736338717)>>11) / (1 << 53) // [0, 1)
+	return -math.Log1p(-u) * l.gapNs                          // exponential, mean gapNs
+}
+
+// pacerSpinNs is how close to a message's intended time the pacer stops
+// sleeping and spins: above the VM's timer wake-up latency (tens of µs
+// with the default 50 µs timer slack, which a worker does not change), so
+// that a wake-up never lands past a due message.
+const pacerSpinNs = 80_000
+
+// waitUntil returns at or after the intended time dueNs, never much after:
+// it sleeps until pacerSpinNs before it, then spins on the clock. A
+// message already due returns at once.
+func (l *loop) waitUntil(dueNs int64) {
+	now := nanotime()
+	if now >= dueNs {
+		return
+	}
+	if wake := dueNs - pacerSpinNs; wake > now {
+		l.sleepTs = unix.NsecToTimespec(wake)
+		// A raw call: the worker's one locked thread keeps its P. EINTR
+		// or an early return only means more spinning.
+		unix.RawSyscall6(unix.SYS_CLOCK_NANOSLEEP, unix.CLOCK_MONOTONIC, unix.TIMER_ABSTIME,
+			uintptr(unsafe.Pointer(&l.sleepTs)), 0, 0, 0)
+	}
+	for nanotime() < dueNs {
+	}
+}
+
+// pace sends message seq at its intended time, stamped with it. Side A
+// ends the phase after count messages, or once the next intended time or
+// the clock passes the deadline: a pacer that cannot keep up sends fewer
+// messages in the window rather than running past it.
+func (l *loop) pace(stop *atomic.Uint64, count uint64, deadline int64) error {
+	intended := float64(l.startNs)
+	for seq := uint64(0); ; seq++ {
+		dueNs := int64(intended)
+		intended += l.nextGapNs()
+		l.waitUntil(dueNs)
+		last := count > 0 && seq+1 >= count ||
+			count == 0 && (int64(intended) >= deadline || nanotime() >= deadline)
+		if last {
+			stop.Store(seq + 1)
+		}
+		if err := l.conn.Send(l.msgs.stamp(seq, dueNs)); err != nil {
+			return err
+		}
+		l.sent++
+		if seq&cpuEveryMask == 0 {
+			l.cpus.note()
+		}
+		if last {
+			l.endNs = nanotime()
+			l.intendedEndNs = int64(intended)
+			return nil
+		}
+	}
+}
+
+// consumeWork is consume with run --work: after timing and checking each
+// message the consumer spins workIters before it takes the next, as a
+// consumer that does something with what it reads. The latency of a
+// message is to its receipt; the work delays the ones queued behind it.
+func (l *loop) consumeWork(stop *atomic.Uint64) error {
+	for seq := uint64(0); ; seq++ {
+		if err := l.conn.Recv(l.buf); err != nil {
+			return err
+		}
+		now := nanotime()
+		l.received++
+		if err := l.msgs.check(l.buf, seq); err != nil {
+			return err
+		}
+		l.record(now, now-l.msgs.timestamp(l.buf))
+		if seq&cpuEveryMask == 0 {
+			l.cpus.note()
+		}
+		if stop.Load() == seq+1 {
+			l.endNs = now
+			return nil
+		}
+		spinSink = spin(l.workIters)
+	}
+}
+
+// echoWork is echo with run --work: the echoer spins workIters between a
+// request and its answer, so the work is inside every round trip.
+func (l *loop) echoWork(stop *atomic.Uint64) error {
+	for seq := uint64(0); ; seq++ {
+		if err := l.conn.Recv(l.buf); err != nil {
+			return err
+		}
+		l.received++
+		spinSink = spin(l.workIters)
+		if err := l.conn.Send(l.buf); err != nil {
+			return err
+		}
+		l.sent++
+		if err := l.msgs.check(l.buf, seq); err != nil {
+			return err
+		}
+		if seq&cpuEveryMask == 0 {
+			l.cpus.note()
+		}
+		if stop.Load() == seq+1 {
+			l.endNs = nanotime()
+			return nil
+		}
+	}
+}
+
+// spinSink keeps spin's result live, so that the compiler cannot drop it.
+var spinSink uint64
+
+// spin is the consumer's work: n rounds of a xorshift, each depending on
+// the last, so that neither the compiler nor the CPU can skip or overlap
+// them. It reads no clock: its length is set by calibration.
+//
+//go:noinline
+func spin(n uint64) uint64 {
+	x := uint64(0x9E3779B97F4A7C15)
+	for ; n > 0; n-- {
+		x ^= x << 13
+		x ^= x >> 7
+		x ^= x << 17
+	}
+	return x
+}
+
+// spinItersPerNs calibrates spin on this worker's CPU, once, before the
+// warm-up: the fastest of several 2 ms runs, since an interruption only
+// ever makes a run slower. A CPU that changes its clock after calibration
+// (turbo, thermal limits, a VM's steal) changes the work's length with it;
+// the pinned, always-busy measuring thread keeps that small, and a
+// clock-checked spin would put a clock read in every iteration instead.
+func spinItersPerNs() float64 {
+	const n = 1 << 20
+	best := int64(math.MaxInt64)
+	spinSink = spin(n) // warm up the frequency and the caches
+	for range 7 {
+		t0 := nanotime()
+		spinSink = spin(n)
+		best = min(best, max(1, nanotime()-t0))
+	}
+	return float64(n) / float64(best)
+}
+
+// caseSeed seeds a Poisson schedule from the case, so that a case's
+// arrivals are the same from run to run and differ between cases.
+func caseSeed(c Case) uint64 {
+	h := fnv.New64a()
+	fmt.Fprintf(h, "%s/%s/%d/%g", c.Transport, c.Workload, c.SizeBytes, c.RateMsgsPerSec)
+	return h.Sum64()
+}
+
+// summarizeRate records a rate case's offered and achieved rate, and
+// marks it saturated, its latency dropped, when the achieved rate falls
+// more than SaturationMargin short of what its schedule offered.
+func summarizeRate(c Case, reps []Report, out *results.Case) {
+	if c.RateMsgsPerSec <= 0 {
+		return
+	}
+	a := reps[0]
+	out.OfferedRate = c.RateMsgsPerSec
+	out.AchievedRate = out.MsgsPerSec
+	scheduled := c.RateMsgsPerSec
+	if span := a.IntendedEndNs - a.StartNs; span > 0 && a.Sent > 0 {
+		scheduled = float64(a.Sent) / (float64(span) / 1e9)
+	}
+	if out.AchievedRate < scheduled*(1-SaturationMargin) {
+		out.Status = results.StatusSaturated
+		out.Reason = fmt.Sprintf("achieved %.0f msgs/s of %.0f offered (%.0f on this schedule), more than %.0f %% short: the transport or the consumer cannot carry this rate, so its latency is not a figure",
+			out.AchievedRate, c.RateMsgsPerSec, scheduled, 100*SaturationMargin)
+		out.Latency, out.HistogramHDR, out.Samples = results.Latency{}, "", 0
+	}
+}
+
+// scheduleStall runs the StallAt and StallNs hooks from the parent: it
+// stops side b with SIGSTOP StallAt into the window and lets it go with
+// SIGCONT StallNs later. The function it returns cancels what has not
+// happened and always lets side b go.
+func (r *caseRun) scheduleStall() (cancel func()) {
+	h := r.c.Hooks
+	if h.StallNs <= 0 {
+		return func() {}
+	}
+	pid := r.workers[len(r.workers)-1].cmd.Process.Pid
+	stopT := time.AfterFunc(h.StallAt, func() { unix.Kill(pid, unix.SIGSTOP) })
+	contT := time.AfterFunc(h.StallAt+h.StallNs, func() { unix.Kill(pid, unix.SIGCONT) })
+	return func() {
+		stopT.Stop()
+		contT.Stop()
+		unix.Kill(pid, unix.SIGCONT)
+	}
+}
+
+// workApplies says whether run --work changes a role's loop: the consumer
+// of stream and rate, and pingpong's echoer.
+func workApplies(wl workloads.Descriptor, role workloads.Role) bool {
+	return !wl.InPlace && !wl.Writers && (role == workloads.Consumer || role == workloads.Echoer)
+}
+
+// rateCases is c once per offered rate for the rate workload, and c
+// itself for any other. A rate case times every message: its producer
+// stamps each one with its intended time.
+func (p Plan) rateCases(c Case) []Case {
+	if c.Workload != rateWorkload {
+		return []Case{c}
+	}
+	cs := make([]Case, 0, len(p.Rates))
+	for _, r := range p.Rates {
+		rc := c
+		rc.RateMsgsPerSec, rc.Arrivals, rc.SampleEvery = r, p.Arrivals, 0
+		cs = append(cs, rc)
+	}
+	return cs
+}
+
+// rateWorkload is the open-loop workload's name (workloads/rate.go).
+const rateWorkload = "rate"
+
+// validateRate checks the rate, arrivals, SLO and work of a plan.
+func (p Plan) validateRate() error {
+	for _, r := range p.Rates {
+		if !(r > 0 && r <= MaxRate) {
+			return planErrorf("Rates", fmt.Sprint(r), "want above 0 and at most %g msgs/s", MaxRate)
+		}
+	}
+	if slices.Contains(p.Workloads, rateWorkload) && len(p.Rates) == 0 {
+		return planErrorf("Rates", "", "the rate workload needs at least one rate")
+	}
+	if p.Arrivals != "" && p.Arrivals != ArrivalsUniform && p.Arrivals != ArrivalsPoisson {
+		return planErrorf("Arrivals", p.Arrivals, "want %s or %s", ArrivalsUniform, ArrivalsPoisson)
+	}
+	if p.SLO < 0 || p.SLO > time.Hour {
+		return planErrorf("SLO", p.SLO.String(), "want above 0 and at most 1h")
+	}
+	if p.Work < 0 || p.Work > MaxWork {
+		return planErrorf("Work", p.Work.String(), "want 0 to %v", MaxWork)
+	}
+	if p.Work > 0 && p.SampleEvery > 1 {
+		return planErrorf("Work", p.Work.String(), "times and checks every message: drop --sample-every")
+	}
+	return nil
+}
+
+// recordRate puts the plan's rates, arrivals and SLO (when it runs the
+// rate workload) and its work in the results' config.
+func (p Plan) recordRate(c *results.Config) {
+	if slices.Contains(p.Workloads, rateWorkload) {
+		c.Rates, c.Arrivals, c.SLONs = p.Rates, p.Arrivals, int64(p.SLO)
+		if c.Arrivals == "" {
+			c.Arrivals = ArrivalsUniform
+		}
+	}
+	c.WorkNs = int64(p.Work)
+}
