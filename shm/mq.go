@@ -121,3 +121,19 @@ func MqUnlink(name string) error {
 		return nil
 	}
 }
+
+// MqGetattr reads the queue's attributes (mq_getsetattr with no new
+// attributes): its maxmsg and msgsize are what the kernel granted.
+func MqGetattr(mqd int) (MqAttr, error) {
+	var a MqAttr
+	for {
+		_, _, e := unix.Syscall(unix.SYS_MQ_GETSETATTR, uintptr(mqd), 0, uintptr(unsafe.Pointer(&a)))
+		if e == unix.EINTR {
+			continue
+		}
+		if e != 0 {
+			return a, fmt.Errorf("mq_getsetattr mqd=%d: %w", mqd, e)
+		}
+		return a, nil
+	}
+}

@@ -122,3 +122,21 @@ func MsgRemove(id int) error {
 	}
 	return nil
 }
+
+// MsgSetQbytes sets the most bytes of message text the queue holds (msgctl
+// IPC_STAT then IPC_SET of msg_qbytes). Raising it above sysctl kernel.msgmnb
+// takes CAP_SYS_RESOURCE: without it the kernel answers EPERM.
+func MsgSetQbytes(id int, qbytes uint64) error {
+	ds, err := MsgStat(id)
+	if err != nil {
+		return err
+	}
+	ds.Qbytes = qbytes
+	if _, err := sysRetry(unix.SYS_MSGCTL, uintptr(id), unix.IPC_SET, uintptr(unsafe.Pointer(&ds)), 0); err != nil {
+		if err == unix.EPERM {
+			return fmt.Errorf("msgctl IPC_SET msqid=%d msg_qbytes=%d: %w (above sysctl kernel.msgmnb without CAP_SYS_RESOURCE)", id, qbytes, err)
+		}
+		return fmt.Errorf("msgctl IPC_SET msqid=%d msg_qbytes=%d: %w", id, qbytes, err)
+	}
+	return nil
+}

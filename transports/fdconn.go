@@ -168,6 +168,7 @@ type fileSetup struct {
 	a, b    Handoff
 	cleanup func() error // extra teardown (temp dirs); may be nil
 	closed  bool
+	depth   Depth // what New set or read (DepthReporter)
 }
 
 func (f *fileSetup) Handoff(side Side) Handoff {

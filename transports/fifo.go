@@ -14,9 +14,12 @@ import (
 type fifoSetup struct {
 	fileSetup
 	dir string
+	// held are the parent's O_RDWR opens of the FIFOs, which keep each
+	// pipe, and the size set on it, until both workers have opened it.
+	held []int
 }
 
-func newFifoSetup(Options) (Setup, error) {
+func newFifoSetup(o Options) (Setup, error) {
 	// shm.MkdirTemp records the dir in this process's ledger and marks it,
 	// so that clean can prove ipcbench made it and tell whether its creator
 	// lives. Removal goes by name and needs no file descriptor: a run out of
@@ -35,13 +38,39 @@ func newFifoSetup(Options) (Setup, error) {
 	}
 	s.a = Handoff{Args: []string{a2b, b2a}}
 	s.b = Handoff{Args: []string{a2b, b2a}}
+	rm := s.cleanup
+	s.cleanup = func() error { return errors.Join(s.release(), rm()) }
+	for _, p := range []string{b2a, a2b} {
+		// O_RDWR on a FIFO opens at once on Linux (fifo(7)).
+		fd, err := unix.Open(p, unix.O_RDWR|unix.O_NONBLOCK|unix.O_CLOEXEC, 0)
+		if err != nil {
+			return nil, errors.Join(fmt.Errorf("fifo: open %s to size it: %w", p, err), s.Close())
+		}
+		s.held = append(s.held, fd)
+		if s.depth, err = setPipeDepth("fifo", uintptr(fd), o.Depth, o.MessageBytes); err != nil {
+			return nil, errors.Join(err, s.Close())
+		}
+	}
 	return s, nil
+}
+
+// release closes the parent's opens of the FIFOs.
+func (s *fifoSetup) release() error {
+	var err error
+	for _, fd := range s.held {
+		err = errors.Join(err, unix.Close(fd))
+	}
+	s.held = nil
+	return err
 }
 
 // fifoNames are the FIFOs in a fifo setup's dir.
 var fifoNames = []string{"a2b", "b2a"}
 
 func (s *fifoSetup) Attached() error {
+	if err := s.release(); err != nil {
+		return fmt.Errorf("fifo: close the parent's opens: %w", err)
+	}
 	if err := shm.RemoveTemp(s.dir, fifoNames...); err != nil {
 		return fmt.Errorf("fifo: unlink after open: %w", err)
 	}

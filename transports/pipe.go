@@ -17,7 +17,32 @@ func newPipe(name string) (r, w *os.File, err error) {
 	return os.NewFile(uintptr(p[0]), name+"-r"), os.NewFile(uintptr(p[1]), name+"-w"), nil
 }
 
-func newPipeSetup(Options) (Setup, error) {
+func newPipeSetup(o Options) (Setup, error) {
+	s, err := newPipePair()
+	if err != nil {
+		return nil, err
+	}
+	if err := s.sizePipes("pipe", o.Depth, o.MessageBytes); err != nil {
+		s.Close()
+		return nil, err
+	}
+	return s, nil
+}
+
+// sizePipes sizes both pipes' buffers (see setPipeDepth) and records the
+// a→b one's depth.
+func (s *fileSetup) sizePipes(name string, depth, size int) error {
+	for _, f := range []*os.File{s.b.Files[1], s.a.Files[1]} { // the write ends: b→a, then a→b
+		d, err := setPipeDepth(name, f.Fd(), depth, size)
+		if err != nil {
+			return err
+		}
+		s.depth = d
+	}
+	return nil
+}
+
+func newPipePair() (*fileSetup, error) {
 	abR, abW, err := newPipe("pipe-a2b")
 	if err != nil {
 		return nil, err

@@ -44,20 +44,40 @@ func pipeMaxBytes() int {
 }
 
 func newPipeSpliceSetup(o Options) (Setup, error) {
-	s, err := newPipeSetup(o)
+	fs, err := newPipePair()
 	if err != nil {
 		return nil, err
 	}
-	fs := s.(*fileSetup)
+	pagesPerMsg := (o.MessageBytes + pageBytes - 1) / pageBytes
+	msgs := 2
+	if o.Depth > 0 {
+		if o.Depth > 2 {
+			fs.Close()
+			return nil, fmt.Errorf("pipe-splice: depth %d: the pipe refers to the sender's pages until they are read, and the harness rotates four send buffers, so at most 2 messages may be in flight: %w", o.Depth, ErrUnsupported)
+		}
+		msgs = o.Depth
+	}
 	want := pipeSpliceBytes(o.MessageBytes, pipeMaxBytes())
+	if o.Depth > 0 {
+		want = msgs * pagesPerMsg * pageBytes
+	}
 	for _, f := range []*os.File{fs.a.Files[1], fs.b.Files[1]} { // the write ends
 		got, err := unix.FcntlInt(f.Fd(), unix.F_SETPIPE_SZ, want)
 		if err != nil || got != want {
-			s.Close()
+			fs.Close()
+			if o.Depth > 0 {
+				return nil, fmt.Errorf("pipe-splice: F_SETPIPE_SZ %d B for depth %d: %v (got %d; a power of two of pages, capped by sysctl fs.pipe-max-size): %w", want, o.Depth, err, got, ErrUnsupported)
+			}
 			return nil, fmt.Errorf("pipe-splice: F_SETPIPE_SZ %d B: %v (got %d)", want, err, got)
 		}
 	}
-	return s, nil
+	// Each vmsplice'd page is a pipe slot of its own: no two messages share one.
+	fs.depth = Depth{Msgs: want / pageBytes / pagesPerMsg, Bytes: want, Source: fmt.Sprintf("F_SETPIPE_SZ=%d, one slot per spliced page", want)}
+	if o.Depth > 0 && fs.depth.Msgs != o.Depth {
+		fs.Close()
+		return nil, fmt.Errorf("pipe-splice: F_SETPIPE_SZ %d B holds %d messages of %d B, not %d: %w", want, fs.depth.Msgs, o.MessageBytes, o.Depth, ErrUnsupported)
+	}
+	return fs, nil
 }
 
 func openPipeSplice(side Side, fds []int, _ []string, _ Options) (Conn, error) {

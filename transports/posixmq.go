@@ -29,6 +29,14 @@ func newPosixMqSetup(o Options) (Setup, error) {
 	if err != nil {
 		return nil, fmt.Errorf("posix-mq: %w", err)
 	}
+	source := "mq_getattr mq_maxmsg=%d (native: min(10, fs.mqueue.msg_max))"
+	if o.Depth > 0 {
+		// Root may pass fs.mqueue.msg_max; the harness holds every host to it.
+		if limit, err := shm.Sysctl("fs.mqueue.msg_max"); err != nil || o.Depth > limit {
+			return nil, fmt.Errorf("posix-mq: depth %d is above sysctl fs.mqueue.msg_max=%d; raise with sysctl -w fs.mqueue.msg_max=N: %w", o.Depth, limit, ErrUnsupported)
+		}
+		maxmsg, source = o.Depth, "mq_open mq_maxmsg=%d"
+	}
 	s := &posixMqSetup{names: [2]string{shm.NewName("mq", "a2b").String(), shm.NewName("mq", "b2a").String()}}
 	attr := &shm.MqAttr{Maxmsg: int64(maxmsg), Msgsize: int64(o.MessageBytes)}
 	for i, name := range s.names {
@@ -42,7 +50,13 @@ func newPosixMqSetup(o Options) (Setup, error) {
 			}
 			return nil, fmt.Errorf("posix-mq: %w", err)
 		}
+		got, err := shm.MqGetattr(mqd)
 		unix.Close(mqd) // the name keeps the queue until Attached unlinks it
+		if err != nil {
+			s.unlink()
+			return nil, fmt.Errorf("posix-mq: %w", err)
+		}
+		s.depth = Depth{Msgs: int(got.Maxmsg), Bytes: int(got.Maxmsg * got.Msgsize), Source: fmt.Sprintf(source, got.Maxmsg)}
 	}
 	args := []string{s.names[0], s.names[1]}
 	s.a, s.b = Handoff{Args: args}, Handoff{Args: args}

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"math/bits"
 	"os"
+	"strconv"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -114,11 +115,13 @@ type ring struct {
 	weak, fenceSleep bool
 	neverSleeps      bool   // spin: the peer never sleeps, so never needs waking
 	touched          uint64 // the consumer's sink for the early read of a record (see awaitData)
+	// limit is the most bytes in flight: the capacity, or --depth records.
+	limit uint64
 }
 
 func newRing(mem []byte, data []byte, wait string, dataFd, roomFd int, c *Counters) *ring {
 	return &ring{h: (*ringHeader)(unsafe.Pointer(&mem[0])), data: data, mask: uint64(len(data) - 1),
-		wait: wait, dataFd: dataFd, roomFd: roomFd, c: c, budget: spinBudget,
+		wait: wait, dataFd: dataFd, roomFd: roomFd, c: c, budget: spinBudget, limit: uint64(len(data)),
 		weak:       releaseIsWeak && (wait == WaitSpin || wait == WaitSpinFutex && fenceableWakers()),
 		fenceSleep: releaseIsWeak && wait == WaitSpinFutex, neverSleeps: wait == WaitSpin}
 }
@@ -178,10 +181,10 @@ func (r *ring) awaitData(tail uint64) {
 // the last tail it saw, and reads the consumer's cache line again only when
 // that one says the ring is full: one cache-line transfer fewer per message.
 func (r *ring) awaitRoom(head, need uint64) {
-	if head+need <= r.capacity() {
+	if head+need <= r.limit {
 		return // the ring has never been this full
 	}
-	minTail := head + need - r.capacity()
+	minTail := head + need - r.limit
 	if r.tailSeen >= minTail {
 		return
 	}
@@ -432,14 +435,34 @@ type ringLayout struct {
 	total    int
 }
 
-func layoutFor(size int) ringLayout {
+func layoutFor(size int) ringLayout { return layoutForDepth(size, 0) }
+
+// layoutForDepth sizes the rings to hold depth records of size bytes, a
+// power of two at least ringCapacity; 0 is the native ringCapacity.
+func layoutForDepth(size, depth int) ringLayout {
 	c := ringCapacity(size)
+	for c < depth*ringRecordBytes(size) {
+		c *= 2
+	}
 	return ringLayout{capacity: c, total: 2*ringHeaderBytes + 2*c}
 }
 
+func ringRecordBytes(size int) int { return ringRecordHdr + align8(size) }
+
+// ringDepth is what a ring holds: depth records (the producer waits once
+// depth records are in flight), or as many as the capacity takes.
+func ringDepth(size, depth int) (total int, d Depth) {
+	l := layoutForDepth(size, depth)
+	rec := ringRecordBytes(size)
+	if depth > 0 {
+		return l.total, Depth{Msgs: depth, Bytes: depth * rec, Source: fmt.Sprintf("ring limit %d records of %d B in a %d B ring", depth, rec, l.capacity)}
+	}
+	return l.total, Depth{Msgs: l.capacity / rec, Bytes: l.capacity, Source: fmt.Sprintf("ring of %d B, records of %d B (native)", l.capacity, rec)}
+}
+
 // rings maps the memfd and returns the rings a→b and b→a.
-func mapRings(fd int, size int, wait string, efds []int, c *Counters) (mem []byte, a2b, b2a *ring, err error) {
-	l := layoutFor(size)
+func mapRings(fd int, size, depth int, wait string, efds []int, c *Counters) (mem []byte, a2b, b2a *ring, err error) {
+	l := layoutForDepth(size, depth)
 	mem, err = unix.Mmap(fd, 0, l.total, unix.PROT_READ|unix.PROT_WRITE, unix.MAP_SHARED)
 	if err != nil {
 		return nil, nil, nil, fmt.Errorf("shm-ring: mmap %d B: %w", l.total, err)
@@ -453,19 +476,27 @@ func mapRings(fd int, size int, wait string, efds []int, c *Counters) (mem []byt
 	d := 2 * ringHeaderBytes
 	a2b = newRing(mem[:ringHeaderBytes], mem[d:d+l.capacity], wait, ev(0), ev(1), c)
 	b2a = newRing(mem[ringHeaderBytes:], mem[d+l.capacity:d+2*l.capacity], wait, ev(2), ev(3), c)
+	if depth > 0 {
+		a2b.limit = uint64(depth * ringRecordBytes(size))
+		b2a.limit = a2b.limit
+	}
 	return mem, a2b, b2a, nil
 }
 
 // newRingSetup creates the memfd of total(size) bytes that both workers
 // map, and for the eventfd strategy four eventfds.
-func newRingSetup(name, wait string, total func(size int) int) func(Options) (Setup, error) {
+//
+// geom gives the memfd's size and the depth it holds for the case's message
+// size and --depth (0: native); the workers get --depth as their one arg.
+func newRingSetup(name, wait string, geom func(size, depth int) (int, Depth)) func(Options) (Setup, error) {
 	return func(o Options) (Setup, error) {
 		fd, err := unix.MemfdCreate(name, unix.MFD_CLOEXEC)
 		if err != nil {
 			return nil, fmt.Errorf("%s: memfd_create: %w", name, err)
 		}
 		mem := os.NewFile(uintptr(fd), name)
-		if err := unix.Ftruncate(fd, int64(total(o.MessageBytes))); err != nil {
+		total, depth := geom(o.MessageBytes, o.Depth)
+		if err := unix.Ftruncate(fd, int64(total)); err != nil {
 			mem.Close()
 			return nil, fmt.Errorf("%s: ftruncate: %w", name, err)
 		}
@@ -482,7 +513,8 @@ func newRingSetup(name, wait string, total func(size int) int) func(Options) (Se
 				files = append(files, os.NewFile(uintptr(efd), fmt.Sprintf("%s-ev%d", name, i)))
 			}
 		}
-		return &fileSetup{a: Handoff{Files: files}, b: Handoff{Files: files}}, nil
+		args := []string{strconv.Itoa(o.Depth)}
+		return &fileSetup{a: Handoff{Files: files, Args: args}, b: Handoff{Files: files, Args: args}, depth: depth}, nil
 	}
 }
 
@@ -496,7 +528,11 @@ type ringConn struct {
 }
 
 func openRing(wait string) func(Side, []int, []string, Options) (Conn, error) {
-	return func(side Side, fds []int, _ []string, o Options) (Conn, error) {
+	return func(side Side, fds []int, args []string, o Options) (Conn, error) {
+		depth, err := depthArg("shm-ring-"+wait, args)
+		if err != nil {
+			return nil, err
+		}
 		want := 1
 		if wait == WaitEventfd {
 			want = 5
@@ -506,8 +542,7 @@ func openRing(wait string) func(Side, []int, []string, Options) (Conn, error) {
 		}
 		c := &ringConn{size: o.MessageBytes}
 		var a2b, b2a *ring
-		var err error
-		c.mem, a2b, b2a, err = mapRings(fds[0], o.MessageBytes, wait, fds[1:], &c.c)
+		c.mem, a2b, b2a, err = mapRings(fds[0], o.MessageBytes, depth, wait, fds[1:], &c.c)
 		if err != nil {
 			return nil, err
 		}
@@ -557,6 +592,22 @@ func (c *ringConn) RecvRelease() error {
 func (c *ringConn) Counters() *Counters { return &c.c }
 func (c *ringConn) Close() error        { return unix.Munmap(c.mem) }
 
+// depthArg reads the one arg of the ring transports: --depth, 0 (or no
+// arg) for native.
+func depthArg(name string, args []string) (int, error) {
+	if len(args) == 0 {
+		return 0, nil
+	}
+	if len(args) != 1 {
+		return 0, fmt.Errorf("%s: worker got %d args, want the depth", name, len(args))
+	}
+	d, err := strconv.Atoi(args[0])
+	if err != nil || d < 0 || d > MaxDepth {
+		return 0, fmt.Errorf("%s: bad depth %q", name, args[0])
+	}
+	return d, nil
+}
+
 func ringLimit() (Limit, error) {
 	return Limit{Bytes: StreamCapBytes, Source: "each ring is sized for two records of the case's size; ipcbench caps messages at 16 MiB"}, nil
 }
@@ -584,7 +635,7 @@ func init() {
 			MaxMessage: ringLimit,
 			OptIn:      wait != WaitSpinFutex,
 			InPlace:    true,
-			New:        newRingSetup("shm-ring-"+wait, wait, func(size int) int { return layoutFor(size).total }),
+			New:        newRingSetup("shm-ring-"+wait, wait, ringDepth),
 			Open:       openRing(wait),
 		})
 	}

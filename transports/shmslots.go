@@ -32,16 +32,27 @@ func slotStride(size int) int { return (slotSeqBytes + size + 63) &^ 63 }
 // slotCount is how many slots each direction has: a power of two, so that a
 // slot's index is a mask and not a division, at least four, and at most
 // 64 KiB of them for small messages.
-func slotCount(size int) int {
+func slotCount(size int) int { return slotCountDepth(size, 0) }
+
+// slotCountDepth is the slots for --depth depth: at least depth, a power
+// of two; the producer waits once depth slots are in flight (slots.limit).
+func slotCountDepth(size, depth int) int {
 	n := 4
-	for 2*n*slotStride(size) <= 64<<10 {
+	for 2*n*slotStride(size) <= 64<<10 || n < depth {
 		n *= 2
 	}
 	return n
 }
 
-func slotsTotal(size int) int {
-	return 2*ringHeaderBytes + 2*slotCount(size)*slotStride(size)
+func slotsTotal(size int) int { t, _ := slotsDepth(size, 0); return t }
+
+func slotsDepth(size, depth int) (total int, d Depth) {
+	n, stride := slotCountDepth(size, depth), slotStride(size)
+	total = 2*ringHeaderBytes + 2*n*stride
+	if depth > 0 {
+		return total, Depth{Msgs: depth, Bytes: depth * size, Source: fmt.Sprintf("slot limit %d of %d slots of %d B", depth, n, stride)}
+	}
+	return total, Depth{Msgs: n, Bytes: n * size, Source: fmt.Sprintf("%d slots of %d B (native)", n, stride)}
 }
 
 // slots is one direction as one side sees it; it borrows the ring's header
@@ -52,6 +63,7 @@ type slots struct {
 	stride int
 	n      uint64
 	mask   uint64 // n-1
+	limit  uint64 // slots in flight at most: n, or --depth
 	next   uint64 // the next message this side receives, or the slot it claimed to send
 }
 
@@ -69,8 +81,8 @@ func (s *slots) payload(k uint64, size int) []byte {
 // claimShared first.
 func (s *slots) slot(size int) []byte {
 	k := s.next
-	if k >= s.n && s.r.tailSeen < k-s.n+1 {
-		s.r.await(&s.r.h.tail, &s.r.h.producerWaiting, s.r.roomFd, k-s.n+1, true, nil)
+	if k >= s.limit && s.r.tailSeen < k-s.limit+1 {
+		s.r.await(&s.r.h.tail, &s.r.h.producerWaiting, s.r.roomFd, k-s.limit+1, true, nil)
 		s.r.tailSeen = s.r.h.tail.Load()
 	}
 	return s.payload(k, size)
@@ -116,24 +128,32 @@ type slotsConn struct {
 	c       Counters
 }
 
-func openSlots(side Side, fds []int, _ []string, o Options) (Conn, error) {
+func openSlots(side Side, fds []int, args []string, o Options) (Conn, error) {
+	depth, err := depthArg("shm-slots", args)
+	if err != nil {
+		return nil, err
+	}
 	if err := wantFds("shm-slots", fds, 1); err != nil {
 		return nil, err
 	}
-	total := slotsTotal(o.MessageBytes)
+	total, _ := slotsDepth(o.MessageBytes, depth)
 	mem, err := unix.Mmap(fds[0], 0, total, unix.PROT_READ|unix.PROT_WRITE, unix.MAP_SHARED)
 	if err != nil {
 		return nil, fmt.Errorf("shm-slots: mmap %d B: %w", total, err)
 	}
 	c := &slotsConn{mem: mem, size: o.MessageBytes}
-	stride, n := slotStride(o.MessageBytes), slotCount(o.MessageBytes)
+	stride, n := slotStride(o.MessageBytes), slotCountDepth(o.MessageBytes, depth)
+	limit := uint64(n)
+	if depth > 0 {
+		limit = uint64(depth)
+	}
 	d := 2 * ringHeaderBytes
 	dir := func(hdr []byte, data []byte) *slots {
 		r := newRing(hdr, nil, WaitSpinFutex, -1, -1, &c.c)
 		if o.SharedCPU {
 			r.shareCPU()
 		}
-		return &slots{r: r, data: data, stride: stride, n: uint64(n), mask: uint64(n - 1)}
+		return &slots{r: r, data: data, stride: stride, n: uint64(n), mask: uint64(n - 1), limit: limit}
 	}
 	a2b := dir(mem[:ringHeaderBytes], mem[d:d+n*stride])
 	b2a := dir(mem[ringHeaderBytes:], mem[d+n*stride:d+2*n*stride])
@@ -204,7 +224,7 @@ func init() {
 		OptIn:       true,
 		InPlace:     true,
 		MultiWriter: true,
-		New:         newRingSetup("shm-slots", WaitSpinFutex, slotsTotal),
+		New:         newRingSetup("shm-slots", WaitSpinFutex, slotsDepth),
 		Open:        openSlots,
 	})
 }

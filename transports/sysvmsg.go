@@ -1,6 +1,7 @@
 package transports
 
 import (
+	"errors"
 	"fmt"
 	"strconv"
 	"unsafe"
@@ -14,16 +15,40 @@ const (
 	mtypeBtoA = 2
 )
 
-func newSysvMsgSetup(Options) (Setup, error) {
+func newSysvMsgSetup(o Options) (Setup, error) {
 	id, _, err := shm.MsgCreate()
 	if err != nil {
 		return nil, fmt.Errorf("sysv-msg: %w", err)
 	}
 	args := []string{strconv.Itoa(id)}
-	return &fileSetup{
+	s := &fileSetup{
 		a: Handoff{Args: args}, b: Handoff{Args: args},
 		cleanup: func() error { return shm.MsgRemove(id) },
-	}, nil
+	}
+	if s.depth, err = sysvMsgDepth(id, o); err != nil {
+		return nil, errors.Join(err, s.Close())
+	}
+	return s, nil
+}
+
+// sysvMsgDepth sets msg_qbytes to depth messages' text, or reads the native
+// one. The kernel counts only the text against msg_qbytes (not the mtype),
+// and also holds the queue to msg_qbytes messages, so depth messages of size
+// bytes fit exactly. One queue carries both directions.
+func sysvMsgDepth(id int, o Options) (Depth, error) {
+	source := "msgctl IPC_STAT msg_qbytes=%d (native: sysctl kernel.msgmnb)"
+	if o.Depth > 0 {
+		if err := shm.MsgSetQbytes(id, uint64(o.Depth*o.MessageBytes)); err != nil {
+			return Depth{}, fmt.Errorf("sysv-msg: depth %d: %w: %w", o.Depth, err, ErrUnsupported)
+		}
+		source = "msgctl IPC_SET msg_qbytes=%d"
+	}
+	ds, err := shm.MsgStat(id)
+	if err != nil {
+		return Depth{}, fmt.Errorf("sysv-msg: %w", err)
+	}
+	q := int(ds.Qbytes)
+	return Depth{Msgs: min(q/o.MessageBytes, q), Bytes: q, Source: fmt.Sprintf(source, q)}, nil
 }
 
 type sysvMsgConn struct {

@@ -143,6 +143,10 @@ type Options struct {
 	// for a peer that cannot run is wasted: a spinning transport yields at
 	// once instead.
 	SharedCPU bool
+	// Depth is run --depth: the messages in flight per direction that New
+	// sets the transport to hold, exactly, or fails with ErrUnsupported
+	// naming the limit; 0 keeps the transport's native buffering.
+	Depth int
 }
 
 // Descriptor describes and constructs one transport.
