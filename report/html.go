@@ -17,7 +17,7 @@ import (
 
 // summaryRow is one case in the summary tables of both renderings.
 type summaryRow struct {
-	Run, Case                                 string
+	Run, Case, Depth                          string
 	P50, P99, Rate, MBps, CPU, Syscalls, Copy string
 	Status                                    string // ok, or the skip or failure with its reason
 	OK                                        bool
@@ -27,9 +27,14 @@ func summaryRows(in []Input) []summaryRow {
 	var rows []summaryRow
 	for _, input := range in {
 		for _, c := range input.File.Cases {
-			r := summaryRow{Run: input.Label, Case: c.Key().String(), Status: c.Status, OK: c.Status == results.StatusOK}
+			r := summaryRow{Run: input.Label, Case: c.Key().String(), Depth: format.Depth(input.File, c), Status: c.Status, OK: c.Status == results.StatusOK}
+			if c.OfferedRate > 0 && (r.OK || c.Status == results.StatusSaturated) {
+				r.Status = format.RateStatus(c) // a saturated case shows no latency
+			}
 			if !r.OK {
-				r.Status = c.Status + ": " + c.Reason
+				if c.Status != results.StatusSaturated {
+					r.Status = c.Status + ": " + c.Reason
+				}
 				rows = append(rows, r)
 				continue
 			}
@@ -48,6 +53,33 @@ func summaryRows(in []Input) []summaryRow {
 		}
 	}
 	return rows
+}
+
+// hasDepth reports whether any input records queue depths: then the
+// summary gains a depth column.
+func hasDepth(in []Input) bool {
+	for _, i := range in {
+		if format.HasDepth(i.File) {
+			return true
+		}
+	}
+	return false
+}
+
+// saturations lists each input's highest offered rate per transport with
+// p99 under the SLO ("pipe: 200.0k msgs/s under a 1.00ms p99"), prefixed
+// by the input's label where there are several.
+func saturations(in []Input) []string {
+	var out []string
+	for _, i := range in {
+		for _, t := range format.SaturationTexts(i.File) {
+			if len(in) > 1 {
+				t = i.Label + ": " + t
+			}
+			out = append(out, t)
+		}
+	}
+	return out
 }
 
 type matrixText struct{ Label, Text string }
@@ -125,10 +157,11 @@ figure svg{width:576px;height:384px}code{background:#f3f3f3;padding:0 3px}
 <h2>Plots</h2>
 {{range .Figures}}<figure id="{{.Name}}">{{.SVG}}<figcaption>{{.Caption}} <code>{{.Name}}</code></figcaption></figure>
 {{end}}
+{{with .Saturations}}<h2>Highest rate under the SLO</h2><p>The highest offered rate at which each transport kept its p99 latency under the SLO (run --slo) without saturating.</p><ul>{{range .}}<li>{{.}}</li>{{end}}</ul>{{end}}
 {{range .Matrices}}<h2>Core-to-core matrix ({{.Label}})</h2><pre>{{.Text}}</pre>{{end}}
 <h2>Summary</h2>
-<table><tr>{{if .Multi}}<th class="l">run</th>{{end}}<th class="l">case</th><th>p50</th><th>p99</th><th>msgs/s</th><th>MB/s</th><th>cpu/msg</th><th>syscalls/msg</th><th>copies/msg</th><th class="l">status</th></tr>
-{{range .Rows}}<tr{{if not .OK}} class="bad"{{end}}>{{if $.Multi}}<td class="l">{{.Run}}</td>{{end}}<td class="l">{{.Case}}</td>{{if .OK}}<td>{{.P50}}</td><td>{{.P99}}</td><td>{{.Rate}}</td><td>{{.MBps}}</td><td>{{.CPU}}</td><td>{{.Syscalls}}</td><td>{{.Copy}}</td><td class="l">ok</td>{{else}}<td colspan="7"></td><td class="reason">{{.Status}}</td>{{end}}</tr>
+<table><tr>{{if .Multi}}<th class="l">run</th>{{end}}<th class="l">case</th>{{if .Depth}}<th>depth</th>{{end}}<th>p50</th><th>p99</th><th>msgs/s</th><th>MB/s</th><th>cpu/msg</th><th>syscalls/msg</th><th>copies/msg</th><th class="l">status</th></tr>
+{{range .Rows}}<tr{{if not .OK}} class="bad"{{end}}>{{if $.Multi}}<td class="l">{{.Run}}</td>{{end}}<td class="l">{{.Case}}</td>{{if $.Depth}}<td>{{.Depth}}</td>{{end}}{{if .OK}}<td>{{.P50}}</td><td>{{.P99}}</td><td>{{.Rate}}</td><td>{{.MBps}}</td><td>{{.CPU}}</td><td>{{.Syscalls}}</td><td>{{.Copy}}</td><td class="l">{{.Status}}</td>{{else}}<td colspan="7"></td><td class="reason">{{.Status}}</td>{{end}}</tr>
 {{end}}</table>
 <p>Latency is the round trip for pingpong and send-to-receive for stream. msgs/s and MB/s count messages delivered one way; a round trip is two. With repetitions (run --repeat N), figures are medians across them and ± is their 95% confidence interval, which needs N ≥ 6.</p>
 <h2>Runs</h2>
@@ -161,7 +194,7 @@ func WriteHTMLPage(w io.Writer, in []Input, figs []Figure) error {
 	}
 	return htmlTemplate.Execute(w, map[string]any{
 		"Runs": runInfos(in), "Rows": summaryRows(in), "Figures": fs, "Multi": len(in) > 1, "Method": method,
-		"Matrices": matrices(in, false),
+		"Matrices": matrices(in, false), "Depth": hasDepth(in), "Saturations": saturations(in),
 	})
 }
 
@@ -171,6 +204,10 @@ func WriteMarkdownPage(w io.Writer, in []Input, figs []Figure) error {
 	var b strings.Builder
 	b.WriteString("# ipcbench report\n\n## Summary\n\n")
 	head, rule := "| case | p50 | p99 | msgs/s | MB/s | cpu/msg | syscalls/msg | copies/msg | status |", "|---|--:|--:|--:|--:|--:|--:|--:|---|"
+	depth := hasDepth(in)
+	if depth {
+		head, rule = strings.Replace(head, "| case |", "| case | depth |", 1), "|---|--:"+rule[4:]
+	}
 	if len(in) > 1 {
 		head, rule = "| run "+head, "|---"+rule
 	}
@@ -180,10 +217,20 @@ func WriteMarkdownPage(w io.Writer, in []Input, figs []Figure) error {
 		if len(in) > 1 {
 			b.WriteString("| " + esc(r.Run) + " ")
 		}
+		c := r.Case
+		if depth {
+			c += " | " + r.Depth
+		}
 		if r.OK {
-			fmt.Fprintf(&b, "| %s | %s | %s | %s | %s | %s | %s | %s | ok |\n", r.Case, r.P50, r.P99, r.Rate, r.MBps, r.CPU, r.Syscalls, r.Copy)
+			fmt.Fprintf(&b, "| %s | %s | %s | %s | %s | %s | %s | %s | %s |\n", c, r.P50, r.P99, r.Rate, r.MBps, r.CPU, r.Syscalls, r.Copy, esc(r.Status))
 		} else {
-			fmt.Fprintf(&b, "| %s | | | | | | | | %s |\n", r.Case, esc(r.Status))
+			fmt.Fprintf(&b, "| %s | | | | | | | | %s |\n", c, esc(r.Status))
+		}
+	}
+	if sats := saturations(in); len(sats) > 0 {
+		b.WriteString("\n## Highest rate under the SLO\n\nThe highest offered rate at which each transport kept its p99 latency under the SLO (run --slo) without saturating.\n\n")
+		for _, t := range sats {
+			b.WriteString("- " + esc(t) + "\n")
 		}
 	}
 	for _, m := range matrices(in, true) {

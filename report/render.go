@@ -9,6 +9,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 	"syscall"
@@ -45,13 +46,17 @@ type planned struct {
 
 // plan lists the figures for the inputs: for each workload in them, in
 // the registry's order, latency (where the workload times its messages) and
-// throughput against size, a latency spectrum and cost bars at one size.
+// throughput against size, a latency spectrum and cost bars at one size;
+// then, for each workload at offered rates (registered or not), p99 against
+// offered load, and for each measured at several depths, throughput
+// against depth.
 func plan(in []Input) []planned {
 	var out []planned
+	open, _ := rateWorkloads(in)
 	for _, d := range workloads.All() {
 		wl, timed := d.Name, d.Latency != workloads.NoLatency
 		sizes := sizesOf(in, wl)
-		if len(sizes) == 0 {
+		if len(sizes) == 0 || slices.Contains(open, wl) { // open loop: plotted against offered load
 			continue
 		}
 		at := sizes[0] // the smallest: where per-message costs show most
@@ -73,7 +78,7 @@ func plan(in []Input) []planned {
 				func() (*plot.Plot, error) { return CostBars(in, wl, at, m) }})
 		}
 	}
-	return out
+	return append(out, loadPlans(in)...)
 }
 
 // render draws the planned plot as PNG and SVG.

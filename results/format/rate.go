@@ -41,9 +41,9 @@ func Depth(f *results.File, c results.Case) string {
 	return s
 }
 
-// rateStatus renders the status of a case with an offered rate: what it
+// RateStatus renders the status of a case with an offered rate: what it
 // achieved of it ("saturated: achieved 82.0k of 200.0k msgs/s").
-func rateStatus(c results.Case) string {
+func RateStatus(c results.Case) string {
 	s := fmt.Sprintf("%s: achieved %s of %s msgs/s", c.Status, Rate(c.AchievedRate), Rate(c.OfferedRate))
 	if c.Reason != "" {
 		s += " (" + c.Reason + ")"

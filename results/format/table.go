@@ -105,7 +105,7 @@ func totalSamples(c results.Case) string {
 func row(f *results.File, c results.Case, depth bool) []string {
 	cells := row0(c)
 	if c.OfferedRate > 0 && c.Status != results.StatusSkipped && c.Status != results.StatusFailed {
-		cells[len(cells)-1] = rateStatus(c) + Flags(c.Flags)
+		cells[len(cells)-1] = RateStatus(c) + Flags(c.Flags)
 	}
 	if depth {
 		cells = slices.Insert(cells, len(cells)-1, Depth(f, c))

@@ -1,0 +1,185 @@
+package report
+
+import (
+	"fmt"
+	"image/color"
+	"slices"
+	"sort"
+
+	"github.com/ipcbench/ipcbench/results"
+	"github.com/ipcbench/ipcbench/results/format"
+	"gonum.org/v1/plot"
+	"gonum.org/v1/plot/plotter"
+	"gonum.org/v1/plot/vg"
+)
+
+// rateWorkloads lists, in first-seen order, the workloads whose cases carry
+// an offered rate, with their sizes: the open-loop ones, plotted against
+// offered load whether or not the registry knows them.
+func rateWorkloads(in []Input) (names []string, sizes map[string][]int) {
+	sizes = map[string][]int{}
+	for _, i := range in {
+		for _, c := range i.File.Cases {
+			if c.OfferedRate <= 0 {
+				continue
+			}
+			if _, ok := sizes[c.Workload]; !ok {
+				names = append(names, c.Workload)
+			}
+			if !slices.Contains(sizes[c.Workload], c.SizeBytes) {
+				sizes[c.Workload] = append(sizes[c.Workload], c.SizeBytes)
+			}
+		}
+	}
+	for _, s := range sizes {
+		sort.Ints(s)
+	}
+	return names, sizes
+}
+
+// depthWorkloads lists the closed-loop workloads whose ok cases were
+// measured at more than one depth, with the smallest size that was.
+func depthWorkloads(in []Input) (names []string, at map[string]int) {
+	depths := map[string]map[int]map[int]bool{} // workload, size, depth
+	for _, i := range in {
+		for _, c := range i.File.Cases {
+			if c.OfferedRate > 0 || c.DepthMsgs <= 0 || c.Status != results.StatusOK {
+				continue
+			}
+			if depths[c.Workload] == nil {
+				depths[c.Workload] = map[int]map[int]bool{}
+				names = append(names, c.Workload)
+			}
+			if depths[c.Workload][c.SizeBytes] == nil {
+				depths[c.Workload][c.SizeBytes] = map[int]bool{}
+			}
+			depths[c.Workload][c.SizeBytes][c.DepthMsgs] = true
+		}
+	}
+	at = map[string]int{}
+	var out []string
+	for _, wl := range names {
+		for size, ds := range depths[wl] {
+			if len(ds) > 1 {
+				if prev, ok := at[wl]; !ok || size < prev {
+					at[wl] = size
+				}
+			}
+		}
+		if _, ok := at[wl]; ok {
+			out = append(out, wl)
+		}
+	}
+	return out, at
+}
+
+// LatencyVsLoad plots p99 latency against offered rate at one size, one
+// line per transport and file, with the SLO p99 bound as a horizontal
+// line. Saturated cases have no latency and are left out: a line ends
+// where its transport could no longer carry the rate.
+func LatencyVsLoad(in []Input, workload string, size int) (*plot.Plot, error) {
+	p := newPlot(fmt.Sprintf("%s at %s: p99 latency against offered load", workload, results.FormatBytes(size)),
+		"offered msgs/s (log)", "p99 latency (µs, log)")
+	p.X.Scale, p.X.Tick.Marker = plot.LogScale{}, valueTicks{}
+	logY(p)
+	drawn := map[string]bool{}
+	var slo int64
+	for fi, input := range in {
+		slo = max(slo, format.SLONs(input.File))
+		for ti, tr := range transportsOf(in) {
+			var pts plotter.XYs
+			for _, c := range input.File.Cases {
+				if c.Transport == tr && c.Workload == workload && c.SizeBytes == size && c.OfferedRate > 0 &&
+					c.Status == results.StatusOK && c.HistogramHDR != "" && c.Latency.P99Ns > 0 {
+					pts = append(pts, plotter.XY{X: c.OfferedRate, Y: us(c.Latency.P99Ns)})
+				}
+			}
+			if len(pts) == 0 {
+				continue
+			}
+			sort.Slice(pts, func(i, j int) bool { return pts[i].X < pts[j].X })
+			line, points, err := plotter.NewLinePoints(pts)
+			if err != nil {
+				return nil, err
+			}
+			line.LineStyle, points.GlyphStyle = style(ti, fi)
+			p.Add(line, points)
+			drawn[tr] = true
+		}
+	}
+	if len(drawn) == 0 {
+		return nil, errEmpty
+	}
+	p.Y.Max = max(p.Y.Max, 1.5*us(slo)) // the SLO line stays in view
+	fitLog(&p.X)
+	fitLog(&p.Y)
+	sloLine, err := plotter.NewLine(plotter.XYs{{X: p.X.Min, Y: us(slo)}, {X: p.X.Max, Y: us(slo)}})
+	if err != nil {
+		return nil, err
+	}
+	sloLine.LineStyle.Color = color.Gray{Y: 0x33}
+	sloLine.LineStyle.Width = vg.Points(1)
+	sloLine.LineStyle.Dashes = []vg.Length{vg.Points(4), vg.Points(3)}
+	p.Add(sloLine)
+	addLegend(p, in, drawn)
+	p.Legend.Add("SLO: p99 "+format.Ns(float64(slo)), sloLine)
+	return p, nil
+}
+
+// ThroughputVsDepth plots messages per second against the messages in
+// flight at one size, one line per transport over every file: what a
+// deeper buffer buys each mechanism.
+func ThroughputVsDepth(in []Input, workload string, size int) (*plot.Plot, error) {
+	p := newPlot(fmt.Sprintf("%s at %s: throughput against queue depth", workload, results.FormatBytes(size)),
+		"messages in flight (depth, log)", "msgs/s (log)")
+	p.X.Scale, p.X.Tick.Marker = plot.LogScale{}, valueTicks{}
+	logY(p)
+	drawn := map[string]bool{}
+	for ti, tr := range transportsOf(in) {
+		var pts plotter.XYs
+		for _, input := range in {
+			for _, c := range input.File.Cases {
+				if c.Transport == tr && c.Workload == workload && c.SizeBytes == size && c.OfferedRate == 0 &&
+					c.Status == results.StatusOK && c.DepthMsgs > 0 && c.MsgsPerSec > 0 {
+					pts = append(pts, plotter.XY{X: float64(c.DepthMsgs), Y: c.MsgsPerSec})
+				}
+			}
+		}
+		if len(pts) == 0 {
+			continue
+		}
+		sort.Slice(pts, func(i, j int) bool { return pts[i].X < pts[j].X })
+		line, points, err := plotter.NewLinePoints(pts)
+		if err != nil {
+			return nil, err
+		}
+		line.LineStyle, points.GlyphStyle = style(ti, 0)
+		p.Add(line, points)
+		drawn[tr] = true
+	}
+	if len(drawn) == 0 {
+		return nil, errEmpty
+	}
+	fitLog(&p.X)
+	fitLog(&p.Y)
+	addLegend(p, in[:1], drawn) // one line per transport, whatever the files
+	return p, nil
+}
+
+// loadPlans lists the offered-load and depth figures for the inputs.
+func loadPlans(in []Input) []planned {
+	var out []planned
+	names, sizes := rateWorkloads(in)
+	for _, wl := range names {
+		for _, size := range sizes[wl] {
+			out = append(out, planned{fmt.Sprintf("load-%s-%d", wl, size), "p99 latency against offered load; the dashed line is the SLO, and a line ends where its transport saturated",
+				func() (*plot.Plot, error) { return LatencyVsLoad(in, wl, size) }})
+		}
+	}
+	dnames, at := depthWorkloads(in)
+	for _, wl := range dnames {
+		out = append(out, planned{fmt.Sprintf("depth-%s-%d", wl, at[wl]), "messages per second against the messages in flight",
+			func() (*plot.Plot, error) { return ThroughputVsDepth(in, wl, at[wl]) }})
+	}
+	return out
+}
