@@ -3,6 +3,7 @@ package main
 import (
 	"errors"
 	"fmt"
+	"math"
 	"slices"
 	"strconv"
 	"strings"
@@ -86,6 +87,7 @@ var planFlags = map[string]string{
 	"Transports": "--transports", "Workloads": "--workloads", "SizesBytes": "--sizes",
 	"Duration": "--duration", "Warmup": "--warmup", "Producers": "--producers",
 	"CPUs": "--cpus", "SendDelay": "--test-send-delay", "Repeat": "--repeat",
+	"Rates": "--rate", "Arrivals": "--arrivals", "SLO": "--slo", "Work": "--work",
 }
 
 // planUsageError says what harness.Plan.Validate found wrong in the flags'
@@ -108,4 +110,114 @@ func planUsageError(err error) error {
 func registryHelp(what string, all, defaults []string) string {
 	optIn := slices.DeleteFunc(slices.Clone(all), func(n string) bool { return slices.Contains(defaults, n) })
 	return fmt.Sprintf("%s to run, comma-separated (see ipcbench list); opt-in, run only when named: %s", what, strings.Join(optIn, ", "))
+}
+
+const rateExamples = "want rates in msgs/s such as 50k, a list 10k,50k, or a sweep start:end:xFACTOR or start:end:+STEP such as 10k:200k:x2"
+
+// maxRates bounds the cases one --rate makes.
+const maxRates = 1000
+
+// parseRates reads run --rate: each value a rate in messages per second
+// with an optional SI suffix (k = 10^3, M = 10^6; 1.5k is 1500), or a
+// sweep start:end:xFACTOR (geometric) or start:end:+STEP (arithmetic)
+// from start up to end inclusive. Every rate lies in (0, harness.MaxRate],
+// none twice.
+func parseRates(values []string) ([]float64, error) {
+	var out []float64
+	seen := map[float64]bool{}
+	for _, v := range values {
+		rates, err := parseRateValue(v)
+		if err != nil {
+			return nil, err
+		}
+		for _, r := range rates {
+			if seen[r] {
+				return nil, fmt.Errorf("--rate %q: %g msgs/s given twice", v, r)
+			}
+			seen[r] = true
+			if out = append(out, r); len(out) > maxRates {
+				return nil, fmt.Errorf("--rate %q: more than %d rates", v, maxRates)
+			}
+		}
+	}
+	if len(out) == 0 {
+		return nil, fmt.Errorf("--rate: no rate; %s", rateExamples)
+	}
+	return out, nil
+}
+
+// parseRateValue reads one --rate value: a rate or a sweep.
+func parseRateValue(v string) ([]float64, error) {
+	parts := strings.Split(strings.TrimSpace(v), ":")
+	switch len(parts) {
+	case 1:
+		r, err := parseRate(v, parts[0])
+		return []float64{r}, err
+	case 3:
+	default:
+		return nil, fmt.Errorf("--rate %q: %s", v, rateExamples)
+	}
+	start, err := parseRate(v, parts[0])
+	if err != nil {
+		return nil, err
+	}
+	end, err := parseRate(v, parts[1])
+	if err != nil {
+		return nil, err
+	}
+	if end < start {
+		return nil, fmt.Errorf("--rate %q: the sweep ends below its start", v)
+	}
+	by := strings.TrimSpace(parts[2])
+	if len(by) < 2 || by[0] != 'x' && by[0] != '+' {
+		return nil, fmt.Errorf("--rate %q: the sweep's step %q is neither xFACTOR nor +STEP; %s", v, by, rateExamples)
+	}
+	var next func(i int) float64
+	if by[0] == 'x' {
+		f, err := strconv.ParseFloat(by[1:], 64)
+		if err != nil || !(f > 1 && f <= 1e3) {
+			return nil, fmt.Errorf("--rate %q: factor %q, want a number above 1 and at most 1000", v, by)
+		}
+		next = func(i int) float64 { return start * math.Pow(f, float64(i)) }
+	} else {
+		step, err := parseRate(v, by[1:])
+		if err != nil {
+			return nil, err
+		}
+		next = func(i int) float64 { return start + step*float64(i) }
+	}
+	var out []float64
+	for i := 0; ; i++ {
+		r := math.Round(next(i)*1e6) / 1e6 // 10k×1.1² is 12100, not 12100.000000000002
+		if r > end*(1+1e-9) {
+			return out, nil
+		}
+		if len(out) == maxRates {
+			return nil, fmt.Errorf("--rate %q: the sweep makes more than %d rates", v, maxRates)
+		}
+		out = append(out, r)
+	}
+}
+
+// parseRate reads one rate of the --rate value v.
+func parseRate(v, s string) (float64, error) {
+	t := strings.TrimSpace(s)
+	mult := 1.0
+	if n := len(t); n > 0 {
+		switch t[n-1] {
+		case 'k', 'K':
+			mult, t = 1e3, t[:n-1]
+		case 'M':
+			mult, t = 1e6, t[:n-1]
+		}
+	}
+	r, err := strconv.ParseFloat(t, 64)
+	if err != nil || strings.ContainsAny(t, "xXpPiInN_") { // decimal only: no hex, inf, nan or digit separators
+		return 0, fmt.Errorf("--rate %q: %q is not a rate; %s", v, s, rateExamples)
+	}
+	r *= mult
+	if !(r > 0 && r <= harness.MaxRate) {
+		return 0, fmt.Errorf("--rate %q: %s msgs/s, want above 0 and at most %g", v, strings.TrimSpace(s), harness.MaxRate)
+	}
+	return r, nil
 }

@@ -44,6 +44,12 @@ type RunOptions struct {
 	Force      bool
 	// SampleEvery is --sample-every: time and body-check every Nth message.
 	SampleEvery uint64
+	// Rates, Arrivals and SLO are the rate workload's --rate (a list or a
+	// sweep), --arrivals and --slo; Work is --work, the consumer's spin.
+	Rates    []string
+	Arrivals string
+	SLO      string
+	Work     string
 
 	Stdout, Stderr io.Writer
 	Terminal       bool // stderr is a terminal: draw a progress bar
@@ -99,6 +105,10 @@ SIGQUIT 131), with the cases finished saved, marked incomplete.`,
 	f.IntVar(&opts.Repeat, "repeat", 1, "run every case N times, each in fresh processes, interleaved; figures are medians with 95% CIs")
 	f.IntVar(&opts.Producers, "producers", 2, "fanin: producers streaming into the one consumer")
 	f.Uint64Var(&opts.SampleEvery, "sample-every", 1, "time and body-check every Nth message only, still checking every sequence number, so that a fast transport is measured more than the harness (pingpong, stream, stream-inplace; recorded)")
+	f.StringSliceVar(&opts.Rates, "rate", []string{"10k"}, "rate workload: offered msgs/s, each its own case: a list (10k,50k) or a sweep start:end:xFACTOR or +STEP (10k:200k:x2); k=10^3, M=10^6")
+	f.StringVar(&opts.Arrivals, "arrivals", harness.ArrivalsUniform, "rate workload: the send schedule, uniform or poisson")
+	f.StringVar(&opts.SLO, "slo", "1ms", "rate workload: the p99 latency bound to find the highest rate under (recorded)")
+	f.StringVar(&opts.Work, "work", "0", "spin the consumer (stream, rate) or echoer (pingpong) this long per message on a calibrated CPU loop, e.g. 20us (recorded)")
 	f.BoolVar(&opts.PairMatrix, "pair-matrix", false, "run each case on every pair of CPUs and print a core-to-core matrix of p50 latency")
 	f.StringSliceVar(&opts.CPUs, "cpus", nil, "pin side a and side b to these two CPUs, e.g. 0,1 (0,0 shares one), or none for the scheduler's choice; default: two distinct CPUs, recorded")
 	f.BoolVar(&opts.KeepGoing, "keep-going", true, "after a failed case, go on with the next (false: stop the run there, results marked incomplete)")
@@ -167,6 +177,9 @@ func (o *RunOptions) plan() (harness.Plan, error) {
 			return p, usageError{err}
 		}
 	}
+	if err := o.ratePlan(&p); err != nil {
+		return p, err
+	}
 	for t, d := range o.SendDelay {
 		if p.SendDelay == nil {
 			p.SendDelay = map[string]time.Duration{}
@@ -179,6 +192,27 @@ func (o *RunOptions) plan() (harness.Plan, error) {
 		return p, planUsageError(err)
 	}
 	return p, nil
+}
+
+// ratePlan reads --rate, --arrivals, --slo and --work into p.
+func (o *RunOptions) ratePlan(p *harness.Plan) error {
+	var err error
+	if p.Rates, err = parseRates(o.Rates); err != nil {
+		return usageError{err}
+	}
+	if o.Arrivals != harness.ArrivalsUniform && o.Arrivals != harness.ArrivalsPoisson {
+		return usagef("--arrivals %q: want %s or %s", o.Arrivals, harness.ArrivalsUniform, harness.ArrivalsPoisson)
+	}
+	p.Arrivals = o.Arrivals
+	if p.SLO, err = parsePositiveDuration("slo", o.SLO); err != nil {
+		return usageError{err}
+	}
+	if o.Work != "0" {
+		if p.Work, err = parsePositiveDuration("work", o.Work); err != nil {
+			return usageError{err}
+		}
+	}
+	return nil
 }
 
 func (o *RunOptions) validateFormat() error {
