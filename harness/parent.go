@@ -42,6 +42,9 @@ type Case struct {
 	WorkNs         int64
 	// Hooks make the workers misbehave, for tests.
 	Hooks Hooks
+	// Depth is the messages in flight the transport is set to hold
+	// (Plan.Depth); 0 keeps its native buffering.
+	Depth int
 }
 
 // producers is how many side-a workers the case has: one, or a fan-in's.
@@ -157,6 +160,7 @@ func runCase(ctx context.Context, tr transports.Descriptor, wl workloads.Descrip
 	if err := r.prepare(); err != nil {
 		return err
 	}
+	recordDepth(r.setup, out)
 	if err := r.spawn(); err != nil {
 		return err
 	}
@@ -180,12 +184,15 @@ func runCase(ctx context.Context, tr transports.Descriptor, wl workloads.Descrip
 // prepare creates what the workers share: the transport's kernel objects,
 // the control memfd holding the handshake, and a relay's files.
 func (r *caseRun) prepare() error {
-	setup, err := r.tr.New(transports.Options{MessageBytes: r.c.SizeBytes})
+	setup, err := r.tr.New(transports.Options{MessageBytes: r.c.SizeBytes, Depth: r.c.Depth})
 	if err != nil {
 		return fmt.Errorf("%s: set up: %w", r.tr.Name, err)
 	}
 	r.setup = setup
 	r.unregister = append(r.unregister, onAbort(func() { setup.Close() }))
+	if err := checkDepth(r.tr.Name, setup, r.c.Depth); err != nil {
+		return err
+	}
 	ctlFd, err := unix.MemfdCreate(controlName, unix.MFD_CLOEXEC)
 	if err != nil {
 		return fmt.Errorf("memfd_create control block: %w", err)

@@ -61,6 +61,9 @@ type Plan struct {
 	// --keep-going=false); by default a failed case is recorded and the
 	// run goes on.
 	StopOnFailure bool
+	// Depth is run --depth: messages in flight per direction, set on every
+	// transport that can hold exactly that many; 0 keeps native buffering.
+	Depth int
 }
 
 // Cases expands the plan in run order.
@@ -71,7 +74,7 @@ func (p Plan) Cases() []Case {
 		for _, w := range p.Workloads {
 			for _, s := range p.SizesBytes {
 				c := Case{Transport: t, Workload: w, SizeBytes: s,
-					Warmup: p.Warmup, Duration: p.Duration, Count: p.Count, Timeout: p.Timeout, Hooks: Hooks{SendDelay: p.SendDelay[t]}, SampleEvery: p.SampleEvery, CPUs: cpus}
+					Warmup: p.Warmup, Duration: p.Duration, Count: p.Count, Timeout: p.Timeout, Hooks: Hooks{SendDelay: p.SendDelay[t]}, SampleEvery: p.SampleEvery, CPUs: cpus, Depth: p.Depth}
 				if wl, _ := workloads.Lookup(w); wl.Writers { // only a fan-in has several producers
 					c.Producers = p.Producers
 				}
@@ -149,6 +152,9 @@ func (p Plan) Validate() error {
 	}
 	if p.Unpinned && p.CPUs != nil {
 		return planErrorf("CPUs", fmt.Sprint(p.CPUs), "CPUs given with Unpinned: pin the sides or leave them to the scheduler, not both")
+	}
+	if p.Depth < 0 || p.Depth > transports.MaxDepth {
+		return planErrorf("Depth", fmt.Sprint(p.Depth), "want 1 to %d messages, or 0 for each transport's native buffering", transports.MaxDepth)
 	}
 	if p.SampleEvery > MaxSampleEvery {
 		return planErrorf("SampleEvery", fmt.Sprint(p.SampleEvery), "want 1 to %d", MaxSampleEvery)
@@ -241,6 +247,7 @@ func newResultsFile(p Plan) *results.File {
 		},
 	}
 	f.Config.CPUs, f.Config.Placement = p.placement()
+	f.Config.Depth = p.Depth
 	if p.SampleEvery > 1 {
 		f.Config.SampleEvery = p.SampleEvery
 	}

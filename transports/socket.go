@@ -14,7 +14,8 @@ import (
 // message socket must carry a message that does not fit in them: then
 // SO_SNDBUF is raised to net.core.wmem_max. (A larger buffer lets a stream
 // workload queue more, which shows as one-way latency.)
-func socketpairSetup(name string, typ int, messageBytes int) (Setup, error) {
+func socketpairSetup(name string, typ int, o Options) (Setup, error) {
+	messageBytes := o.MessageBytes
 	fds, err := unix.Socketpair(unix.AF_UNIX, typ|unix.SOCK_CLOEXEC, 0)
 	if err != nil {
 		return nil, fmt.Errorf("%s: socketpair: %w", name, err)
@@ -26,10 +27,15 @@ func socketpairSetup(name string, typ int, messageBytes int) (Setup, error) {
 			return nil, err
 		}
 	}
-	return &fileSetup{
+	s := &fileSetup{
 		a: Handoff{Files: []*os.File{os.NewFile(uintptr(fds[0]), name+"-a")}},
 		b: Handoff{Files: []*os.File{os.NewFile(uintptr(fds[1]), name+"-b")}},
-	}, nil
+	}
+	if s.depth, err = sockDepth(name, fds, o.Depth, messageBytes); err != nil {
+		s.Close()
+		return nil, err
+	}
+	return s, nil
 }
 
 func raiseBuffers(name string, fds []int) error {

@@ -9,7 +9,7 @@ import (
 
 // newTCPSetup connects two sockets over 127.0.0.1 with TCP_NODELAY on both.
 // The listener exists only in the parent and is closed before the workers run.
-func newTCPSetup(Options) (Setup, error) {
+func newTCPSetup(o Options) (Setup, error) {
 	fail := func(call string, err error, fds ...int) (Setup, error) {
 		for _, fd := range fds {
 			unix.Close(fd)
@@ -47,10 +47,37 @@ func newTCPSetup(Options) (Setup, error) {
 			return fail("setsockopt TCP_NODELAY", err, a, b)
 		}
 	}
-	return &fileSetup{
+	s := &fileSetup{
 		a: Handoff{Files: []*os.File{os.NewFile(uintptr(a), "tcp-a")}},
 		b: Handoff{Files: []*os.File{os.NewFile(uintptr(b), "tcp-b")}},
-	}, nil
+	}
+	if s.depth, err = tcpDepth(a, b, o); err != nil {
+		s.Close()
+		return nil, err
+	}
+	return s, nil
+}
+
+// tcpDepth reports the buffering a→b: the sender's SO_SNDBUF and the
+// receiver's SO_RCVBUF as getsockopt reports them. Both are budgets of skb
+// true size, not of payload, TCP coalesces small writes into one skb, and
+// sysctl net.ipv4.tcp_wmem and tcp_rmem autotune them while data flows, so
+// no setting holds exactly N messages: --depth skips tcp, and the native
+// message count is an upper bound, the bytes over the message size.
+func tcpDepth(a, b int, o Options) (Depth, error) {
+	if o.Depth > 0 {
+		return Depth{}, fmt.Errorf("tcp: depth %d: SO_SNDBUF and SO_RCVBUF budget skb true size, TCP coalesces writes and sysctl net.ipv4.tcp_wmem/tcp_rmem autotune, so no setting holds exactly %d messages: %w", o.Depth, o.Depth, ErrUnsupported)
+	}
+	snd, err := unix.GetsockoptInt(a, unix.SOL_SOCKET, unix.SO_SNDBUF)
+	if err != nil {
+		return Depth{}, fmt.Errorf("tcp: getsockopt SO_SNDBUF: %w", err)
+	}
+	rcv, err := unix.GetsockoptInt(b, unix.SOL_SOCKET, unix.SO_RCVBUF)
+	if err != nil {
+		return Depth{}, fmt.Errorf("tcp: getsockopt SO_RCVBUF: %w", err)
+	}
+	return Depth{Msgs: (snd + rcv) / o.MessageBytes, Bytes: snd + rcv,
+		Source: fmt.Sprintf("getsockopt SO_SNDBUF=%d + SO_RCVBUF=%d at the start (native, autotuned by net.ipv4.tcp_wmem/tcp_rmem; messages an upper bound)", snd, rcv)}, nil
 }
 
 func init() {

@@ -13,7 +13,7 @@ func init() {
 			Note: "one copy in, one out; the sender blocks when its SO_SNDBUF is full (a socket pair is exempt from net.unix.max_dgram_qlen)"},
 		MultiWriter: true,
 		MaxMessage:  func() (Limit, error) { return packetLimit("unix-dgram", unix.SOCK_DGRAM) },
-		New:         func(o Options) (Setup, error) { return socketpairSetup("unix-dgram", unix.SOCK_DGRAM, o.MessageBytes) },
+		New:         func(o Options) (Setup, error) { return socketpairSetup("unix-dgram", unix.SOCK_DGRAM, o) },
 		Open:        openSocket("unix-dgram", Datagram),
 	})
 }

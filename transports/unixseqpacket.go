@@ -13,7 +13,7 @@ func init() {
 			Note: "one copy in, one out; one syscall per message each way"},
 		MaxMessage: func() (Limit, error) { return packetLimit("unix-seqpacket", unix.SOCK_SEQPACKET) },
 		New: func(o Options) (Setup, error) {
-			return socketpairSetup("unix-seqpacket", unix.SOCK_SEQPACKET, o.MessageBytes)
+			return socketpairSetup("unix-seqpacket", unix.SOCK_SEQPACKET, o)
 		},
 		Open: openSocket("unix-seqpacket", Datagram),
 	})

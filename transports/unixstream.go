@@ -13,7 +13,7 @@ func init() {
 			Note: "one copy into an skb, one out; large messages split across skbs and reads"},
 		MaxMessage: streamLimit,
 		New: func(o Options) (Setup, error) {
-			return socketpairSetup("unix-stream", unix.SOCK_STREAM, o.MessageBytes)
+			return socketpairSetup("unix-stream", unix.SOCK_STREAM, o)
 		},
 		Open: openSocket("unix-stream", Stream),
 	})
