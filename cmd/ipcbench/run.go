@@ -44,6 +44,8 @@ type RunOptions struct {
 	Force      bool
 	// SampleEvery is --sample-every: time and body-check every Nth message.
 	SampleEvery uint64
+	// Depth is --depth: messages in flight per direction; 0 is native.
+	Depth int
 	// Rates, Arrivals and SLO are the rate workload's --rate (a list or a
 	// sweep), --arrivals and --slo; Work is --work, the consumer's spin.
 	Rates    []string
@@ -104,6 +106,7 @@ SIGQUIT 131), with the cases finished saved, marked incomplete.`,
 	f.Uint64Var(&opts.Count, "count", 0, "measure this many messages (round trips for pingpong) per case instead of --duration")
 	f.IntVar(&opts.Repeat, "repeat", 1, "run every case N times, each in fresh processes, interleaved; figures are medians with 95% CIs")
 	f.IntVar(&opts.Producers, "producers", 2, "fanin: producers streaming into the one consumer")
+	f.IntVar(&opts.Depth, "depth", 0, "messages in flight per direction, set on each transport that can hold exactly that many (pipe size, SO_SNDBUF, mq_maxmsg, msg_qbytes, slots); the others are skipped with the limit named; 0 keeps native buffering (recorded either way)")
 	f.Uint64Var(&opts.SampleEvery, "sample-every", 1, "time and body-check every Nth message only, still checking every sequence number, so that a fast transport is measured more than the harness (pingpong, stream, stream-inplace; recorded)")
 	f.StringSliceVar(&opts.Rates, "rate", []string{"10k"}, "rate workload: offered msgs/s, each its own case: a list (10k,50k) or a sweep start:end:xFACTOR or +STEP (10k:200k:x2); k=10^3, M=10^6")
 	f.StringVar(&opts.Arrivals, "arrivals", harness.ArrivalsUniform, "rate workload: the send schedule, uniform or poisson")
@@ -153,6 +156,10 @@ func (o *RunOptions) plan() (harness.Plan, error) {
 		return p, usagef("--sample-every %d: want 1 to %d", o.SampleEvery, harness.MaxSampleEvery)
 	}
 	p.SampleEvery = o.SampleEvery
+	if o.Depth < 0 || o.Depth > transports.MaxDepth {
+		return p, usagef("--depth %d: want 1 to %d messages, or 0 for native buffering", o.Depth, transports.MaxDepth)
+	}
+	p.Depth = o.Depth
 	if o.Count > maxCount {
 		return p, usagef("--count %d: want at most %d messages a case", o.Count, uint64(maxCount))
 	}
