@@ -23,6 +23,9 @@ type CompareOptions struct {
 	// AllowUntested lets a comparison that could not test every matched
 	// case exit 0 instead of 3.
 	AllowUntested bool
+	// GateStreamLatency gates the latency of closed-loop one-way cases
+	// (stream, stream-inplace, fanin) even at native or unequal depths.
+	GateStreamLatency bool
 	significance
 	Stdout io.Writer
 	Stderr io.Writer
@@ -65,6 +68,15 @@ do not count.
 When the two sides ran on different hosts or configurations (CPU, kernel,
 Go version, duration, pinning, ...), a header lists the keys that differ and
 a warning goes to stderr; commit and label are listed but expected to differ.
+When the host interfered differently with the two runs (steal differing by
+more than 2 points of the window, or run-queue wait by more than 5), a
+warning says so and suggests ipcbench ab, which alternates the builds.
+
+The latency of stream, stream-inplace and fanin cases is not compared by
+default: a closed-loop one-way latency is the buffer's depth over the
+throughput (Little's law), so it ranks buffers, not transports or builds.
+It is compared when both sides ran with one --depth and recorded the same
+depth, or with --gate-stream-latency; throughput and cpu are always compared.
 
 Metrics: ` + metricNames() + `.
 
@@ -93,6 +105,7 @@ Exit status:
 	f := cmd.Flags()
 	f.StringSliceVar(&opts.Metrics, "metric", []string{"p50", "p99", "throughput", "cpu"}, "metrics to compare")
 	f.BoolVar(&opts.AllowUntested, "allow-untested", false, "exit 0, not 3, when cases could not be tested (a regression still exits 1)")
+	f.BoolVar(&opts.GateStreamLatency, "gate-stream-latency", false, "compare the latency of stream, stream-inplace and fanin cases even where it measures buffer depth")
 	opts.significance.register(f, "smallest change for the worse that fails, e.g. 5% or 0.05")
 	return cmd
 }
@@ -176,14 +189,6 @@ func readResultsArgs(args []string) ([]*results.File, []string, error) {
 }
 
 func compareRun(o *CompareOptions) error {
-	metrics, err := stats.ParseMetrics(o.Metrics)
-	if err != nil {
-		return usagef("--metric: %v", err)
-	}
-	threshold, err := o.significance.parse()
-	if err != nil {
-		return err
-	}
 	base, _, err := readResultsArgs([]string{o.Base})
 	if err != nil {
 		return err
@@ -192,9 +197,28 @@ func compareRun(o *CompareOptions) error {
 	if err != nil {
 		return err
 	}
-	c := stats.Compare(base, newer, stats.CompareOptions{Metrics: metrics, Threshold: threshold, Alpha: o.Alpha})
+	return compareFiles(o, base, newer, false)
+}
+
+// compareFiles compares two sides already read, prints the comparison and
+// its warnings, and returns compare's exit status. interleaved says the
+// sides ran in alternating rounds (ipcbench ab), so that a difference in
+// host load between them is the host's noise, not drift between two runs.
+func compareFiles(o *CompareOptions, base, newer []*results.File, interleaved bool) error {
+	metrics, err := stats.ParseMetrics(o.Metrics)
+	if err != nil {
+		return usagef("--metric: %v", err)
+	}
+	threshold, err := o.significance.parse()
+	if err != nil {
+		return err
+	}
+	c := stats.Compare(base, newer, stats.CompareOptions{Metrics: metrics, Threshold: threshold, Alpha: o.Alpha, GateQueueLatency: o.GateStreamLatency})
 	if keys := c.Skewed(); keys != "" {
 		fmt.Fprintf(o.Stderr, "ipcbench: warning: base and new differ in %s: their figures may not be comparable (see the header)\n", keys)
+	}
+	if skew := c.LoadSkew(); skew != "" && !interleaved {
+		fmt.Fprintf(o.Stderr, "ipcbench: warning: the host interfered differently with base and new (%s): two runs one after the other see different hosts; ipcbench ab BASE_BIN NEW_BIN alternates them\n", skew)
 	}
 	for _, f := range c.Flagged {
 		fmt.Fprintf(o.Stderr, "ipcbench: warning: flagged, its figures say less than they seem: %s\n", f)

@@ -77,8 +77,28 @@ func comparisonText(c *stats.Comparison, markdown bool) string {
 		fmt.Fprintf(&b, "With %d tests, each able to reach p=%.4f at best, a change is flagged only where at least %d tests reach that together; a regression confined to fewer needs more %ss.\n",
 			c.Tests, c.SmallestP, c.MinFlaggable, c.Unit)
 	}
+	if line := latencyLeftOutLine(c); line != "" {
+		b.WriteString(line + "\n")
+	}
 	b.WriteString(c.VerdictLine() + "\n")
 	return b.String()
+}
+
+// latencyLeftOutLine says, in one line, which cases' latency compare left
+// out and why, or "".
+func latencyLeftOutLine(c *stats.Comparison) string {
+	if len(c.LatencyLeftOut) == 0 {
+		return ""
+	}
+	var names []string
+	for _, k := range c.LatencyLeftOut {
+		parts := strings.Split(k, "/")
+		if len(parts) > 1 && !slices.Contains(names, parts[1]) {
+			names = append(names, parts[1])
+		}
+	}
+	return fmt.Sprintf("Latency not compared for %d %s cases: a closed-loop one-way latency measures the buffer's depth, not the transport; it is compared only at one recorded --depth on both sides (or with --gate-stream-latency).",
+		len(c.LatencyLeftOut), strings.Join(names, ", "))
 }
 
 // metricTable writes one metric's table of deltas, and its geomean.

@@ -21,6 +21,9 @@ type CompareOptions struct {
 	// correction holds the comparison's tests to, e.g. 0.05; under an A/A
 	// comparison it is the chance of any false alarm (see Correction).
 	Alpha float64
+	// GateQueueLatency gates the latency of closed-loop one-way cases
+	// even where it measures buffer depth (see QueueLatency).
+	GateQueueLatency bool
 }
 
 // Verdicts of one compared metric of one case.
@@ -137,6 +140,12 @@ type Comparison struct {
 	// Differences lists the host and configuration keys whose values
 	// differ between base and new.
 	Differences []Difference `json:"differences,omitempty"`
+	// LatencyLeftOut lists the cases whose latency metrics were not
+	// compared because their latency measures queue depth (QueueLatency).
+	LatencyLeftOut []string `json:"latency_left_out,omitempty"`
+	// HostLoad is what the host did to the workers on each side (base,
+	// new), averaged over their ok cases; nil where no file recorded it.
+	HostLoad []*HostLoad `json:"host_load,omitempty"`
 }
 
 // Untested reports whether the comparison left a matched case untested,
@@ -166,6 +175,8 @@ func (c *Comparison) Regressions() int {
 type pooled struct {
 	reps  []results.Case
 	notOK string
+	// depths holds the run --depth of the file of each of reps.
+	depths []int
 }
 
 func pool(files []*results.File) (map[results.CaseKey]*pooled, []results.CaseKey) {
@@ -187,6 +198,7 @@ func pool(files []*results.File) (map[results.CaseKey]*pooled, []results.CaseKey
 				continue
 			}
 			p.reps = append(p.reps, c)
+			p.depths = append(p.depths, f.Config.Depth)
 		}
 	}
 	return m, order
@@ -270,6 +282,9 @@ func unitOf(base, new []*results.File) string {
 func Compare(base, new []*results.File, opt CompareOptions) *Comparison {
 	out := &Comparison{Threshold: opt.Threshold, Alpha: opt.Alpha, Unit: unitOf(base, new), Correction: Correction,
 		Differences: Differences([][]*results.File{base, new})}
+	if b, n := HostLoadOf(base), HostLoadOf(new); b != nil && n != nil {
+		out.HostLoad = []*HostLoad{b, n}
+	}
 	b, order := pool(base)
 	n, newOrder := pool(new)
 	// An interrupted run's missing cases were never reached, not left out
@@ -390,7 +405,14 @@ func (out *Comparison) bothMeasured(k results.CaseKey, bp, np *pooled, newCut st
 func (out *Comparison) compareCase(k results.CaseKey, bp, np *pooled, opt CompareOptions, geo map[string]*logSum) bool {
 	thresholds := &benchmath.Thresholds{CompareAlpha: opt.Alpha}
 	compared := 0
+	leaveOutLatency := !opt.GateQueueLatency && QueueLatency(k.Workload) && !equalDepth(bp, np)
 	for _, m := range opt.Metrics {
+		if leaveOutLatency && m.IsLatency() {
+			if !slices.Contains(out.LatencyLeftOut, k.String()) {
+				out.LatencyLeftOut = append(out.LatencyLeftOut, k.String())
+			}
+			continue
+		}
 		bs, ns := bp.samples(m, out.Unit), np.samples(m, out.Unit)
 		if len(bs) == 0 || len(ns) == 0 || allZero(bs) && allZero(ns) {
 			continue // e.g. latency of the relay workload, which measures none

@@ -101,7 +101,7 @@ func BuildHistory(files []*results.File, paths []string, m Metric, match []strin
 	series := map[string]*Series{}
 	var order []string
 	last := map[string]*results.File{} // the previous run holding each case
-	opt := CompareOptions{Metrics: []Metric{m}, Threshold: threshold, Alpha: alpha}
+	opt := CompareOptions{Metrics: []Metric{m}, Threshold: threshold, Alpha: alpha, GateQueueLatency: true}
 	for _, i := range idx {
 		f := files[i]
 		run := len(h.Runs)
