@@ -24,6 +24,7 @@ not test all it was given; each command's help says which it uses.`,
   ipcbench run --report                         # run, then write ./ipcbench-report/index.html
   ipcbench report a.json b.json -o cmp          # compare two runs in plots
   ipcbench compare base.json new.json           # significance-tested deltas; exit 1 on a regression
+  ipcbench ab /tmp/base-bin /tmp/new-bin --workloads pingpong  # alternate two builds, then compare
   ipcbench history nightly/ --plot trend.png    # one metric over many runs, steps flagged
   ipcbench export --format benchfmt run.json    # the Go benchmark format, for benchstat
   ipcbench --version                            # version, commit (dirty or not), Go version`,
@@ -39,7 +40,7 @@ not test all it was given; each command's help says which it uses.`,
 	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return usageError{err} })
 	root.SetOut(stdout)
 	root.SetErr(stderr)
-	root.AddCommand(newCmdRun(stdout, stderr), newCmdList(stdout), newCmdReport(stderr), newCmdCompare(stdout, stderr), newCmdExport(stdout), newCmdHistory(stdout, stderr), newCmdClean(stdout, stderr), newCmdDoctor(stdout, stderr), newCmdVersion(stdout), newCmdWorker())
+	root.AddCommand(newCmdRun(stdout, stderr), newCmdList(stdout), newCmdReport(stderr), newCmdCompare(stdout, stderr), newCmdAB(stdout, stderr, nil), newCmdExport(stdout), newCmdHistory(stdout, stderr), newCmdClean(stdout, stderr), newCmdDoctor(stdout, stderr), newCmdVersion(stdout), newCmdWorker())
 	for _, c := range root.Commands() {
 		c.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return usageError{err} })
 	}
