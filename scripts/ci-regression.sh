@@ -1,32 +1,36 @@
 #!/usr/bin/env bash
 # ci-regression.sh: fail a CI job when a candidate build's IPC performance
-# regresses against a baseline build, measured on the same machine in the
-# same job, interleaved so that both see the same drift.
+# regresses against a baseline build. A thin wrapper over `ipcbench ab`,
+# which runs the two builds in alternating rounds on this machine and
+# compares them (docs/regression-tracking.md); this script keeps the
+# environment interface of its earlier versions.
 #
 #   scripts/ci-regression.sh BASE_BIN NEW_BIN            # two ipcbench binaries
 #   scripts/ci-regression.sh                            # this tree against itself (an A/A check)
 #
 # Environment (all optional):
-#   ROUNDS=6            alternations of base and new; each runs --repeat REPEAT. compare
-#                       takes each round's file as one sample (rounds, not repetitions,
-#                       are the independent unit), so ROUNDS must be ≥ 4 for a U test
-#   REPEAT=1            repetitions per case per round (their median is the round's figure)
+#   ROUNDS=6            alternations of base and new (ab --rounds); each file is one sample,
+#                       so ROUNDS must be ≥ 4 for a U test
+#   REPEAT=1            accepted for compatibility; only 1 is supported (ab runs --repeat 1:
+#                       rounds, not repetitions, are the independent unit)
 #   RUN_ARGS="..."      what to run (default: pipe, unix-stream, sysv-shm pingpong at 64 B and 4 KiB, 300 ms)
-#   NEW_ARGS="..."      extra run flags for the candidate only; to check the gate itself:
-#                       NEW_ARGS="--test-send-delay pipe=2us" must exit 1
-#   COMPARE_ARGS="..."  e.g. "--metric p50,p99 --threshold 10%"
-#   CPUS=0              pin both sides with taskset; on small VMs, where placement
-#                       across CPUs swings latency several-fold, pinning is what
-#                       lets a 5-10 % change show (see README)
-#   OUT=dir             where results and the comparison go (default ./ipcbench-ci)
+#   NEW_ARGS="..."      extra run flags for the candidate only (ab --new-args); to check the
+#                       gate itself: NEW_ARGS="--test-send-delay pipe=2us" must exit 1
+#   COMPARE_ARGS="..."  ab's compare flags, e.g. "--metric p50,p99 --threshold 10%"
+#   CPUS=0              pin both sides with taskset
+#   OUT=dir             where ab makes its timestamped directory (default ./ipcbench-ci);
+#                       compare.txt and compare.md go beside the rounds' files
 #
-# Exit status: that of ipcbench compare: 0 no regression, 1 a regression,
-# 2 bad input, 3 nothing (or not everything) could be tested; 1 as well if a
-# run fails.
+# Exit status: that of ipcbench ab: 0 no regression, 1 a regression or a failed run,
+# 2 bad input, 3 nothing (or not everything) could be tested.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-rounds=${ROUNDS:-6} repeat=${REPEAT:-1} out=${OUT:-ipcbench-ci}
+out=${OUT:-ipcbench-ci}
 run_args=${RUN_ARGS:---transports pipe,unix-stream,sysv-shm --workloads pingpong --sizes 64,4K --duration 300ms}
+if [ "${REPEAT:-1}" != 1 ]; then
+  echo "ci-regression: REPEAT=${REPEAT} is no longer supported: ipcbench ab runs --repeat 1 a round; raise ROUNDS" >&2
+  exit 2
+fi
 pin=()
 if [ -n "${CPUS:-}" ]; then pin=(taskset -c "$CPUS"); fi
 
@@ -41,22 +45,17 @@ else
   exit 2
 fi
 
-rm -rf "$out"
-mkdir -p "$out/base" "$out/new"
-for r in $(seq "$rounds"); do
-  for side in base new; do
-    bin=$base_bin extra=""
-    if [ "$side" = new ]; then bin=$new_bin extra=${NEW_ARGS:-}; fi
-    echo "ci-regression: round $r/$rounds: $side" >&2
-    # shellcheck disable=SC2086 # RUN_ARGS is a list of flags
-    "${pin[@]}" "$bin" run $run_args $extra --repeat "$repeat" --label "$side" \
-      --out "$out/$side/round$r.json" --format csv >/dev/null
-  done
-done
+mkdir -p "$out"
 set +e
-# shellcheck disable=SC2086
-"$new_bin" compare "$out/base" "$out/new" ${COMPARE_ARGS:-} | tee "$out/compare.txt"
+# shellcheck disable=SC2086 # RUN_ARGS and COMPARE_ARGS are lists of flags
+"${pin[@]}" "$new_bin" ab "$base_bin" "$new_bin" --rounds "${ROUNDS:-6}" --out "$out" \
+  --new-args "${NEW_ARGS:-}" ${COMPARE_ARGS:-} $run_args | tee "$out/compare.txt"
 status=${PIPESTATUS[0]}
-# shellcheck disable=SC2086
-"$new_bin" compare "$out/base" "$out/new" ${COMPARE_ARGS:-} --format markdown >"$out/compare.md" 2>/dev/null
+set -e
+dir=$(ls -1d "$out"/*/ 2>/dev/null | tail -1)
+if [ -n "$dir" ] && [ -d "$dir/base" ]; then
+  mv "$out/compare.txt" "$dir/compare.txt"
+  # shellcheck disable=SC2086
+  "$new_bin" compare "$dir/base" "$dir/new" ${COMPARE_ARGS:-} --format markdown >"$dir/compare.md" 2>/dev/null || true
+fi
 exit "$status"

@@ -6,6 +6,10 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
+
+	"github.com/ipcbench/ipcbench/results"
+	"github.com/ipcbench/ipcbench/results/resultstest"
 )
 
 func TestABFlags(t *testing.T) {
@@ -124,5 +128,31 @@ func TestABCatchesASlowdown(t *testing.T) {
 		"--new-args", "--test-send-delay pipe=50us")
 	if code != exitFailure || !strings.Contains(stdout, "regression") {
 		t.Fatalf("slowed new side: exit %d, want %d:\n%s\n%s", code, exitFailure, stdout, stderr)
+	}
+}
+
+// TestCompareWarnsOfUnevenInterference: two sequential runs whose host
+// load differs get a warning that names ipcbench ab; alike ones do not.
+func TestCompareWarnsOfUnevenInterference(t *testing.T) {
+	dir := t.TempDir()
+	write := func(name string, steal float64) string {
+		f := resultstest.File(time.Unix(1e9, 0), "c", resultstest.Case("pipe", 64, resultstest.Noisy(1, 6, 20000, 0.03)...))
+		f.Cases[0].Messages, f.Cases[0].WindowNs = 1000, 1e6
+		f.Cases[0].Interference = &results.Interference{StealShare: steal}
+		p := filepath.Join(dir, name+".json")
+		if err := results.WriteFile(p, f); err != nil {
+			t.Fatal(err)
+		}
+		return p
+	}
+	quiet, quiet2, stolen := write("quiet", 0.001), write("quiet2", 0.01), write("stolen", 0.08)
+	for _, tc := range []struct {
+		base, new string
+		warn      bool
+	}{{quiet, quiet2, false}, {quiet, stolen, true}} {
+		_, _, errOut := runCLI("compare", tc.base, tc.new)
+		if got := strings.Contains(errOut, "interfered differently") && strings.Contains(errOut, "ipcbench ab"); got != tc.warn {
+			t.Errorf("compare %s %s: warned %v, want %v:\n%s", tc.base, tc.new, got, tc.warn, errOut)
+		}
 	}
 }

@@ -49,7 +49,7 @@ cases it holds (docs/regression-gates.md says why not Holm).
 
 BASE and NEW are results files or directories of them. With one file a
 side, each repetition is one sample; where a side pools several files (the
-rounds of scripts/ci-regression.sh), each file's median is one sample, as
+rounds of ipcbench ab), each file's median is one sample, as
 repetitions within one run are not independent. A U test needs at least 4
 samples a side to reach p < 0.05, and 6 give a 95% confidence interval: run
 with --repeat 6, or 6 rounds. With fewer, compare warns and prints no

@@ -41,7 +41,7 @@ const (
 	// is one sample; they ran back to back in fresh processes.
 	UnitRepetition = "repetition"
 	// UnitFile: a side pools several files (rounds, interleaved with the
-	// other side's by scripts/ci-regression.sh), so each file's median is
+	// other side's by ipcbench ab), so each file's median is
 	// one sample. Repetitions within a round share its host state and are
 	// not independent of each other, as the U test assumes.
 	UnitFile = "file"

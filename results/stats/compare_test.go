@@ -138,7 +138,7 @@ func TestCompareListsOneSidedAndFailedCases(t *testing.T) {
 }
 
 // TestComparePoolsFilesAsRounds: where a side pools several files (the
-// rounds of scripts/ci-regression.sh), each file's median is one sample,
+// rounds of ipcbench ab), each file's median is one sample,
 // since a round's repetitions share its host state; two rounds of three
 // repetitions are two samples, too few for a test, and six rounds are six.
 func TestComparePoolsFilesAsRounds(t *testing.T) {
