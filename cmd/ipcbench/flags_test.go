@@ -140,7 +140,7 @@ func TestRunHelpListsOptIns(t *testing.T) {
 			t.Errorf("no opt-in member in %v", reg.all)
 		}
 	}
-	if !strings.Contains(stdout, "opt-in, run only when named: stream-inplace, fanin, relay") {
+	if !strings.Contains(stdout, "opt-in, run only when named: rate, stream-inplace, fanin, relay") {
 		t.Errorf("run --help does not list the opt-in workloads:\n%s", stdout)
 	}
 }
