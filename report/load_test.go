@@ -46,7 +46,7 @@ func TestReportLoadAndDepth(t *testing.T) {
 			}
 		}
 	}
-	if !strings.Contains(md.String(), "| case | depth | p50 |") || !strings.Contains(md.String(), "| sysv-shm/rate/64 B | 16 | | | | | | | | saturated: achieved 82.0k") {
+	if !strings.Contains(md.String(), "| case | depth | p50 |") || !strings.Contains(md.String(), "| sysv-shm/rate@200k/64 B | 16 | | | | | | | | saturated: achieved 82.0k") {
 		t.Errorf("markdown summary:\n%s", md.String())
 	}
 }

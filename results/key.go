@@ -1,24 +1,50 @@
 package results
 
-import "fmt"
+import (
+	"fmt"
+	"strconv"
+)
 
 // CaseKey names a case by what compare, history, tables and error messages
-// match it on: transport, workload and message size.
+// match it on: transport, workload, message size and, for the open-loop
+// rate workload, the offered rate, so that two rates are never pooled.
 type CaseKey struct {
 	Transport string
 	Workload  string
 	SizeBytes int
+	Rate      float64 // offered msgs/s; 0 for a closed-loop workload
 }
 
 // Key returns the case's key.
-func (c Case) Key() CaseKey { return CaseKey{c.Transport, c.Workload, c.SizeBytes} }
+func (c Case) Key() CaseKey {
+	return CaseKey{Transport: c.Transport, Workload: c.Workload, SizeBytes: c.SizeBytes, Rate: c.OfferedRate}
+}
 
 // Key returns the key of the case the matrix ran.
-func (m PairMatrix) Key() CaseKey { return CaseKey{m.Transport, m.Workload, m.SizeBytes} }
+func (m PairMatrix) Key() CaseKey {
+	return CaseKey{Transport: m.Transport, Workload: m.Workload, SizeBytes: m.SizeBytes}
+}
 
-// String prints the key as transport/workload/size: pipe/pingpong/64 B.
+// String prints the key as transport/workload/size, pipe/pingpong/64 B,
+// with the offered rate after the workload where there is one:
+// pipe/rate@50k/64 B.
 func (k CaseKey) String() string {
-	return k.Transport + "/" + k.Workload + "/" + FormatBytes(k.SizeBytes)
+	wl := k.Workload
+	if k.Rate > 0 {
+		wl += "@" + formatRate(k.Rate)
+	}
+	return k.Transport + "/" + wl + "/" + FormatBytes(k.SizeBytes)
+}
+
+// formatRate prints msgs/s as --rate takes it: 500, 50k, 1.5M.
+func formatRate(r float64) string {
+	switch {
+	case r >= 1e6:
+		return strconv.FormatFloat(r/1e6, 'g', -1, 64) + "M"
+	case r >= 1e3:
+		return strconv.FormatFloat(r/1e3, 'g', -1, 64) + "k"
+	}
+	return strconv.FormatFloat(r, 'g', -1, 64)
 }
 
 // exact prints the size in bytes, as any number may be before validation.

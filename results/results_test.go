@@ -68,3 +68,20 @@ func TestReadRejectsBadFiles(t *testing.T) {
 		t.Errorf("missing file: %v", err)
 	}
 }
+
+// TestCaseKeyKeepsRatesApart: two rates of one transport are two cases to
+// compare and history, never one pool.
+func TestCaseKeyKeepsRatesApart(t *testing.T) {
+	a := results.Case{Transport: "pipe", Workload: "rate", SizeBytes: 64, OfferedRate: 10_000}
+	b := a
+	b.OfferedRate = 50_000
+	if a.Key() == b.Key() {
+		t.Errorf("rates 10k and 50k share the key %v", a.Key())
+	}
+	if got := b.Key().String(); got != "pipe/rate@50k/64 B" {
+		t.Errorf("key %q", got)
+	}
+	if got := (results.Case{Transport: "pipe", Workload: "pingpong", SizeBytes: 64}).Key().String(); got != "pipe/pingpong/64 B" {
+		t.Errorf("closed-loop key %q", got)
+	}
+}
