@@ -123,6 +123,11 @@ var Formats = []string{HTML, Markdown, Both}
 // complete one. It replaces only a report it wrote itself, or with force any
 // directory (see CheckDir).
 func WriteDir(ctx context.Context, dir string, in []Input, pages string, force bool) error {
+	return WriteDirWith(ctx, dir, in, pages, force, Options{})
+}
+
+// WriteDirWith is WriteDir with o.
+func WriteDirWith(ctx context.Context, dir string, in []Input, pages string, force bool, o Options) error {
 	if err := format.Check(pages, Formats); err != nil {
 		return err
 	}
@@ -149,7 +154,7 @@ func WriteDir(ctx context.Context, dir string, in []Input, pages string, force b
 	if err := os.Chmod(tmp, 0o755); err != nil {
 		return err
 	}
-	files, err := writeFiles(tmp, in, figs, pages)
+	files, err := writeFiles(tmp, in, figs, pages, o)
 	if err != nil {
 		return err
 	}
@@ -215,7 +220,7 @@ func Figures(ctx context.Context, in []Input) ([]Figure, error) {
 }
 
 // writeFiles writes the figures and pages into dir and returns their names.
-func writeFiles(dir string, in []Input, figs []Figure, pages string) ([]string, error) {
+func writeFiles(dir string, in []Input, figs []Figure, pages string, o Options) ([]string, error) {
 	var names []string
 	write := func(name string, data []byte) error {
 		if err := os.WriteFile(filepath.Join(dir, name), data, 0o644); err != nil {
@@ -234,7 +239,7 @@ func writeFiles(dir string, in []Input, figs []Figure, pages string) ([]string, 
 	}
 	if pages == HTML || pages == Both {
 		var b bytes.Buffer
-		if err := WriteHTMLPage(&b, in, figs); err != nil {
+		if err := WriteHTMLPageWith(&b, in, figs, o); err != nil {
 			return nil, err
 		}
 		if err := write("index.html", b.Bytes()); err != nil {
@@ -243,7 +248,7 @@ func writeFiles(dir string, in []Input, figs []Figure, pages string) ([]string, 
 	}
 	if pages == Markdown || pages == Both {
 		var b bytes.Buffer
-		if err := WriteMarkdownPage(&b, in, figs); err != nil {
+		if err := WriteMarkdownPageWith(&b, in, figs, o); err != nil {
 			return nil, err
 		}
 		if err := write("report.md", b.Bytes()); err != nil {

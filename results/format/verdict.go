@@ -105,3 +105,19 @@ func WriteVerdict(w io.Writer, f *results.File, baseline string) error {
 	_, err := io.WriteString(w, b.String())
 	return err
 }
+
+// VerdictPhrase reads, for standing i > 0 of v with the reference as its
+// subject, "174× faster than pipe (95% CI 150–200×)", or where that
+// transport ran faster than a baseline, "1.20× slower than shm-slots".
+func VerdictPhrase(v stats.Verdict, i int) string {
+	s := v.Standings[i]
+	times, lo, hi, how := s.Times, s.Lo, s.Hi, "faster"
+	if times < 1 {
+		times, lo, hi, how = 1/times, 1/s.Hi, 1/s.Lo, "slower"
+	}
+	p := fmt.Sprintf("%s %s than %s", Times(times), how, s.Transport)
+	if s.Lo > 0 && s.Hi > 0 {
+		p += fmt.Sprintf(" (95%% CI %s–%s)", strings.TrimSuffix(Times(lo), "×"), Times(hi))
+	}
+	return p
+}
