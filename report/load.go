@@ -79,19 +79,23 @@ func depthWorkloads(in []Input) (names []string, at map[string]int) {
 // where its transport could no longer carry the rate.
 func LatencyVsLoad(in []Input, workload string, size int) (*plot.Plot, error) {
 	p := newPlot(fmt.Sprintf("%s at %s: p99 latency against offered load", workload, results.FormatBytes(size)),
-		"offered msgs/s (log)", "p99 latency (µs, log)")
-	p.X.Scale, p.X.Tick.Marker = plot.LogScale{}, valueTicks{}
-	logY(p)
+		"offered msgs/s (log)", "p99 latency (log)")
+	p.X.Scale, p.X.Tick.Marker = plot.LogScale{}, siTicks{}
+	logY(p, "µs")
+	st := stylerOf(in)
 	drawn := map[string]bool{}
+	var xr, yr yRange
 	var slo int64
 	for fi, input := range in {
 		slo = max(slo, format.SLONs(input.File))
-		for ti, tr := range transportsOf(in) {
+		for _, tr := range orderedTransports(in) {
 			var pts plotter.XYs
 			for _, c := range input.File.Cases {
 				if c.Transport == tr && c.Workload == workload && c.SizeBytes == size && c.OfferedRate > 0 &&
 					c.Status == results.StatusOK && c.HistogramHDR != "" && c.Latency.P99Ns > 0 {
 					pts = append(pts, plotter.XY{X: c.OfferedRate, Y: us(c.Latency.P99Ns)})
+					xr.add(c.OfferedRate)
+					yr.add(us(c.Latency.P99Ns))
 				}
 			}
 			if len(pts) == 0 {
@@ -102,7 +106,7 @@ func LatencyVsLoad(in []Input, workload string, size int) (*plot.Plot, error) {
 			if err != nil {
 				return nil, err
 			}
-			line.LineStyle, points.GlyphStyle = style(ti, fi)
+			line.LineStyle, points.GlyphStyle = st.style(tr, fi)
 			p.Add(line, points)
 			drawn[tr] = true
 		}
@@ -110,9 +114,9 @@ func LatencyVsLoad(in []Input, workload string, size int) (*plot.Plot, error) {
 	if len(drawn) == 0 {
 		return nil, errEmpty
 	}
-	p.Y.Max = max(p.Y.Max, 1.5*us(slo)) // the SLO line stays in view
-	fitLog(&p.X)
-	fitLog(&p.Y)
+	yr.add(us(slo)) // the SLO line stays in view
+	fitLogRange(&p.X, xr.lo, xr.hi)
+	fitLogRange(&p.Y, yr.lo, yr.hi)
 	sloLine, err := plotter.NewLine(plotter.XYs{{X: p.X.Min, Y: us(slo)}, {X: p.X.Max, Y: us(slo)}})
 	if err != nil {
 		return nil, err
@@ -132,16 +136,20 @@ func LatencyVsLoad(in []Input, workload string, size int) (*plot.Plot, error) {
 func ThroughputVsDepth(in []Input, workload string, size int) (*plot.Plot, error) {
 	p := newPlot(fmt.Sprintf("%s at %s: throughput against queue depth", workload, results.FormatBytes(size)),
 		"messages in flight (depth, log)", "msgs/s (log)")
-	p.X.Scale, p.X.Tick.Marker = plot.LogScale{}, valueTicks{}
-	logY(p)
+	p.X.Scale, p.X.Tick.Marker = plot.LogScale{}, siTicks{}
+	logY(p, "")
+	st := stylerOf(in)
 	drawn := map[string]bool{}
-	for ti, tr := range transportsOf(in) {
+	var xr, yr yRange
+	for _, tr := range orderedTransports(in) {
 		var pts plotter.XYs
 		for _, input := range in {
 			for _, c := range input.File.Cases {
 				if c.Transport == tr && c.Workload == workload && c.SizeBytes == size && c.OfferedRate == 0 &&
 					c.Status == results.StatusOK && c.DepthMsgs > 0 && c.MsgsPerSec > 0 {
 					pts = append(pts, plotter.XY{X: float64(c.DepthMsgs), Y: c.MsgsPerSec})
+					xr.add(float64(c.DepthMsgs))
+					yr.add(c.MsgsPerSec)
 				}
 			}
 		}
@@ -153,15 +161,15 @@ func ThroughputVsDepth(in []Input, workload string, size int) (*plot.Plot, error
 		if err != nil {
 			return nil, err
 		}
-		line.LineStyle, points.GlyphStyle = style(ti, 0)
+		line.LineStyle, points.GlyphStyle = st.style(tr, 0)
 		p.Add(line, points)
 		drawn[tr] = true
 	}
 	if len(drawn) == 0 {
 		return nil, errEmpty
 	}
-	fitLog(&p.X)
-	fitLog(&p.Y)
+	fitLogRange(&p.X, xr.lo, xr.hi)
+	fitLogRange(&p.Y, yr.lo, yr.hi)
 	addLegend(p, in[:1], drawn) // one line per transport, whatever the files
 	return p, nil
 }
@@ -172,13 +180,13 @@ func loadPlans(in []Input) []planned {
 	names, sizes := rateWorkloads(in)
 	for _, wl := range names {
 		for _, size := range sizes[wl] {
-			out = append(out, planned{fmt.Sprintf("load-%s-%d", wl, size), "p99 latency against offered load; the dashed line is the SLO, and a line ends where its transport saturated",
+			out = append(out, planned{fmt.Sprintf("load-%s-%d", wl, size), fmt.Sprintf("%s at %s: p99 latency against offered load; the dashed grey line is the SLO, and a line ends where its transport saturated", wl, results.FormatBytes(size)),
 				func() (*plot.Plot, error) { return LatencyVsLoad(in, wl, size) }})
 		}
 	}
 	dnames, at := depthWorkloads(in)
 	for _, wl := range dnames {
-		out = append(out, planned{fmt.Sprintf("depth-%s-%d", wl, at[wl]), "messages per second against the messages in flight",
+		out = append(out, planned{fmt.Sprintf("depth-%s-%d", wl, at[wl]), fmt.Sprintf("%s at %s: messages per second against the messages in flight", wl, results.FormatBytes(at[wl])),
 			func() (*plot.Plot, error) { return ThroughputVsDepth(in, wl, at[wl]) }})
 	}
 	return out

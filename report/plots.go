@@ -8,15 +8,13 @@ import (
 	"fmt"
 	"image/color"
 	"math"
+	"slices"
 	"sort"
-	"strconv"
 
 	"github.com/ipcbench/ipcbench/results"
-	"github.com/ipcbench/ipcbench/results/format"
 	"github.com/ipcbench/ipcbench/workloads"
 	"gonum.org/v1/plot"
 	"gonum.org/v1/plot/plotter"
-	"gonum.org/v1/plot/plotutil"
 	"gonum.org/v1/plot/vg"
 	"gonum.org/v1/plot/vg/draw"
 )
@@ -64,69 +62,58 @@ func newPlot(title, xLabel, yLabel string) *plot.Plot {
 	p.Title.Text = title
 	p.X.Label.Text = xLabel
 	p.Y.Label.Text = yLabel
-	p.Legend.Top = true
-	p.Legend.Left = true
-	p.Legend.TextStyle.Font.Size = vg.Points(8)
-	p.Legend.ThumbnailWidth = vg.Points(18)
+	setFonts(p)
 	p.Add(plotter.NewGrid())
 	return p
 }
 
-// makeRoomForLegend raises the top of a log Y axis so that a legend of n
-// entries in the top corner sits above the data instead of over it.
-func makeRoomForLegend(p *plot.Plot, n int) {
-	const entryPt, axisPt = 10.0, 240.0 // legend line height; drawable height of a 4 in plot
-	f := math.Min(0.6, float64(n)*entryPt/axisPt)
-	if p.Y.Min <= 0 || p.Y.Max <= p.Y.Min {
-		return
+// styler gives each transport of the inputs its style: by its place in
+// the transports registry, so that one transport looks the same in every
+// plot, and with several files a dotted or dash-dotted line for every file
+// after the first.
+type styler struct{ extra []string }
+
+func stylerOf(in []Input) styler { return styler{transportsOf(in)} }
+
+func (s styler) style(tr string, fileIdx int) (draw.LineStyle, draw.GlyphStyle) {
+	ls, gs := seriesStyle(transportIndex(tr, s.extra))
+	if fileIdx > 0 {
+		ls.Dashes = fileDashes[(fileIdx-1)%len(fileDashes)]
 	}
-	p.Y.Max *= math.Pow(p.Y.Max/p.Y.Min, f/(1-f))
+	return ls, gs
 }
 
-// addLegend names each transport drawn once, by colour, and, with several
-// files, each file once, by line style and glyph: n + m entries, not n × m.
+// orderedTransports lists the transports of the inputs in registry order.
+func orderedTransports(in []Input) []string {
+	trs := transportsOf(in)
+	s := styler{trs}
+	sort.SliceStable(trs, func(i, j int) bool { return transportIndex(trs[i], s.extra) < transportIndex(trs[j], s.extra) })
+	return trs
+}
+
+// addLegend names each transport drawn once, by its line and marker, and,
+// with several files, each file once, by its dashes in grey: n + m
+// entries, not n × m. encodePlot draws the legend beside the data.
 func addLegend(p *plot.Plot, in []Input, drawn map[string]bool) {
-	entries := len(drawn)
-	if len(in) > 1 {
-		entries += len(in)
-	}
-	makeRoomForLegend(p, entries)
-	for ti, tr := range transportsOf(in) {
+	st := stylerOf(in)
+	for _, tr := range orderedTransports(in) {
 		if !drawn[tr] {
 			continue
 		}
-		ls, _ := style(ti, 0)
-		ls.Dashes = nil
-		line := &plotter.Line{LineStyle: ls}
-		p.Legend.Add(tr, line)
+		ls, gs := st.style(tr, 0)
+		p.Legend.Add(tr, &plotter.Line{LineStyle: ls}, &plotter.Scatter{GlyphStyle: gs})
 	}
 	if len(in) < 2 {
 		return
 	}
 	grey := color.Gray{Y: 0x55}
 	for fi, input := range in {
-		ls, gs := style(0, fi)
-		ls.Color, gs.Color = grey, grey
-		p.Legend.Add(input.Label, &plotter.Line{LineStyle: ls}, &plotter.Scatter{GlyphStyle: gs})
+		ls := draw.LineStyle{Color: grey, Width: vg.Points(1.5)}
+		if fi > 0 {
+			ls.Dashes = fileDashes[(fi-1)%len(fileDashes)]
+		}
+		p.Legend.Add(input.Label, &plotter.Line{LineStyle: ls})
 	}
-}
-
-// transportColors is the Tableau 10 palette: ten colours that stay apart,
-// one per transport (plotutil's seven would repeat across nine transports).
-var transportColors = []color.Color{
-	color.RGBA{0x4e, 0x79, 0xa7, 0xff}, color.RGBA{0xf2, 0x8e, 0x2b, 0xff}, color.RGBA{0xe1, 0x57, 0x59, 0xff},
-	color.RGBA{0x76, 0xb7, 0xb2, 0xff}, color.RGBA{0x59, 0xa1, 0x4f, 0xff}, color.RGBA{0xed, 0xc9, 0x48, 0xff},
-	color.RGBA{0xb0, 0x7a, 0xa1, 0xff}, color.RGBA{0xff, 0x9d, 0xa7, 0xff}, color.RGBA{0x9c, 0x75, 0x5f, 0xff},
-	color.RGBA{0xba, 0xb0, 0xac, 0xff},
-}
-
-// style gives transport t of input f its colour (by transport), dashes and
-// glyph (by file), so that several files overlay distinguishably.
-func style(transportIdx, fileIdx int) (draw.LineStyle, draw.GlyphStyle) {
-	c := transportColors[transportIdx%len(transportColors)]
-	ls := draw.LineStyle{Color: c, Width: vg.Points(1.5), Dashes: plotutil.Dashes(fileIdx)}
-	gs := draw.GlyphStyle{Color: c, Radius: vg.Points(2.5), Shape: plotutil.Shape(fileIdx)}
-	return ls, gs
 }
 
 // sizeTicks marks exactly the message sizes measured, labelled 64 B, 4 KiB.
@@ -138,82 +125,32 @@ func sizeTicks(sizes []int) plot.ConstantTicks {
 	return t
 }
 
-// valueTicks labels a log axis. gonum's LogTicks labels only powers of ten,
-// which leaves a narrow range (20 to 60 µs, say) unlabelled; below three
-// decades this labels 1, 2 and 5 times each power of ten as well.
-type valueTicks struct{}
-
-func (valueTicks) Ticks(min, max float64) []plot.Tick {
-	if min <= 0 || max <= 0 || max/min >= 1000 {
-		return plot.LogTicks{Prec: -1}.Ticks(min, max)
-	}
-	steps := []float64{1, 2, 5}
-	if max/min < 4 { // less than a 1-2-5 step or two: use every digit
-		steps = []float64{1, 2, 3, 4, 5, 6, 7, 8, 9}
-	}
-	var ticks []plot.Tick
-	for e := math.Floor(math.Log10(min)); e <= math.Ceil(math.Log10(max)); e++ {
-		for _, m := range steps {
-			v := m * math.Pow(10, e)
-			if v >= min*0.999 && v <= max*1.001 {
-				ticks = append(ticks, plot.Tick{Value: v, Label: compact(v)})
-			}
-		}
-	}
-	if len(ticks) < 2 { // still inside one step: label the ends
-		ticks = append(ticks, plot.Tick{Value: min, Label: compact(min)}, plot.Tick{Value: max, Label: compact(max)})
-	}
-	return ticks
-}
-
-// compact prints a tick value briefly: 0.5, 20, 500, 2.0k, 150.0k, 3.00M.
-func compact(v float64) string {
-	if v >= 1e3 {
-		return format.Rate(v)
-	}
-	return strconv.FormatFloat(v, 'g', 3, 64)
-}
-
-// fitLog keeps a log axis drawable once its data is added: gonum widens a
-// single value v to [v-1, v+1], below zero for v < 1, and its log scale
-// panics on anything not above zero. Callers plot only positive values, so
-// a range that is still not positive has nothing on it.
-func fitLog(a *plot.Axis) {
-	if a.Max <= 0 {
-		a.Min, a.Max = 1, 10
-		return
-	}
-	if a.Min <= 0 {
-		a.Min = a.Max / 1e3
-	}
-	if a.Min == a.Max {
-		a.Min, a.Max = a.Min/2, a.Max*2
-	}
-}
-
-// logY puts the Y axis on a log scale with valueTicks.
-func logY(p *plot.Plot) {
+// logY puts the Y axis on a log scale with the one tick rule, in unit.
+func logY(p *plot.Plot, unit string) {
 	p.Y.Scale = plot.LogScale{}
-	p.Y.Tick.Marker = valueTicks{}
+	p.Y.Tick.Marker = siTicks{unit}
 }
 
 // errEmpty means a plot has nothing to draw; callers leave it out.
 var errEmpty = fmt.Errorf("no data to plot")
 
 // metricVsSize draws one line per transport and file of metric(case) against
-// message size, with optional error bars up to hi(case).
-func metricVsSize(in []Input, workload, title, yLabel string, metric, hi func(results.Case) float64) (*plot.Plot, error) {
+// message size, with optional error bars up to hi(case), on log axes fitted
+// to the values drawn; unit is the Y axis' unit for its tick labels.
+func metricVsSize(in []Input, workload, title, yLabel, unit string, metric, hi func(results.Case) float64) (*plot.Plot, error) {
 	sizes := sizesOf(in, workload)
 	if len(sizes) == 0 {
 		return nil, errEmpty
 	}
-	p := newPlot(title, "message size", yLabel)
+	p := newPlot(title, "message size (log)", yLabel)
 	p.X.Scale = plot.LogScale{}
 	p.X.Tick.Marker = sizeTicks(sizes)
-	logY(p)
+	logY(p, unit)
+	st := stylerOf(in)
 	drawn := map[string]bool{}
+	var yr yRange
 	for fi, input := range in {
-		for ti, tr := range transportsOf(in) {
+		for _, tr := range orderedTransports(in) {
 			var pts plotter.XYs
 			var errs plotter.YErrors
 			for _, c := range input.File.Cases {
@@ -225,9 +162,11 @@ func metricVsSize(in []Input, workload, title, yLabel string, metric, hi func(re
 					continue
 				}
 				pts = append(pts, plotter.XY{X: float64(c.SizeBytes), Y: v})
+				yr.add(v)
 				high := 0.0
 				if hi != nil {
 					high = math.Max(0, hi(c)-v)
+					yr.add(v + high)
 				}
 				errs = append(errs, struct{ Low, High float64 }{0, high})
 			}
@@ -239,7 +178,7 @@ func metricVsSize(in []Input, workload, title, yLabel string, metric, hi func(re
 			if err != nil {
 				return nil, err
 			}
-			line.LineStyle, points.GlyphStyle = style(ti, fi)
+			line.LineStyle, points.GlyphStyle = st.style(tr, fi)
 			p.Add(line, points)
 			drawn[tr] = true
 			if hi != nil {
@@ -257,10 +196,21 @@ func metricVsSize(in []Input, workload, title, yLabel string, metric, hi func(re
 	if len(drawn) == 0 {
 		return nil, errEmpty // every value was 0: nothing a log axis can show
 	}
-	fitLog(&p.X)
-	fitLog(&p.Y)
+	fitSizeAxis(&p.X, sizes)
+	fitLogRange(&p.Y, yr.lo, yr.hi)
 	addLegend(p, in, drawn)
 	return p, nil
+}
+
+// fitSizeAxis pads the size axis a little past the smallest and largest
+// size, so that the end markers are not cut in half.
+func fitSizeAxis(a *plot.Axis, sizes []int) {
+	lo, hi := float64(sizes[0]), float64(sizes[len(sizes)-1])
+	if hi/lo < 2 {
+		lo, hi = lo/2, hi*2
+	}
+	pad := math.Pow(hi/lo, 0.04)
+	a.Min, a.Max = lo/pad, hi*pad
 }
 
 type errorPoints struct {
@@ -277,7 +227,7 @@ func LatencyVsSize(in []Input, workload string) (*plot.Plot, error) {
 	if !ok || d.Latency == workloads.NoLatency {
 		return nil, errEmpty
 	}
-	return metricVsSize(in, workload, fmt.Sprintf("%s: %s latency, p50 (bars to p99)", workload, d.Latency), "latency (µs, log)",
+	return metricVsSize(in, workload, fmt.Sprintf("%s: %s latency, p50 (bars to p99)", workload, d.Latency), "latency (log)", "µs",
 		func(c results.Case) float64 { return us(c.Latency.P50Ns) },
 		func(c results.Case) float64 { return us(c.Latency.P99Ns) })
 }
@@ -288,7 +238,11 @@ func ThroughputVsSize(in []Input, workload, unit string) (*plot.Plot, error) {
 	if unit == "msgs/s" {
 		metric = func(c results.Case) float64 { return c.MsgsPerSec }
 	}
-	return metricVsSize(in, workload, fmt.Sprintf("%s: throughput (%s)", workload, unit), unit+" (log)", metric, nil)
+	tickUnit := "MB/s"
+	if unit == "msgs/s" {
+		tickUnit = ""
+	}
+	return metricVsSize(in, workload, fmt.Sprintf("%s: throughput (%s)", workload, unit), unit+" (log)", tickUnit, metric, nil)
 }
 
 // percentileX maps a percentile to the spectrum's x axis: 0 at 0 %, 1 at
@@ -298,14 +252,16 @@ func percentileX(q float64) float64 { return -math.Log10(1 - q/100) }
 // LatencyDistribution plots the latency percentile spectrum (p0 to p99.99)
 // of each transport at one size, drawn from the HDR histograms in the results.
 func LatencyDistribution(in []Input, workload string, size int) (*plot.Plot, error) {
-	p := newPlot(fmt.Sprintf("%s at %s: latency percentile spectrum", workload, results.FormatBytes(size)), "percentile", "latency (µs, log)")
+	p := newPlot(fmt.Sprintf("%s at %s: latency percentile spectrum", workload, results.FormatBytes(size)), "percentile", "latency (log)")
 	p.X.Tick.Marker = plot.ConstantTicks{{Value: 0, Label: "0%"}, {Value: 1, Label: "90%"}, {Value: 2, Label: "99%"},
 		{Value: 3, Label: "99.9%"}, {Value: 4, Label: "99.99%"}}
 	p.X.Min, p.X.Max = 0, 4
-	logY(p)
+	logY(p, "µs")
+	st := stylerOf(in)
 	drawn := map[string]bool{}
+	var yr yRange
 	for fi, input := range in {
-		for ti, tr := range transportsOf(in) {
+		for _, tr := range orderedTransports(in) {
 			for _, c := range input.File.Cases {
 				if c.Transport != tr || c.Workload != workload || c.SizeBytes != size || c.Status != results.StatusOK || c.HistogramHDR == "" {
 					continue
@@ -322,6 +278,7 @@ func LatencyDistribution(in []Input, workload string, size int) (*plot.Plot, err
 					}
 					if b.ValueAt > 0 { // a log axis cannot show 0 ns
 						pts = append(pts, plotter.XY{X: x, Y: us(b.ValueAt)})
+						yr.add(us(b.ValueAt))
 					}
 					if x == 4 {
 						break
@@ -334,7 +291,7 @@ func LatencyDistribution(in []Input, workload string, size int) (*plot.Plot, err
 				if err != nil {
 					return nil, err
 				}
-				line.LineStyle, _ = style(ti, fi)
+				line.LineStyle, _ = st.style(tr, fi)
 				p.Add(line)
 				drawn[tr] = true
 			}
@@ -343,71 +300,121 @@ func LatencyDistribution(in []Input, workload string, size int) (*plot.Plot, err
 	if len(drawn) == 0 {
 		return nil, errEmpty
 	}
-	fitLog(&p.Y)
+	fitLogRange(&p.Y, yr.lo, yr.hi)
 	addLegend(p, in, drawn)
 	return p, nil
 }
 
-// Cost metrics for CostBars.
+// Cost metrics for CostBars, in the order the report shows them.
+var costOrder = []string{"cpu", "cpu-per-mb", "syscalls", "copies"}
+
 var costMetrics = map[string]struct {
-	title, unit string
-	value       func(results.Case) float64
+	title, unit, tickUnit string
+	value                 func(results.Case) float64
 }{
-	"cpu":      {"CPU time per message (both workers, user+sys)", "µs", func(c results.Case) float64 { return c.CPUNsPerMsg / 1e3 }},
-	"syscalls": {"syscalls per message", "syscalls", func(c results.Case) float64 { return c.SyscallsPerMsg }},
-	"copies":   {"copies per message (bytes moved / payload)", "copies", func(c results.Case) float64 { return c.CopiesPerMsg }},
+	"cpu": {"CPU time per message (both workers, user+sys)", "CPU time per message", "µs",
+		func(c results.Case) float64 { return c.CPUNsPerMsg / 1e3 }},
+	"cpu-per-mb": {"CPU time per MB of payload (both workers)", "CPU time per MB", "µs",
+		func(c results.Case) float64 {
+			if c.SizeBytes <= 0 {
+				return 0
+			}
+			return c.CPUNsPerMsg / 1e3 * 1e6 / float64(c.SizeBytes)
+		}},
+	"syscalls": {"syscalls per message", "syscalls per message", "", func(c results.Case) float64 { return c.SyscallsPerMsg }},
+	"copies":   {"copies per message (bytes moved / payload)", "copies per message", "", func(c results.Case) float64 { return c.CopiesPerMsg }},
 }
 
-// CostBars draws metric ("cpu", "syscalls" or "copies") per transport as
-// grouped bars, one bar per results file, for one workload and size.
+// CostBars draws metric ("cpu", "cpu-per-mb", "syscalls" or "copies") per
+// transport, for one workload and size, as groups of bars: one group per
+// transport in its colour, one bar per results file (lighter for each
+// later file). Bars take a fixed share of the spacing between groups
+// (barWidth), so they never overlap, and the X range holds whole groups.
 func CostBars(in []Input, workload string, size int, metric string) (*plot.Plot, error) {
 	m, ok := costMetrics[metric]
 	if !ok {
 		return nil, fmt.Errorf("unknown cost metric %q", metric)
 	}
-	trs := transportsOf(in)
-	p := newPlot(fmt.Sprintf("%s at %s: %s", workload, results.FormatBytes(size), m.title), "", m.unit)
-	p.Legend.Left = false
-	p.X.Tick.Label.Rotation = math.Pi / 6
-	p.X.Tick.Label.XAlign = draw.XRight
-	p.X.Tick.Label.YAlign = draw.YCenter
-	width := vg.Points(40 / float64(len(in))) // integer division gave 0, refused by gonum, past 40 files
-	any := false
-	for fi, input := range in {
-		vals := make(plotter.Values, len(trs))
-		for ti, tr := range trs {
+	var trs []string
+	for _, tr := range orderedTransports(in) {
+		for _, input := range in {
 			for _, c := range input.File.Cases {
-				if c.Transport == tr && c.Workload == workload && c.SizeBytes == size && c.Status == results.StatusOK {
-					vals[ti] = m.value(c)
-					any = true
+				if c.Transport == tr && c.Workload == workload && c.SizeBytes == size && c.Status == results.StatusOK && !slices.Contains(trs, tr) {
+					trs = append(trs, tr)
 				}
 			}
 		}
-		bars, err := plotter.NewBarChart(vals, width)
-		if err != nil {
-			return nil, err
+	}
+	if len(trs) == 0 {
+		return nil, errEmpty
+	}
+	p := newPlot(fmt.Sprintf("%s at %s: %s", workload, results.FormatBytes(size), m.title), "", m.unit)
+	p.X.Tick.Label.Rotation = math.Pi / 6
+	p.X.Tick.Label.XAlign = draw.XRight
+	p.X.Tick.Label.YAlign = draw.YCenter
+	p.Y.Tick.Marker = linearTicks{m.tickUnit}
+	st := stylerOf(in)
+	top := 0.0
+	for fi, input := range in {
+		bars := groupBars{Values: make([]float64, len(trs)), Index: fi, Count: len(in), Colors: make([]color.Color, len(trs))}
+		shade := 0.5 * float64(fi) / float64(len(in))
+		for ti, tr := range trs {
+			ls, _ := st.style(tr, 0)
+			bars.Colors[ti] = lighter(ls.Color, shade)
+			for _, c := range input.File.Cases {
+				if c.Transport == tr && c.Workload == workload && c.SizeBytes == size && c.Status == results.StatusOK {
+					bars.Values[ti] = m.value(c)
+					top = math.Max(top, bars.Values[ti])
+				}
+			}
 		}
-		bars.Color = fileColor(fi)
-		bars.LineStyle.Width = 0
-		bars.Offset = width * vg.Length(float64(fi)-float64(len(in)-1)/2)
 		p.Add(bars)
 		if len(in) > 1 {
-			p.Legend.Add(input.Label, bars)
+			p.Legend.Add(input.Label, barThumb{lighter(color.Gray{Y: 0x44}, shade)})
 		}
 	}
-	if !any {
+	if top <= 0 {
 		return nil, errEmpty
 	}
 	p.NominalX(trs...)
-	p.Y.Min = 0
-	p.Y.Max *= 1.15 // room for the legend above the tallest bar
+	p.X.Min, p.X.Max = -0.5, float64(len(trs))-0.5
+	p.Y.Min, p.Y.Max = 0, top*1.08
 	return p, nil
 }
 
-func fileColor(i int) color.Color {
-	palette := []color.Color{
-		color.RGBA{R: 0x1f, G: 0x77, B: 0xb4, A: 0xff}, color.RGBA{R: 0xff, G: 0x7f, B: 0x0e, A: 0xff},
-		color.RGBA{R: 0x2c, G: 0xa0, B: 0x2c, A: 0xff}, color.RGBA{R: 0xd6, G: 0x27, B: 0x28, A: 0xff},
+// workloadPlans lists the figures of one registered workload: latency
+// (where the workload times its messages) and throughput against size, a
+// latency spectrum at the smallest size, and the cost bars at every size.
+// Captions name the workload and what it measures, so that no two
+// workloads' figures read alike.
+func workloadPlans(in []Input, d workloads.Descriptor) []planned {
+	wl, timed := d.Name, d.Latency != workloads.NoLatency
+	sizes := sizesOf(in, wl)
+	if len(sizes) == 0 {
+		return nil
 	}
-	return palette[i%len(palette)]
+	var out []planned
+	if timed {
+		out = append(out, planned{"latency-" + wl, fmt.Sprintf("%s: %s latency p50 against message size; bars reach p99", wl, d.Latency),
+			func() (*plot.Plot, error) { return LatencyVsSize(in, wl) }})
+	}
+	out = append(out,
+		planned{"throughput-mbps-" + wl, wl + ": payload throughput (MB/s) against message size",
+			func() (*plot.Plot, error) { return ThroughputVsSize(in, wl, "MB/s") }},
+		planned{"throughput-msgs-" + wl, wl + ": messages per second against message size",
+			func() (*plot.Plot, error) { return ThroughputVsSize(in, wl, "msgs/s") }})
+	at := sizes[0] // the smallest: where per-message costs show most
+	if timed {
+		out = append(out, planned{fmt.Sprintf("distribution-%s-%d", wl, at),
+			fmt.Sprintf("%s at %s: %s latency percentiles from the HDR histograms", wl, results.FormatBytes(at), d.Latency),
+			func() (*plot.Plot, error) { return LatencyDistribution(in, wl, at) }})
+	}
+	for _, size := range sizes {
+		for _, m := range costOrder {
+			out = append(out, planned{fmt.Sprintf("%s-%s-%d", m, wl, size),
+				fmt.Sprintf("%s at %s: %s", wl, results.FormatBytes(size), costMetrics[m].title),
+				func() (*plot.Plot, error) { return CostBars(in, wl, size, m) }})
+		}
+	}
+	return out
 }

@@ -45,8 +45,8 @@ type planned struct {
 }
 
 // plan lists the figures for the inputs: for each workload in them, in
-// the registry's order, latency (where the workload times its messages) and
-// throughput against size, a latency spectrum and cost bars at one size;
+// the registry's order, its figures (workloadPlans: latency and throughput
+// against size, a latency spectrum, cost bars at every size);
 // then, for each workload at offered rates (registered or not), p99 against
 // offered load, and for each measured at several depths, throughput
 // against depth.
@@ -54,29 +54,10 @@ func plan(in []Input) []planned {
 	var out []planned
 	open, _ := rateWorkloads(in)
 	for _, d := range workloads.All() {
-		wl, timed := d.Name, d.Latency != workloads.NoLatency
-		sizes := sizesOf(in, wl)
-		if len(sizes) == 0 || slices.Contains(open, wl) { // open loop: plotted against offered load
+		if slices.Contains(open, d.Name) { // open loop: plotted against offered load
 			continue
 		}
-		at := sizes[0] // the smallest: where per-message costs show most
-		if timed {
-			out = append(out, planned{"latency-" + wl, "p50 latency against message size; bars reach p99",
-				func() (*plot.Plot, error) { return LatencyVsSize(in, wl) }})
-		}
-		out = append(out,
-			planned{"throughput-mbps-" + wl, "payload throughput against message size",
-				func() (*plot.Plot, error) { return ThroughputVsSize(in, wl, "MB/s") }},
-			planned{"throughput-msgs-" + wl, "messages per second against message size",
-				func() (*plot.Plot, error) { return ThroughputVsSize(in, wl, "msgs/s") }})
-		if timed {
-			out = append(out, planned{fmt.Sprintf("distribution-%s-%d", wl, at), "latency percentiles from the HDR histograms",
-				func() (*plot.Plot, error) { return LatencyDistribution(in, wl, at) }})
-		}
-		for _, m := range []string{"cpu", "syscalls", "copies"} {
-			out = append(out, planned{fmt.Sprintf("%s-%s-%d", m, wl, at), costMetrics[m].title,
-				func() (*plot.Plot, error) { return CostBars(in, wl, at, m) }})
-		}
+		out = append(out, workloadPlans(in, d)...)
 	}
 	return append(out, loadPlans(in)...)
 }
@@ -89,18 +70,14 @@ func (pl planned) render() (Figure, error) {
 	}
 	f := Figure{Name: pl.name, Caption: pl.caption}
 	for _, ext := range []string{"png", "svg"} {
-		wt, err := p.WriterTo(plotWidth, plotHeight, ext)
+		b, err := encodePlot(p, ext)
 		if err != nil {
 			return f, fmt.Errorf("plot %s as %s: %w", pl.name, ext, err)
 		}
-		var b bytes.Buffer
-		if _, err := wt.WriteTo(&b); err != nil {
-			return f, fmt.Errorf("plot %s as %s: %w", pl.name, ext, err)
-		}
 		if ext == "png" {
-			f.PNG = b.Bytes()
+			f.PNG = b
 		} else {
-			f.SVG = b.Bytes()
+			f.SVG = b
 		}
 	}
 	return f, nil

@@ -105,7 +105,7 @@ func TestEveryWorkloadIsPlotted(t *testing.T) {
 		if d.Latency != workloads.NoLatency {
 			want = append(want, "distribution-"+d.Name+"-64")
 		}
-		want = append(want, "cpu-"+d.Name+"-64", "syscalls-"+d.Name+"-64", "copies-"+d.Name+"-64")
+		want = append(want, "cpu-"+d.Name+"-64", "cpu-per-mb-"+d.Name+"-64", "syscalls-"+d.Name+"-64", "copies-"+d.Name+"-64")
 	}
 	if !slices.Equal(got, want) {
 		t.Errorf("figures\n%q\nwant\n%q", got, want)

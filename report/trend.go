@@ -1,7 +1,6 @@
 package report
 
 import (
-	"bytes"
 	"fmt"
 	"image/color"
 	"path/filepath"
@@ -47,7 +46,8 @@ func Trend(h *stats.History) (*plot.Plot, error) {
 	}
 	p.Legend.Add("regression (ringed red)", &plotter.Scatter{GlyphStyle: draw.GlyphStyle{Color: color.RGBA{0xd6, 0x27, 0x28, 0xff}, Radius: vg.Points(4), Shape: draw.RingGlyph{}}})
 	p.Y.Min = 0
-	p.Y.Max *= 1 + 0.08*float64(len(h.Series)+1) // room for the legend above the lines
+	p.Y.Max *= 1.05
+	p.Y.Tick.Marker = linearTicks{tickUnit(unit)}
 	return p, nil
 }
 
@@ -76,7 +76,7 @@ func addTrendSeries(p *plot.Plot, si int, s stats.Series, scale float64) error {
 	if err != nil {
 		return err
 	}
-	line.LineStyle, points.GlyphStyle = style(si, 0)
+	line.LineStyle, points.GlyphStyle = seriesStyle(si)
 	eb, err := plotter.NewYErrorBars(errorPoints{pts, errs})
 	if err != nil {
 		return err
@@ -116,17 +116,25 @@ func SavePlot(p *plot.Plot, path string) error {
 	if ext != "png" && ext != "svg" {
 		return fmt.Errorf("plot %s: want a .png or .svg file name", path)
 	}
-	wt, err := p.WriterTo(plotWidth, plotHeight, ext)
+	b, err := encodePlot(p, ext)
 	if err != nil {
 		return fmt.Errorf("plot %s: %w", path, err)
 	}
-	var b bytes.Buffer
-	if _, err := wt.WriteTo(&b); err != nil {
-		return fmt.Errorf("plot %s: %w", path, err)
-	}
 	// Atomic, and over a regular file only: never a device or a symlink.
-	if err := safeout.WriteFile(path, b.Bytes(), 0o644); err != nil {
+	if err := safeout.WriteFile(path, b, 0o644); err != nil {
 		return fmt.Errorf("plot: %w", err)
 	}
 	return nil
+}
+
+// tickUnit is the unit siLabel takes for a history's unit: a duration's
+// "µs" (or "ns"), or a plain count.
+func tickUnit(unit string) string {
+	if strings.HasPrefix(unit, "µs") {
+		return "µs"
+	}
+	if strings.HasPrefix(unit, "ns") {
+		return "ns"
+	}
+	return ""
 }

@@ -1,0 +1,131 @@
+package report
+
+import (
+	"fmt"
+	"image/color"
+	"regexp"
+	"testing"
+	"time"
+
+	"github.com/ipcbench/ipcbench/results"
+
+	"github.com/ipcbench/ipcbench/results/resultstest"
+	"github.com/ipcbench/ipcbench/workloads"
+	"gonum.org/v1/plot/vg"
+)
+
+// TestSeriesStylesUnique: no two of the first 32 series share colour, dash
+// pattern and marker, and the first 16 differ in colour or dash alone.
+func TestSeriesStylesUnique(t *testing.T) {
+	seen := map[string]int{}
+	lines := map[string]int{}
+	for i := range 32 {
+		ls, gs := seriesStyle(i)
+		r, g, b, _ := ls.Color.RGBA()
+		line := fmt.Sprint(r, g, b, ls.Dashes)
+		key := fmt.Sprintf("%s %T", line, gs.Shape)
+		if j, dup := seen[key]; dup {
+			t.Errorf("series %d and %d share a style: %s", j, i, key)
+		}
+		seen[key] = i
+		if i < 16 {
+			if j, dup := lines[line]; dup {
+				t.Errorf("series %d and %d share colour and dashes", j, i)
+			}
+			lines[line] = i
+		}
+		if gs.Color != ls.Color {
+			t.Errorf("series %d: marker and line colours differ", i)
+		}
+	}
+	if transportIndex("pipe", nil) != transportIndex("pipe", []string{"zzz"}) {
+		t.Error("a transport's index depends on the inputs")
+	}
+}
+
+// TestLogTicksOneFormat: over three decades, every label of a log axis is
+// a 1-2-5 mantissa with an SI unit, in one format.
+func TestLogTicksOneFormat(t *testing.T) {
+	for _, tc := range []struct {
+		unit     string
+		min, max float64
+		re       string
+	}{
+		{"µs", 0.3, 800, `^[125]0{0,2}(ns|µs|ms)$`},
+		{"", 900, 2e6, `^[125]0{0,2}[kM]?$`},
+		{"MB/s", 2, 5000, `^[125]0{0,2}[MG]B/s$`},
+	} {
+		re := regexp.MustCompile(tc.re)
+		n := 0
+		for _, tk := range (siTicks{tc.unit}).Ticks(tc.min, tc.max) {
+			if tk.Label == "" {
+				continue
+			}
+			n++
+			if !re.MatchString(tk.Label) {
+				t.Errorf("%s ticks %g..%g: label %q does not match %s", tc.unit, tc.min, tc.max, tk.Label, tc.re)
+			}
+		}
+		if n < 4 {
+			t.Errorf("%s ticks %g..%g: only %d labels", tc.unit, tc.min, tc.max, n)
+		}
+	}
+	for v, want := range map[float64]string{1000: "1ms", 0.5: "500ns", 10: "10µs", 2.5e6: "2.5s"} {
+		if got := siLabel(v, "µs"); got != want {
+			t.Errorf("siLabel(%g, µs) = %q, want %q", v, got, want)
+		}
+	}
+	for v, want := range map[float64]string{1e5: "100k", 1e6: "1M", 0.5: "0.5", 20: "20"} {
+		if got := siLabel(v, ""); got != want {
+			t.Errorf("siLabel(%g) = %q, want %q", v, got, want)
+		}
+	}
+}
+
+// TestBarsNeverOverlap: a group's bars fit inside the spacing between
+// groups for any number of files, and the X range holds the last group.
+func TestBarsNeverOverlap(t *testing.T) {
+	for count := 1; count <= 50; count++ {
+		if w := barWidth(count); w*float64(count) >= 1 || w <= 0 {
+			t.Errorf("%d bars of width %g in a spacing of 1", count, w)
+		}
+	}
+	var cases []results.Case
+	for _, tr := range []string{"pipe", "sysv-shm", "unix-stream", "not-registered"} {
+		cases = append(cases, resultstest.Case(tr, 64, 1000, 2000, 3000))
+	}
+	f := resultstest.File(time.Unix(0, 0), "abc", cases...)
+	in := []Input{{"a", f}, {"b", f}, {"c", f}}
+	p, err := CostBars(in, "pingpong", 64, "cpu")
+	if err != nil {
+		t.Fatal(err)
+	}
+	n := len(orderedTransports(in))
+	if p.X.Min > -0.5 || p.X.Max < float64(n)-0.5 {
+		t.Errorf("X range %g..%g clips one of %d groups", p.X.Min, p.X.Max, n)
+	}
+}
+
+// TestLegendAndCaptions: legends are set in 10 pt or more, and no two
+// figures of a report share a caption.
+func TestLegendAndCaptions(t *testing.T) {
+	in := []Input{{"loaded", resultstest.Loaded()}}
+	p, err := LatencyVsSize(in, "stream")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if p.Legend.TextStyle.Font.Size < vg.Points(10) {
+		t.Errorf("legend font %v", p.Legend.TextStyle.Font.Size)
+	}
+	captions := map[string]string{}
+	for _, pl := range plan(in) {
+		if other, dup := captions[pl.caption]; dup {
+			t.Errorf("%s and %s share the caption %q", other, pl.name, pl.caption)
+		}
+		captions[pl.caption] = pl.name
+	}
+	if len(workloadPlans(in, workloads.All()[0])) == 0 && len(captions) == 0 {
+		t.Error("no figures planned")
+	}
+	_ = color.Black
+}
