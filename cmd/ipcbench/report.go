@@ -19,7 +19,9 @@ type ReportOptions struct {
 	Dir    string
 	Format string
 	Force  bool
-	Stderr io.Writer
+	// Baseline is --baseline: the transport the verdict measures others against.
+	Baseline string
+	Stderr   io.Writer
 }
 
 const defaultReportDir = "ipcbench-report"
@@ -44,7 +46,8 @@ Exit status: 0 written, 1 write failed, 2 bad input or an --out ipcbench will
 not replace, 128+n ended by signal n (nothing written).`,
 		Example: `  ipcbench report                                   # newest results file → ./ipcbench-report/
   ipcbench report before.json after.json -o cmp      # overlay two runs
-  ipcbench report run.json --format markdown         # report.md and PNGs for a pull request`,
+  ipcbench report run.json --format markdown         # report.md and PNGs for a pull request
+  ipcbench report run.json --baseline pipe           # verdict: every transport against pipe`,
 		RunE: func(_ *cobra.Command, args []string) error {
 			opts.Files = args
 			return reportRun(opts)
@@ -52,6 +55,7 @@ not replace, 128+n ended by signal n (nothing written).`,
 	}
 	cmd.Flags().StringVarP(&opts.Dir, "out", "o", defaultReportDir, "report directory")
 	cmd.Flags().StringVar(&opts.Format, "format", report.Both, "html, markdown or both")
+	cmd.Flags().StringVar(&opts.Baseline, "baseline", "", "measure every transport in the verdict against this one rather than the fastest")
 	cmd.Flags().BoolVar(&opts.Force, "force", false, "replace --out even if it is a directory that ipcbench did not write")
 	return cmd
 }
@@ -106,7 +110,7 @@ func reportRun(o *ReportOptions) error {
 	if beforeReport != nil {
 		beforeReport(ctx)
 	}
-	err := report.WriteDir(ctx, o.Dir, in, o.Format, o.Force)
+	err := report.WriteDirWith(ctx, o.Dir, in, o.Format, o.Force, report.Options{Baseline: o.Baseline})
 	if sig := interrupted.signal(); sig != nil {
 		fmt.Fprintf(o.Stderr, "ipcbench: %s: no report written\n", signalName(sig))
 		return exitError{signalExit(sig)}

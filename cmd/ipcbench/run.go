@@ -42,6 +42,8 @@ type RunOptions struct {
 	Format     string
 	Report     bool
 	Force      bool
+	// Baseline is --baseline: the transport the verdict measures others against.
+	Baseline string
 	// SampleEvery is --sample-every: time and body-check every Nth message.
 	SampleEvery uint64
 	// Depth is --depth: messages in flight per direction; 0 is native.
@@ -120,6 +122,7 @@ SIGQUIT 131), with the cases finished saved, marked incomplete.`,
 	f.StringVar(&opts.Timeout, "timeout", "", "limit per case (default 10s + 2×(warmup+duration), or 60s with --count)")
 	f.StringVarP(&opts.Out, "out", "o", "", "results file (default ./"+defaultResultsDir+"/<timestamp>.json)")
 	f.StringVar(&opts.Format, "format", "table", "stdout format: "+strings.Join(format.RunFormats, ", "))
+	f.StringVar(&opts.Baseline, "baseline", "", "measure every transport in the verdict against this one rather than the fastest (the table format and --report)")
 	f.BoolVar(&opts.Report, "report", false, "write an HTML and Markdown report to ./"+defaultReportDir+"/ after the run")
 	f.BoolVar(&opts.Force, "force", false, "replace an --out file that holds no ipcbench results, and a ./"+defaultReportDir+"/ that ipcbench did not write")
 	f.StringToStringVar(&opts.SendDelay, "test-send-delay", nil, "for testing compare: slow TRANSPORT's every send by DELAY, e.g. pipe=5us (recorded in the results)")
@@ -328,6 +331,9 @@ func runRun(o *RunOptions) error {
 func (o *RunOptions) saveAndPrint(path string, f *results.File, interrupted *interruption) error {
 	saveErr := interrupted.write(path, func() error { return saveResults(path, f) })
 	tableErr := format.WriteRun(o.Stdout, o.Format, f)
+	if tableErr == nil && o.Format == "table" {
+		tableErr = format.WriteVerdict(o.Stdout, f, o.Baseline)
+	}
 	where := path
 	if saveErr != nil {
 		fmt.Fprintf(o.Stderr, "ipcbench: nothing was saved, the table above is all that is left of this run: %v\n", saveErr)
@@ -360,7 +366,7 @@ func (o *RunOptions) reportPhase(ctx context.Context, path string, f *results.Fi
 		beforeReport(ctx)
 	}
 	in := []report.Input{{Label: report.Labels([]string{path})[0], File: f}}
-	err := report.WriteDir(ctx, defaultReportDir, in, report.Both, o.Force)
+	err := report.WriteDirWith(ctx, defaultReportDir, in, report.Both, o.Force, report.Options{Baseline: o.Baseline})
 	if sig := interrupted.signal(); sig != nil {
 		fmt.Fprintf(o.Stderr, "ipcbench: %s: no report written; the results are in %s\n", signalName(sig), path)
 		return exitError{signalExit(sig)}
