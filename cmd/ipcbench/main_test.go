@@ -38,6 +38,8 @@ func TestUsageErrorsExit2(t *testing.T) {
 		want string
 	}{
 		{[]string{"run", "--sizes", "abc"}, "--sizes"},
+		{[]string{"run", "--baseline", "pipes"}, "--baseline: unknown transport"},
+		{[]string{"report", "--baseline", "pipes"}, "--baseline: unknown transport"},
 		{[]string{"run", "--sizes", "0"}, "at least 1 byte"},
 		{[]string{"run", "--sizes", "-5"}, "--sizes"},
 		{[]string{"run", "--sizes", "99999999999999999999"}, "too large"},
@@ -111,13 +113,13 @@ func TestRunFlagsParse(t *testing.T) {
 		p.Count != 500 || p.Warmup != 0 || got.Format != "csv" || len(p.Workloads) != 2 {
 		t.Errorf("parsed %+v from %+v", p, got)
 	}
-	// Defaults: every transport, both workloads, 64 B, 4 KiB, 64 KiB, 1 s.
+	// Defaults: every transport, both workloads, 64 B and 64 KiB, 1 s.
 	got = &RunOptions{}
 	if err := runCommand(got).ParseFlags(nil); err != nil {
 		t.Fatal(err)
 	}
 	p, _ = got.plan()
-	if len(p.Transports) != len(transports.Defaults()) || fmt.Sprint(p.SizesBytes) != "[64 4096 65536]" || p.Duration != time.Second ||
+	if len(p.Transports) != len(transports.Defaults()) || fmt.Sprint(p.SizesBytes) != "[64 65536]" || p.Duration != time.Second ||
 		p.CPUs != nil || p.Unpinned {
 		t.Errorf("defaults: %+v", p)
 	}

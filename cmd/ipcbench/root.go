@@ -18,7 +18,7 @@ latency, throughput, CPU time, syscalls and copies per message.
 Exit status: 0 ok, 1 a failed case, a regression or a doctor problem, 2 bad
 flags or input, 3 a gate (compare, history --fail-on-regression) that could
 not test all it was given; each command's help says which it uses.`,
-		Example: `  ipcbench run                                  # every transport, both workloads, 64 B, 4 KiB, 64 KiB
+		Example: `  ipcbench run                                  # every default transport, both workloads, 64 B and 64 KiB
   ipcbench run --transports pipe,tcp --sizes 1,4K --duration 2s
   ipcbench list                                 # transports, copy models, max sizes on this host
   ipcbench run --report                         # run, then write ./ipcbench-report/index.html
