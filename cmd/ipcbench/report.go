@@ -6,10 +6,12 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"strings"
 	"time"
 
 	"github.com/ipcbench/ipcbench/report"
 	"github.com/ipcbench/ipcbench/results"
+	"github.com/ipcbench/ipcbench/transports"
 	"github.com/spf13/cobra"
 )
 
@@ -85,6 +87,9 @@ func reportRun(o *ReportOptions) error {
 	if err := checkFormat(o.Format, report.Formats); err != nil {
 		return err
 	}
+	if err := checkBaseline(o.Baseline); err != nil {
+		return err
+	}
 	files := o.Files
 	if len(files) == 0 {
 		f, err := newestResults(defaultResultsDir)
@@ -154,4 +159,13 @@ func describeReport(dir, format string) string {
 		return filepath.Join(dir, "report.md")
 	}
 	return filepath.Join(dir, "index.html") + " and " + filepath.Join(dir, "report.md")
+}
+
+// checkBaseline refuses a --baseline that names no transport, which would
+// otherwise rank against the fastest without a word.
+func checkBaseline(name string) error {
+	if _, ok := transports.Lookup(name); name != "" && !ok {
+		return usagef("--baseline: unknown transport %q; known: %s (see ipcbench list)", name, strings.Join(transports.Names(), ", "))
+	}
+	return nil
 }
