@@ -101,13 +101,9 @@ func LatencyVsLoad(in []Input, workload string, size int) (*plot.Plot, error) {
 			if len(pts) == 0 {
 				continue
 			}
-			sort.Slice(pts, func(i, j int) bool { return pts[i].X < pts[j].X })
-			line, points, err := plotter.NewLinePoints(pts)
-			if err != nil {
+			if _, err := addLine(p, st, tr, fi, pts); err != nil {
 				return nil, err
 			}
-			line.LineStyle, points.GlyphStyle = st.style(tr, fi)
-			p.Add(line, points)
 			drawn[tr] = true
 		}
 	}
@@ -156,13 +152,9 @@ func ThroughputVsDepth(in []Input, workload string, size int) (*plot.Plot, error
 		if len(pts) == 0 {
 			continue
 		}
-		sort.Slice(pts, func(i, j int) bool { return pts[i].X < pts[j].X })
-		line, points, err := plotter.NewLinePoints(pts)
-		if err != nil {
+		if _, err := addLine(p, st, tr, 0, pts); err != nil {
 			return nil, err
 		}
-		line.LineStyle, points.GlyphStyle = st.style(tr, 0)
-		p.Add(line, points)
 		drawn[tr] = true
 	}
 	if len(drawn) == 0 {

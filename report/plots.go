@@ -173,13 +173,11 @@ func metricVsSize(in []Input, workload, title, yLabel, unit string, metric, hi f
 			if len(pts) == 0 {
 				continue
 			}
-			sort.Slice(pts, func(i, j int) bool { return pts[i].X < pts[j].X })
-			line, points, err := plotter.NewLinePoints(pts)
+			sort.Sort(errorPoints{pts, errs}) // the bars move with their points
+			line, err := addLine(p, st, tr, fi, pts)
 			if err != nil {
 				return nil, err
 			}
-			line.LineStyle, points.GlyphStyle = st.style(tr, fi)
-			p.Add(line, points)
 			drawn[tr] = true
 			if hi != nil {
 				eb, err := plotter.NewYErrorBars(errorPoints{pts, errs})
@@ -216,6 +214,30 @@ func fitSizeAxis(a *plot.Axis, sizes []int) {
 type errorPoints struct {
 	plotter.XYs
 	plotter.YErrors
+}
+
+// errorPoints sorts by x, moving each point's error bar with it, for
+// sizes given in any order (--sizes 64K,64).
+func (e errorPoints) Len() int           { return len(e.XYs) }
+func (e errorPoints) Less(i, j int) bool { return e.XYs[i].X < e.XYs[j].X }
+func (e errorPoints) Swap(i, j int) {
+	e.XYs[i], e.XYs[j] = e.XYs[j], e.XYs[i]
+	if len(e.YErrors) == len(e.XYs) {
+		e.YErrors[i], e.YErrors[j] = e.YErrors[j], e.YErrors[i]
+	}
+}
+
+// addLine draws pts, sorted by x, as transport tr's line and markers in
+// file fi's style.
+func addLine(p *plot.Plot, st styler, tr string, fi int, pts plotter.XYs) (*plotter.Line, error) {
+	sort.Slice(pts, func(i, j int) bool { return pts[i].X < pts[j].X })
+	line, points, err := plotter.NewLinePoints(pts)
+	if err != nil {
+		return nil, err
+	}
+	line.LineStyle, points.GlyphStyle = st.style(tr, fi)
+	p.Add(line, points)
+	return line, nil
 }
 
 func us(ns int64) float64 { return float64(ns) / 1e3 }

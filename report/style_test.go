@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"image/color"
 	"regexp"
+	"sort"
 	"testing"
 	"time"
 
@@ -11,6 +12,7 @@ import (
 
 	"github.com/ipcbench/ipcbench/results/resultstest"
 	"github.com/ipcbench/ipcbench/workloads"
+	"gonum.org/v1/plot/plotter"
 	"gonum.org/v1/plot/vg"
 )
 
@@ -128,4 +130,15 @@ func TestLegendAndCaptions(t *testing.T) {
 		t.Error("no figures planned")
 	}
 	_ = color.Black
+}
+
+// TestErrorBarsMoveWithTheirPoints: sizes given high to low (--sizes 64K,64)
+// keep each p99 bar on its own point once the line is sorted by size.
+func TestErrorBarsMoveWithTheirPoints(t *testing.T) {
+	pts := plotter.XYs{{X: 65536, Y: 10}, {X: 64, Y: 1}}
+	errs := plotter.YErrors{{Low: 0, High: 90}, {Low: 0, High: 1}}
+	sort.Sort(errorPoints{pts, errs})
+	if pts[0].X != 64 || errs[0].High != 1 || pts[1].X != 65536 || errs[1].High != 90 {
+		t.Errorf("after sorting: points %v, bars %v", pts, errs)
+	}
 }
