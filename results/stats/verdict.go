@@ -2,6 +2,7 @@ package stats
 
 import (
 	"cmp"
+	"fmt"
 	"slices"
 
 	"github.com/ipcbench/ipcbench/results"
@@ -126,10 +127,25 @@ func Verdicts(f *results.File, baseline string) []Verdict {
 	var out []Verdict
 	for _, k := range keys {
 		if v, ok := rankOne(k, by[k], baseline); ok {
+			v.Metric += depthNote(f, v)
 			out = append(out, v)
 		}
 	}
 	return out
+}
+
+// depthNote says at what depth a one-way closed-loop workload's throughput
+// was ranked: without --depth each transport kept its own buffering, so
+// the ranking is partly of buffers, not only of mechanisms.
+func depthNote(f *results.File, v Verdict) string {
+	d, _ := workloads.Lookup(v.Workload)
+	switch {
+	case v.Metric != "throughput" || d.Latency != workloads.OneWay:
+		return ""
+	case f.Config.Depth > 0:
+		return fmt.Sprintf(" at depth %d", f.Config.Depth)
+	}
+	return " at native depth"
 }
 
 // rankOne ranks one workload and size's transports; false where none has

@@ -72,3 +72,21 @@ func TestRank(t *testing.T) {
 		}
 	}
 }
+
+// TestVerdictSaysTheDepth: a stream ranked without --depth says so, since
+// each transport then kept its own buffering; with --depth it names it.
+func TestVerdictSaysTheDepth(t *testing.T) {
+	f := &results.File{Cases: []results.Case{
+		{Transport: "pipe", Workload: "stream", SizeBytes: 64, Status: results.StatusOK, MsgsPerSec: 1e6},
+		{Transport: "shm", Workload: "stream", SizeBytes: 64, Status: results.StatusOK, MsgsPerSec: 2e6},
+		{Transport: "pipe", Workload: "relay", SizeBytes: 64, Status: results.StatusOK, MsgsPerSec: 1e6},
+	}}
+	for depth, want := range map[int]string{0: "throughput at native depth", 16: "throughput at depth 16"} {
+		f.Config.Depth = depth
+		for _, v := range Verdicts(f, "") {
+			if v.Workload == "stream" && v.Metric != want || v.Workload == "relay" && v.Metric != "throughput" {
+				t.Errorf("depth %d: %s ranked by %q", depth, v.Workload, v.Metric)
+			}
+		}
+	}
+}
