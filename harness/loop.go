@@ -442,6 +442,9 @@ func (l *loop) consumeFanIn() error {
 	}
 }
 
+// consume receives, checks and times every message until side a's stop
+// word names the last one. consumeWork (rate.go) and consumeSampled
+// (sampled.go) are its copies for --work and --sample-every.
 func (l *loop) consume(stop *atomic.Uint64) error {
 	for seq := uint64(0); ; seq++ {
 		if err := l.conn.Recv(l.buf); err != nil {

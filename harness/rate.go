@@ -141,6 +141,12 @@ func (l *loop) pace(stop *atomic.Uint64, count uint64, deadline int64) error {
 // message the consumer spins workIters before it takes the next, as a
 // consumer that does something with what it reads. The latency of a
 // message is to its receipt; the work delays the ones queued behind it.
+//
+// consumeWork and echoWork are copies of consume and echo (loop.go) with
+// one spin call added, as the sampled loops (sampled.go) are copies with
+// fewer clock reads: phase picks a loop once, so the default loops carry
+// no per-message test for --work or --sample-every. A change to how a
+// message is checked or recorded goes into every copy.
 func (l *loop) consumeWork(stop *atomic.Uint64) error {
 	for seq := uint64(0); ; seq++ {
 		if err := l.conn.Recv(l.buf); err != nil {
