@@ -37,11 +37,8 @@ type ABOptions struct {
 	Compare           CompareOptions
 }
 
-func newCmdAB(stdout, stderr io.Writer, runF func(*ABOptions) error) *cobra.Command {
+func newCmdAB(stdout, stderr io.Writer) *cobra.Command {
 	opts := &ABOptions{Compare: CompareOptions{Stdout: stdout, Stderr: stderr}}
-	if runF == nil {
-		runF = abRun
-	}
 	cmd := &cobra.Command{
 		Use:   "ab BASE_BIN NEW_BIN [ab flags] [run flags]",
 		Short: "Run two ipcbench builds in alternating rounds on this machine and compare them; exit 1 on a regression",
@@ -77,7 +74,7 @@ not ipcbench; 3 untested (--allow-untested makes it 0).`,
 				}
 				return err
 			}
-			return runF(opts)
+			return abRun(opts)
 		},
 	}
 	return cmd

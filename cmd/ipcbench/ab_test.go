@@ -37,10 +37,8 @@ func TestABFlags(t *testing.T) {
 		}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			var got *ABOptions
-			cmd := newCmdAB(&strings.Builder{}, &strings.Builder{}, func(o *ABOptions) error { got = o; return nil })
-			cmd.SetArgs(tc.args)
-			if err := cmd.Execute(); err != nil {
+			got := &ABOptions{}
+			if err := parseABArgs(tc.args, got); err != nil {
 				t.Fatal(err)
 			}
 			if !tc.want(got) {
