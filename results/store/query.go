@@ -1,0 +1,404 @@
+package store
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/ipcbench/ipcbench/results"
+)
+
+// Selector picks runs: terms of one key match any of their values, and
+// the keys all must hold. Last keeps the newest Last of the runs that
+// match (0: all).
+type Selector struct {
+	RunIDs  []int64
+	Labels  []string
+	Commits []string // prefixes
+	Hosts   []string // host names
+	Since   time.Time
+	Until   time.Time // exclusive
+	Last    int
+}
+
+// SelectorSyntax is what ParseSelector takes, for help and errors.
+const SelectorSyntax = `terms joined by commas: run:ID (or a bare ID), label:L, commit:PREFIX, host:NAME, since:30d|2026-11-01, until:DATE, date:2026-11-01, last:N`
+
+// ParseSelector reads a selector such as "label:main,host:h1,last:6";
+// times are relative to now.
+func ParseSelector(s string, now time.Time) (Selector, error) {
+	var sel Selector
+	if strings.TrimSpace(s) == "" {
+		return sel, fmt.Errorf("empty selector: want %s", SelectorSyntax)
+	}
+	for _, term := range strings.Split(s, ",") {
+		term = strings.TrimSpace(term)
+		key, val, ok := strings.Cut(term, ":")
+		if !ok {
+			key, val = "run", term
+		}
+		if val == "" {
+			return sel, fmt.Errorf("selector term %q has no value: want %s", term, SelectorSyntax)
+		}
+		var err error
+		switch key {
+		case "run":
+			var id int64
+			id, err = strconv.ParseInt(val, 10, 64)
+			if err != nil || id <= 0 {
+				return sel, fmt.Errorf("selector term %q: a run id is a whole number above 0 (ipcbench store ls lists them); want %s", term, SelectorSyntax)
+			}
+			sel.RunIDs = append(sel.RunIDs, id)
+		case "label":
+			sel.Labels = append(sel.Labels, val)
+		case "commit":
+			sel.Commits = append(sel.Commits, val)
+		case "host":
+			sel.Hosts = append(sel.Hosts, val)
+		case "since":
+			sel.Since, err = parseWhen(val, now)
+		case "until":
+			sel.Until, err = parseWhen(val, now)
+		case "date":
+			var day time.Time
+			day, err = time.Parse(time.DateOnly, val)
+			sel.Since, sel.Until = day, day.Add(24*time.Hour)
+		case "last":
+			sel.Last, err = strconv.Atoi(val)
+			if err == nil && sel.Last <= 0 {
+				err = fmt.Errorf("want a count above 0")
+			}
+		default:
+			return sel, fmt.Errorf("selector term %q: unknown key %q: want %s", term, key, SelectorSyntax)
+		}
+		if err != nil {
+			return sel, fmt.Errorf("selector term %q: %v", term, err)
+		}
+	}
+	return sel, nil
+}
+
+// parseWhen reads an age (30d, 12h, 2w) back from now, a date
+// (2026-11-01, UTC midnight) or an RFC 3339 time.
+func parseWhen(s string, now time.Time) (time.Time, error) {
+	if n := len(s); n > 1 && (s[n-1] == 'd' || s[n-1] == 'w') {
+		if k, err := strconv.Atoi(s[:n-1]); err == nil && k >= 0 {
+			days := k
+			if s[n-1] == 'w' {
+				days *= 7
+			}
+			return now.AddDate(0, 0, -days), nil
+		}
+	}
+	if d, err := time.ParseDuration(s); err == nil && d >= 0 {
+		return now.Add(-d), nil
+	}
+	if t, err := time.Parse(time.DateOnly, s); err == nil {
+		return t, nil
+	}
+	if t, err := time.Parse(time.RFC3339, s); err == nil {
+		return t, nil
+	}
+	return time.Time{}, fmt.Errorf("%q is not an age (30d, 2w, 12h), a date (2026-11-01) or an RFC 3339 time", s)
+}
+
+// where is the SQL condition over runs r joined with hosts h that sel
+// stands for, with its arguments.
+func (sel Selector) where() (string, []any) {
+	var conds []string
+	var args []any
+	oneOf := func(col string, vals []string, cond string) {
+		if len(vals) == 0 {
+			return
+		}
+		var or []string
+		for _, v := range vals {
+			or = append(or, strings.ReplaceAll(cond, "$", col))
+			args = append(args, v)
+		}
+		conds = append(conds, "("+strings.Join(or, " OR ")+")")
+	}
+	if len(sel.RunIDs) > 0 {
+		marks := strings.TrimSuffix(strings.Repeat("?, ", len(sel.RunIDs)), ", ")
+		conds = append(conds, "r.id IN ("+marks+")")
+		for _, id := range sel.RunIDs {
+			args = append(args, id)
+		}
+	}
+	oneOf("r.label", sel.Labels, "$ = ?")
+	oneOf("h.hostname", sel.Hosts, "$ = ?")
+	if len(sel.Commits) > 0 {
+		var or []string
+		for _, c := range sel.Commits {
+			or = append(or, "substr(r.commit_id, 1, "+strconv.Itoa(len(c))+") = ?")
+			args = append(args, c)
+		}
+		conds = append(conds, "("+strings.Join(or, " OR ")+")")
+	}
+	if !sel.Since.IsZero() {
+		conds = append(conds, "r.started_ns >= ?")
+		args = append(args, sel.Since.UnixNano())
+	}
+	if !sel.Until.IsZero() {
+		conds = append(conds, "r.started_ns < ?")
+		args = append(args, sel.Until.UnixNano())
+	}
+	cond := "1 = 1"
+	if len(conds) > 0 {
+		cond = strings.Join(conds, " AND ")
+	}
+	if sel.Last > 0 {
+		cond = "r.id IN (SELECT r.id FROM runs r JOIN hosts h ON h.id = r.host_id WHERE " + cond +
+			" ORDER BY r.started_ns DESC, r.id DESC LIMIT ?)"
+		args = append(args, sel.Last)
+	}
+	return cond, args
+}
+
+// RunInfo is one stored run as ipcbench store ls lists it.
+type RunInfo struct {
+	ID         int64
+	Started    time.Time
+	Hostname   string
+	Label      string
+	Commit     string
+	Version    string
+	Cases      int
+	Incomplete string
+}
+
+// Runs lists the runs sel picks, oldest first.
+func (s *Store) Runs(ctx context.Context, sel Selector) ([]RunInfo, error) {
+	cond, args := sel.where()
+	rows, err := s.db.QueryContext(ctx, s.d.q(`SELECT r.id, r.started_ns, h.hostname, r.label, r.commit_id, r.ipcbench_version, r.cases, r.incomplete
+		FROM runs r JOIN hosts h ON h.id = r.host_id WHERE `+cond+` ORDER BY r.started_ns, r.id`), args...)
+	if err != nil {
+		return nil, s.errf("list runs", err)
+	}
+	defer rows.Close()
+	var out []RunInfo
+	for rows.Next() {
+		var r RunInfo
+		var ns int64
+		if err := rows.Scan(&r.ID, &ns, &r.Hostname, &r.Label, &r.Commit, &r.Version, &r.Cases, &r.Incomplete); err != nil {
+			return nil, s.errf("list runs", err)
+		}
+		r.Started = time.Unix(0, ns).UTC()
+		out = append(out, r)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, s.errf("list runs", err)
+	}
+	return out, nil
+}
+
+// Load says how much of each run to read.
+type Load struct {
+	// Cases keeps only cases whose key (CaseKey) contains one of these,
+	// spaces ignored, as history's --case matches; empty keeps all.
+	Cases []string
+	// Full reads everything the results file held: histograms and the
+	// workers' reports, as report and export need. Otherwise a case's
+	// histogram is read only where the case records no sample count
+	// (older files), the one use compare and history make of it.
+	Full bool
+}
+
+// Load reads the runs sel picks, oldest first, each as the results file
+// it was stored from (less what opt leaves out), with a name for each
+// (run:ID) that is also a selector for it. Every file is validated, as a
+// results file read from disk is: a shared store is written by other
+// hosts' ipcbench.
+func (s *Store) Load(ctx context.Context, sel Selector, opt Load) ([]*results.File, []string, error) {
+	cond, args := sel.where()
+	files, names, byID, err := s.loadRuns(ctx, cond, args)
+	if err != nil || len(files) == 0 {
+		return files, names, err
+	}
+	caseCond, caseArgs := cond, append([]any(nil), args...)
+	if len(opt.Cases) > 0 {
+		var or []string
+		for _, m := range opt.Cases {
+			or = append(or, fmt.Sprintf(s.d.contains, "c.case_key", "?"))
+			caseArgs = append(caseArgs, strings.ReplaceAll(m, " ", ""))
+		}
+		caseCond += " AND (" + strings.Join(or, " OR ") + ")"
+	}
+	cases, err := s.loadCases(ctx, caseCond, caseArgs, opt.Full, byID)
+	if err != nil {
+		return nil, nil, err
+	}
+	if err := s.loadRepetitions(ctx, caseCond, caseArgs, cases); err != nil {
+		return nil, nil, err
+	}
+	histCond := caseCond
+	if !opt.Full {
+		histCond += " AND c.samples = 0"
+	}
+	if err := s.loadHistograms(ctx, histCond, caseArgs, cases); err != nil {
+		return nil, nil, err
+	}
+	for i, f := range files {
+		if err := results.Validate(f); err != nil {
+			return nil, nil, fmt.Errorf("store %s: %s: %w", s.loc, names[i], err)
+		}
+	}
+	return files, names, nil
+}
+
+type caseRef struct {
+	run int64
+	ord int
+}
+
+func (s *Store) loadRuns(ctx context.Context, cond string, args []any) ([]*results.File, []string, map[int64]*results.File, error) {
+	rows, err := s.db.QueryContext(ctx, s.d.q(`SELECT r.id, r.envelope_json FROM runs r JOIN hosts h ON h.id = r.host_id
+		WHERE `+cond+` ORDER BY r.started_ns, r.id`), args...)
+	if err != nil {
+		return nil, nil, nil, s.errf("read runs", err)
+	}
+	defer rows.Close()
+	var files []*results.File
+	var names []string
+	byID := map[int64]*results.File{}
+	for rows.Next() {
+		var id int64
+		var env string
+		if err := rows.Scan(&id, &env); err != nil {
+			return nil, nil, nil, s.errf("read runs", err)
+		}
+		f := new(results.File)
+		if err := json.Unmarshal([]byte(env), f); err != nil {
+			return nil, nil, nil, fmt.Errorf("store %s: run %d: %w", s.loc, id, err)
+		}
+		files = append(files, f)
+		names = append(names, "run:"+strconv.FormatInt(id, 10))
+		byID[id] = f
+	}
+	if err := rows.Err(); err != nil {
+		return nil, nil, nil, s.errf("read runs", err)
+	}
+	return files, names, byID, nil
+}
+
+// loadCases reads the cases into their runs and returns where each one is.
+func (s *Store) loadCases(ctx context.Context, cond string, args []any, full bool, byID map[int64]*results.File) (map[caseRef]*results.Case, error) {
+	workers := "''"
+	if full {
+		workers = "c.workers_json"
+	}
+	rows, err := s.db.QueryContext(ctx, s.d.q(`SELECT c.run_id, c.ord, c.detail_json, `+workers+`
+		FROM cases c JOIN runs r ON r.id = c.run_id JOIN hosts h ON h.id = r.host_id
+		WHERE `+cond+` ORDER BY c.run_id, c.ord`), args...)
+	if err != nil {
+		return nil, s.errf("read cases", err)
+	}
+	defer rows.Close()
+	var refs []caseRef
+	for rows.Next() {
+		var ref caseRef
+		var detail, w string
+		if err := rows.Scan(&ref.run, &ref.ord, &detail, &w); err != nil {
+			return nil, s.errf("read cases", err)
+		}
+		var c results.Case
+		if err := json.Unmarshal([]byte(detail), &c); err != nil {
+			return nil, fmt.Errorf("store %s: run %d case %d: %w", s.loc, ref.run, ref.ord, err)
+		}
+		if w != "" {
+			if err := json.Unmarshal([]byte(w), &c.Workers); err != nil {
+				return nil, fmt.Errorf("store %s: run %d case %d workers: %w", s.loc, ref.run, ref.ord, err)
+			}
+		}
+		f := byID[ref.run]
+		f.Cases = append(f.Cases, c)
+		refs = append(refs, ref)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, s.errf("read cases", err)
+	}
+	// Index once every slice has stopped growing.
+	out := make(map[caseRef]*results.Case, len(refs))
+	next := map[int64]int{}
+	for _, ref := range refs {
+		f := byID[ref.run]
+		out[ref] = &f.Cases[next[ref.run]]
+		next[ref.run]++
+	}
+	return out, nil
+}
+
+func (s *Store) loadRepetitions(ctx context.Context, cond string, args []any, cases map[caseRef]*results.Case) error {
+	rows, err := s.db.QueryContext(ctx, s.d.q(`SELECT p.run_id, p.case_ord, p.messages, p.window_ns, p.p50_ns, p.p90_ns, p.p99_ns, p.p999_ns,
+			p.mean_ns, p.min_ns, p.max_ns, p.stddev_ns, p.msgs_per_sec, p.mb_per_sec, p.cpu_ns_per_msg,
+			p.syscalls_per_msg, p.copies_per_msg, p.samples, p.flags_json
+		FROM repetitions p JOIN cases c ON c.run_id = p.run_id AND c.ord = p.case_ord
+			JOIN runs r ON r.id = c.run_id JOIN hosts h ON h.id = r.host_id
+		WHERE `+cond+` ORDER BY p.run_id, p.case_ord, p.ord`), args...)
+	if err != nil {
+		return s.errf("read repetitions", err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var ref caseRef
+		var r results.Repetition
+		var msgs, samples int64
+		var flags string
+		if err := rows.Scan(&ref.run, &ref.ord, &msgs, &r.WindowNs, &r.P50Ns, &r.P90Ns, &r.P99Ns, &r.P999Ns,
+			&r.MeanNs, &r.MinNs, &r.MaxNs, &r.StddevNs, &r.MsgsPerSec, &r.MBPerSec, &r.CPUNsPerMsg,
+			&r.SyscallsPerMsg, &r.CopiesPerMsg, &samples, &flags); err != nil {
+			return s.errf("read repetitions", err)
+		}
+		r.Messages, r.Samples = uint64(msgs), uint64(samples)
+		if err := json.Unmarshal([]byte(flags), &r.Flags); err != nil {
+			return fmt.Errorf("store %s: run %d case %d repetition flags: %w", s.loc, ref.run, ref.ord, err)
+		}
+		if c := cases[ref]; c != nil {
+			c.Repetitions = append(c.Repetitions, r)
+		}
+	}
+	if err := rows.Err(); err != nil {
+		return s.errf("read repetitions", err)
+	}
+	return nil
+}
+
+func (s *Store) loadHistograms(ctx context.Context, cond string, args []any, cases map[caseRef]*results.Case) error {
+	rows, err := s.db.QueryContext(ctx, s.d.q(`SELECT g.run_id, g.case_ord, g.hdr
+		FROM histograms g JOIN cases c ON c.run_id = g.run_id AND c.ord = g.case_ord
+			JOIN runs r ON r.id = c.run_id JOIN hosts h ON h.id = r.host_id
+		WHERE `+cond), args...)
+	if err != nil {
+		return s.errf("read histograms", err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var ref caseRef
+		var hdr string
+		if err := rows.Scan(&ref.run, &ref.ord, &hdr); err != nil {
+			return s.errf("read histograms", err)
+		}
+		if c := cases[ref]; c != nil {
+			c.HistogramHDR = hdr
+		}
+	}
+	if err := rows.Err(); err != nil {
+		return s.errf("read histograms", err)
+	}
+	return nil
+}
+
+// Export reads one run whole, as the results file it was stored from.
+func (s *Store) Export(ctx context.Context, runID int64) (*results.File, error) {
+	files, _, err := s.Load(ctx, Selector{RunIDs: []int64{runID}}, Load{Full: true})
+	if err != nil {
+		return nil, err
+	}
+	if len(files) == 0 {
+		return nil, fmt.Errorf("store %s: no run %d (ipcbench store ls lists them)", s.loc, runID)
+	}
+	return files[0], nil
+}

@@ -1,0 +1,88 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"io/fs"
+	"net/url"
+	"os"
+	"path/filepath"
+
+	"github.com/ipcbench/ipcbench/internal/safeout"
+	"golang.org/x/sys/unix"
+
+	_ "modernc.org/sqlite" // registers "sqlite": pure Go, so the binary stays static
+)
+
+// sqliteDialect is SQLite's SQL: ? placeholders, INTEGER PRIMARY KEY as
+// the row id, instr for substrings.
+var sqliteDialect = dialect{
+	name:     "sqlite",
+	id:       "INTEGER PRIMARY KEY",
+	float:    "REAL",
+	contains: "instr(%s, %s) > 0",
+	time:     "datetime(%s / 1000000000, 'unixepoch')",
+}
+
+// openSQLite opens (creating where missing) the SQLite file at loc.Path.
+// The file must be a regular file of the caller's own, never a symbolic
+// link; a new one is made 0600 in a directory made 0700. WAL journaling
+// lets readers run beside a writer, write transactions begin IMMEDIATE so
+// that two writers queue on the busy timeout rather than deadlock, and
+// foreign keys are enforced.
+func openSQLite(ctx context.Context, loc Location) (*Store, error) {
+	if err := prepareSQLiteFile(loc.Path); err != nil {
+		return nil, fmt.Errorf("store sqlite:%s: %w", loc.Path, err)
+	}
+	q := url.Values{}
+	for _, p := range []string{"busy_timeout(60000)", "journal_mode(WAL)", "synchronous(NORMAL)", "foreign_keys(1)"} {
+		q.Add("_pragma", p)
+	}
+	q.Set("_txlock", "immediate")
+	loc.DSN = "file:" + (&url.URL{Path: loc.Path}).EscapedPath() + "?" + q.Encode()
+	db, err := sql.Open("sqlite", loc.DSN)
+	if err != nil {
+		return nil, fmt.Errorf("store sqlite:%s: open: %w", loc.Path, err)
+	}
+	if err := db.PingContext(ctx); err != nil {
+		db.Close()
+		return nil, fmt.Errorf("store sqlite:%s: open: %w", loc.Path, err)
+	}
+	return &Store{db: db, d: sqliteDialect, loc: loc}, nil
+}
+
+// prepareSQLiteFile makes the database's directory and file where they
+// are missing and refuses what ipcbench must not open: a symbolic link, a
+// device or FIFO, or another user's file.
+func prepareSQLiteFile(path string) error {
+	dir := filepath.Dir(path)
+	if _, err := os.Lstat(dir); errors.Is(err, fs.ErrNotExist) {
+		if err := os.MkdirAll(filepath.Dir(dir), 0o700); err != nil {
+			return fmt.Errorf("create the store's directory: %w", err)
+		}
+		if err := safeout.MkdirOwn(dir, 0o700); err != nil {
+			return err
+		}
+	}
+	fd, err := unix.Open(path, unix.O_RDWR|unix.O_CREAT|unix.O_NOFOLLOW|unix.O_NONBLOCK|unix.O_CLOEXEC, 0o600)
+	if err != nil {
+		if errors.Is(err, unix.ELOOP) {
+			return fmt.Errorf("%s is %w", path, safeout.ErrSymlink)
+		}
+		return fmt.Errorf("open %s: %w", path, err)
+	}
+	defer unix.Close(fd)
+	var st unix.Stat_t
+	if err := unix.Fstat(fd, &st); err != nil {
+		return fmt.Errorf("fstat %s: %w", path, err)
+	}
+	switch {
+	case st.Mode&unix.S_IFMT != unix.S_IFREG:
+		return fmt.Errorf("%s is not a regular file: %w", path, safeout.ErrNotRegular)
+	case int(st.Uid) != os.Geteuid():
+		return fmt.Errorf("%s is %w (uid %d, not %d): give --store a database of your own", path, safeout.ErrNotOwned, st.Uid, os.Geteuid())
+	}
+	return nil
+}
