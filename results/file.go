@@ -18,11 +18,10 @@ import (
 // regular file: a device, FIFO, socket, directory or symbolic link at path
 // is an error wrapping safeout.ErrNotRegular or safeout.ErrSymlink.
 func WriteFile(path string, f *File) error {
-	data, err := json.MarshalIndent(f, "", "  ")
+	data, err := marshal(f)
 	if err != nil {
-		return fmt.Errorf("encode results: %w", err)
+		return err
 	}
-	data = append(data, '\n')
 	if dir := filepath.Dir(path); dir != "." {
 		if err := os.MkdirAll(dir, 0o755); err != nil {
 			return fmt.Errorf("create results directory %s: %w", dir, err)
@@ -32,6 +31,24 @@ func WriteFile(path string, f *File) error {
 		return fmt.Errorf("write results to %s: %w", path, err)
 	}
 	return nil
+}
+
+// Encode writes f to w as WriteFile writes it to a file.
+func Encode(w io.Writer, f *File) error {
+	data, err := marshal(f)
+	if err != nil {
+		return err
+	}
+	_, err = w.Write(data)
+	return err
+}
+
+func marshal(f *File) ([]byte, error) {
+	data, err := json.MarshalIndent(f, "", "  ")
+	if err != nil {
+		return nil, fmt.Errorf("encode results: %w", err)
+	}
+	return append(data, '\n'), nil
 }
 
 // IsResultsFile reports whether path is a regular file that WriteFile wrote,

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"fmt"
 	"io"
 	"os"
@@ -12,6 +13,7 @@ import (
 	"github.com/ipcbench/ipcbench/results"
 	"github.com/ipcbench/ipcbench/results/format"
 	"github.com/ipcbench/ipcbench/results/stats"
+	"github.com/ipcbench/ipcbench/results/store"
 	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
 )
@@ -27,6 +29,8 @@ type CompareOptions struct {
 	// (stream, stream-inplace, fanin) even at native or unequal depths.
 	GateStreamLatency bool
 	significance
+	// store is --store: BASE and NEW are selectors of runs in it.
+	store  storeFlag
 	Stdout io.Writer
 	Stderr io.Writer
 }
@@ -34,7 +38,7 @@ type CompareOptions struct {
 func newCmdCompare(stdout, stderr io.Writer) *cobra.Command {
 	opts := &CompareOptions{Stdout: stdout, Stderr: stderr}
 	cmd := &cobra.Command{
-		Use:   "compare BASE NEW",
+		Use:   "compare BASE NEW | --store BASE-SELECTOR NEW-SELECTOR",
 		Short: "Compare two runs with a significance test; exit 1 on a regression",
 		Long: `Compare matches the cases of two runs by transport, workload and size and,
 for each metric, prints the base and new medians across repetitions, the
@@ -78,6 +82,11 @@ throughput (Little's law), so it ranks buffers, not transports or builds.
 It is compared when both sides ran with one --depth and recorded the same
 depth, or with --gate-stream-latency; throughput and cpu are always compared.
 
+With --store, BASE and NEW are selectors of runs in a results store
+(docs/store.md), such as label:main,host:node-03,last:6 and label:pr-123:
+` + store.SelectorSyntax + `.
+Several runs a side pool as a directory of files does.
+
 Metrics: ` + metricNames() + `.
 
 Exit status:
@@ -90,7 +99,9 @@ Exit status:
 		Example: `  ipcbench run --repeat 6 -o base.json && ipcbench run --repeat 6 -o new.json
   ipcbench compare base.json new.json
   ipcbench compare base/ new/ --metric p50,p999 --threshold 10%
-  ipcbench compare base.json new.json --format markdown >> "$GITHUB_STEP_SUMMARY"`,
+  ipcbench compare base.json new.json --format markdown >> "$GITHUB_STEP_SUMMARY"
+  ipcbench compare --store "label:main,host:$(hostname),last:6" "label:pr-123,host:$(hostname)"
+  ipcbench compare --store postgres://ipcbench@db/ipcbench commit:1a2b3c commit:4d5e6f`,
 		Args: func(cmd *cobra.Command, args []string) error {
 			if len(args) != 2 {
 				return usagef("compare takes BASE and NEW, got %d arguments", len(args))
@@ -107,6 +118,7 @@ Exit status:
 	f.BoolVar(&opts.AllowUntested, "allow-untested", false, "exit 0, not 3, when cases could not be tested (a regression still exits 1)")
 	f.BoolVar(&opts.GateStreamLatency, "gate-stream-latency", false, "compare the latency of stream, stream-inplace and fanin cases even where it measures buffer depth")
 	opts.significance.register(f, "smallest change for the worse that fails, e.g. 5% or 0.05")
+	opts.store.register(f)
 	return cmd
 }
 
@@ -157,6 +169,59 @@ func parseFraction(flag, s string) (float64, error) {
 	return v, nil
 }
 
+// compareStored compares the runs two selectors pick in the store.
+func compareStored(o *CompareOptions) error {
+	sels, err := parseSelectors([]string{o.Base, o.New})
+	if err != nil {
+		return err
+	}
+	ctx := context.Background()
+	st, err := o.store.open(ctx)
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	base, baseNames, err := loadRuns(ctx, st, "BASE "+o.Base, sels[0], store.Load{})
+	if err != nil {
+		return err
+	}
+	newer, newNames, err := loadRuns(ctx, st, "NEW "+o.New, sels[1], store.Load{})
+	if err != nil {
+		return err
+	}
+	base, err = withoutNew(o.Stderr, base, baseNames, newNames)
+	if err != nil {
+		return err
+	}
+	return compareFiles(o, base, newer, false)
+}
+
+// withoutNew leaves the runs NEW picked out of BASE, saying so: a run is
+// not its own baseline (label:main,last:6 against label:main,last:1 then
+// compares the newest run with the five before it).
+func withoutNew(stderr io.Writer, base []*results.File, baseNames, newNames []string) ([]*results.File, error) {
+	inNew := map[string]bool{}
+	for _, n := range newNames {
+		inNew[n] = true
+	}
+	var kept []*results.File
+	var left []string
+	for i, f := range base {
+		if inNew[baseNames[i]] {
+			left = append(left, baseNames[i])
+			continue
+		}
+		kept = append(kept, f)
+	}
+	if len(left) > 0 {
+		fmt.Fprintf(stderr, "ipcbench: compare: %s picked by NEW too, left out of BASE\n", joinNames(left))
+	}
+	if len(kept) == 0 {
+		return nil, usagef("BASE picks no run that NEW does not: nothing to compare with")
+	}
+	return kept, nil
+}
+
 // readResultsArgs reads results files named by the arguments; a directory
 // stands for every *.json file in it.
 func readResultsArgs(args []string) ([]*results.File, []string, error) {
@@ -189,6 +254,9 @@ func readResultsArgs(args []string) ([]*results.File, []string, error) {
 }
 
 func compareRun(o *CompareOptions) error {
+	if o.store.given() {
+		return compareStored(o)
+	}
 	base, _, err := readResultsArgs([]string{o.Base})
 	if err != nil {
 		return err

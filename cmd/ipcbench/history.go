@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"fmt"
 	"io"
 	"path/filepath"
@@ -11,6 +12,7 @@ import (
 	"github.com/ipcbench/ipcbench/results"
 	"github.com/ipcbench/ipcbench/results/format"
 	"github.com/ipcbench/ipcbench/results/stats"
+	"github.com/ipcbench/ipcbench/results/store"
 	"github.com/spf13/cobra"
 )
 
@@ -25,14 +27,18 @@ type HistoryOptions struct {
 	FailOnRegression bool
 	AllowUntested    bool
 	significance
-	Stdout io.Writer
-	Stderr io.Writer
+	// With --store, the runs come from the store, picked by these.
+	store                         storeFlag
+	Hosts, Labels, Since, Commits []string
+	Last                          int
+	Stdout                        io.Writer
+	Stderr                        io.Writer
 }
 
 func newCmdHistory(stdout, stderr io.Writer) *cobra.Command {
 	opts := &HistoryOptions{Stdout: stdout, Stderr: stderr}
 	cmd := &cobra.Command{
-		Use:   "history DIR|FILE...",
+		Use:   "history DIR|FILE... | --store [--host H] [--label L] [--since 30d]",
 		Short: "Track one metric over many runs, flagging significant steps",
 		Long: `History reads many results files (a directory stands for every *.json in
 it), puts the runs in time order by their start time, and prints one metric of
@@ -42,6 +48,11 @@ compare does, and flagged ▲ regression or ▼ improvement when the change is
 significant at --alpha and beyond --threshold. --plot writes the trend as a
 PNG or SVG through the report package: one line per case, 95% confidence
 intervals as bars, flagged points ringed.
+
+With --store, the runs come from a results store (docs/store.md) rather than
+files, picked by --host, --label, --commit, --since and --last; only the
+cases --case matches are read, and no histogram unless a case records no
+sample count. Each run is named run:ID, a selector for it.
 
 When the runs' hosts or configurations differ in a way that changes the
 figures (CPU, kernel, Go version, duration, pinning, ...), a header says which
@@ -66,10 +77,17 @@ Exit status:
 		Example: `  ipcbench history ipcbench-results/
   ipcbench history nightly/ --metric p99 --case pipe/pingpong --plot p99.png
   ipcbench history nightly/*.json --metric throughput --format markdown
-  ipcbench history $(ls nightly/*.json | tail -2) --fail-on-regression   # a CI gate on the newest run`,
+  ipcbench history $(ls nightly/*.json | tail -2) --fail-on-regression   # a CI gate on the newest run
+  ipcbench history --store --case pipe/pingpong/64B --metric p99 --host node-03 --since 30d
+  ipcbench history --store postgres://ipcbench@db/ipcbench --label main --last 2 --fail-on-regression`,
 		Args: func(_ *cobra.Command, args []string) error {
-			if len(args) == 0 {
-				return usagef("history needs results files or directories")
+			switch {
+			case opts.store.given() && len(args) > 0:
+				return usagef("history --store reads runs from the store, not %s: pick runs with --host, --label, --commit, --since or --last", args[0])
+			case !opts.store.given() && len(args) == 0:
+				return usagef("history needs results files or directories, or --store")
+			case !opts.store.given() && len(opts.Hosts)+len(opts.Labels)+len(opts.Since)+len(opts.Commits)+opts.Last > 0:
+				return usagef("--host, --label, --commit, --since and --last pick runs in a store: give --store")
 			}
 			return nil
 		},
@@ -85,6 +103,12 @@ Exit status:
 	f.StringVar(&opts.Plot, "plot", "", "also write the trend plot to this .png or .svg file")
 	f.BoolVar(&opts.FailOnRegression, "fail-on-regression", false, "exit 1 when a step is flagged as a regression, 3 when a step could not be tested")
 	f.BoolVar(&opts.AllowUntested, "allow-untested", false, "with --fail-on-regression, exit 0, not 3, when steps could not be tested")
+	opts.store.register(f)
+	f.StringSliceVar(&opts.Hosts, "host", nil, "with --store: runs taken on these host names")
+	f.StringSliceVar(&opts.Labels, "label", nil, "with --store: runs with these labels (run --label)")
+	f.StringSliceVar(&opts.Commits, "commit", nil, "with --store: runs of ipcbench commits starting with these")
+	f.StringSliceVar(&opts.Since, "since", nil, "with --store: runs started since an age (30d, 2w, 12h) or date (2026-11-01)")
+	f.IntVar(&opts.Last, "last", 0, "with --store: the newest N runs of those picked")
 	return cmd
 }
 
@@ -108,7 +132,7 @@ func historyRun(o *HistoryOptions) error {
 			return usagef("--plot: %v; give the path of a regular file", err)
 		}
 	}
-	files, paths, err := readResultsArgs(o.Paths)
+	files, paths, err := o.runs()
 	if err != nil {
 		return err
 	}
@@ -136,6 +160,40 @@ func historyRun(o *HistoryOptions) error {
 		return nil
 	}
 	return historyExit(o.Stderr, h, o.AllowUntested)
+}
+
+// runs reads the files given, or with --store the runs the flags pick.
+func (o *HistoryOptions) runs() ([]*results.File, []string, error) {
+	if !o.store.given() {
+		return readResultsArgs(o.Paths)
+	}
+	var terms []string
+	for _, t := range []struct {
+		key  string
+		vals []string
+	}{{"host", o.Hosts}, {"label", o.Labels}, {"commit", o.Commits}, {"since", o.Since}} {
+		for _, v := range t.vals {
+			terms = append(terms, t.key+":"+v)
+		}
+	}
+	if o.Last != 0 {
+		terms = append(terms, fmt.Sprintf("last:%d", o.Last))
+	}
+	sel := store.Selector{}
+	if len(terms) > 0 {
+		sels, err := parseSelectors([]string{strings.Join(terms, ",")})
+		if err != nil {
+			return nil, nil, err
+		}
+		sel = sels[0]
+	}
+	ctx := context.Background()
+	st, err := o.store.open(ctx)
+	if err != nil {
+		return nil, nil, err
+	}
+	defer st.Close()
+	return loadRuns(ctx, st, "history --store", sel, store.Load{Cases: o.Cases})
 }
 
 // historyExit is --fail-on-regression's verdict: 1 on a flagged

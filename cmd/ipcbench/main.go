@@ -43,7 +43,7 @@ func main() {
 // run executes the command line and returns the exit status.
 func run(args []string, stdout, stderr io.Writer) int {
 	root := newRootCmd(stdout, stderr)
-	root.SetArgs(args)
+	root.SetArgs(joinStoreURL(args))
 	err := root.Execute()
 	var ue usageError
 	var ee exitError

@@ -22,7 +22,19 @@ func TestMain(m *testing.M) {
 	if os.Getenv(cliEnv) == "1" { // the test binary standing in for ipcbench (see startCLI)
 		os.Exit(run(os.Args[1:], os.Stdout, os.Stderr))
 	}
-	os.Exit(leakcheck.Run(m))
+	os.Exit(leakcheck.Run(thenStop{m, pg.Stop}))
+}
+
+// thenStop runs the tests, then stops the PostgreSQL server they may have
+// started, before leakcheck looks: the server holds a System V segment.
+type thenStop struct {
+	m    *testing.M
+	stop func()
+}
+
+func (t thenStop) Run() int {
+	defer t.stop()
+	return t.m.Run()
 }
 
 func runCLI(args ...string) (code int, stdout, stderr string) {

@@ -40,7 +40,7 @@ not test all it was given; each command's help says which it uses.`,
 	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return usageError{err} })
 	root.SetOut(stdout)
 	root.SetErr(stderr)
-	root.AddCommand(newCmdRun(stdout, stderr), newCmdList(stdout), newCmdReport(stderr), newCmdCompare(stdout, stderr), newCmdAB(stdout, stderr), newCmdExport(stdout), newCmdHistory(stdout, stderr), newCmdClean(stdout, stderr), newCmdDoctor(stdout, stderr), newCmdVersion(stdout), newCmdWorker())
+	root.AddCommand(newCmdRun(stdout, stderr), newCmdList(stdout), newCmdReport(stderr), newCmdCompare(stdout, stderr), newCmdAB(stdout, stderr), newCmdExport(stdout), newCmdHistory(stdout, stderr), newCmdStore(stdout, stderr), newCmdClean(stdout, stderr), newCmdDoctor(stdout, stderr), newCmdVersion(stdout), newCmdWorker())
 	for _, c := range root.Commands() {
 		c.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return usageError{err} })
 	}

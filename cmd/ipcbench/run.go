@@ -16,6 +16,7 @@ import (
 	"github.com/ipcbench/ipcbench/report"
 	"github.com/ipcbench/ipcbench/results"
 	"github.com/ipcbench/ipcbench/results/format"
+	"github.com/ipcbench/ipcbench/results/store"
 	"github.com/ipcbench/ipcbench/transports"
 	"github.com/ipcbench/ipcbench/workloads"
 	"github.com/spf13/cobra"
@@ -54,6 +55,8 @@ type RunOptions struct {
 	Arrivals string
 	SLO      string
 	Work     string
+	// store is --store: the run is also stored there.
+	store storeFlag
 
 	Stdout, Stderr io.Writer
 	Terminal       bool // stderr is a terminal: draw a progress bar
@@ -122,6 +125,7 @@ SIGQUIT 131), with the cases finished saved, marked incomplete.`,
 	f.StringSliceVar(&opts.CPUs, "cpus", nil, "pin side a and side b to these two CPUs, e.g. 0,1 (0,0 shares one), or none for the scheduler's choice; default: two distinct CPUs, recorded")
 	f.BoolVar(&opts.KeepGoing, "keep-going", true, "after a failed case, go on with the next (false: stop the run there, results marked incomplete)")
 	f.StringVar(&opts.Label, "label", "", "name this run, e.g. the commit or kernel under test; history and benchfmt show it")
+	opts.store.register(f)
 	f.StringVar(&opts.Warmup, "warmup", "50ms", "warm-up per case, discarded (0 for none)")
 	f.StringVar(&opts.Timeout, "timeout", "", "limit per case (default 10s + 2×(warmup+duration), or 60s with --count)")
 	f.StringVarP(&opts.Out, "out", "o", "", "results file (default ./"+defaultResultsDir+"/<timestamp>.json)")
@@ -247,17 +251,23 @@ func (o *RunOptions) outPath(now time.Time) (string, error) {
 		}
 		return filepath.Join(defaultResultsDir, now.Format("2006-01-02T15-04-05")+".json"), nil
 	}
-	path := o.Out
+	return o.Out, checkResultsOut("--out", o.Out, o.Force)
+}
+
+// checkResultsOut checks before the work that a results file can be
+// written at path: it replaces only a regular file of ipcbench results,
+// or with force any regular file, and its directory must be writable.
+func checkResultsOut(flag, path string, force bool) error {
 	exists, err := safeout.CheckFile(path)
 	switch {
 	case err != nil:
-		return "", usagef("--out: %w; give the path of a regular file", err)
-	case exists && !o.Force && !results.IsResultsFile(path):
-		return "", usagef("--out %s: exists and holds no ipcbench results; give another --out, or --force to replace it", path)
+		return usagef("%s: %w; give the path of a regular file", flag, err)
+	case exists && !force && !results.IsResultsFile(path):
+		return usagef("%s %s: exists and holds no ipcbench results; give another %s, or --force to replace it", flag, path, flag)
 	case strings.HasSuffix(path, "/"):
-		return "", usagef("--out %s: names a directory; give a file path, e.g. %sr.json", path, path)
+		return usagef("%s %s: names a directory; give a file path, e.g. %sr.json", flag, path, path)
 	}
-	return path, writableDir("--out", filepath.Dir(path))
+	return writableDir(flag, filepath.Dir(path))
 }
 
 // writableDir creates dir if needed and checks that a file can be made in
@@ -301,6 +311,13 @@ func runRun(o *RunOptions) error {
 	if err != nil {
 		return err
 	}
+	var st *store.Store
+	if o.store.given() { // before the run, so that a wrong URL costs no run
+		if st, err = o.store.open(context.Background()); err != nil {
+			return err
+		}
+		defer st.Close()
+	}
 	warnLeftovers(o.Stderr)
 	findings := doctor.Check(sampleLoad)
 	ctx, interrupted := stopOnSignals(o.Stderr, "stopping the workers and removing kernel objects")
@@ -315,8 +332,14 @@ func runRun(o *RunOptions) error {
 	f.Host.Findings = findings
 	f.Config.CommandLine = o.Args
 	f.Config.Label = o.Label
-	if err := o.saveAndPrint(path, f, interrupted); err != nil {
-		return err
+	saveErr := o.saveAndPrint(path, f, interrupted)
+	if st != nil && interrupted.signal() == nil {
+		if err := storeRun(o.Stderr, st, f, path, saveErr == nil); err != nil && saveErr == nil {
+			return err
+		}
+	}
+	if saveErr != nil {
+		return saveErr
 	}
 	if o.Report {
 		if err := o.reportPhase(ctx, path, f, interrupted); err != nil {
@@ -362,6 +385,28 @@ func (o *RunOptions) saveAndPrint(path string, f *results.File, interrupted *int
 		return tableErr
 	}
 	fmt.Fprintf(o.Stderr, "results: %s\n", path)
+	return nil
+}
+
+// storeRun adds the run to the store. Where that fails the results file
+// still holds the run (saved), and ipcbench says how to store it later.
+func storeRun(stderr io.Writer, st *store.Store, f *results.File, path string, saved bool) error {
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	a, err := st.Add(ctx, f)
+	if err != nil {
+		later := "the table above is all that is left of it"
+		if saved {
+			later = "store it later with: ipcbench store add --store " + st.Location().String() + " " + path
+		}
+		fmt.Fprintf(stderr, "ipcbench: the run was not stored: %v; %s\n", err, later)
+		return exitError{exitFailure}
+	}
+	if a.Duplicate {
+		fmt.Fprintf(stderr, "store: %s already holds this run as run:%d\n", st.Location(), a.RunID)
+		return nil
+	}
+	fmt.Fprintf(stderr, "store: run:%d in %s\n", a.RunID, st.Location())
 	return nil
 }
 

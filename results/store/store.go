@@ -73,13 +73,11 @@ func DefaultURL() (string, error) {
 }
 
 // LooksLikeURL says whether s names a store rather than a file to read or
-// a command: a postgres:// or postgresql:// URL, sqlite:PATH, or a path
-// ending in .db, .sqlite or .sqlite3.
+// a command: a URL (scheme://…, so that a wrong scheme is named as such),
+// sqlite:PATH, or a path ending in .db, .sqlite or .sqlite3.
 func LooksLikeURL(s string) bool {
-	for _, p := range []string{"postgres://", "postgresql://", "sqlite:"} {
-		if strings.HasPrefix(s, p) {
-			return true
-		}
+	if strings.HasPrefix(s, "sqlite:") || strings.Contains(s, "://") {
+		return true
 	}
 	for _, ext := range []string{".db", ".sqlite", ".sqlite3"} {
 		if strings.HasSuffix(s, ext) {
