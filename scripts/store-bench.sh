@@ -35,6 +35,10 @@
 #   CASE=pipe/pingpong/64B  METRIC=p99  HOST=node-03
 #   SAMPLE=1000  FILES_LIMIT_S=300
 #   PG=1              0 skips PostgreSQL (scripts/pg-test-server.sh, psql)
+#   ONLY=files|stores measure one half: ONLY=files WORK=w measures the files
+#                     and keeps w; ONLY=stores WORK=w then measures the stores
+#                     and prints the report with the files' figures from w
+#                     (the files' half is the slow one)
 #
 # Exit status: 0 when measured (even where parity failed: the report says
 # so), 2 on bad input or a command that failed.
@@ -46,7 +50,16 @@ if [ $# -ne 1 ] || [ ! -d "$1" ]; then
 fi
 dir=$(cd "$1" && pwd)
 reps=${REPS:-3} kase=${CASE:-pipe/pingpong/64B} metric=${METRIC:-p99} host=${HOST:-node-03}
-sample=${SAMPLE:-1000} limit_s=${FILES_LIMIT_S:-300} pg=${PG:-1}
+sample=${SAMPLE:-1000} limit_s=${FILES_LIMIT_S:-300} pg=${PG:-1} only=${ONLY:-}
+case $only in
+'' | files | stores) ;;
+*) echo "store-bench: ONLY=$only, want files or stores" >&2; exit 2 ;;
+esac
+if [ -n "$only" ] && [ -z "${WORK:-}" ]; then
+  echo "store-bench: ONLY=$only needs WORK=dir, kept between the halves" >&2
+  exit 2
+fi
+[ "$only" = files ] && KEEP=1
 
 work=${WORK:-$(mktemp -d "${TMPDIR:-/tmp}/store-bench.XXXXXX")}
 mkdir -p "$work"
@@ -114,53 +127,72 @@ series() {
   awk 'f && NF { for (i = 1; i <= NF; i++) if ($i ~ /^run:/ || $i ~ /\.json$/) $i = ""; print } /^RUN / { f = 1 }' "$1"
 }
 
-: >"$work/rows"
+hist=(history --case "$kase" --metric "$metric")
+extrapolated='' files_n=$n host_n=''
 
 # --- the files -------------------------------------------------------------
-# The host's files and the compare sides, hard-linked (readers refuse a
-# symbolic link), sorted by start time.
-say "$n files, $hosts hosts; finding $host's runs"
-mkdir -p "$work/host" "$work/base" "$work/new"
-printf '%s\0' "${files[@]}" | xargs -0 grep -l -m1 "\"hostname\": \"$host\"" >"$work/host.list" || true
-if [ ! -s "$work/host.list" ]; then
-  echo "store-bench: no run of HOST=$host in $dir" >&2
-  exit 2
-fi
-while read -r f; do
-  started=$(grep -m1 -o '"started_at": "[^"]*"' "$f" | cut -d'"' -f4)
-  label=$(grep -m1 -o '"label": "[^"]*"' "$f" | cut -d'"' -f4 || true)
-  echo "$started $label $f"
-done <"$work/host.list" | sort >"$work/host.sorted"
-awk '{ print $3 }' "$work/host.sorted" | xargs -I{} ln {} "$work/host/"
-awk '$2 == "main" { print $3 }' "$work/host.sorted" | tail -6 | xargs -I{} ln {} "$work/base/"
-awk '$2 == "main" { print $3 }' "$work/host.sorted" | tail -1 | xargs -I{} ln {} "$work/new/"
-host_n=$(wc -l <"$work/host.list")
+# bench_files: history and compare over the files. The host's files and the
+# compare sides are hard-linked (readers refuse a symbolic link), sorted by
+# start time.
+bench_files() {
+  say "$n files, $hosts hosts; finding $host's runs"
+  mkdir -p "$work/host" "$work/base" "$work/new"
+  printf '%s\0' "${files[@]}" | xargs -0 grep -l -m1 "\"hostname\": \"$host\"" >"$work/host.list" || true
+  if [ ! -s "$work/host.list" ]; then
+    echo "store-bench: no run of HOST=$host in $dir" >&2
+    exit 2
+  fi
+  while read -r f; do
+    started=$(grep -m1 -o '"started_at": "[^"]*"' "$f" | cut -d'"' -f4)
+    label=$(grep -m1 -o '"label": "[^"]*"' "$f" | cut -d'"' -f4 || true)
+    echo "$started $label $f"
+  done <"$work/host.list" | sort >"$work/host.sorted"
+  awk '{ print $3 }' "$work/host.sorted" | xargs -I{} ln {} "$work/host/"
+  awk '$2 == "main" { print $3 }' "$work/host.sorted" | tail -6 | xargs -I{} ln {} "$work/base/"
+  awk '$2 == "main" { print $3 }' "$work/host.sorted" | tail -1 | xargs -I{} ln {} "$work/new/"
+  host_n=$(wc -l <"$work/host.list")
 
-hist=(history --case "$kase" --metric "$metric")
-extrapolated=
-files_n=$n
-if [ "$n" -gt "$sample" ]; then
-  mkdir -p "$work/sample"
-  printf '%s\n' "${files[@]}" | head -n "$sample" | xargs -I{} ln {} "$work/sample/"
-  say "files: history over $sample files first"
-  /usr/bin/time -f '%e %M' -o "$work/probe.time" "$bin" "${hist[@]}" "$work/sample" >/dev/null 2>&1 || true
-  read -r s k < <(tail -1 "$work/probe.time")
-  avail=$(awk '/^MemAvailable:/ { print $2 }' /proc/meminfo)
-  if awk -v s="$s" -v k="$k" -v n="$n" -v m="$sample" -v l="$limit_s" -v a="$avail" \
-    'BEGIN { exit !(s * n / m > l || k * n / m > a / 2) }'; then
-    extrapolated=1 files_n=$sample
-    say "files: $sample files took $s s and $k KiB: all $n would exceed ${limit_s}s or half of memory; extrapolating"
+  if [ "$n" -gt "$sample" ]; then
+    mkdir -p "$work/sample"
+    printf '%s\n' "${files[@]}" | head -n "$sample" | xargs -I{} ln {} "$work/sample/"
+    say "files: history over $sample files first"
+    /usr/bin/time -f '%e %M' -o "$work/probe.time" "$bin" "${hist[@]}" "$work/sample" >/dev/null 2>&1 || true
+    read -r s k < <(tail -1 "$work/probe.time")
+    avail=$(awk '/^MemAvailable:/ { print $2 }' /proc/meminfo)
+    if awk -v s="$s" -v k="$k" -v n="$n" -v m="$sample" -v l="$limit_s" -v a="$avail" \
+      'BEGIN { exit !(s * n / m > l || k * n / m > a / 2) }'; then
+      extrapolated=1 files_n=$sample
+      say "files: $sample files took $s s and $k KiB: all $n would exceed ${limit_s}s or half of memory; extrapolating"
+    fi
+  fi
+  if [ -n "$extrapolated" ]; then
+    measure files-history-fleet "$bin" "${hist[@]}" "$work/sample"
+  else
+    measure files-history-fleet "$bin" "${hist[@]}" "$dir"
+  fi
+  measure files-history-host "$bin" "${hist[@]}" "$work/host"
+  measure files-compare "$bin" compare "$work/base" "$work/new"
+  cp "$work/files-history-fleet.out" "$work/files-fleet.txt"
+  cp "$work/files-history-host.out" "$work/files-host.txt"
+}
+
+if [ "$only" = stores ]; then
+  if [ ! -f "$work/files.env" ]; then
+    echo "store-bench: no $work/files.env: run ONLY=files WORK=$work first" >&2
+    exit 2
+  fi
+  # shellcheck source=/dev/null
+  . "$work/files.env"
+  sed -i '/^sqlite-\|^postgres-/d' "$work/rows"
+else
+  : >"$work/rows"
+  bench_files
+  echo "extrapolated=$extrapolated files_n=$files_n host_n=$host_n" >"$work/files.env"
+  if [ "$only" = files ]; then
+    say "files measured; now ONLY=stores WORK=$work $0 $1"
+    exit 0
   fi
 fi
-if [ -n "$extrapolated" ]; then
-  measure files-history-fleet "$bin" "${hist[@]}" "$work/sample"
-else
-  measure files-history-fleet "$bin" "${hist[@]}" "$dir"
-fi
-measure files-history-host "$bin" "${hist[@]}" "$work/host"
-measure files-compare "$bin" compare "$work/base" "$work/new"
-cp "$work/files-history-fleet.out" "$work/files-fleet.txt"
-cp "$work/files-history-host.out" "$work/files-host.txt"
 
 # --- the stores ------------------------------------------------------------
 # bench_store NAME URL: ingest, size, history, compare, parity for one store.
@@ -192,6 +224,7 @@ parity() {
 }
 
 sqlite=$work/store.db
+rm -f "$sqlite" "$sqlite"-*
 # dbsize: the SQLite files' sizes in MiB, each and in all.
 dbsize() {
   (cd "$work" && stat -c '%n %s' store.db*) | awk '{ t += $2; printf "%s%s %.1f MiB", sep, $1, $2 / 1048576; sep = ", " } END { printf "; %.1f MiB in all", t / 1048576 }'

@@ -4,9 +4,6 @@ import (
 	"context"
 	"fmt"
 	"io"
-	"os"
-	"path/filepath"
-	"sort"
 	"strconv"
 	"strings"
 
@@ -227,20 +224,11 @@ func withoutNew(stderr io.Writer, base []*results.File, baseNames, newNames []st
 func readResultsArgs(args []string) ([]*results.File, []string, error) {
 	var paths []string
 	for _, a := range args {
-		st, err := os.Stat(a)
+		p, err := resultsPaths(a)
 		if err != nil {
-			return nil, nil, usagef("%v", err)
+			return nil, nil, err
 		}
-		if !st.IsDir() {
-			paths = append(paths, a)
-			continue
-		}
-		inDir, _ := filepath.Glob(filepath.Join(a, "*.json"))
-		if len(inDir) == 0 {
-			return nil, nil, usagef("%s: no results files (*.json) in this directory", a)
-		}
-		sort.Strings(inDir)
-		paths = append(paths, inDir...)
+		paths = append(paths, p...)
 	}
 	var files []*results.File
 	for _, p := range paths {
