@@ -17,10 +17,13 @@
 #   history      --case CASE --metric METRIC over the whole fleet, and for one
 #                host (store: --host HOST; files: a directory of that host's
 #                files, hard-linked)
-#   compare      'label:main,host:HOST,last:6' against '…,last:1' (store), and
-#                the same 6 and 1 files, hard-linked into two directories
+#   compare      'label:main,host:HOST,last:6' against '…,last:1' (store,
+#                which leaves NEW's run out of BASE: the newest against the
+#                five before it), and the same 5 and 1 files, hard-linked
+#                into two directories
 #   parity       history over the store and over the files must show the same
-#                series: their rows, less any run:ID or file path, are diffed
+#                series: their rows, less any run:ID or file path, are diffed;
+#                so are compare's outputs
 # History over the files of the whole fleet is first timed over SAMPLE files;
 # when that, scaled linearly to all of DIR, would take more than
 # FILES_LIMIT_S per query or more than half the available memory, it is
@@ -32,6 +35,8 @@
 #   WORK=dir          scratch (stores, links, outputs); default a temp dir,
 #                     removed at the end unless KEEP=1
 #   REPS=3            runs of each query
+#   FILES_REPS=REPS   runs of history over all the files of the fleet (the
+#                     slowest query by far)
 #   CASE=pipe/pingpong/64B  METRIC=p99  HOST=node-03
 #   SAMPLE=1000  FILES_LIMIT_S=300
 #   PG=1              0 skips PostgreSQL (scripts/pg-test-server.sh, psql)
@@ -148,13 +153,13 @@ bench_files() {
     echo "$started $label $f"
   done <"$work/host.list" | sort >"$work/host.sorted"
   awk '{ print $3 }' "$work/host.sorted" | xargs -I{} ln {} "$work/host/"
-  awk '$2 == "main" { print $3 }' "$work/host.sorted" | tail -6 | xargs -I{} ln {} "$work/base/"
+  awk '$2 == "main" { print $3 }' "$work/host.sorted" | tail -6 | sed '$d' | xargs -I{} ln {} "$work/base/"
   awk '$2 == "main" { print $3 }' "$work/host.sorted" | tail -1 | xargs -I{} ln {} "$work/new/"
   host_n=$(wc -l <"$work/host.list")
 
   if [ "$n" -gt "$sample" ]; then
     mkdir -p "$work/sample"
-    printf '%s\n' "${files[@]}" | head -n "$sample" | xargs -I{} ln {} "$work/sample/"
+    printf '%s\n' "${files[@]:0:sample}" | xargs -I{} ln {} "$work/sample/"
     say "files: history over $sample files first"
     /usr/bin/time -f '%e %M' -o "$work/probe.time" "$bin" "${hist[@]}" "$work/sample" >/dev/null 2>&1 || true
     read -r s k < <(tail -1 "$work/probe.time")
@@ -165,11 +170,14 @@ bench_files() {
       say "files: $sample files took $s s and $k KiB: all $n would exceed ${limit_s}s or half of memory; extrapolating"
     fi
   fi
+  local r=$reps
+  reps=${FILES_REPS:-$reps}
   if [ -n "$extrapolated" ]; then
     measure files-history-fleet "$bin" "${hist[@]}" "$work/sample"
   else
     measure files-history-fleet "$bin" "${hist[@]}" "$dir"
   fi
+  reps=$r
   measure files-history-host "$bin" "${hist[@]}" "$work/host"
   measure files-compare "$bin" compare "$work/base" "$work/new"
   cp "$work/files-history-fleet.out" "$work/files-fleet.txt"
@@ -196,7 +204,7 @@ fi
 
 # --- the stores ------------------------------------------------------------
 # bench_store NAME URL: ingest, size, history, compare, parity for one store.
-declare -A size parity_fleet parity_host
+declare -A size parity_fleet parity_host parity_compare
 bench_store() {
   local name=$1 url=$2
   say "$name: ingest"
@@ -213,6 +221,11 @@ bench_store() {
     parity_fleet[$name]="not checked: the files were measured over $sample only"
   fi
   parity_host[$name]=$(parity "$work/files-host.txt" "$work/$name-host.txt")
+  if diff "$work/files-compare.out" "$work/$name-compare.out" >"$work/parity.diff"; then
+    parity_compare[$name]="match ($(wc -l <"$work/files-compare.out") lines)"
+  else
+    parity_compare[$name]="DIFFER: $(grep -c '^[<>]' "$work/parity.diff") lines; first: $(grep -m1 '^[<>]' "$work/parity.diff")"
+  fi
 }
 measure_once() { local r=$reps; reps=1; measure "$@"; reps=$r; }
 parity() {
@@ -244,7 +257,7 @@ if [ "$pg" = 1 ]; then
   psql -q "$admin" -c 'create database bench' >&2
   pgurl=${admin/\/postgres\?//bench?}
   bench_store postgres "$pgurl"
-  size[postgres]="$(psql -At "$pgurl" -c "select pg_database_size('bench')") B (pg_database_size)"
+  size[postgres]="$(psql -At "$pgurl" -c "select pg_database_size('bench')" | awk '{ printf "%.1f MiB", $1 / 1048576 }') (pg_database_size)"
 fi
 
 # --- the report ------------------------------------------------------------
@@ -252,28 +265,30 @@ mib() { awk -v b="$1" 'BEGIN { printf "%.1f MiB", b / 1048576 }'; }
 commit=$(git rev-parse --short=12 HEAD)$(git diff --quiet HEAD -- . 2>/dev/null || echo "-dirty")
 cat <<EOF
 **Input.** $n results files in \`$dir\`, $(mib "$bytes") ($(mib $((bytes / n))) a file), $hosts hosts;
-$host has $host_n runs. Case \`$kase\`, metric \`$metric\`; every query run $reps times, the median shown.
+$host has $host_n runs. Case \`$kase\`, metric \`$metric\`; every query run $reps times (history over all the files: ${FILES_REPS:-$reps}), the median shown.
 
 **Machine.** $(nproc) CPUs, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ //'), $(awk '/^MemTotal:/ { printf "%.0f GiB", $2 / 1048576 }' /proc/meminfo) memory;
 ipcbench at $commit ($("$bin" --version 2>/dev/null | head -1)).
 
-| what | files | SQLite | PostgreSQL |
-|---|---|---|---|
-| ingest, all $n runs (once) | – | $(row sqlite-ingest) | $(row postgres-ingest) |
+| what | files: wall | RSS | SQLite: wall | RSS | PostgreSQL: wall | RSS |
+|---|---|---|---|---|---|---|
+| ingest, all $n runs (once) | – | – | $(row sqlite-ingest) | $(row postgres-ingest) |
 | history, whole fleet ($([ -n "$extrapolated" ] && echo "files: over $files_n, **extrapolated** to $n below" || echo "$n runs")) | $(row files-history-fleet) | $(row sqlite-history-fleet) | $(row postgres-history-fleet) |
 EOF
 if [ -n "$extrapolated" ]; then
-  awk -F'|' -v n="$n" -v m="$files_n" '$1 == "files-history-fleet" { printf "| history, whole fleet, files **extrapolated** ×%.0f to %d runs | %.0f s | %.0f MiB | |\n", n / m, n, $2 * n / m, $3 * n / m / 1024 }' "$work/rows"
+  awk -F'|' -v n="$n" -v m="$files_n" '$1 == "files-history-fleet" { printf "| history, whole fleet, files **extrapolated** ×%.0f to %d runs | %.0f s | %.0f MiB | | | | |\n", n / m, n, $2 * n / m, $3 * n / m / 1024 }' "$work/rows"
 fi
 cat <<EOF
 | history, --host $host ($host_n runs) | $(row files-history-host) | $(row sqlite-history-host) | $(row postgres-history-host) |
-| compare last 6 against last 1 of $host | $(row files-compare) | $(row sqlite-compare) | $(row postgres-compare) |
+| compare, $host: newest run against the 5 before | $(row files-compare) | $(row sqlite-compare) | $(row postgres-compare) |
 
-Each cell: median wall time | median peak RSS. Sizes: files $(mib "$bytes"); SQLite ${size[sqlite]:-–}; PostgreSQL ${size[postgres]:-not measured (PG=0)}.
+Wall time and peak RSS are the medians of the runs. Sizes: files $(mib "$bytes"); SQLite ${size[sqlite]:-–}; PostgreSQL ${size[postgres]:-not measured (PG=0)}.
 
 **Parity** (history's rows, less the run's path or run:ID, store against files):
 - SQLite: fleet ${parity_fleet[sqlite]:-–}; $host ${parity_host[sqlite]:-–}
 - PostgreSQL: fleet ${parity_fleet[postgres]:-–}; $host ${parity_host[postgres]:-–}
+
+Compare's output, store against files: SQLite ${parity_compare[sqlite]:-–}; PostgreSQL ${parity_compare[postgres]:-–}.
 EOF
 for s in sqlite postgres; do
   if [ -f "$work/$s-info.txt" ]; then
