@@ -105,12 +105,13 @@ func countFanIn(prods []Report, cons Report, out *results.Case) error {
 // syscalls and copies per message summed over them.
 func summarizeWorkers(c Case, wl workloads.Descriptor, workers []*worker, reps []Report, out *results.Case) {
 	msgs := float64(out.Messages)
-	var cpuNs int64
+	var cpuNs, minflt int64
 	var syscalls uint64
 	var moved struct{ fileToUser, toKernel, fromKernel, inUser, toFile uint64 }
 	for i, r := range reps {
 		w := workers[i]
 		cpuNs += r.UserNs + r.SysNs
+		minflt += r.MinFlt
 		syscalls += r.Counters.Syscalls + r.FileIO.Syscalls
 		moved.fileToUser += r.FileIO.BytesFromKernel
 		moved.toKernel += r.Counters.BytesToKernel
@@ -124,6 +125,7 @@ func summarizeWorkers(c Case, wl workloads.Descriptor, workers []*worker, reps [
 			CPUNsPerMsg:     float64(r.UserNs+r.SysNs) / msgs,
 			VolCtxSwPerMsg:  float64(r.Nvcsw) / msgs,
 			InvCtxSwPerMsg:  float64(r.Nivcsw) / msgs,
+			MinorFaults:     r.MinFlt,
 			Syscalls:        r.Counters.Syscalls,
 			SyscallsEINTR:   r.Counters.SyscallsInterrupted,
 			BytesToKernel:   r.Counters.BytesToKernel,
@@ -143,6 +145,7 @@ func summarizeWorkers(c Case, wl workloads.Descriptor, workers []*worker, reps [
 	}
 	out.CPUNsPerMsg = float64(cpuNs) / msgs
 	out.SyscallsPerMsg = float64(syscalls) / msgs
+	out.MinorFaultsPerMsg = float64(minflt) / msgs
 	payload := msgs * float64(c.SizeBytes)
 	out.Copies = results.Copies{
 		FileToUser:   float64(moved.fileToUser) / payload,

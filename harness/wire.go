@@ -146,6 +146,9 @@ type Report struct {
 	SysNs  int64 `json:"sys_ns"`
 	Nvcsw  int64 `json:"nvcsw"`
 	Nivcsw int64 `json:"nivcsw"`
+	// MinFlt is the minor page faults the worker took in the window: a
+	// transport that maps each message (unix-fdpass) pays them per message.
+	MinFlt int64 `json:"minflt"`
 
 	Counters     transports.Counters `json:"counters"`
 	FileIO       transports.Counters `json:"file_io"` // relay: the file reads and writes

@@ -181,6 +181,7 @@ func (w *workerRun) measure(rep *Report) error {
 	rep.SysNs = tvNs(ru1.Stime) - tvNs(ru0.Stime)
 	rep.Nvcsw = ru1.Nvcsw - ru0.Nvcsw
 	rep.Nivcsw = ru1.Nivcsw - ru0.Nivcsw
+	rep.MinFlt = ru1.Minflt - ru0.Minflt
 	if counting != nil {
 		c1 := *counting.Counters()
 		rep.Counters = transports.Counters{

@@ -166,10 +166,14 @@ type Case struct {
 
 	CPUNsPerMsg    float64 `json:"cpu_ns_per_msg"` // both workers, user+sys
 	SyscallsPerMsg float64 `json:"syscalls_per_msg"`
-	CopiesPerMsg   float64 `json:"copies_per_msg"` // bytes copied (user↔kernel and in user space) / payload
-	Copies         Copies  `json:"copies"`         // CopiesPerMsg by where the bytes moved
-	ModelCopies    float64 `json:"model_copies_per_msg"`
-	ModelSyscalls  float64 `json:"model_syscalls_per_msg"`
+	// MinorFaultsPerMsg is both workers' minor page faults in the window
+	// (getrusage ru_minflt) per message: what mapping each message costs,
+	// where a transport hands memory over rather than copying it.
+	MinorFaultsPerMsg float64 `json:"minor_faults_per_msg,omitempty"`
+	CopiesPerMsg      float64 `json:"copies_per_msg"` // bytes copied (user↔kernel and in user space) / payload
+	Copies            Copies  `json:"copies"`         // CopiesPerMsg by where the bytes moved
+	ModelCopies       float64 `json:"model_copies_per_msg"`
+	ModelSyscalls     float64 `json:"model_syscalls_per_msg"`
 
 	// OverheadShare is the harness's own loop overhead (the larger side's
 	// LoopOverheadNs) as a share of the time per message: above
@@ -289,6 +293,7 @@ type Worker struct {
 	CPUNsPerMsg     float64 `json:"cpu_ns_per_msg"`
 	VolCtxSwPerMsg  float64 `json:"voluntary_ctx_switches_per_msg"`
 	InvCtxSwPerMsg  float64 `json:"involuntary_ctx_switches_per_msg"`
+	MinorFaults     int64   `json:"minor_faults,omitempty"` // in the window, from getrusage
 	Syscalls        uint64  `json:"syscalls"`
 	SyscallsEINTR   uint64  `json:"syscalls_eintr"`
 	BytesToKernel   uint64  `json:"bytes_to_kernel"`

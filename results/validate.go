@@ -279,6 +279,7 @@ func (v *validator) kase(p string, c *Case) {
 	for _, x := range []field[float64]{
 		{"msgs_per_sec", c.MsgsPerSec}, {"mb_per_sec", c.MBPerSec}, {"cpu_ns_per_msg", c.CPUNsPerMsg},
 		{"syscalls_per_msg", c.SyscallsPerMsg}, {"copies_per_msg", c.CopiesPerMsg},
+		{"minor_faults_per_msg", c.MinorFaultsPerMsg},
 		{"model_copies_per_msg", c.ModelCopies}, {"model_syscalls_per_msg", c.ModelSyscalls},
 		{"copies.file_to_user", c.Copies.FileToUser}, {"copies.user_to_kernel", c.Copies.UserToKernel},
 		{"copies.kernel_to_user", c.Copies.KernelToUser}, {"copies.user_to_user", c.Copies.UserToUser},
@@ -358,6 +359,7 @@ func (v *validator) worker(p string, w *Worker) {
 	v.int(p+".cpu_user_ns", w.CPUUserNs)
 	v.int(p+".cpu_sys_ns", w.CPUSysNs)
 	v.int(p+".max_rss_kib", w.MaxRSSKiB)
+	v.int(p+".minor_faults", w.MinorFaults)
 	for _, x := range []field[float64]{
 		{"cpu_ns_per_msg", w.CPUNsPerMsg}, {"voluntary_ctx_switches_per_msg", w.VolCtxSwPerMsg},
 		{"involuntary_ctx_switches_per_msg", w.InvCtxSwPerMsg}, {"timer_ns", w.TimerNs}, {"loop_overhead_ns", w.LoopOverheadNs},
