@@ -4,7 +4,7 @@
 # headless chromium (apt-get install -y chromium).
 #
 #   scripts/screenshot-report.sh [RESULTS.json] [OUT.png]
-#       default: cmd/ipcbench/testdata/golden/run.json → docs/report-first-screen.png
+#       default: cli/testdata/golden/run.json → docs/report-first-screen.png
 #
 # The page is laid out in a 1280×900 window, the width issue 16 asks the report
 # to fit, and drawn at device scale 0.75, so the PNG is 960×675 and small
@@ -12,7 +12,7 @@
 # over 150 KB.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-in=${1:-cmd/ipcbench/testdata/golden/run.json}
+in=${1:-cli/testdata/golden/run.json}
 out=${2:-docs/report-first-screen.png}
 maxBytes=$((150 * 1024))
 chrome=$(command -v chromium || command -v chromium-browser || true)

@@ -1,62 +1,13 @@
 // Command ipcbench benchmarks Linux inter-process communication across
-// separate processes: latency, throughput, CPU, syscalls and copies per message.
+// separate processes: latency, throughput, CPU, syscalls and copies per
+// message. The command line lives in package cli, so that extensions can
+// build an ipcbench of their own (docs/extending.md).
 package main
 
 import (
-	"errors"
-	"fmt"
-	"io"
 	"os"
-	"strings"
 
-	_ "github.com/ipcbench/ipcbench/transports"
+	"github.com/ipcbench/ipcbench/cli"
 )
 
-// Exit codes, as hyperfine and benchstat users expect.
-const (
-	exitOK      = 0
-	exitFailure = 1 // a case failed, a regression, or doctor found a problem
-	exitUsage   = 2
-	// exitUntested: a gate (compare, history --fail-on-regression) could
-	// not test all it was given, e.g. one repetition a side; it did not
-	// pass. --allow-untested turns it into 0.
-	exitUntested = 3
-)
-
-// usageError marks an error in what the user asked for: exit 2.
-type usageError struct{ err error }
-
-func (e usageError) Error() string { return e.err.Error() }
-func (e usageError) Unwrap() error { return e.err }
-
-func usagef(format string, a ...any) error { return usageError{fmt.Errorf(format, a...)} }
-
-// exitError carries an exit code with a message already printed (or none).
-type exitError struct{ code int }
-
-func (e exitError) Error() string { return fmt.Sprintf("exit status %d", e.code) }
-
-func main() {
-	os.Exit(run(os.Args[1:], os.Stdout, os.Stderr))
-}
-
-// run executes the command line and returns the exit status.
-func run(args []string, stdout, stderr io.Writer) int {
-	root := newRootCmd(stdout, stderr)
-	root.SetArgs(joinStoreURL(args))
-	err := root.Execute()
-	var ue usageError
-	var ee exitError
-	switch {
-	case err == nil:
-		return exitOK
-	case errors.As(err, &ee):
-		return ee.code
-	case errors.As(err, &ue), strings.HasPrefix(err.Error(), "unknown command"): // cobra's error is untyped
-		fmt.Fprintf(stderr, "ipcbench: %v\nRun 'ipcbench --help' for usage.\n", err)
-		return exitUsage
-	default:
-		fmt.Fprintf(stderr, "ipcbench: %v\n", err)
-		return exitFailure
-	}
-}
+func main() { os.Exit(cli.Main()) }

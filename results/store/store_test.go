@@ -21,7 +21,7 @@ import (
 )
 
 // realRun is a results file of a real run (the CLI's golden input).
-const realRun = "../../cmd/ipcbench/testdata/golden/run.json"
+const realRun = "../../cli/testdata/golden/run.json"
 
 // fixtures are files of every shape the schema has: a real run, every
 // status, issue 14's self-checks and interference, issue 15's depths and

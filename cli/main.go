@@ -1,0 +1,70 @@
+// Package cli is ipcbench's command line: the cobra commands, each parsing
+// its flags into an Options struct and calling the packages that do the
+// work. cmd/ipcbench's main is Main and nothing else, so that an
+// out-of-tree module can build its own ipcbench with transports and
+// workloads of its own registered beside the built-in ones
+// (docs/extending.md): the workers it re-executes are that binary too.
+package cli
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"strings"
+
+	_ "github.com/ipcbench/ipcbench/transports"
+)
+
+// Exit codes, as hyperfine and benchstat users expect.
+const (
+	exitOK      = 0
+	exitFailure = 1 // a case failed, a regression, or doctor found a problem
+	exitUsage   = 2
+	// exitUntested: a gate (compare, history --fail-on-regression) could
+	// not test all it was given, e.g. one repetition a side; it did not
+	// pass. --allow-untested turns it into 0.
+	exitUntested = 3
+)
+
+// usageError marks an error in what the user asked for: exit 2.
+type usageError struct{ err error }
+
+func (e usageError) Error() string { return e.err.Error() }
+func (e usageError) Unwrap() error { return e.err }
+
+func usagef(format string, a ...any) error { return usageError{fmt.Errorf(format, a...)} }
+
+// exitError carries an exit code with a message already printed (or none).
+type exitError struct{ code int }
+
+func (e exitError) Error() string { return fmt.Sprintf("exit status %d", e.code) }
+
+// Main runs ipcbench on the process's arguments and returns its exit
+// status: 0 ok, 1 a failure or regression, 2 a usage error, 3 untested,
+// 128+n ended by signal n. Register transports and workloads (from init
+// functions) before calling it.
+func Main() int {
+	return run(os.Args[1:], os.Stdout, os.Stderr)
+}
+
+// run executes the command line and returns the exit status.
+func run(args []string, stdout, stderr io.Writer) int {
+	root := newRootCmd(stdout, stderr)
+	root.SetArgs(joinStoreURL(args))
+	err := root.Execute()
+	var ue usageError
+	var ee exitError
+	switch {
+	case err == nil:
+		return exitOK
+	case errors.As(err, &ee):
+		return ee.code
+	case errors.As(err, &ue), strings.HasPrefix(err.Error(), "unknown command"): // cobra's error is untyped
+		fmt.Fprintf(stderr, "ipcbench: %v\nRun 'ipcbench --help' for usage.\n", err)
+		return exitUsage
+	default:
+		fmt.Fprintf(stderr, "ipcbench: %v\n", err)
+		return exitFailure
+	}
+}
