@@ -378,7 +378,7 @@ func (r *ring) next() (pos, n uint64) {
 func (r *ring) recv(msg []byte) error {
 	pos, n := r.next()
 	if n != uint64(len(msg)) {
-		return fmt.Errorf("shm-ring: record of %d B, want %d", n, len(msg))
+		return fmt.Errorf("shm-ring: record of %d B, want %d B", n, len(msg))
 	}
 	r.copyOut(pos+ringRecordHdr, msg)
 	r.release(pos, n)
@@ -420,7 +420,7 @@ func (r *ring) commit(size int) {
 func (r *ring) inSlot(size int) (slot []byte, pos uint64, err error) {
 	pos, n := r.next()
 	if n != uint64(size) {
-		return nil, 0, fmt.Errorf("shm-ring: record of %d B, want %d", n, size)
+		return nil, 0, fmt.Errorf("shm-ring: record of %d B, want %d B", n, size)
 	}
 	p := (pos + ringRecordHdr) & r.mask
 	if p+n > r.capacity() {
