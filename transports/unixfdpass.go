@@ -32,7 +32,7 @@ import (
 //
 // The receiver, per message (6 syscalls):
 //
-//	recvmsg(MSG_CMSG_CLOEXEC) → fcntl(F_GET_SEALS) → fstat
+//	recvmsg(MSG_CMSG_CLOEXEC|MSG_TRUNC) → fcntl(F_GET_SEALS) → fstat
 //	→ mmap(PROT_READ, MAP_SHARED) → copy the message out → munmap → close
 //
 // Copies: the message is copied into the mapping in user space and out of
@@ -328,22 +328,27 @@ func (f *fdpassConn) receive(want int) ([]byte, error) {
 	}
 	f.rhdr.SetControllen(len(f.rctl))
 	f.rhdr.Flags = 0
-	n, err := f.call(unix.SYS_RECVMSG, uintptr(f.sock), uintptr(unsafe.Pointer(&f.rhdr)), unix.MSG_CMSG_CLOEXEC, 0, 0, 0)
+	// MSG_TRUNC: with no buffer for it, recvmsg returns the length of
+	// any data a faulty peer put beside the fd, and drops the data.
+	n, err := f.call(unix.SYS_RECVMSG, uintptr(f.sock), uintptr(unsafe.Pointer(&f.rhdr)), unix.MSG_CMSG_CLOEXEC|unix.MSG_TRUNC, 0, 0, 0)
 	if err != nil {
 		return nil, fmt.Errorf("%s: recvmsg fd=%d: %w", fdpassName, f.sock, err)
 	}
 	fd, nfds, err := f.takeFd()
-	if err == nil && n != 0 {
-		err = fmt.Errorf("%s: recvmsg fd=%d: a notice of %d B, expected none beside the fd", fdpassName, f.sock, n)
+	if err == nil && nfds == 0 && n == 0 {
+		err = fmt.Errorf("%s: recvmsg fd=%d: peer closed (no fd passed)", fdpassName, f.sock)
 	}
 	if err == nil && nfds == 0 {
-		err = fmt.Errorf("%s: recvmsg fd=%d: peer closed (no fd passed)", fdpassName, f.sock)
+		err = fmt.Errorf("%s: recvmsg fd=%d: no fd passed, a notice of %d B", fdpassName, f.sock, n)
 	}
 	if err == nil && f.rhdr.Flags&unix.MSG_CTRUNC != 0 {
 		err = fmt.Errorf("%s: recvmsg fd=%d: control data truncated (MSG_CTRUNC): more than %d fds passed", fdpassName, f.sock, fdpassMaxFds)
 	}
 	if err == nil && nfds != 1 {
 		err = fmt.Errorf("%s: recvmsg fd=%d: %d fds passed in one message, expected 1", fdpassName, f.sock, nfds)
+	}
+	if err == nil && n != 0 {
+		err = fmt.Errorf("%s: recvmsg fd=%d: a notice of %d B, expected none beside the fd", fdpassName, f.sock, n)
 	}
 	if err != nil {
 		if fd >= 0 {
