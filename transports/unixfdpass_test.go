@@ -1,6 +1,7 @@
 package transports
 
 import (
+	"errors"
 	"os"
 	"strings"
 	"testing"
@@ -202,7 +203,7 @@ func TestFdpassCosts(t *testing.T) {
 }
 
 // TestFdpassDepth: New reports the notices the socket takes natively, and
-// skips --depth naming why.
+// sets --depth exactly or skips naming the limit.
 func TestFdpassDepth(t *testing.T) {
 	s, err := newFdpassSetup(Options{MessageBytes: 4096})
 	if err != nil {
@@ -212,7 +213,22 @@ func TestFdpassDepth(t *testing.T) {
 	if d := s.(DepthReporter).Depth(); d.Msgs < 2 || d.Bytes != d.Msgs*4096 || d.Source == "" {
 		t.Errorf("native depth %+v", d)
 	}
-	if _, err := newFdpassSetup(Options{MessageBytes: 4096, Depth: 4}); err == nil || !strings.Contains(err.Error(), "notices") {
-		t.Errorf("--depth 4: %v; want ErrUnsupported saying why", err)
+	s4, err := newFdpassSetup(Options{MessageBytes: 4096, Depth: 16})
+	if err != nil {
+		if !errors.Is(err, ErrUnsupported) || !strings.Contains(err.Error(), "SO_SNDBUF") {
+			t.Fatalf("--depth 16: %v; want it set, or ErrUnsupported naming SO_SNDBUF", err)
+		}
+		t.Skip(err)
+	}
+	defer s4.Close()
+	if d := s4.(DepthReporter).Depth(); d.Msgs != 16 {
+		t.Errorf("--depth 16: %+v", d)
+	}
+	// A 17th notice finds the socket full.
+	fds := [2]int{int(s4.Handoff(SideA).Files[0].Fd()), int(s4.Handoff(SideB).Files[0].Fd())}
+	probe := memfd(t, 1, 0)
+	defer unix.Close(probe)
+	if n, _, err := fdpassFill(fds, probe); err != nil || n != 16 {
+		t.Errorf("filled %d notices, %v; want 16", n, err)
 	}
 }
