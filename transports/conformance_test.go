@@ -98,6 +98,9 @@ func TestCountersMatchProcIO(t *testing.T) {
 			if d.Framing == transports.Datagram {
 				t.Skip("its calls (send/recv, msgsnd/msgrcv, mq_*, semop) are not in task I/O accounting: /proc/*/io counts only read/write-family calls (measured: 0 for 600 send/recv)")
 			}
+			if d.Name == "io-uring" {
+				t.Skip("its one call is io_uring_enter, and io_uring's SEND and RECV are not in task I/O accounting (measured: syscr, syscw, rchar, wchar all 0 for 600 ops); perf stat -e syscalls:sys_enter_io_uring_enter matches its counter")
+			}
 			a, b := transporttest.Pair(t, d, size)
 			defer a.Close()
 			defer b.Close()

@@ -97,7 +97,9 @@ type Setup interface {
 	// be removed (unlink, IPC_RMID) and no crash can leak them.
 	Attached() error
 	// Close releases every object the setup created. It is safe to call
-	// more than once and after Attached.
+	// more than once and after Attached. The harness closes its copies of
+	// the Handoff files once the workers hold them, so closing one of them
+	// again here gives os.ErrClosed, which is not a failure.
 	Close() error
 }
 

@@ -112,6 +112,13 @@ func Pair(t testing.TB, d transports.Descriptor, size int) (a, b transports.Conn
 	if err := setup.Attached(); err != nil {
 		t.Fatalf("%s: Attached: %v", d.Name, err)
 	}
+	// The harness closes its copies of the handed-over files once the
+	// workers hold theirs; Setup.Close must take that (os.ErrClosed).
+	for _, side := range []transports.Side{transports.SideA, transports.SideB} {
+		for _, f := range setup.Handoff(side).Files {
+			f.Close()
+		}
+	}
 	return ra.c, b
 }
 
@@ -144,20 +151,16 @@ func everyByte(t *testing.T, d transports.Descriptor) {
 			msg, got, echo := transports.NewBuffer(a, size), transports.NewBuffer(b, size), transports.NewBuffer(a, size)
 			for seq := range 20 {
 				fill(msg, seq)
-				if err := a.Send(msg); err != nil {
-					t.Fatalf("message %d: a.Send: %v", seq, err)
-				}
-				if err := b.Recv(got); err != nil {
-					t.Fatalf("message %d: b.Recv: %v", seq, err)
+				// A message larger than the kernel's buffer blocks its
+				// sender until the receiver reads, as between two workers.
+				if err := exchange(a, b, msg, got); err != nil {
+					t.Fatalf("message %d: %v", seq, err)
 				}
 				if i := firstDiff(msg, got); i >= 0 {
 					t.Fatalf("message %d of %d B: byte %d is %#x, sent %#x", seq, size, i, got[i], msg[i])
 				}
-				if err := b.Send(got); err != nil {
-					t.Fatalf("message %d: b.Send: %v", seq, err)
-				}
-				if err := a.Recv(echo); err != nil {
-					t.Fatalf("message %d: a.Recv: %v", seq, err)
+				if err := exchange(b, a, got, echo); err != nil {
+					t.Fatalf("echo %d: %v", seq, err)
 				}
 				if i := firstDiff(msg, echo); i >= 0 {
 					t.Fatalf("echo %d of %d B: byte %d is %#x, sent %#x", seq, size, i, echo[i], msg[i])
@@ -194,6 +197,19 @@ func everyByte(t *testing.T, d transports.Descriptor) {
 			}
 		})
 	}
+}
+
+// exchange sends msg from one end while the other receives it into buf.
+func exchange(from, to transports.Conn, msg, buf []byte) error {
+	sent := make(chan error, 1)
+	go func() { sent <- from.Send(msg) }()
+	if err := to.Recv(buf); err != nil {
+		return fmt.Errorf("Recv: %w", err) // the sender may be blocked for good: not waited for
+	}
+	if err := <-sent; err != nil {
+		return fmt.Errorf("Send: %w", err)
+	}
+	return nil
 }
 
 func firstDiff(a, b []byte) int {
