@@ -6,8 +6,8 @@ package main
 import (
 	"os"
 
-	_ "github.com/ipcbench/ipcbench/examples/extension/lenprefix" // registers pipe-lenprefix
 	"github.com/ipcbench/ipcbench/cli"
+	_ "github.com/ipcbench/ipcbench/examples/extension/lenprefix" // registers pipe-lenprefix
 )
 
 func main() { os.Exit(cli.Main()) }
