@@ -146,8 +146,9 @@ func (s *Store) upsert(ctx context.Context, tx *sql.Tx, table string, cols []str
 var (
 	caseCols = []string{"run_id", "ord", "case_key", "transport", "workload", "size_bytes", "offered_rate", "status",
 		"p50_ns", "p90_ns", "p99_ns", "p999_ns", "mean_ns", "msgs_per_sec", "mb_per_sec", "cpu_ns_per_msg",
-		"syscalls_per_msg", "copies_per_msg", "samples", "detail_json", "workers_json"}
-	repCols = []string{"run_id", "case_ord", "ord", "messages", "window_ns", "p50_ns", "p90_ns", "p99_ns", "p999_ns",
+		"syscalls_per_msg", "copies_per_msg", "samples"}
+	detailCols = []string{"run_id", "case_ord", "detail_json", "workers_json"}
+	repCols    = []string{"run_id", "case_ord", "ord", "messages", "window_ns", "p50_ns", "p90_ns", "p99_ns", "p999_ns",
 		"mean_ns", "min_ns", "max_ns", "stddev_ns", "msgs_per_sec", "mb_per_sec", "cpu_ns_per_msg",
 		"syscalls_per_msg", "copies_per_msg", "samples", "flags_json"}
 	histCols = []string{"run_id", "case_ord", "hdr"}
@@ -156,7 +157,8 @@ var (
 // insertCases stores a run's cases, their repetitions and histograms,
 // many rows to a statement.
 func (s *Store) insertCases(ctx context.Context, tx *sql.Tx, runID int64, cases []results.Case) error {
-	var caseRows, repRows, histRows [][]any
+	var caseRows, detailRows, repRows, histRows [][]any
+	keys := map[string]bool{}
 	for i, c := range cases {
 		detail := c
 		detail.HistogramHDR, detail.Repetitions, detail.Workers = "", nil, nil
@@ -169,9 +171,12 @@ func (s *Store) insertCases(ctx context.Context, tx *sql.Tx, runID int64, cases 
 			return fmt.Errorf("encode case %s's workers: %w", c.Key(), err)
 		}
 		l := c.Latency
-		caseRows = append(caseRows, []any{runID, i, CaseKey(c.Key()), c.Transport, c.Workload, c.SizeBytes, c.OfferedRate, c.Status,
+		key := CaseKey(c.Key())
+		keys[key] = true
+		caseRows = append(caseRows, []any{runID, i, key, c.Transport, c.Workload, c.SizeBytes, c.OfferedRate, c.Status,
 			l.P50Ns, l.P90Ns, l.P99Ns, l.P999Ns, l.MeanNs, c.MsgsPerSec, c.MBPerSec, c.CPUNsPerMsg,
-			c.SyscallsPerMsg, c.CopiesPerMsg, int64(c.Samples), string(d), string(w)})
+			c.SyscallsPerMsg, c.CopiesPerMsg, int64(c.Samples)})
+		detailRows = append(detailRows, []any{runID, i, string(d), string(w)})
 		for j, r := range c.Repetitions {
 			flags, err := json.Marshal(r.Flags)
 			if err != nil {
@@ -189,9 +194,14 @@ func (s *Store) insertCases(ctx context.Context, tx *sql.Tx, runID int64, cases 
 		table string
 		cols  []string
 		rows  [][]any
-	}{{"cases", caseCols, caseRows}, {"repetitions", repCols, repRows}, {"histograms", histCols, histRows}} {
+	}{{"cases", caseCols, caseRows}, {"case_details", detailCols, detailRows}, {"repetitions", repCols, repRows}, {"histograms", histCols, histRows}} {
 		if err := s.insertRows(ctx, tx, t.table, t.cols, t.rows); err != nil {
 			return err
+		}
+	}
+	for k := range keys {
+		if _, err := tx.ExecContext(ctx, s.d.q(`INSERT INTO case_keys (case_key) VALUES (?) ON CONFLICT (case_key) DO NOTHING`), k); err != nil {
+			return s.errf("insert into case_keys", err)
 		}
 	}
 	return nil

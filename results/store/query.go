@@ -214,18 +214,27 @@ type Load struct {
 // hosts' ipcbench.
 func (s *Store) Load(ctx context.Context, sel Selector, opt Load) ([]*results.File, []string, error) {
 	cond, args := sel.where()
-	files, names, byID, err := s.loadRuns(ctx, cond, args)
+	load := s.loadRunsLight
+	if opt.Full {
+		load = s.loadRuns
+	}
+	files, names, byID, err := load(ctx, cond, args)
 	if err != nil || len(files) == 0 {
 		return files, names, err
 	}
 	caseCond, caseArgs := cond, append([]any(nil), args...)
 	if len(opt.Cases) > 0 {
-		var or []string
-		for _, m := range opt.Cases {
-			or = append(or, fmt.Sprintf(s.d.contains, "c.case_key", "?"))
-			caseArgs = append(caseArgs, strings.ReplaceAll(m, " ", ""))
+		keys, err := s.matchingKeys(ctx, opt.Cases)
+		if err != nil {
+			return nil, nil, err
 		}
-		caseCond += " AND (" + strings.Join(or, " OR ") + ")"
+		if len(keys) == 0 {
+			return files, names, nil // no case matches: runs without cases
+		}
+		caseCond += " AND c.case_key IN (" + strings.TrimSuffix(strings.Repeat("?, ", len(keys)), ", ") + ")"
+		for _, k := range keys {
+			caseArgs = append(caseArgs, k)
+		}
 	}
 	cases, err := s.loadCases(ctx, caseCond, caseArgs, opt.Full, byID)
 	if err != nil {
@@ -247,6 +256,30 @@ func (s *Store) Load(ctx context.Context, sel Selector, opt Load) ([]*results.Fi
 		}
 	}
 	return files, names, nil
+}
+
+// matchingKeys lists the stored case keys that hold one of match, spaces
+// ignored, as history matches the cases of files.
+func (s *Store) matchingKeys(ctx context.Context, match []string) ([]string, error) {
+	rows, err := s.db.QueryContext(ctx, `SELECT case_key FROM case_keys`)
+	if err != nil {
+		return nil, s.errf("read case keys", err)
+	}
+	defer rows.Close()
+	var keys []string
+	for rows.Next() {
+		var k string
+		if err := rows.Scan(&k); err != nil {
+			return nil, s.errf("read case keys", err)
+		}
+		for _, m := range match {
+			if strings.Contains(k, strings.ReplaceAll(m, " ", "")) {
+				keys = append(keys, k)
+				break
+			}
+		}
+	}
+	return keys, rows.Err()
 }
 
 type caseRef struct {
@@ -284,14 +317,76 @@ func (s *Store) loadRuns(ctx context.Context, cond string, args []any) ([]*resul
 	return files, names, byID, nil
 }
 
+// loadRunsLight reads what history and compare use of each run, from
+// the runs, hosts and configs tables, without the envelope: no host
+// findings, pair matrices or command line.
+func (s *Store) loadRunsLight(ctx context.Context, cond string, args []any) ([]*results.File, []string, map[int64]*results.File, error) {
+	rows, err := s.db.QueryContext(ctx, s.d.q(`SELECT r.id, r.started_ns, r.finished_ns, r.label, r.commit_id, r.ipcbench_version,
+			r.go_version, r.incomplete, r.config_id, h.hostname, h.kernel, h.cpu_model, h.cpus, h.virtualization, h.clock_source, h.thp
+		FROM runs r JOIN hosts h ON h.id = r.host_id
+		WHERE `+cond+` ORDER BY r.started_ns, r.id`), args...)
+	if err != nil {
+		return nil, nil, nil, s.errf("read runs", err)
+	}
+	defer rows.Close()
+	var files []*results.File
+	var names []string
+	var configIDs []int64
+	byID := map[int64]*results.File{}
+	for rows.Next() {
+		var id, started, finished, configID int64
+		f := &results.File{Schema: results.Schema}
+		h := &f.Host
+		if err := rows.Scan(&id, &started, &finished, &f.Config.Label, &h.Commit, &h.Version, &h.GoVersion, &f.Incomplete, &configID,
+			&h.Hostname, &h.Kernel, &h.CPUModel, &h.CPUs, &h.Virtualization, &h.ClockSource, &h.THP); err != nil {
+			return nil, nil, nil, s.errf("read runs", err)
+		}
+		f.StartedAt, f.FinishedAt = fromUnixNs(started), fromUnixNs(finished)
+		files = append(files, f)
+		names = append(names, "run:"+strconv.FormatInt(id, 10))
+		configIDs = append(configIDs, configID)
+		byID[id] = f
+	}
+	if err := rows.Err(); err != nil {
+		return nil, nil, nil, s.errf("read runs", err)
+	}
+	configs := map[int64]*results.Config{}
+	for i, id := range configIDs {
+		c := configs[id]
+		if c == nil {
+			var data string
+			if err := s.db.QueryRowContext(ctx, s.d.q(`SELECT config_json FROM configs WHERE id = ?`), id).Scan(&data); err != nil {
+				return nil, nil, nil, s.errf("read a configuration", err)
+			}
+			c = new(results.Config)
+			if err := json.Unmarshal([]byte(data), c); err != nil {
+				return nil, nil, nil, fmt.Errorf("store %s: configuration %d: %w", s.loc, id, err)
+			}
+			configs[id] = c
+		}
+		label := files[i].Config.Label
+		files[i].Config = *c
+		files[i].Config.Label = label
+	}
+	return files, names, byID, nil
+}
+
+func fromUnixNs(ns int64) time.Time {
+	if ns == 0 {
+		return time.Time{}
+	}
+	return time.Unix(0, ns)
+}
+
 // loadCases reads the cases into their runs and returns where each one is.
 func (s *Store) loadCases(ctx context.Context, cond string, args []any, full bool, byID map[int64]*results.File) (map[caseRef]*results.Case, error) {
 	workers := "''"
 	if full {
-		workers = "c.workers_json"
+		workers = "d.workers_json"
 	}
-	rows, err := s.db.QueryContext(ctx, s.d.q(`SELECT c.run_id, c.ord, c.detail_json, `+workers+`
-		FROM cases c JOIN runs r ON r.id = c.run_id JOIN hosts h ON h.id = r.host_id
+	rows, err := s.db.QueryContext(ctx, s.d.q(`SELECT c.run_id, c.ord, d.detail_json, `+workers+`
+		FROM cases c JOIN case_details d ON d.run_id = c.run_id AND d.case_ord = c.ord
+			JOIN runs r ON r.id = c.run_id JOIN hosts h ON h.id = r.host_id
 		WHERE `+cond+` ORDER BY c.run_id, c.ord`), args...)
 	if err != nil {
 		return nil, s.errf("read cases", err)

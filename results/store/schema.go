@@ -10,11 +10,10 @@ import (
 
 // dialect holds what differs between SQLite's SQL and PostgreSQL's.
 type dialect struct {
-	name     string
-	id       string // an auto-numbered primary key column's type
-	float    string // a 64-bit float column's type
-	contains string // fmt pattern: haystack holds needle
-	time     string // fmt pattern: unix nanoseconds to a timestamp
+	name  string
+	id    string // an auto-numbered primary key column's type
+	float string // a 64-bit float column's type
+	time  string // fmt pattern: unix nanoseconds to a timestamp
 	// migrationLock, run first in the migrating transaction, keeps two
 	// processes from migrating at once (SQLite's BEGIN IMMEDIATE does it).
 	migrationLock string
@@ -87,6 +86,9 @@ var migrations = [][]string{
 		`CREATE INDEX runs_label ON runs (label, started_ns)`,
 		`CREATE INDEX runs_commit ON runs (commit_id)`,
 		`CREATE INDEX runs_host ON runs (host_id, started_ns)`,
+		// cases holds what queries filter and dashboards chart, and
+		// nothing large, so that a scan or an index walk over it stays
+		// cheap; the rest of each case is in case_details.
 		`CREATE TABLE cases (
 			run_id BIGINT NOT NULL REFERENCES runs (id) ON DELETE CASCADE,
 			ord INTEGER NOT NULL,
@@ -107,11 +109,20 @@ var migrations = [][]string{
 			syscalls_per_msg {FLOAT} NOT NULL,
 			copies_per_msg {FLOAT} NOT NULL,
 			samples BIGINT NOT NULL,
-			detail_json TEXT NOT NULL,
-			workers_json TEXT NOT NULL,
 			PRIMARY KEY (run_id, ord)
 		)`,
 		`CREATE INDEX cases_key ON cases (case_key, run_id)`,
+		// case_keys lists every case key stored, so that --case is matched
+		// against a few hundred keys, not every case of every run.
+		`CREATE TABLE case_keys (case_key TEXT PRIMARY KEY)`,
+		`CREATE TABLE case_details (
+			run_id BIGINT NOT NULL,
+			case_ord INTEGER NOT NULL,
+			detail_json TEXT NOT NULL,
+			workers_json TEXT NOT NULL,
+			PRIMARY KEY (run_id, case_ord),
+			FOREIGN KEY (run_id, case_ord) REFERENCES cases (run_id, ord) ON DELETE CASCADE
+		)`,
 		`CREATE TABLE repetitions (
 			run_id BIGINT NOT NULL,
 			case_ord INTEGER NOT NULL,

@@ -17,13 +17,12 @@ import (
 )
 
 // sqliteDialect is SQLite's SQL: ? placeholders, INTEGER PRIMARY KEY as
-// the row id, instr for substrings.
+// the row id.
 var sqliteDialect = dialect{
-	name:     "sqlite",
-	id:       "INTEGER PRIMARY KEY",
-	float:    "REAL",
-	contains: "instr(%s, %s) > 0",
-	time:     "datetime(%s / 1000000000, 'unixepoch')",
+	name:  "sqlite",
+	id:    "INTEGER PRIMARY KEY",
+	float: "REAL",
+	time:  "datetime(%s / 1000000000, 'unixepoch')",
 }
 
 // openSQLite opens (creating where missing) the SQLite file at loc.Path.
