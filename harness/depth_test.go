@@ -11,7 +11,7 @@ import (
 
 // limitNamed matches a skip reason that names what limits the depth: a
 // sysctl, a kernel constant or the layout that cannot hold it.
-var limitNamed = regexp.MustCompile(`sysctl|SEMVMX|whole pages|at most 2 messages|SO_SNDBUF|net\.`)
+var limitNamed = regexp.MustCompile(`sysctl|SEMVMX|whole pages|at most 2 messages|exactly 1 message|SO_SNDBUF|net\.`)
 
 // TestDepthSet runs a stream case at --depth 16 on every transport: each
 // records exactly 16 messages in flight, or is skipped saying what limits it.

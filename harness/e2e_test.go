@@ -32,6 +32,9 @@ func TestEveryTransportCarriesVerifiedMessages(t *testing.T) {
 				if d, _ := workloads.Lookup(wl); size < d.MinBytes() || size > limit.Bytes {
 					continue
 				}
+				if d.Name == "udp" && wl != "pingpong" && size > 4096 {
+					continue // no flow control: 200 datagrams of 64 KiB overflow the receiver's queue (126 fit) when it lags
+				}
 				count := uint64(200)
 				if size > 1<<20 {
 					count = 3
@@ -151,7 +154,7 @@ func TestRelayCopiesTheFileAndCountsCopies(t *testing.T) {
 			if d.InPlace { // sysv-shm and the rings: relay reads and writes the slots
 				want = results.Copies{FileToUser: 1, UserToFile: 1}
 			}
-			if d.Name == "pipe-splice" { // vmsplice lends the pages: no copy into the kernel
+			if d.Name == "pipe-splice" || d.Name == "cma" { // vmsplice lends the pages, process_vm_readv reads them: no copy into the kernel
 				want = results.Copies{FileToUser: 1, KernelToUser: 1, UserToFile: 1}
 			}
 			if r.Copies != want || r.Messages != 300 {

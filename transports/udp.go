@@ -195,10 +195,12 @@ func init() {
 		Framing:  Datagram,
 		Model: CostModel{CopiesPerMsg: 2, SyscallsPerMsg: 2,
 			Note: "one copy in, one out, plus protocol processing; the sender never waits: a datagram beyond the receiver's SO_RCVBUF (raised to net.core.rmem_max) is dropped, and the case fails"},
-		MultiWriter: true,
-		MaxMessage:  udpLimitOnce,
-		New:         newUDPSetup,
-		Open:        openUDP,
-		OptIn:       true,
+		// Not MultiWriter: with no flow control, two producers into one
+		// consumer overflow its queue on every run (measured on the
+		// 2-vCPU guest), so a fanin case would only ever fail.
+		MaxMessage: udpLimitOnce,
+		New:        newUDPSetup,
+		Open:       openUDP,
+		OptIn:      true,
 	})
 }
