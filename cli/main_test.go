@@ -203,7 +203,7 @@ func TestHelpHasExamples(t *testing.T) {
 func TestReportCommand(t *testing.T) {
 	dir := t.TempDir()
 	out := filepath.Join(dir, "rep")
-	code, _, stderr := runCLI("report", "../../report/testdata/run-a.json", "../../report/testdata/run-b.json", "-o", out)
+	code, _, stderr := runCLI("report", "../report/testdata/run-a.json", "../report/testdata/run-b.json", "-o", out)
 	if code != 0 {
 		t.Fatalf("exit %d: %s", code, stderr)
 	}
@@ -219,9 +219,9 @@ func TestReportCommand(t *testing.T) {
 	os.WriteFile(other, []byte(`{"schema": "someone-else/v3"}`), 0o600)
 	for _, bad := range [][]string{
 		{"report", corrupt, "-o", filepath.Join(dir, "bad1")},
-		{"report", "../../report/testdata/run-a.json", other, "-o", filepath.Join(dir, "bad2")},
+		{"report", "../report/testdata/run-a.json", other, "-o", filepath.Join(dir, "bad2")},
 		{"report", filepath.Join(dir, "missing.json"), "-o", filepath.Join(dir, "bad3")},
-		{"report", "../../report/testdata/run-a.json", "--format", "pdf", "-o", filepath.Join(dir, "bad4")},
+		{"report", "../report/testdata/run-a.json", "--format", "pdf", "-o", filepath.Join(dir, "bad4")},
 	} {
 		code, _, stderr := runCLI(bad...)
 		if code != exitUsage || stderr == "" {

@@ -28,7 +28,7 @@ func init() {
 	}
 }
 
-const runA = "../../report/testdata/run-a.json"
+const runA = "../report/testdata/run-a.json"
 
 // quickRun is a run of a few milliseconds.
 var quickRun = []string{"run", "--transports", "pipe", "--workloads", "pingpong", "--sizes", "64", "--count", "50", "--warmup", "0"}

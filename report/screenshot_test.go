@@ -94,7 +94,7 @@ func TestReportFitsTheWindow(t *testing.T) {
 	if err != nil {
 		t.Skip("chromium not installed (apt-get install -y chromium); the report's layout was not checked in a browser")
 	}
-	f, err := results.ReadFile(filepath.Join("..", "cmd", "ipcbench", "testdata", "golden", "run.json"))
+	f, err := results.ReadFile(filepath.Join("..", "cli", "testdata", "golden", "run.json"))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -9,6 +9,8 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
+	"strings"
+	"time"
 
 	"github.com/ipcbench/ipcbench/internal/safeout"
 	"golang.org/x/sys/unix"
@@ -45,11 +47,30 @@ func openSQLite(ctx context.Context, loc Location) (*Store, error) {
 	if err != nil {
 		return nil, fmt.Errorf("store sqlite:%s: open: %w", loc.Path, err)
 	}
-	if err := db.PingContext(ctx); err != nil {
+	if err := pingBusy(ctx, db); err != nil {
 		db.Close()
 		return nil, fmt.Errorf("store sqlite:%s: open: %w", loc.Path, err)
 	}
 	return &Store{db: db, d: sqliteDialect, loc: loc}, nil
+}
+
+// pingBusy opens the first connection, waiting while another process
+// holds the lock. Switching a new database to WAL takes an exclusive lock
+// and, unlike other statements, fails at once with SQLITE_BUSY rather
+// than waiting out busy_timeout, so several processes creating one store
+// at the same moment would otherwise fail.
+func pingBusy(ctx context.Context, db *sql.DB) error {
+	for wait := 10 * time.Millisecond; ; wait = min(2*wait, time.Second) {
+		err := db.PingContext(ctx)
+		if err == nil || !strings.Contains(err.Error(), "SQLITE_BUSY") {
+			return err
+		}
+		select {
+		case <-ctx.Done():
+			return fmt.Errorf("%w (waited for another writer: %v)", err, ctx.Err())
+		case <-time.After(wait):
+		}
+	}
 }
 
 // prepareSQLiteFile makes the database's directory and file where they
