@@ -364,6 +364,5 @@ func init() {
 		MaxMessage: cmaLimit,
 		New:        newCMASetup,
 		Open:       openCMA,
-		OptIn:      true,
 	})
 }

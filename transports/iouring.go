@@ -152,7 +152,6 @@ func init() {
 			}
 			return socketpairSetup("io-uring", unix.SOCK_STREAM, o)
 		},
-		Open:  openIOUring,
-		OptIn: true,
+		Open: openIOUring,
 	})
 }

@@ -550,7 +550,6 @@ func init() {
 			}
 			return Limit{Bytes: StreamCapBytes, Source: "a memfd per message has no kernel limit short of memory; ipcbench caps messages at 16 MiB"}, nil
 		},
-		OptIn:   true,
 		InPlace: true,
 		New:     newFdpassSetup,
 		Open:    openFdpass,
