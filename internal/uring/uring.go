@@ -1,3 +1,5 @@
+//go:build linux
+
 // Package uring is a minimal io_uring for one operation at a time: a ring
 // set up and mapped once, then Do, which submits one SQE and waits for its
 // CQE in a single io_uring_enter without allocating. It is what the io-uring
