@@ -186,38 +186,6 @@ func readFull(fd int, p []byte) (int, error) {
 	}
 }
 
-// ctlRead and ctlWrite move control records (notices, acks): they count
-// the syscall, but not the bytes, which are no copy of the payload.
-func ctlRead(fd int, p []byte, c *Counters) (int, error) {
-	for {
-		c.Syscalls++
-		n, _, e := unix.RawSyscall(unix.SYS_READ, uintptr(fd), uintptr(unsafe.Pointer(&p[0])), uintptr(len(p)))
-		if e == unix.EINTR {
-			c.SyscallsInterrupted++
-			continue
-		}
-		if e != 0 {
-			return 0, e
-		}
-		return int(n), nil
-	}
-}
-
-func ctlWrite(fd int, p []byte, c *Counters) error {
-	for {
-		c.Syscalls++
-		_, _, e := unix.RawSyscall(unix.SYS_WRITE, uintptr(fd), uintptr(unsafe.Pointer(&p[0])), uintptr(len(p)))
-		if e == unix.EINTR {
-			c.SyscallsInterrupted++
-			continue
-		}
-		if e != 0 {
-			return e
-		}
-		return nil
-	}
-}
-
 // awaitAck waits until the peer has copied the message lent last, if any.
 func (m *cmaConn) awaitAck() error {
 	if !m.awaiting {
@@ -225,7 +193,7 @@ func (m *cmaConn) awaitAck() error {
 	}
 	// The read was counted when the notice went out (Send); only its
 	// retries count here.
-	n, err := ctlRead(m.ackFd, m.ackBuf[:], &m.c)
+	n, err := callCounted(unix.SYS_READ, m.ackFd, m.ackBuf[:], &m.c)
 	m.c.Syscalls--
 	if err != nil {
 		return fmt.Errorf("cma: read ack fd=%d: %w", m.ackFd, err)
@@ -243,7 +211,7 @@ func (m *cmaConn) Send(msg []byte) error {
 	}
 	binary.NativeEndian.PutUint64(m.out[0:], uint64(uintptr(unsafe.Pointer(unsafe.SliceData(msg)))))
 	binary.NativeEndian.PutUint64(m.out[8:], uint64(len(msg)))
-	if err := ctlWrite(m.noticeFd, m.out[:], &m.c); err != nil {
+	if _, err := callCounted(unix.SYS_WRITE, m.noticeFd, m.out[:], &m.c); err != nil {
 		return fmt.Errorf("cma: write notice fd=%d size=%d: %w", m.noticeFd, len(msg), err)
 	}
 	m.lent, m.awaiting = msg, true
@@ -260,7 +228,7 @@ func (m *cmaConn) Recv(msg []byte) error {
 	if err := m.awaitAck(); err != nil {
 		return err
 	}
-	n, err := ctlRead(m.noticeFd, m.in[:], &m.c)
+	n, err := callCounted(unix.SYS_READ, m.noticeFd, m.in[:], &m.c)
 	if err != nil {
 		return fmt.Errorf("cma: read notice fd=%d: %w", m.noticeFd, err)
 	}
@@ -283,7 +251,7 @@ func (m *cmaConn) Recv(msg []byte) error {
 }
 
 func (m *cmaConn) ack() error {
-	if err := ctlWrite(m.ackFd, m.ackBuf[:], &m.c); err != nil {
+	if _, err := callCounted(unix.SYS_WRITE, m.ackFd, m.ackBuf[:], &m.c); err != nil {
 		return fmt.Errorf("cma: write ack fd=%d: %w", m.ackFd, err)
 	}
 	return nil

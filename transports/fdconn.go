@@ -16,25 +16,24 @@ import (
 // locked thread, GOMAXPROCS=1 and GC off, so no other goroutine needs the P.
 
 func rawRead(fd int, p []byte, c *Counters) (int, error) {
-	for {
-		c.Syscalls++
-		n, _, e := unix.RawSyscall(unix.SYS_READ, uintptr(fd), uintptr(unsafe.Pointer(&p[0])), uintptr(len(p)))
-		if e == unix.EINTR {
-			c.SyscallsInterrupted++
-			continue
-		}
-		if e != 0 {
-			return 0, e
-		}
-		c.BytesFromKernel += uint64(n)
-		return int(n), nil
-	}
+	n, err := callCounted(unix.SYS_READ, fd, p, c)
+	c.BytesFromKernel += uint64(n)
+	return n, err
 }
 
 func rawWrite(fd int, p []byte, c *Counters) (int, error) {
+	n, err := callCounted(unix.SYS_WRITE, fd, p, c)
+	c.BytesToKernel += uint64(n)
+	return n, err
+}
+
+// callCounted makes read(2) or write(2) (trap) on p, retrying EINTR and
+// counting every call, but not the bytes: a caller that moves control
+// records (cma's notices and acks), not payload, uses it as it is.
+func callCounted(trap uintptr, fd int, p []byte, c *Counters) (int, error) {
 	for {
 		c.Syscalls++
-		n, _, e := unix.RawSyscall(unix.SYS_WRITE, uintptr(fd), uintptr(unsafe.Pointer(&p[0])), uintptr(len(p)))
+		n, _, e := unix.RawSyscall(trap, uintptr(fd), uintptr(unsafe.Pointer(&p[0])), uintptr(len(p)))
 		if e == unix.EINTR {
 			c.SyscallsInterrupted++
 			continue
@@ -42,7 +41,6 @@ func rawWrite(fd int, p []byte, c *Counters) (int, error) {
 		if e != 0 {
 			return 0, e
 		}
-		c.BytesToKernel += uint64(n)
 		return int(n), nil
 	}
 }

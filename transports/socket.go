@@ -116,11 +116,21 @@ func probePacketLimit(name string, typ int) (Limit, error) {
 	} else if ok {
 		lo = hi
 	}
+	lo, err = largestFitting(lo, hi, fits)
+	if err != nil {
+		return Limit{}, err
+	}
+	return Limit{Bytes: lo, Source: fmt.Sprintf("kernel probe with SO_SNDBUF=net.core.wmem_max (%d); raise net.core.wmem_max for larger", wmem)}, nil
+}
+
+// largestFitting finds by bisection the largest n in [lo, hi) for which
+// fits holds, given that it holds for lo and not for hi.
+func largestFitting(lo, hi int, fits func(n int) (bool, error)) (int, error) {
 	for hi-lo > 1 {
 		mid := lo + (hi-lo)/2
 		ok, err := fits(mid)
 		if err != nil {
-			return Limit{}, err
+			return 0, err
 		}
 		if ok {
 			lo = mid
@@ -128,7 +138,7 @@ func probePacketLimit(name string, typ int) (Limit, error) {
 			hi = mid
 		}
 	}
-	return Limit{Bytes: lo, Source: fmt.Sprintf("kernel probe with SO_SNDBUF=net.core.wmem_max (%d); raise net.core.wmem_max for larger", wmem)}, nil
+	return lo, nil
 }
 
 func openSocket(name string, framing Framing) func(Side, []int, []string, Options) (Conn, error) {

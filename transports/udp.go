@@ -171,17 +171,9 @@ func probeUDPLimit() (Limit, error) {
 	if ok, err := fits(lo); err != nil || !ok {
 		return Limit{}, fmt.Errorf("udp: a 1 B datagram does not arrive over 127.0.0.1: %v", err)
 	}
-	for hi-lo > 1 {
-		mid := lo + (hi-lo)/2
-		ok, err := fits(mid)
-		if err != nil {
-			return Limit{}, err
-		}
-		if ok {
-			lo = mid
-		} else {
-			hi = mid
-		}
+	lo, err = largestFitting(lo, hi, fits)
+	if err != nil {
+		return Limit{}, err
 	}
 	return Limit{Bytes: lo, Source: fmt.Sprintf("kernel probe over 127.0.0.1 with SO_RCVBUF=net.core.rmem_max (%d), below IPv4's 65507 B; raise sysctl net.core.rmem_max and net.core.wmem_max", rmem)}, nil
 }
