@@ -79,17 +79,12 @@ func sockDepth(name string, fds [2]int, depth, size int) (Depth, error) {
 	} else if n < depth {
 		return Depth{}, fmt.Errorf("%s: depth %d: SO_SNDBUF=net.core.wmem_max (%d) holds %d messages of %d B; raise sysctl net.core.wmem_max: %w", name, depth, wmem, n, size, ErrUnsupported)
 	}
-	for hi-lo > 1 {
-		mid := lo + (hi-lo)/2
-		n, _, err := measure(mid)
-		if err != nil {
-			return Depth{}, err
-		}
-		if n >= depth {
-			hi = mid
-		} else {
-			lo = mid
-		}
+	hi, err = firstHolding(lo, hi, func(v int) (bool, error) {
+		n, _, err := measure(v)
+		return n >= depth, err
+	})
+	if err != nil {
+		return Depth{}, err
 	}
 	n, got, err := measure(hi)
 	if err != nil {

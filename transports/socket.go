@@ -123,22 +123,34 @@ func probePacketLimit(name string, typ int) (Limit, error) {
 	return Limit{Bytes: lo, Source: fmt.Sprintf("kernel probe with SO_SNDBUF=net.core.wmem_max (%d); raise net.core.wmem_max for larger", wmem)}, nil
 }
 
-// largestFitting finds by bisection the largest n in [lo, hi) for which
-// fits holds, given that it holds for lo and not for hi.
+// largestFitting finds the largest n in [lo, hi) for which fits holds,
+// given that it holds for lo and not for hi.
 func largestFitting(lo, hi int, fits func(n int) (bool, error)) (int, error) {
+	first, err := firstHolding(lo, hi, func(n int) (bool, error) {
+		ok, err := fits(n)
+		return !ok, err
+	})
+	return first - 1, err
+}
+
+// firstHolding finds by bisection the smallest n in (lo, hi] for which
+// holds is true, given that it is false for lo and true for hi, and for
+// every n above one where it is true: the largest message that fits, the
+// smallest buffer that holds a depth.
+func firstHolding(lo, hi int, holds func(n int) (bool, error)) (int, error) {
 	for hi-lo > 1 {
 		mid := lo + (hi-lo)/2
-		ok, err := fits(mid)
+		ok, err := holds(mid)
 		if err != nil {
 			return 0, err
 		}
 		if ok {
-			lo = mid
-		} else {
 			hi = mid
+		} else {
+			lo = mid
 		}
 	}
-	return lo, nil
+	return hi, nil
 }
 
 func openSocket(name string, framing Framing) func(Side, []int, []string, Options) (Conn, error) {

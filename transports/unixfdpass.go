@@ -213,17 +213,12 @@ func fdpassDepth(fds [2]int, depth, size int) (Depth, error) {
 		return Depth{}, fmt.Errorf("%s: depth %d: SO_SNDBUF=net.core.wmem_max (%d) holds %d notices (until %s); raise sysctl net.core.wmem_max: %w", fdpassName, depth, wmem, n, limit, ErrUnsupported)
 	}
 	lo, hi := 1, wmem // the count grows with the value set
-	for hi-lo > 1 {
-		mid := lo + (hi-lo)/2
-		n, _, _, err := measure(mid)
-		if err != nil {
-			return Depth{}, err
-		}
-		if n >= depth {
-			hi = mid
-		} else {
-			lo = mid
-		}
+	hi, err = firstHolding(lo, hi, func(v int) (bool, error) {
+		n, _, _, err := measure(v)
+		return n >= depth, err
+	})
+	if err != nil {
+		return Depth{}, err
 	}
 	n, got, _, err := measure(hi)
 	if err != nil {
