@@ -264,19 +264,21 @@ func summarizeRate(c Case, reps []Report, out *results.Case) {
 // scheduleStall runs the StallAt and StallNs hooks from the parent: it
 // stops side b with SIGSTOP StallAt into the window and lets it go with
 // SIGCONT StallNs later. The function it returns cancels what has not
-// happened and always lets side b go.
+// happened and always lets side b go. The signals go through os.Process
+// (a pidfd), never a bare pid: side b may have been reaped by then, and its
+// pid taken by another process.
 func (r *caseRun) scheduleStall() (cancel func()) {
 	h := r.c.Hooks
 	if h.StallNs <= 0 {
 		return func() {}
 	}
-	pid := r.workers[len(r.workers)-1].cmd.Process.Pid
-	stopT := time.AfterFunc(h.StallAt, func() { unix.Kill(pid, unix.SIGSTOP) })
-	contT := time.AfterFunc(h.StallAt+h.StallNs, func() { unix.Kill(pid, unix.SIGCONT) })
+	p := r.workers[len(r.workers)-1].cmd.Process
+	stopT := time.AfterFunc(h.StallAt, func() { p.Signal(unix.SIGSTOP) })
+	contT := time.AfterFunc(h.StallAt+h.StallNs, func() { p.Signal(unix.SIGCONT) })
 	return func() {
 		stopT.Stop()
 		contT.Stop()
-		unix.Kill(pid, unix.SIGCONT)
+		p.Signal(unix.SIGCONT)
 	}
 }
 
