@@ -10,6 +10,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/ipcbench/ipcbench/cli/flagval"
 	"github.com/ipcbench/ipcbench/doctor"
 	"github.com/ipcbench/ipcbench/harness"
 	"github.com/ipcbench/ipcbench/internal/safeout"
@@ -178,23 +179,23 @@ func (o *RunOptions) plan() (harness.Plan, error) {
 		return p, usagef("--count %d: want at most %d messages a case", o.Count, uint64(maxCount))
 	}
 	for _, s := range o.Sizes {
-		n, err := parseSize(s)
+		n, err := flagval.ParseSize(s)
 		if err != nil {
 			return p, usagef("--sizes: %v", err)
 		}
 		p.SizesBytes = append(p.SizesBytes, n)
 	}
 	var err error
-	if p.Duration, err = parsePositiveDuration("duration", o.Duration); err != nil {
+	if p.Duration, err = flagval.ParsePositiveDuration("duration", o.Duration); err != nil {
 		return p, usageError{err}
 	}
 	if o.Warmup != "0" {
-		if p.Warmup, err = parsePositiveDuration("warmup", o.Warmup); err != nil {
+		if p.Warmup, err = flagval.ParsePositiveDuration("warmup", o.Warmup); err != nil {
 			return p, usageError{err}
 		}
 	}
 	if o.Timeout != "" {
-		if p.Timeout, err = parsePositiveDuration("timeout", o.Timeout); err != nil {
+		if p.Timeout, err = flagval.ParsePositiveDuration("timeout", o.Timeout); err != nil {
 			return p, usageError{err}
 		}
 	}
@@ -205,7 +206,7 @@ func (o *RunOptions) plan() (harness.Plan, error) {
 		if p.SendDelay == nil {
 			p.SendDelay = map[string]time.Duration{}
 		}
-		if p.SendDelay[t], err = parsePositiveDuration("test-send-delay", d); err != nil {
+		if p.SendDelay[t], err = flagval.ParsePositiveDuration("test-send-delay", d); err != nil {
 			return p, usageError{err}
 		}
 	}
@@ -218,18 +219,18 @@ func (o *RunOptions) plan() (harness.Plan, error) {
 // ratePlan reads --rate, --arrivals, --slo and --work into p.
 func (o *RunOptions) ratePlan(p *harness.Plan) error {
 	var err error
-	if p.Rates, err = parseRates(o.Rates); err != nil {
+	if p.Rates, err = flagval.ParseRates(o.Rates); err != nil {
 		return usageError{err}
 	}
 	if o.Arrivals != harness.ArrivalsUniform && o.Arrivals != harness.ArrivalsPoisson {
 		return usagef("--arrivals %q: want %s or %s", o.Arrivals, harness.ArrivalsUniform, harness.ArrivalsPoisson)
 	}
 	p.Arrivals = o.Arrivals
-	if p.SLO, err = parsePositiveDuration("slo", o.SLO); err != nil {
+	if p.SLO, err = flagval.ParsePositiveDuration("slo", o.SLO); err != nil {
 		return usageError{err}
 	}
 	if o.Work != "0" {
-		if p.Work, err = parsePositiveDuration("work", o.Work); err != nil {
+		if p.Work, err = flagval.ParsePositiveDuration("work", o.Work); err != nil {
 			return usageError{err}
 		}
 	}
