@@ -37,6 +37,9 @@ none). A pid, a name prefix or an age proves nothing: an object no ledger
 names is listed as kept, with the command that removes it by hand, and a
 directory without the marker (ipcbench-results, ipcbench-report, your own
 ipcbench-*) is never listed. Objects of other users are never touched.
+Nor is what ipcbench did not write inside one of its temp dirs (a file you
+put there): clean lists each such entry as kept, removes only ipcbench's own
+entries and the marker, and leaves the directory.
 A run that is interrupted (SIGINT, SIGTERM) or whose worker dies cleans up
 after itself; clean is for SIGKILL and power cuts. See docs/clean.md.
 

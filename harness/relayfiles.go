@@ -36,6 +36,14 @@ type relayFiles struct {
 	messages     uint64 // the input's length in messages
 }
 
+// relayNames are the files in a relay's dir: the input and the output.
+var relayNames = []string{"in", "out"}
+
+// What a relay dir holds, so that clean removes these and nothing else.
+func init() {
+	shm.RegisterTempDir("relay", shm.TempFiles{Names: relayNames})
+}
+
 func newRelayFiles(sizeBytes int, messages uint64) (*relayFiles, error) {
 	// Recorded in the ledger and marked, so that clean can prove ipcbench
 	// made it (see shm.MkdirTemp).
@@ -43,7 +51,7 @@ func newRelayFiles(sizeBytes int, messages uint64) (*relayFiles, error) {
 	if err != nil {
 		return nil, fmt.Errorf("relay: %w", err)
 	}
-	r := &relayFiles{dir: dir, in: filepath.Join(dir, "in"), out: filepath.Join(dir, "out"), messages: messages}
+	r := &relayFiles{dir: dir, in: filepath.Join(dir, relayNames[0]), out: filepath.Join(dir, relayNames[1]), messages: messages}
 	f, err := os.OpenFile(r.in, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
 	if err != nil {
 		return nil, errors.Join(fmt.Errorf("relay: create input: %w", err), r.remove())

@@ -8,10 +8,14 @@
 package leftovers
 
 import (
+	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"sort"
+	"strconv"
+	"strings"
 	"syscall"
 
 	"github.com/ipcbench/ipcbench/internal/ipcls"
@@ -193,14 +197,26 @@ func (f *finder) dir(dir string) {
 		}
 		return // no marker: ipcbench did not make it (ipcbench-results, a user's ipcbench-src, ...)
 	}
+	own, foreign := f.contents(dir)
 	it := Item{What: "temp dir " + dir, remove: func() error {
 		// The path must still hold the directory Find judged.
 		if now, err := shm.ReadMarker(dir); err != nil || now != m {
 			return fmt.Errorf("temp dir %s: its marker changed since clean looked (%v): not removed", dir, err)
 		}
-		return shm.RemoveTemp(dir)
+		err := shm.RemoveTemp(dir, own...)
+		if errors.Is(err, shm.ErrForeignFiles) && len(foreign) > 0 && onlyThese(dir, foreign) {
+			return nil // the directory stays, with what Find listed as kept
+		}
+		return err
 	}}
+	keeps := ""
+	if len(foreign) > 0 {
+		it.What = fmt.Sprintf("ipcbench's entries in temp dir %s (%s)", dir, strings.Join(append(own[:len(own):len(own)], shm.MarkerName), ", "))
+		keeps = fmt.Sprintf("; the directory stays, with what ipcbench did not write in it (%s: kept, above)", quoteNames(foreign))
+		f.keepForeign(dir, foreign)
+	}
 	l := f.byPath[m.Ledger]
+	stale := len(f.Stale)
 	switch {
 	case m.Boot != f.boot:
 		it.Why = "its creator is gone: its marker says it was made before the last reboot"
@@ -211,6 +227,72 @@ func (f *finder) dir(dir string) {
 		it.Why = fmt.Sprintf("its marker names the ledger %s, which is gone or unreadable, so nothing proves its creator gone; once no ipcbench runs: rm -r %s", m.Ledger, dir)
 		f.Kept = append(f.Kept, it)
 	}
+	if len(f.Stale) > stale {
+		f.Stale[stale].Why += keeps
+	}
+}
+
+// contents sorts the entries of a marked temp dir, besides its marker:
+// own are those its kind's maker writes there (by name and type, see
+// shm.RegisterTempDir), foreign everything else, which ipcbench did not
+// write and clean leaves alone.
+func (f *finder) contents(dir string) (own, foreign []string) {
+	files := shm.TempDirFiles(dir)
+	entries, err := os.ReadDir(dir)
+	if err != nil {
+		f.Warnings = append(f.Warnings, fmt.Sprintf("temp dir %s: %v: removing only %s and its marker", dir, err, strings.Join(files.Names, ", ")))
+		return files.Names, nil
+	}
+	for _, e := range entries {
+		switch {
+		case e.Name() == shm.MarkerName:
+		case slices.Contains(files.Names, e.Name()) && e.Type() == files.Type:
+			own = append(own, e.Name())
+		default:
+			foreign = append(foreign, e.Name())
+		}
+	}
+	return own, foreign
+}
+
+// keepForeign lists as kept each entry of a temp dir that ipcbench did not
+// write there.
+func (f *finder) keepForeign(dir string, foreign []string) {
+	holds := "only its marker"
+	if files := shm.TempDirFiles(dir); len(files.Names) > 0 {
+		holds = fmt.Sprintf("only %s and its marker", strings.Join(files.Names, ", "))
+	}
+	for _, name := range foreign {
+		f.Kept = append(f.Kept, Item{What: fmt.Sprintf("%s in temp dir %s", strconv.Quote(name), dir),
+			Why: fmt.Sprintf("ipcbench did not write it (it writes %s there), so clean leaves it, and the directory; once you no longer need it: rm -r %s", holds, dir)})
+	}
+}
+
+// quoteNames lists names for a message, quoted, the first three only.
+func quoteNames(names []string) string {
+	var q []string
+	for i, n := range names {
+		if i == 3 {
+			q = append(q, fmt.Sprintf("and %d more", len(names)-3))
+			break
+		}
+		q = append(q, strconv.Quote(n))
+	}
+	return strings.Join(q, ", ")
+}
+
+// onlyThese reports whether dir holds exactly the entries names.
+func onlyThese(dir string, names []string) bool {
+	entries, err := os.ReadDir(dir)
+	if err != nil || len(entries) != len(names) {
+		return false
+	}
+	for _, e := range entries {
+		if !slices.Contains(names, e.Name()) {
+			return false
+		}
+	}
+	return true
 }
 
 // dropLedgers lists each ledger whose creator is gone, to be removed after

@@ -5,6 +5,7 @@ package shm
 import (
 	"errors"
 	"fmt"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -51,6 +52,38 @@ func ParseMarker(s string) (Marker, error) {
 	}
 	return m, nil
 }
+
+// TempFiles is what a kind of temp dir holds besides its marker: the
+// entries its maker creates there, all of one type. Anything else in such
+// a directory, ipcbench did not write, and neither RemoveTemp nor clean
+// removes it.
+type TempFiles struct {
+	Names []string
+	Type  fs.FileMode // fs.ModeNamedPipe, or 0 for regular files
+}
+
+var tempKinds = map[string]TempFiles{}
+
+// RegisterTempDir declares what the temp dirs of kind hold besides the
+// marker. The package that makes them calls it from an init function;
+// registering a kind twice panics.
+func RegisterTempDir(kind string, files TempFiles) {
+	if _, dup := tempKinds[kind]; dup {
+		panic("shm: temp dir kind " + kind + " registered twice")
+	}
+	tempKinds[kind] = files
+}
+
+// TempDirFiles is what a temp dir named by MkdirTemp holds besides its
+// marker, by the kind in its name; nothing for a kind none registered.
+func TempDirFiles(dir string) TempFiles {
+	kind, _, _ := strings.Cut(strings.TrimPrefix(filepath.Base(dir), NamePrefix), "-")
+	return tempKinds[kind]
+}
+
+// ErrForeignFiles means a temp dir holds entries its maker did not write
+// there; RemoveTemp leaves them, and the directory.
+var ErrForeignFiles = errors.New("holds what ipcbench did not write")
 
 // ReadMarker reads the marker of dir, which must not be a symlink itself.
 func ReadMarker(dir string) (Marker, error) {
@@ -104,11 +137,27 @@ func MkdirTemp(kind string) (string, error) {
 	return "", fmt.Errorf("mkdir temp %s*: 16 random names were taken in %s", prefix, tmp)
 }
 
+// foreignFiles is the error for a temp dir that is not empty once its own
+// entries are gone: it names what is left (escaped: a name may hold any
+// byte but / and NUL).
+func foreignFiles(dir string) error {
+	entries, err := os.ReadDir(dir)
+	if err != nil {
+		return fmt.Errorf("%w, which could not be listed: %w", ErrForeignFiles, err)
+	}
+	names := make([]string, len(entries))
+	for i, e := range entries {
+		names[i] = strconv.Quote(e.Name())
+	}
+	return fmt.Errorf("%w: %s; left it and the directory", ErrForeignFiles, strings.Join(names, ", "))
+}
+
 // RemoveTemp removes a directory from MkdirTemp: the named entries in it,
 // its marker, then the directory, each by name, which needs no file
-// descriptor. Only where something unnamed is left does it list the
-// directory. A directory already gone is no error. Once it is gone, it is
-// dropped from the ledger; while it stays, the ledger keeps it for clean.
+// descriptor. Anything else in it ipcbench did not write: it stays, with
+// the directory, and the error (wrapping ErrForeignFiles) names it. A
+// directory already gone is no error. Once it is gone, it is dropped from
+// the ledger; while it stays, the ledger keeps it for clean.
 func RemoveTemp(dir string, names ...string) error {
 	var errs []error
 	for _, n := range append(names, MarkerName) {
@@ -118,7 +167,7 @@ func RemoveTemp(dir string, names ...string) error {
 	}
 	err := unix.Rmdir(dir)
 	if errors.Is(err, unix.ENOTEMPTY) || errors.Is(err, unix.EEXIST) {
-		err = os.RemoveAll(dir)
+		err = foreignFiles(dir)
 	}
 	if err != nil && !errors.Is(err, unix.ENOENT) {
 		errs = append(errs, fmt.Errorf("rmdir %s: %w", dir, err))

@@ -3,6 +3,7 @@ package transports
 import (
 	"errors"
 	"fmt"
+	"io/fs"
 	"path/filepath"
 
 	"github.com/ipcbench/ipcbench/shm"
@@ -66,6 +67,11 @@ func (s *fifoSetup) release() error {
 
 // fifoNames are the FIFOs in a fifo setup's dir.
 var fifoNames = []string{"a2b", "b2a"}
+
+// What a fifo dir holds, so that clean removes these and nothing else.
+func init() {
+	shm.RegisterTempDir("fifo", shm.TempFiles{Names: fifoNames, Type: fs.ModeNamedPipe})
+}
 
 func (s *fifoSetup) Attached() error {
 	if err := s.release(); err != nil {
