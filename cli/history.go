@@ -2,6 +2,7 @@ package cli
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"path/filepath"
@@ -22,6 +23,9 @@ type HistoryOptions struct {
 	Metric string
 	Cases  []string
 	Plot   string
+	// Force lets --plot replace a regular file that is not a plot
+	// ipcbench wrote.
+	Force bool
 	// FailOnRegression makes history a gate: exit 1 on a flagged
 	// regression, 3 on a step it could not test.
 	FailOnRegression bool
@@ -47,7 +51,8 @@ case's previous point with a Mann-Whitney U test over their repetitions, as
 compare does, and flagged ▲ regression or ▼ improvement when the change is
 significant at --alpha and beyond --threshold. --plot writes the trend as a
 PNG or SVG through the report package: one line per case, 95% confidence
-intervals as bars, flagged points ringed.
+intervals as bars, flagged points ringed. It replaces only a plot ipcbench
+wrote (it carries ipcbench's mark), or with --force any regular file.
 
 With --store, the runs come from a results store (docs/store.md) rather than
 files, picked by --host, --label, --commit, --since and --last; only the
@@ -100,7 +105,8 @@ Exit status:
 	f.StringVar(&opts.Metric, "metric", "p50", "the metric to follow")
 	f.StringSliceVar(&opts.Cases, "case", nil, "cases to follow, as transport/workload/size or any part of it, e.g. pipe/pingpong/64B (default all)")
 	opts.significance.register(f, "smallest significant change that is flagged")
-	f.StringVar(&opts.Plot, "plot", "", "also write the trend plot to this .png or .svg file")
+	f.StringVar(&opts.Plot, "plot", "", "also write the trend plot to this .png or .svg file; it replaces only a plot ipcbench wrote")
+	f.BoolVar(&opts.Force, "force", false, "let --plot replace a regular file that is not a plot ipcbench wrote")
 	f.BoolVar(&opts.FailOnRegression, "fail-on-regression", false, "exit 1 when a step is flagged as a regression, 3 when a step could not be tested")
 	f.BoolVar(&opts.AllowUntested, "allow-untested", false, "with --fail-on-regression, exit 0, not 3, when steps could not be tested")
 	opts.store.register(f)
@@ -125,11 +131,8 @@ func historyRun(o *HistoryOptions) error {
 		return usagef("--plot %s: want a file name ending in .png or .svg", o.Plot)
 	}
 	if o.Plot != "" {
-		if err := writableDir("--plot", filepath.Dir(o.Plot)); err != nil {
+		if err := checkPlotOut(o.Plot, o.Force); err != nil { // before the work, not after it
 			return err
-		}
-		if _, err := safeout.CheckFile(o.Plot); err != nil { // before the work, not after it
-			return usagef("--plot: %v; give the path of a regular file", err)
 		}
 	}
 	files, paths, err := o.runs()
@@ -151,8 +154,12 @@ func historyRun(o *HistoryOptions) error {
 		if err != nil {
 			return err
 		}
-		if err := report.SavePlot(p, o.Plot); err != nil {
-			return usageError{err}
+		save := report.SavePlot
+		if o.Force {
+			save = report.ReplacePlot
+		}
+		if err := save(p, o.Plot); err != nil {
+			return plotRefusal(err)
 		}
 		fmt.Fprintf(o.Stderr, "plot: %s\n", o.Plot)
 	}
@@ -160,6 +167,33 @@ func historyRun(o *HistoryOptions) error {
 		return nil
 	}
 	return historyExit(o.Stderr, h, o.AllowUntested)
+}
+
+// checkPlotOut checks before the work that --plot may write path: nothing
+// is there, or a plot ipcbench wrote (it carries ipcbench's mark), or with
+// force any regular file; never a device, FIFO, directory or symbolic link.
+func checkPlotOut(path string, force bool) error {
+	var proof safeout.Proof = report.ProvePlot
+	if force {
+		proof = nil
+	}
+	if _, err := safeout.CheckFileProved(path, proof); err != nil {
+		return plotRefusal(err)
+	}
+	return writableDir("--plot", filepath.Dir(path))
+}
+
+// plotRefusal turns a failure to write --plot into a usage error with the
+// way out where the path is what ipcbench will not replace; any other
+// failure (a full disk) stays a failure.
+func plotRefusal(err error) error {
+	switch {
+	case errors.Is(err, safeout.ErrNotOurs):
+		return usagef("--plot: %v; give another --plot, or --force to replace it", err)
+	case errors.Is(err, safeout.ErrNotRegular), errors.Is(err, safeout.ErrSymlink):
+		return usagef("--plot: %v; give the path of a regular file", err)
+	}
+	return fmt.Errorf("--plot: %w", err)
 }
 
 // runs reads the files given, or with --store the runs the flags pick.

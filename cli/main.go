@@ -12,6 +12,7 @@ import (
 	"io"
 	"os"
 	"strings"
+	"sync"
 
 	_ "github.com/ipcbench/ipcbench/transports"
 )
@@ -48,11 +49,21 @@ func Main() int {
 	return run(os.Args[1:], os.Stdout, os.Stderr)
 }
 
-// run executes the command line and returns the exit status.
+// run executes the command line and returns the exit status. A command
+// whose output could not be written (stdout on a full disk, > /dev/full)
+// did not succeed, whatever it returned: it exits 1 and says why.
 func run(args []string, stdout, stderr io.Writer) int {
-	root := newRootCmd(stdout, stderr)
+	out := &stdoutWriter{w: stdout}
+	root := newRootCmd(out, stderr)
 	root.SetArgs(joinStoreURL(args))
 	err := root.Execute()
+	if out.err != nil {
+		if err == nil || errors.Is(err, out.err) {
+			err = fmt.Errorf("write stdout: %w", out.err)
+		} else { // the command failed too: its own status stands
+			fmt.Fprintf(stderr, "ipcbench: write stdout: %v\n", out.err)
+		}
+	}
 	var ue usageError
 	var ee exitError
 	switch {
@@ -67,4 +78,28 @@ func run(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "ipcbench: %v\n", err)
 		return exitFailure
 	}
+}
+
+// stdoutWriter is the stdout every command writes to. It remembers the
+// first write error, so that run fails a command whose output was lost
+// even where the command, printing with fmt.Fprintf, never looked. After
+// an error it writes nothing more: no later line lands after a gap.
+type stdoutWriter struct {
+	mu  sync.Mutex
+	w   io.Writer
+	err error
+}
+
+func (s *stdoutWriter) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.err != nil {
+		return 0, s.err
+	}
+	n, err := s.w.Write(p)
+	if err == nil && n < len(p) {
+		err = io.ErrShortWrite
+	}
+	s.err = err
+	return n, err
 }

@@ -1,8 +1,10 @@
 package cli
 
 import (
+	"bytes"
 	"context"
 	"fmt"
+	"io"
 	"net"
 	"os"
 	"path/filepath"
@@ -313,5 +315,91 @@ func TestReportNewestSkipsWhatIsNotAFile(t *testing.T) {
 	copyFile(t, runAbs, filepath.Join(defaultResultsDir, "b.json"))
 	if code, _, stderr := runCLI("report", "--format", "markdown"); code != exitOK {
 		t.Fatalf("exit %d: %s", code, stderr)
+	}
+}
+
+// TestHistoryPlotReplacesOnlyItsOwnPlot is item 7: history --plot
+// replaced any regular file (echo notes > notes.svg; history … --plot
+// notes.svg lost the notes). It must refuse a file ipcbench did not write,
+// with exit 2 before the history is printed and the file intact; replace it
+// with --force; and replace a plot it wrote without being asked.
+func TestHistoryPlotReplacesOnlyItsOwnPlot(t *testing.T) {
+	in := t.TempDir()
+	r1, r2 := writeSynthetic(t, in, "r1", 1, 1), writeSynthetic(t, in, "r2", 2, 1)
+	history := func(plot string, extra ...string) (int, string, string) {
+		return runCLI(append([]string{"history", r1, r2, "--case", "pipe", "--plot", plot}, extra...)...)
+	}
+	for _, ext := range []string{"svg", "png"} {
+		t.Run(ext, func(t *testing.T) {
+			dir := t.TempDir()
+			notes := filepath.Join(dir, "notes."+ext)
+			os.WriteFile(notes, []byte("notes\n"), 0o644)
+			code, stdout, stderr := history(notes)
+			if code != exitUsage || !strings.Contains(stderr, notes) || !strings.Contains(stderr, "--force") || stdout != "" {
+				t.Errorf("--plot over notes: exit %d, stdout %q, stderr %q; want 2 before the work, naming %s and --force", code, stdout, stderr, notes)
+			}
+			if b, _ := os.ReadFile(notes); string(b) != "notes\n" {
+				t.Errorf("--plot changed the notes to %.20q", b)
+			}
+			if code, _, stderr := history(notes, "--force"); code != exitOK || isNotes(t, notes) {
+				t.Errorf("--plot over notes --force: exit %d %q, want 0 and a plot", code, stderr)
+			}
+			own := filepath.Join(dir, "trend."+ext)
+			for i := range 2 { // writes, then replaces its own plot
+				if code, _, stderr := history(own); code != exitOK {
+					t.Errorf("--plot %s, time %d: exit %d %q, want 0", own, i+1, code, stderr)
+				}
+			}
+		})
+	}
+}
+
+func isNotes(t *testing.T, path string) bool {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(b) == "notes\n"
+}
+
+// failingWriter fails every write, as stdout on a full disk does.
+type failingWriter struct{}
+
+func (failingWriter) Write([]byte) (int, error) { return 0, syscall.ENOSPC }
+
+// TestStdoutFailureExits1 is item 10's "> /dev/full": store ls, store
+// info, clean --dry-run (and every other command) exited 0 when stdout
+// could not be written. They must exit 1 and say why on stderr.
+func TestStdoutFailureExits1(t *testing.T) {
+	t.Setenv("IPCBENCH_LEDGER_BASE", t.TempDir()) // clean sees this test's ledgers only
+	t.Setenv("XDG_CACHE_HOME", t.TempDir())
+	t.Setenv("TMPDIR", t.TempDir())
+	db := filepath.Join(t.TempDir(), "s.db")
+	full, err := os.OpenFile("/dev/full", os.O_WRONLY, 0)
+	if err != nil {
+		t.Logf("no /dev/full (%v): the injected failure only", err)
+	}
+	for _, args := range [][]string{
+		{"store", "info", "--store", db},
+		{"store", "ls", "--store", db},
+		{"clean", "--dry-run"},
+		{"list"},
+		{"version"},
+		{"export", runA},
+	} {
+		writers := map[string]io.Writer{"failing writer": failingWriter{}}
+		if full != nil {
+			writers["/dev/full"] = full
+		}
+		for name, w := range writers {
+			var stderr bytes.Buffer
+			code := run(args, w, &stderr)
+			if code != exitFailure || !strings.Contains(stderr.String(), "ipcbench: write stdout: ") || !strings.Contains(stderr.String(), "no space left on device") {
+				t.Errorf("%s > %s: exit %d, stderr %q; want 1 and \"ipcbench: write stdout: …\"", strings.Join(args, " "), name, code, stderr.String())
+			}
+		}
+	}
+	if full != nil {
+		full.Close()
 	}
 }

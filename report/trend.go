@@ -110,18 +110,32 @@ func short(commit string) string {
 }
 
 // SavePlot writes p to path as PNG or SVG, by the path's extension, at the
-// report's figure size. It replaces only a regular file (see safeout).
+// report's figure size, with ipcbench's mark in it. It replaces only a plot
+// that carries the mark (see ProvePlot), never another file: that is an
+// error wrapping safeout.ErrNotOurs. ReplacePlot replaces any regular file.
 func SavePlot(p *plot.Plot, path string) error {
+	return savePlot(p, path, ProvePlot)
+}
+
+// ReplacePlot is SavePlot over any regular file at path (a --force).
+func ReplacePlot(p *plot.Plot, path string) error {
+	return savePlot(p, path, nil)
+}
+
+func savePlot(p *plot.Plot, path string, proof safeout.Proof) error {
 	ext := strings.TrimPrefix(filepath.Ext(path), ".")
 	if ext != "png" && ext != "svg" {
 		return fmt.Errorf("plot %s: want a .png or .svg file name", path)
 	}
 	b, err := encodePlot(p, ext)
+	if err == nil {
+		b, err = markPlot(b, ext)
+	}
 	if err != nil {
 		return fmt.Errorf("plot %s: %w", path, err)
 	}
 	// Atomic, and over a regular file only: never a device or a symlink.
-	if err := safeout.WriteFile(path, b, 0o644); err != nil {
+	if err := safeout.WriteFileProved(path, b, 0o644, proof); err != nil {
 		return fmt.Errorf("plot: %w", err)
 	}
 	return nil

@@ -31,6 +31,16 @@ var ErrSymlink = errors.New("a symbolic link, which ipcbench does not follow")
 // belongs to another user, who could then control what is written there.
 var ErrNotOwned = errors.New("owned by another user")
 
+// ErrNotOurs means a regular file stands where ipcbench was to write, and
+// nothing in it proves that ipcbench wrote it.
+var ErrNotOurs = errors.New("ipcbench cannot prove it wrote it")
+
+// Proof reads the regular file open as f, which stands where a new file is
+// to be written, and returns nil if it proves that ipcbench wrote it (a
+// marker of ipcbench's in its first bytes), or an error saying what it
+// lacks. It must not read far: f may be any size.
+type Proof func(f *os.File) error
+
 // Describe names the kind of file mode m is, for error messages.
 func Describe(m fs.FileMode) string {
 	switch m.Type() {
@@ -65,6 +75,25 @@ func CheckFile(path string) (exists bool, err error) {
 		return false, err
 	}
 	return true, checkMode(path, fi.Mode())
+}
+
+// CheckFileProved is CheckFile that also refuses, with an error wrapping
+// ErrNotOurs, a regular file that proof does not accept. A nil proof
+// accepts any regular file (a --force).
+func CheckFileProved(path string, proof Proof) (exists bool, err error) {
+	dir, name := filepath.Split(path)
+	if dir == "" {
+		dir = "."
+	}
+	dfd, err := unix.Open(dir, unix.O_DIRECTORY|unix.O_RDONLY|unix.O_CLOEXEC, 0)
+	if errors.Is(err, unix.ENOENT) {
+		return false, nil // made before the write
+	}
+	if err != nil {
+		return false, fmt.Errorf("open directory %s: %w", dir, err)
+	}
+	defer unix.Close(dfd)
+	return checkAt(dfd, name, path, proof)
 }
 
 func checkMode(path string, m fs.FileMode) error {
@@ -109,6 +138,15 @@ func MkdirOwn(path string, perm fs.FileMode) error {
 // just before the rename, and where nothing stood the rename refuses to
 // replace anything that appeared since.
 func WriteFile(path string, data []byte, perm fs.FileMode) error {
+	return WriteFileProved(path, data, perm, nil)
+}
+
+// WriteFileProved is WriteFile that replaces a regular file only if proof
+// accepts it (see CheckFileProved), checked before the write and again on
+// the file that stands at path just before the rename, so that a file put
+// there while ipcbench worked is not replaced either. A nil proof accepts
+// any regular file.
+func WriteFileProved(path string, data []byte, perm fs.FileMode, proof Proof) error {
 	dir, name := filepath.Split(path)
 	if dir == "" {
 		dir = "."
@@ -121,14 +159,14 @@ func WriteFile(path string, data []byte, perm fs.FileMode) error {
 		return fmt.Errorf("open directory %s: %w", dir, err)
 	}
 	defer unix.Close(dfd)
-	if _, err := statAt(dfd, name, path); err != nil {
+	if _, err := checkAt(dfd, name, path, proof); err != nil {
 		return err
 	}
 	tmp, err := writeTemp(dfd, dir, name, data, perm)
 	if err != nil {
 		return err
 	}
-	exists, err := statAt(dfd, name, path) // again: what stands there now
+	exists, err := checkAt(dfd, name, path, proof) // again: what stands there now
 	if err == nil {
 		err = renameAt(dfd, tmp, name, exists)
 	}
@@ -153,6 +191,36 @@ func statAt(dfd int, name, path string) (exists bool, err error) {
 		return false, fmt.Errorf("lstat %s: %w", path, err)
 	}
 	return true, checkMode(path, typeOf(st.Mode))
+}
+
+// checkAt is statAt, then proof on the regular file that stands at name,
+// opened without following a link or blocking (it was checked regular,
+// but may have been swapped since).
+func checkAt(dfd int, name, path string, proof Proof) (exists bool, err error) {
+	exists, err = statAt(dfd, name, path)
+	if !exists || err != nil || proof == nil {
+		return exists, err
+	}
+	fd, err := unix.Openat(dfd, name, unix.O_RDONLY|unix.O_NOFOLLOW|unix.O_NONBLOCK|unix.O_CLOEXEC, 0)
+	if errors.Is(err, unix.ELOOP) {
+		return true, fmt.Errorf("%s is %w", path, ErrSymlink)
+	}
+	if err != nil {
+		return true, fmt.Errorf("open %s to check who wrote it: %w", path, err)
+	}
+	f := os.NewFile(uintptr(fd), path)
+	defer f.Close()
+	fi, err := f.Stat()
+	if err != nil {
+		return true, err
+	}
+	if err := checkMode(path, fi.Mode()); err != nil {
+		return true, err
+	}
+	if err := proof(f); err != nil {
+		return true, fmt.Errorf("%s exists and %w: %v", path, ErrNotOurs, err)
+	}
+	return true, nil
 }
 
 // typeOf is the fs.FileMode type bits of a stat mode.

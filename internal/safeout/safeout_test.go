@@ -125,3 +125,83 @@ func TestMkdirOwnRefusesAnotherUsersDir(t *testing.T) {
 		t.Fatalf("MkdirOwn over another user's directory: %v, want ErrNotOwned", err)
 	}
 }
+
+// proveMine accepts a file that starts with "mine:".
+func proveMine(f *os.File) error {
+	head := make([]byte, 5)
+	if n, _ := f.Read(head); string(head[:n]) != "mine:" {
+		return errors.New(`no "mine:" at its start`)
+	}
+	return nil
+}
+
+// TestWriteFileProvedReplacesOnlyWhatItProves: a regular file is replaced
+// only if the proof accepts it, checked before and at the write; a nil
+// proof (a --force) accepts any regular file, never a symlink.
+func TestWriteFileProvedReplacesOnlyWhatItProves(t *testing.T) {
+	for _, tc := range []struct {
+		name  string
+		old   string // "": nothing there
+		proof Proof
+		want  error
+	}{
+		{"absent", "", proveMine, nil},
+		{"proved", "mine: old\n", proveMine, nil},
+		{"user's file", "notes\n", proveMine, ErrNotOurs},
+		{"user's file, no proof", "notes\n", nil, nil},
+		{"empty", "\x00", proveMine, ErrNotOurs},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			dir := t.TempDir()
+			path := filepath.Join(dir, "plot.svg")
+			if tc.old != "" {
+				os.WriteFile(path, []byte(tc.old), 0o644)
+			}
+			if _, err := CheckFileProved(path, tc.proof); !errors.Is(err, tc.want) {
+				t.Errorf("CheckFileProved: %v, want %v", err, tc.want)
+			}
+			err := WriteFileProved(path, []byte("mine: new\n"), 0o644, tc.proof)
+			if !errors.Is(err, tc.want) {
+				t.Fatalf("WriteFileProved: %v, want %v", err, tc.want)
+			}
+			want := "mine: new\n"
+			if tc.want != nil {
+				want = tc.old
+			}
+			if b, _ := os.ReadFile(path); string(b) != want {
+				t.Errorf("%s holds %q, want %q", path, b, want)
+			}
+			if entries, _ := os.ReadDir(dir); len(entries) != 1 {
+				t.Errorf("left %v behind", entries)
+			}
+		})
+	}
+}
+
+// TestWriteFileProvedFollowsNoLink: a symbolic link to a file the proof
+// accepts is still a link, refused with or without a proof.
+func TestWriteFileProvedFollowsNoLink(t *testing.T) {
+	dir := t.TempDir()
+	target, link := filepath.Join(dir, "target"), filepath.Join(dir, "link.svg")
+	os.WriteFile(target, []byte("mine: old\n"), 0o644)
+	os.Symlink(target, link)
+	for _, proof := range []Proof{proveMine, nil} {
+		if _, err := CheckFileProved(link, proof); !errors.Is(err, ErrSymlink) {
+			t.Errorf("CheckFileProved: %v, want ErrSymlink", err)
+		}
+		if err := WriteFileProved(link, []byte("x"), 0o644, proof); !errors.Is(err, ErrSymlink) {
+			t.Errorf("WriteFileProved: %v, want ErrSymlink", err)
+		}
+	}
+	if b, _ := os.ReadFile(target); string(b) != "mine: old\n" {
+		t.Errorf("wrote through the link: %q", b)
+	}
+}
+
+// TestCheckFileProvedMissingDir: a path whose directory is not there yet
+// holds nothing to replace.
+func TestCheckFileProvedMissingDir(t *testing.T) {
+	if exists, err := CheckFileProved(filepath.Join(t.TempDir(), "new", "plot.svg"), proveMine); exists || err != nil {
+		t.Errorf("CheckFileProved: %v %v, want false, nil", exists, err)
+	}
+}
