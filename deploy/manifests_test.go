@@ -5,15 +5,20 @@
 package deploy
 
 import (
+	"net/url"
 	"os"
 	"path/filepath"
 	"regexp"
 	"slices"
 	"strings"
+	"sync"
 	"testing"
 
 	batchv1 "k8s.io/api/batch/v1"
 	corev1 "k8s.io/api/core/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/pod-security-admission/api"
+	"k8s.io/pod-security-admission/policy"
 	"sigs.k8s.io/yaml"
 )
 
@@ -79,9 +84,7 @@ func TestManifests(t *testing.T) {
 				if s.Name != "ipcbench-store" || s.StringData["url"] == "" {
 					t.Errorf("%s: want Secret ipcbench-store with stringData.url, got %q %v", name, s.Name, s.StringData)
 				}
-				if u := s.StringData["url"]; !strings.Contains(u, "CHANGE_ME") {
-					t.Errorf("%s: the example's url %q should carry the CHANGE_ME placeholder, not a password", name, u)
-				}
+				checkStoreSecret(t, name, &s)
 			default:
 				t.Errorf("%s doc %d: unexpected %s %s", file, i, meta.APIVersion, meta.Kind)
 			}
@@ -146,18 +149,20 @@ func checkJobSpec(t *testing.T, name string, js *batchv1.JobSpec) {
 		t.Errorf("%s: want required podAntiAffinity on kubernetes.io/hostname selecting the pod's labels %v", name, pt.Labels)
 	}
 
-	// The host the results name: hostNetwork gives the node's hostname; the
-	// pod's own would be <job>-<index> (docs/fleet.md). The IPC namespace
-	// stays the pod's.
-	if !ps.HostNetwork || ps.DNSPolicy != corev1.DNSClusterFirstWithHostNet {
-		t.Errorf("%s: want hostNetwork with dnsPolicy ClusterFirstWithHostNet", name)
-	}
-	if ps.HostIPC || ps.HostPID {
-		t.Errorf("%s: hostIPC and hostPID must stay off", name)
+	// The pod keeps its own namespaces: host ones would put the namespace at
+	// Pod Security "privileged" (docs/fleet.md).
+	if ps.HostNetwork || ps.HostIPC || ps.HostPID {
+		t.Errorf("%s: hostNetwork, hostIPC and hostPID must stay off (the node's name comes from the downward API)", name)
 	}
 	if sc := ps.SecurityContext; sc == nil || sc.RunAsNonRoot == nil || !*sc.RunAsNonRoot ||
 		sc.RunAsUser == nil || *sc.RunAsUser == 0 {
 		t.Errorf("%s: want runAsNonRoot and a non-zero runAsUser in the pod securityContext", name)
+	}
+	if sp := ps.SecurityContext; sp == nil || sp.SeccompProfile == nil || sp.SeccompProfile.Type != corev1.SeccompProfileTypeRuntimeDefault {
+		t.Errorf("%s: want seccompProfile RuntimeDefault in the pod securityContext", name)
+	}
+	if r := podSecurity(t, api.LevelRestricted, &pt.ObjectMeta, &ps); !r.Allowed {
+		t.Errorf("%s: the pod template fails Pod Security restricted: %s", name, r.ForbiddenDetail())
 	}
 
 	if len(ps.Containers) != 1 {
@@ -169,6 +174,9 @@ func checkJobSpec(t *testing.T, name string, js *batchv1.JobSpec) {
 	}
 	if slices.Contains(c.Args, "--cpus") {
 		t.Errorf("%s: args %q: no --cpus; the default pins to the first two CPUs of the pod's cpuset", name, c.Args)
+	}
+	if i := slices.Index(c.Args, "--label"); i < 0 || i+1 >= len(c.Args) || !strings.Contains(c.Args[i+1], "$(NODE_NAME)") {
+		t.Errorf("%s: args %q: want --label carrying $(NODE_NAME): the run's recorded host is the pod's name", name, c.Args)
 	}
 
 	// Guaranteed QoS with whole CPUs, for the static CPU manager.
@@ -190,9 +198,14 @@ func checkJobSpec(t *testing.T, name string, js *batchv1.JobSpec) {
 		s.ValueFrom.SecretKeyRef.Name != "ipcbench-store" || s.ValueFrom.SecretKeyRef.Key != "url" {
 		t.Errorf("%s: IPCBENCH_STORE must come from secretKeyRef ipcbench-store/url", name)
 	}
+	if p, ok := env["PGPASSWORD"]; ok && (p.Value != "" || p.ValueFrom == nil || p.ValueFrom.SecretKeyRef == nil ||
+		p.ValueFrom.SecretKeyRef.Name != "ipcbench-store" || p.ValueFrom.SecretKeyRef.Key != "password") {
+		t.Errorf("%s: PGPASSWORD must come from secretKeyRef ipcbench-store/password", name)
+	}
 	if n := env["NODE_NAME"]; n.ValueFrom == nil || n.ValueFrom.FieldRef == nil || n.ValueFrom.FieldRef.FieldPath != "spec.nodeName" {
 		t.Errorf("%s: NODE_NAME must come from the downward API's spec.nodeName", name)
 	}
+	checkNoSecretInCommandLine(t, name, c)
 
 	sc := c.SecurityContext
 	if sc == nil || sc.AllowPrivilegeEscalation == nil || *sc.AllowPrivilegeEscalation ||
@@ -223,8 +236,104 @@ func checkJobSpec(t *testing.T, name string, js *batchv1.JobSpec) {
 			t.Errorf("%s: want an emptyDir at %q (workingDir must be set)", name, p)
 		}
 	}
+	// TMPDIR and HOME, where ipcbench writes, must each be an emptyDir's
+	// mount point (the root filesystem is read-only).
+	for _, v := range []string{"TMPDIR", "HOME"} {
+		if p := env[v].Value; p == "" || mounts[p].EmptyDir == nil {
+			t.Errorf("%s: want %s set to an emptyDir's mount path, got %q", name, v, p)
+		}
+	}
 	if d := mounts["/dev/shm"].EmptyDir; d != nil && (d.Medium != corev1.StorageMediumMemory || d.SizeLimit == nil) {
 		t.Errorf("%s: /dev/shm: want medium Memory with a sizeLimit", name)
+	}
+}
+
+// evaluator is Kubernetes' own Pod Security admission check, the code the
+// API server runs for a namespace labelled pod-security.kubernetes.io/enforce.
+var evaluator = sync.OnceValues(func() (policy.Evaluator, error) {
+	return policy.NewEvaluator(policy.DefaultChecks(), nil)
+})
+
+// podSecurity evaluates a pod template at a Pod Security level, latest version.
+func podSecurity(t *testing.T, level api.Level, meta *metav1.ObjectMeta, ps *corev1.PodSpec) policy.AggregateCheckResult {
+	t.Helper()
+	e, err := evaluator()
+	if err != nil {
+		t.Fatalf("pod security evaluator: %v", err)
+	}
+	return policy.AggregateCheckResults(e.EvaluatePod(api.LevelVersion{Level: level, Version: api.LatestVersion()}, meta, ps))
+}
+
+// TestPodSecurityCheckBites shows that the restricted check in checkJobSpec
+// can fail: the Job's pod template with hostNetwork, or with the IPC
+// sysctls its comment offers, is refused, the sysctls even at baseline
+// (docs/fleet.md says they need a namespace at "privileged").
+func TestPodSecurityCheckBites(t *testing.T) {
+	var j batchv1.Job
+	b, err := os.ReadFile("k8s/ipcbench-job.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	strict(t, "k8s/ipcbench-job.yaml", string(b), &j)
+	pt := j.Spec.Template
+	if r := podSecurity(t, api.LevelRestricted, &pt.ObjectMeta, &pt.Spec); !r.Allowed {
+		t.Fatalf("the Job's pod template fails restricted: %s", r.ForbiddenDetail())
+	}
+	host := pt.Spec.DeepCopy()
+	host.HostNetwork = true
+	if r := podSecurity(t, api.LevelBaseline, &pt.ObjectMeta, host); r.Allowed {
+		t.Error("hostNetwork passed Pod Security baseline; the evaluator is not checking")
+	}
+	sysctls := pt.Spec.DeepCopy()
+	sysctls.SecurityContext.Sysctls = []corev1.Sysctl{{Name: "kernel.msgmax", Value: "65536"}, {Name: "fs.mqueue.msgsize_max", Value: "65536"}}
+	if r := podSecurity(t, api.LevelBaseline, &pt.ObjectMeta, sysctls); r.Allowed {
+		t.Error("kernel.msgmax and fs.mqueue.msgsize_max passed Pod Security baseline; docs/fleet.md says they need privileged")
+	}
+}
+
+// secretBearing reports whether s looks like it holds a password: a URL
+// with one in its user info, or a password parameter.
+var secretBearing = regexp.MustCompile(`(?i)://[^/@\s]*:[^/@\s]*@|password`)
+
+// checkNoSecretInCommandLine checks that no secret reaches the container's
+// command line, which every user of the node can read (ps): no $(VAR) of an
+// env var from a Secret in command or args, and no password written out in
+// them or in a literal env value.
+func checkNoSecretInCommandLine(t *testing.T, name string, c corev1.Container) {
+	t.Helper()
+	var fromSecret []string
+	for _, e := range c.Env {
+		if e.ValueFrom != nil && e.ValueFrom.SecretKeyRef != nil {
+			fromSecret = append(fromSecret, e.Name)
+		}
+		if secretBearing.MatchString(e.Value) {
+			t.Errorf("%s: env %s holds a password in the manifest; take it from a secretKeyRef", name, e.Name)
+		}
+	}
+	for _, a := range slices.Concat(c.Command, c.Args) {
+		for _, v := range fromSecret {
+			if strings.Contains(a, "$("+v+")") {
+				t.Errorf("%s: argument %q puts the secret %s on the command line; ipcbench reads it from the environment (--store alone reads IPCBENCH_STORE)", name, a, v)
+			}
+		}
+		if secretBearing.MatchString(a) {
+			t.Errorf("%s: argument %q holds a password", name, a)
+		}
+	}
+}
+
+// checkStoreSecret checks the example store Secret: a URL without a
+// password, and the password apart, for PGPASSWORD, as a placeholder.
+func checkStoreSecret(t *testing.T, name string, s *corev1.Secret) {
+	t.Helper()
+	u, err := url.Parse(s.StringData["url"])
+	if err != nil || u.Scheme != "postgres" || u.User == nil || u.User.Username() == "" {
+		t.Errorf("%s: url %q: want postgres://USER@HOST/DB (%v)", name, s.StringData["url"], err)
+	} else if _, has := u.User.Password(); has || u.Query().Has("password") {
+		t.Errorf("%s: url %q carries a password; keep it in the password key (PGPASSWORD), so that no URL ipcbench prints can hold it", name, s.StringData["url"])
+	}
+	if p := s.StringData["password"]; p != "CHANGE_ME" {
+		t.Errorf("%s: password %q: want the CHANGE_ME placeholder", name, p)
 	}
 }
 
@@ -251,7 +360,9 @@ func TestJobAndCronJobAlike(t *testing.T) {
 
 // TestWorkflow reads the example GitHub Actions workflow as plain YAML and
 // checks the gate: the PR's run is stored under pr-N, and compare names main's
-// last 6 runs on this host against the PR's, and fails on exit 1 and 3.
+// last 6 runs on this host against the PR's, and fails on exit 1 and 3. The
+// store's URL reaches ipcbench only through the environment: no step's
+// command line expands a secret, and each ipcbench gives --store alone.
 func TestWorkflow(t *testing.T) {
 	b, err := os.ReadFile("ci/pr-gate.github-actions.yml")
 	if err != nil {
@@ -265,6 +376,7 @@ func TestWorkflow(t *testing.T) {
 	if len(jobs) == 0 {
 		t.Fatal("no jobs")
 	}
+	wfEnv, _ := wf["env"].(map[string]any)
 	var store, compare, mainRun bool
 	for jn, j := range jobs {
 		job, _ := j.(map[string]any)
@@ -275,14 +387,22 @@ func TestWorkflow(t *testing.T) {
 		steps, _ := job["steps"].([]any)
 		for _, s := range steps {
 			step, _ := s.(map[string]any)
+			stepEnv, _ := step["env"].(map[string]any)
 			run, _ := step["run"].(string)
-			if strings.Contains(run, "ipcbench run ") && strings.Contains(run, "--store") {
+			checkRunHidesSecrets(t, jn, run, wfEnv, env, stepEnv)
+			if !ipcbenchStore.MatchString(run) {
+				continue
+			}
+			if !bareStore.MatchString(run) {
+				t.Errorf("job %s: want --store alone (it reads $IPCBENCH_STORE) in:\n%s", jn, run)
+			}
+			if strings.Contains(run, "ipcbench run ") {
 				store = store || strings.Contains(run, `--label "$LABEL"`) && env["LABEL"] == "pr-${{ github.event.number }}"
 				mainRun = mainRun || strings.Contains(run, "--label main")
 			}
 			if strings.Contains(run, " compare ") {
 				compare = true
-				for _, want := range []string{`--store "$IPCBENCH_STORE"`, `"label:main,host:$host,last:6"`,
+				for _, want := range []string{`"label:main,host:$host,last:6"`,
 					`"label:$LABEL,host:$host,last:1"`, `>> "$GITHUB_STEP_SUMMARY"`} {
 					if !strings.Contains(run, want) {
 						t.Errorf("compare step lacks %s:\n%s", want, run)
@@ -298,6 +418,33 @@ func TestWorkflow(t *testing.T) {
 	}
 	if !store || !compare || !mainRun {
 		t.Errorf("want a stored pr-N run (%v), a compare step (%v) and a stored main run (%v)", store, compare, mainRun)
+	}
+}
+
+// ipcbenchStore matches a script that runs an ipcbench command taking --store.
+var ipcbenchStore = regexp.MustCompile(`ipcbench"? (run|compare|history|report|store) `)
+
+// bareStore matches --store given alone: followed by another flag, a line
+// continuation or the end of the line, never by a value.
+var bareStore = regexp.MustCompile(`(?m)--store(\s+--|\s*\\\n|\s*$)`)
+
+// checkRunHidesSecrets checks that a step's script puts no secret on a
+// command line: no ${{ secrets.* }} in the script, and no expansion of an
+// env var (workflow's, job's or step's) that a secret sets.
+func checkRunHidesSecrets(t *testing.T, job, run string, envs ...map[string]any) {
+	t.Helper()
+	if strings.Contains(run, "secrets.") {
+		t.Errorf("job %s: a step's script names a secret; pass it in env and let the program read it:\n%s", job, run)
+	}
+	for _, env := range envs {
+		for name, v := range env {
+			if s, _ := v.(string); !strings.Contains(s, "secrets.") {
+				continue
+			}
+			if regexp.MustCompile(`\$\{?` + regexp.QuoteMeta(name) + `\b`).MatchString(run) {
+				t.Errorf("job %s: a step's script expands $%s, set from a secret, onto a command line (ps shows it to every user); ipcbench reads it from the environment:\n%s", job, name, run)
+			}
+		}
 	}
 }
 
