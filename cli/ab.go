@@ -1,19 +1,20 @@
 package cli
 
 import (
-	"bytes"
 	"errors"
 	"fmt"
 	"io"
 	"io/fs"
 	"os"
 	"os/exec"
+	"os/signal"
 	"path/filepath"
 	"strings"
 	"text/tabwriter"
 	"time"
 
 	"github.com/ipcbench/ipcbench/internal/safeout"
+	"github.com/ipcbench/ipcbench/internal/textsafe"
 	"github.com/ipcbench/ipcbench/results"
 	"github.com/ipcbench/ipcbench/results/stats"
 	"github.com/spf13/cobra"
@@ -34,7 +35,10 @@ type ABOptions struct {
 	// only (split on spaces), e.g. NewArgs "--test-send-delay pipe=2us".
 	RunArgs           []string
 	BaseArgs, NewArgs string
-	Compare           CompareOptions
+	// RoundTimeout is --round-timeout: how long one side's run of a round
+	// may take before ab calls it hung; "" derives it from the run flags.
+	RoundTimeout string
+	Compare      CompareOptions
 }
 
 func newCmdAB(stdout, stderr io.Writer) *cobra.Command {
@@ -59,9 +63,19 @@ Everything after -- goes to run. ab writes into a fresh directory
 OUT/<timestamp>/ (base/ and new/ hold the rounds' files, which compare
 reads again), and never replaces what is there.
 
+ab trusts neither binary: each must answer "BIN version" as ipcbench does,
+within 10 s. Each round's run gets a deadline: the time limits of its cases
+(run --timeout, or 10 s plus twice warm-up and duration) plus 3 min, or
+--round-timeout; past it ab stops the run (SIGTERM, then SIGKILL 10 s
+later) with its process group. SIGINT, SIGTERM, SIGHUP and SIGQUIT are
+passed on to the run in flight, which ab waits for (a second signal kills
+it at once) before it exits 128+n. Of each run's stderr ab keeps the last
+64 KiB.
+
 Exit status: that of compare: 0 no regression, every matched case tested;
-1 a regression, or a round's run failed; 2 bad flags, or a binary that is
-not ipcbench; 3 untested (--allow-untested makes it 0).`,
+1 a regression, or a round's run failed or outlived its deadline; 2 bad
+flags, or a binary that is not ipcbench; 3 untested (--allow-untested
+makes it 0); 128+n ended by signal n.`,
 		Example: `  go build -o /tmp/ipcbench-base ./cmd/ipcbench   # in the baseline's checkout
   go build -o /tmp/ipcbench-new ./cmd/ipcbench
   ipcbench ab /tmp/ipcbench-base /tmp/ipcbench-new --transports pipe,unix-stream --workloads pingpong --sizes 64 --duration 300ms --cpus 0,1
@@ -88,6 +102,7 @@ func abFlags(o *ABOptions) *pflag.FlagSet {
 	f.StringVar(&o.Out, "out", "", "directory for a fresh timestamped directory of this invocation's files (default ./"+defaultABDir+")")
 	f.StringVar(&o.BaseArgs, "base-args", "", "run flags for the base side only, space-separated")
 	f.StringVar(&o.NewArgs, "new-args", "", `run flags for the new side only, space-separated, e.g. "--test-send-delay pipe=2us"`)
+	f.StringVar(&o.RoundTimeout, "round-timeout", "", "how long one side's run of a round may take before ab stops it as hung (default: its cases' time limits plus "+abRoundMargin.String()+")")
 	f.StringSliceVar(&o.Compare.Metrics, "metric", []string{"p50", "p99", "throughput", "cpu"}, "metrics to compare")
 	f.BoolVar(&o.Compare.AllowUntested, "allow-untested", false, "exit 0, not 3, when cases could not be tested (a regression still exits 1)")
 	f.BoolVar(&o.Compare.GateStreamLatency, "gate-stream-latency", false, "compare the latency of stream, stream-inplace and fanin cases even where it measures buffer depth")
@@ -153,6 +168,11 @@ func parseABArgs(args []string, o *ABOptions) error {
 	if _, err := stats.ParseMetrics(o.Compare.Metrics); err != nil {
 		return usagef("--metric: %v", err)
 	}
+	if o.RoundTimeout != "" {
+		if d, err := time.ParseDuration(o.RoundTimeout); err != nil || d <= 0 {
+			return usagef("--round-timeout %q: want a duration above 0, e.g. 30m or 2h", o.RoundTimeout)
+		}
+	}
 	_, err := o.Compare.significance.parse()
 	return err
 }
@@ -162,26 +182,49 @@ type abSide struct {
 	name, bin string
 	extra     []string
 	files     []*results.File
+	// roundLimit is how long this side's run of a round may take, and
+	// limitFrom where that figure comes from, for the message when a run
+	// outlives it.
+	roundLimit time.Duration
+	limitFrom  string
 }
+
+// abRoundMargin is what a round's run may take beyond the time limits of
+// its cases: its start (host checks), the writing of its results and a
+// --store's add, which has a time limit of its own.
+const abRoundMargin = 3 * time.Minute
 
 func abRun(o *ABOptions) error {
 	sides := [2]*abSide{
 		{name: "base", bin: o.BaseBin, extra: strings.Fields(o.BaseArgs)},
 		{name: "new", bin: o.NewBin, extra: strings.Fields(o.NewArgs)},
 	}
+	stderr := o.Compare.Stderr
 	for _, s := range sides {
 		path, err := exec.LookPath(s.bin)
 		if err != nil {
 			return usagef("ab: %s binary: %v", s.name, err)
 		}
 		s.bin = path
+		if err := setRoundLimit(o, s); err != nil {
+			return err
+		}
+	}
+	// From here every child of ab is in a process group of its own, which
+	// a terminal's signals do not reach: ab passes them on.
+	sigs := make(chan os.Signal, 2)
+	signal.Notify(sigs, endSignals...)
+	defer signal.Stop(sigs)
+	for _, s := range sides {
+		if err := checkIpcbench(s, sigs, stderr); err != nil {
+			return err
+		}
 	}
 	dir, err := abDir(o.Out, time.Now())
 	if err != nil {
 		return err
 	}
-	stderr := o.Compare.Stderr
-	fmt.Fprintf(stderr, "ipcbench ab: %d rounds into %s\n", o.Rounds, dir)
+	fmt.Fprintf(stderr, "ipcbench ab: %d rounds into %s\n", o.Rounds, textsafe.Terminal(dir))
 	var loads [][]string
 	for r := 1; r <= o.Rounds; r++ {
 		order := sides
@@ -189,7 +232,7 @@ func abRun(o *ABOptions) error {
 			order = [2]*abSide{sides[1], sides[0]}
 		}
 		for i, s := range order {
-			f, err := abRound(o, s, dir, r)
+			f, err := abRound(o, s, dir, r, sigs)
 			if err != nil {
 				return err
 			}
@@ -198,7 +241,161 @@ func abRun(o *ABOptions) error {
 		}
 	}
 	writeLoads(o.Compare.Stdout, loads)
-	return compareFiles(&o.Compare, sides[0].files, sides[1].files, true)
+	err = compareFiles(&o.Compare, sides[0].files, sides[1].files, true)
+	if sig := pendingSignal(sigs); sig != nil { // came during compare, which is quick
+		return exitError{signalExit(sig)}
+	}
+	return err
+}
+
+// setRoundLimit sets s's round deadline: --round-timeout, or the longest
+// its run takes while every case keeps to its time limit, plus
+// abRoundMargin. The run flags are read as this ipcbench's run reads
+// them, in the order abRunArgs gives them to the side's binary.
+func setRoundLimit(o *ABOptions, s *abSide) error {
+	if o.RoundTimeout != "" {
+		s.roundLimit, _ = time.ParseDuration(o.RoundTimeout) // checked by parseABArgs
+		s.limitFrom = "set by --round-timeout"
+		return nil
+	}
+	ro := &RunOptions{}
+	args := abRunArgs(o, s, "round.json")[1:]
+	fix := "ab derives each round's deadline from them: fix them, or give --round-timeout"
+	if err := runCommand(ro).ParseFlags(args); err != nil {
+		return usagef("ab: %s run flags: %v; %s", s.name, err, fix)
+	}
+	p, err := ro.plan()
+	if err != nil {
+		return usagef("ab: %s run flags: %v; %s", s.name, err, fix)
+	}
+	caseLimits := p.RunLimit(ro.PairMatrix)
+	s.roundLimit = caseLimits + abRoundMargin
+	s.limitFrom = fmt.Sprintf("the time limits of its cases, %s, plus %s", caseLimits, abRoundMargin)
+	return nil
+}
+
+// abRunArgs is the command line of side s's run in one round, writing its
+// results to path.
+func abRunArgs(o *ABOptions, s *abSide, path string) []string {
+	args := append([]string{"run", "--repeat", "1", "--label", s.name}, o.RunArgs...)
+	return append(append(args, s.extra...), "--out", path, "--format", "csv")
+}
+
+// abVersionDeadline bounds "BIN version", which an ipcbench answers at
+// once.
+const abVersionDeadline = 10 * time.Second
+
+// checkIpcbench refuses, with exit 2, a binary that does not answer
+// "BIN version" within abVersionDeadline as ipcbench does: "ipcbench
+// VERSION" on its first line.
+func checkIpcbench(s *abSide, sigs <-chan os.Signal, stderr io.Writer) error {
+	out, errOut := newTailBuffer(tailKeepBytes), newTailBuffer(tailKeepBytes)
+	cmd := exec.Command(s.bin, "version")
+	cmd.Stdout, cmd.Stderr = out, errOut
+	bin := textsafe.Terminal(s.bin)
+	what := fmt.Sprintf("%q", s.bin+" version")
+	end, err := runABChild(cmd, abVersionDeadline, sigs, stderr, what)
+	fix := "give the path of an ipcbench binary (one that has the version command)"
+	switch {
+	case err != nil:
+		return usagef("ab: %s binary %s: %v; %s", s.name, bin, err, fix)
+	case end.sig != nil:
+		return exitError{signalExit(end.sig)}
+	case end.expired:
+		return usagef("ab: %s binary %s: %s gave no answer within %s, and was killed; %s", s.name, bin, what, abVersionDeadline, fix)
+	case end.err != nil:
+		return usagef("ab: %s binary %s: %s failed (%v); %s%s", s.name, bin, what, end.err, fix, colonTail(errOut, 3))
+	}
+	first, _, _ := strings.Cut(out.String(), "\n")
+	if !strings.HasPrefix(first, "ipcbench ") {
+		if len(first) > 80 {
+			first = first[:80] + "..."
+		}
+		return usagef("ab: %s binary %s is not ipcbench: %s printed %q, where ipcbench prints \"ipcbench VERSION\"; %s", s.name, bin, what, first, fix)
+	}
+	return nil
+}
+
+// abRound runs side s once for round r and reads the file it wrote.
+func abRound(o *ABOptions, s *abSide, dir string, r int, sigs <-chan os.Signal) (*results.File, error) {
+	stderr := o.Compare.Stderr
+	path := filepath.Join(dir, s.name, fmt.Sprintf("round%d.json", r))
+	if sig := pendingSignal(sigs); sig != nil {
+		fmt.Fprintf(stderr, "ipcbench ab: %s: stopped before round %d %s; the finished rounds' files are in %s\n", signalName(sig), r, s.name, textsafe.Terminal(dir))
+		return nil, exitError{signalExit(sig)}
+	}
+	fmt.Fprintf(stderr, "ipcbench ab: round %d/%d: %s\n", r, o.Rounds, s.name)
+	errOut := newTailBuffer(tailKeepBytes)
+	cmd := exec.Command(s.bin, abRunArgs(o, s, path)...)
+	cmd.Stderr = errOut
+	what := fmt.Sprintf("the %s run of round %d", s.name, r)
+	end, err := runABChild(cmd, s.roundLimit, sigs, stderr, what)
+	if err != nil {
+		return nil, fmt.Errorf("ab: round %d: start the %s run (%s): %w", r, s.name, textsafe.Terminal(s.bin), err)
+	}
+	var ee *exec.ExitError
+	switch {
+	case end.sig != nil:
+		fmt.Fprintf(stderr, "ipcbench ab: %s: %s has ended%s; the finished rounds' files are in %s\n",
+			signalName(end.sig), what, resultsNote(path, "its partial results are in"), textsafe.Terminal(dir))
+		return nil, exitError{signalExit(end.sig)}
+	case end.expired:
+		fmt.Fprintf(stderr, "ipcbench ab: round %d: the %s run did not end within its deadline of %s (%s), and was stopped with its process group%s; if it is slow rather than hung, raise the deadline, e.g. --round-timeout %s%s\n",
+			r, s.name, s.roundLimit, s.limitFrom, resultsNote(path, "its partial results are in"), 2*s.roundLimit, colonTail(errOut, 10))
+		return nil, exitError{exitFailure}
+	case errors.As(end.err, &ee) && ee.ExitCode() == exitUsage:
+		return nil, usagef("ab: %s run rejected its flags%s", s.name, colonTail(errOut, 3))
+	case end.err != nil:
+		fmt.Fprintf(stderr, "ipcbench ab: round %d: %s run failed (%v)%s%s\n", r, s.name, end.err, resultsNote(path, "its results are in"), colonTail(errOut, 10))
+		return nil, exitError{exitFailure}
+	}
+	f, err := results.ReadFile(path)
+	if err != nil {
+		return nil, fmt.Errorf("ab: round %d %s: the run exited 0%s: %w", r, s.name, resultsNote(path, "and wrote"), err)
+	}
+	return f, nil
+}
+
+// resultsNote names the results file at path after what ("its results
+// are in"), when the run left one there; a run that crashed or was killed
+// may have written none, and ab names only files that exist.
+func resultsNote(path, what string) string {
+	if fi, err := os.Lstat(path); err != nil || !fi.Mode().IsRegular() {
+		return "; it wrote no results file"
+	}
+	return "; " + what + " " + textsafe.Terminal(path)
+}
+
+// colonTail is ": " and the last n lines of what a child wrote to t, each
+// escaped for the terminal and indented, with a note of what t let go;
+// "" when the child wrote nothing.
+func colonTail(t *tailBuffer, n int) string {
+	tail := lastLines(t.String(), n)
+	if tail == "" {
+		return ""
+	}
+	if d := t.dropped(); d != "" {
+		tail = "  " + d + "\n" + tail
+	}
+	return ":\n" + tail
+}
+
+// lastLines returns the last n lines of s, each escaped for a terminal
+// and indented by two spaces; s is a child's output, which ab does not
+// trust.
+func lastLines(s string, n int) string {
+	s = strings.TrimRight(s, "\n")
+	if s == "" {
+		return ""
+	}
+	lines := strings.Split(s, "\n")
+	if len(lines) > n {
+		lines = lines[len(lines)-n:]
+	}
+	for i, l := range lines {
+		lines[i] = "  " + textsafe.Terminal(l)
+	}
+	return strings.Join(lines, "\n")
 }
 
 // abDir makes a fresh directory for one invocation inside out (default
@@ -234,40 +431,6 @@ func abDir(out string, now time.Time) (string, error) {
 		return dir, nil
 	}
 	return "", usagef("--out %s: no fresh directory for %s; clean it up", out, stamp)
-}
-
-// abRound runs side s once for round r and reads the file it wrote.
-func abRound(o *ABOptions, s *abSide, dir string, r int) (*results.File, error) {
-	path := filepath.Join(dir, s.name, fmt.Sprintf("round%d.json", r))
-	args := append([]string{"run", "--repeat", "1", "--label", s.name}, o.RunArgs...)
-	args = append(append(args, s.extra...), "--out", path, "--format", "csv")
-	fmt.Fprintf(o.Compare.Stderr, "ipcbench ab: round %d/%d: %s\n", r, o.Rounds, s.name)
-	cmd := exec.Command(s.bin, args...)
-	var errOut bytes.Buffer
-	cmd.Stderr = &errOut
-	err := cmd.Run()
-	var ee *exec.ExitError
-	switch {
-	case errors.As(err, &ee) && ee.ExitCode() == exitUsage:
-		return nil, usagef("ab: %s run rejected its flags: %s", s.name, lastLines(errOut.String(), 3))
-	case err != nil:
-		fmt.Fprintf(o.Compare.Stderr, "ipcbench ab: round %d: %s run failed (%v); its results are in %s:\n%s\n", r, s.name, err, path, lastLines(errOut.String(), 10))
-		return nil, exitError{exitFailure}
-	}
-	f, err := results.ReadFile(path)
-	if err != nil {
-		return nil, fmt.Errorf("ab: round %d %s: %w", r, s.name, err)
-	}
-	return f, nil
-}
-
-// lastLines returns the last n lines of s.
-func lastLines(s string, n int) string {
-	lines := strings.Split(strings.TrimRight(s, "\n"), "\n")
-	if len(lines) > n {
-		lines = lines[len(lines)-n:]
-	}
-	return strings.Join(lines, "\n")
 }
 
 // loadRow is a row of the per-round interference table.
