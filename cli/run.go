@@ -127,6 +127,7 @@ SIGQUIT 131), with the cases finished saved, marked incomplete.`,
 	f.BoolVar(&opts.KeepGoing, "keep-going", true, "after a failed case, go on with the next (false: stop the run there, results marked incomplete)")
 	f.StringVar(&opts.Label, "label", "", "name this run, e.g. the commit or kernel under test; history and benchfmt show it")
 	opts.store.register(f)
+	opts.store.stderr = opts.Stderr
 	f.StringVar(&opts.Warmup, "warmup", "50ms", "warm-up per case, discarded (0 for none)")
 	f.StringVar(&opts.Timeout, "timeout", "", "limit per case (default 10s + 2×(warmup+duration), or 60s with --count)")
 	f.StringVarP(&opts.Out, "out", "o", "", "results file (default ./"+defaultResultsDir+"/<timestamp>.json)")
@@ -312,6 +313,9 @@ func runRun(o *RunOptions) error {
 	if err != nil {
 		return err
 	}
+	if err := o.store.checkUnused(); err != nil {
+		return err
+	}
 	var st *store.Store
 	if o.store.given() { // before the run, so that a wrong URL costs no run
 		if st, err = o.store.open(context.Background()); err != nil {
@@ -331,11 +335,13 @@ func runRun(o *RunOptions) error {
 		f = harness.Run(ctx, p, newProgress(o.Stderr, o.Terminal))
 	}
 	f.Host.Findings = findings
-	f.Config.CommandLine = o.Args
+	// A password given in --store never reaches the results file, nor
+	// the store through it.
+	f.Config.CommandLine = store.RedactArgs(o.Args)
 	f.Config.Label = o.Label
 	saveErr := o.saveAndPrint(path, f, interrupted)
 	if st != nil && interrupted.signal() == nil {
-		if err := storeRun(o.Stderr, st, f, path, saveErr == nil); err != nil && saveErr == nil {
+		if err := o.storePhase(ctx, st, f, path, saveErr == nil, interrupted); err != nil && (saveErr == nil || interrupted.signal() != nil) {
 			return err
 		}
 	}
@@ -389,25 +395,36 @@ func (o *RunOptions) saveAndPrint(path string, f *results.File, interrupted *int
 	return nil
 }
 
-// storeRun adds the run to the store. Where that fails the results file
-// still holds the run (saved), and ipcbench says how to store it later.
-func storeRun(stderr io.Writer, st *store.Store, f *results.File, path string, saved bool) error {
-	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
-	defer cancel()
+// storePhase adds the run to the store. Each wait is bounded by
+// --store-timeout, and a signal stops the phase at once, ending the run
+// with 128+n. Where the run is not stored the results file still holds it
+// (saved), and ipcbench prints a command that stores it later.
+func (o *RunOptions) storePhase(ctx context.Context, st *store.Store, f *results.File, path string, saved bool, interrupted *interruption) error {
+	interrupted.setStopping("stopping the store step; the results file is kept")
 	a, err := st.Add(ctx, f)
-	if err != nil {
+	sig := interrupted.signal()
+	switch {
+	case err == nil && a.Duplicate:
+		fmt.Fprintf(o.Stderr, "store: %s already holds this run as run:%d\n", st.Location(), a.RunID)
+	case err == nil:
+		fmt.Fprintf(o.Stderr, "store: run:%d in %s\n", a.RunID, st.Location())
+	default:
+		why := err.Error()
+		if sig != nil {
+			why = signalName(sig)
+		}
 		later := "the table above is all that is left of it"
 		if saved {
-			later = "store it later with: ipcbench store add --store " + st.Location().String() + " " + path
+			later = "store it later with: " + o.store.laterCommand(st.Location(), path)
 		}
-		fmt.Fprintf(stderr, "ipcbench: the run was not stored: %v; %s\n", err, later)
+		fmt.Fprintf(o.Stderr, "ipcbench: the run was not stored: %s; %s\n", why, later)
+	}
+	switch {
+	case sig != nil:
+		return exitError{signalExit(sig)}
+	case err != nil:
 		return exitError{exitFailure}
 	}
-	if a.Duplicate {
-		fmt.Fprintf(stderr, "store: %s already holds this run as run:%d\n", st.Location(), a.RunID)
-		return nil
-	}
-	fmt.Fprintf(stderr, "store: run:%d in %s\n", a.RunID, st.Location())
 	return nil
 }
 

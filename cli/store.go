@@ -13,72 +13,10 @@ import (
 	"text/tabwriter"
 	"time"
 
-	"github.com/ipcbench/ipcbench/internal/safeout"
 	"github.com/ipcbench/ipcbench/results"
 	"github.com/ipcbench/ipcbench/results/store"
 	"github.com/spf13/cobra"
-	"github.com/spf13/pflag"
 )
-
-// storeDefault is --store's value when given alone: the default store.
-const storeDefault = "default"
-
-// storeFlag is --store[=URL], shared by run, history, compare, report and
-// store's subcommands.
-type storeFlag struct{ url string }
-
-const storeUsage = `results store: postgres://… (shared), sqlite:PATH or PATH.db; alone, $` + store.EnvURL + ` or the per-user SQLite file (docs/store.md)`
-
-func (s *storeFlag) register(f *pflag.FlagSet) {
-	f.StringVar(&s.url, "store", "", storeUsage)
-	f.Lookup("store").NoOptDefVal = storeDefault
-}
-
-func (s *storeFlag) given() bool { return s.url != "" }
-
-// open opens the store --store names, the default one for "--store"
-// alone. A URL that cannot be read is a usage error; a server that cannot
-// be reached or a store this ipcbench cannot use is a failure.
-func (s *storeFlag) open(ctx context.Context) (*store.Store, error) {
-	u := s.url
-	if u == storeDefault || u == "" {
-		var err error
-		if u, err = store.DefaultURL(); err != nil {
-			return nil, usageError{err}
-		}
-	}
-	if _, err := store.ParseURL(u); err != nil {
-		return nil, usagef("--store: %v", err)
-	}
-	ctx, cancel := context.WithTimeout(ctx, 30*time.Second)
-	defer cancel()
-	st, err := store.Open(ctx, u)
-	if errors.Is(err, safeout.ErrSymlink) || errors.Is(err, safeout.ErrNotRegular) || errors.Is(err, safeout.ErrNotOwned) {
-		return nil, usagef("--store: %v", err)
-	}
-	return st, err
-}
-
-// joinStoreURL lets "--store URL" be written with a space, as every other
-// flag is, although "--store" alone means the default store: a --store
-// followed by what can only be a store URL (postgres://…, sqlite:…, a
-// path ending .db, .sqlite or .sqlite3) takes it as its value.
-func joinStoreURL(args []string) []string {
-	out := make([]string, 0, len(args))
-	for i := 0; i < len(args); i++ {
-		a := args[i]
-		if a == "--" {
-			return append(out, args[i:]...)
-		}
-		if a == "--store" && i+1 < len(args) && store.LooksLikeURL(args[i+1]) {
-			out = append(out, "--store="+args[i+1])
-			i++
-			continue
-		}
-		out = append(out, a)
-	}
-	return out
-}
 
 // parseSelectors reads store selectors given as arguments, naming the
 // argument that is wrong.
@@ -140,6 +78,7 @@ queries.`,
   ipcbench store info --store postgres://ipcbench@db/ipcbench`,
 	}
 	opts.store.register(cmd.PersistentFlags())
+	opts.store.stderr = stderr
 	add := &cobra.Command{
 		Use:   "add FILE|DIR...",
 		Short: "Store results files (each run once, all of it or nothing)",

@@ -2,12 +2,13 @@ package store
 
 import (
 	"context"
-	"database/sql"
 	"fmt"
 	"strconv"
 	"strings"
+	"time"
 
-	_ "github.com/jackc/pgx/v5/stdlib" // registers "pgx"
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/stdlib"
 )
 
 // postgresDialect is PostgreSQL's SQL: $n placeholders, identity columns,
@@ -19,19 +20,34 @@ var postgresDialect = dialect{
 	time:  "to_timestamp(%s / 1e9)",
 	// One transaction at a time migrates: the lock is the transaction's,
 	// so it is let go on commit or rollback. The key is "ipcb" in ASCII.
-	migrationLock: "SELECT pg_advisory_xact_lock(1768976482)",
+	migrationLock: "SELECT pg_advisory_xact_lock(" + migrationLockKey + ")",
 	numbered:      true,
 }
 
-// openPostgres connects to the PostgreSQL database loc.DSN names.
-func openPostgres(ctx context.Context, loc Location) (*Store, error) {
-	db, err := sql.Open("pgx", loc.DSN)
+// openPostgres connects to the PostgreSQL database loc.DSN names. Each
+// wait is bounded by timeout: the connection (connect_timeout), and on
+// the session each lock (lock_timeout), each statement by twice that
+// (statement_timeout), unless the URL sets them itself. A password the URL leaves out comes
+// from PGPASSWORD or ~/.pgpass (PGPASSFILE), as libpq takes it.
+func openPostgres(ctx context.Context, loc Location, timeout time.Duration) (*Store, error) {
+	cfg, err := pgx.ParseConfig(loc.DSN)
 	if err != nil {
-		return nil, fmt.Errorf("store %s: open: %w", loc, err)
+		return nil, fmt.Errorf("store %s: %w", loc, redacted{err})
 	}
+	if cfg.ConnectTimeout == 0 || cfg.ConnectTimeout > timeout {
+		cfg.ConnectTimeout = timeout
+	}
+	// A statement may wait for a lock, so it gets twice the lock's
+	// limit: a lock that is not let go is then named as such.
+	for param, limit := range map[string]time.Duration{"lock_timeout": timeout, "statement_timeout": 2 * timeout} {
+		if _, set := cfg.RuntimeParams[param]; !set {
+			cfg.RuntimeParams[param] = strconv.FormatInt(limit.Milliseconds(), 10)
+		}
+	}
+	db := stdlib.OpenDB(*cfg)
 	if err := db.PingContext(ctx); err != nil {
 		db.Close()
-		return nil, fmt.Errorf("store %s: connect: %w (is the server up, and the URL's user, password and database right?)", loc, err)
+		return nil, fmt.Errorf("store %s: connect: %w (is the server up, and the URL's user and database and the password right?)", loc, explainDeadline(err, timeout))
 	}
 	return &Store{db: db, d: postgresDialect, loc: loc}, nil
 }

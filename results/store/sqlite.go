@@ -33,12 +33,13 @@ var sqliteDialect = dialect{
 // lets readers run beside a writer, write transactions begin IMMEDIATE so
 // that two writers queue on the busy timeout rather than deadlock, and
 // foreign keys are enforced.
-func openSQLite(ctx context.Context, loc Location) (*Store, error) {
+func openSQLite(ctx context.Context, loc Location, busyTimeout time.Duration) (*Store, error) {
 	if err := prepareSQLiteFile(loc.Path); err != nil {
 		return nil, fmt.Errorf("store sqlite:%s: %w", loc.Path, err)
 	}
 	q := url.Values{}
-	for _, p := range []string{"busy_timeout(60000)", "journal_mode(WAL)", "synchronous(NORMAL)", "foreign_keys(1)"} {
+	busy := fmt.Sprintf("busy_timeout(%d)", busyTimeout.Milliseconds())
+	for _, p := range []string{busy, "journal_mode(WAL)", "synchronous(NORMAL)", "foreign_keys(1)"} {
 		q.Add("_pragma", p)
 	}
 	q.Set("_txlock", "immediate")

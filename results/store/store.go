@@ -21,7 +21,12 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
+	"time"
+
+	"github.com/ipcbench/ipcbench/internal/textsafe"
+	"github.com/jackc/pgx/v5"
 )
 
 // EnvURL names the environment variable that gives the store used when
@@ -33,6 +38,8 @@ type Store struct {
 	db  *sql.DB
 	d   dialect
 	loc Location
+	// timeout bounds each wait on the store (Options.Timeout).
+	timeout time.Duration
 }
 
 // Location is where a store is: a SQLite file or a PostgreSQL database.
@@ -43,15 +50,44 @@ type Location struct {
 	DSN  string
 }
 
-// String names the store for people, with any password masked.
+// String names the store for people: any password masked (Redact),
+// any control character escaped.
 func (l Location) String() string {
+	if !l.Postgres {
+		return "sqlite:" + textsafe.Terminal(l.Path)
+	}
+	return textsafe.Terminal(Redact(l.DSN))
+}
+
+// HasPassword says whether the location's URL holds a password in any
+// form Redact masks.
+func (l Location) HasPassword() bool { return l.Postgres && Redact(l.DSN) != l.DSN }
+
+// WithoutPassword is the location's URL with every password left out,
+// not masked, so that a command printed with it works where the password
+// comes from PGPASSWORD or ~/.pgpass.
+func (l Location) WithoutPassword() string {
 	if !l.Postgres {
 		return "sqlite:" + l.Path
 	}
-	if u, err := url.Parse(l.DSN); err == nil {
-		return u.Redacted()
+	u, err := url.Parse(l.DSN)
+	if err != nil { // ParseURL took it, so this does not happen
+		return Redact(l.DSN)
 	}
-	return "postgres://…"
+	if u.User != nil {
+		u.User = url.User(u.User.Username())
+	}
+	q, dropped := u.Query(), false
+	for k := range q {
+		if isPasswordKey(k) {
+			q.Del(k)
+			dropped = true
+		}
+	}
+	if dropped {
+		u.RawQuery = q.Encode()
+	}
+	return u.String()
 }
 
 // DefaultURL is the store used when --store names none: $IPCBENCH_STORE
@@ -74,11 +110,56 @@ func DefaultURL() (string, error) {
 
 // LooksLikeURL says whether s names a store rather than a file to read or
 // a command: a URL (scheme://…, so that a wrong scheme is named as such),
-// sqlite:PATH, or a path ending in .db, .sqlite or .sqlite3.
+// sqlite:PATH, a path ending in .db, .sqlite or .sqlite3, or a key=value
+// connection string (so that ParseURL refuses it with its password
+// masked, rather than a command taking it for an argument and quoting it).
 func LooksLikeURL(s string) bool {
-	if strings.HasPrefix(s, "sqlite:") || strings.Contains(s, "://") {
-		return true
+	return strings.HasPrefix(s, "sqlite:") || strings.Contains(s, "://") || sqliteName(s) || keyValueDSN.MatchString(s)
+}
+
+// AcceptedForms lists the store URLs ParseURL takes, for messages.
+const AcceptedForms = "postgres://[USER@]HOST[:PORT]/DB (or postgresql://), with the password in PGPASSWORD or ~/.pgpass; sqlite:PATH; or a path ending in .db, .sqlite or .sqlite3"
+
+// ParseURL reads a store URL: postgres://… or postgresql://… for
+// PostgreSQL (a URL that pgx reads), sqlite:PATH or a path ending in .db,
+// .sqlite or .sqlite3 for SQLite. Anything else is refused: a key=value
+// connection string, a value that starts with - as a flag does, another
+// scheme (file:), a directory, so that a mistyped value never becomes a
+// SQLite file of that name. Its errors show no password.
+func ParseURL(s string) (Location, error) {
+	switch {
+	case strings.TrimSpace(s) == "":
+		return Location{}, fmt.Errorf("the store URL is blank: give %s", AcceptedForms)
+	case strings.HasPrefix(s, "postgres://"), strings.HasPrefix(s, "postgresql://"):
+		return parsePostgresURL(s)
+	case strings.HasPrefix(s, "sqlite:"):
+		path := strings.TrimPrefix(s, "sqlite:")
+		if strings.HasPrefix(path, "//") { // sqlite:///abs/path
+			path = path[2:]
+		}
+		if strings.TrimSpace(path) == "" {
+			return Location{}, errors.New("store URL sqlite: names no file: give sqlite:PATH")
+		}
+		return sqliteLocation(path)
+	case strings.Contains(s, "://"):
+		return Location{}, fmt.Errorf("store URL %q: unknown scheme: give %s", Redact(s), AcceptedForms)
+	case keyValueDSN.MatchString(s):
+		return Location{}, fmt.Errorf("store URL %q: a key=value connection string is not taken: give %s", Redact(s), AcceptedForms)
+	case !sqliteName(s):
+		return Location{}, fmt.Errorf("store URL %q: neither a URL nor a path ending in .db, .sqlite or .sqlite3: give %s", Redact(s), AcceptedForms)
+	case strings.HasPrefix(s, "-"):
+		return Location{}, fmt.Errorf("store URL %q starts with - as a flag does: for a file of that name write ./%s or sqlite:%s", s, s, s)
+	case strings.Contains(strings.SplitN(s, "/", 2)[0], ":"):
+		return Location{}, fmt.Errorf("store URL %q: a scheme ipcbench does not take: give %s", Redact(s), AcceptedForms)
 	}
+	return sqliteLocation(s)
+}
+
+// keyValueDSN matches a libpq key=value connection string (host=… dbname=…).
+var keyValueDSN = regexp.MustCompile(`^\s*[A-Za-z_]+\s*=`)
+
+// sqliteName says whether a plain path names a SQLite file by its suffix.
+func sqliteName(s string) bool {
 	for _, ext := range []string{".db", ".sqlite", ".sqlite3"} {
 		if strings.HasSuffix(s, ext) {
 			return true
@@ -87,49 +168,60 @@ func LooksLikeURL(s string) bool {
 	return false
 }
 
-// ParseURL reads a store URL: postgres://… or postgresql://… for
-// PostgreSQL (any libpq URL that pgx takes), sqlite:PATH or a plain path
-// for SQLite.
-func ParseURL(s string) (Location, error) {
-	switch {
-	case s == "":
-		return Location{}, errors.New("the store URL is empty: give postgres://…, sqlite:PATH or a path")
-	case strings.HasPrefix(s, "postgres://"), strings.HasPrefix(s, "postgresql://"):
-		if _, err := url.Parse(s); err != nil {
-			return Location{}, fmt.Errorf("store URL: %v", err)
-		}
-		return Location{Postgres: true, DSN: s}, nil
-	case strings.HasPrefix(s, "sqlite:"):
-		s = strings.TrimPrefix(s, "sqlite:")
-		if strings.HasPrefix(s, "//") { // sqlite:///abs/path
-			s = s[2:]
-		}
-		if s == "" {
-			return Location{}, errors.New("store URL sqlite: names no file: give sqlite:PATH")
-		}
-	case strings.Contains(s, "://"):
-		return Location{}, fmt.Errorf("store URL %q: unknown scheme; want postgres://…, sqlite:PATH or a path", s)
+// sqliteLocation is the SQLite file at path, which must not be a
+// directory.
+func sqliteLocation(path string) (Location, error) {
+	path = filepath.Clean(path)
+	if fi, err := os.Stat(path); err == nil && fi.IsDir() {
+		return Location{}, fmt.Errorf("store %s is a directory: give a file in it, e.g. sqlite:%s", path, filepath.Join(path, "results.db"))
 	}
-	return Location{Path: filepath.Clean(s)}, nil
+	return Location{Path: path}, nil
+}
+
+// parsePostgresURL checks a postgres:// URL as pgx will read it. The
+// reason net/url gives is left out of the error: it can quote a piece of a
+// password that holds a reserved character (an invalid port ":secret").
+func parsePostgresURL(s string) (Location, error) {
+	authority := s[strings.Index(s, "://")+3:]
+	if i := strings.IndexAny(authority, "/?#"); i >= 0 {
+		authority = authority[:i]
+	}
+	if strings.Count(authority, "@") > 1 {
+		return Location{}, fmt.Errorf("store URL %q: more than one @ before the host: write an @ in a user name or password as %%40", Redact(s))
+	}
+	if _, err := url.Parse(s); err != nil {
+		return Location{}, fmt.Errorf("store URL %q is not a valid URL: percent-encode a reserved character in a user name or password (/ %%2F, ? %%3F, # %%23, @ %%40, : %%3A), or better give the password in PGPASSWORD or ~/.pgpass", Redact(s))
+	}
+	if _, err := pgx.ParseConfig(s); err != nil {
+		return Location{}, fmt.Errorf("store URL %q: %s", Redact(s), Redact(err.Error()))
+	}
+	return Location{Postgres: true, DSN: s}, nil
 }
 
 // Open opens the store at rawURL, creating a SQLite file (mode 0600, in a
 // directory of the caller's own) where none is, and brings its schema up
-// to date.
+// to date. Each wait is bounded by DefaultTimeout.
 func Open(ctx context.Context, rawURL string) (*Store, error) {
+	return OpenWith(ctx, rawURL, Options{})
+}
+
+// OpenWith is Open with options.
+func OpenWith(ctx context.Context, rawURL string, opt Options) (*Store, error) {
 	loc, err := ParseURL(rawURL)
 	if err != nil {
 		return nil, err
 	}
+	timeout := opt.timeout()
 	var s *Store
 	if loc.Postgres {
-		s, err = openPostgres(ctx, loc)
+		s, err = openPostgres(ctx, loc, timeout)
 	} else {
-		s, err = openSQLite(ctx, loc)
+		s, err = openSQLite(ctx, loc, timeout)
 	}
 	if err != nil {
 		return nil, err
 	}
+	s.timeout = timeout
 	if err := s.migrate(ctx); err != nil {
 		s.db.Close()
 		return nil, err
@@ -172,5 +264,5 @@ func (s *Store) Info(ctx context.Context) (Info, error) {
 
 // errf names the store and what was being done in a database error.
 func (s *Store) errf(doing string, err error) error {
-	return fmt.Errorf("store %s: %s: %w", s.loc, doing, err)
+	return fmt.Errorf("store %s: %s: %w", s.loc, doing, s.explainWait(err))
 }
