@@ -49,8 +49,8 @@ func TestCompareUntestedExits3(t *testing.T) {
 		f.Cases[1] = resultstest.Case("tcp", 64, 40000)
 	})
 	elsewhere := writeRuns(t, dir, "elsewhere", 7, 6, 1, func(f *results.File) {
-		for i := range f.Cases {
-			f.Cases[i].Transport = "unix-stream"
+		for i := range f.Cases { // each its own case: a file holds a case once
+			f.Cases[i].Transport = []string{"unix-stream", "unix-dgram"}[i]
 		}
 	})
 	thinTail := writeRuns(t, dir, "thin", 7, 6, 1, func(f *results.File) {

@@ -150,6 +150,9 @@ func (o *RunOptions) plan() (harness.Plan, error) {
 	if err := checkBaseline(o.Baseline); err != nil {
 		return p, err
 	}
+	if err := results.CheckLabel(o.Label); err != nil { // before the run, not at its first reading
+		return p, usagef("--label: %v", err)
+	}
 	if o.Repeat < 1 {
 		return p, usagef("--repeat %d: want 1 to 1000", o.Repeat)
 	}

@@ -139,6 +139,9 @@ func (p Plan) Validate() error {
 			return planErrorf("SizesBytes", "", "%d B is out of range 1 B to 1 GiB", s)
 		}
 	}
+	if err := p.once(); err != nil {
+		return err
+	}
 	if p.Count == 0 && p.Duration <= 0 {
 		return planErrorf("Duration", "", "must be above 0 (or set --count)")
 	}
@@ -178,6 +181,29 @@ func (p Plan) Validate() error {
 	}
 	if p.Repeat < 0 || p.Repeat > 1000 {
 		return planErrorf("Repeat", fmt.Sprint(p.Repeat), "want 1 to 1000")
+	}
+	return nil
+}
+
+// once refuses a transport, workload or size named twice: each case would
+// run twice, and a results file holding two cases of one key is refused by
+// every reader (results.Validate), since they would be pooled as one.
+func (p Plan) once() error {
+	sizes := make([]string, len(p.SizesBytes))
+	for i, s := range p.SizesBytes {
+		sizes[i] = results.FormatBytes(s)
+	}
+	for _, l := range []struct {
+		field string
+		items []string
+	}{{"Transports", p.Transports}, {"Workloads", p.Workloads}, {"SizesBytes", sizes}} {
+		seen := map[string]bool{}
+		for _, it := range l.items {
+			if seen[it] {
+				return planErrorf(l.field, it, "given twice; each case runs once a repetition (more: --repeat)")
+			}
+			seen[it] = true
+		}
 	}
 	return nil
 }

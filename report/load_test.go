@@ -10,11 +10,11 @@ import (
 )
 
 // TestReportLoadAndDepth: a file with rate cases (whose workload the
-// registry need not know) gets a p99-against-offered-load figure, one
-// with several depths a throughput-against-depth figure, and both pages
-// the depth column and each transport's highest rate under the SLO.
+// registry need not know) gets a p99-against-offered-load figure, runs at
+// several depths a throughput-against-depth figure, and both pages the
+// depth column and each transport's highest rate under the SLO.
 func TestReportLoadAndDepth(t *testing.T) {
-	in := []Input{{Label: "loaded", File: resultstest.Loaded()}}
+	in := []Input{{Label: "loaded", File: resultstest.Loaded()}, {Label: "native", File: resultstest.DepthRun(0)}, {Label: "deep", File: resultstest.DepthRun(256)}}
 	figs, err := Figures(context.Background(), in)
 	if err != nil {
 		t.Fatal(err)

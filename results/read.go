@@ -105,8 +105,9 @@ func fileKind(m fs.FileMode) string {
 
 // Parse decodes and validates a results file; name is used in errors. It
 // refuses data over MaxFileBytes, anything but one JSON object of this
-// schema with no unknown fields, and values no reader may trust (see
-// Validate).
+// schema with no unknown fields, values no reader may trust (see
+// Validate), and a file of no case that does not say why (Incomplete).
+// Each refusal names name:line (name:line:col for a decoding error).
 func Parse(name string, data []byte) (*File, error) {
 	if len(data) > MaxFileBytes {
 		return nil, tooLarge(name, MaxFileBytes)
@@ -132,8 +133,13 @@ func Parse(name string, data []byte) (*File, error) {
 	if err := dec.Decode(&f); err != nil {
 		return nil, fmt.Errorf("%s: %v: %w", at(name, data, err), err, ErrSchema)
 	}
-	if err := Validate(&f); err != nil {
-		return nil, fmt.Errorf("%s: %w", name, err)
+	err := Validate(&f)
+	if err == nil && len(f.Cases) == 0 && len(f.PairMatrices) == 0 && f.Incomplete == "" {
+		err = &InvalidError{Path: "cases", Problem: "none, in a run not marked incomplete: want the cases it ran (a run records each, skipped and failed ones too)"}
+	}
+	var invalid *InvalidError
+	if errors.As(err, &invalid) {
+		return nil, fmt.Errorf("%s:%d: %w", name, lineOf(data, invalid.Path), err)
 	}
 	return &f, nil
 }

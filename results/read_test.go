@@ -7,6 +7,7 @@ import (
 	"encoding/binary"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"math"
 	"os"
 	"path/filepath"
@@ -134,6 +135,22 @@ func TestParseRefusesValuesReadersTrust(t *testing.T) {
 		"config arrivals":     {func(f *results.File) { f.Config.Arrivals = "poisson\x1b[2J" }, "config.arrivals"},
 		"config slo":          {func(f *results.File) { f.Config.SLONs = -1 }, "config.slo_ns"},
 		"config work":         {func(f *results.File) { f.Config.WorkNs = -1 }, "config.work_ns"},
+		"label long":          {func(f *results.File) { f.Config.Label = strings.Repeat("x", 1<<20) }, "config.label: 1048576 bytes, want at most 256"},
+		"label newline":       {func(f *results.File) { f.Config.Label = "main\n| forged | row |" }, `config.label: "main\n| forged | row |" holds a control character`},
+		"label osc":           {func(f *results.File) { f.Config.Label = "\x1b]0;pwned\x07" }, "config.label"},
+		"label c1 csi":        {func(f *results.File) { f.Config.Label = "a\u009b2Jb" }, "config.label"},
+		"hostname bidi":       {func(f *results.File) { f.Host.Hostname = "node\u202e3" }, "host.hostname"},
+		"hostname long":       {func(f *results.File) { f.Host.Hostname = strings.Repeat("h", 1025) }, "host.hostname: 1025 bytes, want at most 1024"},
+		"config transport":    {func(f *results.File) { f.Config.Transports = []string{"pipe", "\x1b[2J"} }, "config.transports[1]"},
+		"send delay name":     {func(f *results.File) { f.Config.TestSendDelayNs = map[string]int64{"pipe\x1b[2J": 1} }, `config.test_send_delay_ns["pipe\x1b[2J"]`},
+		"worker design":       {func(f *results.File) { f.Config.WorkerDesign = "a\nb" }, "config.worker_design"},
+		"duplicate case":      {func(f *results.File) { f.Cases = append(f.Cases, f.Cases[0]) }, "cases[3] (pipe/pingpong/64): the same case as cases[0]"},
+		"duplicate failed":    {func(f *results.File) { f.Cases[1].Transport, f.Cases[1].SizeBytes = "tcp", 64 }, "cases[2] (tcp/stream/64)"},
+		"empty ok case":       {func(f *results.File) { f.Cases[0].Messages = 0 }, "cases[0].messages (pipe/pingpong/64): 0 in a case with status ok"},
+		"empty saturated": {func(f *results.File) {
+			f.Cases[0].Status, f.Cases[0].OfferedRate, f.Cases[0].Messages = results.StatusSaturated, 1e4, 0
+		}, "cases[0].messages"},
+		"no case": {func(f *results.File) { f.Cases = nil }, "cases: none, in a run not marked incomplete"},
 		"matrix rows": {func(f *results.File) {
 			f.PairMatrices = []results.PairMatrix{{Transport: "pipe", Workload: "pingpong", SizeBytes: 64, CPUs: []int{0}, P50Ns: [][]float64{{1}, {2}}}}
 		}, "pair_matrices[0].p50_ns (pipe/pingpong/64): 2 rows for 1 CPUs"},
@@ -143,11 +160,15 @@ func TestParseRefusesValuesReadersTrust(t *testing.T) {
 		"matrix negative": {func(f *results.File) {
 			f.PairMatrices = []results.PairMatrix{{Transport: "pipe", Workload: "pingpong", SizeBytes: 64, CPUs: []int{0}, P50Ns: [][]float64{{-1}}}}
 		}, "pair_matrices[0].p50_ns[0][0]"},
+		"duplicate matrix": {func(f *results.File) {
+			m := results.PairMatrix{Transport: "pipe", Workload: "pingpong", SizeBytes: 64, CPUs: []int{0}, P50Ns: [][]float64{{1}}}
+			f.PairMatrices = []results.PairMatrix{m, m}
+		}, "pair_matrices[1] (pipe/pingpong/64): the same case as pair_matrices[0]"},
 	} {
 		t.Run(name, func(t *testing.T) {
 			_, err := results.Parse("r.json", encoded(t, tc.change))
 			var invalid *results.InvalidError
-			if !errors.As(err, &invalid) || !errors.Is(err, results.ErrSchema) || !strings.Contains(err.Error(), tc.want) || !strings.HasPrefix(err.Error(), "r.json: ") {
+			if !errors.As(err, &invalid) || !errors.Is(err, results.ErrSchema) || !strings.Contains(err.Error(), tc.want) || !strings.HasPrefix(err.Error(), "r.json:1: ") {
 				t.Fatalf("Parse = %v, want an InvalidError naming r.json and %q", err, tc.want)
 			}
 		})
@@ -255,5 +276,46 @@ func TestReadFollowsSymlinkToRegularFile(t *testing.T) {
 	}
 	if _, err := results.ReadFile(link); err != nil {
 		t.Fatal(err)
+	}
+}
+
+// TestParseNamesTheLineOfAnInvalidValue: a refusal says file:line, as a
+// decoding error does, at the value refused: in an indented file as run
+// writes it, the line of the value, of the duplicate case, or of the empty
+// case list.
+func TestParseNamesTheLineOfAnInvalidValue(t *testing.T) {
+	lineOf := func(data []byte, substr string) int {
+		i := bytes.Index(data, []byte(substr))
+		if i < 0 {
+			t.Fatalf("%q not in the file", substr)
+		}
+		return 1 + bytes.Count(data[:i], []byte("\n"))
+	}
+	for name, tc := range map[string]struct {
+		change func(f *results.File)
+		at     string // the line the error names holds this, or the line before it does where up
+		up     bool
+	}{
+		"value":     {func(f *results.File) { f.Cases[2].Latency.P50Ns = -5 }, `"p50_ns": -5`, false},
+		"label":     {func(f *results.File) { f.Config.Label = "a\x1b[2Jb" }, `"label": `, false},
+		"duplicate": {func(f *results.File) { f.Cases = append(f.Cases, f.Cases[0]); f.Cases[3].Reason = "the copy" }, `"transport": "pipe",` + "\n" + `      "workload": "pingpong",` + "\n" + `      "size_bytes": 64,` + "\n" + `      "status": "ok",` + "\n" + `      "reason": "the copy"`, true},
+		"no case":   {func(f *results.File) { f.Cases = nil }, `"cases": null`, false},
+	} {
+		t.Run(name, func(t *testing.T) {
+			f := resultstest.Mixed()
+			tc.change(f)
+			data, err := json.MarshalIndent(f, "", "  ")
+			if err != nil {
+				t.Fatal(err)
+			}
+			want := lineOf(data, tc.at)
+			if tc.up {
+				want--
+			}
+			_, err = results.Parse("r.json", data)
+			if prefix := fmt.Sprintf("r.json:%d: ", want); err == nil || !strings.HasPrefix(err.Error(), prefix) {
+				t.Fatalf("Parse = %v, want it to start with %q", err, prefix)
+			}
+		})
 	}
 }

@@ -9,6 +9,9 @@ import (
 	"io"
 	"math"
 	"math/bits"
+	"strings"
+
+	"github.com/ipcbench/ipcbench/internal/textsafe"
 )
 
 // Limits on what a results file may hold; Validate refuses anything beyond.
@@ -21,6 +24,15 @@ const (
 	MaxCount = 1 << 53
 	// MaxNameBytes caps transport and workload names.
 	MaxNameBytes = 64
+	// MaxLabelBytes caps a run's label (run --label, config.label). A
+	// label names the run in every table, plot legend and store listing:
+	// a commit id, branch or kernel version fits with room to spare, and
+	// a longer one (1 MB was once accepted) swamps every line it is in.
+	MaxLabelBytes = 256
+	// MaxLineBytes caps the other one-line strings of a file: host name,
+	// kernel, CPU model and the configuration's words. The longest
+	// ipcbench records, the kernel's uname fields, are under 200 bytes.
+	MaxLineBytes = 1024
 	// MaxHistogramBuckets caps one histogram's bucket count: decoding
 	// allocates 8 bytes per bucket before reading a single count, so a
 	// 100-byte histogram_hdr could otherwise ask for gigabytes. ipcbench's
@@ -40,11 +52,13 @@ type InvalidError struct {
 	Problem string // what is wrong and the limit
 }
 
+// Error names the path, the case and the problem, escaped for a terminal:
+// the case's names are the file's, which may be what is wrong with it.
 func (e *InvalidError) Error() string {
 	if e.Case != "" {
-		return fmt.Sprintf("%s (%s): %s", e.Path, e.Case, e.Problem)
+		return textsafe.Terminal(fmt.Sprintf("%s (%s): %s", e.Path, e.Case, e.Problem))
 	}
-	return e.Path + ": " + e.Problem
+	return textsafe.Terminal(e.Path + ": " + e.Problem)
 }
 
 // Unwrap makes errors.Is(err, ErrSchema) true: such a file is not a valid
@@ -114,24 +128,48 @@ func (v *validator) name(path, s string) {
 	}
 }
 
-// line checks a host string (kernel, CPU model, host name): one line with
-// no control character. The benchfmt export writes them as configuration
-// lines, where a newline would forge a result, and tables print them to a
-// terminal, where an escape sequence would act.
+// line checks a host string (kernel, CPU model, host name): one line of
+// at most MaxLineBytes with no control character. The benchfmt export
+// writes them as configuration lines, where a newline would forge a
+// result, and tables print them to a terminal, where an escape sequence
+// would act.
 func (v *validator) line(path, s string) {
-	for _, r := range s {
-		if r < 0x20 || r == 0x7f || r == 0x85 || r == 0x2028 || r == 0x2029 {
-			v.fail(path, "%q, want one line without control characters", s)
-			return
-		}
+	if len(s) > MaxLineBytes {
+		v.fail(path, "%d bytes, want at most %d", len(s), MaxLineBytes)
+		return
+	}
+	if !oneLine(s) {
+		v.fail(path, "%q, want one line without control characters", s)
 	}
 }
 
+// oneLine says whether s is one line that a terminal prints as it is: no
+// control character, line or paragraph separator, or bidirectional
+// override (everything textsafe.Terminal would escape).
+func oneLine(s string) bool {
+	return textsafe.Terminal(s) == s && !strings.ContainsAny(s, "\u2028\u2029")
+}
+
+// CheckLabel says what is wrong with a run's label, or nil: a label is one
+// line of at most MaxLabelBytes without control characters, since every
+// table, plot legend and store listing prints it. Validate and run --label
+// both apply it.
+func CheckLabel(label string) error {
+	if len(label) > MaxLabelBytes {
+		return fmt.Errorf("%d bytes, want at most %d (results.MaxLabelBytes)", len(label), MaxLabelBytes)
+	}
+	if !oneLine(label) {
+		return fmt.Errorf("%q holds a control character or line break, want one line of text", label)
+	}
+	return nil
+}
+
 // Validate checks what a reader of f later trusts: statuses are known,
-// names are plain words, host strings are one line, sizes are 1 B to 1 GiB, counts fit a float64
+// names are plain words, host strings and the label are one short line, sizes are 1 B to 1 GiB, counts fit a float64
 // exactly, every figure is finite and not negative (drift may fall to -1,
 // a depth holds a byte per message, a saturated case has an offered rate,
-// a lag-1 autocorrelation lies in [-1, 1]), flags are known names with a
+// a lag-1 autocorrelation lies in [-1, 1]), a measured case delivered
+// messages, no two cases (or pair matrices) share a key, flags are known names with a
 // one-line detail, CPU numbers are plausible, histograms decode
 // within MaxHistogramBuckets, fan-in counts match the producers, and pair
 // matrices are square over their CPUs. It returns an *InvalidError naming
@@ -155,10 +193,38 @@ func Validate(f *File) error {
 	for i := range f.PairMatrices {
 		v.matrix(fmt.Sprintf("pair_matrices[%d]", i), &f.PairMatrices[i])
 	}
+	v.unique("cases", len(f.Cases), func(i int) CaseKey { return f.Cases[i].Key() })
+	v.unique("pair_matrices", len(f.PairMatrices), func(i int) CaseKey { return f.PairMatrices[i].Key() })
 	return v.err
 }
 
+// unique checks that no two of the n entries of list share a key: a run
+// measures each case once, and compare, history and the store, which
+// match cases by key, would pool two as the repetitions of one.
+func (v *validator) unique(list string, n int, key func(int) CaseKey) {
+	first := make(map[CaseKey]int, n)
+	for i := range n {
+		k := key(i)
+		if j, dup := first[k]; dup {
+			v.caseKey = k.exact()
+			v.fail(fmt.Sprintf("%s[%d]", list, i), "the same case as %s[%d] (transport, workload, size and offered rate), want each case once", list, j)
+			return
+		}
+		first[k] = i
+	}
+}
+
 func (v *validator) config(c *Config) {
+	if err := CheckLabel(c.Label); err != nil {
+		v.fail("config.label", "%v", err)
+	}
+	for i, t := range c.Transports {
+		v.name(fmt.Sprintf("config.transports[%d]", i), t)
+	}
+	for i, w := range c.Workloads {
+		v.name(fmt.Sprintf("config.workloads[%d]", i), w)
+	}
+	v.line("config.worker_design", c.WorkerDesign)
 	for i, s := range c.SizesBytes {
 		v.size(fmt.Sprintf("config.sizes_bytes[%d]", i), s)
 	}
@@ -168,6 +234,7 @@ func (v *validator) config(c *Config) {
 	v.int("config.timeout_ns", c.TimeoutNs)
 	v.int("config.repeat", int64(c.Repeat))
 	for t, d := range c.TestSendDelayNs {
+		v.name(fmt.Sprintf("config.test_send_delay_ns[%q]", t), t)
 		v.int(fmt.Sprintf("config.test_send_delay_ns[%q]", t), d)
 	}
 	for i, cpu := range c.CPUs {
@@ -262,6 +329,9 @@ func (v *validator) kase(p string, c *Case) {
 	v.name(p+".workload", c.Workload)
 	v.size(p+".size_bytes", c.SizeBytes)
 	v.count(p+".messages", c.Messages)
+	if (c.Status == StatusOK || c.Status == StatusSaturated) && c.Messages == 0 {
+		v.fail(p+".messages", "0 in a case with status %s, want the messages it delivered (ipcbench fails a case whose window delivered none)", c.Status)
+	}
 	v.count(p+".round_trips", c.RoundTrips)
 	v.int(p+".producers", int64(c.Producers))
 	if n := len(c.PerProducerMsgs); n > 0 && n != c.Producers {

@@ -29,10 +29,9 @@ func TestFormatDepthAndRate(t *testing.T) {
 		want *regexp.Regexp
 	}{
 		{0, regexp.MustCompile(`COPIES/MSG +DEPTH  STATUS$`)},
-		{1, regexp.MustCompile(`pipe +stream .* 1024 \(native\)  ok$`)},
-		{2, regexp.MustCompile(`pipe +stream .* 16  ok$`)},
-		{9, regexp.MustCompile(`pipe +rate .* 16  ok: achieved 199\.8k of 200\.0k msgs/s$`)},
-		{13, regexp.MustCompile(`^sysv-shm +rate +64 B +82\.0k +5\.2 +- +- +- +- +- .* 16  saturated: achieved 82\.0k of 200\.0k msgs/s$`)},
+		{1, regexp.MustCompile(`pipe +stream .* 16  ok$`)},
+		{5, regexp.MustCompile(`pipe +rate .* 16  ok: achieved 199\.8k of 200\.0k msgs/s$`)},
+		{9, regexp.MustCompile(`^sysv-shm +rate +64 B +82\.0k +5\.2 +- +- +- +- +- .* 16  saturated: achieved 82\.0k of 200\.0k msgs/s$`)},
 	} {
 		if !tc.want.MatchString(lines[tc.line]) {
 			t.Errorf("line %d = %q, want %v", tc.line, lines[tc.line], tc.want)
@@ -43,6 +42,13 @@ func TestFormatDepthAndRate(t *testing.T) {
 		if !strings.Contains(out, want) {
 			t.Errorf("table lacks %q:\n%s", want, out)
 		}
+	}
+
+	// Without --depth, each transport's own buffering, marked.
+	b.Reset()
+	format.WriteTable(&b, resultstest.DepthRun(0))
+	if line := strings.Split(b.String(), "\n")[1]; !regexp.MustCompile(`pipe +stream .* 1024 \(native\)  ok$`).MatchString(line) {
+		t.Errorf("native depth row = %q", line)
 	}
 
 	b.Reset()
@@ -61,18 +67,22 @@ func TestFormatDepthAndRate(t *testing.T) {
 }
 
 func TestFormatCSVDepthAndRate(t *testing.T) {
-	var b bytes.Buffer
-	format.WriteCSV(&b, resultstest.Loaded())
-	recs, err := csv.NewReader(&b).ReadAll()
-	if err != nil {
-		t.Fatal(err)
+	records := func(f *results.File) [][]string {
+		var b bytes.Buffer
+		format.WriteCSV(&b, f)
+		recs, err := csv.NewReader(&b).ReadAll()
+		if err != nil {
+			t.Fatal(err)
+		}
+		return recs
 	}
+	recs := records(resultstest.Loaded())
 	head := recs[0]
 	if got := head[len(head)-4:]; !slices.Equal(got, []string{"depth_msgs", "depth_bytes", "offered_rate", "achieved_rate"}) {
 		t.Fatalf("last columns %q", got)
 	}
 	col := func(rec []string, name string) string { return rec[slices.Index(head, name)] }
-	native, saturated := recs[1], recs[13]
+	native, saturated := records(resultstest.DepthRun(0))[1], recs[9]
 	if col(native, "depth_msgs") != "1024" || col(native, "depth_bytes") != "65536" || col(native, "offered_rate") != "" {
 		t.Errorf("stream row %q", native)
 	}

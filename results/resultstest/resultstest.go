@@ -40,6 +40,7 @@ func Case(transport string, sizeBytes int, p50Ns ...float64) results.Case {
 		c.Latency = results.Latency{P50Ns: int64(r.P50Ns), P90Ns: int64(r.P90Ns), P99Ns: int64(r.P99Ns),
 			P999Ns: int64(r.P999Ns), MeanNs: r.MeanNs}
 		c.MsgsPerSec, c.MBPerSec, c.CPUNsPerMsg = r.MsgsPerSec, r.MBPerSec, r.CPUNsPerMsg
+		c.Messages, c.WindowNs = r.Messages, r.WindowNs
 	}
 	return c
 }
@@ -127,30 +128,49 @@ func SelfChecked() *results.File {
 	return f
 }
 
-// Loaded returns a file of issue 15's fields as a run fills them: stream
-// cases of pipe and sysv-shm at their native depth and at depths 16 and
-// 256 (run --depth), and a rate sweep of both at 64 B from 10k to 400k
-// msgs/s, in which pipe's p99 crosses the 1 ms SLO at 400k and sysv-shm
-// saturates at 200k. Its config records --depth 16, the rates, poisson
-// arrivals, the SLO and 20 µs of consumer work.
-func Loaded() *results.File {
+// streamDepths are the stream cases of DepthRun by --depth (0: native):
+// the depth each transport held, how it was set, and its msgs/s.
+var streamDepths = map[int][2]struct {
+	depth      int
+	source     string
+	msgsPerSec float64
+}{
+	0:   {{1024, "native: pipe buffer 65536 B", 1.8e6}, {1, "native: one slot", 17.5e3}},
+	16:  {{16, "F_SETPIPE_SZ 4096 B", 0.9e6}, {16, "16 slots", 0.6e6}},
+	256: {{256, "F_SETPIPE_SZ 16384 B", 1.6e6}, {256, "256 slots", 1.1e6}},
+}
+
+// DepthRun returns a run of stream cases of pipe and sysv-shm at 64 B, as
+// run --depth depth writes it: 0 (native buffering), 16 or 256.
+func DepthRun(depth int) *results.File {
 	f := &results.File{Schema: results.Schema, Host: results.Host{Kernel: "Linux test"},
-		Config: results.Config{Transports: []string{"pipe", "sysv-shm"}, Workloads: []string{"stream", "rate"}, SizesBytes: []int{64},
-			Depth: 16, Rates: []float64{10e3, 50e3, 200e3, 400e3}, Arrivals: "poisson", SLONs: 1e6, WorkNs: 20e3}}
-	stream := func(tr string, depth int, source string, msgsPerSec float64) results.Case {
+		Config: results.Config{Transports: []string{"pipe", "sysv-shm"}, Workloads: []string{"stream"}, SizesBytes: []int{64}, Depth: depth}}
+	for i, tr := range []string{"pipe", "sysv-shm"} {
+		d := streamDepths[depth][i]
 		c := Case(tr, 64)
-		c.Workload, c.DepthMsgs, c.DepthBytes, c.DepthSource = "stream", depth, 64*depth, source
-		p50 := int64(float64(depth) * 1e9 / msgsPerSec)
-		c.MsgsPerSec, c.MBPerSec = msgsPerSec, msgsPerSec*64/1e6
+		c.Workload, c.DepthMsgs, c.DepthBytes, c.DepthSource = "stream", d.depth, 64*d.depth, d.source
+		p50 := int64(float64(d.depth) * 1e9 / d.msgsPerSec)
+		c.Messages, c.WindowNs = uint64(d.msgsPerSec), 1e9
+		c.MsgsPerSec, c.MBPerSec = d.msgsPerSec, d.msgsPerSec*64/1e6
 		c.Latency, c.HistogramHDR = results.Latency{P50Ns: p50, P99Ns: 2 * p50, P999Ns: 3 * p50, MaxNs: 4 * p50}, histogram(p50/2, 4*p50, 100)
-		return c
+		f.Cases = append(f.Cases, c)
 	}
-	f.Cases = append(f.Cases,
-		stream("pipe", 1024, "native: pipe buffer 65536 B", 1.8e6), stream("pipe", 16, "F_SETPIPE_SZ 4096 B", 0.9e6), stream("pipe", 256, "F_SETPIPE_SZ 16384 B", 1.6e6),
-		stream("sysv-shm", 1, "native: one slot", 17.5e3), stream("sysv-shm", 16, "16 slots", 0.6e6), stream("sysv-shm", 256, "256 slots", 1.1e6))
+	return f
+}
+
+// Loaded returns a file of issue 15's fields as a run fills them: run
+// --depth 16 over stream cases of pipe and sysv-shm (DepthRun(16)) and a
+// rate sweep of both at 64 B from 10k to 400k msgs/s, in which pipe's p99
+// crosses the 1 ms SLO at 400k and sysv-shm saturates at 200k. Its config
+// records the rates, poisson arrivals, the SLO and 20 µs of consumer work.
+func Loaded() *results.File {
+	f := DepthRun(16)
+	f.Config.Workloads = []string{"stream", "rate"}
+	f.Config.Rates, f.Config.Arrivals, f.Config.SLONs, f.Config.WorkNs = []float64{10e3, 50e3, 200e3, 400e3}, "poisson", 1e6, 20e3
 	rate := func(tr string, offered, achieved float64, p99Ns int64) results.Case {
 		c := Case(tr, 64)
 		c.Workload, c.OfferedRate, c.AchievedRate, c.MsgsPerSec, c.MBPerSec = "rate", offered, achieved, achieved, achieved*64/1e6
+		c.Messages, c.WindowNs = uint64(achieved), 1e9
 		c.DepthMsgs, c.DepthBytes, c.DepthSource = 16, 1024, "16 slots"
 		c.Latency = results.Latency{P50Ns: p99Ns / 4, P90Ns: p99Ns / 2, P99Ns: p99Ns, P999Ns: 2 * p99Ns, MaxNs: 4 * p99Ns}
 		c.HistogramHDR = histogram(p99Ns/8, 4*p99Ns, 100)
@@ -192,9 +212,20 @@ func FuzzSeeds(f *testing.F) {
 	f.Add([]byte(strings.Replace(string(data), `"samples":1429`, `"samples":1`, 1)))
 	data, _ = json.Marshal(Loaded())
 	f.Add(data)
-	f.Add([]byte(strings.Replace(string(data), `"depth_bytes":65536`, `"depth_bytes":6`, 1)))
+	f.Add([]byte(strings.Replace(string(data), `"depth_bytes":1024`, `"depth_bytes":6`, 1)))
 	f.Add([]byte(strings.Replace(string(data), `"offered_rate":200000`, `"offered_rate":-200000`, 1)))
 	f.Add([]byte(strings.Replace(string(data), `"depth_source":"16 slots"`, `"depth_source":"16\nBenchmarkX 1 1 ns/op"`, 1)))
 	f.Add([]byte(`{"schema":"` + results.Schema + `"}`))
 	f.Add([]byte(``))
+	// A case twice, an ok case that delivered nothing, and a label that
+	// drives a terminal: files a reader must refuse.
+	forged := Mixed()
+	forged.Cases = append(forged.Cases, forged.Cases[0])
+	data, _ = json.Marshal(forged)
+	f.Add(data)
+	forged = Mixed()
+	forged.Cases[0].Messages = 0
+	forged.Config.Label = "\n| forged | row |\x1b]0;pwned\x07<script>"
+	data, _ = json.Marshal(forged)
+	f.Add(data)
 }
