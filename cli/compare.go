@@ -7,6 +7,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/ipcbench/ipcbench/internal/textsafe"
 	"github.com/ipcbench/ipcbench/results"
 	"github.com/ipcbench/ipcbench/results/format"
 	"github.com/ipcbench/ipcbench/results/stats"
@@ -276,8 +277,8 @@ func compareFiles(o *CompareOptions, base, newer []*results.File, interleaved bo
 	if skew := c.LoadSkew(); skew != "" && !interleaved {
 		fmt.Fprintf(o.Stderr, "ipcbench: warning: the host interfered differently with base and new (%s): two runs one after the other see different hosts; ipcbench ab BASE_BIN NEW_BIN alternates them\n", skew)
 	}
-	for _, f := range c.Flagged {
-		fmt.Fprintf(o.Stderr, "ipcbench: warning: flagged, its figures say less than they seem: %s\n", f)
+	for _, f := range c.Flagged { // quotes the files' flag details
+		fmt.Fprintf(o.Stderr, "ipcbench: warning: flagged, its figures say less than they seem: %s\n", textsafe.Terminal(f))
 	}
 	if err := format.WriteComparison(o.Stdout, o.Format, c); err != nil {
 		return err

@@ -14,6 +14,7 @@ import (
 	"strings"
 	"sync"
 
+	"github.com/ipcbench/ipcbench/internal/textsafe"
 	_ "github.com/ipcbench/ipcbench/transports"
 )
 
@@ -72,12 +73,23 @@ func run(args []string, stdout, stderr io.Writer) int {
 	case errors.As(err, &ee):
 		return ee.code
 	case errors.As(err, &ue), strings.HasPrefix(err.Error(), "unknown command"): // cobra's error is untyped
-		fmt.Fprintf(stderr, "ipcbench: %v\nRun 'ipcbench --help' for usage.\n", err)
+		fmt.Fprintf(stderr, "ipcbench: %s\nRun 'ipcbench --help' for usage.\n", printable(err))
 		return exitUsage
 	default:
-		fmt.Fprintf(stderr, "ipcbench: %v\n", err)
+		fmt.Fprintf(stderr, "ipcbench: %s\n", printable(err))
 		return exitFailure
 	}
+}
+
+// printable is an error's text with what could act on a terminal escaped
+// (textsafe.Terminal) line by line: errors quote file names and contents
+// that anyone who could write them chose.
+func printable(err error) string {
+	lines := strings.Split(err.Error(), "\n")
+	for i, l := range lines {
+		lines[i] = textsafe.Terminal(l)
+	}
+	return strings.Join(lines, "\n")
 }
 
 // stdoutWriter is the stdout every command writes to. It remembers the

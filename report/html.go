@@ -10,6 +10,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/ipcbench/ipcbench/internal/textsafe"
 	"github.com/ipcbench/ipcbench/results"
 	"github.com/ipcbench/ipcbench/results/format"
 	"github.com/ipcbench/ipcbench/results/stats"
@@ -33,7 +34,7 @@ func summaryRows(in []Input) []summaryRow {
 			}
 			if !r.OK {
 				if c.Status != results.StatusSaturated {
-					r.Status = c.Status + ": " + c.Reason
+					r.Status = c.Status + ": " + textsafe.Terminal(c.Reason)
 				}
 				rows = append(rows, r)
 				continue
@@ -68,13 +69,13 @@ func hasDepth(in []Input) bool {
 
 // saturations lists each input's highest offered rate per transport with
 // p99 under the SLO ("pipe: 200.0k msgs/s under a 1.00ms p99"), prefixed
-// by the input's label where there are several.
-func saturations(in []Input) []string {
+// by the input's label, escaped by esc, where there are several.
+func saturations(in []Input, esc func(string) string) []string {
 	var out []string
 	for _, i := range in {
 		for _, t := range format.SaturationTexts(i.File) {
 			if len(in) > 1 {
-				t = i.Label + ": " + t
+				t = esc(i.Label) + ": " + t
 			}
 			out = append(out, t)
 		}
@@ -125,8 +126,18 @@ func runInfos(in []Input) []runInfo {
 			Label: i.Label, Started: f.StartedAt.Format(time.RFC3339),
 			Duration: f.FinishedAt.Sub(f.StartedAt).Round(time.Second).String(),
 			Host:     f.Host, Config: f.Config,
-			TimerNs: spread(timer), LoopNs: spread(loop), Incomplete: f.Incomplete, Noise: stats.NoiseWarnings(f),
+			TimerNs: spread(timer), LoopNs: spread(loop), Incomplete: textsafe.Terminal(f.Incomplete), Noise: noise(f),
 		})
+	}
+	return out
+}
+
+// noise is the run's noise warnings, which quote the host's findings,
+// escaped for a terminal as every other text of the file is.
+func noise(f *results.File) []string {
+	var out []string
+	for _, w := range stats.NoiseWarnings(f) {
+		out = append(out, textsafe.Terminal(w))
 	}
 	return out
 }
@@ -205,6 +216,7 @@ func WriteHTMLPage(w io.Writer, in []Input, figs []Figure) error {
 // matrix sections, every case by workload, the plots, the runs and the
 // method.
 func WriteHTMLPageWith(w io.Writer, in []Input, figs []Figure, o Options) error {
+	in = terminalSafe(in)
 	type fig struct {
 		Name, Caption string
 		SVG           template.HTML
@@ -220,8 +232,26 @@ func WriteHTMLPageWith(w io.Writer, in []Input, figs []Figure, o Options) error 
 	return htmlTemplate.Execute(w, map[string]any{
 		"Runs": runInfos(in), "Summaries": summaries(in), "Figures": fs, "Verdicts": verdictRows(in, o), "Grids": grids(in),
 		"VerdictNote": strings.ReplaceAll(format.VerdictNote, "\n", " "), "Multi": len(in) > 1, "Method": method,
-		"Matrices": matrices(in, false), "Depth": hasDepth(in), "Saturations": saturations(in),
+		"Matrices": matrices(in, false), "Depth": hasDepth(in), "Saturations": saturations(in, textsafe.Terminal),
 	})
+}
+
+// terminalSafe returns in with each label and each of its files' host
+// strings, label, worker design and reason for stopping escaped by
+// textsafe.Terminal, for the HTML page: html/template escapes markup but
+// passes control characters through. The files are copied, not changed.
+func terminalSafe(in []Input) []Input {
+	out := make([]Input, len(in))
+	for i, input := range in {
+		f := *input.File
+		h := &f.Host
+		for _, s := range []*string{&h.Hostname, &h.Kernel, &h.CPUModel, &h.GoVersion, &h.Version, &h.Commit,
+			&h.Virtualization, &h.ClockSource, &h.THP, &f.Config.Label, &f.Config.WorkerDesign, &f.Incomplete} {
+			*s = textsafe.Terminal(*s)
+		}
+		out[i] = Input{Label: textsafe.Terminal(input.Label), File: &f}
+	}
+	return out
 }
 
 // WriteMarkdownPage writes the report as report.md: the same sections in
@@ -230,10 +260,14 @@ func WriteMarkdownPage(w io.Writer, in []Input, figs []Figure) error {
 	return WriteMarkdownPageWith(w, in, figs, Options{})
 }
 
-// WriteMarkdownPageWith is WriteMarkdownPage with o.
+// WriteMarkdownPageWith is WriteMarkdownPage with o. Every text that comes
+// from the inputs (labels, host strings, reasons, notes) goes through
+// textsafe.Markdown: a results file is anyone's, and report.md is read
+// rendered, where <script> or a | would otherwise act. Transport and
+// workload names need nothing: results.Validate keeps them to plain words.
 func WriteMarkdownPageWith(w io.Writer, in []Input, figs []Figure, o Options) error {
 	var b strings.Builder
-	esc := func(s string) string { return strings.ReplaceAll(s, "|", `\|`) }
+	esc := textsafe.Markdown
 	b.WriteString("# ipcbench report\n")
 	if vs := verdictRows(in, o); len(vs) > 0 {
 		b.WriteString("\n## Verdict\n\n")
@@ -257,17 +291,17 @@ func WriteMarkdownPageWith(w io.Writer, in []Input, figs []Figure, o Options) er
 				b.WriteString("\n### " + g.Workload + "\n")
 			}
 			b.WriteString("\n" + g.Title + ":\n\n")
-			markdownGrid(&b, g)
+			markdownGrid(&b, g, esc)
 		}
 	}
-	if sats := saturations(in); len(sats) > 0 {
+	if sats := saturations(in, esc); len(sats) > 0 {
 		b.WriteString("\n## Highest rate under the SLO\n\nThe highest offered rate at which each transport kept its p99 latency under the SLO (run --slo) without saturating.\n\n")
 		for _, t := range sats {
-			b.WriteString("- " + esc(t) + "\n")
+			b.WriteString("- " + t + "\n")
 		}
 	}
 	for _, m := range matrices(in, true) {
-		b.WriteString("\n## Core-to-core matrix (" + m.Label + ")\n\n" + m.Text)
+		b.WriteString("\n## Core-to-core matrix (" + esc(m.Label) + ")\n\n" + m.Text)
 	}
 	b.WriteString("\n## All cases\n")
 	head, rule := "| case | p50 | p99 | msgs/s | MB/s | cpu/msg | syscalls/msg | copies/msg | status |", "|---|--:|--:|--:|--:|--:|--:|--:|---|"
@@ -301,19 +335,20 @@ func WriteMarkdownPageWith(w io.Writer, in []Input, figs []Figure, o Options) er
 	}
 	b.WriteString("## Runs\n")
 	for _, r := range runInfos(in) {
-		fmt.Fprintf(&b, "\n### %s\n\n", r.Label)
+		h := r.Host
+		fmt.Fprintf(&b, "\n### %s\n\n", esc(r.Label))
 		fmt.Fprintf(&b, "- **started:** %s (took %s)\n", r.Started, r.Duration)
-		fmt.Fprintf(&b, "- **host:** %s: %s, %s, %d CPUs, %s, clock %s\n", r.Host.Hostname, r.Host.Kernel, r.Host.CPUModel, r.Host.CPUs, r.Host.Virtualization, r.Host.ClockSource)
-		fmt.Fprintf(&b, "- **ipcbench:** %s %s, %s\n", r.Host.Version, r.Host.Commit, r.Host.GoVersion)
+		fmt.Fprintf(&b, "- **host:** %s: %s, %s, %d CPUs, %s, clock %s\n", esc(h.Hostname), esc(h.Kernel), esc(h.CPUModel), h.CPUs, esc(h.Virtualization), esc(h.ClockSource))
+		fmt.Fprintf(&b, "- **ipcbench:** %s %s, %s\n", esc(h.Version), esc(h.Commit), esc(h.GoVersion))
 		fmt.Fprintf(&b, "- **transports:** %s\n", strings.Join(r.Config.Transports, ", "))
 		fmt.Fprintf(&b, "- **workloads:** %s\n", strings.Join(r.Config.Workloads, ", "))
 		fmt.Fprintf(&b, "- **config:** sizes %v B, duration %d ns, count %d, warm-up %d ns, repetitions %d\n", r.Config.SizesBytes, r.Config.DurationNs, r.Config.Count, r.Config.WarmupNs, max(r.Config.Repeat, 1))
 		fmt.Fprintf(&b, "- **harness overhead:** clock read %s; loop iteration %s\n", r.TimerNs, r.LoopNs)
 		if r.Incomplete != "" {
-			fmt.Fprintf(&b, "- **incomplete run:** %s\n", r.Incomplete)
+			fmt.Fprintf(&b, "- **incomplete run:** %s\n", esc(r.Incomplete))
 		}
 		for _, w := range r.Noise {
-			fmt.Fprintf(&b, "- **noisy host:** %s\n", w)
+			fmt.Fprintf(&b, "- **noisy host:** %s\n", esc(w))
 		}
 	}
 	b.WriteString("\n## Method\n\n" + method + "\n")

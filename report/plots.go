@@ -11,6 +11,7 @@ import (
 	"slices"
 	"sort"
 
+	"github.com/ipcbench/ipcbench/internal/textsafe"
 	"github.com/ipcbench/ipcbench/results"
 	"github.com/ipcbench/ipcbench/workloads"
 	"gonum.org/v1/plot"
@@ -112,7 +113,7 @@ func addLegend(p *plot.Plot, in []Input, drawn map[string]bool) {
 		if fi > 0 {
 			ls.Dashes = fileDashes[(fi-1)%len(fileDashes)]
 		}
-		p.Legend.Add(input.Label, &plotter.Line{LineStyle: ls})
+		p.Legend.Add(textsafe.Terminal(input.Label), &plotter.Line{LineStyle: ls})
 	}
 }
 
@@ -392,7 +393,7 @@ func CostBars(in []Input, workload string, size int, metric string) (*plot.Plot,
 		}
 		p.Add(bars)
 		if len(in) > 1 {
-			p.Legend.Add(input.Label, barThumb{lighter(color.Gray{Y: 0x44}, shade)})
+			p.Legend.Add(textsafe.Terminal(input.Label), barThumb{lighter(color.Gray{Y: 0x44}, shade)})
 		}
 	}
 	if top <= 0 {

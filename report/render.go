@@ -15,6 +15,7 @@ import (
 	"syscall"
 
 	"github.com/ipcbench/ipcbench/internal/safeout"
+	"github.com/ipcbench/ipcbench/internal/textsafe"
 	"github.com/ipcbench/ipcbench/results/format"
 	"github.com/ipcbench/ipcbench/workloads"
 	"golang.org/x/sys/unix"
@@ -375,7 +376,9 @@ func replaceDir(tmp, dir string, force bool) error {
 }
 
 // Labels names inputs after their files, adding the directory where two
-// files share a name.
+// files share a name. A file's name is anyone's who could write to its
+// directory, so control characters in it are escaped for every page and
+// plot (textsafe.Terminal).
 func Labels(paths []string) []string {
 	labels := make([]string, len(paths))
 	count := map[string]int{}
@@ -387,6 +390,7 @@ func Labels(paths []string) []string {
 		if count[labels[i]] > 1 {
 			labels[i] = filepath.Join(filepath.Base(filepath.Dir(p)), labels[i])
 		}
+		labels[i] = textsafe.Terminal(labels[i])
 	}
 	return labels
 }

@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"github.com/ipcbench/ipcbench/internal/safeout"
+	"github.com/ipcbench/ipcbench/internal/textsafe"
 	"github.com/ipcbench/ipcbench/results/stats"
 	"gonum.org/v1/plot"
 	"gonum.org/v1/plot/plotter"
@@ -31,9 +32,9 @@ func Trend(h *stats.History) (*plot.Plot, error) {
 	for i, r := range h.Runs {
 		label := r.Started.UTC().Format("01-02")
 		if r.Label != "" {
-			label += "\n" + r.Label
+			label += "\n" + textsafe.Terminal(r.Label)
 		} else if r.Commit != "" {
-			label += "\n" + short(r.Commit)
+			label += "\n" + textsafe.Terminal(short(r.Commit))
 		}
 		ticks = append(ticks, plot.Tick{Value: float64(i + 1), Label: label})
 	}

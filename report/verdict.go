@@ -5,6 +5,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/ipcbench/ipcbench/internal/textsafe"
 	"github.com/ipcbench/ipcbench/results"
 	"github.com/ipcbench/ipcbench/results/format"
 	"github.com/ipcbench/ipcbench/results/stats"
@@ -53,9 +54,19 @@ type gridCell struct {
 	Best               bool
 }
 
+// gridRow is one transport's row, of one run where the report has several.
 type gridRow struct {
-	Name  string
-	Cells []gridCell
+	Run, Transport string
+	Cells          []gridCell
+}
+
+// Name is the row's heading: the transport, after its run's label where
+// there are several runs.
+func (r gridRow) Name() string {
+	if r.Run == "" {
+		return r.Transport
+	}
+	return r.Run + ": " + r.Transport
 }
 
 // grid is a transport × size table of one metric of one workload.
@@ -145,11 +156,11 @@ func grids(in []Input) []grid {
 				g.Sizes = append(g.Sizes, results.FormatBytes(s))
 			}
 			for _, k := range rows {
-				name := k.transport
+				r := gridRow{Transport: k.transport}
 				if len(in) > 1 {
-					name = k.run + ": " + name
+					r.Run = k.run
 				}
-				g.Rows = append(g.Rows, gridRow{Name: name})
+				g.Rows = append(g.Rows, r)
 			}
 			for si, s := range sizes {
 				vals := make([]float64, len(rows))
@@ -159,7 +170,7 @@ func grids(in []Input) []grid {
 					switch {
 					case !ok:
 					case c.Status != results.StatusOK:
-						cell = gridCell{Text: c.Status, Title: c.Reason}
+						cell = gridCell{Text: c.Status, Title: textsafe.Terminal(c.Reason)}
 					case m.timed && c.HistogramHDR == "":
 					default:
 						vals[ri] = m.value(c)
@@ -209,11 +220,16 @@ func summaries(in []Input) []summary {
 	return out
 }
 
-// markdownGrid renders g as a Markdown table, the best of each size in bold.
-func markdownGrid(b *strings.Builder, g grid) {
+// markdownGrid renders g as a Markdown table, the best of each size in
+// bold, with each run's label escaped by esc.
+func markdownGrid(b *strings.Builder, g grid, esc func(string) string) {
 	b.WriteString("| transport | " + strings.Join(g.Sizes, " | ") + " |\n|---|" + strings.Repeat("--:|", len(g.Sizes)) + "\n")
 	for _, r := range g.Rows {
-		b.WriteString("| " + r.Name)
+		name := r.Transport
+		if r.Run != "" {
+			name = esc(r.Run) + ": " + name
+		}
+		b.WriteString("| " + name)
 		for _, c := range r.Cells {
 			t := c.Text
 			if c.Best {

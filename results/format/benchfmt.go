@@ -5,6 +5,7 @@ import (
 	"io"
 	"strings"
 
+	"github.com/ipcbench/ipcbench/internal/textsafe"
 	"github.com/ipcbench/ipcbench/results"
 	"github.com/ipcbench/ipcbench/workloads"
 
@@ -63,8 +64,8 @@ func WriteBenchfmt(w io.Writer, f *results.File) error {
 	var config []benchfmt.Config
 	for _, c := range []benchfmt.Config{
 		{Key: "goos", Value: []byte("linux"), File: true},
-		{Key: "cpu", Value: []byte(f.Host.CPUModel), File: true},
-		{Key: "kernel", Value: []byte(f.Host.Kernel), File: true},
+		{Key: "cpu", Value: []byte(oneLine(f.Host.CPUModel)), File: true},
+		{Key: "kernel", Value: []byte(oneLine(f.Host.Kernel)), File: true},
 	} {
 		if len(c.Value) > 0 {
 			config = append(config, c)
@@ -149,7 +150,8 @@ func startedOf(f *results.File) string {
 }
 
 // oneLine keeps a value from a results file on its comment line: a newline
-// in a label would otherwise start a line that benchfmt reads.
+// in a label would otherwise start a line that benchfmt reads, and an
+// escape sequence would act on the terminal it is printed to.
 func oneLine(s string) string {
-	return strings.Join(strings.Fields(s), " ")
+	return textsafe.Terminal(strings.Join(strings.Fields(s), " "))
 }

@@ -30,6 +30,7 @@ func WriteComparison(w io.Writer, format string, c *stats.Comparison) error {
 var compareColumns = []string{"case", "base", "new", "delta", "p", "verdict"}
 
 func comparisonText(c *stats.Comparison, markdown bool) string {
+	esc := escapeFor(markdown)
 	var b strings.Builder
 	b.WriteString(differenceText(c.Differences, markdown))
 	metrics := []string{}
@@ -45,7 +46,8 @@ func comparisonText(c *stats.Comparison, markdown bool) string {
 	for _, name := range metrics {
 		metricTable(&b, c, name, byMetric[name], markdown)
 	}
-	list := func(title string, items []string) {
+	same := func(s string) string { return s }
+	list := func(title string, items []string, esc escaper) {
 		if len(items) == 0 {
 			return
 		}
@@ -54,14 +56,14 @@ func comparisonText(c *stats.Comparison, markdown bool) string {
 			b.WriteString("\n")
 		}
 		for _, it := range items {
-			b.WriteString("  - " + it + "\n")
+			b.WriteString("  - " + esc(it) + "\n")
 		}
 		b.WriteString("\n")
 	}
-	list("only in base", c.OnlyBase)
-	list("only in new", c.OnlyNew)
-	list("not compared", c.NotCompared)
-	list("warnings", c.Warnings)
+	list("only in base", c.OnlyBase, same) // case keys, of validated names
+	list("only in new", c.OnlyNew, same)
+	list("not compared", c.NotCompared, esc) // quotes the files' reasons
+	list("warnings", c.Warnings, same)       // compare's own words
 	ci := "."
 	if anyCI {
 		ci = "; ± is the 95% confidence interval."
@@ -237,6 +239,7 @@ func differenceText(ds []stats.Difference, markdown bool) string {
 	if len(ds) == 0 {
 		return ""
 	}
+	esc := escapeFor(markdown)
 	var b strings.Builder
 	b.WriteString("host and configuration differ between base and new (* changes the figures):\n")
 	rows := [][]string{{"key", "base", "new"}}
@@ -245,7 +248,7 @@ func differenceText(ds []stats.Difference, markdown bool) string {
 		if d.Skews {
 			key += " *"
 		}
-		rows = append(rows, []string{key, d.Values[0], d.Values[1]})
+		rows = append(rows, []string{key, esc(d.Values[0]), esc(d.Values[1])})
 	}
 	if markdown {
 		b.WriteString("\n")
@@ -271,19 +274,21 @@ func WriteHistory(w io.Writer, format string, h *stats.History) error {
 		return writeJSON(w, h)
 	}
 	m, _ := stats.MetricByName(h.Metric)
+	markdown := format == "markdown"
+	esc := escapeFor(markdown)
 	var b strings.Builder
-	if format == "table" {
-		b.WriteString(historyDifferenceText(h.Differences))
+	if markdown {
+		b.WriteString(strings.ReplaceAll(historyDifferenceText(h.Differences, esc), "\n  ", "\n- "))
 	} else {
-		b.WriteString(strings.ReplaceAll(historyDifferenceText(h.Differences), "\n  ", "\n- "))
+		b.WriteString(historyDifferenceText(h.Differences, esc))
 	}
 	for _, s := range h.Series {
-		seriesTable(&b, h, s, m, format == "markdown")
+		seriesTable(&b, h, s, m, markdown)
 	}
 	reg, imp := h.Flagged()
 	fmt.Fprintf(&b, "%d runs, %d cases. Each run is tested against the previous run of the same case (Mann-Whitney U, alpha %g); flagged when significant and beyond %g%%: %d regressions, %d improvements.\n",
 		len(h.Runs), len(h.Series), h.Alpha, h.Threshold*100, reg, imp)
-	if line := untestedLine(h); line != "" {
+	if line := untestedLine(h, esc); line != "" {
 		b.WriteString(line + "\n")
 	}
 	_, err := io.WriteString(w, b.String())
@@ -293,6 +298,7 @@ func WriteHistory(w io.Writer, format string, h *stats.History) error {
 // seriesTable writes one case's block: a row per run with its value and
 // its change from the run before.
 func seriesTable(b *strings.Builder, h *stats.History, s stats.Series, m stats.Metric, markdown bool) {
+	esc := escapeFor(markdown)
 	var values []float64
 	for _, p := range s.Points {
 		values = append(values, p.Value.Median)
@@ -305,12 +311,12 @@ func seriesTable(b *strings.Builder, h *stats.History, s stats.Series, m stats.M
 	rows := [][]string{{"run", "started", "label", "ipcbench", h.Metric, "change", "p", "flag"}}
 	for _, p := range s.Points {
 		r := h.Runs[p.Run]
-		row := []string{fmt.Sprint(p.Run + 1), r.Started.UTC().Format("2006-01-02 15:04"), orDash(r.Label), orDash(r.Commit), vf.summary(p.Value)}
+		row := []string{fmt.Sprint(p.Run + 1), r.Started.UTC().Format("2006-01-02 15:04"), orDash(esc(r.Label)), orDash(esc(r.Commit)), vf.summary(p.Value)}
 		if p.Verdict == "" {
-			row = append(row, "", "", strings.TrimSpace(Flags(p.Flags)))
+			row = append(row, "", "", strings.TrimSpace(flagsText(p.Flags, esc)))
 		} else {
 			row = append(row, formatDelta(stats.Delta{DeltaPct: p.DeltaPct, Verdict: p.Verdict}), pValue(p.P),
-				strings.TrimSpace(flags[p.Verdict]+Flags(p.Flags)))
+				strings.TrimSpace(flags[p.Verdict]+flagsText(p.Flags, esc)))
 		}
 		rows = append(rows, row)
 	}
@@ -331,12 +337,12 @@ var flags = map[string]string{
 }
 
 // untestedLine says what the history could not test, or "" when it
-// tested every step.
-func untestedLine(h *stats.History) string {
+// tested every step; a run's own reason for stopping escaped by esc.
+func untestedLine(h *stats.History, esc escaper) string {
 	tested, untested := h.Steps()
 	switch {
 	case len(h.IncompleteRuns()) > 0:
-		return fmt.Sprintf("Untested: %s stopped early (%s): the cases not reached there were not tested.", runList(h.IncompleteRuns()), h.Runs[h.IncompleteRuns()[0]-1].Incomplete)
+		return fmt.Sprintf("Untested: %s stopped early (%s): the cases not reached there were not tested.", runList(h.IncompleteRuns()), esc(h.Runs[h.IncompleteRuns()[0]-1].Incomplete))
 	case len(h.Runs) == 1:
 		return "Untested: 1 run: no step to test; history needs at least two runs."
 	case tested+untested == 0:
@@ -362,8 +368,8 @@ func pValue(p *float64) string {
 }
 
 // historyDifferenceText renders a history's differences, each key with its
-// values and the runs (numbered from 1) that had them.
-func historyDifferenceText(ds []stats.Difference) string {
+// values, escaped by esc, and the runs (numbered from 1) that had them.
+func historyDifferenceText(ds []stats.Difference, esc escaper) string {
 	if len(ds) == 0 {
 		return ""
 	}
@@ -380,7 +386,7 @@ func historyDifferenceText(ds []stats.Difference) string {
 		}
 		var parts []string
 		for _, v := range order {
-			parts = append(parts, v+" ("+runList(runs[v])+")")
+			parts = append(parts, esc(v)+" ("+runList(runs[v])+")")
 		}
 		fmt.Fprintf(&b, "  %s: %s\n", d.Key, strings.Join(parts, "; "))
 	}

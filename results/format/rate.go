@@ -6,6 +6,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/ipcbench/ipcbench/internal/textsafe"
 	"github.com/ipcbench/ipcbench/results"
 )
 
@@ -42,11 +43,15 @@ func Depth(f *results.File, c results.Case) string {
 }
 
 // RateStatus renders the status of a case with an offered rate: what it
-// achieved of it ("saturated: achieved 82.0k of 200.0k msgs/s").
-func RateStatus(c results.Case) string {
+// achieved of it ("saturated: achieved 82.0k of 200.0k msgs/s"), with its
+// reason escaped for a terminal.
+func RateStatus(c results.Case) string { return rateStatus(c, textsafe.Terminal) }
+
+// rateStatus is RateStatus with the reason escaped by esc.
+func rateStatus(c results.Case, esc escaper) string {
 	s := fmt.Sprintf("%s: achieved %s of %s msgs/s", c.Status, Rate(c.AchievedRate), Rate(c.OfferedRate))
 	if c.Reason != "" {
-		s += " (" + c.Reason + ")"
+		s += " (" + esc(c.Reason) + ")"
 	}
 	return s
 }

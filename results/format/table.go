@@ -16,6 +16,7 @@ import (
 	"strings"
 	"unicode/utf8"
 
+	"github.com/ipcbench/ipcbench/internal/textsafe"
 	"github.com/ipcbench/ipcbench/results"
 	"github.com/ipcbench/ipcbench/results/stats"
 	"github.com/ipcbench/ipcbench/workloads"
@@ -69,13 +70,16 @@ func thinMark(c results.Case, q float64) string {
 }
 
 // Flags renders a case's flags for a status cell: " NOISY (steal 12 %)
-// OVERHEAD (54 %)", or "" when it has none.
-func Flags(flags []results.Flag) string {
+// OVERHEAD (54 %)", or "" when it has none; details escaped for a terminal.
+func Flags(flags []results.Flag) string { return flagsText(flags, textsafe.Terminal) }
+
+// flagsText is Flags with each detail escaped by esc.
+func flagsText(flags []results.Flag, esc escaper) string {
 	var s string
 	for _, f := range flags {
 		s += " " + strings.ToUpper(f.Name)
 		if f.Detail != "" {
-			s += " (" + f.Detail + ")"
+			s += " (" + esc(f.Detail) + ")"
 		}
 	}
 	return s
@@ -100,12 +104,12 @@ func totalSamples(c results.Case) string {
 
 // row renders one case's cells, with a DEPTH cell before the status where
 // depth; skipped and failed cases show "-" for every number and their
-// reason in the status cell. A saturated case shows what it carried and no
+// reason in the status cell, escaped by esc. A saturated case shows what it carried and no
 // latency, and a case at an offered rate what it achieved of it.
-func row(f *results.File, c results.Case, depth bool) []string {
-	cells := row0(c)
+func row(f *results.File, c results.Case, depth bool, esc escaper) []string {
+	cells := row0(c, esc)
 	if c.OfferedRate > 0 && c.Status != results.StatusSkipped && c.Status != results.StatusFailed {
-		cells[len(cells)-1] = RateStatus(c) + Flags(c.Flags)
+		cells[len(cells)-1] = rateStatus(c, esc) + flagsText(c.Flags, esc)
 	}
 	if depth {
 		cells = slices.Insert(cells, len(cells)-1, Depth(f, c))
@@ -114,13 +118,13 @@ func row(f *results.File, c results.Case, depth bool) []string {
 }
 
 // row0 renders one case's cells under columns.
-func row0(c results.Case) []string {
+func row0(c results.Case, esc escaper) []string {
 	cells := []string{c.Transport, c.Workload, results.FormatBytes(c.SizeBytes)}
 	if c.Status != results.StatusOK && c.Status != results.StatusSaturated {
 		for range columns[3 : len(columns)-1] {
 			cells = append(cells, "-")
 		}
-		return append(cells, c.Status+": "+c.Reason)
+		return append(cells, c.Status+": "+esc(c.Reason))
 	}
 	// relay measures no latency; a saturated case's is not the transport's
 	noLatency := c.HistogramHDR == "" || c.Status == results.StatusSaturated
@@ -149,7 +153,7 @@ func row0(c results.Case) []string {
 		Ns(c.CPUNsPerMsg),
 		strconv.FormatFloat(c.SyscallsPerMsg, 'f', 2, 64),
 		strconv.FormatFloat(c.CopiesPerMsg, 'f', 2, 64),
-		c.Status+Flags(c.Flags),
+		c.Status+flagsText(c.Flags, esc),
 	)
 }
 
@@ -185,14 +189,14 @@ func WriteTable(w io.Writer, f *results.File) error {
 		rows[0][i] = strings.ToUpper(c)
 	}
 	for _, c := range f.Cases {
-		rows = append(rows, row(f, c, HasDepth(f)))
+		rows = append(rows, row(f, c, HasDepth(f), textsafe.Terminal))
 	}
 	alignMarks(rows)
 	var b strings.Builder
 	// The status cell is last and may be long: it is not padded.
 	writeAligned(&b, rows, 3, len(head)-1)
 	b.WriteString(legend)
-	b.WriteString(runNotes(f))
+	b.WriteString(runNotes(f, textsafe.Terminal))
 	for _, t := range append(copiesTables(f), fanTables(f)...) {
 		b.WriteString("\n" + t.title + "\n")
 		writeAligned(&b, append([][]string{t.columns}, t.rows...), 2, len(t.columns))
@@ -307,14 +311,14 @@ say less than they seem to: docs/results-file.md gives each check and its limit.
 
 // runNotes says what a reader must know about how the run went: that it
 // stopped early, that a transport was slowed on purpose, and what the
-// figures of repetitions are.
-func runNotes(f *results.File) string {
+// figures of repetitions are; the file's own words escaped by esc.
+func runNotes(f *results.File, esc escaper) string {
 	var s string
 	if f.Incomplete != "" {
-		s += "INCOMPLETE RUN: " + f.Incomplete + ". Cases not listed did not run.\n"
+		s += "INCOMPLETE RUN: " + esc(f.Incomplete) + ". Cases not listed did not run.\n"
 	}
 	for _, w := range stats.NoiseWarnings(f) {
-		s += "NOISY HOST: " + w + ".\n"
+		s += "NOISY HOST: " + esc(w) + ".\n"
 	}
 	for _, t := range slices.Sorted(maps.Keys(f.Config.TestSendDelayNs)) {
 		s += fmt.Sprintf("%s was slowed on purpose by %s per send (--test-send-delay): its figures are not its own.\n",
@@ -427,15 +431,11 @@ func WriteMarkdownTable(w io.Writer, f *results.File) error {
 	head := header(f)
 	rows := [][]string{head}
 	for _, c := range f.Cases {
-		cells := row(f, c, HasDepth(f))
-		for i := range cells {
-			cells[i] = strings.ReplaceAll(cells[i], "|", `\|`)
-		}
-		rows = append(rows, cells)
+		rows = append(rows, row(f, c, HasDepth(f), textsafe.Markdown))
 	}
 	var b strings.Builder
 	writeMarkdown(&b, rows, "|---|---|---|"+strings.Repeat("--:|", len(head)-4)+"---|")
-	b.WriteString(strings.ReplaceAll(legend+runNotes(f), "\n", " ") + "\n")
+	b.WriteString(strings.ReplaceAll(legend+runNotes(f, textsafe.Markdown), "\n", " ") + "\n")
 	for _, t := range copiesTables(f) {
 		b.WriteString("\n" + t.title + ":\n\n")
 		writeMarkdown(&b, append([][]string{t.columns}, t.rows...), "|---|---|--:|--:|--:|--:|--:|--:|")
@@ -447,6 +447,7 @@ func WriteMarkdownTable(w io.Writer, f *results.File) error {
 // WriteMatrices renders a run's pair matrices as aligned text, or Markdown
 // tables: rows are side a's CPU, columns side b's, cells p50 latency.
 func WriteMatrices(w io.Writer, f *results.File, markdown bool) error {
+	esc := escapeFor(markdown)
 	var b strings.Builder
 	for _, m := range f.PairMatrices {
 		fmt.Fprintf(&b, "%s: p50 latency, side a on the row's CPU, side b on the column's\n", m.Key())
@@ -473,11 +474,11 @@ func WriteMatrices(w io.Writer, f *results.File, markdown bool) error {
 			writeAligned(&b, rows, 1, len(head))
 		}
 		for _, fl := range m.Failures {
-			b.WriteString("  not measured: " + fl + "\n")
+			b.WriteString("  not measured: " + esc(fl) + "\n")
 		}
 		b.WriteString("\n")
 	}
-	b.WriteString(runNotes(f))
+	b.WriteString(runNotes(f, esc))
 	_, err := io.WriteString(w, b.String())
 	return err
 }
