@@ -165,15 +165,17 @@ func CheckLabel(label string) error {
 }
 
 // Validate checks what a reader of f later trusts: statuses are known,
-// names are plain words, host strings and the label are one short line, sizes are 1 B to 1 GiB, counts fit a float64
-// exactly, every figure is finite and not negative (drift may fall to -1,
-// a depth holds a byte per message, a saturated case has an offered rate,
-// a lag-1 autocorrelation lies in [-1, 1]), a measured case delivered
-// messages, no two cases (or pair matrices) share a key, flags are known names with a
-// one-line detail, CPU numbers are plausible, histograms decode
-// within MaxHistogramBuckets, fan-in counts match the producers, and pair
+// names are plain words, host strings and the label are one short line,
+// sizes are 1 B to 1 GiB, counts fit a float64 exactly, every figure is
+// finite and not negative (drift may fall to -1, a depth holds a byte per
+// message, a saturated case has an offered rate, a lag-1 autocorrelation
+// lies in [-1, 1]), a measured case delivered messages, no two cases (or
+// pair matrices) share a key, flags are known names with a one-line
+// detail, CPU numbers are plausible, histograms decode within
+// MaxHistogramBuckets, fan-in counts match the producers, and pair
 // matrices are square over their CPUs. It returns an *InvalidError naming
-// the first value that is not.
+// the first value that is not. It leaves a file of no case alone: a run
+// loaded from the store by case may hold none (Parse refuses such a file).
 func Validate(f *File) error {
 	v := &validator{}
 	v.int("host.cpus", int64(f.Host.CPUs))
