@@ -85,6 +85,9 @@ func CheckFileProved(path string, proof Proof) (exists bool, err error) {
 	if dir == "" {
 		dir = "."
 	}
+	if name == "" {
+		return false, fmt.Errorf("%s names a directory, not a file: %w", path, ErrNotRegular)
+	}
 	dfd, err := unix.Open(dir, unix.O_DIRECTORY|unix.O_RDONLY|unix.O_CLOEXEC, 0)
 	if errors.Is(err, unix.ENOENT) {
 		return false, nil // made before the write

@@ -204,4 +204,7 @@ func TestCheckFileProvedMissingDir(t *testing.T) {
 	if exists, err := CheckFileProved(filepath.Join(t.TempDir(), "new", "plot.svg"), proveMine); exists || err != nil {
 		t.Errorf("CheckFileProved: %v %v, want false, nil", exists, err)
 	}
+	if _, err := CheckFileProved(t.TempDir()+"/", nil); !errors.Is(err, ErrNotRegular) {
+		t.Errorf("CheckFileProved(DIR/): %v, want ErrNotRegular", err)
+	}
 }
