@@ -15,6 +15,7 @@ import (
 	"sync"
 
 	"github.com/ipcbench/ipcbench/internal/textsafe"
+	"github.com/ipcbench/ipcbench/results/store"
 	_ "github.com/ipcbench/ipcbench/transports"
 )
 
@@ -83,11 +84,12 @@ func run(args []string, stdout, stderr io.Writer) int {
 
 // printable is an error's text with what could act on a terminal escaped
 // (textsafe.Terminal) line by line: errors quote file names and contents
-// that anyone who could write them chose.
+// that anyone who could write them chose. Any password is masked
+// (store.Redact): an error may quote a store URL given as an argument.
 func printable(err error) string {
 	lines := strings.Split(err.Error(), "\n")
 	for i, l := range lines {
-		lines[i] = textsafe.Terminal(l)
+		lines[i] = textsafe.Terminal(store.Redact(l))
 	}
 	return strings.Join(lines, "\n")
 }

@@ -285,3 +285,19 @@ func TestSignalDuringStoreStep(t *testing.T) {
 		})
 	}
 }
+
+// A store URL given where a command takes an argument is quoted in the
+// usage error with its password masked.
+func TestMisplacedStoreURLIsMasked(t *testing.T) {
+	for _, args := range [][]string{
+		{"run", "postgres://u:S3cret@h/d"},
+		{"compare", "--store", "label:x", "postgres://u:S3cret@h/d"},
+		{"history", "--store", "x", "host=h password=S3cret"},
+		{"report", "postgres://u@h/d?password=S3cret"},
+	} {
+		code, stdout, stderr := runCLI(args...)
+		if code != exitUsage || strings.Contains(stdout+stderr, "S3cret") {
+			t.Errorf("%q = %d, want 2 with the password masked:\n%s%s", args, code, stdout, stderr)
+		}
+	}
+}
