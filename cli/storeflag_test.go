@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/ipcbench/ipcbench/results/store"
+	"github.com/spf13/pflag"
 )
 
 // A store URL that is neither a URL nor a SQLite path is refused with exit
@@ -298,6 +299,37 @@ func TestMisplacedStoreURLIsMasked(t *testing.T) {
 		code, stdout, stderr := runCLI(args...)
 		if code != exitUsage || strings.Contains(stdout+stderr, "S3cret") {
 			t.Errorf("%q = %d, want 2 with the password masked:\n%s%s", args, code, stdout, stderr)
+		}
+	}
+}
+
+// The command printed to store a run later holds no password, and names
+// the store the way it was given.
+func TestLaterCommand(t *testing.T) {
+	t.Setenv("XDG_DATA_HOME", t.TempDir())
+	for _, c := range []struct{ env, flag, want string }{
+		{"", storeDefault, "ipcbench store add 'it'\\''s r.json' --store"},
+		{"postgres://u:S3cret@h/d", storeDefault, "ipcbench store add 'it'\\''s r.json' --store (with $IPCBENCH_STORE set as it is now)"},
+		{"", "postgres://u@h/d", "ipcbench store add 'it'\\''s r.json' --store=postgres://u@h/d"},
+		{"", "postgres://u:S3cret@h/d?sslmode=disable&password=S3cret", "ipcbench store add 'it'\\''s r.json' --store='postgres://u@h/d?sslmode=disable' (with the password in PGPASSWORD or ~/.pgpass)"},
+		{"", "sqlite:/x/my store.db", "ipcbench store add 'it'\\''s r.json' --store='sqlite:/x/my store.db'"},
+	} {
+		t.Setenv(store.EnvURL, c.env)
+		s := &storeFlag{}
+		s.register(pflag.NewFlagSet("test", pflag.ContinueOnError))
+		if err := s.flags.Parse([]string{"--store=" + c.flag}); err != nil {
+			t.Fatal(err)
+		}
+		raw, _, err := s.source()
+		if err != nil {
+			t.Fatal(err)
+		}
+		loc, err := store.ParseURL(raw)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := s.laterCommand(loc, "it's r.json"); got != c.want {
+			t.Errorf("%s=%q --store=%s: laterCommand = %q, want %q", store.EnvURL, c.env, c.flag, got, c.want)
 		}
 	}
 }
