@@ -2,12 +2,14 @@ package store
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"strconv"
 	"strings"
 	"time"
 
 	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/jackc/pgx/v5/stdlib"
 )
 
@@ -22,6 +24,22 @@ var postgresDialect = dialect{
 	// so it is let go on commit or rollback. The key is "ipcb" in ASCII.
 	migrationLock: "SELECT pg_advisory_xact_lock(" + migrationLockKey + ")",
 	numbered:      true,
+	// pg_class is read with the statement's snapshot: a name looked up
+	// through the session's catalog cache (to_regclass) can miss a table
+	// that another session's migration has just committed.
+	// pg_table_is_visible finds the tables through search_path, as the
+	// store's queries do.
+	tablesIn: `SELECT c.relname FROM pg_catalog.pg_class c
+		WHERE c.relname IN (%s) AND c.relkind IN ('r', 'p', 'v') AND pg_catalog.pg_table_is_visible(c.oid)`,
+	denied: insufficientPrivilege,
+}
+
+// insufficientPrivilege says whether err is PostgreSQL's
+// insufficient_privilege (SQLSTATE 42501): no CREATE on the schema, no
+// INSERT on a table.
+func insufficientPrivilege(err error) bool {
+	var pgErr *pgconn.PgError
+	return errors.As(err, &pgErr) && pgErr.Code == "42501"
 }
 
 // openPostgres connects to the PostgreSQL database loc.DSN names. Each

@@ -2,8 +2,11 @@ package store
 
 import (
 	"context"
+	"database/sql"
 	"encoding/json"
+	"errors"
 	"fmt"
+	"math"
 	"strconv"
 	"strings"
 	"time"
@@ -28,12 +31,16 @@ type Selector struct {
 const SelectorSyntax = `terms joined by commas: run:ID (or a bare ID), label:L, commit:PREFIX, host:NAME, since:30d|2026-11-01, until:DATE, date:2026-11-01, last:N`
 
 // ParseSelector reads a selector such as "label:main,host:h1,last:6";
-// times are relative to now.
+// times are relative to now. A key that takes one value (since, until,
+// date, last) given twice is refused rather than one of the two kept, and
+// a time outside the years that Unix nanoseconds reach (1678 to 2262) is
+// refused rather than wrapped.
 func ParseSelector(s string, now time.Time) (Selector, error) {
 	var sel Selector
 	if strings.TrimSpace(s) == "" {
 		return sel, fmt.Errorf("empty selector: want %s", SelectorSyntax)
 	}
+	given := map[string]string{} // single-valued key: the term that gave it
 	for _, term := range strings.Split(s, ",") {
 		term = strings.TrimSpace(term)
 		key, val, ok := strings.Cut(term, ":")
@@ -43,52 +50,113 @@ func ParseSelector(s string, now time.Time) (Selector, error) {
 		if val == "" {
 			return sel, fmt.Errorf("selector term %q has no value: want %s", term, SelectorSyntax)
 		}
-		var err error
-		switch key {
-		case "run":
-			var id int64
-			id, err = strconv.ParseInt(val, 10, 64)
-			if err != nil || id <= 0 {
-				return sel, fmt.Errorf("selector term %q: a run id is a whole number above 0 (ipcbench store ls lists them); want %s", term, SelectorSyntax)
-			}
-			sel.RunIDs = append(sel.RunIDs, id)
-		case "label":
-			sel.Labels = append(sel.Labels, val)
-		case "commit":
-			sel.Commits = append(sel.Commits, val)
-		case "host":
-			sel.Hosts = append(sel.Hosts, val)
-		case "since":
-			sel.Since, err = parseWhen(val, now)
-		case "until":
-			sel.Until, err = parseWhen(val, now)
-		case "date":
-			var day time.Time
-			day, err = time.Parse(time.DateOnly, val)
-			sel.Since, sel.Until = day, day.Add(24*time.Hour)
-		case "last":
-			sel.Last, err = strconv.Atoi(val)
-			if err == nil && sel.Last <= 0 {
-				err = fmt.Errorf("want a count above 0")
-			}
-		default:
-			return sel, fmt.Errorf("selector term %q: unknown key %q: want %s", term, key, SelectorSyntax)
+		if err := once(given, key, term); err != nil {
+			return sel, err
 		}
-		if err != nil {
+		if err := sel.set(key, val, now); err != nil {
 			return sel, fmt.Errorf("selector term %q: %v", term, err)
 		}
+	}
+	if !sel.Since.IsZero() && !sel.Until.IsZero() && !sel.Since.Before(sel.Until) {
+		return sel, fmt.Errorf("selector %q: since %s is not before until %s, so it picks no run", s,
+			sel.Since.Format(time.RFC3339), sel.Until.Format(time.RFC3339))
 	}
 	return sel, nil
 }
 
+// singleKeys are the selector keys that take one value, and the bounds
+// each sets: date: sets both since and until.
+var singleKeys = map[string][]string{"since": {"since"}, "until": {"until"}, "date": {"since", "until"}, "last": {"last"}}
+
+// once records the bounds a single-valued term sets, refusing one that an
+// earlier term already set.
+func once(given map[string]string, key, term string) error {
+	for _, b := range singleKeys[key] {
+		if prev, ok := given[b]; ok {
+			return fmt.Errorf("selector term %q: %s: is already given by %q; a selector takes one since:, until: (or one date:) and one last:", term, b, prev)
+		}
+		given[b] = term
+	}
+	return nil
+}
+
+// set adds one term's key and value to sel.
+func (sel *Selector) set(key, val string, now time.Time) error {
+	var err error
+	switch key {
+	case "run":
+		id, err := strconv.ParseInt(val, 10, 64)
+		if err != nil || id <= 0 {
+			return fmt.Errorf("a run id is a whole number above 0 (ipcbench store ls lists them); want %s", SelectorSyntax)
+		}
+		sel.RunIDs = append(sel.RunIDs, id)
+	case "label":
+		sel.Labels = append(sel.Labels, val)
+	case "commit":
+		sel.Commits = append(sel.Commits, val)
+	case "host":
+		sel.Hosts = append(sel.Hosts, val)
+	case "since":
+		sel.Since, err = parseWhen(val, now)
+	case "until":
+		sel.Until, err = parseWhen(val, now)
+	case "date":
+		var day time.Time
+		if day, err = time.Parse(time.DateOnly, val); err == nil {
+			sel.Since, sel.Until = day, day.Add(24*time.Hour)
+			err = inRange(sel.Until)
+		}
+	case "last":
+		sel.Last, err = strconv.Atoi(val)
+		if err == nil && sel.Last <= 0 {
+			err = fmt.Errorf("want a count above 0")
+		}
+	default:
+		return fmt.Errorf("unknown key %q: want %s", key, SelectorSyntax)
+	}
+	return err
+}
+
+// Times a run's start can have: started_ns is Unix nanoseconds in an
+// int64.
+var (
+	minWhen = time.Unix(0, math.MinInt64).UTC()
+	maxWhen = time.Unix(0, math.MaxInt64).UTC()
+)
+
+// maxAgeDays is the longest age parseWhen reads, a little over the whole
+// range of int64 nanoseconds, so that counting it back cannot overflow.
+const maxAgeDays = 110_000
+
+// inRange refuses a time that Unix nanoseconds in an int64 cannot hold.
+func inRange(t time.Time) error {
+	if t.Before(minWhen) || t.After(maxWhen) {
+		return fmt.Errorf("%s is outside the times a run's start can have, %s to %s",
+			t.Format(time.DateOnly), minWhen.Format(time.DateOnly), maxWhen.Format(time.DateOnly))
+	}
+	return nil
+}
+
 // parseWhen reads an age (30d, 12h, 2w) back from now, a date
-// (2026-11-01, UTC midnight) or an RFC 3339 time.
+// (2026-11-01, UTC midnight) or an RFC 3339 time, within the range of
+// Unix nanoseconds.
 func parseWhen(s string, now time.Time) (time.Time, error) {
+	t, err := parseTime(s, now)
+	if err != nil {
+		return t, err
+	}
+	return t, inRange(t)
+}
+
+func parseTime(s string, now time.Time) (time.Time, error) {
 	if n := len(s); n > 1 && (s[n-1] == 'd' || s[n-1] == 'w') {
 		if k, err := strconv.Atoi(s[:n-1]); err == nil && k >= 0 {
 			days := k
 			if s[n-1] == 'w' {
-				days *= 7
+				days = k * 7
+			}
+			if k > maxAgeDays || days > maxAgeDays {
+				return time.Time{}, fmt.Errorf("%s is further back than the times a run's start can have (%s on)", s, minWhen.Format(time.DateOnly))
 			}
 			return now.AddDate(0, 0, -days), nil
 		}
@@ -486,14 +554,28 @@ func (s *Store) loadHistograms(ctx context.Context, cond string, args []any, cas
 	return nil
 }
 
-// Export reads one run whole, as the results file it was stored from.
+// Export reads one run whole, as the results file it was stored from,
+// and checks that it still hashes to the content hash it was stored
+// under: a run whose rows were changed since is an error wrapping
+// ErrTampered, not a file.
 func (s *Store) Export(ctx context.Context, runID int64) (*results.File, error) {
+	var stored string
+	err := s.db.QueryRowContext(ctx, s.d.q(`SELECT sha256 FROM runs WHERE id = ?`), runID).Scan(&stored)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, fmt.Errorf("store %s: no run %d (ipcbench store ls lists them)", s.loc, runID)
+	}
+	if err != nil {
+		return nil, s.errf("read run "+strconv.FormatInt(runID, 10), err)
+	}
 	files, _, err := s.Load(ctx, Selector{RunIDs: []int64{runID}}, Load{Full: true})
 	if err != nil {
 		return nil, err
 	}
 	if len(files) == 0 {
 		return nil, fmt.Errorf("store %s: no run %d (ipcbench store ls lists them)", s.loc, runID)
+	}
+	if _, err := s.checkContent(runID, stored, files[0]); err != nil {
+		return nil, err
 	}
 	return files[0], nil
 }

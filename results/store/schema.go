@@ -23,6 +23,11 @@ type dialect struct {
 	// processes from migrating at once (SQLite's BEGIN IMMEDIATE does it).
 	migrationLock string
 	numbered      bool // placeholders are $1, $2, … rather than ?
+	// tablesIn lists the names of the tables and views, of those named in
+	// its IN (%s), that the store's queries would find.
+	tablesIn string
+	// denied says whether err is the server refusing a privilege.
+	denied func(err error) bool
 }
 
 // q writes a query with ? placeholders in the dialect's own.
@@ -180,10 +185,124 @@ var migrations = [][]string{
 // SchemaVersion is the schema version this ipcbench writes.
 var SchemaVersion = len(migrations)
 
+// schemaTables are the tables the migrations create: a database holding
+// one of them but no ipcbench_schema table is not a new store.
+var schemaTables = []string{"hosts", "configs", "runs", "cases", "case_keys", "case_details", "repetitions", "histograms"}
+
+// queryer is a *sql.DB or a *sql.Tx.
+type queryer interface {
+	QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error)
+	QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row
+}
+
+// prepareSchema reads the store's schema version without writing, and
+// migrates only a store whose schema is behind this ipcbench's. A store
+// that is up to date therefore opens for a role that may only read, or
+// read and insert: it never needs CREATE.
+func (s *Store) prepareSchema(ctx context.Context) error {
+	have, err := s.schemaVersion(ctx, s.db)
+	if err != nil || have == SchemaVersion {
+		return err
+	}
+	return s.migrate(ctx)
+}
+
+// schemaVersion reads the store's schema version: 0 for a new, empty
+// database. The ipcbench_schema table must hold one row for each version
+// from 1 up, with no gap; a store newer than this ipcbench is refused, as
+// it may hold what this one would misread.
+func (s *Store) schemaVersion(ctx context.Context, q queryer) (int, error) {
+	tables, err := s.existingTables(ctx, q)
+	if err != nil {
+		return 0, err
+	}
+	have := 0
+	if tables["ipcbench_schema"] {
+		if have, err = s.recordedVersion(ctx, q); err != nil {
+			return 0, err
+		}
+	}
+	var found []string
+	for _, t := range schemaTables {
+		if tables[t] {
+			found = append(found, t)
+		}
+	}
+	if have > 0 || len(found) == 0 {
+		return have, nil
+	}
+	what := "has no ipcbench_schema table"
+	if tables["ipcbench_schema"] {
+		what = "records no version in its ipcbench_schema table"
+	}
+	return 0, fmt.Errorf("store %s %s, yet holds the tables %s: either ipcbench_schema was dropped or emptied "+
+		"(put back one row per schema version applied: version 1 to %d, applied_ns 0), or the database holds another "+
+		"program's tables of these names (give --store an empty database)", s.loc, what, strings.Join(found, ", "), SchemaVersion)
+}
+
+// recordedVersion reads the versions in ipcbench_schema, which must be
+// 1, 2, … with no gap, and returns the last; it reads no further than
+// one version past SchemaVersion.
+func (s *Store) recordedVersion(ctx context.Context, q queryer) (int, error) {
+	rows, err := q.QueryContext(ctx, `SELECT version FROM ipcbench_schema ORDER BY version`)
+	if err != nil {
+		return 0, s.errf("read the schema version", err)
+	}
+	defer rows.Close()
+	want := int64(1)
+	for ; rows.Next(); want++ {
+		var v int64
+		if err := rows.Scan(&v); err != nil {
+			return 0, s.errf("read the schema version", err)
+		}
+		switch {
+		case v != want:
+			return 0, fmt.Errorf("store %s: ipcbench_schema holds version %d where version %d belongs: it must hold one row "+
+				"for each schema version applied, 1 up to the store's version, with no gap; it was changed outside ipcbench: "+
+				"put its rows back, or restore the store from a backup", s.loc, v, want)
+		case v > int64(SchemaVersion):
+			return 0, fmt.Errorf("store %s: schema version %d or later is newer than this ipcbench's (%d): upgrade ipcbench", s.loc, v, SchemaVersion)
+		}
+	}
+	if err := rows.Err(); err != nil {
+		return 0, s.errf("read the schema version", err)
+	}
+	return int(want - 1), nil
+}
+
+// existingTables says which of ipcbench_schema and schemaTables the
+// database holds where the store's queries would find them. It asks in
+// one statement, so that it sees one state of the database while another
+// process migrates it, and needs no privilege on the tables.
+func (s *Store) existingTables(ctx context.Context, q queryer) (map[string]bool, error) {
+	names := append([]any{"ipcbench_schema"}, make([]any, len(schemaTables))...)
+	for i, t := range schemaTables {
+		names[i+1] = t
+	}
+	marks := strings.TrimSuffix(strings.Repeat("?, ", len(names)), ", ")
+	rows, err := q.QueryContext(ctx, s.d.q(fmt.Sprintf(s.d.tablesIn, marks)), names...)
+	if err != nil {
+		return nil, s.errf("list the store's tables", err)
+	}
+	defer rows.Close()
+	found := map[string]bool{}
+	for rows.Next() {
+		var name string
+		if err := rows.Scan(&name); err != nil {
+			return nil, s.errf("list the store's tables", err)
+		}
+		found[name] = true
+	}
+	if err := rows.Err(); err != nil {
+		return nil, s.errf("list the store's tables", err)
+	}
+	return found, nil
+}
+
 // migrate brings the store's schema up to SchemaVersion in one
 // transaction that holds the store's write lock, so that processes
-// opening a new store at once migrate it once. A store newer than this
-// ipcbench is refused: it may hold what this one would misread.
+// opening a new store at once migrate it once. Under the lock it reads
+// the version again: another process may have migrated meanwhile.
 func (s *Store) migrate(ctx context.Context) error {
 	tx, err := s.db.BeginTx(ctx, nil)
 	if err != nil {
@@ -195,30 +314,38 @@ func (s *Store) migrate(ctx context.Context) error {
 			return s.errf("lock the schema", err)
 		}
 	}
+	have, err := s.schemaVersion(ctx, tx)
+	if err != nil || have == SchemaVersion {
+		return err
+	}
 	if _, err := tx.ExecContext(ctx, `CREATE TABLE IF NOT EXISTS ipcbench_schema (version INTEGER PRIMARY KEY, applied_ns BIGINT NOT NULL)`); err != nil {
-		return s.errf("create the schema table", err)
-	}
-	var have int
-	if err := tx.QueryRowContext(ctx, `SELECT COALESCE(MAX(version), 0) FROM ipcbench_schema`).Scan(&have); err != nil {
-		return s.errf("read the schema version", err)
-	}
-	if have > SchemaVersion {
-		return fmt.Errorf("store %s: schema version %d is newer than this ipcbench's (%d): upgrade ipcbench", s.loc, have, SchemaVersion)
+		return s.migrateErr(have, "create the schema table", err)
 	}
 	for v := have; v < SchemaVersion; v++ {
 		for _, stmt := range migrations[v] {
 			if _, err := tx.ExecContext(ctx, s.d.ddl(stmt)); err != nil {
-				return s.errf(fmt.Sprintf("migrate to schema version %d", v+1), err)
+				return s.migrateErr(have, fmt.Sprintf("migrate to schema version %d", v+1), err)
 			}
 		}
 		if _, err := tx.ExecContext(ctx, s.d.q(`INSERT INTO ipcbench_schema (version, applied_ns) VALUES (?, ?)`), v+1, time.Now().UnixNano()); err != nil {
-			return s.errf("record the schema version", err)
+			return s.migrateErr(have, "record the schema version", err)
 		}
 	}
 	if err := tx.Commit(); err != nil {
 		return s.errf("commit the migration", err)
 	}
+	s.migratedFrom = have
 	return nil
+}
+
+// migrateErr names a failed migration, and where the role may not create
+// tables says who can migrate the store.
+func (s *Store) migrateErr(have int, doing string, err error) error {
+	if s.d.denied(err) {
+		return fmt.Errorf("store %s: schema version %d is behind this ipcbench's %d, and this role may not migrate it (%s: %w): "+
+			"run `ipcbench store migrate` as the store's owner (docs/store.md, Roles)", s.loc, have, SchemaVersion, doing, err)
+	}
+	return s.errf(doing, err)
 }
 
 // scanner is a *sql.Row or *sql.Rows.

@@ -9,8 +9,9 @@
 // results file added twice, or by two hosts at once, is one run. Files are
 // validated before anything is written. Histograms live in a table of
 // their own and are read only when a report or an export needs them.
-// Migrations run on open, under a lock, so many writers may open a new
-// store at once.
+// Opening reads the schema version and migrates, under a lock, only a
+// store that is behind: many writers may open a new store at once, and a
+// role that may not create tables opens a store that is up to date.
 package store
 
 import (
@@ -40,6 +41,9 @@ type Store struct {
 	loc Location
 	// timeout bounds each wait on the store (Options.Timeout).
 	timeout time.Duration
+	// migratedFrom is the schema version this Open migrated the store
+	// from; -1 when it did not migrate.
+	migratedFrom int
 }
 
 // Location is where a store is: a SQLite file or a PostgreSQL database.
@@ -200,7 +204,7 @@ func parsePostgresURL(s string) (Location, error) {
 
 // Open opens the store at rawURL, creating a SQLite file (mode 0600, in a
 // directory of the caller's own) where none is, and brings its schema up
-// to date. Each wait is bounded by DefaultTimeout.
+// to date where it is behind. Each wait is bounded by DefaultTimeout.
 func Open(ctx context.Context, rawURL string) (*Store, error) {
 	return OpenWith(ctx, rawURL, Options{})
 }
@@ -222,11 +226,18 @@ func OpenWith(ctx context.Context, rawURL string, opt Options) (*Store, error) {
 		return nil, err
 	}
 	s.timeout = timeout
-	if err := s.migrate(ctx); err != nil {
+	s.migratedFrom = -1
+	if err := s.prepareSchema(ctx); err != nil {
 		s.db.Close()
 		return nil, err
 	}
 	return s, nil
+}
+
+// MigratedFrom says whether Open migrated the store's schema, and from
+// which version (0: the store was new).
+func (s *Store) MigratedFrom() (version int, migrated bool) {
+	return s.migratedFrom, s.migratedFrom >= 0
 }
 
 // Location says where the store is.
