@@ -13,6 +13,7 @@ import (
 	"text/tabwriter"
 	"time"
 
+	"github.com/ipcbench/ipcbench/internal/textsafe"
 	"github.com/ipcbench/ipcbench/results"
 	"github.com/ipcbench/ipcbench/results/store"
 	"github.com/spf13/cobra"
@@ -65,7 +66,9 @@ many hosts share. run, history, compare and report take --store too.
 
 --store alone means $` + store.EnvURL + ` when it is set, and otherwise
 $XDG_DATA_HOME/ipcbench/results.db (~/.local/share/ipcbench/results.db).
-The schema is created, or migrated, when a store is opened.
+A new store's schema is created, and an older one's migrated, when it is
+opened by a role that may create tables; store migrate does it as the
+store's owner, for writer and reader roles that may not.
 
 Runs are picked by selectors: ` + store.SelectorSyntax + `.
 The terms of one key match any of their values; different keys must all
@@ -75,6 +78,7 @@ queries.`,
   ipcbench store ls
   ipcbench store ls label:main,host:node-03,since:30d
   ipcbench store export run:42 -o run-42.json
+  ipcbench store verify                                # every run's content hash
   ipcbench store info --store postgres://ipcbench@db/ipcbench`,
 	}
 	opts.store.register(cmd.PersistentFlags())
@@ -121,7 +125,31 @@ regular with --force; without -o the file goes to stdout.`,
 		Args:  cobra.NoArgs,
 		RunE:  func(_ *cobra.Command, _ []string) error { return storeInfo(opts) },
 	}
-	cmd.AddCommand(add, ls, export, info)
+	migrate := &cobra.Command{
+		Use:   "migrate",
+		Short: "Create or bring up to date the store's schema (as its owner)",
+		Long: `Migrate creates the schema of a new store, or brings an older one up to
+this ipcbench's version, and says which it did. Run it as the role that owns
+the store: the writer and reader roles docs/store.md describes may not
+create tables, and open only a store whose schema is up to date.`,
+		Args: cobra.NoArgs,
+		RunE: func(_ *cobra.Command, _ []string) error { return storeMigrate(opts) },
+	}
+	verify := &cobra.Command{
+		Use:   "verify [SELECTOR]",
+		Short: "Check that each stored run still hashes to its content hash",
+		Long: `Verify reads back each run a selector picks (all runs by default), whole, and
+checks that it still hashes to the content hash it was stored under, as
+store export does. It lists each run that fails: its rows were changed after
+it was stored, outside ipcbench. A writer that can also update the hash is not
+caught: verify finds edits, not a forger with write access to the store.
+
+Exit status: 0 every run verified, 1 a run failed or the store did, 2 a flag
+or the selector is wrong.`,
+		Args: cobra.MaximumNArgs(1),
+		RunE: func(_ *cobra.Command, args []string) error { return storeVerify(opts, args) },
+	}
+	cmd.AddCommand(add, ls, export, info, migrate, verify)
 	return cmd
 }
 
@@ -152,16 +180,16 @@ func storeAdd(o *StoreOptions, args []string) error {
 		var invalid *results.InvalidError
 		switch {
 		case errors.As(err, &invalid):
-			fmt.Fprintf(o.Stderr, "refused  %s: %v\n", p, err)
+			fmt.Fprintf(o.Stderr, "refused  %s: %v\n", textsafe.Terminal(p), err)
 			refused++
 			continue
 		case err != nil:
-			return fmt.Errorf("%s: %w", p, err)
+			return fmt.Errorf("%s: %w", textsafe.Terminal(p), err)
 		case a.Duplicate:
-			fmt.Fprintf(o.Stdout, "run:%-6d already stored  %s\n", a.RunID, p)
+			fmt.Fprintf(o.Stdout, "run:%-6d already stored  %s\n", a.RunID, textsafe.Terminal(p))
 			dup++
 		default:
-			fmt.Fprintf(o.Stdout, "run:%-6d added           %s\n", a.RunID, p)
+			fmt.Fprintf(o.Stdout, "run:%-6d added           %s\n", a.RunID, textsafe.Terminal(p))
 			added++
 		}
 	}
@@ -216,7 +244,8 @@ func storeList(o *StoreOptions, args []string) error {
 		if r.Incomplete != "" {
 			cases += " (incomplete)"
 		}
-		fmt.Fprintf(w, "run:%d\t%s\t%s\t%s\t%s\t%s\t\n", r.ID, r.Started.Format("2006-01-02 15:04:05"), r.Hostname, r.Label, short(r.Commit), cases)
+		fmt.Fprintf(w, "run:%d\t%s\t%s\t%s\t%s\t%s\t\n", r.ID, r.Started.Format("2006-01-02 15:04:05"),
+			textsafe.Terminal(r.Hostname), textsafe.Terminal(r.Label), textsafe.Terminal(short(r.Commit)), cases)
 	}
 	w.Flush()
 	fmt.Fprintf(o.Stderr, "%d runs in %s\n", len(runs), st.Location())
@@ -263,7 +292,7 @@ func storeExport(o *StoreOptions, arg string) error {
 	if err := results.WriteFile(o.Out, f); err != nil {
 		return err
 	}
-	fmt.Fprintf(o.Stderr, "run:%d: %s\n", runs[0].ID, o.Out)
+	fmt.Fprintf(o.Stderr, "run:%d: %s\n", runs[0].ID, textsafe.Terminal(o.Out))
 	return nil
 }
 
@@ -279,8 +308,63 @@ func storeInfo(o *StoreOptions) error {
 		return err
 	}
 	fmt.Fprintf(o.Stdout, "store:        %s\nschema:       v%d\nruns:         %d\nhosts:        %d\ncases:        %d\nrepetitions:  %d\nhistograms:   %d\n",
-		in.Location, in.SchemaVersion, in.Runs, in.Hosts, in.Cases, in.Repetitions, in.Histograms)
+		textsafe.Terminal(in.Location), in.SchemaVersion, in.Runs, in.Hosts, in.Cases, in.Repetitions, in.Histograms)
 	return nil
+}
+
+func storeMigrate(o *StoreOptions) error {
+	st, err := o.store.open(context.Background())
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	switch from, migrated := st.MigratedFrom(); {
+	case !migrated:
+		fmt.Fprintf(o.Stderr, "store %s: schema v%d, up to date: nothing to migrate\n", st.Location(), store.SchemaVersion)
+	case from == 0:
+		fmt.Fprintf(o.Stderr, "store %s: schema v%d created\n", st.Location(), store.SchemaVersion)
+	default:
+		fmt.Fprintf(o.Stderr, "store %s: schema migrated from v%d to v%d\n", st.Location(), from, store.SchemaVersion)
+	}
+	return nil
+}
+
+func storeVerify(o *StoreOptions, args []string) error {
+	sels, err := parseSelectors(args)
+	if err != nil {
+		return err
+	}
+	sel := store.Selector{}
+	if len(sels) == 1 {
+		sel = sels[0]
+	}
+	ctx := context.Background()
+	st, err := o.store.open(ctx)
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	checked, bad, err := st.Verify(ctx, sel)
+	if err != nil {
+		return err
+	}
+	for _, m := range bad {
+		fmt.Fprintf(o.Stdout, "run:%d\t%s\t%s\n", m.ID, textsafe.Terminal(m.Label), mismatchReason(m))
+	}
+	if len(bad) > 0 {
+		fmt.Fprintf(o.Stderr, "store %s: %d of %d runs failed verification: their rows were changed after they were stored\n", st.Location(), len(bad), checked)
+		return exitError{exitFailure}
+	}
+	fmt.Fprintf(o.Stderr, "store %s: %d runs verified\n", st.Location(), checked)
+	return nil
+}
+
+// mismatchReason says why a run failed verification, in one line.
+func mismatchReason(m store.Mismatch) string {
+	if m.Actual != "" {
+		return fmt.Sprintf("stored with content hash %.12s…, now hashes to %.12s…", textsafe.Terminal(m.Stored), m.Actual)
+	}
+	return "cannot be read back: " + textsafe.Terminal(m.Err.Error())
 }
 
 // joinNames lists run names for a message.

@@ -99,7 +99,7 @@ func (s *storeFlag) open(ctx context.Context) (*store.Store, error) {
 	ctx, cancel := context.WithTimeout(ctx, 2*s.timeout)
 	defer cancel()
 	st, err := store.OpenWith(ctx, raw, store.Options{Timeout: s.timeout})
-	if errors.Is(err, safeout.ErrSymlink) || errors.Is(err, safeout.ErrNotRegular) || errors.Is(err, safeout.ErrNotOwned) {
+	if errors.Is(err, safeout.ErrSymlink) || errors.Is(err, safeout.ErrNotRegular) || errors.Is(err, safeout.ErrNotOwned) || errors.Is(err, store.ErrShared) {
 		return nil, usagef("%s: %v", from, err)
 	}
 	return st, err

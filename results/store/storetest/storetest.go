@@ -77,15 +77,23 @@ func (s *Server) Stop() {
 	}
 }
 
-// NewDatabase creates a database for one test and returns its URL; it is
-// dropped when the test ends. The test skips where there is no server.
-func (s *Server) NewDatabase(t testing.TB) string {
+// Admin returns the server's admin URL, a superuser's, for a test that
+// makes roles and databases of its own. The test skips where there is no
+// server.
+func (s *Server) Admin(t testing.TB) string {
 	t.Helper()
 	s.once.Do(s.start)
 	if s.AdminURL == "" {
 		t.Skipf("no PostgreSQL server: %s", s.SkipReason)
 	}
-	admin, err := sql.Open("pgx", s.AdminURL)
+	return s.AdminURL
+}
+
+// NewDatabase creates a database for one test and returns its URL; it is
+// dropped when the test ends. The test skips where there is no server.
+func (s *Server) NewDatabase(t testing.TB) string {
+	t.Helper()
+	admin, err := sql.Open("pgx", s.Admin(t))
 	if err != nil {
 		t.Fatal(err)
 	}
