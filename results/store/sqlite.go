@@ -151,7 +151,7 @@ func checkPrivateDir(dir string) error {
 	}
 	return fmt.Errorf("the store's directory %s (uid %d, mode %04o; you are uid %d) is %w: another user could plant the files "+
 		"SQLite keeps beside the store (-wal, -shm, -journal) and forge or erase its runs: keep the store in a directory "+
-		"of your own that only you can write, such as the default's, ~/.local/share/ipcbench (docs/store.md)",
+		"of your own that only you can write, as the default store's ~/.local/share/ipcbench is (docs/store.md)",
 		dir, st.Uid, st.Mode&0o7777, os.Geteuid(), why)
 }
 
@@ -181,13 +181,17 @@ func checkSidecars(path string) error {
 	return nil
 }
 
+// fileKinds names the kinds of file that are not regular, for messages.
+var fileKinds = map[uint32]string{unix.S_IFDIR: "a directory", unix.S_IFIFO: "a FIFO", unix.S_IFSOCK: "a socket",
+	unix.S_IFCHR: "a character device", unix.S_IFBLK: "a block device", unix.S_IFLNK: "a symbolic link"}
+
 // checkOwnFile refuses, by its stat, a file that is not regular, not the
 // caller's own, or writable by group or others.
 func checkOwnFile(path string, st *unix.Stat_t) error {
 	perm := st.Mode & 0o7777
 	switch {
 	case st.Mode&unix.S_IFMT != unix.S_IFREG:
-		return fmt.Errorf("%s is not a regular file: %w", path, safeout.ErrNotRegular)
+		return fmt.Errorf("%s is %s, %w", path, fileKinds[st.Mode&unix.S_IFMT], safeout.ErrNotRegular)
 	case int(st.Uid) != os.Geteuid():
 		return fmt.Errorf("%s is %w (uid %d, mode %04o; you are uid %d)", path, safeout.ErrNotOwned, st.Uid, perm, os.Geteuid())
 	case perm&0o022 != 0:
