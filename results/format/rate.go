@@ -23,7 +23,7 @@ func SLONs(f *results.File) int64 {
 }
 
 // HasDepth reports whether any case of f records its queue depth: files
-// before issue 15 do not, and their tables keep their width.
+// before --depth existed do not, and their tables keep their width.
 func HasDepth(f *results.File) bool {
 	return slices.ContainsFunc(f.Cases, func(c results.Case) bool { return c.DepthMsgs > 0 })
 }

@@ -13,7 +13,7 @@ import (
 	"github.com/ipcbench/ipcbench/results/resultstest"
 )
 
-// TestFormatDepthAndRate: issue 15's fields in the run table, Markdown and
+// TestFormatDepthAndRate: depths and rates in the run table, Markdown and
 // CSV: a DEPTH column only where a file records depths, native depths
 // marked, a saturated case with its achieved rate and no latency, and the
 // saturation rate per transport.

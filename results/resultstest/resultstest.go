@@ -158,7 +158,7 @@ func DepthRun(depth int) *results.File {
 	return f
 }
 
-// Loaded returns a file of issue 15's fields as a run fills them: run
+// Loaded returns a file with depths and a rate sweep as a run fills them: run
 // --depth 16 over stream cases of pipe and sysv-shm (DepthRun(16)) and a
 // rate sweep of both at 64 B from 10k to 400k msgs/s, in which pipe's p99
 // crosses the 1 ms SLO at 400k and sysv-shm saturates at 200k. Its config

@@ -24,7 +24,7 @@ import (
 const realRun = "../../cli/testdata/golden/run.json"
 
 // fixtures are files of every shape the schema has: a real run, every
-// status, issue 14's self-checks and interference, issue 15's depths and
+// status, self-checks and interference, depths and
 // rates.
 func fixtures(t *testing.T) map[string]*results.File {
 	t.Helper()
