@@ -155,10 +155,11 @@ func TestRunOutReplacesResultsOrForce(t *testing.T) {
 // full filesystem: a 4 KiB tmpfs.
 func TestRunPrintsTheTableWhenTheWriteFails(t *testing.T) {
 	t.Run("injected", func(t *testing.T) {
-		saveResults = func(path string, f *results.File) error {
+		real := saveResults
+		saveResults = func(path string, f *results.File, force bool) error {
 			return fmt.Errorf("write results to %s: write %s.tmp: %w", path, path, syscall.ENOSPC)
 		}
-		t.Cleanup(func() { saveResults = results.WriteFile })
+		t.Cleanup(func() { saveResults = real })
 		checkNothingSaved(t, filepath.Join(t.TempDir(), "r.json"))
 	})
 	t.Run("tmpfs", func(t *testing.T) {
@@ -401,5 +402,39 @@ func TestStdoutFailureExits1(t *testing.T) {
 	}
 	if full != nil {
 		full.Close()
+	}
+}
+
+// TestRunKeepsAFilePutAtOutDuringTheRun: --out is checked before the run,
+// and again at the rename: a file that is not ipcbench results, put at
+// --out while the run measured, is kept (exit 1, the table printed);
+// with --force it is replaced.
+func TestRunKeepsAFilePutAtOutDuringTheRun(t *testing.T) {
+	for _, force := range []bool{false, true} {
+		t.Run(fmt.Sprintf("force=%v", force), func(t *testing.T) {
+			path := filepath.Join(t.TempDir(), "r.json")
+			real := saveResults
+			saveResults = func(p string, f *results.File, force bool) error {
+				if err := os.WriteFile(p, []byte("notes\n"), 0o644); err != nil {
+					return err
+				}
+				return real(p, f, force)
+			}
+			t.Cleanup(func() { saveResults = real })
+			args := []string{"run", "--transports", "pipe", "--workloads", "pingpong", "--sizes", "64", "--count", "200", "-o", path}
+			if force {
+				args = append(args, "--force")
+			}
+			code, out, errOut := runCLI(args...)
+			data, _ := os.ReadFile(path)
+			switch {
+			case !force && (code != exitFailure || string(data) != "notes\n" || !strings.Contains(errOut, "holds no ipcbench results")):
+				t.Errorf("exit %d, file notes kept %v, stderr %q; want 1, the notes kept, and why", code, string(data) == "notes\n", errOut)
+			case force && (code != exitOK || !results.IsResultsFile(path)):
+				t.Errorf("--force: exit %d, results written %v, stderr %q; want 0 and results", code, results.IsResultsFile(path), errOut)
+			case !strings.Contains(out, "pipe"):
+				t.Errorf("no table printed:\n%s", out)
+			}
+		})
 	}
 }

@@ -290,9 +290,15 @@ func writableDir(flag, dir string) error {
 	return nil
 }
 
-// saveResults writes the results file; tests replace it to make the write
-// fail as a full disk does.
-var saveResults = results.WriteFile
+// saveResults writes the results file, replacing only a results file
+// unless force; tests replace it to make the write fail as a full disk
+// does.
+var saveResults = func(path string, f *results.File, force bool) error {
+	if force {
+		return results.ReplaceFile(path, f)
+	}
+	return results.WriteFile(path, f)
+}
 
 // beforeReport, when set, runs just before a report is rendered, with the
 // context a signal cancels; tests use it to signal a command in its report
@@ -369,7 +375,7 @@ func runRun(o *RunOptions) error {
 // even when the file cannot be written (a full disk): it is then the only
 // copy of the run, and ipcbench says that nothing was saved.
 func (o *RunOptions) saveAndPrint(path string, f *results.File, interrupted *interruption) error {
-	saveErr := interrupted.write(path, func() error { return saveResults(path, f) })
+	saveErr := interrupted.write(path, func() error { return saveResults(path, f, o.Force) })
 	tableErr := format.WriteRun(o.Stdout, o.Format, f)
 	if tableErr == nil && o.Format == "table" {
 		tableErr = format.WriteVerdict(o.Stdout, f, o.Baseline)

@@ -289,7 +289,11 @@ func storeExport(o *StoreOptions, arg string) error {
 	if o.Out == "" {
 		return results.Encode(o.Stdout, f)
 	}
-	if err := results.WriteFile(o.Out, f); err != nil {
+	write := results.WriteFile
+	if o.Force {
+		write = results.ReplaceFile
+	}
+	if err := write(o.Out, f); err != nil {
 		return err
 	}
 	fmt.Fprintf(o.Stderr, "run:%d: %s\n", runs[0].ID, textsafe.Terminal(o.Out))

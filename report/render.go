@@ -352,15 +352,30 @@ func notAboveCwd(dir string) error {
 // that CheckDir accepts (checked again: the directory may have changed
 // while the report was rendered). Where nothing stood, it replaces nothing
 // that has appeared since.
+// beforeMoveAside, when set, runs between replaceDir's first check of an
+// earlier report and its move aside; tests add a file there.
+var beforeMoveAside func(dir string)
+
 func replaceDir(tmp, dir string, force bool) error {
 	if err := CheckDir(dir, force); err != nil {
 		return err
 	}
 	old := ""
 	if _, err := os.Lstat(dir); err == nil {
+		if beforeMoveAside != nil {
+			beforeMoveAside(dir)
+		}
 		old = tmp + ".old"
 		if err := os.Rename(dir, old); err != nil {
 			return fmt.Errorf("move the earlier report at %s aside: %w", dir, err)
+		}
+		// Checked again where nobody else can reach it (its name is
+		// random): an entry added since the first check keeps it.
+		if err := CheckDir(old, force); err != nil {
+			if back := safeout.RenameNoReplace(old, dir); back != nil {
+				return fmt.Errorf("%w; and moving it back from %s failed: %v", err, old, back)
+			}
+			return err
 		}
 	}
 	if err := safeout.RenameNoReplace(tmp, dir); err != nil {

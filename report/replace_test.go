@@ -67,6 +67,26 @@ func TestWriteReplacesOnlyItsOwnReport(t *testing.T) {
 	}
 }
 
+// TestWriteKeepsAFileAddedWhileItWorked: a file put in an earlier report
+// after WriteDir first checked it, but before the report was moved aside,
+// keeps the directory, and WriteDir refuses.
+func TestWriteKeepsAFileAddedWhileItWorked(t *testing.T) {
+	in := load(t, "run-a.json")
+	dir := filepath.Join(t.TempDir(), "docs")
+	mustWrite(t, dir, in)
+	beforeMoveAside = func(dir string) { os.WriteFile(filepath.Join(dir, "notes.txt"), []byte("mine"), 0o644) }
+	t.Cleanup(func() { beforeMoveAside = nil })
+	if err := WriteDir(context.Background(), dir, in, Both, false); !errors.Is(err, ErrNotReport) {
+		t.Fatalf("WriteDir: %v, want ErrNotReport", err)
+	}
+	if data, err := os.ReadFile(filepath.Join(dir, "notes.txt")); err != nil || string(data) != "mine" {
+		t.Errorf("notes.txt: %q, %v; want it kept in %s", data, err, dir)
+	}
+	if _, err := os.Stat(filepath.Join(dir, Marker)); err != nil {
+		t.Errorf("the earlier report is gone from %s: %v", dir, err)
+	}
+}
+
 func TestWriteRefusesTheCurrentDirectory(t *testing.T) {
 	in := load(t, "run-a.json")
 	t.Chdir(t.TempDir())

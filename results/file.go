@@ -2,6 +2,7 @@ package results
 
 import (
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -17,7 +18,31 @@ import (
 // partial file and a failed write leaves nothing behind. It replaces only a
 // regular file: a device, FIFO, socket, directory or symbolic link at path
 // is an error wrapping safeout.ErrNotRegular or safeout.ErrSymlink.
+//
+// A regular file already at path is replaced only if it holds ipcbench
+// results (IsResultsFile), checked again on whatever stands there just
+// before the rename, so that a file put at path while a run measured is
+// not destroyed either. ReplaceFile replaces any regular file.
 func WriteFile(path string, f *File) error {
+	return writeFile(path, f, ProveResults)
+}
+
+// ReplaceFile is WriteFile that replaces any regular file at path (run
+// --force): still never a directory, device, FIFO or symbolic link.
+func ReplaceFile(path string, f *File) error {
+	return writeFile(path, f, nil)
+}
+
+// ProveResults accepts an open file that holds ipcbench results, as
+// IsResultsFile says, and refuses any other: a safeout.Proof.
+func ProveResults(file *os.File) error {
+	if !holdsResults(file) {
+		return errors.New("it holds no ipcbench results; give another path, or --force to replace it")
+	}
+	return nil
+}
+
+func writeFile(path string, f *File, proof safeout.Proof) error {
 	data, err := marshal(f)
 	if err != nil {
 		return err
@@ -27,7 +52,7 @@ func WriteFile(path string, f *File) error {
 			return fmt.Errorf("create results directory %s: %w", dir, err)
 		}
 	}
-	if err := safeout.WriteFile(path, data, 0o644); err != nil {
+	if err := safeout.WriteFileProved(path, data, 0o644, proof); err != nil {
 		return fmt.Errorf("write results to %s: %w", path, err)
 	}
 	return nil
@@ -62,6 +87,12 @@ func IsResultsFile(path string) bool {
 	}
 	file := os.NewFile(uintptr(fd), path)
 	defer file.Close()
+	return holdsResults(file)
+}
+
+// holdsResults says whether the open file is a regular file whose head
+// is that of a results file (see IsResultsFile).
+func holdsResults(file *os.File) bool {
 	if fi, err := file.Stat(); err != nil || !fi.Mode().IsRegular() {
 		return false
 	}
