@@ -7,6 +7,8 @@ import (
 	"fmt"
 	"os"
 	"os/exec"
+	"slices"
+	"strings"
 	"syscall"
 	"time"
 
@@ -298,7 +300,7 @@ func (r *caseRun) command(w *worker, exe string) error {
 	w.cmd = &exec.Cmd{
 		Path:       exe,
 		Args:       workerArgs(exe, specJSON),
-		Env:        append(os.Environ(), "GOMAXPROCS=1", "GOGC=off", "GODEBUG="+WorkerGODEBUG()),
+		Env:        append(workerEnviron(os.Environ()), "GOMAXPROCS=1", "GOGC=off", "GODEBUG="+WorkerGODEBUG()),
 		Stderr:     &w.stderr,
 		ExtraFiles: append([]*os.File{goR, repW, r.ctl}, h.Files...),
 		// The kernel kills a worker whose parent thread dies; spawnAll
@@ -410,4 +412,17 @@ func (r *caseRun) tearDown(err error) error {
 		unregister()
 	}
 	return err
+}
+
+// secretEnv are environment variables that may hold the results store's
+// password (its URL, or libpq's own) and that no worker needs: a worker
+// never reaches the store, and what it does not hold it cannot leak.
+var secretEnv = []string{"IPCBENCH_STORE", "PGPASSWORD", "PGSERVICEFILE", "PGPASSFILE"}
+
+// workerEnviron is env without secretEnv.
+func workerEnviron(env []string) []string {
+	return slices.DeleteFunc(slices.Clone(env), func(kv string) bool {
+		name, _, _ := strings.Cut(kv, "=")
+		return slices.Contains(secretEnv, name)
+	})
 }
