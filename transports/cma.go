@@ -84,6 +84,9 @@ func cmaPtracePolicy() (setPtracer bool, err error) {
 }
 
 func newCMASetup(o Options) (Setup, error) {
+	if err := cmaSelfRead(); err != nil {
+		return nil, err
+	}
 	setPtracer, err := cmaPtracePolicy()
 	if err != nil {
 		return nil, err
@@ -112,6 +115,35 @@ func newCMASetup(o Options) (Setup, error) {
 		b:     Handoff{Files: []*os.File{files[0][1], files[1][1]}, Args: args},
 		depth: Depth{Msgs: 1, Bytes: o.MessageBytes, Source: "the design: the sender waits for the ack of one message before its next notice"},
 	}, nil
+}
+
+// cmaSelfRead reads one byte of this process's own memory with
+// process_vm_readv. A process may always read itself under the ptrace
+// rules, so a refusal here can come only from a seccomp filter (a
+// container runtime's profile), an LSM, or a kernel without the call: the
+// host cannot run cma at all, which is a skip, not a failure.
+func cmaSelfRead() error {
+	err := cmaReadSelf()
+	switch {
+	case err == nil:
+		return nil
+	case errors.Is(err, unix.EPERM), errors.Is(err, unix.ENOSYS), errors.Is(err, unix.EACCES):
+		return fmt.Errorf("cma: process_vm_readv of this process's own memory: %w: a seccomp profile (a container runtime's), an LSM or the kernel refuses the call itself, whatever ptrace_scope says; allow process_vm_readv in the profile, or leave cma out of --transports: %w", err, ErrUnsupported)
+	}
+	return fmt.Errorf("cma: process_vm_readv of this process's own memory: %w", err)
+}
+
+// cmaReadSelf is the call cmaSelfRead makes; a test replaces it.
+var cmaReadSelf = func() error {
+	src, dst := [1]byte{1}, [1]byte{}
+	local := []unix.Iovec{{Base: &dst[0]}}
+	local[0].SetLen(1)
+	remote := []unix.RemoteIovec{{Base: uintptr(unsafe.Pointer(&src[0])), Len: 1}}
+	_, err := unix.ProcessVMReadv(os.Getpid(), local, remote, 0)
+	if err == nil && dst[0] != 1 {
+		return fmt.Errorf("read %d, want 1", dst[0])
+	}
+	return err
 }
 
 // cmaNoticeBytes is a notice: the sender's buffer address and its length,

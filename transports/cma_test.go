@@ -7,6 +7,8 @@ import (
 	"slices"
 	"strings"
 	"testing"
+
+	"golang.org/x/sys/unix"
 )
 
 // TestCMAPtraceScope points New at a Yama policy file of its own and checks
@@ -75,5 +77,27 @@ func TestCMADepth(t *testing.T) {
 	}
 	if _, err := newCMASetup(Options{MessageBytes: 64, Depth: 2}); !errors.Is(err, ErrUnsupported) {
 		t.Errorf("depth 2: %v, want ErrUnsupported", err)
+	}
+}
+
+// TestCMARefusedCallIsASkip: where a seccomp profile or an LSM refuses
+// process_vm_readv itself (a read of oneself always passes the ptrace
+// check), cma is skipped with the reason and the fix, not failed; on this
+// host the real self-read succeeds.
+func TestCMARefusedCallIsASkip(t *testing.T) {
+	if err := cmaSelfRead(); err != nil {
+		t.Fatalf("process_vm_readv of this process's own memory: %v", err)
+	}
+	real := cmaReadSelf
+	t.Cleanup(func() { cmaReadSelf = real })
+	for _, errno := range []unix.Errno{unix.EPERM, unix.ENOSYS} {
+		cmaReadSelf = func() error { return errno }
+		setup, err := newCMASetup(Options{MessageBytes: 64})
+		if err == nil {
+			setup.Close()
+		}
+		if !errors.Is(err, ErrUnsupported) || !strings.Contains(err.Error(), "--transports") {
+			t.Errorf("%v: New = %v; want a skip that says how to leave cma out", errno, err)
+		}
 	}
 }
