@@ -136,7 +136,7 @@ func TestCompareWarnsOfUnevenInterference(t *testing.T) {
 	write := func(name string, steal float64) string {
 		f := resultstest.File(time.Unix(1e9, 0), "c", resultstest.Case("pipe", 64, resultstest.Noisy(1, 6, 20000, 0.03)...))
 		f.Cases[0].Messages, f.Cases[0].WindowNs = 1000, 1e6
-		f.Cases[0].Interference = &results.Interference{StealShare: steal}
+		f.Cases[0].Interference = &results.Interference{StealShare: new(steal)}
 		p := filepath.Join(dir, name+".json")
 		if err := results.WriteFile(p, f); err != nil {
 			t.Fatal(err)

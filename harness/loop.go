@@ -149,7 +149,7 @@ func (l *loop) phase(stop *atomic.Uint64, count uint64, durationNs int64) error 
 	// The loop is chosen here, once: the sampled variants are separate
 	// functions, so that the default loop carries no test for them.
 	sampled := l.sampleEvery > 1
-	work := l.workIters > 0 && !l.fanin && !l.inPlace // run --work: stream, rate, pingpong
+	work := l.doesWork() // run --work: stream, rate, pingpong
 	var err error
 	switch l.role {
 	case workloads.Pacer:

@@ -41,6 +41,7 @@ func summarize(c Case, wl workloads.Descriptor, workers []*worker, reps []Report
 	summarizeChecks(wl, histSide, reps, out)
 	summarizeCPUsSeen(reps, out)
 	summarizeInterference(c, reps, out)
+	summarizeWork(c, reps, out)
 	summarizeRate(c, reps, out)
 	return nil
 }

@@ -169,11 +169,12 @@ type Report struct {
 	CPUsSeen     []int   `json:"cpus_seen,omitempty"`
 
 	// Interference in the window (interference.go): the measuring
-	// thread's run-queue wait and migrations, and the steal share of the
-	// CPUs it may run on; zero where /proc lacks them.
-	RunQueueWaitNs int64   `json:"run_queue_wait_ns,omitempty"`
-	Migrations     int64   `json:"migrations,omitempty"`
-	StealShare     float64 `json:"steal_share,omitempty"`
+	// thread's run-queue wait and migrations, and the steal of the CPUs
+	// it may run on; nil where /proc lacks them.
+	Interference workerInterference `json:"interference"`
+	// WorkDoneNs is run --work's spin as timed after the window
+	// (work.go), the mean per call; 0 for a side without work.
+	WorkDoneNs float64 `json:"work_done_ns,omitempty"`
 }
 
 func (s Spec) validate() error {

@@ -177,6 +177,7 @@ func (w *workerRun) measure(rep *Report) error {
 		return err
 	}
 	addInterference(rep, proc0, sampleProc())
+	rep.WorkDoneNs = w.l.workDoneNs() // after the window, before the report
 	rep.UserNs = tvNs(ru1.Utime) - tvNs(ru0.Utime)
 	rep.SysNs = tvNs(ru1.Stime) - tvNs(ru0.Stime)
 	rep.Nvcsw = ru1.Nvcsw - ru0.Nvcsw

@@ -184,6 +184,10 @@ type Case struct {
 	// one; Lag1Autocorr the lag-1 autocorrelation of successive samples.
 	Drift        float64 `json:"drift,omitempty"`
 	Lag1Autocorr float64 `json:"lag1_autocorr,omitempty"`
+	// WorkMeasuredNs is run --work as done: the mean length of the
+	// consumer's (or echoer's) spin per message, timed once at the end of
+	// the window; config.work_ns is what was asked (see WorkLimit).
+	WorkMeasuredNs float64 `json:"work_measured_ns,omitempty"`
 	// Interference is what else the host did to the workers in the window.
 	Interference *Interference `json:"interference,omitempty"`
 	// Flags are checks the case failed: its figures stand, but say less
@@ -205,13 +209,28 @@ type Flag struct {
 	Detail string `json:"detail"`
 }
 
-// Interference sums what the host did to both workers of a case in the
+// Interference is what the host did to the workers of a case in the
 // measured window, from /proc: steal time of the CPUs they ran on, time
-// spent runnable but waiting for a CPU, and migrations between CPUs.
+// spent runnable but waiting for a CPU, and migrations between CPUs. A
+// figure /proc did not give is nil, absent from the file: unknown, never
+// 0 (the run-queue wait needs CONFIG_SCHED_INFO, migrations
+// CONFIG_SCHED_DEBUG). Files of an older ipcbench wrote 0 for unknown.
 type Interference struct {
-	StealShare           float64 `json:"steal_share"` // steal / elapsed on the CPUs used
-	RunQueueWaitNsPerMsg float64 `json:"run_queue_wait_ns_per_msg"`
-	Migrations           int64   `json:"migrations"`
+	// StealShare is the largest steal share of any worker's CPUs (steal
+	// over all their time); StealTicks and TotalTicks are the counts
+	// behind it, in /proc/stat's USER_HZ ticks (10 ms), which decide
+	// NOISY (see StealBeyondLimit). Older files have no counts.
+	StealShare *float64 `json:"steal_share,omitempty"`
+	StealTicks uint64   `json:"steal_ticks,omitempty"`
+	TotalTicks uint64   `json:"total_ticks,omitempty"`
+	// RunQueueShare is the largest share of its window that a measuring
+	// thread spent runnable but waiting for a CPU, at most 1, and
+	// RunQueueWaitNsPerMsg that thread's wait per message. Older files
+	// have no share, and summed the wait over the workers.
+	RunQueueShare        *float64 `json:"run_queue_share,omitempty"`
+	RunQueueWaitNsPerMsg *float64 `json:"run_queue_wait_ns_per_msg,omitempty"`
+	// Migrations is the workers' moves between CPUs, summed.
+	Migrations *int64 `json:"migrations,omitempty"`
 	// CPUsSeen are the CPUs the measuring threads were found on (sampled
 	// with getcpu every 1024th message), per side; SharedCPU says the two
 	// sides were seen on one CPU.
@@ -307,13 +326,17 @@ type Worker struct {
 	TimerNs        float64 `json:"timer_ns"`         // one clock read
 	LoopOverheadNs float64 `json:"loop_overhead_ns"` // one iteration against an in-memory loopback
 	MaxRSSKiB      int64   `json:"max_rss_kib"`      // whole process, from wait4
-	// Interference in the window, from /proc/self/task/<tid>/schedstat and
+	// Interference in the window, from /proc/thread-self/schedstat and
 	// sched: run-queue wait of the measuring thread and its migrations;
-	// steal of the CPUs it ran on, from /proc/stat; CPUsSeen by getcpu.
-	RunQueueWaitNs int64   `json:"run_queue_wait_ns,omitempty"`
-	Migrations     int64   `json:"migrations,omitempty"`
-	StealShare     float64 `json:"steal_share,omitempty"`
-	CPUsSeen       []int   `json:"cpus_seen,omitempty"`
+	// steal of the CPUs it may run on, from /proc/stat, with its counts
+	// in USER_HZ ticks; CPUsSeen by getcpu. nil (absent): /proc did not
+	// give it (files of an older ipcbench left out zeros too).
+	RunQueueWaitNs *int64   `json:"run_queue_wait_ns,omitempty"`
+	Migrations     *int64   `json:"migrations,omitempty"`
+	StealShare     *float64 `json:"steal_share,omitempty"`
+	StealTicks     uint64   `json:"steal_ticks,omitempty"`
+	TotalTicks     uint64   `json:"total_ticks,omitempty"`
+	CPUsSeen       []int    `json:"cpus_seen,omitempty"`
 }
 
 // RepetitionOf reads one run's figures off an ok case.
