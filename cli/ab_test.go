@@ -19,7 +19,7 @@ func TestABFlags(t *testing.T) {
 		want func(o *ABOptions) bool
 	}{
 		{"defaults", []string{"b1", "b2"}, func(o *ABOptions) bool {
-			return o.BaseBin == "b1" && o.NewBin == "b2" && o.Rounds == 6 && o.Out == "" && len(o.RunArgs) == 0 &&
+			return o.BaseBin == "b1" && o.NewBin == "b2" && o.Rounds == 10 && o.Out == "" && len(o.RunArgs) == 0 &&
 				slices.Equal(o.Compare.Metrics, []string{"p50", "p99", "throughput", "cpu"}) && o.Compare.Alpha == 0.05
 		}},
 		{"run flags pass through", []string{"b1", "b2", "--transports", "pipe", "--sizes=64", "--rounds", "4", "--cpus", "0,1"}, func(o *ABOptions) bool {
