@@ -30,6 +30,11 @@ const (
 	// WorkLimit: run --work's spin, timed at the end of the window,
 	// differing from what was asked by more than this share flags WORK.
 	WorkLimit = 0.05
+	// LateLimit: a rate case's pacer sending its p99 message later than
+	// this share of the mean gap between intended send times flags LATE:
+	// its schedule was not the one offered, and the latency, timed from
+	// the intended times, holds that delay.
+	LateLimit = 0.25
 )
 
 // Flag names.
@@ -39,6 +44,7 @@ const (
 	FlagDrift    = "drift"
 	FlagAutocorr = "autocorr"
 	FlagWork     = "work"
+	FlagLate     = "late"
 )
 
 // TailSamples is how many samples lie beyond percentile q (0.99 for p99)

@@ -141,6 +141,9 @@ type Case struct {
 	// send time, so a stall counts for every message it delays.
 	OfferedRate  float64 `json:"offered_rate,omitempty"`
 	AchievedRate float64 `json:"achieved_rate,omitempty"`
+	// SendLateness is how late a rate case's pacer sent its messages
+	// after their intended times (first repetition).
+	SendLateness *SendLateness `json:"send_lateness,omitempty"`
 	// Messages counts messages delivered one way; a pingpong round trip is two.
 	Messages   uint64 `json:"messages"`
 	RoundTrips uint64 `json:"round_trips,omitempty"`
@@ -164,7 +167,10 @@ type Case struct {
 	MsgsPerSec float64 `json:"msgs_per_sec"`
 	MBPerSec   float64 `json:"mb_per_sec"` // 10^6 bytes of payload per second
 
-	CPUNsPerMsg    float64 `json:"cpu_ns_per_msg"` // both workers, user+sys
+	// CPUNsPerMsg is both workers' user+sys; a rate case's leaves out its
+	// pacer's waiting for intended send times (each worker's
+	// PacerWaitNs), so that it moves with what a send costs.
+	CPUNsPerMsg    float64 `json:"cpu_ns_per_msg"`
 	SyscallsPerMsg float64 `json:"syscalls_per_msg"`
 	// MinorFaultsPerMsg is both workers' minor page faults in the window
 	// (getrusage ru_minflt) per message: what mapping each message costs,
@@ -201,6 +207,20 @@ type Case struct {
 	// median by metric name (see Metrics).
 	Repetitions []Repetition        `json:"repetitions,omitempty"`
 	CI95        map[string]Interval `json:"ci95,omitempty"`
+}
+
+// SendLateness is how long after its intended time a rate case's pacer
+// sent each message: actual − intended send time, in nanoseconds. The
+// latency, timed from the intended time, holds it.
+type SendLateness struct {
+	P50Ns int64 `json:"p50_ns"`
+	P99Ns int64 `json:"p99_ns"`
+	MaxNs int64 `json:"max_ns"`
+	// SendsShare is the share of the delays the pacer met that its sends
+	// made, running past the next message's intended time: a send that
+	// blocked on a full queue or was slow, the consumer side's doing. The
+	// rest it made itself: it woke late or waited for a CPU.
+	SendsShare float64 `json:"sends_share"`
 }
 
 // Flag is a check a case failed, e.g. {"noisy", "steal 12 %"}.
@@ -307,9 +327,14 @@ type Worker struct {
 	Messages uint64 `json:"messages"` // messages this worker received
 	WindowNs int64  `json:"window_ns"`
 
-	CPUUserNs       int64   `json:"cpu_user_ns"`
-	CPUSysNs        int64   `json:"cpu_sys_ns"`
-	CPUNsPerMsg     float64 `json:"cpu_ns_per_msg"`
+	CPUUserNs int64 `json:"cpu_user_ns"`
+	CPUSysNs  int64 `json:"cpu_sys_ns"`
+	// CPUNsPerMsg is CPUUserNs+CPUSysNs less PacerWaitNs, per message.
+	CPUNsPerMsg float64 `json:"cpu_ns_per_msg"`
+	// PacerWaitNs is a rate case's pacer's waiting for intended send
+	// times: the time it spun on the clock (wall time, at least the CPU it
+	// took) and the CPU its sleeps took. Left out of CPUNsPerMsg.
+	PacerWaitNs     int64   `json:"pacer_wait_ns,omitempty"`
 	VolCtxSwPerMsg  float64 `json:"voluntary_ctx_switches_per_msg"`
 	InvCtxSwPerMsg  float64 `json:"involuntary_ctx_switches_per_msg"`
 	MinorFaults     int64   `json:"minor_faults,omitempty"` // in the window, from getrusage

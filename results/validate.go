@@ -192,14 +192,14 @@ const MaxCPU = 1 << 16
 const MaxFlagDetailBytes = 200
 
 // knownFlags are the flag names a case or repetition may carry.
-var knownFlags = map[string]bool{FlagNoisy: true, FlagOverhead: true, FlagDrift: true, FlagAutocorr: true, FlagWork: true}
+var knownFlags = map[string]bool{FlagNoisy: true, FlagOverhead: true, FlagDrift: true, FlagAutocorr: true, FlagLate: true, FlagWork: true}
 
 // flags checks that each flag is a known name with a one-line detail.
 func (v *validator) flags(p string, fs []Flag) {
 	for i, f := range fs {
 		q := fmt.Sprintf("%s[%d]", p, i)
 		if !knownFlags[f.Name] {
-			v.fail(q+".name", "unknown flag %q, want %s, %s, %s, %s or %s", f.Name, FlagNoisy, FlagOverhead, FlagDrift, FlagAutocorr, FlagWork)
+			v.fail(q+".name", "unknown flag %q, want %s, %s, %s, %s, %s or %s", f.Name, FlagNoisy, FlagOverhead, FlagDrift, FlagAutocorr, FlagLate, FlagWork)
 		}
 		if len(f.Detail) > MaxFlagDetailBytes {
 			v.fail(q+".detail", "%d bytes, want at most %d", len(f.Detail), MaxFlagDetailBytes)
@@ -329,6 +329,14 @@ func (v *validator) depthAndRate(p string, c *Case) {
 	if c.Status == StatusSaturated && !(c.OfferedRate > 0) {
 		v.fail(p+".offered_rate", "%v in a saturated case, want the rate it could not carry, above 0", c.OfferedRate)
 	}
+	if l := c.SendLateness; l != nil {
+		for _, x := range []field[int64]{{"p50_ns", l.P50Ns}, {"p99_ns", l.P99Ns}, {"max_ns", l.MaxNs}} {
+			v.int(p+".send_lateness."+x.key, x.val)
+		}
+		if !(l.SendsShare >= 0 && l.SendsShare <= 1) {
+			v.fail(p+".send_lateness.sends_share", "%v, want a share in [0, 1]", l.SendsShare)
+		}
+	}
 }
 
 func (v *validator) latency(p string, l *Latency) {
@@ -362,6 +370,7 @@ func (v *validator) worker(p string, w *Worker) {
 	v.int(p+".cpu_sys_ns", w.CPUSysNs)
 	v.int(p+".max_rss_kib", w.MaxRSSKiB)
 	v.int(p+".minor_faults", w.MinorFaults)
+	v.int(p+".pacer_wait_ns", w.PacerWaitNs)
 	for _, x := range []field[float64]{
 		{"cpu_ns_per_msg", w.CPUNsPerMsg}, {"voluntary_ctx_switches_per_msg", w.VolCtxSwPerMsg},
 		{"involuntary_ctx_switches_per_msg", w.InvCtxSwPerMsg}, {"timer_ns", w.TimerNs}, {"loop_overhead_ns", w.LoopOverheadNs},
