@@ -22,6 +22,7 @@ import (
 	"time"
 	"unsafe"
 
+	"github.com/ipcbench/ipcbench/results"
 	"github.com/ipcbench/ipcbench/transports"
 	"github.com/ipcbench/ipcbench/workloads"
 	"golang.org/x/sys/unix"
@@ -149,6 +150,12 @@ type Report struct {
 	// MinFlt is the minor page faults the worker took in the window: a
 	// transport that maps each message (unix-fdpass) pays them per message.
 	MinFlt int64 `json:"minflt"`
+	// SendLateness is a pacer's: how late it sent each message after its
+	// intended time, and what share of that its sends made; PacerWaitNs
+	// its waiting for intended times (its spin and its sleeps' CPU), not
+	// its sending.
+	SendLateness *results.SendLateness `json:"send_lateness,omitempty"`
+	PacerWaitNs  int64                 `json:"pacer_wait_ns,omitempty"`
 
 	Counters     transports.Counters `json:"counters"`
 	FileIO       transports.Counters `json:"file_io"` // relay: the file reads and writes
