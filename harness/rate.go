@@ -117,10 +117,10 @@ func (l *loop) nextGapNs() float64 {
 
 // pacerSpinNs is how close to a message's intended time the pacer stops
 // sleeping and spins on the clock. On a quiet 2-vCPU VM a clock_nanosleep
-// woke 7-12 µs late at the median, 10-29 µs at p90 and 34-280 µs at p99
-// with a timer slack of 1 ns (61-73 µs at the median with the default
+// woke 7-13 µs late at the median, 10-29 µs at p90 and 34-286 µs at p99
+// with a timer slack of 1 ns (61-63 µs at the median with the default
 // 50 µs; docs/measurements/2026-12-07-rate-pacer.md). A 25 µs spin covers
-// the p90 wake-up: the pacer spins about 15 µs a message, where 80 µs kept
+// the p90 wake-up: the pacer spins about 13 µs a message, where 80 µs kept
 // it busy all the time at rates above 12.5k msgs/s.
 const pacerSpinNs = 25_000
 

@@ -149,6 +149,32 @@ func TestPacedAndWorkLoopsDoNotAllocate(t *testing.T) {
 	}
 }
 
+// TestPacerSleepsWithoutAllocating runs the paced producer at 20k msgs/s,
+// where it sleeps before each message (reading its thread's CPU clock
+// around the sleep) and records each send's lateness: no allocation, every
+// message's lateness recorded, and its waiting counted.
+func TestPacerSleepsWithoutAllocating(t *testing.T) {
+	d, _ := workloads.Lookup("rate")
+	spec := Spec{Workload: "rate", SizeBytes: 64, Side: transports.SideA, RateMsgsPerSec: 20_000, Arrivals: ArrivalsUniform}
+	l := newLoop(spec, d, nil)
+	if err := l.setPacing(spec); err != nil {
+		t.Fatal(err)
+	}
+	l.conn = l.loopback()
+	var stop atomic.Uint64
+	allocs := testing.AllocsPerRun(5, func() {
+		if err := l.phase(&stop, 100, 0); err != nil {
+			t.Fatal(err)
+		}
+	})
+	if allocs != 0 {
+		t.Errorf("%v allocations per 100-message paced phase, want 0", allocs)
+	}
+	if n := l.late.TotalCount(); n != 100 || l.waitNs <= 0 {
+		t.Errorf("%d send latenesses recorded of 100 messages, waited %d ns", n, l.waitNs)
+	}
+}
+
 func TestSpinCalibration(t *testing.T) {
 	perNs := spinItersPerNs()
 	if !(perNs > 0) || math.IsInf(perNs, 0) {

@@ -124,7 +124,7 @@ func loadNotes(f *results.File) string {
 	}
 	s += "Rate cases send on a " + arrivals + " schedule at the offered rate and time each message from its intended send time;\n" +
 		"a case short of its offered rate, or whose latency grew through its window (a backlog), is saturated and shows no latency.\n" +
-		"\"sent p99 late\" is the pacer's own lateness, inside the latency (LATE past a quarter of the gap between sends);\n" +
+		"\"sent p99 late\" is the pacer's own lateness, inside the latency (LATE past a whole gap between sends);\n" +
 		"cpu/msg leaves out the pacer's waiting for send times. Highest offered rate below which every rate passed, p99 under the SLO (--slo):\n"
 	for _, t := range sats {
 		s += "  " + t + "\n"
