@@ -269,10 +269,15 @@ var unixDgramWork100us = []sweepCase{
 
 // summarizeSweep runs summarizeRate on a sweep case as a run would: a 1 s
 // uniform schedule kept to the message, and the case's latency and drift
-// already summarized.
-func summarizeSweep(s sweepCase, late *results.SendLateness) results.Case {
+// already summarized. pacer is the pacer's report (its lateness); nil for
+// none.
+func summarizeSweep(s sweepCase, pacer *Report) results.Case {
 	c := Case{Transport: "unix-dgram", Workload: "rate", SizeBytes: 64, RateMsgsPerSec: s.offered, Arrivals: ArrivalsUniform}
-	a := Report{Sent: uint64(s.offered), StartNs: 1e9, IntendedEndNs: 2e9, SendLateness: late}
+	var a Report
+	if pacer != nil {
+		a = *pacer
+	}
+	a.Sent, a.StartNs, a.IntendedEndNs = uint64(s.offered), 1e9, 2e9
 	out := results.Case{Transport: c.Transport, Workload: c.Workload, SizeBytes: c.SizeBytes, MsgsPerSec: s.achieved,
 		Latency: results.Latency{P50Ns: int64(s.p50), P99Ns: int64(s.p99)}, HistogramHDR: "x", Samples: uint64(s.achieved), Drift: s.drift}
 	summarizeRate(c, []Report{a, {}}, &out)
@@ -306,25 +311,33 @@ func TestRateBacklogIsSaturated(t *testing.T) {
 }
 
 // TestRateLatenessIsFlaggedWithWhoseFault: a pacer whose p99 send went out
-// 1.93 ms late at 20k msgs/s (the CFS timeslices of a pacer sharing its CPU
-// with the consumer, --cpus 0,0) flags LATE and blames itself where its own
-// delays made most of it, and the consumer side where its sends did (they
-// blocked on a full queue, or were slow); a pacer on time flags nothing.
+// 1.93 ms late at 20k msgs/s flags LATE, and says whose delay it was: its
+// own where its own delays made most of it; the consumer side's where its
+// sends did (they blocked on a full queue, or were slow); its CPU's where
+// its sends did but it waited for a CPU about as long (--cpus 0,0: the
+// consumer preempts it inside the send that wakes it). A pacer on time
+// flags nothing.
 func TestRateLatenessIsFlaggedWithWhoseFault(t *testing.T) {
 	s := sweepCase{offered: 20000, achieved: 20000, p50: 30 * time.Microsecond, p99: 1930 * time.Microsecond}
+	late := func(p99Ns int64, sendsShare float64, runQueueWaitNs int64) *Report {
+		r := &Report{SendLateness: &results.SendLateness{P50Ns: 200, P99Ns: p99Ns, MaxNs: 2 * p99Ns, SendsShare: sendsShare}}
+		r.Interference.RunQueueWaitNs, r.Interference.SpanNs = &runQueueWaitNs, 1e9
+		return r
+	}
 	for _, tc := range []struct {
-		name string
-		late *results.SendLateness
-		want string // in the LATE detail; "" for no flag
+		name  string
+		pacer *Report
+		want  string // in the LATE detail; "" for no flag
 	}{
-		{"on time", &results.SendLateness{P50Ns: 200, P99Ns: 1500, MaxNs: 40_000}, ""},
-		{"pacer", &results.SendLateness{P50Ns: 200, P99Ns: 1_930_000, MaxNs: 4_000_000, SendsShare: 0.1}, "load generator, not transport"},
-		{"transport", &results.SendLateness{P50Ns: 200, P99Ns: 1_930_000, MaxNs: 4_000_000, SendsShare: 0.9}, "the consumer side fell behind"},
+		{"on time", late(1500, 0, 0), ""},
+		{"pacer", late(1_930_000, 0.1, 50e6), "woke late or waited for a CPU (load generator, not transport)"},
+		{"transport", late(1_930_000, 0.9, 60e6), "the consumer side fell behind"},
+		{"shared CPU", late(1_930_000, 0.6, 150e6), "waited for a CPU 15 % of its window, in its sends too"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			out := summarizeSweep(s, tc.late)
-			if out.SendLateness == nil || *out.SendLateness != *tc.late {
-				t.Errorf("send lateness %+v, want %+v", out.SendLateness, tc.late)
+			out := summarizeSweep(s, tc.pacer)
+			if out.SendLateness == nil || *out.SendLateness != *tc.pacer.SendLateness {
+				t.Errorf("send lateness %+v, want %+v", out.SendLateness, tc.pacer.SendLateness)
 			}
 			i := slices.IndexFunc(out.Flags, func(f results.Flag) bool { return f.Name == results.FlagLate })
 			switch {
@@ -341,7 +354,7 @@ func TestRateLatenessIsFlaggedWithWhoseFault(t *testing.T) {
 	}
 	// A saturation with a pacer late by its own delays is the pacer's.
 	out := summarizeSweep(sweepCase{offered: 20000, achieved: 15000, p50: time.Millisecond, p99: 3 * time.Millisecond},
-		&results.SendLateness{P99Ns: 5_000_000, MaxNs: 9_000_000})
+		late(5_000_000, 0.1, 20e6))
 	if out.Status != results.StatusSaturated || !strings.Contains(out.Reason, "the load generator, not the transport") {
 		t.Errorf("saturated by a late pacer: %s (%s)", out.Status, out.Reason)
 	}
