@@ -9,6 +9,7 @@ import (
 	"os/exec"
 	"os/signal"
 	"path/filepath"
+	"slices"
 	"strings"
 	"text/tabwriter"
 	"time"
@@ -98,7 +99,7 @@ makes it 0); 128+n ended by signal n.`,
 func abFlags(o *ABOptions) *pflag.FlagSet {
 	f := pflag.NewFlagSet("ab", pflag.ContinueOnError)
 	f.SetOutput(io.Discard)
-	f.IntVar(&o.Rounds, "rounds", 6, "alternations of base and new, each side one run --repeat 1 a round; at least 4 for a U test")
+	f.IntVar(&o.Rounds, "rounds", 10, "alternations of base and new, each side one run --repeat 1 a round; at least 4 for a U test")
 	f.StringVar(&o.Out, "out", "", "directory for a fresh timestamped directory of this invocation's files (default ./"+defaultABDir+")")
 	f.StringVar(&o.BaseArgs, "base-args", "", "run flags for the base side only, space-separated")
 	f.StringVar(&o.NewArgs, "new-args", "", `run flags for the new side only, space-separated, e.g. "--test-send-delay pipe=2us"`)
@@ -440,8 +441,14 @@ func loadRow(round int, side string, position int, f *results.File) []string {
 	if h == nil {
 		return append(row, "-", "-", "-", "0")
 	}
-	return append(row, fmt.Sprintf("%.1f%%", h.StealShare*100), fmt.Sprintf("%.1f%%", h.RunQueueShare*100),
-		fmt.Sprintf("%.1f", h.Migrations), fmt.Sprint(h.Cases))
+	known := func(name, figure string) string {
+		if slices.Contains(h.Unknown, name) {
+			return "-"
+		}
+		return figure
+	}
+	return append(row, known("steal", fmt.Sprintf("%.1f%%", h.StealShare*100)), known("run_queue_wait", fmt.Sprintf("%.1f%%", h.RunQueueShare*100)),
+		known("migrations", fmt.Sprintf("%.1f", h.Migrations)), fmt.Sprint(h.Cases))
 }
 
 // writeLoads prints what the host did to each round, so that a round
@@ -453,6 +460,6 @@ func writeLoads(w io.Writer, rows [][]string) {
 		fmt.Fprintln(tw, strings.Join(r, "\t"))
 	}
 	tw.Flush()
-	fmt.Fprintln(w, "Host interference per round, averaged over its cases: steal of the CPUs used and run-queue wait of the measuring threads, as shares of the window.")
+	fmt.Fprintln(w, "Host interference per round, averaged over its cases: steal of the CPUs used and run-queue wait of the measuring threads, as shares of the window; - where this kernel does not say.")
 	fmt.Fprintln(w)
 }

@@ -19,7 +19,7 @@ func TestABFlags(t *testing.T) {
 		want func(o *ABOptions) bool
 	}{
 		{"defaults", []string{"b1", "b2"}, func(o *ABOptions) bool {
-			return o.BaseBin == "b1" && o.NewBin == "b2" && o.Rounds == 6 && o.Out == "" && len(o.RunArgs) == 0 &&
+			return o.BaseBin == "b1" && o.NewBin == "b2" && o.Rounds == 10 && o.Out == "" && len(o.RunArgs) == 0 &&
 				slices.Equal(o.Compare.Metrics, []string{"p50", "p99", "throughput", "cpu"}) && o.Compare.Alpha == 0.05
 		}},
 		{"run flags pass through", []string{"b1", "b2", "--transports", "pipe", "--sizes=64", "--rounds", "4", "--cpus", "0,1"}, func(o *ABOptions) bool {
@@ -136,7 +136,7 @@ func TestCompareWarnsOfUnevenInterference(t *testing.T) {
 	write := func(name string, steal float64) string {
 		f := resultstest.File(time.Unix(1e9, 0), "c", resultstest.Case("pipe", 64, resultstest.Noisy(1, 6, 20000, 0.03)...))
 		f.Cases[0].Messages, f.Cases[0].WindowNs = 1000, 1e6
-		f.Cases[0].Interference = &results.Interference{StealShare: steal}
+		f.Cases[0].Interference = &results.Interference{StealShare: new(steal)}
 		p := filepath.Join(dir, name+".json")
 		if err := results.WriteFile(p, f); err != nil {
 			t.Fatal(err)

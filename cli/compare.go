@@ -321,10 +321,18 @@ func untestedHints(c *stats.Comparison) string {
 		}
 	}
 	if reasons[stats.ReasonCorrection] {
-		s += fmt.Sprintf(" The Benjamini-Hochberg correction over %d tests leaves some no chance of significance: use more repetitions or fewer metrics.", c.Tests)
+		more := "use more repetitions, or compare fewer metrics or cases"
+		if c.NeedSamples > 0 {
+			more = fmt.Sprintf("%d %ss a side would test every case (ab --rounds, or run --repeat), or compare fewer metrics or cases", c.NeedSamples, c.Unit)
+		}
+		s += fmt.Sprintf(" After the Benjamini-Hochberg correction over %d tests, a regression confined to one case could not have been flagged: %s.", c.Tests, more)
+	}
+	if reasons[stats.ReasonInterval] {
+		s += " Base and new timed latency over different intervals (run --sample-every): run both sides alike."
 	}
 	delete(reasons, stats.ReasonFewSamples)
 	delete(reasons, stats.ReasonCorrection)
+	delete(reasons, stats.ReasonInterval)
 	delete(reasons, "")
 	if len(reasons) > 0 {
 		s += fmt.Sprintf(" Percentiles with fewer than %d samples beyond them are not gated on: run longer (--duration) or leave them out of --metric.", results.MinTailSamples)

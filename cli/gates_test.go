@@ -60,6 +60,10 @@ func TestCompareUntestedExits3(t *testing.T) {
 			}
 		}
 	})
+	saturated := writeRuns(t, dir, "saturated", 7, 6, 1, func(f *results.File) {
+		f.Cases[1].Status, f.Cases[1].Reason = results.StatusFailed, "side b died"
+	})
+	sampled := writeRuns(t, dir, "sampled", 7, 6, 1, func(f *results.File) { f.Config.SampleEvery = 16 })
 	flagged := writeRuns(t, dir, "flagged", 7, 6, 1, func(f *results.File) {
 		f.Cases[0].Flags = []results.Flag{{Name: results.FlagNoisy, Detail: "steal 12 %"}}
 	})
@@ -78,6 +82,8 @@ func TestCompareUntestedExits3(t *testing.T) {
 		{"nothing in common", []string{"compare", six1, elsewhere}, exitUntested, "Untested: no case was measured on both sides", "no case"},
 		{"a thin tail is untested", []string{"compare", six1, thinTail, "--metric", "p50,p999"}, exitUntested, "Untested: none of the 2 cases",
 			"Percentiles with fewer than 100 samples beyond them are not gated on"},
+		{"a case failed on new only is a regression, allowed or not", []string{"compare", six1, saturated, "--allow-untested"}, exitFailure, "1 regressions.", "regressions"},
+		{"latency timed over other intervals is not gated", []string{"compare", six1, sampled, "--metric", "p50"}, exitUntested, "Untested: none of the 2 cases", "--sample-every"},
 		{"p50 of the same runs is tested", []string{"compare", six1, thinTail, "--metric", "p50"}, exitOK, "No regressions.", ""},
 		{"a flagged case warns", []string{"compare", six1, flagged}, exitOK, "No regressions.",
 			"ipcbench: warning: flagged, its figures say less than they seem: pipe/pingpong/64 B: new NOISY (steal 12 %)"},

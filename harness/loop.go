@@ -83,6 +83,9 @@ func newLoop(spec Spec, wl workloads.Descriptor, conn transports.Conn) *loop {
 	if wl.Writers || wl.File {
 		l.sampleEvery = 1 // fanin and relay time every message
 	}
+	if role == workloads.Pacer {
+		l.late = hdrhistogram.New(1, histMaxNs, 3) // records 0 too: a message sent on time
+	}
 	// A producer and a file reader send from their templates; an in-place
 	// side needs buf only when it times its loop against a loopbackConn.
 	if role != workloads.FileReader && role != workloads.Pacer && (role != workloads.Producer || wl.InPlace) {
@@ -141,6 +144,7 @@ func (l *loop) phase(stop *atomic.Uint64, count uint64, durationNs int64) error 
 	clear(l.perProducer)
 	l.filledBytes, l.fileIO = 0, transports.Counters{}
 	l.resetSamples(count) // before the clock starts: clearing the histograms is not the loop's cost
+	l.resetPacing()
 	l.startNs = nanotime()
 	if count == 0 {
 		l.splitNs = l.startNs + durationNs/2
@@ -149,7 +153,7 @@ func (l *loop) phase(stop *atomic.Uint64, count uint64, durationNs int64) error 
 	// The loop is chosen here, once: the sampled variants are separate
 	// functions, so that the default loop carries no test for them.
 	sampled := l.sampleEvery > 1
-	work := l.workIters > 0 && !l.fanin && !l.inPlace // run --work: stream, rate, pingpong
+	work := l.doesWork() // run --work: stream, rate, pingpong
 	var err error
 	switch l.role {
 	case workloads.Pacer:

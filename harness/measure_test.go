@@ -202,9 +202,9 @@ func TestSummarizeCPUsSeen(t *testing.T) {
 			for i, s := range tc.seen {
 				reps[i].CPUsSeen = s
 			}
-			out := results.Case{Interference: &results.Interference{Migrations: 7}} // interference.go's, kept
+			out := results.Case{Interference: &results.Interference{Migrations: new(int64(7))}} // interference.go's, kept
 			summarizeCPUsSeen(reps, &out)
-			if fmt.Sprint(out.Interference.CPUsSeen) != fmt.Sprint(tc.want) || out.Interference.SharedCPU != tc.shared || out.Interference.Migrations != 7 {
+			if fmt.Sprint(out.Interference.CPUsSeen) != fmt.Sprint(tc.want) || out.Interference.SharedCPU != tc.shared || *out.Interference.Migrations != 7 {
 				t.Errorf("got %+v, want CPUs %v shared %v and the migrations kept", *out.Interference, tc.want, tc.shared)
 			}
 		})

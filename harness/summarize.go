@@ -41,6 +41,7 @@ func summarize(c Case, wl workloads.Descriptor, workers []*worker, reps []Report
 	summarizeChecks(wl, histSide, reps, out)
 	summarizeCPUsSeen(reps, out)
 	summarizeInterference(c, reps, out)
+	summarizeWork(c, reps, out)
 	summarizeRate(c, reps, out)
 	return nil
 }
@@ -110,7 +111,8 @@ func summarizeWorkers(c Case, wl workloads.Descriptor, workers []*worker, reps [
 	var moved struct{ fileToUser, toKernel, fromKernel, inUser, toFile uint64 }
 	for i, r := range reps {
 		w := workers[i]
-		cpuNs += r.UserNs + r.SysNs
+		ownNs := cpuNetOfWaiting(r)
+		cpuNs += ownNs
 		minflt += r.MinFlt
 		syscalls += r.Counters.Syscalls + r.FileIO.Syscalls
 		moved.fileToUser += r.FileIO.BytesFromKernel
@@ -122,7 +124,8 @@ func summarizeWorkers(c Case, wl workloads.Descriptor, workers []*worker, reps [
 			Side: w.side.String(), Role: string(wl.Roles[w.side]), Pid: w.cmd.Process.Pid, CPUsAllowed: r.CPUsAllowed, FdTable: r.FdTable,
 			Messages: r.Received, WindowNs: r.EndNs - r.StartNs,
 			CPUUserNs: r.UserNs, CPUSysNs: r.SysNs,
-			CPUNsPerMsg:     float64(r.UserNs+r.SysNs) / msgs,
+			CPUNsPerMsg:     float64(ownNs) / msgs,
+			PacerWaitNs:     r.PacerWaitNs,
 			VolCtxSwPerMsg:  float64(r.Nvcsw) / msgs,
 			InvCtxSwPerMsg:  float64(r.Nivcsw) / msgs,
 			MinorFaults:     r.MinFlt,
@@ -155,6 +158,15 @@ func summarizeWorkers(c Case, wl workloads.Descriptor, workers []*worker, reps [
 		UserToFile:   float64(moved.toFile) / payload,
 	}
 	out.CopiesPerMsg = out.Copies.FileToUser + out.Copies.UserToKernel + out.Copies.KernelToUser + out.Copies.UserToUser + out.Copies.UserToFile
+}
+
+// cpuNetOfWaiting is a worker's user+sys CPU less a pacer's waiting for
+// intended send times (its spin and its sleeps' CPU), so that a rate
+// case's CPU per message is what its sends and receives cost, not how
+// long its pacer waited. The spin is wall time, at least the CPU it took
+// (more where the pacer was descheduled mid-spin): never below 0.
+func cpuNetOfWaiting(r Report) int64 {
+	return max(0, r.UserNs+r.SysNs-r.PacerWaitNs)
 }
 
 // summarizeChecks sets the case's self-checks and flags the ones it

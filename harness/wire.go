@@ -22,6 +22,7 @@ import (
 	"time"
 	"unsafe"
 
+	"github.com/ipcbench/ipcbench/results"
 	"github.com/ipcbench/ipcbench/transports"
 	"github.com/ipcbench/ipcbench/workloads"
 	"golang.org/x/sys/unix"
@@ -149,6 +150,12 @@ type Report struct {
 	// MinFlt is the minor page faults the worker took in the window: a
 	// transport that maps each message (unix-fdpass) pays them per message.
 	MinFlt int64 `json:"minflt"`
+	// SendLateness is a pacer's: how late it sent each message after its
+	// intended time, and what share of that its sends made; PacerWaitNs
+	// its waiting for intended times (its spin and its sleeps' CPU), not
+	// its sending.
+	SendLateness *results.SendLateness `json:"send_lateness,omitempty"`
+	PacerWaitNs  int64                 `json:"pacer_wait_ns,omitempty"`
 
 	Counters     transports.Counters `json:"counters"`
 	FileIO       transports.Counters `json:"file_io"` // relay: the file reads and writes
@@ -169,11 +176,12 @@ type Report struct {
 	CPUsSeen     []int   `json:"cpus_seen,omitempty"`
 
 	// Interference in the window (interference.go): the measuring
-	// thread's run-queue wait and migrations, and the steal share of the
-	// CPUs it may run on; zero where /proc lacks them.
-	RunQueueWaitNs int64   `json:"run_queue_wait_ns,omitempty"`
-	Migrations     int64   `json:"migrations,omitempty"`
-	StealShare     float64 `json:"steal_share,omitempty"`
+	// thread's run-queue wait and migrations, and the steal of the CPUs
+	// it may run on; nil where /proc lacks them.
+	Interference workerInterference `json:"interference"`
+	// WorkDoneNs is run --work's spin as timed after the window
+	// (work.go), the mean per call; 0 for a side without work.
+	WorkDoneNs float64 `json:"work_done_ns,omitempty"`
 }
 
 func (s Spec) validate() error {

@@ -10,6 +10,7 @@ import (
 	"unsafe"
 
 	"github.com/HdrHistogram/hdrhistogram-go"
+	"github.com/ipcbench/ipcbench/results"
 	"github.com/ipcbench/ipcbench/transports"
 	"github.com/ipcbench/ipcbench/workloads"
 	"golang.org/x/sys/unix"
@@ -70,7 +71,10 @@ func runWorker(specJSON string, report *os.File) (rep Report) {
 	} else if rep.LoopOverheadNs, err = loopOverheadNs(w.l, w.spec.SizeBytes); err != nil {
 		return failed(rep, err)
 	}
-	w.l.setPacing(w.spec) // after the overhead: it times the loop's bookkeeping, not the schedule or the work
+	// After the overhead: it times the loop's bookkeeping, not the schedule or the work.
+	if err := w.l.setPacing(w.spec); err != nil {
+		return failed(rep, err)
+	}
 	if err := w.warmUp(); err != nil {
 		return failed(rep, err)
 	}
@@ -176,7 +180,9 @@ func (w *workerRun) measure(rep *Report) error {
 	if err != nil {
 		return err
 	}
+	w.reportPacing(rep)
 	addInterference(rep, proc0, sampleProc())
+	rep.WorkDoneNs = w.l.workDoneNs() // after the window, before the report
 	rep.UserNs = tvNs(ru1.Utime) - tvNs(ru0.Utime)
 	rep.SysNs = tvNs(ru1.Stime) - tvNs(ru0.Stime)
 	rep.Nvcsw = ru1.Nvcsw - ru0.Nvcsw
@@ -196,6 +202,21 @@ func (w *workerRun) measure(rep *Report) error {
 	// template into the slot: a user-space copy the transport cannot see.
 	rep.Counters.BytesCopiedInUser += w.l.filledBytes
 	return nil
+}
+
+// reportPacing adds a pacer's send lateness and waiting to rep.
+func (w *workerRun) reportPacing(rep *Report) {
+	l := w.l
+	if l.late == nil || l.late.TotalCount() == 0 {
+		return
+	}
+	rep.SendLateness = &results.SendLateness{
+		P50Ns: l.late.ValueAtQuantile(50), P99Ns: l.late.ValueAtQuantile(99), MaxNs: l.late.Max(),
+	}
+	if met := l.lateBySendsNs + l.lateOwnNs; met > 0 {
+		rep.SendLateness.SendsShare = float64(l.lateBySendsNs) / float64(met)
+	}
+	rep.PacerWaitNs = l.waitNs
 }
 
 // report adds the measured window's messages, times and latencies to rep.

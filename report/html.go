@@ -180,7 +180,7 @@ dl{display:grid;grid-template-columns:max-content minmax(0,1fr);gap:2px 1em;font
 {{range .Rows}}<tr><td class="l">{{.Name}}</td>{{range .Cells}}<td class="{{.Shade}}{{if .Best}} best{{end}}"{{with .Title}} title="{{.}}"{{end}}>{{.Text}}</td>{{end}}</tr>
 {{end}}</table></div>{{if .Last}}</div>{{end}}
 {{end}}{{end}}
-{{with .Saturations}}<h2>Highest rate under the SLO</h2><p>The highest offered rate at which each transport kept its p99 latency under the SLO (run --slo) without saturating.</p><ul>{{range .}}<li>{{.}}</li>{{end}}</ul>{{end}}
+{{with .Saturations}}<h2>Highest rate under the SLO</h2><p>The highest offered rate below which every offered rate kept each transport's p99 latency under the SLO (run --slo) without saturating.</p><ul>{{range .}}<li>{{.}}</li>{{end}}</ul>{{end}}
 {{range .Matrices}}<h2>Core-to-core matrix ({{.Label}})</h2><pre>{{.Text}}</pre>{{end}}
 <h2>All cases</h2>
 {{range .Summaries}}<h3>{{.Workload}}</h3><div class="wide"><table><tr>{{if $.Multi}}<th class="l">run</th>{{end}}<th class="l">case</th>{{if $.Depth}}<th>depth</th>{{end}}<th>p50</th><th>p99</th><th>msgs/s</th><th>MB/s</th><th>cpu/msg</th><th>syscalls/msg</th><th>copies/msg</th><th class="l">status</th></tr>
@@ -295,7 +295,7 @@ func WriteMarkdownPageWith(w io.Writer, in []Input, figs []Figure, o Options) er
 		}
 	}
 	if sats := saturations(in, esc); len(sats) > 0 {
-		b.WriteString("\n## Highest rate under the SLO\n\nThe highest offered rate at which each transport kept its p99 latency under the SLO (run --slo) without saturating.\n\n")
+		b.WriteString("\n## Highest rate under the SLO\n\nThe highest offered rate below which every offered rate kept each transport's p99 latency under the SLO (run --slo) without saturating.\n\n")
 		for _, t := range sats {
 			b.WriteString("- " + t + "\n")
 		}

@@ -111,13 +111,18 @@ func TestParseRefusesValuesReadersTrust(t *testing.T) {
 			f.Cases[0].Repetitions = []results.Repetition{{Flags: []results.Flag{{Name: "NOISY"}}}}
 		}, "cases[0].repetitions[0].flags[0].name"},
 		"rep max":             {func(f *results.File) { f.Cases[0].Repetitions = []results.Repetition{{MaxNs: -1}} }, "cases[0].repetitions[0].max_ns"},
-		"negative steal":      {func(f *results.File) { f.Cases[0].Interference = &results.Interference{StealShare: -0.5} }, "cases[0].interference.steal_share"},
-		"negative migrations": {func(f *results.File) { f.Cases[0].Interference = &results.Interference{Migrations: -1} }, "cases[0].interference.migrations"},
-		"negative cpu seen":   {func(f *results.File) { f.Cases[0].Interference = &results.Interference{CPUsSeen: [][]int{{0}, {-1}}} }, "cases[0].interference.cpus_seen[1][0]"},
+		"negative steal":      {func(f *results.File) { f.Cases[0].Interference = &results.Interference{StealShare: new(-0.5)} }, "cases[0].interference.steal_share"},
+		"negative migrations": {func(f *results.File) { f.Cases[0].Interference = &results.Interference{Migrations: new(int64(-1))} }, "cases[0].interference.migrations"},
+		"run queue above all": {func(f *results.File) { f.Cases[0].Interference = &results.Interference{RunQueueShare: new(1.2)} }, "cases[0].interference.run_queue_share"},
+		"steal ticks above all": {func(f *results.File) {
+			f.Cases[0].Interference = &results.Interference{StealShare: new(0.0), StealTicks: 3, TotalTicks: 2}
+		}, "cases[0].interference.steal_ticks"},
+		"negative work":     {func(f *results.File) { f.Cases[0].WorkMeasuredNs = -1 }, "cases[0].work_measured_ns"},
+		"negative cpu seen": {func(f *results.File) { f.Cases[0].Interference = &results.Interference{CPUsSeen: [][]int{{0}, {-1}}} }, "cases[0].interference.cpus_seen[1][0]"},
 		"three sides": {func(f *results.File) {
 			f.Cases[0].Interference = &results.Interference{CPUsSeen: [][]int{{0}, {1}, {2}}}
 		}, "3 sides"},
-		"worker run queue":    {func(f *results.File) { f.Cases[0].Workers = []results.Worker{{RunQueueWaitNs: -1}} }, "cases[0].workers[0].run_queue_wait_ns"},
+		"worker run queue":    {func(f *results.File) { f.Cases[0].Workers = []results.Worker{{RunQueueWaitNs: new(int64(-1))}} }, "cases[0].workers[0].run_queue_wait_ns"},
 		"worker cpu seen":     {func(f *results.File) { f.Cases[0].Workers = []results.Worker{{CPUsSeen: []int{1 << 20}}} }, "cases[0].workers[0].cpus_seen[0]"},
 		"placement newline":   {func(f *results.File) { f.Config.Placement = "pinned\nBenchmarkX 1 1 ns/op" }, "config.placement"},
 		"godebug escape":      {func(f *results.File) { f.Config.WorkerGODEBUG = "\x1b[2J" }, "config.worker_godebug"},
@@ -193,6 +198,57 @@ func TestParseAcceptsWhatRunWrites(t *testing.T) {
 	loaded := resultstest.Loaded()
 	if _, err := results.Parse("r.json", encoded(t, func(g *results.File) { *g = *loaded })); err != nil {
 		t.Fatal(err)
+	}
+}
+
+// TestParseInterferenceKnownAndUnknown: an older file, which wrote every
+// interference figure (0 where /proc lacked it), still reads, its figures
+// as written; a figure a newer file leaves out reads as unknown (nil),
+// and writing keeps it out rather than writing 0.
+func TestParseInterferenceKnownAndUnknown(t *testing.T) {
+	marker := []byte(`"interference":{"steal_share":0.25}`)
+	for _, tc := range []struct {
+		name, interference string
+		want               string // steal, run-queue share, wait per message, migrations
+	}{
+		{"older file", `"interference":{"steal_share":0,"run_queue_wait_ns_per_msg":830,"migrations":3}`, "0 - 830 3"},
+		{"newer file, migrations unknown", `"interference":{"steal_share":0.01,"steal_ticks":1,"total_ticks":100,"run_queue_share":0.02,"run_queue_wait_ns_per_msg":20}`, "0.01 0.02 20 -"},
+		{"nothing known", `"interference":{}`, "- - - -"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			b := encoded(t, func(f *results.File) { f.Cases[0].Interference = &results.Interference{StealShare: new(0.25)} })
+			if !bytes.Contains(b, marker) {
+				t.Fatalf("no %s in the encoded file", marker)
+			}
+			f, err := results.Parse("r.json", bytes.Replace(b, marker, []byte(tc.interference), 1))
+			if err != nil {
+				t.Fatal(err)
+			}
+			in := f.Cases[0].Interference
+			show := func(p any) string {
+				switch p := p.(type) {
+				case *float64:
+					if p != nil {
+						return fmt.Sprint(*p)
+					}
+				case *int64:
+					if p != nil {
+						return fmt.Sprint(*p)
+					}
+				}
+				return "-"
+			}
+			if got := strings.Join([]string{show(in.StealShare), show(in.RunQueueShare), show(in.RunQueueWaitNsPerMsg), show(in.Migrations)}, " "); got != tc.want {
+				t.Errorf("read %s, want %s", got, tc.want)
+			}
+			out, err := json.Marshal(in)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if want := strings.TrimPrefix(tc.interference, `"interference":`); string(out) != want {
+				t.Errorf("written back as %s, want %s", out, want)
+			}
+		})
 	}
 }
 

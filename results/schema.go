@@ -141,6 +141,9 @@ type Case struct {
 	// send time, so a stall counts for every message it delays.
 	OfferedRate  float64 `json:"offered_rate,omitempty"`
 	AchievedRate float64 `json:"achieved_rate,omitempty"`
+	// SendLateness is how late a rate case's pacer sent its messages
+	// after their intended times (first repetition).
+	SendLateness *SendLateness `json:"send_lateness,omitempty"`
 	// Messages counts messages delivered one way; a pingpong round trip is two.
 	Messages   uint64 `json:"messages"`
 	RoundTrips uint64 `json:"round_trips,omitempty"`
@@ -164,7 +167,10 @@ type Case struct {
 	MsgsPerSec float64 `json:"msgs_per_sec"`
 	MBPerSec   float64 `json:"mb_per_sec"` // 10^6 bytes of payload per second
 
-	CPUNsPerMsg    float64 `json:"cpu_ns_per_msg"` // both workers, user+sys
+	// CPUNsPerMsg is both workers' user+sys; a rate case's leaves out its
+	// pacer's waiting for intended send times (each worker's
+	// PacerWaitNs), so that it moves with what a send costs.
+	CPUNsPerMsg    float64 `json:"cpu_ns_per_msg"`
 	SyscallsPerMsg float64 `json:"syscalls_per_msg"`
 	// MinorFaultsPerMsg is both workers' minor page faults in the window
 	// (getrusage ru_minflt) per message: what mapping each message costs,
@@ -184,6 +190,10 @@ type Case struct {
 	// one; Lag1Autocorr the lag-1 autocorrelation of successive samples.
 	Drift        float64 `json:"drift,omitempty"`
 	Lag1Autocorr float64 `json:"lag1_autocorr,omitempty"`
+	// WorkMeasuredNs is run --work as done: the mean length of the
+	// consumer's (or echoer's) spin per message, timed once at the end of
+	// the window; config.work_ns is what was asked (see WorkLimit).
+	WorkMeasuredNs float64 `json:"work_measured_ns,omitempty"`
 	// Interference is what else the host did to the workers in the window.
 	Interference *Interference `json:"interference,omitempty"`
 	// Flags are checks the case failed: its figures stand, but say less
@@ -199,19 +209,48 @@ type Case struct {
 	CI95        map[string]Interval `json:"ci95,omitempty"`
 }
 
+// SendLateness is how long after its intended time a rate case's pacer
+// sent each message: actual − intended send time, in nanoseconds. The
+// latency, timed from the intended time, holds it.
+type SendLateness struct {
+	P50Ns int64 `json:"p50_ns"`
+	P99Ns int64 `json:"p99_ns"`
+	MaxNs int64 `json:"max_ns"`
+	// SendsShare is the share of the delays the pacer met that its sends
+	// made, running past the next message's intended time: a send that
+	// blocked on a full queue or was slow, the consumer side's doing. The
+	// rest it made itself: it woke late or waited for a CPU.
+	SendsShare float64 `json:"sends_share"`
+}
+
 // Flag is a check a case failed, e.g. {"noisy", "steal 12 %"}.
 type Flag struct {
 	Name   string `json:"name"`
 	Detail string `json:"detail"`
 }
 
-// Interference sums what the host did to both workers of a case in the
+// Interference is what the host did to the workers of a case in the
 // measured window, from /proc: steal time of the CPUs they ran on, time
-// spent runnable but waiting for a CPU, and migrations between CPUs.
+// spent runnable but waiting for a CPU, and migrations between CPUs. A
+// figure /proc did not give is nil, absent from the file: unknown, never
+// 0 (the run-queue wait needs CONFIG_SCHED_INFO, migrations
+// CONFIG_SCHED_DEBUG). Files of an older ipcbench wrote 0 for unknown.
 type Interference struct {
-	StealShare           float64 `json:"steal_share"` // steal / elapsed on the CPUs used
-	RunQueueWaitNsPerMsg float64 `json:"run_queue_wait_ns_per_msg"`
-	Migrations           int64   `json:"migrations"`
+	// StealShare is the largest steal share of any worker's CPUs (steal
+	// over all their time); StealTicks and TotalTicks are the counts
+	// behind it, in /proc/stat's USER_HZ ticks (10 ms), which decide
+	// NOISY (see StealBeyondLimit). Older files have no counts.
+	StealShare *float64 `json:"steal_share,omitempty"`
+	StealTicks uint64   `json:"steal_ticks,omitempty"`
+	TotalTicks uint64   `json:"total_ticks,omitempty"`
+	// RunQueueShare is the largest share of its window that a measuring
+	// thread spent runnable but waiting for a CPU, at most 1, and
+	// RunQueueWaitNsPerMsg that thread's wait per message. Older files
+	// have no share, and summed the wait over the workers.
+	RunQueueShare        *float64 `json:"run_queue_share,omitempty"`
+	RunQueueWaitNsPerMsg *float64 `json:"run_queue_wait_ns_per_msg,omitempty"`
+	// Migrations is the workers' moves between CPUs, summed.
+	Migrations *int64 `json:"migrations,omitempty"`
 	// CPUsSeen are the CPUs the measuring threads were found on (sampled
 	// with getcpu every 1024th message), per side; SharedCPU says the two
 	// sides were seen on one CPU.
@@ -288,9 +327,14 @@ type Worker struct {
 	Messages uint64 `json:"messages"` // messages this worker received
 	WindowNs int64  `json:"window_ns"`
 
-	CPUUserNs       int64   `json:"cpu_user_ns"`
-	CPUSysNs        int64   `json:"cpu_sys_ns"`
-	CPUNsPerMsg     float64 `json:"cpu_ns_per_msg"`
+	CPUUserNs int64 `json:"cpu_user_ns"`
+	CPUSysNs  int64 `json:"cpu_sys_ns"`
+	// CPUNsPerMsg is CPUUserNs+CPUSysNs less PacerWaitNs, per message.
+	CPUNsPerMsg float64 `json:"cpu_ns_per_msg"`
+	// PacerWaitNs is a rate case's pacer's waiting for intended send
+	// times: the time it spun on the clock (wall time, at least the CPU it
+	// took) and the CPU its sleeps took. Left out of CPUNsPerMsg.
+	PacerWaitNs     int64   `json:"pacer_wait_ns,omitempty"`
 	VolCtxSwPerMsg  float64 `json:"voluntary_ctx_switches_per_msg"`
 	InvCtxSwPerMsg  float64 `json:"involuntary_ctx_switches_per_msg"`
 	MinorFaults     int64   `json:"minor_faults,omitempty"` // in the window, from getrusage
@@ -307,13 +351,17 @@ type Worker struct {
 	TimerNs        float64 `json:"timer_ns"`         // one clock read
 	LoopOverheadNs float64 `json:"loop_overhead_ns"` // one iteration against an in-memory loopback
 	MaxRSSKiB      int64   `json:"max_rss_kib"`      // whole process, from wait4
-	// Interference in the window, from /proc/self/task/<tid>/schedstat and
+	// Interference in the window, from /proc/thread-self/schedstat and
 	// sched: run-queue wait of the measuring thread and its migrations;
-	// steal of the CPUs it ran on, from /proc/stat; CPUsSeen by getcpu.
-	RunQueueWaitNs int64   `json:"run_queue_wait_ns,omitempty"`
-	Migrations     int64   `json:"migrations,omitempty"`
-	StealShare     float64 `json:"steal_share,omitempty"`
-	CPUsSeen       []int   `json:"cpus_seen,omitempty"`
+	// steal of the CPUs it may run on, from /proc/stat, with its counts
+	// in USER_HZ ticks; CPUsSeen by getcpu. nil (absent): /proc did not
+	// give it (files of an older ipcbench left out zeros too).
+	RunQueueWaitNs *int64   `json:"run_queue_wait_ns,omitempty"`
+	Migrations     *int64   `json:"migrations,omitempty"`
+	StealShare     *float64 `json:"steal_share,omitempty"`
+	StealTicks     uint64   `json:"steal_ticks,omitempty"`
+	TotalTicks     uint64   `json:"total_ticks,omitempty"`
+	CPUsSeen       []int    `json:"cpus_seen,omitempty"`
 }
 
 // RepetitionOf reads one run's figures off an ok case.

@@ -261,14 +261,14 @@ const MaxCPU = 1 << 16
 const MaxFlagDetailBytes = 200
 
 // knownFlags are the flag names a case or repetition may carry.
-var knownFlags = map[string]bool{FlagNoisy: true, FlagOverhead: true, FlagDrift: true, FlagAutocorr: true}
+var knownFlags = map[string]bool{FlagNoisy: true, FlagOverhead: true, FlagDrift: true, FlagAutocorr: true, FlagLate: true, FlagWork: true}
 
 // flags checks that each flag is a known name with a one-line detail.
 func (v *validator) flags(p string, fs []Flag) {
 	for i, f := range fs {
 		q := fmt.Sprintf("%s[%d]", p, i)
 		if !knownFlags[f.Name] {
-			v.fail(q+".name", "unknown flag %q, want %s, %s, %s or %s", f.Name, FlagNoisy, FlagOverhead, FlagDrift, FlagAutocorr)
+			v.fail(q+".name", "unknown flag %q, want %s, %s, %s, %s, %s or %s", f.Name, FlagNoisy, FlagOverhead, FlagDrift, FlagAutocorr, FlagLate, FlagWork)
 		}
 		if len(f.Detail) > MaxFlagDetailBytes {
 			v.fail(q+".detail", "%d bytes, want at most %d", len(f.Detail), MaxFlagDetailBytes)
@@ -305,11 +305,13 @@ func (v *validator) selfChecks(p string, c *Case) {
 	if v.finite(p+".lag1_autocorr", c.Lag1Autocorr); math.Abs(c.Lag1Autocorr) > 1 {
 		v.fail(p+".lag1_autocorr", "%v, want a correlation from -1 to 1", c.Lag1Autocorr)
 	}
+	v.float(p+".work_measured_ns", c.WorkMeasuredNs)
 	if in := c.Interference; in != nil {
 		q := p + ".interference"
-		v.float(q+".steal_share", in.StealShare)
-		v.float(q+".run_queue_wait_ns_per_msg", in.RunQueueWaitNsPerMsg)
-		v.int(q+".migrations", in.Migrations)
+		v.interference(q, in.StealShare, in.StealTicks, in.TotalTicks, in.RunQueueShare, in.Migrations)
+		if in.RunQueueWaitNsPerMsg != nil {
+			v.float(q+".run_queue_wait_ns_per_msg", *in.RunQueueWaitNsPerMsg)
+		}
 		if len(in.CPUsSeen) > 2 {
 			v.fail(q+".cpus_seen", "%d sides, want at most 2 (a and b)", len(in.CPUsSeen))
 		}
@@ -399,6 +401,14 @@ func (v *validator) depthAndRate(p string, c *Case) {
 	if c.Status == StatusSaturated && !(c.OfferedRate > 0) {
 		v.fail(p+".offered_rate", "%v in a saturated case, want the rate it could not carry, above 0", c.OfferedRate)
 	}
+	if l := c.SendLateness; l != nil {
+		for _, x := range []field[int64]{{"p50_ns", l.P50Ns}, {"p99_ns", l.P99Ns}, {"max_ns", l.MaxNs}} {
+			v.int(p+".send_lateness."+x.key, x.val)
+		}
+		if !(l.SendsShare >= 0 && l.SendsShare <= 1) {
+			v.fail(p+".send_lateness.sends_share", "%v, want a share in [0, 1]", l.SendsShare)
+		}
+	}
 }
 
 func (v *validator) latency(p string, l *Latency) {
@@ -432,16 +442,40 @@ func (v *validator) worker(p string, w *Worker) {
 	v.int(p+".cpu_sys_ns", w.CPUSysNs)
 	v.int(p+".max_rss_kib", w.MaxRSSKiB)
 	v.int(p+".minor_faults", w.MinorFaults)
+	v.int(p+".pacer_wait_ns", w.PacerWaitNs)
 	for _, x := range []field[float64]{
 		{"cpu_ns_per_msg", w.CPUNsPerMsg}, {"voluntary_ctx_switches_per_msg", w.VolCtxSwPerMsg},
 		{"involuntary_ctx_switches_per_msg", w.InvCtxSwPerMsg}, {"timer_ns", w.TimerNs}, {"loop_overhead_ns", w.LoopOverheadNs},
-		{"steal_share", w.StealShare},
 	} {
 		v.float(p+"."+x.key, x.val)
 	}
-	v.int(p+".run_queue_wait_ns", w.RunQueueWaitNs)
-	v.int(p+".migrations", w.Migrations)
+	v.interference(p, w.StealShare, w.StealTicks, w.TotalTicks, nil, w.Migrations)
+	if w.RunQueueWaitNs != nil {
+		v.int(p+".run_queue_wait_ns", *w.RunQueueWaitNs)
+	}
 	v.cpus(p+".cpus_seen", w.CPUsSeen)
+}
+
+// interference checks the figures of a case's or a worker's
+// interference that it recorded (nil: unknown): shares from 0 to 1, no
+// more steal ticks than ticks, migrations ≥ 0.
+func (v *validator) interference(p string, steal *float64, stealTicks, totalTicks uint64, runQueue *float64, migrations *int64) {
+	for _, x := range []field[*float64]{{"steal_share", steal}, {"run_queue_share", runQueue}} {
+		if x.val == nil {
+			continue
+		}
+		if v.float(p+"."+x.key, *x.val); *x.val > 1 {
+			v.fail(p+"."+x.key, "%v, want a share from 0 to 1", *x.val)
+		}
+	}
+	v.count(p+".steal_ticks", stealTicks)
+	v.count(p+".total_ticks", totalTicks)
+	if stealTicks > totalTicks {
+		v.fail(p+".steal_ticks", "%d of %d ticks, want no more than all", stealTicks, totalTicks)
+	}
+	if migrations != nil {
+		v.int(p+".migrations", *migrations)
+	}
 }
 
 func (v *validator) matrix(p string, m *PairMatrix) {

@@ -9,8 +9,8 @@
 #   scripts/ci-regression.sh                            # this tree against itself (an A/A check)
 #
 # Environment (all optional):
-#   ROUNDS=6            alternations of base and new (ab --rounds); each file is one sample,
-#                       so ROUNDS must be ≥ 4 for a U test
+#   ROUNDS=10           alternations of base and new (ab --rounds); each file is one sample,
+#                       so ROUNDS must be ≥ 4 for a U test, and 7 for one case among ~60 to be flagged alone
 #   REPEAT=1            accepted for compatibility; only 1 is supported (ab runs --repeat 1:
 #                       rounds, not repetitions, are the independent unit)
 #   RUN_ARGS="..."      what to run (default: pipe, unix-stream, sysv-shm pingpong at 64 B and 4 KiB, 300 ms)
@@ -48,7 +48,7 @@ fi
 mkdir -p "$out"
 set +e
 # shellcheck disable=SC2086 # RUN_ARGS and COMPARE_ARGS are lists of flags
-"${pin[@]}" "$new_bin" ab "$base_bin" "$new_bin" --rounds "${ROUNDS:-6}" --out "$out" \
+"${pin[@]}" "$new_bin" ab "$base_bin" "$new_bin" --rounds "${ROUNDS:-10}" --out "$out" \
   --new-args "${NEW_ARGS:-}" ${COMPARE_ARGS:-} $run_args | tee "$out/compare.txt"
 status=${PIPESTATUS[0]}
 set -e

@@ -27,7 +27,7 @@ func WriteComparison(w io.Writer, format string, c *stats.Comparison) error {
 	return unknown(format, CompareFormats)
 }
 
-var compareColumns = []string{"case", "base", "new", "delta", "p", "verdict"}
+var compareColumns = []string{"case", "base", "new", "delta", "p", "verdict", "mde"}
 
 func comparisonText(c *stats.Comparison, markdown bool) string {
 	esc := escapeFor(markdown)
@@ -62,8 +62,9 @@ func comparisonText(c *stats.Comparison, markdown bool) string {
 	}
 	list("only in base", c.OnlyBase, same) // case keys, of validated names
 	list("only in new", c.OnlyNew, same)
-	list("not compared", c.NotCompared, esc) // quotes the files' reasons
-	list("warnings", c.Warnings, same)       // compare's own words
+	list("broken on new (regressions: ok on base, failed or saturated on new)", c.Broken, esc) // quotes the files' reasons
+	list("not compared", c.NotCompared, esc)                                                   // quotes the files' reasons
+	list("warnings", c.Warnings, same)                                                         // compare's own words
 	ci := "."
 	if anyCI {
 		ci = "; ± is the 95% confidence interval."
@@ -78,6 +79,9 @@ func comparisonText(c *stats.Comparison, markdown bool) string {
 	if c.MinFlaggable > 1 {
 		fmt.Fprintf(&b, "With %d tests, each able to reach p=%.4f at best, a change is flagged only where at least %d tests reach that together; a regression confined to fewer needs more %ss.\n",
 			c.Tests, c.SmallestP, c.MinFlaggable, c.Unit)
+	}
+	if anyMDE(c) {
+		b.WriteString("mde: the smallest change for the worse, of that metric, that this comparison could have flagged in a case that changed alone; - where it could flag none.\n")
 	}
 	if line := latencyLeftOutLine(c); line != "" {
 		b.WriteString(line + "\n")
@@ -121,12 +125,12 @@ func metricTable(b *strings.Builder, c *stats.Comparison, name string, deltas []
 	}
 	rows := [][]string{compareColumns}
 	for _, d := range deltas {
-		rows = append(rows, []string{d.Case, vf.summary(d.Base), vf.summary(d.New), formatDelta(d), formatP(d), d.Verdict})
+		rows = append(rows, []string{d.Case, vf.summary(d.Base), vf.summary(d.New), formatDelta(d), formatP(d), d.Verdict, formatMDE(d)})
 	}
 	for _, g := range c.Geomeans {
 		if g.Metric == name {
 			rows = append(rows, []string{fmt.Sprintf("geomean (%d cases)", g.Cases), vf.format(g.Base), vf.format(g.New),
-				fmt.Sprintf("%+.2f%%", g.DeltaPct), "", ""})
+				fmt.Sprintf("%+.2f%%", g.DeltaPct), "", "", ""})
 		}
 	}
 	writeRows(b, rows, markdown)
@@ -215,6 +219,8 @@ func formatDelta(d stats.Delta) string {
 // beyond a percentile on each side (? where unknown).
 func formatP(d stats.Delta) string {
 	switch {
+	case d.Reason == stats.ReasonInterval:
+		return fmt.Sprintf("- (other intervals, n=%d+%d)", d.Base.N, d.New.N)
 	case d.P == nil && d.Reason != "" && d.Reason != stats.ReasonFewSamples:
 		return fmt.Sprintf("- (tail n=%s+%s)", tailN(d.Base.TailSamples), tailN(d.New.TailSamples))
 	case d.P == nil:
@@ -223,6 +229,18 @@ func formatP(d stats.Delta) string {
 		return fmt.Sprintf("p=%.3f n=%d+%d", *d.P, d.Base.N, d.New.N)
 	}
 	return fmt.Sprintf("p=%.3f q=%.3f n=%d+%d", *d.P, *d.Q, d.Base.N, d.New.N)
+}
+
+// formatMDE prints a delta's minimum detectable effect, or "-".
+func formatMDE(d stats.Delta) string {
+	if d.MDEPct == nil {
+		return "-"
+	}
+	return fmt.Sprintf("%.1f%%", *d.MDEPct)
+}
+
+func anyMDE(c *stats.Comparison) bool {
+	return slices.ContainsFunc(c.Deltas, func(d stats.Delta) bool { return d.MDEPct != nil })
 }
 
 func tailN(n *float64) string {

@@ -8,19 +8,15 @@ import (
 
 	"github.com/ipcbench/ipcbench/internal/textsafe"
 	"github.com/ipcbench/ipcbench/results"
+	"github.com/ipcbench/ipcbench/results/stats"
 )
 
 // DefaultSLONs is the p99 bound of the saturation verdict where a file
 // records none (run --slo's default, 1 ms).
-const DefaultSLONs = 1_000_000
+const DefaultSLONs = stats.DefaultSLONs
 
 // SLONs is the p99 bound f's rate cases are judged against.
-func SLONs(f *results.File) int64 {
-	if f.Config.SLONs > 0 {
-		return f.Config.SLONs
-	}
-	return DefaultSLONs
-}
+func SLONs(f *results.File) int64 { return stats.SLONs(f) }
 
 // HasDepth reports whether any case of f records its queue depth: files
 // before --depth existed do not, and their tables keep their width.
@@ -43,57 +39,28 @@ func Depth(f *results.File, c results.Case) string {
 }
 
 // RateStatus renders the status of a case with an offered rate: what it
-// achieved of it ("saturated: achieved 82.0k of 200.0k msgs/s"), with its
-// reason escaped for a terminal.
+// achieved of it ("saturated: achieved 82.0k of 200.0k msgs/s") and how
+// late its pacer sent ("sent p99 1.2µs late"), with its reason escaped for
+// a terminal.
 func RateStatus(c results.Case) string { return rateStatus(c, textsafe.Terminal) }
 
 // rateStatus is RateStatus with the reason escaped by esc.
 func rateStatus(c results.Case, esc escaper) string {
 	s := fmt.Sprintf("%s: achieved %s of %s msgs/s", c.Status, Rate(c.AchievedRate), Rate(c.OfferedRate))
+	if l := c.SendLateness; l != nil {
+		s += fmt.Sprintf(", sent p99 %s late", Ns(float64(l.P99Ns)))
+	}
 	if c.Reason != "" {
 		s += " (" + esc(c.Reason) + ")"
 	}
 	return s
 }
 
-// Saturation is the highest offered rate at which one transport kept its
-// p99 under the SLO without saturating, at one workload and size.
-type Saturation struct {
-	Transport, Workload string
-	SizeBytes           int
-	// RatePerSec is the highest such offered rate, 0 where none was.
-	RatePerSec float64
-	SLONs      int64
-}
-
-// Saturations lists, for every transport, workload and size of f with
-// cases at an offered rate, in the order of f's cases, the highest offered
-// rate whose case is ok (not saturated) with its p99 under the SLO.
-func Saturations(f *results.File) []Saturation {
-	var out []Saturation
-	at := map[[3]string]int{}
-	slo := SLONs(f)
-	for _, c := range f.Cases {
-		if c.OfferedRate <= 0 {
-			continue
-		}
-		k := [3]string{c.Transport, c.Workload, strconv.Itoa(c.SizeBytes)}
-		i, ok := at[k]
-		if !ok {
-			i = len(out)
-			at[k] = i
-			out = append(out, Saturation{Transport: c.Transport, Workload: c.Workload, SizeBytes: c.SizeBytes, SLONs: slo})
-		}
-		if c.Status == results.StatusOK && c.HistogramHDR != "" && c.Latency.P99Ns < slo && c.OfferedRate > out[i].RatePerSec {
-			out[i].RatePerSec = c.OfferedRate
-		}
-	}
-	return out
-}
-
-// Text reads "pipe: 200.0k msgs/s under a 1.00ms p99", or "pipe: none
-// under a 1.00ms p99"; with the workload and size where withCase.
-func (s Saturation) Text(withCase bool) string {
+// SaturationText reads "pipe: 200.0k msgs/s under a 1.00ms p99", or
+// "pipe: none under a 1.00ms p99", then where it fails and why; with the
+// workload and size where withCase, and what did not count: passes above
+// the first failure, and rates not judged.
+func SaturationText(s stats.Saturation, withCase bool) string {
 	name := s.Transport
 	if withCase {
 		name += " " + s.Workload + " " + results.FormatBytes(s.SizeBytes)
@@ -102,19 +69,38 @@ func (s Saturation) Text(withCase bool) string {
 	if s.RatePerSec > 0 {
 		rate = Rate(s.RatePerSec) + " msgs/s"
 	}
-	return fmt.Sprintf("%s: %s under a %s p99", name, rate, Ns(float64(s.SLONs)))
+	out := fmt.Sprintf("%s: %s under a %s p99", name, rate, Ns(float64(s.SLONs)))
+	if s.FailedAt > 0 {
+		out += fmt.Sprintf(", failing at %s (%s)", Rate(s.FailedAt), s.FailedWhy)
+	}
+	if len(s.PassedAbove) > 0 {
+		out += fmt.Sprintf("; %s passed above it, not counted", rates(s.PassedAbove))
+	}
+	if len(s.Unjudged) > 0 {
+		out += fmt.Sprintf("; %s not judged (no latency, or p99 on fewer than %d samples beyond it)", rates(s.Unjudged), results.MinTailSamples)
+	}
+	return out
 }
 
-// SaturationTexts renders Saturations(f), naming workload and size only
+// rates renders offered rates: "9.8k, 10.0k".
+func rates(rs []float64) string {
+	out := make([]string, len(rs))
+	for i, r := range rs {
+		out[i] = Rate(r)
+	}
+	return strings.Join(out, ", ")
+}
+
+// SaturationTexts renders stats.Saturations(f), naming workload and size only
 // where f has rate cases at more than one.
 func SaturationTexts(f *results.File) []string {
-	sats := Saturations(f)
-	several := slices.ContainsFunc(sats, func(s Saturation) bool {
+	sats := stats.Saturations(f)
+	several := slices.ContainsFunc(sats, func(s stats.Saturation) bool {
 		return s.Workload != sats[0].Workload || s.SizeBytes != sats[0].SizeBytes
 	})
 	var out []string
 	for _, s := range sats {
-		out = append(out, s.Text(several))
+		out = append(out, SaturationText(s, several))
 	}
 	return out
 }
@@ -142,7 +128,9 @@ func loadNotes(f *results.File) string {
 		arrivals = "fixed"
 	}
 	s += "Rate cases send on a " + arrivals + " schedule at the offered rate and time each message from its intended send time;\n" +
-		"a case short of its offered rate is saturated and shows no latency. Highest offered rate with p99 under the SLO (--slo):\n"
+		"a case short of its offered rate, or whose latency grew through its window (a backlog), is saturated and shows no latency.\n" +
+		"\"sent p99 late\" is the pacer's own lateness, inside the latency (LATE past a whole gap between sends);\n" +
+		"cpu/msg leaves out the pacer's waiting for send times. Highest offered rate below which every rate passed, p99 under the SLO (--slo):\n"
 	for _, t := range sats {
 		s += "  " + t + "\n"
 	}

@@ -38,7 +38,7 @@ func TestFormatDepthAndRate(t *testing.T) {
 		}
 	}
 	for _, want := range []string{"--depth 16: ", "--work 20.0µs: ", "on a poisson schedule",
-		"  pipe: 200.0k msgs/s under a 1.00ms p99\n", "  sysv-shm: 50.0k msgs/s under a 1.00ms p99\n"} {
+		"  pipe: 200.0k msgs/s under a 1.00ms p99, failing at 400.0k (p99 3ms)\n", "  sysv-shm: 50.0k msgs/s under a 1.00ms p99, failing at 200.0k (saturated)\n"} {
 		if !strings.Contains(out, want) {
 			t.Errorf("table lacks %q:\n%s", want, out)
 		}
@@ -94,18 +94,48 @@ func TestFormatCSVDepthAndRate(t *testing.T) {
 
 func TestSaturations(t *testing.T) {
 	f := resultstest.Loaded()
-	if got, want := format.SaturationTexts(f), []string{"pipe: 200.0k msgs/s under a 1.00ms p99", "sysv-shm: 50.0k msgs/s under a 1.00ms p99"}; !slices.Equal(got, want) {
+	if got, want := format.SaturationTexts(f), []string{"pipe: 200.0k msgs/s under a 1.00ms p99, failing at 400.0k (p99 3ms)",
+		"sysv-shm: 50.0k msgs/s under a 1.00ms p99, failing at 200.0k (saturated)"}; !slices.Equal(got, want) {
 		t.Errorf("SaturationTexts = %q, want %q", got, want)
 	}
 	f.Config.SLONs = 50_000 // 50 µs: only pipe at 10k stays under
-	if got, want := format.SaturationTexts(f), []string{"pipe: 10.0k msgs/s under a 50.0µs p99", "sysv-shm: none under a 50.0µs p99"}; !slices.Equal(got, want) {
+	if got, want := format.SaturationTexts(f), []string{"pipe: 10.0k msgs/s under a 50.0µs p99, failing at 50.0k (p99 90µs)",
+		"sysv-shm: none under a 50.0µs p99, failing at 10.0k (p99 60µs)"}; !slices.Equal(got, want) {
 		t.Errorf("SaturationTexts = %q, want %q", got, want)
 	}
 	f.Cases[len(f.Cases)-1].SizeBytes = 4096 // rate cases at two sizes: each named
-	if got := format.SaturationTexts(f); len(got) != 3 || got[2] != "sysv-shm rate 4 KiB: none under a 50.0µs p99" {
+	if got := format.SaturationTexts(f); len(got) != 3 || got[2] != "sysv-shm rate 4 KiB: none under a 50.0µs p99, failing at 400.0k (saturated)" {
 		t.Errorf("SaturationTexts at two sizes = %q", got)
 	}
 	if got := format.SaturationTexts(resultstest.Mixed()); len(got) != 0 {
 		t.Errorf("SaturationTexts without rate cases = %q", got)
+	}
+}
+
+// TestSaturationTextSaysWhatDidNotCount: a pass above the first failing
+// rate and a rate on a thin p99 are named, not counted.
+func TestSaturationTextSaysWhatDidNotCount(t *testing.T) {
+	f := resultstest.Loaded()
+	for i, c := range f.Cases {
+		switch {
+		case c.Transport == "pipe" && c.OfferedRate == 50e3: // over the SLO, below a pass at 200k
+			f.Cases[i].Latency.P99Ns = 2e6
+		case c.Transport == "pipe" && c.OfferedRate == 10e3: // 10 samples beyond p99
+			f.Cases[i].Samples = 1000
+		}
+	}
+	want := "pipe: none under a 1.00ms p99, failing at 50.0k (p99 2ms); 200.0k passed above it, not counted; " +
+		"10.0k not judged (no latency, or p99 on fewer than 100 samples beyond it)"
+	if got := format.SaturationTexts(f); len(got) != 2 || got[0] != want {
+		t.Errorf("SaturationTexts = %q, want %q first", got, want)
+	}
+}
+
+// TestRateStatusShowsSendLateness: a rate case says how late its pacer sent.
+func TestRateStatusShowsSendLateness(t *testing.T) {
+	c := resultstest.Loaded().Cases[6]
+	c.SendLateness = &results.SendLateness{P50Ns: 300, P99Ns: 1200, MaxNs: 50_000}
+	if got, want := format.RateStatus(c), "ok: achieved 10.0k of 10.0k msgs/s, sent p99 1.2µs late"; got != want {
+		t.Errorf("RateStatus = %q, want %q", got, want)
 	}
 }

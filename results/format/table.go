@@ -60,7 +60,8 @@ func header(f *results.File) []string {
 var percentileColumns = map[int]float64{5: 0.50, 6: 0.99, 7: 0.999}
 
 // thinMark is what follows a percentile with fewer than
-// results.MinTailSamples samples beyond it: " n=13", the count.
+// results.MinTailSamples independent samples beyond it (stats.TailSamples):
+// " n=13", the count.
 func thinMark(c results.Case, q float64) string {
 	tail, known := stats.TailSamples(c, q)
 	if !known || tail >= results.MinTailSamples {
@@ -304,9 +305,10 @@ Latency is the round trip for pingpong and send-to-receive for stream (which inc
 msgs/s and MB/s count messages delivered one way; a round trip is two. cpu/msg is user+sys of
 both workers; syscalls/msg and copies/msg are counted by the transport as it works.
 samples counts the latency samples of every repetition; "n=13" after a percentile: only 13
-samples lie beyond it (in the repetition with fewest), under 100: too few to trust, and compare
-does not gate on it. A status flag (NOISY, OVERHEAD, DRIFT, AUTOCORR) marks a case whose figures
-say less than they seem to: docs/results-file.md gives each check and its limit.
+independent samples lie beyond it (in the repetition with fewest; samples that follow each other
+count for less), under 100: too few to trust, and compare does not gate on it. A status flag
+(NOISY, OVERHEAD, DRIFT, AUTOCORR) marks a case whose figures say less than they seem to:
+docs/results-file.md gives each check and its limit.
 `
 
 // runNotes says what a reader must know about how the run went: that it

@@ -77,7 +77,13 @@ type Delta struct {
 	// Reason says why a delta is untested.
 	Reason string `json:"reason,omitempty"`
 
-	minP float64 // the smallest p the U test can give these sample sizes
+	// MDEPct is the smallest change of this metric, in per cent and in the
+	// worse direction, that the comparison could have flagged in a case
+	// that changed alone (see mde); absent where untested.
+	MDEPct *float64 `json:"mde_pct,omitempty"`
+
+	minP                    float64 // the smallest p the U test can give these sample sizes
+	baseSamples, newSamples []float64
 }
 
 // SummaryInterval is a median across samples (repetitions, or files: see
@@ -115,16 +121,23 @@ type Comparison struct {
 	// SmallestP is the smallest p-value any of the tests could give, for
 	// their sample counts; MinFlaggable how many tests must reach it
 	// together for the correction to flag any (1: a single test can).
-	SmallestP    float64   `json:"smallest_p,omitempty"`
-	MinFlaggable int       `json:"min_flaggable,omitempty"`
-	Deltas       []Delta   `json:"deltas"`
-	Geomeans     []Geomean `json:"geomeans"`
+	SmallestP    float64 `json:"smallest_p,omitempty"`
+	MinFlaggable int     `json:"min_flaggable,omitempty"`
+	// NeedSamples is the fewest samples a side (alike on both) with which
+	// every case compared could be flagged alone; 0 where none is needed
+	// beyond what there is, or none below 100 would do.
+	NeedSamples int       `json:"need_samples,omitempty"`
+	Deltas      []Delta   `json:"deltas"`
+	Geomeans    []Geomean `json:"geomeans"`
 	// OnlyBase and OnlyNew list cases found on one side only; NotCompared
 	// lists cases that were skipped or failed on a side, with the reason.
 	OnlyBase    []string `json:"only_base,omitempty"`
 	OnlyNew     []string `json:"only_new,omitempty"`
 	NotCompared []string `json:"not_compared,omitempty"`
-	Warnings    []string `json:"warnings,omitempty"`
+	// Broken lists the cases ok on base that failed or saturated on new:
+	// regressions, whatever the statistics, since new lost what base had.
+	Broken   []string `json:"broken,omitempty"`
+	Warnings []string `json:"warnings,omitempty"`
 	// Flagged lists the compared cases that carry a flag on either side
 	// (NOISY, OVERHEAD, DRIFT, AUTOCORR): their figures say less than
 	// they seem to.
@@ -146,6 +159,8 @@ type Comparison struct {
 	// HostLoad is what the host did to the workers on each side (base,
 	// new), averaged over their ok cases; nil where no file recorded it.
 	HostLoad []*HostLoad `json:"host_load,omitempty"`
+
+	otherInterval bool // see ReasonInterval
 }
 
 // Untested reports whether the comparison left a matched case untested,
@@ -158,9 +173,10 @@ func (c *Comparison) Untested() bool {
 // empty when base and new ran on like hosts with like configurations.
 func (c *Comparison) Skewed() string { return skewed(c.Differences) }
 
-// Regressions counts the deltas flagged as regressions.
+// Regressions counts the deltas flagged as regressions and the cases
+// broken on the new side.
 func (c *Comparison) Regressions() int {
-	n := 0
+	n := len(c.Broken)
 	for _, d := range c.Deltas {
 		if d.Verdict == VerdictRegression {
 			n++
@@ -175,6 +191,9 @@ func (c *Comparison) Regressions() int {
 type pooled struct {
 	reps  []results.Case
 	notOK string
+	// broke: a file of the side failed or saturated the case (rather
+	// than skipped it as this host cannot run it).
+	broke bool
 	// depths holds the run --depth of the file of each of reps.
 	depths []int
 }
@@ -195,6 +214,7 @@ func pool(files []*results.File) (map[results.CaseKey]*pooled, []results.CaseKey
 				if p.notOK == "" {
 					p.notOK = c.Status + ": " + c.Reason
 				}
+				p.broke = p.broke || c.Status == results.StatusFailed || c.Status == results.StatusSaturated
 				continue
 			}
 			p.reps = append(p.reps, c)
@@ -281,7 +301,7 @@ func unitOf(base, new []*results.File) string {
 // of all the tests are then corrected together (see Correction).
 func Compare(base, new []*results.File, opt CompareOptions) *Comparison {
 	out := &Comparison{Threshold: opt.Threshold, Alpha: opt.Alpha, Unit: unitOf(base, new), Correction: Correction,
-		Differences: Differences([][]*results.File{base, new})}
+		Differences: Differences([][]*results.File{base, new}), otherInterval: !sameInterval(base, new)}
 	if b, n := HostLoadOf(base), HostLoadOf(new); b != nil && n != nil {
 		out.HostLoad = []*HostLoad{b, n}
 	}
@@ -335,7 +355,11 @@ func (out *Comparison) count(measured []string) {
 // thin tail, whose reason names the percentile and its count.
 const (
 	ReasonFewSamples = "too few samples for the U test to reach alpha"
-	ReasonCorrection = "no p-value these samples can give survives the correction"
+	ReasonCorrection = "no p-value these samples can give survives the correction for this case alone"
+	// ReasonInterval: one side timed every message send to send, the
+	// other one in N as send+recv (run --sample-every): different
+	// quantities, never gated on against each other.
+	ReasonInterval = "base and new timed different intervals (run --sample-every)"
 )
 
 // warn adds a warning for each kind of untested delta.
@@ -348,6 +372,7 @@ func (out *Comparison) warn() {
 			few++
 		case d.Reason == ReasonCorrection:
 			corrected++
+		case d.Reason == ReasonInterval:
 		default:
 			tails++
 		}
@@ -362,9 +387,19 @@ func (out *Comparison) warn() {
 			few, out.Unit, out.Alpha, more))
 	}
 	if corrected > 0 {
+		need := "compare fewer metrics or cases"
+		if out.NeedSamples > 0 {
+			need = fmt.Sprintf("%d %ss a side would test every case, or compare fewer metrics or cases", out.NeedSamples, out.Unit)
+		}
 		out.Warnings = append(out.Warnings, fmt.Sprintf(
-			"%d comparisons can never be significant after the Benjamini-Hochberg correction over %d tests: even the smallest p-value their sample counts allow fails it, so they are untested: %s, or compare fewer metrics or cases",
-			corrected, out.Tests, strings.Replace(more, "6", "8", 1)))
+			"%d comparisons could not have flagged a regression confined to their case: with %d tests, the Benjamini-Hochberg correction needs a case's p below alpha × its tests / %d, and the smallest p their sample counts allow (%.2g) is above it; they are untested, not passed: %s",
+			corrected, out.Tests, out.Tests, out.SmallestP, need))
+	}
+	if out.otherInterval {
+		out.Warnings = append(out.Warnings, "base and new timed different intervals (run --sample-every: every message send to send, or one in N as send+recv); their latencies are different quantities and are not gated on: run both sides alike")
+	}
+	if out.Unit == UnitRepetition && out.Tests > 0 {
+		out.Warnings = append(out.Warnings, "each side is one run, whose repetitions ran back to back in one stretch of the host's time and are not independent, as the U test assumes: a host that changed between the two runs reads as a change of code. ipcbench ab (alternating rounds) makes the unit honest")
 	}
 	if tails > 0 {
 		out.Warnings = append(out.Warnings, fmt.Sprintf(
@@ -386,6 +421,10 @@ func (out *Comparison) bothMeasured(k results.CaseKey, bp, np *pooled, newCut st
 		// Neither side measured it (a transport this host lacks, say):
 		// listed, but no gap in what the comparison vouches for.
 		out.NotCompared = append(out.NotCompared, fmt.Sprintf("%s: base %s; new %s", k, bp.notOK, np.notOK))
+	case bp.notOK == "" && np.broke:
+		out.MatchedCases++
+		out.TestedCases++ // judged: new lost what base had
+		out.Broken = append(out.Broken, fmt.Sprintf("%s: new %s", k, np.notOK))
 	case bp.notOK != "" || np.notOK != "":
 		out.MatchedCases++
 		why, side := bp.notOK, "base"
@@ -407,6 +446,7 @@ func (out *Comparison) compareCase(k results.CaseKey, bp, np *pooled, opt Compar
 	compared := 0
 	leaveOutLatency := !opt.GateQueueLatency && QueueLatency(k.Workload) && !equalDepth(bp, np)
 	for _, m := range opt.Metrics {
+		otherInterval := m.IsLatency() && out.otherInterval
 		if leaveOutLatency && m.IsLatency() {
 			if !slices.Contains(out.LatencyLeftOut, k.String()) {
 				out.LatencyLeftOut = append(out.LatencyLeftOut, k.String())
@@ -427,9 +467,12 @@ func (out *Comparison) compareCase(k results.CaseKey, bp, np *pooled, opt Compar
 		}
 		compared++
 		d.minP = minPossibleP(len(bs), len(ns))
+		d.baseSamples, d.newSamples = bs, ns
 		switch {
 		case d.minP > opt.Alpha:
 			d.Verdict, d.Reason = VerdictUntested, ReasonFewSamples
+		case otherInterval:
+			d.Verdict, d.Reason = VerdictUntested, ReasonInterval
 		case bWhy != "" || nWhy != "":
 			d.Verdict, d.Reason = VerdictUntested, sideWhy(bWhy, nWhy)
 		default:
@@ -476,21 +519,106 @@ func (out *Comparison) correct(opt CompareOptions) {
 	for i, d := range tested {
 		ps[i], minPs[i] = *d.P, d.minP
 	}
-	qs, best := BenjaminiHochberg(ps), BenjaminiHochberg(minPs)
+	qs := BenjaminiHochberg(ps)
 	if len(minPs) > 0 {
 		out.SmallestP = slices.Min(minPs)
 		// BH flags the k smallest when p(k) ≤ alpha·k/m.
 		out.MinFlaggable = max(1, int(math.Ceil(out.SmallestP*float64(out.Tests)/opt.Alpha-1e-9)))
 	}
+	level := caseLevels(tested, opt.Alpha)
 	for i, d := range tested {
-		if best[i] >= opt.Alpha {
-			d.Verdict, d.Reason = VerdictUntested, ReasonCorrection
-			continue
-		}
 		q := qs[i]
 		d.Q = &q
 		d.Verdict = verdict(d.metric(), d.DeltaPct, q, opt)
+		if d.minP >= level[d.Case] {
+			if d.Verdict == VerdictSame {
+				d.Verdict, d.Reason = VerdictUntested, ReasonCorrection
+			}
+			continue
+		}
+		d.MDEPct = mde(d, level[d.Case], opt.Threshold)
 	}
+	out.NeedSamples = needSamples(tested, opt.Alpha)
+}
+
+// caseLevels returns, per case, the p-value its tests must reach for the
+// correction to flag them when that case alone changed: with m tests in
+// all, BH flags a case's n tests, every other test null, when the largest
+// of their p is ≤ alpha·n/m. A regression confined to one case (the common
+// kind: one transport's path got slower, and its latency, throughput and
+// CPU move together) is caught only by tests whose smallest possible p is
+// below that level; the others are untested, not passed.
+func caseLevels(tested []*Delta, alpha float64) map[string]float64 {
+	n := map[string]int{}
+	for _, d := range tested {
+		n[d.Case]++
+	}
+	level := map[string]float64{}
+	for c, k := range n {
+		level[c] = alpha * float64(k) / float64(len(tested))
+	}
+	return level
+}
+
+// needSamples is the fewest samples a side, alike on both, that lets every
+// case of the comparison be flagged alone: the smallest n whose U-test
+// minimum p, 2/C(2n, n), is below the lowest case level.
+func needSamples(tested []*Delta, alpha float64) int {
+	level := caseLevels(tested, alpha)
+	lowest, short := math.Inf(1), false
+	for _, d := range tested {
+		lowest = math.Min(lowest, level[d.Case])
+		short = short || d.minP >= level[d.Case]
+	}
+	if !short {
+		return 0
+	}
+	for n := 2; n < 100; n++ {
+		if minPossibleP(n, n) < lowest {
+			return n
+		}
+	}
+	return 0
+}
+
+// mde is the smallest change of d's metric, in per cent and in the worse
+// direction, that the comparison would flag as a regression in a case that
+// changed alone: the new side's samples are moved to the base median, then
+// shifted until the U test's p falls below level (or the change reaches
+// the threshold, whichever is larger). nil where no shift up to 100× does.
+// This is benchstat's question "what could this data have shown?", asked
+// of the samples in hand rather than of an assumed distribution.
+func mde(d *Delta, level, threshold float64) *float64 {
+	if d.Base.Median <= 0 || d.New.Median <= 0 || len(d.baseSamples) == 0 || len(d.newSamples) == 0 {
+		return nil
+	}
+	higherBetter := d.metric().HigherBetter
+	thresholds := &benchmath.Thresholds{CompareAlpha: level}
+	base := benchmath.NewSample(d.baseSamples, thresholds)
+	moved := make([]float64, len(d.newSamples))
+	flagged := func(shift float64) bool {
+		f := (1 + shift) * d.Base.Median / d.New.Median
+		if higherBetter {
+			f = d.Base.Median / d.New.Median / (1 + shift)
+		}
+		for i, v := range d.newSamples {
+			moved[i] = v * f
+		}
+		return benchmath.AssumeNothing.Compare(base, benchmath.NewSample(moved, thresholds)).P < level
+	}
+	lo, hi := 0.0, 100.0
+	if !flagged(hi) {
+		return nil
+	}
+	for hi-lo > 1e-4*hi {
+		if mid := (lo + hi) / 2; flagged(mid) {
+			hi = mid
+		} else {
+			lo = mid
+		}
+	}
+	pct := math.Max(hi, threshold) * 100
+	return &pct
 }
 
 func (d *Delta) metric() Metric {
@@ -659,9 +787,35 @@ var runKeys = []struct {
 	{"pinned_cpus", true, func(f *results.File) string { return fmt.Sprint(f.Config.CPUs) }},
 	{"worker_design", true, func(f *results.File) string { return f.Config.WorkerDesign }},
 	{"test_send_delay", true, func(f *results.File) string { return sendDelays(f.Config.TestSendDelayNs) }},
+	{"placement", true, func(f *results.File) string { return f.Config.Placement }},
+	{"depth", true, func(f *results.File) string { return nonZero(f.Config.Depth) }},
+	{"sample_every", true, func(f *results.File) string { return sampleEvery(f) }},
+	{"work", true, func(f *results.File) string { return durationOf(f.Config.WorkNs) }},
+	{"arrivals", true, func(f *results.File) string { return f.Config.Arrivals }},
+	{"slo", true, func(f *results.File) string { return durationOf(f.Config.SLONs) }},
 	{"ipcbench_version", false, func(f *results.File) string { return f.Host.Version }},
 	{"ipcbench_commit", false, func(f *results.File) string { return f.Host.Commit }},
 	{"label", false, func(f *results.File) string { return f.Config.Label }},
+}
+
+// sampleEvery is run --sample-every as the interval it times: "" where
+// every message was timed (send to send), else "1/N" (send+recv of one
+// message in N), a different quantity.
+func sampleEvery(f *results.File) string {
+	if f.Config.SampleEvery <= 1 {
+		return ""
+	}
+	return "1/" + strconv.FormatUint(f.Config.SampleEvery, 10)
+}
+
+// sameInterval says whether every file of both sides timed latency the
+// same way (see sampleEvery).
+func sameInterval(base, new []*results.File) bool {
+	seen := map[string]bool{}
+	for _, f := range slices.Concat(base, new) {
+		seen[sampleEvery(f)] = true
+	}
+	return len(seen) <= 1
 }
 
 func nonZero(n int) string {

@@ -118,8 +118,8 @@ func TestCompareListsOneSidedAndFailedCases(t *testing.T) {
 	if len(c.OnlyBase) != 1 || c.OnlyBase[0] != "pipe/pingpong/64 B" || len(c.OnlyNew) != 1 || c.OnlyNew[0] != "tcp/pingpong/64 B" {
 		t.Errorf("only base %q, only new %q", c.OnlyBase, c.OnlyNew)
 	}
-	if len(c.NotCompared) != 1 || !strings.Contains(c.NotCompared[0], "unix-stream") || !strings.Contains(c.NotCompared[0], "side b died") {
-		t.Errorf("not compared %q, want unix-stream with its reason", c.NotCompared)
+	if len(c.Broken) != 1 || !strings.Contains(c.Broken[0], "unix-stream") || !strings.Contains(c.Broken[0], "side b died") {
+		t.Errorf("broken %q, want unix-stream with its reason", c.Broken)
 	}
 	for _, name := range format.CompareFormats {
 		var b bytes.Buffer

@@ -52,7 +52,7 @@ func TestCompareCoverage(t *testing.T) {
 		{"all tested", side(1, 6, nil), side(2, 6, nil), 3, 3, "No regressions."},
 		{"one repetition a side", side(1, 1, nil), side(2, 1, nil), 0, 3, "Untested: none of the 3 cases measured on both sides could be tested"},
 		{"one case short", side(1, 6, nil), partialNew, 2, 3, "Untested: 1 of the 3 cases measured on both sides could not be tested; no regressions in the other 2."},
-		{"failed on one side", side(1, 6, nil), failedNew, 2, 3, "Untested: 1 of the 3 cases"},
+		{"failed on the new side is a regression", side(1, 6, nil), failedNew, 3, 3, "1 regressions."},
 		{"the only case untested", func() *results.File { f := side(1, 1, nil); f.Cases = f.Cases[:1]; return f }(), func() *results.File { f := side(2, 1, nil); f.Cases = f.Cases[:1]; return f }(), 0, 1, "Untested: the one case measured on both sides could not be tested"},
 		{"skipped on both sides is not a gap", skippedBoth[0], skippedBoth[1], 3, 3, "No regressions."},
 		{"nothing in common", side(1, 6, nil), other, 0, 0, "Untested: no case was measured on both sides"},

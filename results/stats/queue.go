@@ -3,6 +3,7 @@ package stats
 import (
 	"fmt"
 	"math"
+	"slices"
 
 	"github.com/ipcbench/ipcbench/results"
 	"github.com/ipcbench/ipcbench/workloads"
@@ -41,42 +42,78 @@ func equalDepth(bp, np *pooled) bool {
 }
 
 // HostLoad is what else the host did to the workers of a run or a side,
-// averaged over its ok cases (see results.Interference).
+// averaged over its ok cases (see results.Interference). A figure is
+// averaged over the cases that recorded it; Unknown names the figures no
+// case recorded (a kernel without schedstat or sched), whose 0 here is
+// no measurement.
 type HostLoad struct {
 	// StealShare is the CPUs' steal time over the measured window.
 	StealShare float64 `json:"steal_share"`
-	// RunQueueShare is the time the measuring threads waited runnable
-	// for a CPU over the window (both sides summed, so up to 2).
+	// RunQueueShare is the time the measuring thread that waited the
+	// most waited runnable for a CPU, over the window (files of an older
+	// ipcbench summed both sides, so up to 2).
 	RunQueueShare float64 `json:"run_queue_share"`
 	// Migrations is the mean count of moves between CPUs per case.
-	Migrations float64 `json:"migrations"`
-	Cases      int     `json:"cases"`
+	Migrations float64  `json:"migrations"`
+	Cases      int      `json:"cases"`
+	Unknown    []string `json:"unknown,omitempty"` // steal, run_queue_wait, migrations
 }
 
 // HostLoadOf averages the interference figures of the ok cases of files;
 // nil where none recorded them.
 func HostLoadOf(files []*results.File) *HostLoad {
 	h := &HostLoad{}
+	var steal, wait, moves int
 	for _, f := range files {
 		for _, c := range f.Cases {
 			in := c.Interference
 			if c.Status != results.StatusOK || in == nil || c.WindowNs <= 0 {
 				continue
 			}
-			h.StealShare += in.StealShare
-			h.RunQueueShare += in.RunQueueWaitNsPerMsg * float64(c.Messages) / float64(c.WindowNs)
-			h.Migrations += float64(in.Migrations)
+			if in.StealShare != nil {
+				h.StealShare += *in.StealShare
+				steal++
+			}
+			if share, ok := runQueueShare(c); ok {
+				h.RunQueueShare += share
+				wait++
+			}
+			if in.Migrations != nil {
+				h.Migrations += float64(*in.Migrations)
+				moves++
+			}
 			h.Cases++
 		}
 	}
 	if h.Cases == 0 {
 		return nil
 	}
-	n := float64(h.Cases)
-	h.StealShare /= n
-	h.RunQueueShare /= n
-	h.Migrations /= n
+	for _, x := range []struct {
+		sum  *float64
+		n    int
+		name string
+	}{{&h.StealShare, steal, "steal"}, {&h.RunQueueShare, wait, "run_queue_wait"}, {&h.Migrations, moves, "migrations"}} {
+		if x.n == 0 {
+			h.Unknown = append(h.Unknown, x.name)
+			continue
+		}
+		*x.sum /= float64(x.n)
+	}
 	return h
+}
+
+// runQueueShare is c's run-queue wait as a share of its window, from a
+// file of an older ipcbench too (its wait per message, summed over the
+// workers, times messages over the window).
+func runQueueShare(c results.Case) (float64, bool) {
+	in := c.Interference
+	switch {
+	case in.RunQueueShare != nil:
+		return *in.RunQueueShare, true
+	case in.RunQueueWaitNsPerMsg != nil:
+		return *in.RunQueueWaitNsPerMsg * float64(c.Messages) / float64(c.WindowNs), true
+	}
+	return 0, false
 }
 
 // Limits beyond which the host load of two sides differs enough to move
@@ -96,11 +133,12 @@ func (c *Comparison) LoadSkew() string {
 		return ""
 	}
 	b, n := c.HostLoad[0], c.HostLoad[1]
+	known := func(name string) bool { return !slices.Contains(b.Unknown, name) && !slices.Contains(n.Unknown, name) }
 	var s string
-	if math.Abs(b.StealShare-n.StealShare) > StealShareSkew {
+	if known("steal") && math.Abs(b.StealShare-n.StealShare) > StealShareSkew {
 		s = fmt.Sprintf("steal %.1f%% against %.1f%%", b.StealShare*100, n.StealShare*100)
 	}
-	if math.Abs(b.RunQueueShare-n.RunQueueShare) > RunQueueShareSkew {
+	if known("run_queue_wait") && math.Abs(b.RunQueueShare-n.RunQueueShare) > RunQueueShareSkew {
 		if s != "" {
 			s += ", "
 		}

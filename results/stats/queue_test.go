@@ -78,13 +78,29 @@ func TestQueueLatency(t *testing.T) {
 	}
 }
 
+// TestLoadSkew: the host load of two sides compared, a figure only
+// where both recorded it. loaded gives a file of an older ipcbench (the
+// run-queue wait per message, no share); a negative figure is unknown.
 func TestLoadSkew(t *testing.T) {
 	loaded := func(steal, rqNsPerMsg float64) *results.File {
 		f := side(1, 6, nil)
 		for i := range f.Cases {
 			c := &f.Cases[i]
 			c.Messages, c.WindowNs = 1000, 1e6
-			c.Interference = &results.Interference{StealShare: steal, RunQueueWaitNsPerMsg: rqNsPerMsg, Migrations: 2}
+			c.Interference = &results.Interference{Migrations: new(int64(2))}
+			if steal >= 0 {
+				c.Interference.StealShare = new(steal)
+			}
+			if rqNsPerMsg >= 0 {
+				c.Interference.RunQueueWaitNsPerMsg = new(rqNsPerMsg)
+			}
+		}
+		return f
+	}
+	shared := func(steal, rqShare float64) *results.File {
+		f := loaded(steal, 1e6) // a per-message figure the share overrides
+		for i := range f.Cases {
+			f.Cases[i].Interference.RunQueueShare = new(rqShare)
 		}
 		return f
 	}
@@ -97,6 +113,9 @@ func TestLoadSkew(t *testing.T) {
 		{"steal", loaded(0, 0), loaded(0.05, 0), "steal 0.0% against 5.0%"},
 		{"run-queue wait", loaded(0, 0), loaded(0, 100), "run-queue wait 0.0% against 10.0% of the window"},
 		{"not recorded", side(1, 6, nil), loaded(0.5, 0), ""},
+		{"run-queue share", shared(0, 0.01), shared(0, 0.2), "run-queue wait 1.0% against 20.0% of the window"},
+		{"steal unknown on one side is no skew", loaded(-1, 0), loaded(0.5, 0), ""},
+		{"run-queue wait unknown on one side is no skew", loaded(0, -1), loaded(0, 100), ""},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			c := stats.Compare([]*results.File{tc.base}, []*results.File{tc.new}, defaults)
@@ -104,5 +123,23 @@ func TestLoadSkew(t *testing.T) {
 				t.Errorf("LoadSkew() = %q, want %q", got, tc.want)
 			}
 		})
+	}
+}
+
+// TestHostLoadOfUnknown: a figure no case recorded is named unknown, not
+// averaged as 0; one some cases recorded is averaged over those.
+func TestHostLoadOfUnknown(t *testing.T) {
+	f := side(1, 6, nil)
+	for i := range f.Cases {
+		c := &f.Cases[i]
+		c.Messages, c.WindowNs = 1000, 1e6
+		c.Interference = &results.Interference{StealShare: new(0.0)}
+		if i == 0 {
+			c.Interference.StealShare = new(float64(len(f.Cases)))
+		}
+	}
+	h := stats.HostLoadOf([]*results.File{f})
+	if h == nil || h.StealShare != 1 || !slices.Equal(h.Unknown, []string{"run_queue_wait", "migrations"}) {
+		t.Errorf("HostLoadOf = %+v, want steal 1 (averaged over the cases), run-queue wait and migrations unknown", h)
 	}
 }

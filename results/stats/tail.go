@@ -2,6 +2,7 @@ package stats
 
 import (
 	"fmt"
+	"math"
 
 	"github.com/ipcbench/ipcbench/results"
 )
@@ -61,10 +62,25 @@ func histogramCount(c results.Case) (uint64, bool) {
 	return uint64(h.TotalCount()), true
 }
 
-// TailSamples is how many samples lie beyond percentile q in the
-// repetition of c that has the fewest: the median across repetitions of
-// their p99 is no better founded than its thinnest repetition's. It
-// returns false when c records no sample count (see RepetitionSamples).
+// EffectiveSamples is how many independent samples n successive samples
+// with lag-1 autocorrelation rho are worth, as an AR(1) series's
+// effective sample size: n·(1−ρ)/(1+ρ). Samples that follow each other
+// (a stall that holds up the several messages queued behind it) count
+// as few events: at ρ = 0.99, 200k samples are worth about 1,000, and the
+// 200 beyond their p99.9 are two or three stalls. A negative ρ counts as
+// 0, never as more samples than were taken.
+func EffectiveSamples(n uint64, rho float64) float64 {
+	rho = min(max(rho, 0), 1)
+	return float64(n) * (1 - rho) / (1 + rho)
+}
+
+// TailSamples is how many independent samples lie beyond percentile q in
+// the repetition of c that has the fewest: its samples beyond q
+// ((1−q)·samples) discounted for the case's lag-1 autocorrelation (the
+// median of its repetitions': EffectiveSamples). The median across
+// repetitions of their p99 is no better founded than its thinnest
+// repetition's. It returns false when c records no sample count (see
+// RepetitionSamples).
 func TailSamples(c results.Case, q float64) (float64, bool) {
 	n, ok := RepetitionSamples(c)
 	if !ok || len(n) == 0 {
@@ -74,13 +90,15 @@ func TailSamples(c results.Case, q float64) (float64, bool) {
 	for _, x := range n[1:] {
 		fewest = min(fewest, x)
 	}
-	return results.TailSamples(fewest, q), true
+	worth := EffectiveSamples(1, c.Lag1Autocorr) // what one sample is worth
+	return math.Round(results.TailSamples(fewest, q)*worth*1e6) / 1e6, true
 }
 
 // ThinTail says why metric m of case c cannot be trusted or gated on, or
 // "" when it can: a percentile above p50 with fewer than
-// results.MinTailSamples samples beyond it, or whose count is unknown. A
-// median always rests on half the samples and is never refused.
+// results.MinTailSamples independent samples beyond it (TailSamples), or
+// whose count is unknown. A median always rests on half the samples and
+// is never refused.
 func ThinTail(c results.Case, m Metric) (tail float64, known bool, why string) {
 	q, ok := m.Quantile()
 	if !ok {
@@ -90,6 +108,9 @@ func ThinTail(c results.Case, m Metric) (tail float64, known bool, why string) {
 	switch {
 	case !known && q > 0.5:
 		return 0, false, fmt.Sprintf("%s: sample count unknown (a file without samples or histogram)", m.Name)
+	case known && tail < results.MinTailSamples && c.Lag1Autocorr > 0:
+		return tail, true, fmt.Sprintf("%s rests on %.0f independent samples beyond it (lag-1 autocorrelation %.2f), fewer than %d",
+			m.Name, tail, c.Lag1Autocorr, results.MinTailSamples)
 	case known && tail < results.MinTailSamples:
 		return tail, true, fmt.Sprintf("%s rests on %.0f samples beyond it, fewer than %d", m.Name, tail, results.MinTailSamples)
 	}

@@ -16,8 +16,8 @@ import (
 //
 // The main metric is the p50 round trip for a round-trip workload
 // (pingpong; lower is better), the saturation rate for a workload at
-// offered rates (the highest offered rate kept ok with its p99 under the
-// SLO; higher is better) and otherwise throughput in messages per second
+// offered rates (the highest offered rate below which every offered rate
+// passed, see Saturations; higher is better) and otherwise throughput in messages per second
 // (stream-like workloads and relay; higher is better). A closed-loop
 // one-way latency measures how deep the transport buffers, not how fast
 // it is, so it never ranks.
@@ -55,10 +55,6 @@ type Standing struct {
 	Lo, Hi float64
 }
 
-// defaultSLONs is the p99 bound of a saturation rate where a file records
-// none: run --slo's default, as format.DefaultSLONs.
-const defaultSLONs = 1_000_000
-
 type verdictKey struct {
 	workload string
 	size     int
@@ -78,10 +74,6 @@ type measured struct {
 // out; a transport measured at several depths of one size counts at its
 // best.
 func Verdicts(f *results.File, baseline string) []Verdict {
-	slo := f.Config.SLONs
-	if slo <= 0 {
-		slo = defaultSLONs
-	}
 	by := map[verdictKey]map[string]measured{}
 	for _, c := range f.Cases {
 		k := verdictKey{c.Workload, c.SizeBytes}
@@ -90,12 +82,8 @@ func Verdicts(f *results.File, baseline string) []Verdict {
 		}
 		m, seen := by[k][c.Transport]
 		switch d, _ := workloads.Lookup(c.Workload); {
-		case c.OfferedRate > 0:
-			m.offers = true
-			if c.Status == results.StatusOK && c.HistogramHDR != "" && c.Latency.P99Ns < slo && c.OfferedRate > m.value {
-				m.value = c.OfferedRate
-			}
-			by[k][c.Transport] = m
+		case c.OfferedRate > 0: // ranked by Saturations below
+			by[k][c.Transport] = measured{offers: true}
 		case c.Status != results.StatusOK:
 		case d.Latency == workloads.RoundTrip:
 			v := float64(c.Latency.P50Ns)
@@ -110,6 +98,9 @@ func Verdicts(f *results.File, baseline string) []Verdict {
 				by[k][c.Transport] = measured{value: v, ci: ci, hasCI: ok}
 			}
 		}
+	}
+	for _, s := range Saturations(f) {
+		by[verdictKey{s.Workload, s.SizeBytes}][s.Transport] = measured{value: s.RatePerSec, offers: true}
 	}
 	keys := make([]verdictKey, 0, len(by))
 	for k := range by {

@@ -49,7 +49,7 @@ func TestVerdicts(t *testing.T) {
 
 func TestVerdictSaturationRate(t *testing.T) {
 	rc := func(tr string, offered float64, p99 int64, status string) results.Case {
-		c := results.Case{Transport: tr, Workload: "rate", SizeBytes: 64, Status: status, OfferedRate: offered, HistogramHDR: "x"}
+		c := results.Case{Transport: tr, Workload: "rate", SizeBytes: 64, Status: status, OfferedRate: offered, HistogramHDR: "x", Samples: 1e6}
 		c.Latency.P99Ns = p99
 		return c
 	}
