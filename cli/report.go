@@ -120,7 +120,7 @@ func reportRun(o *ReportOptions) error {
 	if beforeReport != nil {
 		beforeReport(ctx)
 	}
-	err = report.WriteDirWith(ctx, o.Dir, in, o.Format, o.Force, report.Options{Baseline: o.Baseline})
+	err = report.WriteDir(ctx, o.Dir, in, o.Format, o.Force, report.Options{Baseline: o.Baseline})
 	if sig := interrupted.signal(); sig != nil {
 		fmt.Fprintf(o.Stderr, "ipcbench: %s: no report written\n", signalName(sig))
 		return exitError{signalExit(sig)}

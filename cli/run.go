@@ -445,7 +445,7 @@ func (o *RunOptions) reportPhase(ctx context.Context, path string, f *results.Fi
 		beforeReport(ctx)
 	}
 	in := []report.Input{{Label: report.Labels([]string{path})[0], File: f}}
-	err := report.WriteDirWith(ctx, defaultReportDir, in, report.Both, o.Force, report.Options{Baseline: o.Baseline})
+	err := report.WriteDir(ctx, defaultReportDir, in, report.Both, o.Force, report.Options{Baseline: o.Baseline})
 	if sig := interrupted.signal(); sig != nil {
 		fmt.Fprintf(o.Stderr, "ipcbench: %s: no report written; the results are in %s\n", signalName(sig), path)
 		return exitError{signalExit(sig)}

@@ -44,7 +44,7 @@ func TestWriteReplacesOnlyItsOwnReport(t *testing.T) {
 			dir := filepath.Join(parent, "docs")
 			tc.make(t, dir)
 			before := snapshot(parent)
-			err := WriteDir(context.Background(), dir, in, Both, tc.force)
+			err := WriteDir(context.Background(), dir, in, Both, tc.force, Options{})
 			if tc.replace {
 				if err != nil {
 					t.Fatal(err)
@@ -76,7 +76,7 @@ func TestWriteKeepsAFileAddedWhileItWorked(t *testing.T) {
 	mustWrite(t, dir, in)
 	beforeMoveAside = func(dir string) { os.WriteFile(filepath.Join(dir, "notes.txt"), []byte("mine"), 0o644) }
 	t.Cleanup(func() { beforeMoveAside = nil })
-	if err := WriteDir(context.Background(), dir, in, Both, false); !errors.Is(err, ErrNotReport) {
+	if err := WriteDir(context.Background(), dir, in, Both, false, Options{}); !errors.Is(err, ErrNotReport) {
 		t.Fatalf("WriteDir: %v, want ErrNotReport", err)
 	}
 	if data, err := os.ReadFile(filepath.Join(dir, "notes.txt")); err != nil || string(data) != "mine" {
@@ -92,7 +92,7 @@ func TestWriteRefusesTheCurrentDirectory(t *testing.T) {
 	t.Chdir(t.TempDir())
 	os.WriteFile("notes.txt", nil, 0o644)
 	for _, dir := range []string{".", "./", "..", "/"} {
-		if err := WriteDir(context.Background(), dir, in, Markdown, false); !errors.Is(err, ErrNotReport) {
+		if err := WriteDir(context.Background(), dir, in, Markdown, false, Options{}); !errors.Is(err, ErrNotReport) {
 			t.Errorf("WriteDir(%q): %v, want ErrNotReport", dir, err)
 		}
 	}
@@ -105,7 +105,7 @@ func TestWriteStopsWhenCancelled(t *testing.T) {
 	parent := t.TempDir()
 	ctx, cancel := context.WithCancelCause(context.Background())
 	cancel(errors.New("SIGINT"))
-	err := WriteDir(ctx, filepath.Join(parent, "rep"), load(t, "run-a.json"), Both, false)
+	err := WriteDir(ctx, filepath.Join(parent, "rep"), load(t, "run-a.json"), Both, false, Options{})
 	if err == nil || err.Error() != "SIGINT" {
 		t.Fatalf("WriteDir after cancel: %v, want the cause", err)
 	}
@@ -121,7 +121,7 @@ func userDir(t *testing.T, dir string) {
 
 func mustWrite(t *testing.T, dir string, in []Input) {
 	t.Helper()
-	if err := WriteDir(context.Background(), dir, in, Markdown, false); err != nil {
+	if err := WriteDir(context.Background(), dir, in, Markdown, false, Options{}); err != nil {
 		t.Fatal(err)
 	}
 }
@@ -170,7 +170,7 @@ func TestWriteRefusesAnotherUsersReport(t *testing.T) {
 	if err := os.Chown(dir, 65534, 65534); err != nil {
 		t.Fatal(err)
 	}
-	if err := WriteDir(context.Background(), dir, in, Markdown, false); !errors.Is(err, ErrNotReport) {
+	if err := WriteDir(context.Background(), dir, in, Markdown, false, Options{}); !errors.Is(err, ErrNotReport) {
 		t.Fatalf("WriteDir over another user's report: %v, want ErrNotReport", err)
 	}
 }

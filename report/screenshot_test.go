@@ -99,7 +99,7 @@ func TestReportFitsTheWindow(t *testing.T) {
 		t.Fatal(err)
 	}
 	dir := filepath.Join(t.TempDir(), "rep")
-	if err := WriteDir(context.Background(), dir, []Input{{Label: "run", File: f}}, HTML, false); err != nil {
+	if err := WriteDir(context.Background(), dir, []Input{{Label: "run", File: f}}, HTML, false, Options{}); err != nil {
 		t.Fatal(err)
 	}
 	l, err := measure(chromium, filepath.Join(dir, "index.html"), 1280, 900, 60*time.Second)
