@@ -71,9 +71,6 @@ func (c Case) timeout() time.Duration {
 	return 10*time.Second + 2*(c.Warmup+c.Duration)
 }
 
-// Executable is the binary the harness re-execs as workers; tests may point it elsewhere.
-var Executable = os.Executable
-
 // RunCase runs one case in two fresh worker processes and returns its result.
 // A case that cannot run on this host is skipped with the reason; any error
 // fails the case with the reason, and never yields a number.
@@ -225,7 +222,7 @@ func (r *caseRun) prepare() error {
 // spawn starts the workers, then closes the parent's copies of what they
 // inherited, so that a worker's death shows up as EOF or EPIPE at its peer.
 func (r *caseRun) spawn() error {
-	exe, err := Executable()
+	exe, err := os.Executable()
 	if err != nil {
 		return fmt.Errorf("find own executable to re-exec workers: %w", err)
 	}
