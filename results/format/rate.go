@@ -11,13 +11,6 @@ import (
 	"github.com/ipcbench/ipcbench/results/stats"
 )
 
-// DefaultSLONs is the p99 bound of the saturation verdict where a file
-// records none (run --slo's default, 1 ms).
-const DefaultSLONs = stats.DefaultSLONs
-
-// SLONs is the p99 bound f's rate cases are judged against.
-func SLONs(f *results.File) int64 { return stats.SLONs(f) }
-
 // HasDepth reports whether any case of f records its queue depth: files
 // before --depth existed do not, and their tables keep their width.
 func HasDepth(f *results.File) bool {
