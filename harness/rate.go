@@ -38,10 +38,6 @@ const (
 // its count of arrivals is not taken for saturation.
 const SaturationMargin = 0.05
 
-// MaxRate bounds run --rate: 100M msgs/s, a message every 10 ns, is beyond
-// any transport and any clock read.
-const MaxRate = 1e8
-
 // MaxWork bounds run --work.
 const MaxWork = time.Second
 
@@ -469,8 +465,8 @@ const rateWorkload = "rate"
 // validateRate checks the rate, arrivals, SLO and work of a plan.
 func (p Plan) validateRate() error {
 	for _, r := range p.Rates {
-		if !(r > 0 && r <= MaxRate) {
-			return planErrorf("Rates", fmt.Sprint(r), "want above 0 and at most %g msgs/s", MaxRate)
+		if !(r > 0 && r <= results.MaxRate) {
+			return planErrorf("Rates", fmt.Sprint(r), "want above 0 and at most %g msgs/s", results.MaxRate)
 		}
 	}
 	if slices.Contains(p.Workloads, rateWorkload) && len(p.Rates) == 0 {

@@ -127,7 +127,7 @@ func TestPacedAndWorkLoopsDoNotAllocate(t *testing.T) {
 			t.Run(wl+"/"+side.String(), func(t *testing.T) {
 				d, _ := workloads.Lookup(wl)
 				spec := Spec{Workload: wl, SizeBytes: 256, Side: side, Producers: 1,
-					RateMsgsPerSec: MaxRate, Arrivals: ArrivalsPoisson, Seed: 7, WorkNs: 1000}
+					RateMsgsPerSec: results.MaxRate, Arrivals: ArrivalsPoisson, Seed: 7, WorkNs: 1000}
 				l := newLoop(spec, d, nil)
 				if err := l.setPacing(spec); err != nil {
 					t.Fatal(err)

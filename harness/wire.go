@@ -221,7 +221,7 @@ func (s Spec) validate() error {
 		return fmt.Errorf("sample every %d above %d", s.SampleEvery, MaxSampleEvery)
 	case s.RelayMessages > 1e12:
 		return fmt.Errorf("relay file of %d messages above 10^12", s.RelayMessages)
-	case !(s.RateMsgsPerSec >= 0 && s.RateMsgsPerSec <= MaxRate) || s.WorkNs < 0 || s.WorkNs > int64(MaxWork):
+	case !(s.RateMsgsPerSec >= 0 && s.RateMsgsPerSec <= results.MaxRate) || s.WorkNs < 0 || s.WorkNs > int64(MaxWork):
 		return fmt.Errorf("rate %g msgs/s or work %d ns out of range", s.RateMsgsPerSec, s.WorkNs)
 	case s.Arrivals != "" && s.Arrivals != ArrivalsUniform && s.Arrivals != ArrivalsPoisson:
 		return fmt.Errorf("arrivals %q: want %s or %s", s.Arrivals, ArrivalsUniform, ArrivalsPoisson)
