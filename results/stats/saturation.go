@@ -2,9 +2,7 @@ package stats
 
 import (
 	"cmp"
-	"fmt"
 	"slices"
-	"time"
 
 	"github.com/ipcbench/ipcbench/results"
 )
@@ -66,29 +64,33 @@ const (
 	RateUnjudged
 )
 
+// A RateFailure is why a case at an offered rate failed, for format to
+// word: Status where the case was not ok, else BacklogRiseNs where its
+// backlog grew (see Backlog), else P99Ns, its p99 at or over the SLO.
+type RateFailure struct {
+	Status        string
+	BacklogRiseNs float64
+	P99Ns         int64
+}
+
 // JudgeRate judges one case at an offered rate against a p99 bound, and
-// says why where it does not pass.
-func JudgeRate(c results.Case, sloNs int64) (RateJudgement, string) {
+// says why where it fails.
+func JudgeRate(c results.Case, sloNs int64) (RateJudgement, RateFailure) {
 	p99, _ := MetricByName("p99")
-	switch {
+	_, _, thin := ThinTail(c, p99)
+	switch rise, growing := Backlog(c); {
 	case c.Status == results.StatusSkipped:
-		return RateUnjudged, "skipped"
+		return RateUnjudged, RateFailure{}
 	case c.Status != results.StatusOK:
-		return RateFails, c.Status
+		return RateFails, RateFailure{Status: c.Status}
+	case growing:
+		return RateFails, RateFailure{BacklogRiseNs: rise}
+	case c.Latency.P99Ns <= 0 || thin != "":
+		return RateUnjudged, RateFailure{}
+	case c.Latency.P99Ns >= sloNs:
+		return RateFails, RateFailure{P99Ns: c.Latency.P99Ns}
 	}
-	if rise, growing := Backlog(c); growing {
-		return RateFails, fmt.Sprintf("backlog growing, p50 up at least %v through the window", time.Duration(rise).Round(time.Microsecond))
-	}
-	if c.Latency.P99Ns <= 0 {
-		return RateUnjudged, "no latency"
-	}
-	if _, _, thin := ThinTail(c, p99); thin != "" {
-		return RateUnjudged, thin
-	}
-	if c.Latency.P99Ns >= sloNs {
-		return RateFails, fmt.Sprintf("p99 %v", time.Duration(c.Latency.P99Ns).Round(time.Microsecond))
-	}
-	return RatePasses, ""
+	return RatePasses, RateFailure{}
 }
 
 // Saturation is one transport's standing over the offered rates of one
@@ -102,9 +104,9 @@ type Saturation struct {
 	// was judged.
 	RatePerSec float64
 	// FailedAt is the lowest offered rate that failed, and FailedWhy
-	// why; 0 and "" where none did.
+	// why; zero where none did.
 	FailedAt  float64
-	FailedWhy string
+	FailedWhy RateFailure
 	// PassedAbove are offered rates above FailedAt that passed: a pass
 	// above a failure is noise or luck, and does not count.
 	PassedAbove []float64
