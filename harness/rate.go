@@ -447,7 +447,7 @@ func workApplies(wl workloads.Descriptor, role workloads.Role) bool {
 // itself for any other. A rate case times every message: its producer
 // stamps each one with its intended time.
 func (p Plan) rateCases(c Case) []Case {
-	if c.Workload != rateWorkload {
+	if wl, _ := workloads.Lookup(c.Workload); !wl.OpenLoop {
 		return []Case{c}
 	}
 	cs := make([]Case, 0, len(p.Rates))
@@ -459,8 +459,15 @@ func (p Plan) rateCases(c Case) []Case {
 	return cs
 }
 
-// rateWorkload is the open-loop workload's name (workloads/rate.go).
-const rateWorkload = "rate"
+// openLoop is the first of workloads that is open-loop (rate), if any.
+func openLoop(names []string) (string, bool) {
+	for _, w := range names {
+		if wl, _ := workloads.Lookup(w); wl.OpenLoop {
+			return w, true
+		}
+	}
+	return "", false
+}
 
 // validateRate checks the rate, arrivals, SLO and work of a plan.
 func (p Plan) validateRate() error {
@@ -469,8 +476,8 @@ func (p Plan) validateRate() error {
 			return planErrorf("Rates", fmt.Sprint(r), "want above 0 and at most %g msgs/s", results.MaxRate)
 		}
 	}
-	if slices.Contains(p.Workloads, rateWorkload) && len(p.Rates) == 0 {
-		return planErrorf("Rates", "", "the rate workload needs at least one rate")
+	if w, open := openLoop(p.Workloads); open && len(p.Rates) == 0 {
+		return planErrorf("Rates", "", "the %s workload needs at least one rate", w)
 	}
 	if p.Arrivals != "" && p.Arrivals != ArrivalsUniform && p.Arrivals != ArrivalsPoisson {
 		return planErrorf("Arrivals", p.Arrivals, "want %s or %s", ArrivalsUniform, ArrivalsPoisson)
@@ -490,7 +497,7 @@ func (p Plan) validateRate() error {
 // recordRate puts the plan's rates, arrivals and SLO (when it runs the
 // rate workload) and its work in the results' config.
 func (p Plan) recordRate(c *results.Config) {
-	if slices.Contains(p.Workloads, rateWorkload) {
+	if _, open := openLoop(p.Workloads); open {
 		c.Rates, c.Arrivals, c.SLONs = p.Rates, p.Arrivals, int64(p.SLO)
 		if c.Arrivals == "" {
 			c.Arrivals = ArrivalsUniform
