@@ -9,14 +9,6 @@ import (
 	"github.com/ipcbench/ipcbench/harness"
 )
 
-// planFlags names the run flag that sets each field of a harness.Plan.
-var planFlags = map[string]string{
-	"Transports": "--transports", "Workloads": "--workloads", "SizesBytes": "--sizes",
-	"Duration": "--duration", "Warmup": "--warmup", "Producers": "--producers",
-	"CPUs": "--cpus", "SendDelay": "--test-send-delay", "Repeat": "--repeat",
-	"Rates": "--rate", "Arrivals": "--arrivals", "SLO": "--slo", "Work": "--work",
-}
-
 // planUsageError says what harness.Plan.Validate found wrong in the flags'
 // terms, as a usage error.
 func planUsageError(err error) error {

@@ -17,6 +17,7 @@ import (
 	"github.com/ipcbench/ipcbench/report"
 	"github.com/ipcbench/ipcbench/results"
 	"github.com/ipcbench/ipcbench/results/format"
+	"github.com/ipcbench/ipcbench/results/stats"
 	"github.com/ipcbench/ipcbench/results/store"
 	"github.com/ipcbench/ipcbench/transports"
 	"github.com/ipcbench/ipcbench/workloads"
@@ -120,7 +121,7 @@ SIGQUIT 131), with the cases finished saved, marked incomplete.`,
 	f.Uint64Var(&opts.SampleEvery, "sample-every", 1, "time and body-check every Nth message only, still checking every sequence number, so that a fast transport is measured more than the harness (pingpong, stream, stream-inplace; recorded)")
 	f.StringSliceVar(&opts.Rates, "rate", []string{"10k"}, "rate workload: offered msgs/s, each its own case: a list (10k,50k) or a sweep start:end:xFACTOR or +STEP (10k:200k:x2); k=10^3, M=10^6")
 	f.StringVar(&opts.Arrivals, "arrivals", harness.ArrivalsUniform, "rate workload: the send schedule, uniform or poisson")
-	f.StringVar(&opts.SLO, "slo", "1ms", "rate workload: the p99 latency bound to find the highest rate under (recorded)")
+	f.StringVar(&opts.SLO, "slo", time.Duration(stats.DefaultSLONs).String(), "rate workload: the p99 latency bound to find the highest rate under (recorded)")
 	f.StringVar(&opts.Work, "work", "0", "spin the consumer (stream, rate) or echoer (pingpong) this long per message on a calibrated CPU loop, e.g. 20us (recorded)")
 	f.BoolVar(&opts.PairMatrix, "pair-matrix", false, "run each case on every pair of CPUs and print a core-to-core matrix of p50 latency")
 	f.StringSliceVar(&opts.CPUs, "cpus", nil, "pin side a and side b to these two CPUs, e.g. 0,1 (0,0 shares one), or none for the scheduler's choice; default: two distinct CPUs, recorded")
@@ -138,6 +139,17 @@ SIGQUIT 131), with the cases finished saved, marked incomplete.`,
 	f.StringToStringVar(&opts.SendDelay, "test-send-delay", nil, "for testing compare: slow TRANSPORT's every send by DELAY, e.g. pipe=5us (recorded in the results)")
 	f.MarkHidden("test-send-delay")
 	return cmd
+}
+
+// planFlags names the run flag that sets each harness.Plan field, so that
+// an error of Plan.Validate names the flag to fix; a test checks that
+// every field of Plan is here.
+var planFlags = map[string]string{
+	"Transports": "--transports", "Workloads": "--workloads", "SizesBytes": "--sizes", "Warmup": "--warmup",
+	"Duration": "--duration", "Count": "--count", "Timeout": "--timeout", "Repeat": "--repeat",
+	"SendDelay": "--test-send-delay", "Producers": "--producers", "CPUs": "--cpus", "Unpinned": "--cpus",
+	"SampleEvery": "--sample-every", "Rates": "--rate", "Arrivals": "--arrivals", "SLO": "--slo", "Work": "--work",
+	"StopOnFailure": "--keep-going", "Depth": "--depth",
 }
 
 // maxCount bounds --count: 10^10 round trips take days.
@@ -171,14 +183,10 @@ func (o *RunOptions) plan() (harness.Plan, error) {
 			p.CPUs = append(p.CPUs, n)
 		}
 	}
-	if o.SampleEvery < 1 || o.SampleEvery > harness.MaxSampleEvery {
-		return p, usagef("--sample-every %d: want 1 to %d", o.SampleEvery, harness.MaxSampleEvery)
+	if o.SampleEvery == 0 { // 0 is every message to a Plan; above the limit, Validate says
+		return p, usagef("--sample-every 0: want 1 to %d", harness.MaxSampleEvery)
 	}
-	p.SampleEvery = o.SampleEvery
-	if o.Depth < 0 || o.Depth > transports.MaxDepth {
-		return p, usagef("--depth %d: want 1 to %d messages, or 0 for native buffering", o.Depth, transports.MaxDepth)
-	}
-	p.Depth = o.Depth
+	p.SampleEvery, p.Depth = o.SampleEvery, o.Depth
 	if o.Count > maxCount {
 		return p, usagef("--count %d: want at most %d messages a case", o.Count, uint64(maxCount))
 	}

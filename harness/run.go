@@ -88,9 +88,6 @@ func (p Plan) Cases() []Case {
 	return cs
 }
 
-// MaxSizeBytes is the largest message ipcbench handles: 1 GiB.
-const MaxSizeBytes = 1 << 30
-
 // MaxSampleEvery bounds Plan.SampleEvery: beyond it a 1 s window holds too
 // few samples for any percentile.
 const MaxSampleEvery = 1 << 20
@@ -135,7 +132,7 @@ func (p Plan) Validate() error {
 		}
 	}
 	for _, s := range p.SizesBytes {
-		if s <= 0 || s > MaxSizeBytes {
+		if s <= 0 || s > results.MaxSizeBytes {
 			return planErrorf("SizesBytes", "", "%d B is out of range 1 B to 1 GiB", s)
 		}
 	}
@@ -157,7 +154,7 @@ func (p Plan) Validate() error {
 		return planErrorf("CPUs", fmt.Sprint(p.CPUs), "CPUs given with Unpinned: pin the sides or leave them to the scheduler, not both")
 	}
 	if p.Depth < 0 || p.Depth > transports.MaxDepth {
-		return planErrorf("Depth", fmt.Sprint(p.Depth), "want 1 to %d messages, or 0 for each transport's native buffering", transports.MaxDepth)
+		return planErrorf("Depth", fmt.Sprint(p.Depth), "want 1 to %d messages, or 0 for native buffering", transports.MaxDepth)
 	}
 	if p.SampleEvery > MaxSampleEvery {
 		return planErrorf("SampleEvery", fmt.Sprint(p.SampleEvery), "want 1 to %d", MaxSampleEvery)
