@@ -52,7 +52,7 @@ func TestBacklogOnTheUnixDgramSweep(t *testing.T) {
 		t.Fatalf("saturations %+v, want 9.5k, failing at 9.8k", s)
 	}
 	vs := Verdicts(f, "")
-	if len(vs) != 1 || vs[0].Metric != "saturation rate" || vs[0].Standings[0].Value != 9500 {
+	if len(vs) != 1 || vs[0].Metric != BySaturationRate || vs[0].Standings[0].Value != 9500 {
 		t.Errorf("verdicts %+v, want unix-dgram's saturation rate 9.5k", vs)
 	}
 }
