@@ -296,7 +296,7 @@ func compareExit(stderr io.Writer, c *stats.Comparison, threshold float64, allow
 	if !c.Untested() {
 		return nil
 	}
-	why := "compare: " + strings.TrimPrefix(c.VerdictLine(), "Untested: ")
+	why := "compare: " + strings.TrimPrefix(format.CompareVerdict(c), "Untested: ")
 	if c.MatchedCases > 0 {
 		why += untestedHints(c)
 	}
