@@ -13,7 +13,6 @@ import (
 	"github.com/ipcbench/ipcbench/internal/textsafe"
 	"github.com/ipcbench/ipcbench/results"
 	"github.com/ipcbench/ipcbench/results/format"
-	"github.com/ipcbench/ipcbench/results/stats"
 )
 
 // summaryRow is one case in the summary tables of both renderings.
@@ -136,7 +135,7 @@ func runInfos(in []Input) []runInfo {
 // escaped for a terminal as every other text of the file is.
 func noise(f *results.File) []string {
 	var out []string
-	for _, w := range stats.NoiseWarnings(f) {
+	for _, w := range format.NoiseWarnings(f) {
 		out = append(out, textsafe.Terminal(w))
 	}
 	return out

@@ -311,6 +311,21 @@ count for less), under 100: too few to trust, and compare does not gate on it. A
 docs/results-file.md gives each check and its limit.
 `
 
+// NoiseWarnings words stats.Noise(f), a line each: "host before the run:
+// busy processes stress-ng (…)", "tcp/pingpong/64 B: p50 varied 12%
+// (coefficient of variation) across 6 repetitions".
+func NoiseWarnings(f *results.File) []string {
+	busy, noisy := stats.Noise(f)
+	var out []string
+	for _, h := range busy {
+		out = append(out, fmt.Sprintf("host before the run: %s %s (%s)", h.Name, h.Value, h.Effect))
+	}
+	for _, c := range noisy {
+		out = append(out, fmt.Sprintf("%s: p50 varied %.0f%% (coefficient of variation) across %d repetitions", c.Key, 100*c.CV, c.Repetitions))
+	}
+	return out
+}
+
 // runNotes says what a reader must know about how the run went: that it
 // stopped early, that a transport was slowed on purpose, and what the
 // figures of repetitions are; the file's own words escaped by esc.
@@ -319,7 +334,7 @@ func runNotes(f *results.File, esc escaper) string {
 	if f.Incomplete != "" {
 		s += "INCOMPLETE RUN: " + esc(f.Incomplete) + ". Cases not listed did not run.\n"
 	}
-	for _, w := range stats.NoiseWarnings(f) {
+	for _, w := range NoiseWarnings(f) {
 		s += "NOISY HOST: " + esc(w) + ".\n"
 	}
 	for _, t := range slices.Sorted(maps.Keys(f.Config.TestSendDelayNs)) {
