@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"hash/fnv"
 	"os"
 	"os/exec"
 	"slices"
@@ -309,6 +310,14 @@ func (r *caseRun) command(w *worker, exe string) error {
 		SysProcAttr: &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL, Setpgid: true},
 	}
 	return nil
+}
+
+// caseSeed seeds a Poisson schedule from the case, so that a case's
+// arrivals are the same from run to run and differ between cases.
+func caseSeed(c Case) uint64 {
+	h := fnv.New64a()
+	fmt.Fprintf(h, "%s/%s/%d/%g", c.Transport, c.Workload, c.SizeBytes, c.RateMsgsPerSec)
+	return h.Sum64()
 }
 
 // WorkerGODEBUG is the GODEBUG workers run with: the user's, then

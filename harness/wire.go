@@ -203,6 +203,8 @@ func (s Spec) validate() error {
 	switch {
 	case s.Side != transports.SideA && s.Side != transports.SideB:
 		return fmt.Errorf("side %d is neither a nor b", s.Side)
+	case loopsOf(wl, s.Side) == nil:
+		return fmt.Errorf("workload %s: the harness has no loops for its %s (register them with registerLoops)", s.Workload, wl.Roles[s.Side])
 	case s.SizeBytes > transports.StreamCapBytes:
 		return fmt.Errorf("size %d above ipcbench's cap %d", s.SizeBytes, transports.StreamCapBytes)
 	case s.NumFds < 0 || s.NumFds > 8:

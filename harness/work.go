@@ -6,14 +6,7 @@ import (
 	"slices"
 
 	"github.com/ipcbench/ipcbench/results"
-	"github.com/ipcbench/ipcbench/workloads"
 )
-
-// doesWork says whether l's loop spins run --work's work after each
-// message: the consumer of stream and rate, pingpong's echoer.
-func (l *loop) doesWork() bool {
-	return l.workIters > 0 && !l.fanin && !l.inPlace && (l.role == workloads.Consumer || l.role == workloads.Echoer)
-}
 
 // workCheckBatches and workCheckNs: the check of run --work after the
 // window times seven batches of calls, about workCheckNs in all (a work
@@ -31,7 +24,7 @@ const (
 // reads no clock around its work, so this is the check that calibration
 // still holds.
 func (l *loop) workDoneNs() float64 {
-	if !l.doesWork() {
+	if l.workIters == 0 {
 		return 0
 	}
 	t0 := nanotime()
@@ -72,4 +65,43 @@ func summarizeWork(c Case, reps []Report, out *results.Case) {
 		}
 		return
 	}
+}
+
+// spinSink keeps spin's result live, so that the compiler cannot drop it.
+var spinSink uint64
+
+// spin is the consumer's work: n rounds of a xorshift, each depending on
+// the last, so that neither the compiler nor the CPU can skip or overlap
+// them. It reads no clock: its length is set by calibration.
+//
+//go:noinline
+func spin(n uint64) uint64 {
+	x := uint64(0x9E3779B97F4A7C15)
+	for ; n > 0; n-- {
+		x ^= x << 13
+		x ^= x >> 7
+		x ^= x << 17
+	}
+	return x
+}
+
+// spinItersPerNs calibrates spin on this worker's CPU, once, before the
+// warm-up: the median of seven 1M-round runs (about 2 ms each), a run as
+// the loop meets the work; the fastest, the luckiest run, set a 20 µs
+// work that ran 20.1-21.4 µs. A CPU that changes its clock after calibration
+// (turbo, thermal limits, a VM's steal) changes the work's length with
+// it; a clock-checked spin would put a clock read in every iteration
+// instead, so the work is timed again after the window (workDoneNs) and
+// recorded, and flagged where it is off.
+func spinItersPerNs() float64 {
+	const n = 1 << 20
+	var runs [7]int64
+	spinSink = spin(n) // warm up the frequency and the caches
+	for i := range runs {
+		t0 := nanotime()
+		spinSink = spin(n)
+		runs[i] = max(1, nanotime()-t0)
+	}
+	slices.Sort(runs[:])
+	return float64(n) / float64(runs[len(runs)/2])
 }
