@@ -59,15 +59,14 @@ func header(f *results.File) []string {
 // and the quantile each reads.
 var percentileColumns = map[int]float64{5: 0.50, 6: 0.99, 7: 0.999}
 
-// thinMark is what follows a percentile with fewer than
-// results.MinTailSamples independent samples beyond it (stats.TailSamples):
-// " n=13", the count.
-func thinMark(c results.Case, q float64) string {
-	tail, known := stats.TailSamples(c, q)
-	if !known || tail >= results.MinTailSamples {
-		return ""
+// thinMark is what follows a percentile resting on too few samples beyond
+// it (stats.ThinTail): " n=13", the count.
+func thinMark(c results.Case, metric string) string {
+	m, _ := stats.MetricByName(metric)
+	if tail, known, thin := stats.ThinTail(c, m); known && thin != "" {
+		return " n=" + strconv.FormatFloat(tail, 'f', 0, 64)
 	}
-	return " n=" + strconv.FormatFloat(tail, 'f', 0, 64)
+	return ""
 }
 
 // Flags renders a case's flags for a status cell: " NOISY (steal 12 %)
@@ -129,27 +128,24 @@ func row0(c results.Case, esc escaper) []string {
 	}
 	// relay measures no latency; a saturated case's is not the transport's
 	noLatency := c.HistogramHDR == "" || c.Status == results.StatusSaturated
-	lat := func(ns int64, q float64) string {
+	lat := func(ns int64, metric string) string {
 		if noLatency {
 			return "-"
 		}
-		if q < 0 { // max: the largest sample, never a percentile to gate on
-			return Ns(float64(ns))
-		}
-		return Ns(float64(ns)) + thinMark(c, q)
+		return Ns(float64(ns)) + thinMark(c, metric) // max: no metric, never a percentile to gate on
 	}
 	p50, samples := "-", "-"
 	if !noLatency {
-		p50 = Ns(float64(c.Latency.P50Ns)) + CaseInterval(c, "p50", float64(c.Latency.P50Ns)) + thinMark(c, 0.5)
+		p50 = Ns(float64(c.Latency.P50Ns)) + CaseInterval(c, "p50", float64(c.Latency.P50Ns)) + thinMark(c, "p50")
 		samples = totalSamples(c)
 	}
 	return append(cells,
 		Rate(c.MsgsPerSec),
 		strconv.FormatFloat(c.MBPerSec, 'f', 1, 64),
 		p50,
-		lat(c.Latency.P99Ns, 0.99),
-		lat(c.Latency.P999Ns, 0.999),
-		lat(c.Latency.MaxNs, -1),
+		lat(c.Latency.P99Ns, "p99"),
+		lat(c.Latency.P999Ns, "p999"),
+		lat(c.Latency.MaxNs, ""),
 		samples,
 		Ns(c.CPUNsPerMsg),
 		strconv.FormatFloat(c.SyscallsPerMsg, 'f', 2, 64),
