@@ -37,7 +37,7 @@ func TestRunHelpListsOptIns(t *testing.T) {
 // flag run registers, so that an error of Plan.Validate about any field,
 // a new one too, names the flag to fix.
 func TestPlanFieldsHaveFlags(t *testing.T) {
-	flags := runCommand(&RunOptions{}).Flags()
+	flags := runCommand(&runOptions{}).Flags()
 	plan := reflect.TypeFor[harness.Plan]()
 	for i := range plan.NumField() {
 		name := plan.Field(i).Name
@@ -83,7 +83,7 @@ func TestPlanErrorsNameTheirFlag(t *testing.T) {
 		"--sample-every 0":       "--sample-every 0: want 1 to 1048576",
 		"--sample-every 1048577": "--sample-every 1048577: want 1 to 1048576",
 	} {
-		opts := &RunOptions{}
+		opts := &runOptions{}
 		if err := runCommand(opts).ParseFlags(strings.Fields(args)); err != nil {
 			t.Fatal(err)
 		}

@@ -113,7 +113,7 @@ func TestUsageErrorsExit2(t *testing.T) {
 }
 
 func TestRunFlagsParse(t *testing.T) {
-	got := &RunOptions{}
+	got := &runOptions{}
 	if err := runCommand(got).ParseFlags([]string{"--transports", "pipe,tcp", "--sizes", "1,4KiB,1M", "--count", "500", "--warmup", "0", "--format", "csv"}); err != nil {
 		t.Fatal(err)
 	}
@@ -126,7 +126,7 @@ func TestRunFlagsParse(t *testing.T) {
 		t.Errorf("parsed %+v from %+v", p, got)
 	}
 	// Defaults: every transport, both workloads, 64 B and 64 KiB, 1 s.
-	got = &RunOptions{}
+	got = &runOptions{}
 	if err := runCommand(got).ParseFlags(nil); err != nil {
 		t.Fatal(err)
 	}
@@ -141,7 +141,7 @@ func TestRunFlagsParse(t *testing.T) {
 		want     string
 		unpinned bool
 	}{{"none", "[]", true}, {"1,0", "[1 0]", false}} {
-		got = &RunOptions{}
+		got = &runOptions{}
 		if err := runCommand(got).ParseFlags([]string{"--cpus", tc.cpus}); err != nil {
 			t.Fatal(err)
 		}

@@ -25,8 +25,8 @@ import (
 	"golang.org/x/term"
 )
 
-// RunOptions is what `ipcbench run` was asked to do, before validation.
-type RunOptions struct {
+// runOptions is what `ipcbench run` was asked to do, before validation.
+type runOptions struct {
 	Transports []string
 	Workloads  []string
 	Sizes      []string
@@ -68,7 +68,7 @@ type RunOptions struct {
 const defaultResultsDir = "ipcbench-results"
 
 func newCmdRun(stdout, stderr io.Writer) *cobra.Command {
-	opts := &RunOptions{Stdout: stdout, Stderr: stderr}
+	opts := &runOptions{Stdout: stdout, Stderr: stderr}
 	if f, ok := stderr.(*os.File); ok {
 		opts.Terminal = term.IsTerminal(int(f.Fd()))
 	}
@@ -76,7 +76,7 @@ func newCmdRun(stdout, stderr io.Writer) *cobra.Command {
 }
 
 // runCommand binds run's flags to opts; tests parse flags through it.
-func runCommand(opts *RunOptions) *cobra.Command {
+func runCommand(opts *runOptions) *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "run",
 		Short: "Run transports × workloads × sizes, each case in two fresh worker processes",
@@ -156,7 +156,7 @@ var planFlags = map[string]string{
 const maxCount = 1e10
 
 // plan validates the options into a harness.Plan; every error names its flag.
-func (o *RunOptions) plan() (harness.Plan, error) {
+func (o *runOptions) plan() (harness.Plan, error) {
 	p := harness.Plan{Transports: o.Transports, Workloads: o.Workloads, Count: o.Count, Repeat: o.Repeat,
 		StopOnFailure: !o.KeepGoing, Producers: o.Producers}
 	if err := checkBaseline(o.Baseline); err != nil {
@@ -229,7 +229,7 @@ func (o *RunOptions) plan() (harness.Plan, error) {
 }
 
 // ratePlan reads --rate, --arrivals, --slo and --work into p.
-func (o *RunOptions) ratePlan(p *harness.Plan) error {
+func (o *runOptions) ratePlan(p *harness.Plan) error {
 	var err error
 	if p.Rates, err = flagval.ParseRates(o.Rates); err != nil {
 		return usageError{err}
@@ -249,7 +249,7 @@ func (o *RunOptions) ratePlan(p *harness.Plan) error {
 	return nil
 }
 
-func (o *RunOptions) validateFormat() error {
+func (o *runOptions) validateFormat() error {
 	return checkFormat(o.Format, format.RunFormats)
 }
 
@@ -257,7 +257,7 @@ func (o *RunOptions) validateFormat() error {
 // the file can be written there and that whatever it would replace is
 // ipcbench's to replace, so that a run never ends in a file it cannot
 // write or in a user's file destroyed.
-func (o *RunOptions) outPath(now time.Time) (string, error) {
+func (o *runOptions) outPath(now time.Time) (string, error) {
 	if o.Out == "" {
 		if err := safeout.MkdirOwn(defaultResultsDir, 0o755); err != nil {
 			return "", usagef("results directory: %w; remove it, or give --out", err)
@@ -313,7 +313,7 @@ var saveResults = func(path string, f *results.File, force bool) error {
 // phase.
 var beforeReport func(context.Context)
 
-func runRun(o *RunOptions) error {
+func runRun(o *runOptions) error {
 	p, err := o.plan()
 	if err != nil {
 		return err
@@ -382,7 +382,7 @@ func runRun(o *RunOptions) error {
 // saveAndPrint writes the results file and prints the table, the table
 // even when the file cannot be written (a full disk): it is then the only
 // copy of the run, and ipcbench says that nothing was saved.
-func (o *RunOptions) saveAndPrint(path string, f *results.File, interrupted *interruption) error {
+func (o *runOptions) saveAndPrint(path string, f *results.File, interrupted *interruption) error {
 	saveErr := interrupted.write(path, func() error { return saveResults(path, f, o.Force) })
 	tableErr := format.WriteRun(o.Stdout, o.Format, f)
 	if tableErr == nil && o.Format == "table" {
@@ -416,7 +416,7 @@ func (o *RunOptions) saveAndPrint(path string, f *results.File, interrupted *int
 // --store-timeout, and a signal stops the phase at once, ending the run
 // with 128+n. Where the run is not stored the results file still holds it
 // (saved), and ipcbench prints a command that stores it later.
-func (o *RunOptions) storePhase(ctx context.Context, st *store.Store, f *results.File, path string, saved bool, interrupted *interruption) error {
+func (o *runOptions) storePhase(ctx context.Context, st *store.Store, f *results.File, path string, saved bool, interrupted *interruption) error {
 	interrupted.setStopping("stopping the store step; the results file is kept")
 	a, err := st.Add(ctx, f)
 	sig := interrupted.signal()
@@ -447,7 +447,7 @@ func (o *RunOptions) storePhase(ctx context.Context, st *store.Store, f *results
 
 // reportPhase writes ./ipcbench-report/ for run --report. A signal stops
 // it, leaving no partial report, and ends the run with 128+n.
-func (o *RunOptions) reportPhase(ctx context.Context, path string, f *results.File, interrupted *interruption) error {
+func (o *runOptions) reportPhase(ctx context.Context, path string, f *results.File, interrupted *interruption) error {
 	interrupted.setStopping("stopping the report; the results are saved")
 	if beforeReport != nil {
 		beforeReport(ctx)
