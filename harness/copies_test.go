@@ -107,7 +107,7 @@ func runCopy(t *testing.T, wl workloads.Descriptor, side transports.Side, loop l
 	t.Helper()
 	var out copyRun
 	for _, corruptAt := range []uint64{math.MaxUint64, copiesCorruptAt} {
-		l := newLoop(Spec{Workload: wl.Name, SizeBytes: 256, Side: side, Producers: 1, SampleEvery: every}, wl, nil)
+		l := newLoop(Spec{Case: Case{Workload: wl.Name, SizeBytes: 256, Producers: 1, SampleEvery: every}, Side: side}, wl, nil)
 		c := &recordingConn{loopbackConn: l.loopback(), tsOff: l.msgs.tsOff, corruptAt: corruptAt}
 		l.conn, l.loops = c, &roleLoops{plain: loop} // phase runs this copy
 		l.fanin, l.inPlace, l.workIters = false, false, 1

@@ -350,7 +350,7 @@ func TestOnlyFanInHasSeveralWriters(t *testing.T) {
 			want = 4
 		}
 		d, _ := workloads.Lookup(w)
-		o := transportOptions(Spec{Workload: w, SizeBytes: 64, Producers: 4}, d)
+		o := transportOptions(Spec{Case: Case{Workload: w, SizeBytes: 64, Producers: 4}}, d)
 		if o.Writers != want {
 			t.Errorf("%s worker opens its transport for %d writers, want %d", w, o.Writers, want)
 		}

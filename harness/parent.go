@@ -19,35 +19,37 @@ import (
 	"golang.org/x/sys/unix"
 )
 
-// Case is one transport × workload × size to run.
+// Case is one transport × workload × size to run. Each worker's Spec
+// carries it, so a parameter a worker needs is added here once; its json
+// names are the wire's, and the fields tagged "-" are the parent's alone.
 type Case struct {
-	Transport string
-	Workload  string
-	SizeBytes int
-	Warmup    time.Duration
-	Duration  time.Duration // used when Count is 0
-	Count     uint64        // measured messages (round trips for pingpong)
+	Transport string        `json:"transport"`
+	Workload  string        `json:"workload"`
+	SizeBytes int           `json:"size_bytes"`
+	Warmup    time.Duration `json:"warmup_ns"`
+	Duration  time.Duration `json:"duration_ns"` // used when Count is 0
+	Count     uint64        `json:"count"`       // measured messages (round trips for pingpong)
 	// Timeout bounds the whole case; zero derives it from Warmup and Duration.
-	Timeout time.Duration
+	Timeout time.Duration `json:"-"`
 	// CPUs pins side a and side b to these two CPUs; nil leaves them to
 	// the scheduler.
-	CPUs []int
+	CPUs []int `json:"-"`
 	// Producers is the number of producers of a fanin case.
-	Producers int
+	Producers int `json:"producers,omitempty"`
 	// SampleEvery: only every Nth message is timed and body-checked
-	// (Plan.SampleEvery).
-	SampleEvery uint64
+	// (Plan.SampleEvery); every sequence number is checked. 0 or 1: all.
+	SampleEvery uint64 `json:"sample_every,omitempty"`
 	// RateMsgsPerSec is a rate case's offered rate and Arrivals its
 	// schedule (Plan.Rates, Plan.Arrivals); WorkNs the consumer's or
 	// echoer's spin per message (Plan.Work).
-	RateMsgsPerSec float64
-	Arrivals       string
-	WorkNs         int64
+	RateMsgsPerSec float64 `json:"rate_msgs_per_sec,omitempty"`
+	Arrivals       string  `json:"arrivals,omitempty"`
+	WorkNs         int64   `json:"work_ns,omitempty"`
 	// Hooks make the workers misbehave, for tests.
-	Hooks Hooks
+	Hooks
 	// Depth is the messages in flight the transport is set to hold
 	// (Plan.Depth); 0 keeps its native buffering.
-	Depth int
+	Depth int `json:"-"`
 }
 
 // producers is how many side-a workers the case has: one, or a fan-in's.
@@ -262,13 +264,7 @@ func (r *caseRun) spawn() error {
 // (the token already waiting in the first) and the command that runs it.
 func (r *caseRun) command(w *worker, exe string) error {
 	c, h := r.c, r.setup.Handoff(w.side)
-	spec := Spec{
-		Transport: c.Transport, Workload: c.Workload, Side: w.side, SizeBytes: c.SizeBytes,
-		WarmupNs: int64(c.Warmup), DurationNs: int64(c.Duration), Count: c.Count,
-		NumFds: len(h.Files), Args: h.Args, Hooks: c.Hooks, CPU: -1,
-		Producers: c.Producers, Producer: w.producer, SampleEvery: c.SampleEvery,
-		RateMsgsPerSec: c.RateMsgsPerSec, Arrivals: c.Arrivals, Seed: caseSeed(c), WorkNs: c.WorkNs,
-	}
+	spec := Spec{Case: c, Side: w.side, NumFds: len(h.Files), Args: h.Args, CPU: -1, Producer: w.producer, Seed: caseSeed(c)}
 	if len(c.CPUs) == 2 {
 		spec.CPU, spec.SharedCPU = c.CPUs[w.side], c.CPUs[0] == c.CPUs[1]
 	}
