@@ -82,6 +82,7 @@ func TestPlanErrorsNameTheirFlag(t *testing.T) {
 		"--depth 1048577":        "--depth 1048577: want 1 to 1048576 messages, or 0 for native buffering",
 		"--sample-every 0":       "--sample-every 0: want 1 to 1048576",
 		"--sample-every 1048577": "--sample-every 1048577: want 1 to 1048576",
+		"--repeat -2":            "--repeat -2: want 1 to 1000",
 	} {
 		opts := &runOptions{}
 		if err := runCommand(opts).ParseFlags(strings.Fields(args)); err != nil {

@@ -165,8 +165,8 @@ func (o *runOptions) plan() (harness.Plan, error) {
 	if err := results.CheckLabel(o.Label); err != nil { // before the run, not at its first reading
 		return p, usagef("--label: %v", err)
 	}
-	if o.Repeat < 1 {
-		return p, usagef("--repeat %d: want 1 to 1000", o.Repeat)
+	if o.Repeat == 0 { // 0 is once to a Plan; out of range, Validate says
+		return p, usagef("--repeat 0: want 1 to 1000")
 	}
 	if o.PairMatrix && (len(o.CPUs) > 0 || o.Repeat > 1) {
 		return p, usagef("--pair-matrix chooses the CPUs itself and runs each pair once: drop --cpus and --repeat")
