@@ -148,33 +148,21 @@ func Saturations(f *results.File) []Saturation {
 	return out
 }
 
-// judge fills s from one transport's cases at its offered rates.
+// judge fills s from one transport's cases at its offered rates, one
+// rate each (a file holds one case per key), from the lowest up.
 func (s *Saturation) judge(cases []results.Case) {
 	slices.SortStableFunc(cases, func(a, b results.Case) int { return cmp.Compare(a.OfferedRate, b.OfferedRate) })
-	type judged struct {
-		rate float64
-		j    RateJudgement
-		skip bool
-	}
-	var js []judged
 	for _, c := range cases {
 		j, why := JudgeRate(c, s.SLONs)
-		if j == RateFails && s.FailedAt == 0 {
+		switch failed := s.FailedAt > 0; {
+		case j == RateFails && !failed:
 			s.FailedAt, s.FailedWhy = c.OfferedRate, why
-		}
-		js = append(js, judged{c.OfferedRate, j, c.Status == results.StatusSkipped})
-	}
-	failedBelow := func(rate float64) bool { return s.FailedAt > 0 && rate >= s.FailedAt }
-	for _, x := range js {
-		switch {
-		case x.j == RatePasses && failedBelow(x.rate):
-			if x.rate > s.FailedAt {
-				s.PassedAbove = append(s.PassedAbove, x.rate)
-			}
-		case x.j == RatePasses:
-			s.RatePerSec = x.rate
-		case x.j == RateUnjudged && !x.skip && !failedBelow(x.rate):
-			s.Unjudged = append(s.Unjudged, x.rate)
+		case j == RatePasses && failed:
+			s.PassedAbove = append(s.PassedAbove, c.OfferedRate)
+		case j == RatePasses:
+			s.RatePerSec = c.OfferedRate
+		case j == RateUnjudged && !failed && c.Status != results.StatusSkipped:
+			s.Unjudged = append(s.Unjudged, c.OfferedRate)
 		}
 	}
 }
