@@ -2,6 +2,7 @@ package cli
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -150,6 +151,21 @@ var planFlags = map[string]string{
 	"SendDelay": "--test-send-delay", "Producers": "--producers", "CPUs": "--cpus", "Unpinned": "--cpus",
 	"SampleEvery": "--sample-every", "Rates": "--rate", "Arrivals": "--arrivals", "SLO": "--slo", "Work": "--work",
 	"StopOnFailure": "--keep-going", "Depth": "--depth",
+}
+
+// planUsageError says what harness.Plan.Validate found wrong in the flags'
+// terms, as a usage error.
+func planUsageError(err error) error {
+	var pe *harness.PlanError
+	switch {
+	case errors.Is(err, harness.ErrNothingToRun):
+		return usagef("nothing to run: --transports, --workloads and --sizes each need at least one value")
+	case errors.As(err, &pe) && pe.Value != "":
+		return usagef("%s %s: %s", planFlags[pe.Field], pe.Value, pe.Reason)
+	case errors.As(err, &pe):
+		return usagef("%s: %s", planFlags[pe.Field], pe.Reason)
+	}
+	return usageError{err}
 }
 
 // maxCount bounds --count: 10^10 round trips take days.
