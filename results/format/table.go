@@ -55,9 +55,8 @@ func header(f *results.File) []string {
 	return slices.Insert(slices.Clone(columns), len(columns)-1, "depth")
 }
 
-// percentileColumns are the columns of columns that hold a percentile,
-// and the quantile each reads.
-var percentileColumns = map[int]float64{5: 0.50, 6: 0.99, 7: 0.999}
+// percentileColumns are the columns of columns that hold a percentile.
+var percentileColumns = []int{5, 6, 7}
 
 // thinMark is what follows a percentile resting on too few samples beyond
 // it (stats.ThinTail): " n=13", the count.
@@ -158,7 +157,7 @@ func row0(c results.Case, esc escaper) []string {
 // " n=" mark with trailing spaces as wide as the column's widest mark, so
 // that right-aligned figures stay aligned on their last digit.
 func alignMarks(rows [][]string) {
-	for col := range percentileColumns {
+	for _, col := range percentileColumns {
 		widest := 0
 		for _, r := range rows[1:] {
 			if i := strings.Index(r[col], " n="); i >= 0 {
