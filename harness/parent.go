@@ -19,39 +19,6 @@ import (
 	"golang.org/x/sys/unix"
 )
 
-// Case is one transport × workload × size to run. Each worker's Spec
-// carries it, so a parameter a worker needs is added here once; its json
-// names are the wire's, and the fields tagged "-" are the parent's alone.
-type Case struct {
-	Transport string        `json:"transport"`
-	Workload  string        `json:"workload"`
-	SizeBytes int           `json:"size_bytes"`
-	Warmup    time.Duration `json:"warmup_ns"`
-	Duration  time.Duration `json:"duration_ns"` // used when Count is 0
-	Count     uint64        `json:"count"`       // measured messages (round trips for pingpong)
-	// Timeout bounds the whole case; zero derives it from Warmup and Duration.
-	Timeout time.Duration `json:"-"`
-	// CPUs pins side a and side b to these two CPUs; nil leaves them to
-	// the scheduler.
-	CPUs []int `json:"-"`
-	// Producers is the number of producers of a fanin case.
-	Producers int `json:"producers,omitempty"`
-	// SampleEvery: only every Nth message is timed and body-checked
-	// (Plan.SampleEvery); every sequence number is checked. 0 or 1: all.
-	SampleEvery uint64 `json:"sample_every,omitempty"`
-	// RateMsgsPerSec is a rate case's offered rate and Arrivals its
-	// schedule (Plan.Rates, Plan.Arrivals); WorkNs the consumer's or
-	// echoer's spin per message (Plan.Work).
-	RateMsgsPerSec float64 `json:"rate_msgs_per_sec,omitempty"`
-	Arrivals       string  `json:"arrivals,omitempty"`
-	WorkNs         int64   `json:"work_ns,omitempty"`
-	// Hooks make the workers misbehave, for tests.
-	Hooks
-	// Depth is the messages in flight the transport is set to hold
-	// (Plan.Depth); 0 keeps its native buffering.
-	Depth int `json:"-"`
-}
-
 // producers is how many side-a workers the case has: one, or a fan-in's.
 func (c Case) producers(wl workloads.Descriptor) int {
 	if wl.Writers {
