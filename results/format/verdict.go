@@ -12,7 +12,7 @@ import (
 // VerdictValue prints a verdict's figure in its unit: "61.3µs" or
 // "36.4k msgs/s".
 func VerdictValue(v stats.Verdict, x float64) string {
-	if v.Unit == "ns" {
+	if v.Metric == stats.ByRoundTrip {
 		return Ns(x)
 	}
 	return Rate(x) + " msgs/s"

@@ -30,7 +30,6 @@ type Verdict struct {
 	// not only of mechanisms.
 	Buffered    bool
 	Depth       int
-	Unit        string // "ns" or "msgs/s"
 	LowerBetter bool
 	// Reference is the transport the others are measured against: the
 	// fastest, or the baseline where Baseline.
@@ -53,7 +52,7 @@ const (
 // A Standing is one transport's figure in a Verdict.
 type Standing struct {
 	Transport string
-	Value     float64 // the main metric, in the Verdict's unit
+	Value     float64 // the main metric: ns for a round trip, else msgs/s
 	// Times is how many times faster the reference ran than this
 	// transport: above 1 the reference is faster, below 1 slower, 1 for
 	// the reference itself.
@@ -141,7 +140,7 @@ func Verdicts(f *results.File, baseline string) []Verdict {
 // rankOne ranks one workload and size's transports; false where none has
 // a figure to rank by.
 func rankOne(k verdictKey, ms map[string]measured, baseline string) (Verdict, bool) {
-	v := Verdict{Workload: k.workload, SizeBytes: k.size, Metric: ByThroughput, Unit: "msgs/s"}
+	v := Verdict{Workload: k.workload, SizeBytes: k.size, Metric: ByThroughput}
 	d, _ := workloads.Lookup(k.workload)
 	offers := false
 	for _, m := range ms {
@@ -151,7 +150,7 @@ func rankOne(k verdictKey, ms map[string]measured, baseline string) (Verdict, bo
 	case offers:
 		v.Metric = BySaturationRate
 	case d.Latency == workloads.RoundTrip:
-		v.Metric, v.Unit, v.LowerBetter = ByRoundTrip, "ns", true
+		v.Metric, v.LowerBetter = ByRoundTrip, true
 	}
 	var names []string
 	for t, m := range ms {
