@@ -114,7 +114,8 @@ func (l *loop) record(now, ns int64) {
 	_ = l.cur.RecordValue(ns) // in range by construction
 }
 
-// resetSamples empties the samples before a phase, and sets where its
+// resetSamples empties what a phase records (the samples, and a pacer's
+// send lateness and waiting) before the phase, and sets where its
 // window splits in two for the drift check: at half the samples a
 // count-bounded phase records, or (set by phase once the clock starts) at
 // half the duration.
@@ -125,6 +126,10 @@ func (l *loop) resetSamples(count uint64) {
 	l.stats.reset()
 	l.cpus = cpuSet{}
 	l.histOverflow, l.histUnder = 0, 0
+	if l.late != nil { // a pacer's
+		l.late.Reset()
+	}
+	l.waitNs, l.lateBySendsNs, l.lateOwnNs, l.prevSentNs = 0, 0, 0, 0
 	l.splitNs, l.splitAt = math.MaxInt64, math.MaxUint64
 	if count > 0 {
 		samples := count
@@ -144,7 +149,6 @@ func (l *loop) phase(stop *atomic.Uint64, count uint64, durationNs int64) error 
 	clear(l.perProducer)
 	l.filledBytes, l.fileIO = 0, transports.Counters{}
 	l.resetSamples(count) // before the clock starts: clearing the histograms is not the loop's cost
-	l.resetPacing()
 	run := l.pick()
 	l.startNs = nanotime()
 	if count == 0 {

@@ -43,7 +43,7 @@ type pacing struct {
 	// pacer only), waitNs its waiting for intended times (the time it
 	// spun on the clock and the CPU its sleeps took). Each delay it meets
 	// is added to lateBySendsNs or lateOwnNs by its cause (waitUntil),
-	// prevSentNs when the last send began.
+	// prevSentNs when the last send began; resetSamples empties them.
 	late          *hdrhistogram.Histogram
 	waitNs        int64
 	lateBySendsNs int64
@@ -72,14 +72,6 @@ func (l *loop) setPacing(spec Spec) error {
 		l.workIters = uint64(float64(spec.WorkNs) * spinItersPerNs())
 	}
 	return nil
-}
-
-// resetPacing empties what the pacer records, before a phase.
-func (l *loop) resetPacing() {
-	if l.late != nil {
-		l.late.Reset()
-	}
-	l.waitNs, l.lateBySendsNs, l.lateOwnNs, l.prevSentNs = 0, 0, 0, 0
 }
 
 // nextGapNs is the gap to the next intended send time.
