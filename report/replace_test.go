@@ -17,7 +17,7 @@ import (
 // marker, and nothing added since), or, with force, a directory; never a
 // symbolic link, a file or the current directory.
 func TestWriteReplacesOnlyItsOwnReport(t *testing.T) {
-	in := load(t, "run-a.json")
+	in := oneCase(t)
 	for _, tc := range []struct {
 		name    string
 		make    func(t *testing.T, dir string)
@@ -71,7 +71,7 @@ func TestWriteReplacesOnlyItsOwnReport(t *testing.T) {
 // after WriteDir first checked it, but before the report was moved aside,
 // keeps the directory, and WriteDir refuses.
 func TestWriteKeepsAFileAddedWhileItWorked(t *testing.T) {
-	in := load(t, "run-a.json")
+	in := oneCase(t)
 	dir := filepath.Join(t.TempDir(), "docs")
 	mustWrite(t, dir, in)
 	beforeMoveAside = func(dir string) { os.WriteFile(filepath.Join(dir, "notes.txt"), []byte("mine"), 0o644) }
@@ -88,7 +88,7 @@ func TestWriteKeepsAFileAddedWhileItWorked(t *testing.T) {
 }
 
 func TestWriteRefusesTheCurrentDirectory(t *testing.T) {
-	in := load(t, "run-a.json")
+	in := oneCase(t)
 	t.Chdir(t.TempDir())
 	os.WriteFile("notes.txt", nil, 0o644)
 	for _, dir := range []string{".", "./", "..", "/"} {
@@ -105,13 +105,23 @@ func TestWriteStopsWhenCancelled(t *testing.T) {
 	parent := t.TempDir()
 	ctx, cancel := context.WithCancelCause(context.Background())
 	cancel(errors.New("SIGINT"))
-	err := WriteDir(ctx, filepath.Join(parent, "rep"), load(t, "run-a.json"), Both, false, Options{})
+	err := WriteDir(ctx, filepath.Join(parent, "rep"), oneCase(t), Both, false, Options{})
 	if err == nil || err.Error() != "SIGINT" {
 		t.Fatalf("WriteDir after cancel: %v, want the cause", err)
 	}
 	if entries, _ := os.ReadDir(parent); len(entries) != 0 {
 		t.Errorf("a cancelled WriteDir left %v", entries)
 	}
+}
+
+// oneCase is run-a.json cut to its first case: these tests check which
+// files WriteDir keeps and replaces, not what the report shows, and one
+// case renders in a small part of the time that 36 take.
+func oneCase(t *testing.T) []Input {
+	t.Helper()
+	in := load(t, "run-a.json")
+	in[0].File.Cases = in[0].File.Cases[:1]
+	return in
 }
 
 func userDir(t *testing.T, dir string) {
@@ -165,7 +175,7 @@ func TestWriteRefusesAnotherUsersReport(t *testing.T) {
 		t.Skip("chown to another user needs root")
 	}
 	dir := filepath.Join(t.TempDir(), "rep")
-	in := load(t, "run-a.json")
+	in := oneCase(t)
 	mustWrite(t, dir, in)
 	if err := os.Chown(dir, 65534, 65534); err != nil {
 		t.Fatal(err)

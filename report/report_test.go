@@ -173,6 +173,9 @@ func TestWriteFailureLeavesNoPartialReport(t *testing.T) {
 // TestHeadlessBrowserRendersReport opens index.html in Debian's chromium and
 // takes a screenshot; the screenshot must decode and not be blank.
 func TestHeadlessBrowserRendersReport(t *testing.T) {
+	if testing.Short() {
+		t.Skip("-short: starts a headless browser; the full lane opens the report in chromium")
+	}
 	chromium, err := exec.LookPath("chromium")
 	if err != nil {
 		t.Skip("chromium not installed (apt-get install -y chromium); the HTML report was not checked in a browser")
