@@ -20,7 +20,7 @@ import (
 	"golang.org/x/sys/unix"
 )
 
-// The pacer is the rate workload's side a.
+// The pacer is the role the rate workload introduces (workloads/rate.go).
 func init() {
 	registerLoops(workloads.Pacer, &roleLoops{plain: (*loop).pace, sends: true, paced: true})
 }
