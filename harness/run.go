@@ -345,8 +345,8 @@ func newResultsFile(p Plan) *results.File {
 	return f
 }
 
-// recordRate puts the plan's rates, arrivals and SLO (when it runs the
-// rate workload) and its work in the results' config.
+// recordRate puts the plan's rates, arrivals and SLO (when it runs an
+// open-loop workload) and its work in the results' config.
 func (p Plan) recordRate(c *results.Config) {
 	if _, open := openLoop(p.Workloads); open {
 		c.Rates, c.Arrivals, c.SLONs = p.Rates, p.Arrivals, int64(p.SLO)
