@@ -20,16 +20,25 @@ import (
 // real worker processes at the sizes that find framing bugs (1, 63 and 64
 // straddle the 8 B sequence number and word sizes; 4096 is a page; 65536 is
 // the default pipe buffer) and at the largest message the host allows.
+// -short runs one case per transport: the first default workload at 63 B.
 func TestEveryTransportCarriesVerifiedMessages(t *testing.T) {
+	wls := workloads.Defaults()
+	if testing.Short() {
+		wls = wls[:1]
+	}
 	for _, d := range transports.All() {
 		limit, err := d.MaxMessage()
 		if err != nil {
 			t.Errorf("%s: max message: %v", d.Name, err)
 			continue
 		}
-		for _, wl := range workloads.Defaults() {
+		for _, wl := range wls {
 			wd, _ := workloads.Lookup(wl)
-			for _, size := range []int{1, 63, 64, 4096, 65536, limit.Bytes} {
+			sizes := []int{1, 63, 64, 4096, 65536, limit.Bytes}
+			if testing.Short() {
+				sizes = sizes[1:2]
+			}
+			for _, size := range sizes {
 				if size < wd.MinBytes() || size > limit.Bytes {
 					continue
 				}
@@ -141,7 +150,7 @@ func TestKilledWorkerFailsTheCase(t *testing.T) {
 // the copies happened: four for the kernel-buffered transports, two for shared
 // memory used in place, as the tutorials claim.
 func TestRelayCopiesTheFileAndCountsCopies(t *testing.T) {
-	for _, d := range transports.All() {
+	for _, d := range eachTransport() {
 		t.Run(d.Name, func(t *testing.T) {
 			r := RunCase(context.Background(), Case{Transport: d.Name, Workload: "relay", SizeBytes: 4096, Count: 300})
 			if r.Status != results.StatusOK {

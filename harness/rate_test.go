@@ -80,7 +80,7 @@ func TestRateSaturationIsDetected(t *testing.T) {
 // TestRateRunsOnEveryTransport runs a short rate case on every transport
 // at a rate any of them carries, uniform and Poisson.
 func TestRateRunsOnEveryTransport(t *testing.T) {
-	for _, d := range transports.All() {
+	for _, d := range eachTransport() {
 		for _, arrivals := range []string{ArrivalsUniform, ArrivalsPoisson} {
 			t.Run(d.Name+"/"+arrivals, func(t *testing.T) {
 				r := RunCase(context.Background(), Case{Transport: d.Name, Workload: "rate", SizeBytes: 64,
