@@ -285,7 +285,10 @@ func spin(n uint64) uint64 {
 // spinItersPerNs calibrates spin on this worker's CPU, once, before the
 // warm-up: the median of seven 1M-round runs (about 2 ms each), a run as
 // the loop meets the work; the fastest, the luckiest run, set a 20 µs
-// work that ran 20.1-21.4 µs. A CPU that changes its clock after calibration
+// work that ran 20.1-21.4 µs. The runs are timed in this thread's CPU
+// time, so that a host busy enough to preempt most of them (the median of
+// wall times then set a 50 µs work that ran 8 µs) does not shorten the
+// work. A CPU that changes its clock after calibration
 // (turbo, thermal limits, a VM's steal) changes the work's length with
 // it; a clock-checked spin would put a clock read in every iteration
 // instead, so the work is timed again after the window (workDoneNs) and
@@ -295,9 +298,9 @@ func spinItersPerNs() float64 {
 	var runs [7]int64
 	spinSink = spin(n) // warm up the frequency and the caches
 	for i := range runs {
-		t0 := nanotime()
+		t0 := threadCPUNs()
 		spinSink = spin(n)
-		runs[i] = max(1, nanotime()-t0)
+		runs[i] = max(1, threadCPUNs()-t0)
 	}
 	slices.Sort(runs[:])
 	return float64(n) / float64(runs[len(runs)/2])

@@ -25,7 +25,7 @@ const (
 
 // workDoneNs times the work each message got in the window, once, just
 // after it: spin(workIters) as the loop calls it, on the same thread and
-// CPU. It returns the mean per call of the median of workCheckBatches
+// CPU, in the thread's CPU time (threadCPUNs), as it was calibrated. It returns the mean per call of the median of workCheckBatches
 // batches (a batch the hypervisor or an interrupt took time from is an
 // outlier, not the work), or 0 where this side does no work. The loop
 // reads no clock around its work, so this is the check that calibration
@@ -34,20 +34,20 @@ func (l *loop) workDoneNs() float64 {
 	if !l.doesWork() {
 		return 0
 	}
-	t0 := nanotime()
+	t0 := threadCPUNs()
 	spinSink = spin(l.workIters)
-	firstNs := max(1, nanotime()-t0)
+	firstNs := max(1, threadCPUNs()-t0)
 	if firstNs >= workCheckNs/workCheckBatches {
 		return float64(firstNs) // a long work: one call is the check
 	}
 	calls := min(workCheckNs/workCheckBatches/firstNs, 100_000) // a batch
 	var batches [workCheckBatches]int64
 	for i := range batches {
-		t0 := nanotime()
+		t0 := threadCPUNs()
 		for range calls {
 			spinSink = spin(l.workIters)
 		}
-		batches[i] = nanotime() - t0
+		batches[i] = threadCPUNs() - t0
 	}
 	slices.Sort(batches[:])
 	return float64(batches[len(batches)/2]) / float64(calls)
