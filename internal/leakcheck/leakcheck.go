@@ -1,7 +1,13 @@
 // Package leakcheck lets a test binary prove it left no kernel object behind:
-// it snapshots System V IPC objects (/proc/sysvipc/*), ipcbench POSIX queues
-// and ipcbench temp directories before the tests and reports what is new
-// after them.
+// it snapshots the objects ipcbench makes (System V objects under its keys,
+// ipcbench POSIX queues and ipcbench temp directories) before the tests and
+// reports what is new after them.
+//
+// It sees ipcbench's objects only: a System V object must have a key of
+// ipcbench's namespace (shm.InNamespace) and be owned and created by this
+// user, a queue must be named ipcbench-* and owned by this user. Another
+// program's objects, such as a PostgreSQL server's segment or another user's
+// semaphore, come and go without failing the tests.
 //
 // go test ./... runs packages' test binaries in parallel, and System V and
 // POSIX objects are global, so a new object may belong to another package's
@@ -24,23 +30,37 @@ import (
 // Snapshot is the set of objects present at one moment, one string each.
 type Snapshot map[string]bool
 
-// Take lists System V shm, sem and msg objects by kind and id, and every
+// Take lists this user's System V shm, sem and msg objects under ipcbench's
+// keys, by kind and id, this user's ipcbench-* POSIX queues, and every
 // ipcbench-* entry in the temp directory.
 func Take() Snapshot {
 	s := Snapshot{}
+	euid := os.Geteuid()
 	objs, _ := ipcls.SysVObjects()
 	for _, o := range objs {
-		s[fmt.Sprintf("sysv %s key=%d id=%d", o.Kind, o.Key(), o.ID())] = true
+		if ours(o, euid) {
+			s[fmt.Sprintf("sysv %s key=%#x id=%d", o.Kind, o.Key(), o.ID())] = true
+		}
 	}
-	qs, _ := ipcls.Queues() // without root, queues go unchecked
+	qs, _ := ipcls.Queues() // ipcbench-* only; without root, queues go unchecked
 	for _, q := range qs {
-		s["posix mq "+q.Name] = true
+		if q.UID == euid {
+			s["posix mq "+q.Name] = true
+		}
 	}
 	matches, _ := filepath.Glob(filepath.Join(os.TempDir(), shm.NamePrefix+"*"))
 	for _, m := range matches {
 		s["temp "+m] = true
 	}
 	return s
+}
+
+// ours reports whether a System V object is one ipcbench made as user euid:
+// its key is in ipcbench's namespace, and euid owns and created it. A
+// segment marked for removal shows key 0 until its last detach, and goes
+// then: it is not listed.
+func ours(o ipcls.SysV, euid int) bool {
+	return shm.InNamespace(o.Key()) && o.UID() == euid && o.Int("cuid") == euid
 }
 
 // New returns what after holds that before did not.
