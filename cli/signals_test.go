@@ -12,8 +12,17 @@ import (
 	"testing"
 	"time"
 
+	"github.com/ipcbench/ipcbench/harness"
+	"github.com/ipcbench/ipcbench/internal/workerup"
 	"github.com/ipcbench/ipcbench/results"
 )
+
+// A worker says it has started where a test listens (workerup).
+func init() {
+	if spec, ok := harness.IsWorkerInvocation(os.Args); ok {
+		workerup.Announce(spec)
+	}
+}
 
 // cliEnv makes the test binary run the ipcbench command line (TestMain), so
 // that tests can signal a real runner process.
@@ -93,10 +102,10 @@ func TestSignalStopsTheRunAndKeepsFinishedCases(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			out := filepath.Join(t.TempDir(), "r.json")
+			up := workerup.Listen(t)
 			cmd, sc, stdout := startCLI(t, "run", "--transports", "pipe,sysv-shm,tcp", "--workloads", "pingpong",
 				"--sizes", "64", "--duration", "3s", "--warmup", "0", "--out", out)
-			waitFor(t, sc, "[1/3]")
-			time.Sleep(300 * time.Millisecond) // into the sysv-shm case's measured window
+			up.Wait(t, `"transport":"sysv-shm"`) // the pipe case is done; the sysv-shm case holds its objects
 			cmd.Process.Signal(tc.sig)
 			rest := waitFor(t, sc, "marked incomplete")
 			go drain(sc)
@@ -121,9 +130,10 @@ func TestSignalStopsTheRunAndKeepsFinishedCases(t *testing.T) {
 // the runner removes the case's objects and exits 130 without waiting.
 func TestSecondSIGINTExitsAtOnce(t *testing.T) {
 	out := filepath.Join(t.TempDir(), "r.json")
+	up := workerup.Listen(t)
 	cmd, sc, _ := startCLI(t, "run", "--transports", "sysv-shm", "--workloads", "pingpong", "--sizes", "64",
 		"--duration", "30s", "--warmup", "0", "--out", out)
-	time.Sleep(500 * time.Millisecond)
+	up.Wait(t, `"transport":"sysv-shm"`) // the runner handles signals, and the case is in flight
 	cmd.Process.Signal(syscall.SIGINT)
 	waitFor(t, sc, "again to exit at once")
 	cmd.Process.Signal(syscall.SIGINT)
@@ -165,6 +175,7 @@ func drain(sc *bufio.Scanner) {
 // removes what each left: a message queue, a semaphore set, a relay's
 // temp directory, and the runner's ledger.
 func TestSIGKILLedRunnerThenClean(t *testing.T) {
+	up := workerup.Listen(t)
 	for _, args := range [][]string{
 		{"--transports", "sysv-msg", "--workloads", "pingpong", "--sizes", "64", "--duration", "30s"},
 		{"--transports", "sysv-shm", "--workloads", "pingpong", "--sizes", "64", "--duration", "30s"},
@@ -172,7 +183,7 @@ func TestSIGKILLedRunnerThenClean(t *testing.T) {
 	} {
 		cmd, sc, _ := startCLI(t, append([]string{"run", "--warmup", "0", "--out", filepath.Join(t.TempDir(), "r.json")}, args...)...)
 		go drain(sc)
-		time.Sleep(700 * time.Millisecond)
+		up.Wait(t, `"transport":"`+args[1]+`","workload":"`+args[3]+`"`) // the case's objects and ledger exist
 		cmd.Process.Kill()
 		cmd.Wait()
 	}

@@ -3,13 +3,15 @@ package harness
 import (
 	"bytes"
 	"context"
+	"fmt"
 	"os"
 	"os/exec"
-	"strconv"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
+	"github.com/ipcbench/ipcbench/internal/workerup"
 	"github.com/ipcbench/ipcbench/results"
 	"golang.org/x/sys/unix"
 )
@@ -71,52 +73,41 @@ func TestWorkerRefusesWithoutHandshake(t *testing.T) {
 	}
 }
 
-// TestWorkersSeenFromOutside looks at every worker while a case runs, as
-// ps does. Its command line, which any user can read, must hold the spec
-// but no handshake token. It must lead a process group of its own, so that
-// a terminal's signals (Ctrl-C, Ctrl-\, hangup) reach only the runner.
-func TestWorkersSeenFromOutside(t *testing.T) {
-	done := make(chan results.Case, 1)
-	go func() {
-		done <- RunCase(context.Background(), Case{Transport: "pipe", Workload: "pingpong", SizeBytes: 64,
-			Warmup: 0, Duration: 400 * time.Millisecond})
-	}()
-	seen := 0
-	deadline := time.Now().Add(5 * time.Second)
-	for seen == 0 && time.Now().Before(deadline) {
-		for _, pid := range workerPids(t) {
-			cmdline, err := os.ReadFile("/proc/" + pid + "/cmdline")
-			if err != nil || !bytes.Contains(cmdline, []byte("\x00worker\x00")) {
-				continue
-			}
-			seen++
-			if bytes.Contains(cmdline, []byte("token")) {
-				t.Errorf("worker %s carries a token on its command line: %q", pid, cmdline)
-			}
-			n, _ := strconv.Atoi(pid)
-			if pgid, err := unix.Getpgid(n); err == nil && pgid != n {
-				t.Errorf("worker %s is in process group %d, not its own (the runner's is %d)", pid, pgid, unix.Getpgrp())
-			}
-		}
-		time.Sleep(5 * time.Millisecond)
-	}
-	if r := <-done; r.Status != results.StatusOK {
-		t.Fatalf("case: %s %s", r.Status, r.Reason)
-	}
-	if seen == 0 {
-		t.Fatal("no worker process seen while the case ran")
+// A worker says it has started where a test listens (workerup).
+func init() {
+	if spec, ok := IsWorkerInvocation(os.Args); ok {
+		workerup.Announce(spec)
 	}
 }
 
-// workerPids lists the children of every thread of this process.
-func workerPids(t *testing.T) []string {
-	t.Helper()
-	var pids []string
-	tasks, _ := os.ReadDir("/proc/self/task")
-	for _, task := range tasks {
-		if c, err := os.ReadFile("/proc/self/task/" + task.Name() + "/children"); err == nil {
-			pids = append(pids, strings.Fields(string(c))...)
+// TestWorkersSeenFromOutside looks at both workers of a case, as ps does,
+// while the case runs until the test ends it. A worker's command line,
+// which any user can read, must hold the spec but no handshake token. It
+// must lead a process group of its own, so that a terminal's signals
+// (Ctrl-C, Ctrl-\, hangup) reach only the runner.
+func TestWorkersSeenFromOutside(t *testing.T) {
+	up := workerup.Listen(t)
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan results.Case, 1)
+	go func() {
+		done <- RunCase(ctx, Case{Transport: "pipe", Workload: "pingpong", SizeBytes: 64, Duration: time.Hour})
+	}()
+	end := sync.OnceValue(func() results.Case { cancel(); return <-done })
+	defer end() // also when Wait fails the test
+	for range 2 {
+		pid := up.Wait(t, `"transport":"pipe"`)
+		cmdline, err := os.ReadFile(fmt.Sprintf("/proc/%d/cmdline", pid))
+		if err != nil || !bytes.Contains(cmdline, []byte("\x00worker\x00")) {
+			t.Errorf("worker %d: command line %q (%v), want the worker command", pid, cmdline, err)
+		}
+		if bytes.Contains(cmdline, []byte("token")) {
+			t.Errorf("worker %d carries a token on its command line: %q", pid, cmdline)
+		}
+		if pgid, err := unix.Getpgid(pid); err != nil || pgid != pid {
+			t.Errorf("worker %d is in process group %d (%v), not its own (the runner's is %d)", pid, pgid, err, unix.Getpgrp())
 		}
 	}
-	return pids
+	if r := end(); r.Status != results.StatusFailed || !strings.Contains(r.Reason, "interrupted") {
+		t.Errorf("case: %s %s; want it interrupted by the test", r.Status, r.Reason)
+	}
 }

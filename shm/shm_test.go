@@ -50,9 +50,6 @@ func child(role, arg string) error {
 		}
 	case "sem-wait-eintr": // block until posted, and say how many EINTRs were retried
 		id, _ := strconv.Atoi(arg)
-		if _, err := SemOp(id, []Sembuf{{Num: 1, Op: 1}}); err != nil { // "I am about to block"
-			return err
-		}
 		eintr, err := SemOp(id, []Sembuf{{Num: 0, Op: -1}})
 		if err != nil {
 			return err
@@ -156,21 +153,27 @@ func TestSemaphoresAcrossProcesses(t *testing.T) {
 	}
 }
 
-// TestSemOpRetriesEINTR signals a child blocked in semop; it must retry and
-// finish once posted, and report that it was interrupted.
+// TestSemOpRetriesEINTR stops and continues a child blocked in semop,
+// which interrupts the semop with EINTR whether or not a handler runs
+// (signal(7)); the child must retry and finish once posted, and report
+// that it was interrupted.
 func TestSemOpRetriesEINTR(t *testing.T) {
-	id, _, err := SemCreate(2)
+	id, _, err := SemCreate(1)
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer SemRemove(id)
 	cmd, out := spawn(t, "sem-wait-eintr", strconv.Itoa(id))
-	if err := semTimedOp(id, []Sembuf{{Num: 1, Op: -1}}, unix.NsecToTimespec(int64(10*time.Second))); err != nil {
-		t.Fatalf("child never got ready: %v\n%s", err, out)
+	waitForWaiter(t, id, 0, out)
+	if err := cmd.Process.Signal(syscall.SIGSTOP); err != nil {
+		t.Fatal(err)
 	}
-	for range 20 {
-		time.Sleep(5 * time.Millisecond)
-		cmd.Process.Signal(syscall.SIGURG) // Go's own preemption signal: handled, not fatal
+	var info unix.Siginfo // waitid returns once the child stopped: its semop was interrupted
+	if err := unix.Waitid(unix.P_PID, cmd.Process.Pid, &info, unix.WSTOPPED, nil); err != nil {
+		t.Fatalf("waitid WSTOPPED: %v", err)
+	}
+	if err := cmd.Process.Signal(syscall.SIGCONT); err != nil {
+		t.Fatal(err)
 	}
 	if _, err := SemOp(id, []Sembuf{{Num: 0, Op: 1}}); err != nil {
 		t.Fatal(err)
@@ -180,6 +183,24 @@ func TestSemOpRetriesEINTR(t *testing.T) {
 	if _, err := fmt.Sscanf(out.String(), "eintr %d", &n); err != nil || n == 0 {
 		t.Errorf("child reported %q; want at least one EINTR retried", out)
 	}
+}
+
+// waitForWaiter waits until a process blocks on semaphore num of set id.
+// Nothing signals that, so it polls the kernel's count of waiters (semctl
+// GETNCNT).
+func waitForWaiter(t *testing.T, id, num int, out *bytes.Buffer) {
+	t.Helper()
+	const semGETNCNT = 14 // semctl command x/sys does not define
+	for deadline := time.Now().Add(time.Minute); time.Now().Before(deadline); time.Sleep(time.Millisecond) {
+		n, err := sysRetry(unix.SYS_SEMCTL, uintptr(id), uintptr(num), semGETNCNT, 0)
+		if err != nil {
+			t.Fatalf("semctl GETNCNT semid=%d: %v", id, err)
+		}
+		if n > 0 {
+			return
+		}
+	}
+	t.Fatalf("no process blocked on semaphore %d of semid=%d within a minute:\n%s", num, id, out)
 }
 
 func TestMessageQueueAcrossProcesses(t *testing.T) {

@@ -112,7 +112,7 @@ func TestRingWrapsStraddlesFillsAndEmpties(t *testing.T) {
 	}
 	sent := make(chan struct{})
 	go func() { fill(msg, n); r.send(msg); close(sent) }()
-	select {
+	select { // a bound, not a wait for a state: load can hide a send that fails to wait, never fail one
 	case <-sent:
 		t.Fatal("a send into a full ring did not wait")
 	case <-time.After(50 * time.Millisecond):
@@ -131,7 +131,7 @@ func TestRingWrapsStraddlesFillsAndEmpties(t *testing.T) {
 	// Empty: a receive must wait until a send.
 	done := make(chan error)
 	go func() { done <- rb.recv(got) }()
-	select {
+	select { // a bound, as for the full ring
 	case err := <-done:
 		t.Fatalf("a receive from an empty ring returned: %v", err)
 	case <-time.After(50 * time.Millisecond):
