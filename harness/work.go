@@ -18,7 +18,8 @@ const (
 
 // workDoneNs times the work each message got in the window, once, just
 // after it: spin(workIters) as the loop calls it, on the same thread and
-// CPU. It returns the mean per call of the median of workCheckBatches
+// CPU, in the thread's CPU time (threadCPUNs), as it was calibrated. It
+// returns the mean per call of the median of workCheckBatches
 // batches (a batch the hypervisor or an interrupt took time from is an
 // outlier, not the work), or 0 where this side does no work. The loop
 // reads no clock around its work, so this is the check that calibration
@@ -27,20 +28,20 @@ func (l *loop) workDoneNs() float64 {
 	if l.workIters == 0 {
 		return 0
 	}
-	t0 := nanotime()
+	t0 := threadCPUNs()
 	spinSink = spin(l.workIters)
-	firstNs := max(1, nanotime()-t0)
+	firstNs := max(1, threadCPUNs()-t0)
 	if firstNs >= workCheckNs/workCheckBatches {
 		return float64(firstNs) // a long work: one call is the check
 	}
 	calls := min(workCheckNs/workCheckBatches/firstNs, 100_000) // a batch
 	var batches [workCheckBatches]int64
 	for i := range batches {
-		t0 := nanotime()
+		t0 := threadCPUNs()
 		for range calls {
 			spinSink = spin(l.workIters)
 		}
-		batches[i] = nanotime() - t0
+		batches[i] = threadCPUNs() - t0
 	}
 	slices.Sort(batches[:])
 	return float64(batches[len(batches)/2]) / float64(calls)
@@ -88,7 +89,10 @@ func spin(n uint64) uint64 {
 // spinItersPerNs calibrates spin on this worker's CPU, once, before the
 // warm-up: the median of seven 1M-round runs (about 2 ms each), a run as
 // the loop meets the work; the fastest, the luckiest run, set a 20 µs
-// work that ran 20.1-21.4 µs. A CPU that changes its clock after calibration
+// work that ran 20.1-21.4 µs. The runs are timed in this thread's CPU
+// time, so that a host busy enough to preempt most of them (the median of
+// wall times then set a 50 µs work that ran 8 µs) does not shorten the
+// work. A CPU that changes its clock after calibration
 // (turbo, thermal limits, a VM's steal) changes the work's length with
 // it; a clock-checked spin would put a clock read in every iteration
 // instead, so the work is timed again after the window (workDoneNs) and
@@ -98,9 +102,9 @@ func spinItersPerNs() float64 {
 	var runs [7]int64
 	spinSink = spin(n) // warm up the frequency and the caches
 	for i := range runs {
-		t0 := nanotime()
+		t0 := threadCPUNs()
 		spinSink = spin(n)
-		runs[i] = max(1, nanotime()-t0)
+		runs[i] = max(1, threadCPUNs()-t0)
 	}
 	slices.Sort(runs[:])
 	return float64(n) / float64(runs[len(runs)/2])
