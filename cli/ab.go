@@ -25,8 +25,8 @@ import (
 // defaultABDir is where ab makes a fresh directory per invocation.
 const defaultABDir = "ipcbench-ab"
 
-// ABOptions configures ipcbench ab.
-type ABOptions struct {
+// abOptions configures ipcbench ab.
+type abOptions struct {
 	BaseBin, NewBin string
 	Rounds          int
 	// Out is the directory in which ab makes a fresh, timestamped
@@ -39,11 +39,11 @@ type ABOptions struct {
 	// RoundTimeout is --round-timeout: how long one side's run of a round
 	// may take before ab calls it hung; "" derives it from the run flags.
 	RoundTimeout string
-	Compare      CompareOptions
+	Compare      compareOptions
 }
 
 func newCmdAB(stdout, stderr io.Writer) *cobra.Command {
-	opts := &ABOptions{Compare: CompareOptions{Stdout: stdout, Stderr: stderr}}
+	opts := &abOptions{Compare: compareOptions{Stdout: stdout, Stderr: stderr}}
 	cmd := &cobra.Command{
 		Use:   "ab BASE_BIN NEW_BIN [ab flags] [run flags]",
 		Short: "Run two ipcbench builds in alternating rounds on this machine and compare them; exit 1 on a regression",
@@ -96,7 +96,7 @@ makes it 0); 128+n ended by signal n.`,
 }
 
 // abFlags registers ab's own flags; every other flag is run's.
-func abFlags(o *ABOptions) *pflag.FlagSet {
+func abFlags(o *abOptions) *pflag.FlagSet {
 	f := pflag.NewFlagSet("ab", pflag.ContinueOnError)
 	f.SetOutput(io.Discard)
 	f.IntVar(&o.Rounds, "rounds", 10, "alternations of base and new, each side one run --repeat 1 a round; at least 4 for a U test")
@@ -114,7 +114,7 @@ func abFlags(o *ABOptions) *pflag.FlagSet {
 
 // parseABArgs splits args into the two binaries, ab's flags and run's
 // flags, and checks them.
-func parseABArgs(args []string, o *ABOptions) error {
+func parseABArgs(args []string, o *abOptions) error {
 	f := abFlags(o)
 	// The binaries come first: a run flag's value cannot be told from a
 	// positional argument without knowing run's flags.
@@ -195,7 +195,7 @@ type abSide struct {
 // --store's add, which has a time limit of its own.
 const abRoundMargin = 3 * time.Minute
 
-func abRun(o *ABOptions) error {
+func abRun(o *abOptions) error {
 	sides := [2]*abSide{
 		{name: "base", bin: o.BaseBin, extra: strings.Fields(o.BaseArgs)},
 		{name: "new", bin: o.NewBin, extra: strings.Fields(o.NewArgs)},
@@ -253,13 +253,13 @@ func abRun(o *ABOptions) error {
 // its run takes while every case keeps to its time limit, plus
 // abRoundMargin. The run flags are read as this ipcbench's run reads
 // them, in the order abRunArgs gives them to the side's binary.
-func setRoundLimit(o *ABOptions, s *abSide) error {
+func setRoundLimit(o *abOptions, s *abSide) error {
 	if o.RoundTimeout != "" {
 		s.roundLimit, _ = time.ParseDuration(o.RoundTimeout) // checked by parseABArgs
 		s.limitFrom = "set by --round-timeout"
 		return nil
 	}
-	ro := &RunOptions{}
+	ro := &runOptions{}
 	args := abRunArgs(o, s, "round.json")[1:]
 	fix := "ab derives each round's deadline from them: fix them, or give --round-timeout"
 	if err := runCommand(ro).ParseFlags(args); err != nil {
@@ -277,7 +277,7 @@ func setRoundLimit(o *ABOptions, s *abSide) error {
 
 // abRunArgs is the command line of side s's run in one round, writing its
 // results to path.
-func abRunArgs(o *ABOptions, s *abSide, path string) []string {
+func abRunArgs(o *abOptions, s *abSide, path string) []string {
 	args := append([]string{"run", "--repeat", "1", "--label", s.name}, o.RunArgs...)
 	return append(append(args, s.extra...), "--out", path, "--format", "csv")
 }
@@ -318,7 +318,7 @@ func checkIpcbench(s *abSide, sigs <-chan os.Signal, stderr io.Writer) error {
 }
 
 // abRound runs side s once for round r and reads the file it wrote.
-func abRound(o *ABOptions, s *abSide, dir string, r int, sigs <-chan os.Signal) (*results.File, error) {
+func abRound(o *abOptions, s *abSide, dir string, r int, sigs <-chan os.Signal) (*results.File, error) {
 	stderr := o.Compare.Stderr
 	path := filepath.Join(dir, s.name, fmt.Sprintf("round%d.json", r))
 	if sig := pendingSignal(sigs); sig != nil {

@@ -390,7 +390,7 @@ func TestABRoundLimit(t *testing.T) {
 		{"--round-timeout", []string{"--round-timeout", "90m"}, 90 * time.Minute, 90 * time.Minute, "set by --round-timeout"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			o := &ABOptions{}
+			o := &abOptions{}
 			args := append(append([]string{"b1", "b2"}, abRunFlags...), tc.args...)
 			if err := parseABArgs(args, o); err != nil {
 				t.Fatal(err)

@@ -16,28 +16,28 @@ func TestABFlags(t *testing.T) {
 	for _, tc := range []struct {
 		name string
 		args []string
-		want func(o *ABOptions) bool
+		want func(o *abOptions) bool
 	}{
-		{"defaults", []string{"b1", "b2"}, func(o *ABOptions) bool {
+		{"defaults", []string{"b1", "b2"}, func(o *abOptions) bool {
 			return o.BaseBin == "b1" && o.NewBin == "b2" && o.Rounds == 10 && o.Out == "" && len(o.RunArgs) == 0 &&
 				slices.Equal(o.Compare.Metrics, []string{"p50", "p99", "throughput", "cpu"}) && o.Compare.Alpha == 0.05
 		}},
-		{"run flags pass through", []string{"b1", "b2", "--transports", "pipe", "--sizes=64", "--rounds", "4", "--cpus", "0,1"}, func(o *ABOptions) bool {
+		{"run flags pass through", []string{"b1", "b2", "--transports", "pipe", "--sizes=64", "--rounds", "4", "--cpus", "0,1"}, func(o *abOptions) bool {
 			return o.Rounds == 4 && slices.Equal(o.RunArgs, []string{"--transports", "pipe", "--sizes=64", "--cpus", "0,1"})
 		}},
-		{"compare flags", []string{"b1", "b2", "--metric", "p50,throughput", "--threshold=10%", "--alpha", "0.01", "--allow-untested", "--format", "markdown"}, func(o *ABOptions) bool {
+		{"compare flags", []string{"b1", "b2", "--metric", "p50,throughput", "--threshold=10%", "--alpha", "0.01", "--allow-untested", "--format", "markdown"}, func(o *abOptions) bool {
 			return slices.Equal(o.Compare.Metrics, []string{"p50", "throughput"}) && o.Compare.Threshold == "10%" &&
 				o.Compare.Alpha == 0.01 && o.Compare.AllowUntested && o.Compare.Format == "markdown"
 		}},
-		{"one side's flags", []string{"b1", "b2", "--new-args", "--test-send-delay pipe=2us", "--out", "dir"}, func(o *ABOptions) bool {
+		{"one side's flags", []string{"b1", "b2", "--new-args", "--test-send-delay pipe=2us", "--out", "dir"}, func(o *abOptions) bool {
 			return o.NewArgs == "--test-send-delay pipe=2us" && o.BaseArgs == "" && o.Out == "dir"
 		}},
-		{"after --", []string{"b1", "b2", "--rounds=5", "--", "--rounds", "7"}, func(o *ABOptions) bool {
+		{"after --", []string{"b1", "b2", "--rounds=5", "--", "--rounds", "7"}, func(o *abOptions) bool {
 			return o.Rounds == 5 && slices.Equal(o.RunArgs, []string{"--rounds", "7"})
 		}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			got := &ABOptions{}
+			got := &abOptions{}
 			if err := parseABArgs(tc.args, got); err != nil {
 				t.Fatal(err)
 			}

@@ -8,15 +8,15 @@ import (
 	"github.com/spf13/cobra"
 )
 
-// CleanOptions configures ipcbench clean.
-type CleanOptions struct {
+// cleanOptions configures ipcbench clean.
+type cleanOptions struct {
 	DryRun bool
 	Stdout io.Writer
 	Stderr io.Writer
 }
 
 func newCmdClean(stdout, stderr io.Writer) *cobra.Command {
-	opts := &CleanOptions{Stdout: stdout, Stderr: stderr}
+	opts := &cleanOptions{Stdout: stdout, Stderr: stderr}
 	cmd := &cobra.Command{
 		Use:   "clean",
 		Short: "Remove what killed runs left behind: System V objects, POSIX queues, temp dirs",
@@ -56,7 +56,7 @@ not be removed, or --dry-run found leftovers.`,
 	return cmd
 }
 
-func cleanRun(o *CleanOptions) error {
+func cleanRun(o *cleanOptions) error {
 	s := leftovers.Find()
 	for _, w := range s.Warnings {
 		fmt.Fprintf(o.Stderr, "ipcbench clean: warning: %s\n", w)

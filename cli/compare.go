@@ -16,8 +16,8 @@ import (
 	"github.com/spf13/pflag"
 )
 
-// CompareOptions configures ipcbench compare.
-type CompareOptions struct {
+// compareOptions configures ipcbench compare.
+type compareOptions struct {
 	Base, New string
 	Metrics   []string
 	// AllowUntested lets a comparison that could not test every matched
@@ -34,7 +34,7 @@ type CompareOptions struct {
 }
 
 func newCmdCompare(stdout, stderr io.Writer) *cobra.Command {
-	opts := &CompareOptions{Stdout: stdout, Stderr: stderr}
+	opts := &compareOptions{Stdout: stdout, Stderr: stderr}
 	cmd := &cobra.Command{
 		Use:   "compare BASE NEW | --store BASE-SELECTOR NEW-SELECTOR",
 		Short: "Compare two runs with a significance test; exit 1 on a regression",
@@ -168,7 +168,7 @@ func parseFraction(flag, s string) (float64, error) {
 }
 
 // compareStored compares the runs two selectors pick in the store.
-func compareStored(o *CompareOptions) error {
+func compareStored(o *compareOptions) error {
 	sels, err := parseSelectors([]string{o.Base, o.New})
 	if err != nil {
 		return err
@@ -242,7 +242,7 @@ func readResultsArgs(args []string) ([]*results.File, []string, error) {
 	return files, paths, nil
 }
 
-func compareRun(o *CompareOptions) error {
+func compareRun(o *compareOptions) error {
 	if o.store.given() {
 		return compareStored(o)
 	}
@@ -261,7 +261,7 @@ func compareRun(o *CompareOptions) error {
 // its warnings, and returns compare's exit status. interleaved says the
 // sides ran in alternating rounds (ipcbench ab), so that a difference in
 // host load between them is the host's noise, not drift between two runs.
-func compareFiles(o *CompareOptions, base, newer []*results.File, interleaved bool) error {
+func compareFiles(o *compareOptions, base, newer []*results.File, interleaved bool) error {
 	metrics, err := stats.ParseMetrics(o.Metrics)
 	if err != nil {
 		return usagef("--metric: %v", err)
@@ -296,7 +296,7 @@ func compareExit(stderr io.Writer, c *stats.Comparison, threshold float64, allow
 	if !c.Untested() {
 		return nil
 	}
-	why := "compare: " + strings.TrimPrefix(c.VerdictLine(), "Untested: ")
+	why := "compare: " + strings.TrimPrefix(format.CompareVerdict(c), "Untested: ")
 	if c.MatchedCases > 0 {
 		why += untestedHints(c)
 	}

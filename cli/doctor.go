@@ -14,8 +14,8 @@ import (
 // sampleLoad is how long run and doctor watch other processes' CPU use.
 const sampleLoad = 250 * time.Millisecond
 
-// DoctorOptions configures ipcbench doctor.
-type DoctorOptions struct {
+// doctorOptions configures ipcbench doctor.
+type doctorOptions struct {
 	Check  func() []results.Finding
 	Stdout io.Writer
 	Stderr io.Writer
@@ -32,7 +32,7 @@ var informational = map[string]string{
 }
 
 func newCmdDoctor(stdout, stderr io.Writer) *cobra.Command {
-	opts := &DoctorOptions{Check: func() []results.Finding { return doctor.Check(sampleLoad) }, Stdout: stdout, Stderr: stderr}
+	opts := &doctorOptions{Check: func() []results.Finding { return doctor.Check(sampleLoad) }, Stdout: stdout, Stderr: stderr}
 	return &cobra.Command{
 		Use:   "doctor",
 		Short: "Report what on this host affects results, with the commands that fix it",
@@ -67,7 +67,7 @@ stderr), 2 bad arguments.`,
 	}
 }
 
-func doctorRun(o *DoctorOptions) error {
+func doctorRun(o *doctorOptions) error {
 	fs := o.Check()
 	if err := writeFindings(o.Stdout, fs); err != nil {
 		return err

@@ -28,7 +28,7 @@ func TestDoctorExit(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			var out, errOut strings.Builder
-			err := doctorRun(&DoctorOptions{Check: func() []results.Finding { return tc.findings }, Stdout: &out, Stderr: &errOut})
+			err := doctorRun(&doctorOptions{Check: func() []results.Finding { return tc.findings }, Stdout: &out, Stderr: &errOut})
 			code := exitOK
 			if ee, ok := err.(exitError); ok {
 				code = ee.code

@@ -8,15 +8,15 @@ import (
 	"github.com/spf13/cobra"
 )
 
-// ExportOptions configures ipcbench export.
-type ExportOptions struct {
+// exportOptions configures ipcbench export.
+type exportOptions struct {
 	Files  []string
 	Format string
 	Stdout io.Writer
 }
 
 func newCmdExport(stdout io.Writer) *cobra.Command {
-	opts := &ExportOptions{Stdout: stdout}
+	opts := &exportOptions{Stdout: stdout}
 	cmd := &cobra.Command{
 		Use:   "export FILE|DIR...",
 		Short: "Write results files in another format, such as the Go benchmark format for benchstat",
@@ -57,7 +57,7 @@ Exit status: 0 written, 2 bad flags or input files.`,
 	return cmd
 }
 
-func exportRun(o *ExportOptions) error {
+func exportRun(o *exportOptions) error {
 	if err := checkFormat(o.Format, format.RunFormats); err != nil {
 		return err
 	}

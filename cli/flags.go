@@ -1,36 +1,10 @@
 package cli
 
 import (
-	"errors"
 	"fmt"
 	"slices"
 	"strings"
-
-	"github.com/ipcbench/ipcbench/harness"
 )
-
-// planFlags names the run flag that sets each field of a harness.Plan.
-var planFlags = map[string]string{
-	"Transports": "--transports", "Workloads": "--workloads", "SizesBytes": "--sizes",
-	"Duration": "--duration", "Warmup": "--warmup", "Producers": "--producers",
-	"CPUs": "--cpus", "SendDelay": "--test-send-delay", "Repeat": "--repeat",
-	"Rates": "--rate", "Arrivals": "--arrivals", "SLO": "--slo", "Work": "--work",
-}
-
-// planUsageError says what harness.Plan.Validate found wrong in the flags'
-// terms, as a usage error.
-func planUsageError(err error) error {
-	var pe *harness.PlanError
-	switch {
-	case errors.Is(err, harness.ErrNothingToRun):
-		return usagef("nothing to run: --transports, --workloads and --sizes each need at least one value")
-	case errors.As(err, &pe) && pe.Value != "":
-		return usagef("%s %s: %s", planFlags[pe.Field], pe.Value, pe.Reason)
-	case errors.As(err, &pe):
-		return usagef("%s: %s", planFlags[pe.Field], pe.Reason)
-	}
-	return usageError{err}
-}
 
 // registryHelp is the help of a flag that names members of a registry:
 // which run only when named (the defaults are pflag's to print).

@@ -17,8 +17,8 @@ import (
 	"github.com/spf13/cobra"
 )
 
-// HistoryOptions configures ipcbench history.
-type HistoryOptions struct {
+// historyOptions configures ipcbench history.
+type historyOptions struct {
 	Paths  []string
 	Metric string
 	Cases  []string
@@ -40,7 +40,7 @@ type HistoryOptions struct {
 }
 
 func newCmdHistory(stdout, stderr io.Writer) *cobra.Command {
-	opts := &HistoryOptions{Stdout: stdout, Stderr: stderr}
+	opts := &historyOptions{Stdout: stdout, Stderr: stderr}
 	cmd := &cobra.Command{
 		Use:   "history DIR|FILE... | --store [--host H] [--label L] [--since 30d]",
 		Short: "Track one metric over many runs, flagging significant steps",
@@ -118,7 +118,7 @@ Exit status:
 	return cmd
 }
 
-func historyRun(o *HistoryOptions) error {
+func historyRun(o *historyOptions) error {
 	ms, err := stats.ParseMetrics([]string{o.Metric})
 	if err != nil {
 		return usagef("--metric: %v", err)
@@ -197,7 +197,7 @@ func plotRefusal(err error) error {
 }
 
 // runs reads the files given, or with --store the runs the flags pick.
-func (o *HistoryOptions) runs() ([]*results.File, []string, error) {
+func (o *historyOptions) runs() ([]*results.File, []string, error) {
 	if !o.store.given() {
 		return readResultsArgs(o.Paths)
 	}

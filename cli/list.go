@@ -11,13 +11,13 @@ import (
 	"github.com/spf13/cobra"
 )
 
-// ListOptions configures ipcbench list.
-type ListOptions struct {
+// listOptions configures ipcbench list.
+type listOptions struct {
 	Out io.Writer
 }
 
 func newCmdList(stdout io.Writer) *cobra.Command {
-	opts := &ListOptions{Out: stdout}
+	opts := &listOptions{Out: stdout}
 	return &cobra.Command{
 		Use:     "list",
 		Short:   "List transports with their data path, copy model and largest message on this host, and the workloads",
@@ -33,7 +33,7 @@ func newCmdList(stdout io.Writer) *cobra.Command {
 // only when --transports or --workloads names it.
 const optInMark = " (opt-in)"
 
-func listRun(opts *ListOptions) error {
+func listRun(opts *listOptions) error {
 	tw := tabwriter.NewWriter(opts.Out, 0, 0, 2, ' ', 0)
 	fmt.Fprintln(tw, "TRANSPORT\tFRAMING\tMAX MESSAGE\tCOPIES/MSG\tSYSCALLS/MSG\tDATA PATH")
 	var notes []string

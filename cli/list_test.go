@@ -14,7 +14,7 @@ import (
 // out by default.
 func TestListMarksOptIn(t *testing.T) {
 	var out bytes.Buffer
-	if err := listRun(&ListOptions{Out: &out}); err != nil {
+	if err := listRun(&listOptions{Out: &out}); err != nil {
 		t.Fatal(err)
 	}
 	rows := map[string]string{} // first field → the whole row

@@ -1,6 +1,7 @@
 // Package cli is ipcbench's command line: the cobra commands, each parsing
-// its flags into an Options struct and calling the packages that do the
-// work. cmd/ipcbench's main is Main and nothing else, so that an
+// its flags into an options struct and calling the packages that do the
+// work. Main is its one exported name, and cmd/ipcbench's main calls it
+// and nothing else, so that an
 // out-of-tree module can build its own ipcbench with transports and
 // workloads of its own registered beside the built-in ones
 // (docs/extending.md): the workers it re-executes are that binary too.

@@ -78,7 +78,7 @@ func TestUsageErrorsExit2(t *testing.T) {
 		{[]string{"run", "--count", "99999999999999"}, "--count"},
 		{[]string{"run", "--count", "lots"}, "--count"},
 		{[]string{"run", "--repeat", "0"}, "--repeat 0"},
-		{[]string{"run", "--repeat", "-2"}, "--repeat -2"},
+		{[]string{"run", "--repeat", "-2"}, "--repeat -2: want 1 to 1000\n"},
 		{[]string{"run", "--repeat", "100000"}, "want 1 to 1000"},
 		{[]string{"run", "--workloads", ""}, "nothing to run"},
 		{[]string{"run", "--keep-going=maybe"}, "keep-going"},
@@ -89,6 +89,9 @@ func TestUsageErrorsExit2(t *testing.T) {
 		{[]string{"run", "--workloads", "fanin", "--producers", "0"}, "--producers 0"},
 		{[]string{"run", "--workloads", "fanin", "--producers", "65"}, "want 1 to 64"},
 		{[]string{"run", "--test-send-delay", "pipe=forever"}, "test-send-delay"},
+		{[]string{"run", "--depth", "-1"}, "--depth -1: want 1 to 1048576 messages, or 0 for native buffering\n"},
+		{[]string{"run", "--sample-every", "0"}, "--sample-every 0: want 1 to 1048576\n"},
+		{[]string{"run", "--sample-every", "1048577"}, "--sample-every 1048577: want 1 to 1048576\n"},
 	} {
 		t.Run(strings.Join(tc.args, " "), func(t *testing.T) {
 			args := tc.args
@@ -113,7 +116,7 @@ func TestUsageErrorsExit2(t *testing.T) {
 }
 
 func TestRunFlagsParse(t *testing.T) {
-	got := &RunOptions{}
+	got := &runOptions{}
 	if err := runCommand(got).ParseFlags([]string{"--transports", "pipe,tcp", "--sizes", "1,4KiB,1M", "--count", "500", "--warmup", "0", "--format", "csv"}); err != nil {
 		t.Fatal(err)
 	}
@@ -126,7 +129,7 @@ func TestRunFlagsParse(t *testing.T) {
 		t.Errorf("parsed %+v from %+v", p, got)
 	}
 	// Defaults: every transport, both workloads, 64 B and 64 KiB, 1 s.
-	got = &RunOptions{}
+	got = &runOptions{}
 	if err := runCommand(got).ParseFlags(nil); err != nil {
 		t.Fatal(err)
 	}
@@ -141,7 +144,7 @@ func TestRunFlagsParse(t *testing.T) {
 		want     string
 		unpinned bool
 	}{{"none", "[]", true}, {"1,0", "[1 0]", false}} {
-		got = &RunOptions{}
+		got = &runOptions{}
 		if err := runCommand(got).ParseFlags([]string{"--cpus", tc.cpus}); err != nil {
 			t.Fatal(err)
 		}

@@ -10,7 +10,7 @@ import (
 // TestRunRateFlags parses run's rate and work flags through the command
 // into a plan, and checks that each bad value's error names its flag.
 func TestRunRateFlags(t *testing.T) {
-	got := &RunOptions{}
+	got := &runOptions{}
 	if err := runCommand(got).ParseFlags([]string{"--workloads", "rate,stream", "--rate", "10k:40k:x2,100k", "--arrivals", "poisson", "--slo", "2ms", "--work", "20us"}); err != nil {
 		t.Fatal(err)
 	}
@@ -21,7 +21,7 @@ func TestRunRateFlags(t *testing.T) {
 	if !slices.Equal(p.Rates, []float64{1e4, 2e4, 4e4, 1e5}) || p.Arrivals != "poisson" || p.SLO != 2*time.Millisecond || p.Work != 20*time.Microsecond {
 		t.Errorf("plan rates %v arrivals %q slo %v work %v", p.Rates, p.Arrivals, p.SLO, p.Work)
 	}
-	got = &RunOptions{}
+	got = &runOptions{}
 	if err := runCommand(got).ParseFlags(nil); err != nil {
 		t.Fatal(err)
 	}
@@ -37,7 +37,7 @@ func TestRunRateFlags(t *testing.T) {
 		{[]string{"--work", "1us", "--sample-every", "8"}},
 	} {
 		t.Run(strings.Join(tc.args, " "), func(t *testing.T) {
-			o := &RunOptions{}
+			o := &runOptions{}
 			if err := runCommand(o).ParseFlags(tc.args); err != nil {
 				t.Fatal(err)
 			}

@@ -17,8 +17,8 @@ import (
 	"github.com/spf13/cobra"
 )
 
-// ReportOptions configures ipcbench report.
-type ReportOptions struct {
+// reportOptions configures ipcbench report.
+type reportOptions struct {
 	Files  []string
 	Dir    string
 	Format string
@@ -35,7 +35,7 @@ type ReportOptions struct {
 const defaultReportDir = "ipcbench-report"
 
 func newCmdReport(stderr io.Writer) *cobra.Command {
-	opts := &ReportOptions{Stderr: stderr}
+	opts := &reportOptions{Stderr: stderr}
 	cmd := &cobra.Command{
 		Use:   "report [FILE...] | --store [SELECTOR...] [--label L]",
 		Short: "Render results files as plots and a self-contained HTML and/or Markdown report",
@@ -98,7 +98,7 @@ func newestResults(dir string) (string, error) {
 	return newest, nil
 }
 
-func reportRun(o *ReportOptions) error {
+func reportRun(o *reportOptions) error {
 	if err := checkFormat(o.Format, report.Formats); err != nil {
 		return err
 	}
@@ -120,7 +120,7 @@ func reportRun(o *ReportOptions) error {
 	if beforeReport != nil {
 		beforeReport(ctx)
 	}
-	err = report.WriteDirWith(ctx, o.Dir, in, o.Format, o.Force, report.Options{Baseline: o.Baseline})
+	err = report.WriteDir(ctx, o.Dir, in, o.Format, o.Force, report.Options{Baseline: o.Baseline})
 	if sig := interrupted.signal(); sig != nil {
 		fmt.Fprintf(o.Stderr, "ipcbench: %s: no report written\n", signalName(sig))
 		return exitError{signalExit(sig)}
@@ -140,7 +140,7 @@ const maxReportRuns = 12
 
 // inputs reads the files given (the newest in ./ipcbench-results/ with
 // none), or with --store the runs the selectors pick.
-func (o *ReportOptions) inputs() ([]report.Input, error) {
+func (o *reportOptions) inputs() ([]report.Input, error) {
 	if o.store.given() {
 		return o.storedInputs()
 	}
@@ -164,7 +164,7 @@ func (o *ReportOptions) inputs() ([]report.Input, error) {
 	return in, nil
 }
 
-func (o *ReportOptions) storedInputs() ([]report.Input, error) {
+func (o *reportOptions) storedInputs() ([]report.Input, error) {
 	args := o.Files
 	if o.Label != "" {
 		args = append(args, "label:"+o.Label)

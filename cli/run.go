@@ -2,6 +2,7 @@ package cli
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -17,6 +18,7 @@ import (
 	"github.com/ipcbench/ipcbench/report"
 	"github.com/ipcbench/ipcbench/results"
 	"github.com/ipcbench/ipcbench/results/format"
+	"github.com/ipcbench/ipcbench/results/stats"
 	"github.com/ipcbench/ipcbench/results/store"
 	"github.com/ipcbench/ipcbench/transports"
 	"github.com/ipcbench/ipcbench/workloads"
@@ -24,8 +26,8 @@ import (
 	"golang.org/x/term"
 )
 
-// RunOptions is what `ipcbench run` was asked to do, before validation.
-type RunOptions struct {
+// runOptions is what `ipcbench run` was asked to do, before validation.
+type runOptions struct {
 	Transports []string
 	Workloads  []string
 	Sizes      []string
@@ -67,7 +69,7 @@ type RunOptions struct {
 const defaultResultsDir = "ipcbench-results"
 
 func newCmdRun(stdout, stderr io.Writer) *cobra.Command {
-	opts := &RunOptions{Stdout: stdout, Stderr: stderr}
+	opts := &runOptions{Stdout: stdout, Stderr: stderr}
 	if f, ok := stderr.(*os.File); ok {
 		opts.Terminal = term.IsTerminal(int(f.Fd()))
 	}
@@ -75,7 +77,7 @@ func newCmdRun(stdout, stderr io.Writer) *cobra.Command {
 }
 
 // runCommand binds run's flags to opts; tests parse flags through it.
-func runCommand(opts *RunOptions) *cobra.Command {
+func runCommand(opts *runOptions) *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "run",
 		Short: "Run transports × workloads × sizes, each case in two fresh worker processes",
@@ -120,7 +122,7 @@ SIGQUIT 131), with the cases finished saved, marked incomplete.`,
 	f.Uint64Var(&opts.SampleEvery, "sample-every", 1, "time and body-check every Nth message only, still checking every sequence number, so that a fast transport is measured more than the harness (pingpong, stream, stream-inplace; recorded)")
 	f.StringSliceVar(&opts.Rates, "rate", []string{"10k"}, "rate workload: offered msgs/s, each its own case: a list (10k,50k) or a sweep start:end:xFACTOR or +STEP (10k:200k:x2); k=10^3, M=10^6")
 	f.StringVar(&opts.Arrivals, "arrivals", harness.ArrivalsUniform, "rate workload: the send schedule, uniform or poisson")
-	f.StringVar(&opts.SLO, "slo", "1ms", "rate workload: the p99 latency bound to find the highest rate under (recorded)")
+	f.StringVar(&opts.SLO, "slo", time.Duration(stats.DefaultSLONs).String(), "rate workload: the p99 latency bound to find the highest rate under (recorded)")
 	f.StringVar(&opts.Work, "work", "0", "spin the consumer (stream, rate) or echoer (pingpong) this long per message on a calibrated CPU loop, e.g. 20us (recorded)")
 	f.BoolVar(&opts.PairMatrix, "pair-matrix", false, "run each case on every pair of CPUs and print a core-to-core matrix of p50 latency")
 	f.StringSliceVar(&opts.CPUs, "cpus", nil, "pin side a and side b to these two CPUs, e.g. 0,1 (0,0 shares one), or none for the scheduler's choice; default: two distinct CPUs, recorded")
@@ -140,11 +142,37 @@ SIGQUIT 131), with the cases finished saved, marked incomplete.`,
 	return cmd
 }
 
+// planFlags names the run flag that sets each harness.Plan field, so that
+// an error of Plan.Validate names the flag to fix; a test checks that
+// every field of Plan is here.
+var planFlags = map[string]string{
+	"Transports": "--transports", "Workloads": "--workloads", "SizesBytes": "--sizes", "Warmup": "--warmup",
+	"Duration": "--duration", "Count": "--count", "Timeout": "--timeout", "Repeat": "--repeat",
+	"SendDelay": "--test-send-delay", "Producers": "--producers", "CPUs": "--cpus", "Unpinned": "--cpus",
+	"SampleEvery": "--sample-every", "Rates": "--rate", "Arrivals": "--arrivals", "SLO": "--slo", "Work": "--work",
+	"StopOnFailure": "--keep-going", "Depth": "--depth",
+}
+
+// planUsageError says what harness.Plan.Validate found wrong in the flags'
+// terms, as a usage error.
+func planUsageError(err error) error {
+	var pe *harness.PlanError
+	switch {
+	case errors.Is(err, harness.ErrNothingToRun):
+		return usagef("nothing to run: --transports, --workloads and --sizes each need at least one value")
+	case errors.As(err, &pe) && pe.Value != "":
+		return usagef("%s %s: %s", planFlags[pe.Field], pe.Value, pe.Reason)
+	case errors.As(err, &pe):
+		return usagef("%s: %s", planFlags[pe.Field], pe.Reason)
+	}
+	return usageError{err}
+}
+
 // maxCount bounds --count: 10^10 round trips take days.
 const maxCount = 1e10
 
 // plan validates the options into a harness.Plan; every error names its flag.
-func (o *RunOptions) plan() (harness.Plan, error) {
+func (o *runOptions) plan() (harness.Plan, error) {
 	p := harness.Plan{Transports: o.Transports, Workloads: o.Workloads, Count: o.Count, Repeat: o.Repeat,
 		StopOnFailure: !o.KeepGoing, Producers: o.Producers}
 	if err := checkBaseline(o.Baseline); err != nil {
@@ -153,8 +181,8 @@ func (o *RunOptions) plan() (harness.Plan, error) {
 	if err := results.CheckLabel(o.Label); err != nil { // before the run, not at its first reading
 		return p, usagef("--label: %v", err)
 	}
-	if o.Repeat < 1 {
-		return p, usagef("--repeat %d: want 1 to 1000", o.Repeat)
+	if o.Repeat == 0 { // 0 is once to a Plan; out of range, Validate says
+		return p, usagef("--repeat 0: want 1 to 1000")
 	}
 	if o.PairMatrix && (len(o.CPUs) > 0 || o.Repeat > 1) {
 		return p, usagef("--pair-matrix chooses the CPUs itself and runs each pair once: drop --cpus and --repeat")
@@ -171,14 +199,10 @@ func (o *RunOptions) plan() (harness.Plan, error) {
 			p.CPUs = append(p.CPUs, n)
 		}
 	}
-	if o.SampleEvery < 1 || o.SampleEvery > harness.MaxSampleEvery {
-		return p, usagef("--sample-every %d: want 1 to %d", o.SampleEvery, harness.MaxSampleEvery)
+	if o.SampleEvery == 0 { // 0 is every message to a Plan; above the limit, Validate says
+		return p, usagef("--sample-every 0: want 1 to %d", harness.MaxSampleEvery)
 	}
-	p.SampleEvery = o.SampleEvery
-	if o.Depth < 0 || o.Depth > transports.MaxDepth {
-		return p, usagef("--depth %d: want 1 to %d messages, or 0 for native buffering", o.Depth, transports.MaxDepth)
-	}
-	p.Depth = o.Depth
+	p.SampleEvery, p.Depth = o.SampleEvery, o.Depth
 	if o.Count > maxCount {
 		return p, usagef("--count %d: want at most %d messages a case", o.Count, uint64(maxCount))
 	}
@@ -221,7 +245,7 @@ func (o *RunOptions) plan() (harness.Plan, error) {
 }
 
 // ratePlan reads --rate, --arrivals, --slo and --work into p.
-func (o *RunOptions) ratePlan(p *harness.Plan) error {
+func (o *runOptions) ratePlan(p *harness.Plan) error {
 	var err error
 	if p.Rates, err = flagval.ParseRates(o.Rates); err != nil {
 		return usageError{err}
@@ -241,7 +265,7 @@ func (o *RunOptions) ratePlan(p *harness.Plan) error {
 	return nil
 }
 
-func (o *RunOptions) validateFormat() error {
+func (o *runOptions) validateFormat() error {
 	return checkFormat(o.Format, format.RunFormats)
 }
 
@@ -249,7 +273,7 @@ func (o *RunOptions) validateFormat() error {
 // the file can be written there and that whatever it would replace is
 // ipcbench's to replace, so that a run never ends in a file it cannot
 // write or in a user's file destroyed.
-func (o *RunOptions) outPath(now time.Time) (string, error) {
+func (o *runOptions) outPath(now time.Time) (string, error) {
 	if o.Out == "" {
 		if err := safeout.MkdirOwn(defaultResultsDir, 0o755); err != nil {
 			return "", usagef("results directory: %w; remove it, or give --out", err)
@@ -305,7 +329,7 @@ var saveResults = func(path string, f *results.File, force bool) error {
 // phase.
 var beforeReport func(context.Context)
 
-func runRun(o *RunOptions) error {
+func runRun(o *runOptions) error {
 	p, err := o.plan()
 	if err != nil {
 		return err
@@ -374,7 +398,7 @@ func runRun(o *RunOptions) error {
 // saveAndPrint writes the results file and prints the table, the table
 // even when the file cannot be written (a full disk): it is then the only
 // copy of the run, and ipcbench says that nothing was saved.
-func (o *RunOptions) saveAndPrint(path string, f *results.File, interrupted *interruption) error {
+func (o *runOptions) saveAndPrint(path string, f *results.File, interrupted *interruption) error {
 	saveErr := interrupted.write(path, func() error { return saveResults(path, f, o.Force) })
 	tableErr := format.WriteRun(o.Stdout, o.Format, f)
 	if tableErr == nil && o.Format == "table" {
@@ -408,7 +432,7 @@ func (o *RunOptions) saveAndPrint(path string, f *results.File, interrupted *int
 // --store-timeout, and a signal stops the phase at once, ending the run
 // with 128+n. Where the run is not stored the results file still holds it
 // (saved), and ipcbench prints a command that stores it later.
-func (o *RunOptions) storePhase(ctx context.Context, st *store.Store, f *results.File, path string, saved bool, interrupted *interruption) error {
+func (o *runOptions) storePhase(ctx context.Context, st *store.Store, f *results.File, path string, saved bool, interrupted *interruption) error {
 	interrupted.setStopping("stopping the store step; the results file is kept")
 	a, err := st.Add(ctx, f)
 	sig := interrupted.signal()
@@ -439,13 +463,13 @@ func (o *RunOptions) storePhase(ctx context.Context, st *store.Store, f *results
 
 // reportPhase writes ./ipcbench-report/ for run --report. A signal stops
 // it, leaving no partial report, and ends the run with 128+n.
-func (o *RunOptions) reportPhase(ctx context.Context, path string, f *results.File, interrupted *interruption) error {
+func (o *runOptions) reportPhase(ctx context.Context, path string, f *results.File, interrupted *interruption) error {
 	interrupted.setStopping("stopping the report; the results are saved")
 	if beforeReport != nil {
 		beforeReport(ctx)
 	}
 	in := []report.Input{{Label: report.Labels([]string{path})[0], File: f}}
-	err := report.WriteDirWith(ctx, defaultReportDir, in, report.Both, o.Force, report.Options{Baseline: o.Baseline})
+	err := report.WriteDir(ctx, defaultReportDir, in, report.Both, o.Force, report.Options{Baseline: o.Baseline})
 	if sig := interrupted.signal(); sig != nil {
 		fmt.Fprintf(o.Stderr, "ipcbench: %s: no report written; the results are in %s\n", signalName(sig), path)
 		return exitError{signalExit(sig)}

@@ -45,8 +45,8 @@ func loadRuns(ctx context.Context, st *store.Store, arg string, sel store.Select
 	return files, names, nil
 }
 
-// StoreOptions configures ipcbench store's subcommands.
-type StoreOptions struct {
+// storeOptions configures ipcbench store's subcommands.
+type storeOptions struct {
 	store  storeFlag
 	Out    string
 	Force  bool
@@ -55,7 +55,7 @@ type StoreOptions struct {
 }
 
 func newCmdStore(stdout, stderr io.Writer) *cobra.Command {
-	opts := &StoreOptions{Stdout: stdout, Stderr: stderr}
+	opts := &storeOptions{Stdout: stdout, Stderr: stderr}
 	cmd := &cobra.Command{
 		Use:   "store",
 		Short: "Keep results in a database: add files, list and export runs",
@@ -153,7 +153,7 @@ or the selector is wrong.`,
 	return cmd
 }
 
-func storeAdd(o *StoreOptions, args []string) error {
+func storeAdd(o *storeOptions, args []string) error {
 	var paths []string
 	for _, a := range args {
 		p, err := resultsPaths(a)
@@ -218,7 +218,7 @@ func resultsPaths(arg string) ([]string, error) {
 	return in, nil
 }
 
-func storeList(o *StoreOptions, args []string) error {
+func storeList(o *storeOptions, args []string) error {
 	var sel store.Selector
 	if len(args) == 1 {
 		sels, err := parseSelectors(args)
@@ -259,7 +259,7 @@ func short(commit string) string {
 	return commit
 }
 
-func storeExport(o *StoreOptions, arg string) error {
+func storeExport(o *storeOptions, arg string) error {
 	sels, err := parseSelectors([]string{arg})
 	if err != nil {
 		return err
@@ -300,7 +300,7 @@ func storeExport(o *StoreOptions, arg string) error {
 	return nil
 }
 
-func storeInfo(o *StoreOptions) error {
+func storeInfo(o *storeOptions) error {
 	ctx := context.Background()
 	st, err := o.store.open(ctx)
 	if err != nil {
@@ -316,7 +316,7 @@ func storeInfo(o *StoreOptions) error {
 	return nil
 }
 
-func storeMigrate(o *StoreOptions) error {
+func storeMigrate(o *storeOptions) error {
 	st, err := o.store.open(context.Background())
 	if err != nil {
 		return err
@@ -333,7 +333,7 @@ func storeMigrate(o *StoreOptions) error {
 	return nil
 }
 
-func storeVerify(o *StoreOptions, args []string) error {
+func storeVerify(o *storeOptions, args []string) error {
 	sels, err := parseSelectors(args)
 	if err != nil {
 		return err

@@ -9,13 +9,13 @@ import (
 	"github.com/spf13/cobra"
 )
 
-// VersionOptions configures ipcbench version.
-type VersionOptions struct {
+// versionOptions configures ipcbench version.
+type versionOptions struct {
 	Out io.Writer
 }
 
 func newCmdVersion(stdout io.Writer) *cobra.Command {
-	opts := &VersionOptions{Out: stdout}
+	opts := &versionOptions{Out: stdout}
 	return &cobra.Command{
 		Use:   "version",
 		Short: "Print the version, commit and Go version of this ipcbench",
@@ -33,7 +33,7 @@ ipcbench --version prints the same.`,
 	}
 }
 
-func versionRun(o *VersionOptions) error {
+func versionRun(o *versionOptions) error {
 	_, err := io.WriteString(o.Out, versionText(hostinfo.Build()))
 	return err
 }

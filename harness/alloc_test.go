@@ -19,7 +19,7 @@ func TestMeasuredLoopDoesNotAllocate(t *testing.T) {
 	for _, wl := range workloads.All() {
 		for _, side := range []transports.Side{transports.SideA, transports.SideB} {
 			for _, every := range []uint64{1, 3} {
-				spec := Spec{Workload: wl.Name, SizeBytes: 4096, Producers: 1, Side: side, SampleEvery: every}
+				spec := Spec{Case: Case{Workload: wl.Name, SizeBytes: 4096, Producers: 1, SampleEvery: every}, Side: side}
 				t.Run(fmt.Sprintf("%s/%s/every-%d", wl.Name, side, every), func(t *testing.T) {
 					if allocs := loopAllocs(t, spec, wl); allocs != 0 {
 						t.Errorf("%v allocations per 100-message phase, want 0", allocs)

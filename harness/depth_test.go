@@ -6,7 +6,6 @@ import (
 	"testing"
 
 	"github.com/ipcbench/ipcbench/results"
-	"github.com/ipcbench/ipcbench/transports"
 )
 
 // limitNamed matches a skip reason that names what limits the depth: a
@@ -17,7 +16,7 @@ var limitNamed = regexp.MustCompile(`sysctl|SEMVMX|whole pages|at most 2 message
 // records exactly 16 messages in flight, or is skipped saying what limits it.
 func TestDepthSet(t *testing.T) {
 	for _, size := range []int{64, 4096} {
-		for _, d := range transports.All() {
+		for _, d := range eachTransport() {
 			t.Run(d.Name, func(t *testing.T) {
 				r := RunCase(context.Background(), Case{Transport: d.Name, Workload: "stream", SizeBytes: size, Count: 2000, Depth: 16})
 				switch r.Status {
@@ -40,7 +39,7 @@ func TestDepthSet(t *testing.T) {
 
 // TestDepthNative: without --depth every case records the buffering it had.
 func TestDepthNative(t *testing.T) {
-	for _, d := range transports.All() {
+	for _, d := range eachTransport() {
 		r := RunCase(context.Background(), Case{Transport: d.Name, Workload: "stream", SizeBytes: 64, Count: 500})
 		if r.Status == results.StatusSkipped {
 			continue

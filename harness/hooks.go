@@ -2,13 +2,14 @@ package harness
 
 import (
 	"fmt"
+	"time"
 
 	"github.com/ipcbench/ipcbench/transports"
 	"golang.org/x/sys/unix"
 )
 
-// The worker's side of Hooks: a worker that kills or stops itself at a
-// stage, and side A's conn wrapped to slow or corrupt its sends.
+// Hooks at work: a worker that kills or stops itself at a stage, side A's
+// conn wrapped to slow or corrupt its sends, and the parent stalling side b.
 
 // killHere has the worker SIGKILL itself if the spec's KillAt names stage
 // (or SIGSTOP itself, for StallAtMeasure) and its KillSide is this side.
@@ -90,4 +91,25 @@ func (f *testConn) HeadroomBytes() int {
 		return hr.HeadroomBytes()
 	}
 	return 0
+}
+
+// scheduleStall runs the StallAt and StallNs hooks from the parent: it
+// stops side b with SIGSTOP StallAt into the window and lets it go with
+// SIGCONT StallNs later. The function it returns cancels what has not
+// happened and always lets side b go. The signals go through os.Process
+// (a pidfd), never a bare pid: side b may have been reaped by then, and its
+// pid taken by another process.
+func (r *caseRun) scheduleStall() (cancel func()) {
+	h := r.c.Hooks
+	if h.StallNs <= 0 {
+		return func() {}
+	}
+	p := r.workers[len(r.workers)-1].cmd.Process
+	stopT := time.AfterFunc(h.StallAt, func() { p.Signal(unix.SIGSTOP) })
+	contT := time.AfterFunc(h.StallAt+h.StallNs, func() { p.Signal(unix.SIGCONT) })
+	return func() {
+		stopT.Stop()
+		contT.Stop()
+		p.Signal(unix.SIGCONT)
+	}
 }

@@ -15,15 +15,19 @@ import (
 // SIGKILL itself at attach, warm-up, measurement and report. Every case
 // must fail by the dead side's name and signal, without waiting out its
 // timeout (10 s and more: a hang would show as "timed out"), and the leak
-// check in TestMain must find nothing left behind.
+// check in TestMain must find nothing left behind. -short kills each
+// transport once, taking the stages and sides in turn.
 func TestKillEveryRoleAtEveryStage(t *testing.T) {
-	for _, d := range transports.All() {
-		for _, stage := range KillStages {
-			for _, side := range []transports.Side{transports.SideA, transports.SideB} {
+	for i, d := range transports.All() {
+		for j, stage := range KillStages {
+			for k, side := range []transports.Side{transports.SideA, transports.SideB} {
+				if testing.Short() && i%(2*len(KillStages)) != 2*j+k {
+					continue
+				}
 				wl := "pingpong"
-				if side == transports.SideB && stage == KillAtMeasure && d.Name != "udp" {
+				if side == transports.SideB && stage == KillAtMeasure && !d.DropsUnderOverload {
 					wl = "stream" // the consumer dies while the producer streams at it
-				} // (udp has no flow control: a stream overflows its queue in warm-up, before the kill)
+				} // (a sender that never waits overflows the queue in warm-up, before the kill)
 				c := Case{Transport: d.Name, Workload: wl, SizeBytes: 64, Warmup: 50 * time.Millisecond,
 					Duration: 200 * time.Millisecond, Hooks: Hooks{KillAt: stage, KillSide: side}}
 				t.Run(c.name()+"/"+stage+"/side-"+side.String(), func(t *testing.T) {

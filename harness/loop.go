@@ -1,7 +1,6 @@
 package harness
 
 import (
-	"bytes"
 	"fmt"
 	"math"
 	"sync/atomic"
@@ -13,9 +12,10 @@ import (
 
 // loop is one worker's measured state, allocated before the window opens.
 type loop struct {
-	role    workloads.Role
+	loops   *roleLoops // its role's loops (registerLoops)
 	conn    transports.Conn
 	inPlace bool // stream-inplace: messages are written and verified in the transport's slots
+	works   bool // the role's loop does run --work's work (roleLoops.work)
 	// sampleEvery is run --sample-every: 1 times and body-checks every
 	// message; N > 1 only every Nth, checking every sequence number.
 	sampleEvery uint64
@@ -53,7 +53,7 @@ type loop struct {
 	histOverflow, histUnder uint64
 	startNs, endNs          int64
 
-	pacing              // rate and --work (rate.go)
+	pacing              // rate and --work (pacer.go)
 	intendedEndNs int64 // a paced producer's schedule end
 }
 
@@ -64,31 +64,31 @@ const histMaxNs = int64(3600e9)
 // 1024th message.
 const cpuEveryMask = 1023
 
+// newLoop allocates the state of side spec.Side of wl, as the loops it
+// plays ask (loopsOf): templates for a sender, a buffer for a receiver.
 func newLoop(spec Spec, wl workloads.Descriptor, conn transports.Conn) *loop {
 	alloc := func(n int) []byte { return transports.NewBuffer(conn, n) }
-	role := wl.Roles[spec.Side]
-	sender := role == workloads.Initiator || role == workloads.Producer || role == workloads.Pacer || role == workloads.FileReader
+	these := loopsOf(wl, spec.Side)
 	l := &loop{
-		role:        role,
+		loops:       roles[wl.Roles[spec.Side]],
 		conn:        conn,
 		inPlace:     wl.InPlace,
+		works:       these.work != nil,
 		sampleEvery: max(1, spec.SampleEvery),
 		fanin:       wl.Writers, producer: uint64(spec.Producer),
 		next: make([]uint64, spec.Producers), perProducer: make([]uint64, spec.Producers),
-		msgs:      newMessages(spec.SizeBytes, wl.Stamped, sender, alloc),
+		msgs:      newMessages(spec.SizeBytes, wl.Stamped, these.sends, alloc),
 		hist:      hdrhistogram.New(1, histMaxNs, 3),
 		second:    hdrhistogram.New(1, histMaxNs, 3),
 		relayMsgs: max(1, spec.RelayMessages),
 	}
-	if wl.Writers || wl.File {
-		l.sampleEvery = 1 // fanin and relay time every message
+	if these.sampled == nil {
+		l.sampleEvery = 1 // a role without a sampled loop times every message
 	}
-	if role == workloads.Pacer {
+	if these.paced {
 		l.late = hdrhistogram.New(1, histMaxNs, 3) // records 0 too: a message sent on time
 	}
-	// A producer and a file reader send from their templates; an in-place
-	// side needs buf only when it times its loop against a loopbackConn.
-	if role != workloads.FileReader && role != workloads.Pacer && (role != workloads.Producer || wl.InPlace) {
+	if these.receives {
 		l.buf = alloc(spec.SizeBytes)
 	}
 	l.cur = l.hist
@@ -114,7 +114,8 @@ func (l *loop) record(now, ns int64) {
 	_ = l.cur.RecordValue(ns) // in range by construction
 }
 
-// resetSamples empties the samples before a phase, and sets where its
+// resetSamples empties what a phase records (the samples, and a pacer's
+// send lateness and waiting) before the phase, and sets where its
 // window splits in two for the drift check: at half the samples a
 // count-bounded phase records, or (set by phase once the clock starts) at
 // half the duration.
@@ -125,6 +126,10 @@ func (l *loop) resetSamples(count uint64) {
 	l.stats.reset()
 	l.cpus = cpuSet{}
 	l.histOverflow, l.histUnder = 0, 0
+	if l.late != nil { // a pacer's
+		l.late.Reset()
+	}
+	l.waitNs, l.lateBySendsNs, l.lateOwnNs, l.prevSentNs = 0, 0, 0, 0
 	l.splitNs, l.splitAt = math.MaxInt64, math.MaxUint64
 	if count > 0 {
 		samples := count
@@ -144,73 +149,37 @@ func (l *loop) phase(stop *atomic.Uint64, count uint64, durationNs int64) error 
 	clear(l.perProducer)
 	l.filledBytes, l.fileIO = 0, transports.Counters{}
 	l.resetSamples(count) // before the clock starts: clearing the histograms is not the loop's cost
-	l.resetPacing()
+	run := l.pick()
 	l.startNs = nanotime()
 	if count == 0 {
 		l.splitNs = l.startNs + durationNs/2
 	}
-	deadline := l.startNs + durationNs
-	// The loop is chosen here, once: the sampled variants are separate
-	// functions, so that the default loop carries no test for them.
-	sampled := l.sampleEvery > 1
-	work := l.doesWork() // run --work: stream, rate, pingpong
-	var err error
-	switch l.role {
-	case workloads.Pacer:
-		err = l.pace(stop, count, deadline)
-	case workloads.Initiator:
-		if sampled {
-			err = l.initiateSampled(stop, count, deadline)
-		} else {
-			err = l.initiate(stop, count, deadline)
-		}
-	case workloads.Echoer:
-		if work {
-			err = l.echoWork(stop)
-		} else if sampled {
-			err = l.echoSampled(stop)
-		} else {
-			err = l.echo(stop)
-		}
-	case workloads.Producer:
-		ip, ok := l.conn.(transports.InPlace)
-		switch {
-		case l.fanin:
-			err = l.produceFanIn(count, deadline)
-		case ok && l.inPlace && sampled:
-			err = l.produceInPlaceSampled(ip, stop, count, deadline)
-		case ok && l.inPlace:
-			err = l.produceInPlace(ip, stop, count, deadline)
-		case sampled:
-			err = l.produceSampled(stop, count, deadline)
-		default:
-			err = l.produce(stop, count, deadline)
-		}
-	case workloads.FileReader:
-		err = l.relayRead(stop, count, deadline)
-	case workloads.FileWriter:
-		err = l.relayWrite(stop)
-	default: // workloads.Consumer
-		ip, ok := l.conn.(transports.InPlace)
-		switch {
-		case l.fanin:
-			err = l.consumeFanIn()
-		case work:
-			err = l.consumeWork(stop)
-		case ok && l.inPlace && sampled:
-			err = l.consumeInPlaceSampled(ip, stop)
-		case ok && l.inPlace:
-			err = l.consumeInPlace(ip, stop)
-		case sampled:
-			err = l.consumeSampled(stop)
-		default:
-			err = l.consume(stop)
-		}
-	}
+	err := run(l, stop, count, l.startNs+durationNs)
 	if err != nil {
 		l.endNs = nanotime()
 	}
 	return err
+}
+
+// pick is the loop this phase runs, chosen once: the copies are separate
+// functions, so that the default loop carries no test for --work or
+// --sample-every. A fan-in's side runs the role's fan-in loops; an
+// in-place workload's, its in-place loops where the conn writes in place
+// (a test's testConn does not).
+func (l *loop) pick() loopFunc {
+	r := l.loops
+	if l.fanin {
+		r = r.fanIn
+	} else if _, ok := l.conn.(transports.InPlace); ok && l.inPlace && r.inPlace != nil {
+		r = r.inPlace
+	}
+	switch {
+	case l.workIters > 0 && r.work != nil:
+		return r.work
+	case l.sampleEvery > 1 && r.sampled != nil:
+		return r.sampled
+	}
+	return r.plain
 }
 
 func isLast(seq, count uint64, now, deadline int64) bool {
@@ -220,252 +189,66 @@ func isLast(seq, count uint64, now, deadline int64) bool {
 	return now >= deadline
 }
 
-// initiate sends message seq+1 as soon as reply seq is in, then reads the
-// clock, records, and verifies reply seq while message seq+1 is in flight.
-// Each sample is the time from one message's send to the next one's: one
-// reply received and one message sent, a full round trip. That is one clock
-// read per round trip instead of two, and it and the bookkeeping overlap the
-// peer's half instead of delaying the next send. The last message has no
-// next send, so its sample runs from just before it is sent to its reply:
-// every sample holds one send and one receive.
-func (l *loop) initiate(stop *atomic.Uint64, count uint64, deadline int64) error {
-	seq := uint64(0)
-	last := isLast(seq, count, l.startNs, deadline)
-	if last {
-		stop.Store(1)
-	}
-	lastSentNs := nanotime() // when the last message went out
-	if err := l.conn.Send(l.msgs.stamp(seq, 0)); err != nil {
-		return err
-	}
-	l.sent++
-	prev := nanotime()
-	for {
-		if err := l.conn.Recv(l.buf); err != nil {
-			return err
-		}
-		l.received++
-		var nextLast bool
-		if !last {
-			// prev is a round trip old: close enough for a deadline.
-			if nextLast = isLast(seq+1, count, prev, deadline); nextLast {
-				stop.Store(seq + 2)
-				lastSentNs = nanotime()
-			}
-			if err := l.conn.Send(l.msgs.stamp(seq+1, 0)); err != nil {
-				return err
-			}
-			l.sent++
-		}
-		now := nanotime()
-		if last {
-			prev = lastSentNs
-		}
-		l.record(now, now-prev)
-		prev = now
-		if seq&cpuEveryMask == 0 {
-			l.cpus.note()
-		}
-		// Reply seq against message seq's template: message seq+1 went
-		// out from another of the four.
-		if want := l.msgs.tmpl[seq%messageVariants]; !bytes.Equal(l.buf, want) {
-			if err := l.msgs.check(l.buf, seq); err != nil {
-				return err
-			}
-			return &VerifyError{Kind: "corrupted", Want: seq, Got: seq}
-		}
-		if last {
-			l.endNs = now
-			return nil
-		}
-		seq++
-		last = nextLast
-	}
+// loopFunc is a measured loop: one phase of a role (see phase). Side A's
+// loop ends it after count messages, or once deadline has passed when
+// count is 0, and stores the phase's message count in stop before it sends
+// the last message; side B's ends after the message stop names.
+type loopFunc func(l *loop, stop *atomic.Uint64, count uint64, deadline int64) error
+
+// roleLoops is what a role brings to the harness: its measured loops, and
+// what its loop needs. Each role's file registers them (registerLoops).
+//
+// The copies of a loop are deliberate: phase picks one per phase, so that
+// the default loop carries no per-message test for the others, and a
+// change to how a message is sent, checked or recorded goes into every
+// copy (TestLoopCopiesAgree runs them side by side).
+type roleLoops struct {
+	plain loopFunc
+	// sampled is the loop of run --sample-every N > 1. Every message's
+	// sequence number is checked, but only every Nth (seq a multiple of
+	// N, on both sides) is stamped, timed and body-checked; the others
+	// carry their sequence number and a stale timestamp. The harness's
+	// cost per message falls by about the clock reads and body checks it
+	// skips, so a fast transport is measured more than the harness. A side
+	// with a duration ends its phase at a timed message, the only ones
+	// that read the clock, so the window may run up to N-1 messages past
+	// the deadline. nil: the role times every message.
+	sampled loopFunc
+	// work is the loop of run --work: plain with workIters of spin after
+	// each message. nil: run --work does not apply to the role.
+	work loopFunc
+	// inPlace and fanIn are the role's loops in a workload that writes in
+	// the transport's slots (Descriptor.InPlace), or that has several
+	// producers (Descriptor.Writers); nil where the role has none.
+	inPlace, fanIn *roleLoops
+	sends          bool // sends from its own message templates (a receiver holds a pattern instead)
+	receives       bool // receives into a buffer of its own (an in-place side times its loop in one)
+	reflects       bool // a loopbackConn hands its sends back to its receives (loopback)
+	paced          bool // records how late each send left its schedule (the pacer's late)
 }
 
-// echo sends each message back before it verifies it, so that verification
-// overlaps the initiator's half of the round trip; a corrupted message is
-// still caught here, and by the initiator, which compares its reply.
-func (l *loop) echo(stop *atomic.Uint64) error {
-	for seq := uint64(0); ; seq++ {
-		if err := l.conn.Recv(l.buf); err != nil {
-			return err
-		}
-		l.received++
-		if err := l.conn.Send(l.buf); err != nil {
-			return err
-		}
-		l.sent++
-		if err := l.msgs.check(l.buf, seq); err != nil {
-			return err
-		}
-		if seq&cpuEveryMask == 0 {
-			l.cpus.note()
-		}
-		if stop.Load() == seq+1 {
-			l.endNs = nanotime()
-			return nil
-		}
+// roles holds every role's loops, filled by each role's file.
+var roles = map[workloads.Role]*roleLoops{}
+
+// registerLoops adds a role's loops; registering a role twice panics.
+func registerLoops(role workloads.Role, r *roleLoops) {
+	if _, dup := roles[role]; dup {
+		panic(fmt.Sprintf("harness: loops of role %q registered twice", role))
 	}
+	roles[role] = r
 }
 
-func (l *loop) produce(stop *atomic.Uint64, count uint64, deadline int64) error {
-	for seq := uint64(0); ; seq++ {
-		ts := nanotime()
-		last := isLast(seq, count, ts, deadline)
-		if last {
-			stop.Store(seq + 1)
-		}
-		if err := l.conn.Send(l.msgs.stamp(seq, ts)); err != nil {
-			return err
-		}
-		l.sent++
-		if seq&cpuEveryMask == 0 {
-			l.cpus.note()
-		}
-		if last {
-			l.endNs = nanotime()
-			return nil
-		}
+// loopsOf is the loops side plays in wl: its role's, or their in-place or
+// fan-in copies where wl asks for them.
+func loopsOf(wl workloads.Descriptor, side transports.Side) *roleLoops {
+	r := roles[wl.Roles[side]]
+	switch {
+	case r == nil:
+		return nil
+	case wl.Writers:
+		return r.fanIn
+	case wl.InPlace && r.inPlace != nil:
+		return r.inPlace
 	}
-}
-
-// produceInPlace writes each message into the transport's slot, as a
-// producer that builds its data where the consumer will read it. Building
-// it is a copy from the template: counted in filledBytes, so that
-// stream-inplace shows the one user-space copy it makes.
-func (l *loop) produceInPlace(ip transports.InPlace, stop *atomic.Uint64, count uint64, deadline int64) error {
-	for seq := uint64(0); ; seq++ {
-		ts := nanotime()
-		last := isLast(seq, count, ts, deadline)
-		if last {
-			stop.Store(seq + 1)
-		}
-		slot, err := ip.SendSlot()
-		if err != nil {
-			return err
-		}
-		l.filledBytes += uint64(transports.CopyCached(slot, l.msgs.stamp(seq, ts)))
-		if err := ip.SendCommit(); err != nil {
-			return err
-		}
-		l.sent++
-		if seq&cpuEveryMask == 0 {
-			l.cpus.note()
-		}
-		if last {
-			l.endNs = nanotime()
-			return nil
-		}
-	}
-}
-
-// consumeInPlace verifies each message where it lies, touching every byte.
-func (l *loop) consumeInPlace(ip transports.InPlace, stop *atomic.Uint64) error {
-	for seq := uint64(0); ; seq++ {
-		slot, err := ip.RecvSlot()
-		if err != nil {
-			return err
-		}
-		now := nanotime()
-		l.received++
-		if err := l.msgs.check(slot, seq); err != nil {
-			return err
-		}
-		l.record(now, now-l.msgs.timestamp(slot))
-		if err := ip.RecvRelease(); err != nil {
-			return err
-		}
-		if seq&cpuEveryMask == 0 {
-			l.cpus.note()
-		}
-		if stop.Load() == seq+1 {
-			l.endNs = now
-			return nil
-		}
-	}
-}
-
-// fanShift puts a fan-in producer's index in the top 16 bits of its
-// messages' sequence numbers.
-const fanShift = 48
-
-// produceFanIn streams like produce, as one of several producers: its
-// sequence numbers carry its index, and it posts its count in its own slot.
-func (l *loop) produceFanIn(count uint64, deadline int64) error {
-	tag := l.producer << fanShift
-	for seq := uint64(0); ; seq++ {
-		ts := nanotime()
-		last := isLast(seq, count, ts, deadline)
-		if last {
-			l.finals[l.producer].Store(seq + 1)
-		}
-		if err := l.conn.Send(l.msgs.stamp(tag|seq, ts)); err != nil {
-			return err
-		}
-		l.sent++
-		if seq&cpuEveryMask == 0 {
-			l.cpus.note()
-		}
-		if last {
-			l.endNs = nanotime()
-			return nil
-		}
-	}
-}
-
-// consumeFanIn receives from every producer, verifying each one's messages
-// in its own order, until each has posted its count and all are in.
-func (l *loop) consumeFanIn() error {
-	left := len(l.next)
-	for {
-		if err := l.conn.Recv(l.buf); err != nil {
-			return err
-		}
-		now := nanotime()
-		l.received++
-		p := getSeq(l.buf) >> fanShift
-		if p >= uint64(len(l.next)) {
-			return fmt.Errorf("fanin: a message names producer %d of %d: corrupted", p, len(l.next))
-		}
-		if err := l.msgs.check(l.buf, p<<fanShift|l.next[p]); err != nil {
-			return fmt.Errorf("fanin producer %d (its index is in the top 16 bits of the sequence numbers): %w", p, err)
-		}
-		l.next[p]++
-		l.perProducer[p]++
-		l.record(now, now-l.msgs.timestamp(l.buf))
-		if l.received&cpuEveryMask == 0 {
-			l.cpus.note()
-		}
-		if l.finals[p].Load() == l.next[p] {
-			if left--; left == 0 {
-				l.endNs = now
-				return nil
-			}
-		}
-	}
-}
-
-// consume receives, checks and times every message until side a's stop
-// word names the last one. consumeWork (rate.go) and consumeSampled
-// (sampled.go) are its copies for --work and --sample-every.
-func (l *loop) consume(stop *atomic.Uint64) error {
-	for seq := uint64(0); ; seq++ {
-		if err := l.conn.Recv(l.buf); err != nil {
-			return err
-		}
-		now := nanotime()
-		l.received++
-		if err := l.msgs.check(l.buf, seq); err != nil {
-			return err
-		}
-		l.record(now, now-l.msgs.timestamp(l.buf))
-		if seq&cpuEveryMask == 0 {
-			l.cpus.note()
-		}
-		if stop.Load() == seq+1 {
-			l.endNs = now
-			return nil
-		}
-	}
+	return r
 }

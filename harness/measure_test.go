@@ -110,7 +110,7 @@ func TestDrift(t *testing.T) {
 // counted, not silently clamped.
 func TestRecordSplitsTheWindow(t *testing.T) {
 	wl, _ := workloads.Lookup("stream")
-	l := newLoop(Spec{Workload: "stream", Side: transports.SideB, SizeBytes: 64, SampleEvery: 2}, wl, nil)
+	l := newLoop(Spec{Case: Case{Workload: "stream", SizeBytes: 64, SampleEvery: 2}, Side: transports.SideB}, wl, nil)
 	l.resetSamples(10) // 10 messages, every 2nd timed: 5 samples, 2 in the first half
 	for i := range 5 {
 		l.record(int64(i), 100)
@@ -239,7 +239,7 @@ func TestLoopOverheadUsesTheLoopsOwnMemory(t *testing.T) {
 	} {
 		t.Run(tc.workload+"/"+tc.side.String(), func(t *testing.T) {
 			wl, _ := workloads.Lookup(tc.workload)
-			l := newLoop(Spec{Workload: tc.workload, Side: tc.side, SizeBytes: size}, wl, nil)
+			l := newLoop(Spec{Case: Case{Workload: tc.workload, SizeBytes: size}, Side: tc.side}, wl, nil)
 			if (l.msgs.tmpl[0] != nil) != tc.templates || (l.buf != nil) != tc.buf {
 				t.Errorf("templates %v, buf %v; want %v, %v", l.msgs.tmpl[0] != nil, l.buf != nil, tc.templates, tc.buf)
 			}
@@ -261,7 +261,7 @@ func TestLoopOverheadUsesTheLoopsOwnMemory(t *testing.T) {
 // one, whose peer stamps on its own CPU.
 func TestLoopbackReadsNoClock(t *testing.T) {
 	wl, _ := workloads.Lookup("stream")
-	l := newLoop(Spec{Workload: "stream", Side: transports.SideB, SizeBytes: 64}, wl, nil)
+	l := newLoop(Spec{Case: Case{Workload: "stream", SizeBytes: 64}, Side: transports.SideB}, wl, nil)
 	c := l.loopback()
 	a, b := make([]byte, 64), make([]byte, 64)
 	c.Recv(a)

@@ -6,7 +6,6 @@ import (
 	"sync/atomic"
 
 	"github.com/ipcbench/ipcbench/transports"
-	"github.com/ipcbench/ipcbench/workloads"
 )
 
 // loopbackConn stands in for a transport when the harness measures its own
@@ -34,7 +33,7 @@ type loopbackConn struct {
 
 // loopback is a loopbackConn for l, in l's messages and buffer.
 func (l *loop) loopback() *loopbackConn {
-	return &loopbackConn{msgs: l.msgs, reflect: l.role == workloads.Initiator, scratch: l.buf, tsNs: nanotime()}
+	return &loopbackConn{msgs: l.msgs, reflect: l.loops.reflects, scratch: l.buf, tsNs: nanotime()}
 }
 
 func (c *loopbackConn) Send(msg []byte) error {

@@ -29,7 +29,7 @@ func TestLoopOverheadTimesTheStandInApart(t *testing.T) {
 	} {
 		t.Run(tc.workload+"/"+tc.side.String(), func(t *testing.T) {
 			wl, _ := workloads.Lookup(tc.workload)
-			l := newLoop(Spec{Workload: tc.workload, Side: tc.side, SizeBytes: size}, wl, nil)
+			l := newLoop(Spec{Case: Case{Workload: tc.workload, SizeBytes: size}, Side: tc.side}, wl, nil)
 			loopNs, standInNs, lb, err := timeLoopback(l, n)
 			if err != nil {
 				t.Fatal(err)

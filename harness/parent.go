@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"hash/fnv"
 	"os"
 	"os/exec"
 	"slices"
@@ -17,37 +18,6 @@ import (
 	"github.com/ipcbench/ipcbench/workloads"
 	"golang.org/x/sys/unix"
 )
-
-// Case is one transport × workload × size to run.
-type Case struct {
-	Transport string
-	Workload  string
-	SizeBytes int
-	Warmup    time.Duration
-	Duration  time.Duration // used when Count is 0
-	Count     uint64        // measured messages (round trips for pingpong)
-	// Timeout bounds the whole case; zero derives it from Warmup and Duration.
-	Timeout time.Duration
-	// CPUs pins side a and side b to these two CPUs; nil leaves them to
-	// the scheduler.
-	CPUs []int
-	// Producers is the number of producers of a fanin case.
-	Producers int
-	// SampleEvery: only every Nth message is timed and body-checked
-	// (Plan.SampleEvery).
-	SampleEvery uint64
-	// RateMsgsPerSec is a rate case's offered rate and Arrivals its
-	// schedule (Plan.Rates, Plan.Arrivals); WorkNs the consumer's or
-	// echoer's spin per message (Plan.Work).
-	RateMsgsPerSec float64
-	Arrivals       string
-	WorkNs         int64
-	// Hooks make the workers misbehave, for tests.
-	Hooks Hooks
-	// Depth is the messages in flight the transport is set to hold
-	// (Plan.Depth); 0 keeps its native buffering.
-	Depth int
-}
 
 // producers is how many side-a workers the case has: one, or a fan-in's.
 func (c Case) producers(wl workloads.Descriptor) int {
@@ -70,9 +40,6 @@ func (c Case) timeout() time.Duration {
 	}
 	return 10*time.Second + 2*(c.Warmup+c.Duration)
 }
-
-// Executable is the binary the harness re-execs as workers; tests may point it elsewhere.
-var Executable = os.Executable
 
 // RunCase runs one case in two fresh worker processes and returns its result.
 // A case that cannot run on this host is skipped with the reason; any error
@@ -225,7 +192,7 @@ func (r *caseRun) prepare() error {
 // spawn starts the workers, then closes the parent's copies of what they
 // inherited, so that a worker's death shows up as EOF or EPIPE at its peer.
 func (r *caseRun) spawn() error {
-	exe, err := Executable()
+	exe, err := os.Executable()
 	if err != nil {
 		return fmt.Errorf("find own executable to re-exec workers: %w", err)
 	}
@@ -264,13 +231,7 @@ func (r *caseRun) spawn() error {
 // (the token already waiting in the first) and the command that runs it.
 func (r *caseRun) command(w *worker, exe string) error {
 	c, h := r.c, r.setup.Handoff(w.side)
-	spec := Spec{
-		Transport: c.Transport, Workload: c.Workload, Side: w.side, SizeBytes: c.SizeBytes,
-		WarmupNs: int64(c.Warmup), DurationNs: int64(c.Duration), Count: c.Count,
-		NumFds: len(h.Files), Args: h.Args, Hooks: c.Hooks, CPU: -1,
-		Producers: c.Producers, Producer: w.producer, SampleEvery: c.SampleEvery,
-		RateMsgsPerSec: c.RateMsgsPerSec, Arrivals: c.Arrivals, Seed: caseSeed(c), WorkNs: c.WorkNs,
-	}
+	spec := Spec{Case: c, Side: w.side, NumFds: len(h.Files), Args: h.Args, CPU: -1, Producer: w.producer, Seed: caseSeed(c)}
 	if len(c.CPUs) == 2 {
 		spec.CPU, spec.SharedCPU = c.CPUs[w.side], c.CPUs[0] == c.CPUs[1]
 	}
@@ -312,6 +273,14 @@ func (r *caseRun) command(w *worker, exe string) error {
 		SysProcAttr: &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL, Setpgid: true},
 	}
 	return nil
+}
+
+// caseSeed seeds a Poisson schedule from the case, so that a case's
+// arrivals are the same from run to run and differ between cases.
+func caseSeed(c Case) uint64 {
+	h := fnv.New64a()
+	fmt.Fprintf(h, "%s/%s/%d/%g", c.Transport, c.Workload, c.SizeBytes, c.RateMsgsPerSec)
+	return h.Sum64()
 }
 
 // WorkerGODEBUG is the GODEBUG workers run with: the user's, then

@@ -87,7 +87,7 @@ func TestRateSaturationIsDetected(t *testing.T) {
 // TestRateRunsOnEveryTransport runs a short rate case on every transport
 // at a rate any of them carries, uniform and Poisson.
 func TestRateRunsOnEveryTransport(t *testing.T) {
-	for _, d := range transports.All() {
+	for _, d := range eachTransport() {
 		for _, arrivals := range []string{ArrivalsUniform, ArrivalsPoisson} {
 			t.Run(d.Name+"/"+arrivals, func(t *testing.T) {
 				r := RunCase(context.Background(), Case{Transport: d.Name, Workload: "rate", SizeBytes: 64,
@@ -133,8 +133,8 @@ func TestPacedAndWorkLoopsDoNotAllocate(t *testing.T) {
 		for _, side := range []transports.Side{transports.SideA, transports.SideB} {
 			t.Run(wl+"/"+side.String(), func(t *testing.T) {
 				d, _ := workloads.Lookup(wl)
-				spec := Spec{Workload: wl, SizeBytes: 256, Side: side, Producers: 1,
-					RateMsgsPerSec: MaxRate, Arrivals: ArrivalsPoisson, Seed: 7, WorkNs: 1000}
+				spec := Spec{Case: Case{Workload: wl, SizeBytes: 256, Producers: 1,
+					RateMsgsPerSec: results.MaxRate, Arrivals: ArrivalsPoisson, WorkNs: 1000}, Side: side, Seed: 7}
 				l := newLoop(spec, d, nil)
 				if err := l.setPacing(spec); err != nil {
 					t.Fatal(err)
@@ -162,7 +162,7 @@ func TestPacedAndWorkLoopsDoNotAllocate(t *testing.T) {
 // message's lateness recorded, and its waiting counted.
 func TestPacerSleepsWithoutAllocating(t *testing.T) {
 	d, _ := workloads.Lookup("rate")
-	spec := Spec{Workload: "rate", SizeBytes: 64, Side: transports.SideA, RateMsgsPerSec: 20_000, Arrivals: ArrivalsUniform}
+	spec := Spec{Case: Case{Workload: "rate", SizeBytes: 64, RateMsgsPerSec: 20_000, Arrivals: ArrivalsUniform}, Side: transports.SideA}
 	l := newLoop(spec, d, nil)
 	if err := l.setPacing(spec); err != nil {
 		t.Fatal(err)
@@ -191,7 +191,7 @@ func TestSpinCalibration(t *testing.T) {
 
 func TestPoissonGapsHaveTheRateMean(t *testing.T) {
 	l := &loop{}
-	if err := l.setPacing(Spec{RateMsgsPerSec: 1e4, Arrivals: ArrivalsPoisson, Seed: 42}); err != nil {
+	if err := l.setPacing(Spec{Case: Case{RateMsgsPerSec: 1e4, Arrivals: ArrivalsPoisson}, Seed: 42}); err != nil {
 		t.Fatal(err)
 	}
 	var sum float64

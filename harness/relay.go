@@ -6,11 +6,17 @@ import (
 	"unsafe"
 
 	"github.com/ipcbench/ipcbench/transports"
+	"github.com/ipcbench/ipcbench/workloads"
 	"golang.org/x/sys/unix"
 )
 
 // A relay's worker side: side A reads the input file into messages, side B
 // writes them to the output file (see relayfiles.go for the parent's side).
+
+func init() {
+	registerLoops(workloads.FileReader, &roleLoops{plain: (*loop).relayRead, sends: true})
+	registerLoops(workloads.FileWriter, &roleLoops{plain: (*loop).relayWrite, receives: true})
+}
 
 // openRelayFile opens a worker's relay file: side A reads, side B writes.
 func openRelayFile(spec Spec) (int, error) {
@@ -114,7 +120,7 @@ func (l *loop) relayRead(stop *atomic.Uint64, count uint64, deadline int64) erro
 	}
 }
 
-func (l *loop) relayWrite(stop *atomic.Uint64) error {
+func (l *loop) relayWrite(stop *atomic.Uint64, _ uint64, _ int64) error {
 	inPlace, _ := l.conn.(transports.InPlace)
 	for seq := uint64(0); ; seq++ {
 		if inPlace != nil {

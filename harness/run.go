@@ -75,25 +75,48 @@ func (p Plan) Cases() []Case {
 			for _, s := range p.SizesBytes {
 				c := Case{Transport: t, Workload: w, SizeBytes: s,
 					Warmup: p.Warmup, Duration: p.Duration, Count: p.Count, Timeout: p.Timeout, Hooks: Hooks{SendDelay: p.SendDelay[t]}, SampleEvery: p.SampleEvery, CPUs: cpus, Depth: p.Depth}
-				if wl, _ := workloads.Lookup(w); wl.Writers { // only a fan-in has several producers
+				wl, _ := workloads.Lookup(w)
+				if wl.Writers { // only a fan-in has several producers
 					c.Producers = p.Producers
 				}
-				if wl, _ := workloads.Lookup(w); workApplies(wl, wl.Roles[transports.SideB]) {
+				if b := loopsOf(wl, transports.SideB); b != nil && b.work != nil { // run --work applies to side b's loop
 					c.WorkNs = int64(p.Work)
 				}
-				cs = append(cs, p.rateCases(c)...)
+				cs = append(cs, p.rateCases(wl, c)...)
 			}
 		}
 	}
 	return cs
 }
 
-// MaxSizeBytes is the largest message ipcbench handles: 1 GiB.
-const MaxSizeBytes = 1 << 30
+// rateCases is c once per offered rate for an open-loop workload (rate),
+// and c itself for any other. A rate case times every message: its producer
+// stamps each one with its intended time.
+func (p Plan) rateCases(wl workloads.Descriptor, c Case) []Case {
+	if !wl.OpenLoop {
+		return []Case{c}
+	}
+	cs := make([]Case, 0, len(p.Rates))
+	for _, r := range p.Rates {
+		rc := c
+		rc.RateMsgsPerSec, rc.Arrivals, rc.SampleEvery = r, p.Arrivals, 0
+		cs = append(cs, rc)
+	}
+	return cs
+}
 
 // MaxSampleEvery bounds Plan.SampleEvery: beyond it a 1 s window holds too
 // few samples for any percentile.
 const MaxSampleEvery = 1 << 20
+
+// Arrival schedules (run --arrivals).
+const (
+	ArrivalsUniform = "uniform" // every 1/rate seconds
+	ArrivalsPoisson = "poisson" // exponential gaps of mean 1/rate: a Poisson process
+)
+
+// MaxWork bounds run --work.
+const MaxWork = time.Second
 
 // ErrNothingToRun is Validate's answer to a plan without a transport, a
 // workload or a size.
@@ -135,7 +158,7 @@ func (p Plan) Validate() error {
 		}
 	}
 	for _, s := range p.SizesBytes {
-		if s <= 0 || s > MaxSizeBytes {
+		if s <= 0 || s > results.MaxSizeBytes {
 			return planErrorf("SizesBytes", "", "%d B is out of range 1 B to 1 GiB", s)
 		}
 	}
@@ -157,7 +180,7 @@ func (p Plan) Validate() error {
 		return planErrorf("CPUs", fmt.Sprint(p.CPUs), "CPUs given with Unpinned: pin the sides or leave them to the scheduler, not both")
 	}
 	if p.Depth < 0 || p.Depth > transports.MaxDepth {
-		return planErrorf("Depth", fmt.Sprint(p.Depth), "want 1 to %d messages, or 0 for each transport's native buffering", transports.MaxDepth)
+		return planErrorf("Depth", fmt.Sprint(p.Depth), "want 1 to %d messages, or 0 for native buffering", transports.MaxDepth)
 	}
 	if p.SampleEvery > MaxSampleEvery {
 		return planErrorf("SampleEvery", fmt.Sprint(p.SampleEvery), "want 1 to %d", MaxSampleEvery)
@@ -204,6 +227,41 @@ func (p Plan) once() error {
 			}
 			seen[it] = true
 		}
+	}
+	return nil
+}
+
+// openLoop is the first of workloads that is open-loop (rate), if any.
+func openLoop(names []string) (string, bool) {
+	for _, w := range names {
+		if wl, _ := workloads.Lookup(w); wl.OpenLoop {
+			return w, true
+		}
+	}
+	return "", false
+}
+
+// validateRate checks the rate, arrivals, SLO and work of a plan.
+func (p Plan) validateRate() error {
+	for _, r := range p.Rates {
+		if !(r > 0 && r <= results.MaxRate) {
+			return planErrorf("Rates", fmt.Sprint(r), "want above 0 and at most %g msgs/s", results.MaxRate)
+		}
+	}
+	if w, open := openLoop(p.Workloads); open && len(p.Rates) == 0 {
+		return planErrorf("Rates", "", "the %s workload needs at least one rate", w)
+	}
+	if p.Arrivals != "" && p.Arrivals != ArrivalsUniform && p.Arrivals != ArrivalsPoisson {
+		return planErrorf("Arrivals", p.Arrivals, "want %s or %s", ArrivalsUniform, ArrivalsPoisson)
+	}
+	if p.SLO < 0 || p.SLO > time.Hour {
+		return planErrorf("SLO", p.SLO.String(), "want above 0 and at most 1h")
+	}
+	if p.Work < 0 || p.Work > MaxWork {
+		return planErrorf("Work", p.Work.String(), "want 0 to %v", MaxWork)
+	}
+	if p.Work > 0 && p.SampleEvery > 1 {
+		return planErrorf("Work", p.Work.String(), "times and checks every message: drop --sample-every")
 	}
 	return nil
 }
@@ -285,6 +343,18 @@ func newResultsFile(p Plan) *results.File {
 		f.Config.TestSendDelayNs[t] = int64(d)
 	}
 	return f
+}
+
+// recordRate puts the plan's rates, arrivals and SLO (when it runs an
+// open-loop workload) and its work in the results' config.
+func (p Plan) recordRate(c *results.Config) {
+	if _, open := openLoop(p.Workloads); open {
+		c.Rates, c.Arrivals, c.SLONs = p.Rates, p.Arrivals, int64(p.SLO)
+		if c.Arrivals == "" {
+			c.Arrivals = ArrivalsUniform
+		}
+	}
+	c.WorkNs = int64(p.Work)
 }
 
 // aggregate gives each case whose every repetition ran, or any of which

@@ -5,8 +5,10 @@ import (
 	"math"
 	"slices"
 	"syscall"
+	"time"
 
 	"github.com/ipcbench/ipcbench/results"
+	"github.com/ipcbench/ipcbench/results/stats"
 	"github.com/ipcbench/ipcbench/workloads"
 )
 
@@ -258,4 +260,120 @@ func sortedCPUs(set map[int]bool) []int {
 	}
 	slices.Sort(cpus)
 	return cpus
+}
+
+// SaturationMargin is how far a rate case's achieved rate may fall below
+// the rate its schedule offered before the case is saturated: 5 %. The
+// offered rate it is held to is the schedule's own (messages sent over the
+// span of their intended times), so a Poisson schedule's natural spread in
+// its count of arrivals is not taken for saturation.
+const SaturationMargin = 0.05
+
+// summarizeRate records a rate case's offered and achieved rate and its
+// pacer's send lateness, flags a late pacer (LATE), and marks the case
+// saturated, its latency dropped, when the achieved rate falls more than
+// SaturationMargin short of what its schedule offered, or when its
+// backlog grew through the window (stats.Backlog): either way its latency
+// measures a queue that grows with the window, not the transport.
+func summarizeRate(c Case, reps []Report, out *results.Case) {
+	if c.RateMsgsPerSec <= 0 {
+		return
+	}
+	a := reps[0]
+	out.OfferedRate = c.RateMsgsPerSec
+	out.AchievedRate = out.MsgsPerSec
+	out.SendLateness = a.SendLateness
+	late := lateness(c.RateMsgsPerSec, a)
+	if late != "" {
+		out.Flags = append(out.Flags, results.Flag{Name: results.FlagLate, Detail: late})
+	}
+	scheduled := c.RateMsgsPerSec
+	if span := a.IntendedEndNs - a.StartNs; span > 0 && a.Sent > 0 {
+		scheduled = float64(a.Sent) / (float64(span) / 1e9)
+	}
+	rise, growing := stats.Backlog(*out)
+	switch {
+	case out.AchievedRate < scheduled*(1-SaturationMargin):
+		out.Reason = fmt.Sprintf("achieved %.0f msgs/s of %.0f offered (%.0f on this schedule), more than %.0f %% short: %s, so its latency is not a figure",
+			out.AchievedRate, c.RateMsgsPerSec, scheduled, 100*SaturationMargin, whoseFault(late, a))
+	case growing:
+		out.Reason = fmt.Sprintf("backlog growing: p50 %+.0f %% from the first half of the window to the second, up at least %s (%.0f gaps between sends): %s, so its latency grows with --duration and is not a figure",
+			100*out.Drift, shortDuration(rise), rise*c.RateMsgsPerSec/1e9, whoseFault(late, a))
+	default:
+		return
+	}
+	out.Status = results.StatusSaturated
+	out.Latency, out.HistogramHDR, out.Samples = results.Latency{}, "", 0
+}
+
+// lateness is the LATE flag's detail for a pacer whose p99 send went out
+// more than results.LateLimit of the mean gap after its intended time, or
+// "" for one that kept its schedule. It says whose delay it was (fault):
+// the consumer side's, the pacer's CPU's, or its own, the load
+// generator's, which the latency figures then hold.
+func lateness(rateMsgsPerSec float64, a Report) string {
+	l := a.SendLateness
+	gapNs := 1e9 / rateMsgsPerSec
+	if l == nil || float64(l.P99Ns) <= results.LateLimit*gapNs {
+		return ""
+	}
+	s := fmt.Sprintf("p99 send %s after its intended time, %.0f %% of the %s gap; %.0f %% of it from sends: ",
+		shortDuration(float64(l.P99Ns)), 100*float64(l.P99Ns)/gapNs, shortDuration(gapNs), 100*l.SendsShare)
+	switch fault(a) {
+	case sendsFault:
+		return s + "the consumer side fell behind (transport, consumer or host), not the pacer"
+	case cpuFault:
+		share, _ := a.Interference.runQueueShare()
+		return s + fmt.Sprintf("the pacer waited for a CPU %.0f %% of its window, in its sends too (load generator or host, not transport)", 100*share)
+	}
+	return s + "the pacer woke late or waited for a CPU (load generator, not transport)"
+}
+
+// Whose a pacer's lateness was.
+const (
+	ownFault   = iota // its own: it woke late, or waited for a CPU between sends
+	sendsFault        // its sends': they blocked on a full queue, or were slow
+	cpuFault          // its CPU's: it waited for one even inside its sends
+)
+
+// fault says whose the delays a pacer met were, by the larger share
+// (waitUntil): its sends running past the next message's time, or its
+// own. Delays its sends made while the pacer waited for a CPU more than
+// results.RunQueueLimit of its window (where /proc gives it) were the
+// CPU's: a pacer sharing its CPU with the consumer (--cpus 0,0, 11-43 %
+// of the window at 20k msgs/s) is preempted inside the send that wakes
+// the consumer. Otherwise they were the consumer side's: a send blocked
+// on a full queue or was slow (the transport, its consumer, or the host
+// stalling either).
+func fault(a Report) int {
+	l := a.SendLateness
+	if l == nil || l.SendsShare < 0.5 {
+		return ownFault
+	}
+	if share, ok := a.Interference.runQueueShare(); ok && share > results.RunQueueLimit {
+		return cpuFault
+	}
+	return sendsFault
+}
+
+// whoseFault says who could not carry a saturated case's rate: the pacer
+// where it was late (late is its LATE detail) by its own or its CPU's
+// delays, else the transport or its consumer.
+func whoseFault(late string, a Report) string {
+	if late != "" && fault(a) != sendsFault {
+		return "the pacer fell behind its schedule (LATE): the load generator, not the transport, could not keep this rate"
+	}
+	return "the transport or the consumer cannot carry this rate"
+}
+
+// shortDuration renders ns to about four figures: "26.59ms", "502.5µs".
+func shortDuration(ns float64) string {
+	d := time.Duration(ns)
+	switch {
+	case d >= time.Millisecond:
+		d = d.Round(10 * time.Microsecond)
+	case d >= time.Microsecond:
+		d = d.Round(100 * time.Nanosecond)
+	}
+	return d.String()
 }

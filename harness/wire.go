@@ -57,25 +57,51 @@ const (
 	fdTransport = 6 // the transport's own fds start here
 )
 
-// Spec is everything a worker needs; the parent passes it as JSON.
-type Spec struct {
-	Transport  string          `json:"transport"`
-	Workload   string          `json:"workload"`
-	Side       transports.Side `json:"side"`
-	SizeBytes  int             `json:"size_bytes"`
-	WarmupNs   int64           `json:"warmup_ns"`
-	DurationNs int64           `json:"duration_ns"`
-	Count      uint64          `json:"count"`
-	NumFds     int             `json:"num_fds"`
-	Args       []string        `json:"args"`
+// Case is one transport × workload × size to run. Each worker's Spec
+// carries it, so a parameter a worker needs is added here once; its json
+// names are the wire's, and the fields tagged "-" are the parent's alone.
+type Case struct {
+	Transport string        `json:"transport"`
+	Workload  string        `json:"workload"`
+	SizeBytes int           `json:"size_bytes"`
+	Warmup    time.Duration `json:"warmup_ns"`
+	Duration  time.Duration `json:"duration_ns"` // used when Count is 0
+	Count     uint64        `json:"count"`       // measured messages (round trips for pingpong)
+	// Timeout bounds the whole case; zero derives it from Warmup and Duration.
+	Timeout time.Duration `json:"-"`
+	// CPUs pins side a and side b to these two CPUs; nil leaves them to
+	// the scheduler.
+	CPUs []int `json:"-"`
+	// Producers is the number of producers of a fanin case.
+	Producers int `json:"producers,omitempty"`
+	// SampleEvery: only every Nth message is timed and body-checked
+	// (Plan.SampleEvery); every sequence number is checked. 0 or 1: all.
+	SampleEvery uint64 `json:"sample_every,omitempty"`
+	// RateMsgsPerSec is a rate case's offered rate and Arrivals its
+	// schedule (Plan.Rates, Plan.Arrivals); WorkNs the consumer's or
+	// echoer's spin per message (Plan.Work).
+	RateMsgsPerSec float64 `json:"rate_msgs_per_sec,omitempty"`
+	Arrivals       string  `json:"arrivals,omitempty"`
+	WorkNs         int64   `json:"work_ns,omitempty"`
+	// Hooks make the workers misbehave, for tests.
 	Hooks
+	// Depth is the messages in flight the transport is set to hold
+	// (Plan.Depth); 0 keeps its native buffering.
+	Depth int `json:"-"`
+}
+
+// Spec is everything a worker needs: its case, and where this worker
+// stands in it. The parent passes it as JSON.
+type Spec struct {
+	Case
+	Side   transports.Side `json:"side"`
+	NumFds int             `json:"num_fds"`
+	Args   []string        `json:"args"`
 	// CPU pins the worker's measuring thread to this CPU; -1 leaves it to
 	// the scheduler.
 	CPU int `json:"cpu"`
-	// Producers and Producer: a fanin's producer count, and which one
-	// this side a worker is.
-	Producers int `json:"producers,omitempty"`
-	Producer  int `json:"producer,omitempty"`
+	// Producer: which of a fanin's producers this side a worker is.
+	Producer int `json:"producer,omitempty"`
 	// SharedCPU says both sides are pinned to the same CPU.
 	SharedCPU bool `json:"shared_cpu,omitempty"`
 	// RelayFile is the input (side A) or output (side B) file of a relay,
@@ -84,16 +110,8 @@ type Spec struct {
 	// phase ends.
 	RelayFile     string `json:"relay_file,omitempty"`
 	RelayMessages uint64 `json:"relay_messages,omitempty"`
-	// SampleEvery is run --sample-every: only every Nth message is timed
-	// and body-checked (every sequence number is checked); 0 or 1: all.
-	SampleEvery uint64 `json:"sample_every,omitempty"`
-	// RateMsgsPerSec is a rate case's offered rate, Arrivals its schedule
-	// and Seed the seed of a Poisson schedule; WorkNs is run --work, the
-	// consumer's or echoer's spin per message.
-	RateMsgsPerSec float64 `json:"rate_msgs_per_sec,omitempty"`
-	Arrivals       string  `json:"arrivals,omitempty"`
-	Seed           uint64  `json:"seed,omitempty"`
-	WorkNs         int64   `json:"work_ns,omitempty"`
+	// Seed seeds a rate case's Poisson schedule (caseSeed).
+	Seed uint64 `json:"seed,omitempty"`
 }
 
 // Hooks make a worker misbehave on purpose, for tests; a run leaves them
@@ -195,7 +213,7 @@ func (s Spec) validate() error {
 	if s.SizeBytes < wl.MinBytes() {
 		return fmt.Errorf("size %d below the %s minimum %d", s.SizeBytes, s.Workload, wl.MinBytes())
 	}
-	if s.Count == 0 && s.DurationNs <= 0 {
+	if s.Count == 0 && s.Duration <= 0 {
 		return fmt.Errorf("neither count nor duration set")
 	}
 	// The spec comes in on the command line: bound everything it sizes.
@@ -203,13 +221,15 @@ func (s Spec) validate() error {
 	switch {
 	case s.Side != transports.SideA && s.Side != transports.SideB:
 		return fmt.Errorf("side %d is neither a nor b", s.Side)
+	case loopsOf(wl, s.Side) == nil:
+		return fmt.Errorf("workload %s: the harness has no loops for its %s (register them with registerLoops)", s.Workload, wl.Roles[s.Side])
 	case s.SizeBytes > transports.StreamCapBytes:
 		return fmt.Errorf("size %d above ipcbench's cap %d", s.SizeBytes, transports.StreamCapBytes)
 	case s.NumFds < 0 || s.NumFds > 8:
 		return fmt.Errorf("%d transport fds, want 0 to 8", s.NumFds)
 	case len(s.Args) > 8:
 		return fmt.Errorf("%d transport args, want at most 8", len(s.Args))
-	case s.DurationNs < 0 || s.DurationNs > day || s.WarmupNs < 0 || s.WarmupNs > day || s.SendDelay < 0 || s.SendDelay > time.Second:
+	case s.Duration < 0 || s.Duration > day || s.Warmup < 0 || s.Warmup > day || s.SendDelay < 0 || s.SendDelay > time.Second:
 		return fmt.Errorf("duration, warm-up or delay out of range")
 	case s.CPU < -1 || s.CPU >= 1<<16:
 		return fmt.Errorf("cpu %d out of range", s.CPU)
@@ -221,7 +241,7 @@ func (s Spec) validate() error {
 		return fmt.Errorf("sample every %d above %d", s.SampleEvery, MaxSampleEvery)
 	case s.RelayMessages > 1e12:
 		return fmt.Errorf("relay file of %d messages above 10^12", s.RelayMessages)
-	case !(s.RateMsgsPerSec >= 0 && s.RateMsgsPerSec <= MaxRate) || s.WorkNs < 0 || s.WorkNs > int64(MaxWork):
+	case !(s.RateMsgsPerSec >= 0 && s.RateMsgsPerSec <= results.MaxRate) || s.WorkNs < 0 || s.WorkNs > int64(MaxWork):
 		return fmt.Errorf("rate %g msgs/s or work %d ns out of range", s.RateMsgsPerSec, s.WorkNs)
 	case s.Arrivals != "" && s.Arrivals != ArrivalsUniform && s.Arrivals != ArrivalsPoisson:
 		return fmt.Errorf("arrivals %q: want %s or %s", s.Arrivals, ArrivalsUniform, ArrivalsPoisson)

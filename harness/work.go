@@ -6,14 +6,7 @@ import (
 	"slices"
 
 	"github.com/ipcbench/ipcbench/results"
-	"github.com/ipcbench/ipcbench/workloads"
 )
-
-// doesWork says whether l's loop spins run --work's work after each
-// message: the consumer of stream and rate, pingpong's echoer.
-func (l *loop) doesWork() bool {
-	return l.workIters > 0 && !l.fanin && !l.inPlace && (l.role == workloads.Consumer || l.role == workloads.Echoer)
-}
 
 // workCheckBatches and workCheckNs: the check of run --work after the
 // window times seven batches of calls, about workCheckNs in all (a work
@@ -25,13 +18,14 @@ const (
 
 // workDoneNs times the work each message got in the window, once, just
 // after it: spin(workIters) as the loop calls it, on the same thread and
-// CPU, in the thread's CPU time (threadCPUNs), as it was calibrated. It returns the mean per call of the median of workCheckBatches
+// CPU, in the thread's CPU time (threadCPUNs), as it was calibrated. It
+// returns the mean per call of the median of workCheckBatches
 // batches (a batch the hypervisor or an interrupt took time from is an
 // outlier, not the work), or 0 where this side does no work. The loop
 // reads no clock around its work, so this is the check that calibration
 // still holds.
 func (l *loop) workDoneNs() float64 {
-	if !l.doesWork() {
+	if l.workIters == 0 {
 		return 0
 	}
 	t0 := threadCPUNs()
@@ -72,4 +66,46 @@ func summarizeWork(c Case, reps []Report, out *results.Case) {
 		}
 		return
 	}
+}
+
+// spinSink keeps spin's result live, so that the compiler cannot drop it.
+var spinSink uint64
+
+// spin is the consumer's work: n rounds of a xorshift, each depending on
+// the last, so that neither the compiler nor the CPU can skip or overlap
+// them. It reads no clock: its length is set by calibration.
+//
+//go:noinline
+func spin(n uint64) uint64 {
+	x := uint64(0x9E3779B97F4A7C15)
+	for ; n > 0; n-- {
+		x ^= x << 13
+		x ^= x >> 7
+		x ^= x << 17
+	}
+	return x
+}
+
+// spinItersPerNs calibrates spin on this worker's CPU, once, before the
+// warm-up: the median of seven 1M-round runs (about 2 ms each), a run as
+// the loop meets the work; the fastest, the luckiest run, set a 20 µs
+// work that ran 20.1-21.4 µs. The runs are timed in this thread's CPU
+// time, so that a host busy enough to preempt most of them (the median of
+// wall times then set a 50 µs work that ran 8 µs) does not shorten the
+// work. A CPU that changes its clock after calibration
+// (turbo, thermal limits, a VM's steal) changes the work's length with
+// it; a clock-checked spin would put a clock read in every iteration
+// instead, so the work is timed again after the window (workDoneNs) and
+// recorded, and flagged where it is off.
+func spinItersPerNs() float64 {
+	const n = 1 << 20
+	var runs [7]int64
+	spinSink = spin(n) // warm up the frequency and the caches
+	for i := range runs {
+		t0 := threadCPUNs()
+		spinSink = spin(n)
+		runs[i] = max(1, threadCPUNs()-t0)
+	}
+	slices.Sort(runs[:])
+	return float64(n) / float64(runs[len(runs)/2])
 }

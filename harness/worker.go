@@ -136,10 +136,10 @@ func attach(specJSON string, rep *Report) (*workerRun, error) {
 // warmUp runs the warm-up phase (each phase starts with its samples
 // cleared) and arms the test hooks for the measured window.
 func (w *workerRun) warmUp() error {
-	if w.spec.WarmupNs > 0 {
+	if w.spec.Warmup > 0 {
 		w.spec.killHere(KillAtWarmup)
 		w.l.finals = &w.ctl.fanFinal[0]
-		if err := w.l.phase(&w.ctl.warmupStop, 0, w.spec.WarmupNs); err != nil {
+		if err := w.l.phase(&w.ctl.warmupStop, 0, int64(w.spec.Warmup)); err != nil {
 			return fmt.Errorf("warm-up: %w", err)
 		}
 	}
@@ -175,7 +175,7 @@ func (w *workerRun) measure(rep *Report) error {
 	proc0 := sampleProc() // /proc outside getrusage's bracket: its reads are not the window's
 	_ = unix.Getrusage(unix.RUSAGE_SELF, &ru0)
 	w.l.finals = &w.ctl.fanFinal[1]
-	err := w.l.phase(&w.ctl.measureStop, w.spec.Count, w.spec.DurationNs)
+	err := w.l.phase(&w.ctl.measureStop, w.spec.Count, int64(w.spec.Duration))
 	_ = unix.Getrusage(unix.RUSAGE_SELF, &ru1)
 	if err != nil {
 		return err

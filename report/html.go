@@ -13,7 +13,6 @@ import (
 	"github.com/ipcbench/ipcbench/internal/textsafe"
 	"github.com/ipcbench/ipcbench/results"
 	"github.com/ipcbench/ipcbench/results/format"
-	"github.com/ipcbench/ipcbench/results/stats"
 )
 
 // summaryRow is one case in the summary tables of both renderings.
@@ -136,7 +135,7 @@ func runInfos(in []Input) []runInfo {
 // escaped for a terminal as every other text of the file is.
 func noise(f *results.File) []string {
 	var out []string
-	for _, w := range stats.NoiseWarnings(f) {
+	for _, w := range format.NoiseWarnings(f) {
 		out = append(out, textsafe.Terminal(w))
 	}
 	return out
@@ -205,17 +204,12 @@ dl{display:grid;grid-template-columns:max-content minmax(0,1fr);gap:2px 1em;font
 </body></html>
 `))
 
-// WriteHTMLPage writes the report as one self-contained HTML page: plots inlined as SVG, no
-// scripts, no fetches.
-func WriteHTMLPage(w io.Writer, in []Input, figs []Figure) error {
-	return WriteHTMLPageWith(w, in, figs, Options{})
-}
-
-// WriteHTMLPageWith is WriteHTMLPage with o: in the order of every
-// rendering, the verdict, the transport × size tables, the rate and
+// WriteHTMLPage writes the report as one self-contained HTML page: plots
+// inlined as SVG, no scripts, no fetches. In the order of every rendering:
+// the verdict (taken as o says), the transport × size tables, the rate and
 // matrix sections, every case by workload, the plots, the runs and the
 // method.
-func WriteHTMLPageWith(w io.Writer, in []Input, figs []Figure, o Options) error {
+func WriteHTMLPage(w io.Writer, in []Input, figs []Figure, o Options) error {
 	in = terminalSafe(in)
 	type fig struct {
 		Name, Caption string
@@ -256,16 +250,12 @@ func terminalSafe(in []Input) []Input {
 
 // WriteMarkdownPage writes the report as report.md: the same sections in
 // the same order as the HTML page, with the plots as relative image links.
-func WriteMarkdownPage(w io.Writer, in []Input, figs []Figure) error {
-	return WriteMarkdownPageWith(w, in, figs, Options{})
-}
-
-// WriteMarkdownPageWith is WriteMarkdownPage with o. Every text that comes
-// from the inputs (labels, host strings, reasons, notes) goes through
-// textsafe.Markdown: a results file is anyone's, and report.md is read
-// rendered, where <script> or a | would otherwise act. Transport and
-// workload names need nothing: results.Validate keeps them to plain words.
-func WriteMarkdownPageWith(w io.Writer, in []Input, figs []Figure, o Options) error {
+// Every text that comes from the inputs (labels, host strings, reasons,
+// notes) goes through textsafe.Markdown: a results file is anyone's, and
+// report.md is read rendered, where <script> or a | would otherwise act.
+// Transport and workload names need nothing: results.Validate keeps them to
+// plain words.
+func WriteMarkdownPage(w io.Writer, in []Input, figs []Figure, o Options) error {
 	var b strings.Builder
 	esc := textsafe.Markdown
 	b.WriteString("# ipcbench report\n")

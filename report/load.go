@@ -8,6 +8,7 @@ import (
 
 	"github.com/ipcbench/ipcbench/results"
 	"github.com/ipcbench/ipcbench/results/format"
+	"github.com/ipcbench/ipcbench/results/stats"
 	"gonum.org/v1/plot"
 	"gonum.org/v1/plot/plotter"
 	"gonum.org/v1/plot/vg"
@@ -87,7 +88,7 @@ func LatencyVsLoad(in []Input, workload string, size int) (*plot.Plot, error) {
 	var xr, yr yRange
 	var slo int64
 	for fi, input := range in {
-		slo = max(slo, format.SLONs(input.File))
+		slo = max(slo, stats.SLONs(input.File))
 		for _, tr := range orderedTransports(in) {
 			var pts plotter.XYs
 			for _, c := range input.File.Cases {

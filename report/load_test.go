@@ -32,10 +32,10 @@ func TestReportLoadAndDepth(t *testing.T) {
 		t.Errorf("rate cases plotted against size: %v", names)
 	}
 	var md, html bytes.Buffer
-	if err := WriteMarkdownPage(&md, in, figs); err != nil {
+	if err := WriteMarkdownPage(&md, in, figs, Options{}); err != nil {
 		t.Fatal(err)
 	}
-	if err := WriteHTMLPage(&html, in, figs); err != nil {
+	if err := WriteHTMLPage(&html, in, figs, Options{}); err != nil {
 		t.Fatal(err)
 	}
 	for page, out := range map[string]string{"markdown": md.String(), "html": html.String()} {

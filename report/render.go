@@ -99,13 +99,9 @@ var Formats = []string{HTML, Markdown, Both}
 // beside dir and renames it into place, so a failure or the end of ctx leaves
 // no partial report and an earlier report at dir is replaced only by a
 // complete one. It replaces only a report it wrote itself, or with force any
-// directory (see CheckDir).
-func WriteDir(ctx context.Context, dir string, in []Input, pages string, force bool) error {
-	return WriteDirWith(ctx, dir, in, pages, force, Options{})
-}
-
-// WriteDirWith is WriteDir with o.
-func WriteDirWith(ctx context.Context, dir string, in []Input, pages string, force bool, o Options) error {
+// directory (see CheckDir). o holds the report's choices, such as the
+// verdict's baseline; the zero Options are the defaults.
+func WriteDir(ctx context.Context, dir string, in []Input, pages string, force bool, o Options) error {
 	if err := format.Check(pages, Formats); err != nil {
 		return err
 	}
@@ -217,7 +213,7 @@ func writeFiles(dir string, in []Input, figs []Figure, pages string, o Options) 
 	}
 	if pages == HTML || pages == Both {
 		var b bytes.Buffer
-		if err := WriteHTMLPageWith(&b, in, figs, o); err != nil {
+		if err := WriteHTMLPage(&b, in, figs, o); err != nil {
 			return nil, err
 		}
 		if err := write("index.html", b.Bytes()); err != nil {
@@ -226,7 +222,7 @@ func writeFiles(dir string, in []Input, figs []Figure, pages string, o Options) 
 	}
 	if pages == Markdown || pages == Both {
 		var b bytes.Buffer
-		if err := WriteMarkdownPageWith(&b, in, figs, o); err != nil {
+		if err := WriteMarkdownPage(&b, in, figs, o); err != nil {
 			return nil, err
 		}
 		if err := write("report.md", b.Bytes()); err != nil {

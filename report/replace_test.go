@@ -17,7 +17,7 @@ import (
 // marker, and nothing added since), or, with force, a directory; never a
 // symbolic link, a file or the current directory.
 func TestWriteReplacesOnlyItsOwnReport(t *testing.T) {
-	in := load(t, "run-a.json")
+	in := oneCase(t)
 	for _, tc := range []struct {
 		name    string
 		make    func(t *testing.T, dir string)
@@ -44,7 +44,7 @@ func TestWriteReplacesOnlyItsOwnReport(t *testing.T) {
 			dir := filepath.Join(parent, "docs")
 			tc.make(t, dir)
 			before := snapshot(parent)
-			err := WriteDir(context.Background(), dir, in, Both, tc.force)
+			err := WriteDir(context.Background(), dir, in, Both, tc.force, Options{})
 			if tc.replace {
 				if err != nil {
 					t.Fatal(err)
@@ -71,12 +71,12 @@ func TestWriteReplacesOnlyItsOwnReport(t *testing.T) {
 // after WriteDir first checked it, but before the report was moved aside,
 // keeps the directory, and WriteDir refuses.
 func TestWriteKeepsAFileAddedWhileItWorked(t *testing.T) {
-	in := load(t, "run-a.json")
+	in := oneCase(t)
 	dir := filepath.Join(t.TempDir(), "docs")
 	mustWrite(t, dir, in)
 	beforeMoveAside = func(dir string) { os.WriteFile(filepath.Join(dir, "notes.txt"), []byte("mine"), 0o644) }
 	t.Cleanup(func() { beforeMoveAside = nil })
-	if err := WriteDir(context.Background(), dir, in, Both, false); !errors.Is(err, ErrNotReport) {
+	if err := WriteDir(context.Background(), dir, in, Both, false, Options{}); !errors.Is(err, ErrNotReport) {
 		t.Fatalf("WriteDir: %v, want ErrNotReport", err)
 	}
 	if data, err := os.ReadFile(filepath.Join(dir, "notes.txt")); err != nil || string(data) != "mine" {
@@ -88,11 +88,11 @@ func TestWriteKeepsAFileAddedWhileItWorked(t *testing.T) {
 }
 
 func TestWriteRefusesTheCurrentDirectory(t *testing.T) {
-	in := load(t, "run-a.json")
+	in := oneCase(t)
 	t.Chdir(t.TempDir())
 	os.WriteFile("notes.txt", nil, 0o644)
 	for _, dir := range []string{".", "./", "..", "/"} {
-		if err := WriteDir(context.Background(), dir, in, Markdown, false); !errors.Is(err, ErrNotReport) {
+		if err := WriteDir(context.Background(), dir, in, Markdown, false, Options{}); !errors.Is(err, ErrNotReport) {
 			t.Errorf("WriteDir(%q): %v, want ErrNotReport", dir, err)
 		}
 	}
@@ -105,13 +105,23 @@ func TestWriteStopsWhenCancelled(t *testing.T) {
 	parent := t.TempDir()
 	ctx, cancel := context.WithCancelCause(context.Background())
 	cancel(errors.New("SIGINT"))
-	err := WriteDir(ctx, filepath.Join(parent, "rep"), load(t, "run-a.json"), Both, false)
+	err := WriteDir(ctx, filepath.Join(parent, "rep"), oneCase(t), Both, false, Options{})
 	if err == nil || err.Error() != "SIGINT" {
 		t.Fatalf("WriteDir after cancel: %v, want the cause", err)
 	}
 	if entries, _ := os.ReadDir(parent); len(entries) != 0 {
 		t.Errorf("a cancelled WriteDir left %v", entries)
 	}
+}
+
+// oneCase is run-a.json cut to its first case: these tests check which
+// files WriteDir keeps and replaces, not what the report shows, and one
+// case renders in a small part of the time that 36 take.
+func oneCase(t *testing.T) []Input {
+	t.Helper()
+	in := load(t, "run-a.json")
+	in[0].File.Cases = in[0].File.Cases[:1]
+	return in
 }
 
 func userDir(t *testing.T, dir string) {
@@ -121,7 +131,7 @@ func userDir(t *testing.T, dir string) {
 
 func mustWrite(t *testing.T, dir string, in []Input) {
 	t.Helper()
-	if err := WriteDir(context.Background(), dir, in, Markdown, false); err != nil {
+	if err := WriteDir(context.Background(), dir, in, Markdown, false, Options{}); err != nil {
 		t.Fatal(err)
 	}
 }
@@ -165,12 +175,12 @@ func TestWriteRefusesAnotherUsersReport(t *testing.T) {
 		t.Skip("chown to another user needs root")
 	}
 	dir := filepath.Join(t.TempDir(), "rep")
-	in := load(t, "run-a.json")
+	in := oneCase(t)
 	mustWrite(t, dir, in)
 	if err := os.Chown(dir, 65534, 65534); err != nil {
 		t.Fatal(err)
 	}
-	if err := WriteDir(context.Background(), dir, in, Markdown, false); !errors.Is(err, ErrNotReport) {
+	if err := WriteDir(context.Background(), dir, in, Markdown, false, Options{}); !errors.Is(err, ErrNotReport) {
 		t.Fatalf("WriteDir over another user's report: %v, want ErrNotReport", err)
 	}
 }

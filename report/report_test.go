@@ -104,7 +104,7 @@ func TestOverlayOfSeveralFiles(t *testing.T) {
 	}
 	checkFigures(t, figs)
 	var b bytes.Buffer
-	if err := WriteHTMLPage(&b, in, figs); err != nil {
+	if err := WriteHTMLPage(&b, in, figs, Options{}); err != nil {
 		t.Fatal(err)
 	}
 	for _, label := range []string{"run-a", "run-b"} {
@@ -117,7 +117,7 @@ func TestOverlayOfSeveralFiles(t *testing.T) {
 func TestHTMLAndMarkdownHoldEverything(t *testing.T) {
 	dir := filepath.Join(t.TempDir(), "rep")
 	in := load(t, "run-a.json")
-	if err := WriteDir(context.Background(), dir, in, Both, false); err != nil {
+	if err := WriteDir(context.Background(), dir, in, Both, false, Options{}); err != nil {
 		t.Fatal(err)
 	}
 	html, _ := os.ReadFile(filepath.Join(dir, "index.html"))
@@ -158,10 +158,10 @@ func TestHTMLAndMarkdownHoldEverything(t *testing.T) {
 func TestWriteFailureLeavesNoPartialReport(t *testing.T) {
 	parent := t.TempDir()
 	dir := filepath.Join(parent, "rep")
-	if err := WriteDir(context.Background(), dir, load(t, "run-a.json"), "pdf", false); err == nil {
+	if err := WriteDir(context.Background(), dir, load(t, "run-a.json"), "pdf", false, Options{}); err == nil {
 		t.Fatal("unknown format accepted")
 	}
-	if err := WriteDir(context.Background(), dir, nil, Both, false); err == nil {
+	if err := WriteDir(context.Background(), dir, nil, Both, false, Options{}); err == nil {
 		t.Fatal("empty input accepted")
 	}
 	entries, _ := os.ReadDir(parent)
@@ -173,12 +173,15 @@ func TestWriteFailureLeavesNoPartialReport(t *testing.T) {
 // TestHeadlessBrowserRendersReport opens index.html in Debian's chromium and
 // takes a screenshot; the screenshot must decode and not be blank.
 func TestHeadlessBrowserRendersReport(t *testing.T) {
+	if testing.Short() {
+		t.Skip("-short: starts a headless browser; the full lane opens the report in chromium")
+	}
 	chromium, err := exec.LookPath("chromium")
 	if err != nil {
 		t.Skip("chromium not installed (apt-get install -y chromium); the HTML report was not checked in a browser")
 	}
 	dir := filepath.Join(t.TempDir(), "rep")
-	if err := WriteDir(context.Background(), dir, load(t, "run-a.json"), HTML, false); err != nil {
+	if err := WriteDir(context.Background(), dir, load(t, "run-a.json"), HTML, false, Options{}); err != nil {
 		t.Fatal(err)
 	}
 	shot := filepath.Join(t.TempDir(), "shot.png")

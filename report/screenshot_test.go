@@ -90,6 +90,9 @@ func measure(chromium, htmlPath string, width, height int, timeout time.Duration
 // window: the verdict must come above the first plot, and the page must be
 // no wider than the window.
 func TestReportFitsTheWindow(t *testing.T) {
+	if testing.Short() {
+		t.Skip("-short: starts a headless browser; the full lane opens the report in chromium")
+	}
 	chromium, err := exec.LookPath("chromium")
 	if err != nil {
 		t.Skip("chromium not installed (apt-get install -y chromium); the report's layout was not checked in a browser")
@@ -99,7 +102,7 @@ func TestReportFitsTheWindow(t *testing.T) {
 		t.Fatal(err)
 	}
 	dir := filepath.Join(t.TempDir(), "rep")
-	if err := WriteDir(context.Background(), dir, []Input{{Label: "run", File: f}}, HTML, false); err != nil {
+	if err := WriteDir(context.Background(), dir, []Input{{Label: "run", File: f}}, HTML, false, Options{}); err != nil {
 		t.Fatal(err)
 	}
 	l, err := measure(chromium, filepath.Join(dir, "index.html"), 1280, 900, 60*time.Second)

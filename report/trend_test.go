@@ -59,10 +59,10 @@ func TestReportShowsPairMatrices(t *testing.T) {
 		SizeBytes: 64, CPUs: []int{0, 1}, P50Ns: [][]float64{{5500, 61000}, {64000, 6000}}}}}
 	var html, md strings.Builder
 	in := []Input{{Label: "m", File: f}}
-	if err := WriteHTMLPage(&html, in, nil); err != nil {
+	if err := WriteHTMLPage(&html, in, nil, Options{}); err != nil {
 		t.Fatal(err)
 	}
-	if err := WriteMarkdownPage(&md, in, nil); err != nil {
+	if err := WriteMarkdownPage(&md, in, nil, Options{}); err != nil {
 		t.Fatal(err)
 	}
 	for name, s := range map[string]string{"html": html.String(), "markdown": md.String()} {

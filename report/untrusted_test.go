@@ -46,10 +46,10 @@ func TestReportEscapesUntrustedText(t *testing.T) {
 		t.Fatal(err)
 	}
 	var md, page bytes.Buffer
-	if err := WriteMarkdownPage(&md, in, figs); err != nil {
+	if err := WriteMarkdownPage(&md, in, figs, Options{}); err != nil {
 		t.Fatal(err)
 	}
-	if err := WriteHTMLPage(&page, in, figs); err != nil {
+	if err := WriteHTMLPage(&page, in, figs, Options{}); err != nil {
 		t.Fatal(err)
 	}
 	for name, out := range map[string]string{"report.md": md.String(), "index.html": page.String()} {

@@ -30,7 +30,7 @@ func verdictRows(in []Input, o Options) []verdictRow {
 	var out []verdictRow
 	for _, i := range in {
 		for _, v := range stats.Verdicts(i.File, o.Baseline) {
-			r := verdictRow{Run: i.Label, Workload: v.Workload, Size: results.FormatBytes(v.SizeBytes), Metric: v.Metric,
+			r := verdictRow{Run: i.Label, Workload: v.Workload, Size: results.FormatBytes(v.SizeBytes), Metric: format.VerdictMetric(v),
 				Reference: v.Reference, Value: format.VerdictValue(v, v.Standings[0].Value), Role: "fastest"}
 			switch {
 			case len(v.Standings) == 1:

@@ -44,6 +44,11 @@ const (
 	MaxFileHistogramBuckets = 1 << 26
 )
 
+// MaxRate bounds an offered rate (run --rate) in msgs/s: 100M, a message
+// every 10 ns, is beyond any transport and any clock read. The harness
+// refuses a plan or a worker's spec beyond it.
+const MaxRate = 1e8
+
 // InvalidError is a results file that decodes but holds a value no reader
 // may trust: a negative latency, a NaN, a histogram that does not decode.
 type InvalidError struct {

@@ -361,8 +361,9 @@ func init() {
 		Framing:  Datagram,
 		Model: CostModel{CopiesPerMsg: 1, SyscallsPerMsg: 5,
 			Note: "one copy, sender's pages to receiver's, by process_vm_readv; write and read of the notice, write and read of the ack (control bytes, not copies); the sender reads the ack at its next call, so one message is in flight"},
-		MaxMessage: cmaLimit,
-		New:        newCMASetup,
-		Open:       openCMA,
+		MaxMessage:   cmaLimit,
+		ZeroCopySend: true,
+		New:          newCMASetup,
+		Open:         openCMA,
 	})
 }

@@ -145,7 +145,8 @@ func init() {
 		Framing:  Stream,
 		Model: CostModel{CopiesPerMsg: 2, SyscallsPerMsg: 2,
 			Note: "one copy into an skb, one out; one io_uring_enter per Send and per Recv (submit and wait together); MSG_WAITALL keeps a large message to one enter a side"},
-		MaxMessage: streamLimit,
+		MaxMessage:  streamLimit,
+		NotInTaskIO: true,
 		New: func(o Options) (Setup, error) {
 			if err := ioUringUsable(); err != nil {
 				return nil, err

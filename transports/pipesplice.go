@@ -122,8 +122,9 @@ func init() {
 		Framing:  Stream,
 		Model: CostModel{CopiesPerMsg: 1, SyscallsPerMsg: 2,
 			Note: "the pipe holds references to the sender's pages, so the only copy is the receiver's read; each pipe holds at most two messages, so the sender never rewrites pages still in flight"},
-		MaxMessage: pipeSpliceLimit,
-		New:        newPipeSpliceSetup,
-		Open:       openPipeSplice,
+		MaxMessage:   pipeSpliceLimit,
+		ZeroCopySend: true,
+		New:          newPipeSpliceSetup,
+		Open:         openPipeSplice,
 	})
 }

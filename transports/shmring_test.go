@@ -230,8 +230,13 @@ func TestSlotsNoLostWakeup(t *testing.T) {
 // noLostWakeup plays ping-pong between a and b on two locked threads for
 // the given hand-offs, each side pausing at random now and then so that its
 // peer falls asleep at every point of the protocol. A lost wake-up hangs,
-// and the deadline fails it.
+// and the deadline fails it. -short plays a tenth of the hand-offs: enough
+// for a protocol that loses wake-ups often, not for a rare loss, which the
+// full lane is there to catch.
 func noLostWakeup(t *testing.T, a, b Conn, handoffs int) {
+	if testing.Short() {
+		handoffs /= 10
+	}
 	rounds := handoffs / 2
 	done := make(chan struct{})
 	go func() {
@@ -277,9 +282,14 @@ func noLostWakeup(t *testing.T, a, b Conn, handoffs int) {
 // TestSlotsManyProducers has three producers share shm-slots' side a, as a
 // fanin does, through a small queue that fills, with random pauses on every
 // side: each producer's messages must arrive in its own order, none lost,
-// and no sleeper left behind (the deadline fails a hang).
+// and no sleeper left behind (the deadline fails a hang). -short sends a
+// tenth of the messages.
 func TestSlotsManyProducers(t *testing.T) {
-	const producers, each = 3, 30_000
+	const producers = 3
+	each := 30_000
+	if testing.Short() {
+		each /= 10
+	}
 	rawSleepers(t, producers+1)
 	fd, err := unix.MemfdCreate("shm-slots-mpsc", unix.MFD_CLOEXEC)
 	if err != nil {

@@ -136,9 +136,10 @@ func init() {
 		Framing:  Datagram,
 		Model: CostModel{CopiesPerMsg: 2, SyscallsPerMsg: 2,
 			Note: "one copy in, one out; the mtype travels in headroom before the message, so no user copy"},
-		MultiWriter: true,
-		MaxMessage:  sysvMsgLimit,
-		New:         newSysvMsgSetup,
-		Open:        openSysvMsg,
+		MultiWriter:      true,
+		IgnoresSARestart: true,
+		MaxMessage:       sysvMsgLimit,
+		New:              newSysvMsgSetup,
+		Open:             openSysvMsg,
 	})
 }

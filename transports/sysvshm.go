@@ -265,9 +265,10 @@ func init() {
 		Framing:  Datagram,
 		Model: CostModel{CopiesPerMsg: 2, SyscallsPerMsg: 4,
 			Note: "two user-space copies (in and out of the segment) and four semops (each side waits and posts); in place, as relay does, no copy"},
-		MaxMessage: sysvShmLimit,
-		InPlace:    true,
-		New:        newSysvShmSetup,
-		Open:       openSysvShm,
+		MaxMessage:       sysvShmLimit,
+		InPlace:          true,
+		IgnoresSARestart: true,
+		New:              newSysvShmSetup,
+		Open:             openSysvShm,
 	})
 }

@@ -176,6 +176,18 @@ type Descriptor struct {
 	// InPlace says the Conn implements InPlace: messages live in memory
 	// both workers map, so the stream-inplace workload can run on it.
 	InPlace bool
+	// ZeroCopySend says Send copies nothing into the kernel: the one copy is
+	// the receiver's, out of the sender's pages (vmsplice, process_vm_readv).
+	ZeroCopySend bool
+	// DropsUnderOverload says the sender never waits: a message the
+	// receiver's queue cannot hold is lost, and the case fails.
+	DropsUnderOverload bool
+	// NotInTaskIO says /proc/PID/io sees neither the calls nor the bytes of
+	// this Stream transport (io_uring's SEND and RECV).
+	NotInTaskIO bool
+	// IgnoresSARestart says a signal interrupts blocking calls with EINTR
+	// whatever SA_RESTART says (System V IPC); the Conn retries and counts.
+	IgnoresSARestart bool
 	// OptIn leaves the transport out of a run without --transports: the
 	// ring's other wait strategies, which a default run need not repeat.
 	OptIn bool

@@ -190,9 +190,10 @@ func init() {
 		// Not MultiWriter: with no flow control, two producers into one
 		// consumer overflow its queue on every run (measured on the
 		// 2-vCPU guest), so a fanin case would only ever fail.
-		MaxMessage: udpLimitOnce,
-		New:        newUDPSetup,
-		Open:       openUDP,
-		OptIn:      true,
+		MaxMessage:         udpLimitOnce,
+		New:                newUDPSetup,
+		Open:               openUDP,
+		OptIn:              true,
+		DropsUnderOverload: true,
 	})
 }

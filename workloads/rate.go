@@ -9,5 +9,5 @@ const Pacer Role = "paced producer"
 func init() {
 	Register(Descriptor{Name: "rate", Order: 25,
 		Doc:   "open loop: stamped messages sent on a schedule (--rate, --arrivals), one-way latency from each one's intended send time",
-		Roles: [2]Role{Pacer, Consumer}, Latency: OneWay, MessagesPerOp: 1, Stamped: true})
+		Roles: [2]Role{Pacer, Consumer}, Latency: OneWay, MessagesPerOp: 1, Stamped: true, OpenLoop: true})
 }

@@ -11,18 +11,9 @@ import (
 )
 
 // Role is what one side of a workload does; it names the side in errors and
-// in the results file, and the harness picks the side's loop by it.
+// in the results file, and the harness runs the loops registered for it
+// (harness/loop.go). The workload that introduces a role declares it.
 type Role string
-
-// The roles.
-const (
-	Initiator  Role = "initiator"   // sends a request, times the round trip
-	Echoer     Role = "echoer"      // verifies a request and answers it
-	Producer   Role = "producer"    // sends stamped messages back to back
-	Consumer   Role = "consumer"    // verifies them, times each one way
-	FileReader Role = "file reader" // reads a file into messages
-	FileWriter Role = "file writer" // writes the messages to a file
-)
 
 // Latency says what a case's latency figures measure.
 type Latency int
@@ -62,6 +53,11 @@ type Descriptor struct {
 	InPlace       bool // the sides write and verify messages in the transport's slots (transports.InPlace)
 	Writers       bool // side a is --producers processes writing into one transport
 	File          bool // moves a file: no warm-up, no latency, copies counted by where bytes moved
+	// OpenLoop: side a sends on a schedule (run --rate), not when the
+	// transport takes the next message, so a one-way latency is the
+	// transport's and not the depth of its queue; each offered rate is a
+	// case of its own.
+	OpenLoop bool
 }
 
 // MinBytes is the smallest message the workload can carry.

@@ -18,7 +18,7 @@ func TestRegistry(t *testing.T) {
 		if d.Doc == "" || d.Roles[0] == "" || d.Roles[1] == "" {
 			t.Errorf("%s: incomplete descriptor %+v", d.Name, d)
 		}
-		if d.Stamped && d.MinBytes() != StampBytes || d.File && d.Latency != NoLatency {
+		if d.Stamped && d.MinBytes() != StampBytes || d.File && d.Latency != NoLatency || d.OpenLoop && d.Latency != OneWay {
 			t.Errorf("%s: inconsistent descriptor %+v", d.Name, d)
 		}
 	}

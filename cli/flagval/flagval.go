@@ -14,7 +14,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/ipcbench/ipcbench/harness"
+	"github.com/ipcbench/ipcbench/results"
 )
 
 const sizeExamples = "want a whole number of bytes with an optional unit, such as 64, 4K, 4KiB or 1M"
@@ -57,8 +57,8 @@ func ParseSize(s string) (int, error) {
 		return 0, fmt.Errorf("size %q: not a number; %s", s, sizeExamples)
 	case n <= 0 && (err == nil || strings.HasPrefix(num, "-")):
 		return 0, fmt.Errorf("size %q: must be at least 1 byte", s)
-	case err != nil || n > harness.MaxSizeBytes/mult:
-		return 0, fmt.Errorf("size %q: too large; the largest message ipcbench handles is 1 GiB (%d bytes)", s, harness.MaxSizeBytes)
+	case err != nil || n > results.MaxSizeBytes/mult:
+		return 0, fmt.Errorf("size %q: too large; the largest message ipcbench handles is 1 GiB (%d bytes)", s, results.MaxSizeBytes)
 	}
 	return int(n * mult), nil
 }
@@ -68,7 +68,7 @@ func ParseSize(s string) (int, error) {
 func fractionError(s, num string, mult int64) error {
 	v, err := strconv.ParseFloat(num, 64)
 	bytes := v * float64(mult)
-	if err == nil && bytes >= 1 && bytes <= harness.MaxSizeBytes && bytes == float64(int64(bytes)) {
+	if err == nil && bytes >= 1 && bytes <= results.MaxSizeBytes && bytes == float64(int64(bytes)) {
 		return fmt.Errorf("size %q: not a whole number of bytes as written; write the count whole, e.g. %d", s, int64(bytes))
 	}
 	return fmt.Errorf("size %q: not a whole number of bytes; %s", s, sizeExamples)
@@ -95,7 +95,7 @@ const MaxRates = 1000
 // ParseRates reads run --rate: each value a rate in messages per second
 // with an optional SI suffix (k = 10^3, M = 10^6; 1.5k is 1500), or a
 // sweep start:end:xFACTOR (geometric) or start:end:+STEP (arithmetic)
-// from start up to end inclusive. Every rate lies in (0, harness.MaxRate],
+// from start up to end inclusive. Every rate lies in (0, results.MaxRate],
 // none twice.
 func ParseRates(values []string) ([]float64, error) {
 	var out []float64
@@ -191,8 +191,8 @@ func parseRate(v, s string) (float64, error) {
 		return 0, fmt.Errorf("--rate %q: %q is not a rate; %s", v, s, rateExamples)
 	}
 	r *= mult
-	if !(r > 0 && r <= harness.MaxRate) {
-		return 0, fmt.Errorf("--rate %q: %s msgs/s, want above 0 and at most %g", v, strings.TrimSpace(s), harness.MaxRate)
+	if !(r > 0 && r <= results.MaxRate) {
+		return 0, fmt.Errorf("--rate %q: %s msgs/s, want above 0 and at most %g", v, strings.TrimSpace(s), results.MaxRate)
 	}
 	return r, nil
 }

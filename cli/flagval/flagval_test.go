@@ -6,7 +6,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/ipcbench/ipcbench/harness"
 	"github.com/ipcbench/ipcbench/results"
 )
 
@@ -171,7 +170,7 @@ func TestParseRates(t *testing.T) {
 }
 
 // FuzzParseRates checks that ParseRates never panics, and that what it
-// accepts is at most MaxRates distinct rates in (0, harness.MaxRate].
+// accepts is at most MaxRates distinct rates in (0, results.MaxRate].
 func FuzzParseRates(f *testing.F) {
 	for _, s := range []string{"50k", "10k,50k", "10k:200k:x2", "10k:50k:+20k", "1.5M", "0", "-1", "", "1:1e8:x1.0000001", "inf", "1:2:+", "::", "10k:x2"} {
 		f.Add(s)
@@ -192,7 +191,7 @@ func FuzzParseRates(f *testing.F) {
 		}
 		seen := map[float64]bool{}
 		for _, r := range rates {
-			if !(r > 0 && r <= harness.MaxRate) || seen[r] {
+			if !(r > 0 && r <= results.MaxRate) || seen[r] {
 				t.Fatalf("ParseRates(%q) = %v: %g out of range or twice", s, rates, r)
 			}
 			seen[r] = true

@@ -86,8 +86,30 @@ func comparisonText(c *stats.Comparison, markdown bool) string {
 	if line := latencyLeftOutLine(c); line != "" {
 		b.WriteString(line + "\n")
 	}
-	b.WriteString(c.VerdictLine() + "\n")
+	b.WriteString(CompareVerdict(c) + "\n")
 	return b.String()
+}
+
+// CompareVerdict is the comparison's last line: the regressions, and how many
+// of the matched cases went untested. It says "No regressions." only when
+// every matched case was tested.
+func CompareVerdict(c *stats.Comparison) string {
+	reg, untested := c.Regressions(), c.MatchedCases-c.TestedCases
+	switch {
+	case c.MatchedCases == 0:
+		return "Untested: no case was measured on both sides; nothing was compared."
+	case reg > 0 && untested > 0:
+		return fmt.Sprintf("%d regressions; %d of the %d cases measured on both sides could not be tested.", reg, untested, c.MatchedCases)
+	case reg > 0:
+		return fmt.Sprintf("%d regressions.", reg)
+	case c.TestedCases == 0 && c.MatchedCases == 1:
+		return "Untested: the one case measured on both sides could not be tested; no verdict."
+	case c.TestedCases == 0:
+		return fmt.Sprintf("Untested: none of the %d cases measured on both sides could be tested; no verdict.", c.MatchedCases)
+	case untested > 0:
+		return fmt.Sprintf("Untested: %d of the %d cases measured on both sides could not be tested; no regressions in the other %d.", untested, c.MatchedCases, c.TestedCases)
+	}
+	return "No regressions."
 }
 
 // latencyLeftOutLine says, in one line, which cases' latency compare left

@@ -5,18 +5,12 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/ipcbench/ipcbench/internal/textsafe"
 	"github.com/ipcbench/ipcbench/results"
 	"github.com/ipcbench/ipcbench/results/stats"
 )
-
-// DefaultSLONs is the p99 bound of the saturation verdict where a file
-// records none (run --slo's default, 1 ms).
-const DefaultSLONs = stats.DefaultSLONs
-
-// SLONs is the p99 bound f's rate cases are judged against.
-func SLONs(f *results.File) int64 { return stats.SLONs(f) }
 
 // HasDepth reports whether any case of f records its queue depth: files
 // before --depth existed do not, and their tables keep their width.
@@ -71,7 +65,7 @@ func SaturationText(s stats.Saturation, withCase bool) string {
 	}
 	out := fmt.Sprintf("%s: %s under a %s p99", name, rate, Ns(float64(s.SLONs)))
 	if s.FailedAt > 0 {
-		out += fmt.Sprintf(", failing at %s (%s)", Rate(s.FailedAt), s.FailedWhy)
+		out += fmt.Sprintf(", failing at %s (%s)", Rate(s.FailedAt), rateFailure(s.FailedWhy))
 	}
 	if len(s.PassedAbove) > 0 {
 		out += fmt.Sprintf("; %s passed above it, not counted", rates(s.PassedAbove))
@@ -80,6 +74,18 @@ func SaturationText(s stats.Saturation, withCase bool) string {
 		out += fmt.Sprintf("; %s not judged (no latency, or p99 on fewer than %d samples beyond it)", rates(s.Unjudged), results.MinTailSamples)
 	}
 	return out
+}
+
+// rateFailure words why a rate case failed: its status, "backlog growing,
+// p50 up at least 1.2ms through the window" or "p99 3ms".
+func rateFailure(f stats.RateFailure) string {
+	switch {
+	case f.Status != "":
+		return f.Status
+	case f.BacklogRiseNs > 0:
+		return fmt.Sprintf("backlog growing, p50 up at least %v through the window", time.Duration(f.BacklogRiseNs).Round(time.Microsecond))
+	}
+	return fmt.Sprintf("p99 %v", time.Duration(f.P99Ns).Round(time.Microsecond))
 }
 
 // rates renders offered rates: "9.8k, 10.0k".

@@ -11,6 +11,7 @@ import (
 	"github.com/ipcbench/ipcbench/results"
 	"github.com/ipcbench/ipcbench/results/format"
 	"github.com/ipcbench/ipcbench/results/resultstest"
+	"github.com/ipcbench/ipcbench/results/stats"
 )
 
 // TestFormatDepthAndRate: depths and rates in the run table, Markdown and
@@ -137,5 +138,15 @@ func TestRateStatusShowsSendLateness(t *testing.T) {
 	c.SendLateness = &results.SendLateness{P50Ns: 300, P99Ns: 1200, MaxNs: 50_000}
 	if got, want := format.RateStatus(c), "ok: achieved 10.0k of 10.0k msgs/s, sent p99 1.2µs late"; got != want {
 		t.Errorf("RateStatus = %q, want %q", got, want)
+	}
+}
+
+// TestSaturationTextWordsABacklog: a rate that failed on a growing backlog
+// says by how much its p50 rose.
+func TestSaturationTextWordsABacklog(t *testing.T) {
+	s := stats.Saturation{Transport: "pipe", SLONs: 1e6, FailedAt: 9800, FailedWhy: stats.RateFailure{BacklogRiseNs: 1_234_567}}
+	want := "pipe: none under a 1.00ms p99, failing at 9.8k (backlog growing, p50 up at least 1.235ms through the window)"
+	if got := format.SaturationText(s, false); got != want {
+		t.Errorf("SaturationText = %q, want %q", got, want)
 	}
 }

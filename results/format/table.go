@@ -55,19 +55,17 @@ func header(f *results.File) []string {
 	return slices.Insert(slices.Clone(columns), len(columns)-1, "depth")
 }
 
-// percentileColumns are the columns of columns that hold a percentile,
-// and the quantile each reads.
-var percentileColumns = map[int]float64{5: 0.50, 6: 0.99, 7: 0.999}
+// percentileColumns are the columns of columns that hold a percentile.
+var percentileColumns = []int{5, 6, 7}
 
-// thinMark is what follows a percentile with fewer than
-// results.MinTailSamples independent samples beyond it (stats.TailSamples):
-// " n=13", the count.
-func thinMark(c results.Case, q float64) string {
-	tail, known := stats.TailSamples(c, q)
-	if !known || tail >= results.MinTailSamples {
-		return ""
+// thinMark is what follows a percentile resting on too few samples beyond
+// it (stats.ThinTail): " n=13", the count.
+func thinMark(c results.Case, metric string) string {
+	m, _ := stats.MetricByName(metric)
+	if tail, known, thin := stats.ThinTail(c, m); known && thin != "" {
+		return " n=" + strconv.FormatFloat(tail, 'f', 0, 64)
 	}
-	return " n=" + strconv.FormatFloat(tail, 'f', 0, 64)
+	return ""
 }
 
 // Flags renders a case's flags for a status cell: " NOISY (steal 12 %)
@@ -129,27 +127,24 @@ func row0(c results.Case, esc escaper) []string {
 	}
 	// relay measures no latency; a saturated case's is not the transport's
 	noLatency := c.HistogramHDR == "" || c.Status == results.StatusSaturated
-	lat := func(ns int64, q float64) string {
+	lat := func(ns int64, metric string) string {
 		if noLatency {
 			return "-"
 		}
-		if q < 0 { // max: the largest sample, never a percentile to gate on
-			return Ns(float64(ns))
-		}
-		return Ns(float64(ns)) + thinMark(c, q)
+		return Ns(float64(ns)) + thinMark(c, metric) // max: no metric, never a percentile to gate on
 	}
 	p50, samples := "-", "-"
 	if !noLatency {
-		p50 = Ns(float64(c.Latency.P50Ns)) + CaseInterval(c, "p50", float64(c.Latency.P50Ns)) + thinMark(c, 0.5)
+		p50 = Ns(float64(c.Latency.P50Ns)) + CaseInterval(c, "p50", float64(c.Latency.P50Ns)) + thinMark(c, "p50")
 		samples = totalSamples(c)
 	}
 	return append(cells,
 		Rate(c.MsgsPerSec),
 		strconv.FormatFloat(c.MBPerSec, 'f', 1, 64),
 		p50,
-		lat(c.Latency.P99Ns, 0.99),
-		lat(c.Latency.P999Ns, 0.999),
-		lat(c.Latency.MaxNs, -1),
+		lat(c.Latency.P99Ns, "p99"),
+		lat(c.Latency.P999Ns, "p999"),
+		lat(c.Latency.MaxNs, ""),
 		samples,
 		Ns(c.CPUNsPerMsg),
 		strconv.FormatFloat(c.SyscallsPerMsg, 'f', 2, 64),
@@ -162,7 +157,7 @@ func row0(c results.Case, esc escaper) []string {
 // " n=" mark with trailing spaces as wide as the column's widest mark, so
 // that right-aligned figures stay aligned on their last digit.
 func alignMarks(rows [][]string) {
-	for col := range percentileColumns {
+	for _, col := range percentileColumns {
 		widest := 0
 		for _, r := range rows[1:] {
 			if i := strings.Index(r[col], " n="); i >= 0 {
@@ -311,6 +306,21 @@ count for less), under 100: too few to trust, and compare does not gate on it. A
 docs/results-file.md gives each check and its limit.
 `
 
+// NoiseWarnings words stats.Noise(f), a line each: "host before the run:
+// busy processes stress-ng (…)", "tcp/pingpong/64 B: p50 varied 12%
+// (coefficient of variation) across 6 repetitions".
+func NoiseWarnings(f *results.File) []string {
+	busy, noisy := stats.Noise(f)
+	var out []string
+	for _, h := range busy {
+		out = append(out, fmt.Sprintf("host before the run: %s %s (%s)", h.Name, h.Value, h.Effect))
+	}
+	for _, c := range noisy {
+		out = append(out, fmt.Sprintf("%s: p50 varied %.0f%% (coefficient of variation) across %d repetitions", c.Key, 100*c.CV, c.Repetitions))
+	}
+	return out
+}
+
 // runNotes says what a reader must know about how the run went: that it
 // stopped early, that a transport was slowed on purpose, and what the
 // figures of repetitions are; the file's own words escaped by esc.
@@ -319,7 +329,7 @@ func runNotes(f *results.File, esc escaper) string {
 	if f.Incomplete != "" {
 		s += "INCOMPLETE RUN: " + esc(f.Incomplete) + ". Cases not listed did not run.\n"
 	}
-	for _, w := range stats.NoiseWarnings(f) {
+	for _, w := range NoiseWarnings(f) {
 		s += "NOISY HOST: " + esc(w) + ".\n"
 	}
 	for _, t := range slices.Sorted(maps.Keys(f.Config.TestSendDelayNs)) {

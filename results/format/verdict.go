@@ -12,10 +12,29 @@ import (
 // VerdictValue prints a verdict's figure in its unit: "61.3µs" or
 // "36.4k msgs/s".
 func VerdictValue(v stats.Verdict, x float64) string {
-	if v.Unit == "ns" {
+	if v.Metric == stats.ByRoundTrip {
 		return Ns(x)
 	}
 	return Rate(x) + " msgs/s"
+}
+
+// verdictMetrics names each verdict metric.
+var verdictMetrics = map[stats.VerdictMetric]string{
+	stats.ByThroughput: "throughput", stats.ByRoundTrip: "p50 round trip", stats.BySaturationRate: "saturation rate",
+}
+
+// VerdictMetric names v's metric, "p50 round trip", "saturation rate" or
+// "throughput", and where the throughput ranks buffers as well, at what
+// depth: "throughput at depth 16", "throughput at native depth".
+func VerdictMetric(v stats.Verdict) string {
+	switch name := verdictMetrics[v.Metric]; {
+	case !v.Buffered:
+		return name
+	case v.Depth > 0:
+		return fmt.Sprintf("%s at depth %d", name, v.Depth)
+	default:
+		return name + " at native depth"
+	}
 }
 
 // VerdictHead reads "pingpong 64 B, by p50 round trip (lower is better):
@@ -36,7 +55,7 @@ func VerdictHead(v stats.Verdict) string {
 	if v.Baseline && v.Standings[0].Transport == v.Reference && len(v.Standings) > 1 && !ahead(v, 1) {
 		role = "baseline, fastest"
 	}
-	return fmt.Sprintf("%s %s, by %s (%s): %s %s (%s)", v.Workload, results.FormatBytes(v.SizeBytes), v.Metric, better,
+	return fmt.Sprintf("%s %s, by %s (%s): %s %s (%s)", v.Workload, results.FormatBytes(v.SizeBytes), VerdictMetric(v), better,
 		v.Reference, VerdictValue(v, v.Standings[0].Value), role)
 }
 

@@ -5,6 +5,7 @@ import (
 	"testing"
 
 	"github.com/ipcbench/ipcbench/results"
+	"github.com/ipcbench/ipcbench/results/stats"
 )
 
 func TestWriteVerdict(t *testing.T) {
@@ -34,5 +35,23 @@ func TestWriteVerdict(t *testing.T) {
 	WriteVerdict(&b, &results.File{}, "")
 	if b.Len() != 0 {
 		t.Errorf("no cases, yet %q", b.String())
+	}
+}
+
+// TestVerdictSaysTheDepth: a stream ranked without --depth says so, since
+// each transport then kept its own buffering; with --depth it names it.
+func TestVerdictSaysTheDepth(t *testing.T) {
+	f := &results.File{Cases: []results.Case{
+		{Transport: "pipe", Workload: "stream", SizeBytes: 64, Status: results.StatusOK, MsgsPerSec: 1e6},
+		{Transport: "shm", Workload: "stream", SizeBytes: 64, Status: results.StatusOK, MsgsPerSec: 2e6},
+		{Transport: "pipe", Workload: "relay", SizeBytes: 64, Status: results.StatusOK, MsgsPerSec: 1e6},
+	}}
+	for depth, want := range map[int]string{0: "throughput at native depth", 16: "throughput at depth 16"} {
+		f.Config.Depth = depth
+		for _, v := range stats.Verdicts(f, "") {
+			if got := VerdictMetric(v); v.Workload == "stream" && got != want || v.Workload == "relay" && got != "throughput" {
+				t.Errorf("depth %d: %s ranked by %q", depth, v.Workload, got)
+			}
+		}
 	}
 }

@@ -206,14 +206,21 @@ func mergeHistograms(out *results.Case, reps []results.Case) error {
 // repetitions above which a run counts as taken on a noisy host.
 const NoisyCV = 0.10
 
-// NoiseWarnings says why a run's figures may be noisy: busy-host findings
-// taken before it, and cases whose p50 varied across repetitions by more
+// A NoisyCase is a case whose p50 varied across its repetitions by more
 // than NoisyCV.
-func NoiseWarnings(f *results.File) []string {
-	var out []string
+type NoisyCase struct {
+	Key         results.CaseKey
+	CV          float64 // the coefficient of variation of its p50s
+	Repetitions int
+}
+
+// Noise says why a run's figures may be noisy: the busy-host findings
+// taken before it, and the cases whose p50 varied across repetitions by
+// more than NoisyCV.
+func Noise(f *results.File) (busy []results.Finding, noisy []NoisyCase) {
 	for _, h := range f.Host.Findings {
 		if h.Topic == "load" && h.Warn {
-			out = append(out, fmt.Sprintf("host before the run: %s %s (%s)", h.Name, h.Value, h.Effect))
+			busy = append(busy, h)
 		}
 	}
 	p50, _ := MetricByName("p50")
@@ -225,8 +232,8 @@ func NoiseWarnings(f *results.File) []string {
 		mean, _ := mstats.Mean(v)
 		sd, _ := mstats.StandardDeviationSample(v)
 		if mean > 0 && sd/mean > NoisyCV {
-			out = append(out, fmt.Sprintf("%s: p50 varied %.0f%% (coefficient of variation) across %d repetitions", c.Key(), 100*sd/mean, len(v)))
+			noisy = append(noisy, NoisyCase{c.Key(), sd / mean, len(v)})
 		}
 	}
-	return out
+	return busy, noisy
 }

@@ -104,7 +104,7 @@ func TestNoiseWarnings(t *testing.T) {
 		{Topic: "load", Name: "busy processes", Value: "stress-ng (pid 7) 99%", Warn: true},
 		{Topic: "limits", Name: "kernel.msgmax", Value: "8192", Warn: true},
 	}}}
-	w := stats.NoiseWarnings(f)
+	w := format.NoiseWarnings(f)
 	if len(w) != 2 || !strings.Contains(w[0], "stress-ng") || !strings.Contains(w[1], "tcp/pingpong/64 B: p50 varied") {
 		t.Errorf("warnings %q; want the busy process and tcp's spread, not pipe's or the limit", w)
 	}

@@ -18,11 +18,11 @@ func (m Metric) IsLatency() bool { return m.Unit == "ns" }
 // workload (stream, stream-inplace, fanin) keeps the buffer full, so by
 // Little's law its one-way latency is depth / throughput. On a 64 B stream,
 // pipe (about 900 messages in flight) shows a p50 of 463 µs against
-// unix-dgram's 16 µs while moving 2.2× as many messages a second. The
-// open-loop rate workload sends on a schedule and keeps its latency.
+// unix-dgram's 16 µs while moving 2.2× as many messages a second. An
+// open-loop workload (rate) sends on a schedule and keeps its latency.
 func QueueLatency(workload string) bool {
 	d, ok := workloads.Lookup(workload)
-	return ok && d.Latency == workloads.OneWay && d.Name != "rate"
+	return ok && d.Latency == workloads.OneWay && !d.OpenLoop
 }
 
 // equalDepth reports whether both sides ran at one explicit depth (run

@@ -2,9 +2,7 @@ package stats
 
 import (
 	"cmp"
-	"fmt"
 	"slices"
-	"time"
 
 	"github.com/ipcbench/ipcbench/results"
 )
@@ -66,29 +64,33 @@ const (
 	RateUnjudged
 )
 
+// A RateFailure is why a case at an offered rate failed, for format to
+// word: Status where the case was not ok, else BacklogRiseNs where its
+// backlog grew (see Backlog), else P99Ns, its p99 at or over the SLO.
+type RateFailure struct {
+	Status        string
+	BacklogRiseNs float64
+	P99Ns         int64
+}
+
 // JudgeRate judges one case at an offered rate against a p99 bound, and
-// says why where it does not pass.
-func JudgeRate(c results.Case, sloNs int64) (RateJudgement, string) {
+// says why where it fails.
+func JudgeRate(c results.Case, sloNs int64) (RateJudgement, RateFailure) {
 	p99, _ := MetricByName("p99")
-	switch {
+	_, _, thin := ThinTail(c, p99)
+	switch rise, growing := Backlog(c); {
 	case c.Status == results.StatusSkipped:
-		return RateUnjudged, "skipped"
+		return RateUnjudged, RateFailure{}
 	case c.Status != results.StatusOK:
-		return RateFails, c.Status
+		return RateFails, RateFailure{Status: c.Status}
+	case growing:
+		return RateFails, RateFailure{BacklogRiseNs: rise}
+	case c.Latency.P99Ns <= 0 || thin != "":
+		return RateUnjudged, RateFailure{}
+	case c.Latency.P99Ns >= sloNs:
+		return RateFails, RateFailure{P99Ns: c.Latency.P99Ns}
 	}
-	if rise, growing := Backlog(c); growing {
-		return RateFails, fmt.Sprintf("backlog growing, p50 up at least %v through the window", time.Duration(rise).Round(time.Microsecond))
-	}
-	if c.Latency.P99Ns <= 0 {
-		return RateUnjudged, "no latency"
-	}
-	if _, _, thin := ThinTail(c, p99); thin != "" {
-		return RateUnjudged, thin
-	}
-	if c.Latency.P99Ns >= sloNs {
-		return RateFails, fmt.Sprintf("p99 %v", time.Duration(c.Latency.P99Ns).Round(time.Microsecond))
-	}
-	return RatePasses, ""
+	return RatePasses, RateFailure{}
 }
 
 // Saturation is one transport's standing over the offered rates of one
@@ -102,9 +104,9 @@ type Saturation struct {
 	// was judged.
 	RatePerSec float64
 	// FailedAt is the lowest offered rate that failed, and FailedWhy
-	// why; 0 and "" where none did.
+	// why; zero where none did.
 	FailedAt  float64
-	FailedWhy string
+	FailedWhy RateFailure
 	// PassedAbove are offered rates above FailedAt that passed: a pass
 	// above a failure is noise or luck, and does not count.
 	PassedAbove []float64
@@ -146,33 +148,21 @@ func Saturations(f *results.File) []Saturation {
 	return out
 }
 
-// judge fills s from one transport's cases at its offered rates.
+// judge fills s from one transport's cases at its offered rates, one
+// rate each (a file holds one case per key), from the lowest up.
 func (s *Saturation) judge(cases []results.Case) {
 	slices.SortStableFunc(cases, func(a, b results.Case) int { return cmp.Compare(a.OfferedRate, b.OfferedRate) })
-	type judged struct {
-		rate float64
-		j    RateJudgement
-		skip bool
-	}
-	var js []judged
 	for _, c := range cases {
 		j, why := JudgeRate(c, s.SLONs)
-		if j == RateFails && s.FailedAt == 0 {
+		switch failed := s.FailedAt > 0; {
+		case j == RateFails && !failed:
 			s.FailedAt, s.FailedWhy = c.OfferedRate, why
-		}
-		js = append(js, judged{c.OfferedRate, j, c.Status == results.StatusSkipped})
-	}
-	failedBelow := func(rate float64) bool { return s.FailedAt > 0 && rate >= s.FailedAt }
-	for _, x := range js {
-		switch {
-		case x.j == RatePasses && failedBelow(x.rate):
-			if x.rate > s.FailedAt {
-				s.PassedAbove = append(s.PassedAbove, x.rate)
-			}
-		case x.j == RatePasses:
-			s.RatePerSec = x.rate
-		case x.j == RateUnjudged && !x.skip && !failedBelow(x.rate):
-			s.Unjudged = append(s.Unjudged, x.rate)
+		case j == RatePasses && failed:
+			s.PassedAbove = append(s.PassedAbove, c.OfferedRate)
+		case j == RatePasses:
+			s.RatePerSec = c.OfferedRate
+		case j == RateUnjudged && !failed && c.Status != results.StatusSkipped:
+			s.Unjudged = append(s.Unjudged, c.OfferedRate)
 		}
 	}
 }

@@ -44,7 +44,7 @@ func TestBacklogOnTheUnixDgramSweep(t *testing.T) {
 		}
 		j, why := JudgeRate(c, SLONs(f))
 		if want := c.OfferedRate <= 9500; (j == RatePasses) != want {
-			t.Errorf("%.0f msgs/s: judged %d (%s), passes want %v", c.OfferedRate, j, why, want)
+			t.Errorf("%.0f msgs/s: judged %d (%+v), passes want %v", c.OfferedRate, j, why, want)
 		}
 	}
 	s := Saturations(f)
@@ -52,7 +52,7 @@ func TestBacklogOnTheUnixDgramSweep(t *testing.T) {
 		t.Fatalf("saturations %+v, want 9.5k, failing at 9.8k", s)
 	}
 	vs := Verdicts(f, "")
-	if len(vs) != 1 || vs[0].Metric != "saturation rate" || vs[0].Standings[0].Value != 9500 {
+	if len(vs) != 1 || vs[0].Metric != BySaturationRate || vs[0].Standings[0].Value != 9500 {
 		t.Errorf("verdicts %+v, want unix-dgram's saturation rate 9.5k", vs)
 	}
 }
@@ -79,8 +79,8 @@ func TestSaturationNeedsEveryRateBelowToPass(t *testing.T) {
 		!slices.Equal(got.Unjudged, []float64{5e3}) || got.SLONs != DefaultSLONs {
 		t.Errorf("saturation %+v: want 10k, failing at 20k, 30k and 40k passed above it, 5k not judged", got)
 	}
-	if j, why := JudgeRate(thin, DefaultSLONs); j != RateUnjudged || why == "" {
-		t.Errorf("a thin p99: judged %d (%q)", j, why)
+	if j, _ := JudgeRate(thin, DefaultSLONs); j != RateUnjudged {
+		t.Errorf("a thin p99: judged %d", j)
 	}
 	if vs := Verdicts(f, ""); len(vs) != 1 || vs[0].Standings[0].Value != 10e3 {
 		t.Errorf("verdict %+v, want pipe at 10k", vs)

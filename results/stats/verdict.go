@@ -2,7 +2,6 @@ package stats
 
 import (
 	"cmp"
-	"fmt"
 	"slices"
 
 	"github.com/ipcbench/ipcbench/results"
@@ -24,10 +23,13 @@ import (
 type Verdict struct {
 	Workload  string
 	SizeBytes int
-	// Metric names the main metric: "p50 round trip", "throughput" or
-	// "saturation rate".
-	Metric      string
-	Unit        string // "ns" or "msgs/s"
+	Metric    VerdictMetric
+	// Buffered: the metric is a closed-loop one-way workload's throughput,
+	// taken at the run's --depth (Depth), or where Depth is 0 at each
+	// transport's own buffering, so that the ranking is partly of buffers,
+	// not only of mechanisms.
+	Buffered    bool
+	Depth       int
 	LowerBetter bool
 	// Reference is the transport the others are measured against: the
 	// fastest, or the baseline where Baseline.
@@ -38,10 +40,19 @@ type Verdict struct {
 	Standings []Standing
 }
 
+// A VerdictMetric is the main metric a Verdict ranks by.
+type VerdictMetric int
+
+const (
+	ByThroughput     VerdictMetric = iota // msgs/s, higher is better
+	ByRoundTrip                           // p50 round trip, lower is better
+	BySaturationRate                      // msgs/s, higher is better
+)
+
 // A Standing is one transport's figure in a Verdict.
 type Standing struct {
 	Transport string
-	Value     float64 // the main metric, in the Verdict's unit
+	Value     float64 // the main metric: ns for a round trip, else msgs/s
 	// Times is how many times faster the reference ran than this
 	// transport: above 1 the reference is faster, below 1 slower, 1 for
 	// the reference itself.
@@ -118,31 +129,18 @@ func Verdicts(f *results.File, baseline string) []Verdict {
 	var out []Verdict
 	for _, k := range keys {
 		if v, ok := rankOne(k, by[k], baseline); ok {
-			v.Metric += depthNote(f, v)
+			d, _ := workloads.Lookup(v.Workload)
+			v.Buffered, v.Depth = v.Metric == ByThroughput && d.Latency == workloads.OneWay, f.Config.Depth
 			out = append(out, v)
 		}
 	}
 	return out
 }
 
-// depthNote says at what depth a one-way closed-loop workload's throughput
-// was ranked: without --depth each transport kept its own buffering, so
-// the ranking is partly of buffers, not only of mechanisms.
-func depthNote(f *results.File, v Verdict) string {
-	d, _ := workloads.Lookup(v.Workload)
-	switch {
-	case v.Metric != "throughput" || d.Latency != workloads.OneWay:
-		return ""
-	case f.Config.Depth > 0:
-		return fmt.Sprintf(" at depth %d", f.Config.Depth)
-	}
-	return " at native depth"
-}
-
 // rankOne ranks one workload and size's transports; false where none has
 // a figure to rank by.
 func rankOne(k verdictKey, ms map[string]measured, baseline string) (Verdict, bool) {
-	v := Verdict{Workload: k.workload, SizeBytes: k.size, Metric: "throughput", Unit: "msgs/s"}
+	v := Verdict{Workload: k.workload, SizeBytes: k.size, Metric: ByThroughput}
 	d, _ := workloads.Lookup(k.workload)
 	offers := false
 	for _, m := range ms {
@@ -150,9 +148,9 @@ func rankOne(k verdictKey, ms map[string]measured, baseline string) (Verdict, bo
 	}
 	switch {
 	case offers:
-		v.Metric = "saturation rate"
+		v.Metric = BySaturationRate
 	case d.Latency == workloads.RoundTrip:
-		v.Metric, v.Unit, v.LowerBetter = "p50 round trip", "ns", true
+		v.Metric, v.LowerBetter = ByRoundTrip, true
 	}
 	var names []string
 	for t, m := range ms {

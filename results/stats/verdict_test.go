@@ -58,7 +58,7 @@ func TestVerdictSaturationRate(t *testing.T) {
 		rc("shm", 1e5, 5_000, results.StatusOK), rc("shm", 2e5, 9_000, results.StatusOK), rc("shm", 4e5, 0, results.StatusSaturated),
 	}}
 	vs := Verdicts(f, "")
-	if len(vs) != 1 || vs[0].Metric != "saturation rate" || vs[0].Reference != "shm" || vs[0].Standings[0].Value != 2e5 || vs[0].Standings[1].Times != 2 {
+	if len(vs) != 1 || vs[0].Metric != BySaturationRate || vs[0].Reference != "shm" || vs[0].Standings[0].Value != 2e5 || vs[0].Standings[1].Times != 2 {
 		t.Fatalf("rate verdict %+v: want shm at 200k, 2× pipe's 100k", vs)
 	}
 }
@@ -69,24 +69,6 @@ func TestRank(t *testing.T) {
 	for i := range want {
 		if got[i] != want[i] {
 			t.Fatalf("Rank = %v, want %v", got, want)
-		}
-	}
-}
-
-// TestVerdictSaysTheDepth: a stream ranked without --depth says so, since
-// each transport then kept its own buffering; with --depth it names it.
-func TestVerdictSaysTheDepth(t *testing.T) {
-	f := &results.File{Cases: []results.Case{
-		{Transport: "pipe", Workload: "stream", SizeBytes: 64, Status: results.StatusOK, MsgsPerSec: 1e6},
-		{Transport: "shm", Workload: "stream", SizeBytes: 64, Status: results.StatusOK, MsgsPerSec: 2e6},
-		{Transport: "pipe", Workload: "relay", SizeBytes: 64, Status: results.StatusOK, MsgsPerSec: 1e6},
-	}}
-	for depth, want := range map[int]string{0: "throughput at native depth", 16: "throughput at depth 16"} {
-		f.Config.Depth = depth
-		for _, v := range Verdicts(f, "") {
-			if v.Workload == "stream" && v.Metric != want || v.Workload == "relay" && v.Metric != "throughput" {
-				t.Errorf("depth %d: %s ranked by %q", depth, v.Workload, v.Metric)
-			}
 		}
 	}
 }

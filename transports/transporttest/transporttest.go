@@ -288,7 +288,8 @@ func exactLength(t *testing.T, d transports.Descriptor) {
 }
 
 // counters: a Counting Conn's bytes moved, over the payload delivered,
-// are the copies per message its cost model claims.
+// are the copies per message its cost model claims, none of them into the
+// kernel where the descriptor says ZeroCopySend.
 func counters(t *testing.T, d transports.Descriptor) {
 	const size, rounds = 4096, 50
 	a, b := Pair(t, d, size)
@@ -315,6 +316,9 @@ func counters(t *testing.T, d transports.Descriptor) {
 		before.BytesToKernel-before.BytesFromKernel-before.BytesCopiedInUser) / (rounds * size)
 	if math.Abs(copies-d.Model.CopiesPerMsg) > 0.01 {
 		t.Errorf("counted %.3f copies per message, the cost model says %g", copies, d.Model.CopiesPerMsg)
+	}
+	if d.ZeroCopySend && after.BytesToKernel != before.BytesToKernel {
+		t.Errorf("the descriptor says ZeroCopySend, but %d B were counted copied into the kernel", after.BytesToKernel-before.BytesToKernel)
 	}
 	if d.Model.SyscallsPerMsg > 0 && after.Syscalls == before.Syscalls {
 		t.Errorf("counted no syscall in %d messages, the cost model says %g per message", rounds, d.Model.SyscallsPerMsg)

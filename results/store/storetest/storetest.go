@@ -1,8 +1,9 @@
 // Package storetest gives tests a PostgreSQL server to run the results
 // store against: the one IPCBENCH_TEST_POSTGRES names (an admin URL, as
 // .ci/run exports after starting scripts/pg-test-server.sh), or one it
-// starts itself with that script. Tests skip, saying why, only where no
-// server can be started.
+// starts itself with that script, except under -short. Tests skip, saying
+// why, only where no server can be started, or under -short where none is
+// named.
 package storetest
 
 import (
@@ -42,6 +43,10 @@ type Server struct {
 func (s *Server) start() {
 	s.AdminURL, s.SkipReason = os.Getenv(EnvPostgres), os.Getenv(EnvPostgresSkip)
 	if s.AdminURL != "" || s.SkipReason != "" {
+		return
+	}
+	if testing.Short() {
+		s.SkipReason = "-short starts no server; name one in " + EnvPostgres + " to test against it"
 		return
 	}
 	_, here, _, _ := runtime.Caller(0)
