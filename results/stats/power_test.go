@@ -8,9 +8,9 @@ import (
 	"github.com/ipcbench/ipcbench/results/stats"
 )
 
-// oneCaseSlower is issue 23's reproduction: a default-sized run of 52
-// cases compared on p50, throughput and cpu, with one case 30 % slower in
-// every repetition of the new side.
+// oneCaseSlower is a default-sized run of 52 cases compared on p50,
+// throughput and cpu, with one case 30 % slower in every repetition of
+// the new side: the regression a gate once passed.
 func oneCaseSlower(t *testing.T, seed uint64, reps int, scale float64) *stats.Comparison {
 	t.Helper()
 	opt := defaults
