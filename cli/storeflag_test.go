@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/ipcbench/ipcbench/results/store"
+	"github.com/ipcbench/ipcbench/results/store/storetest"
 	"github.com/spf13/pflag"
 )
 
@@ -141,26 +142,6 @@ func TestRunStoreKeepsThePasswordOut(t *testing.T) {
 	}
 }
 
-// holdTableLock holds LOCK TABLE table IN ACCESS EXCLUSIVE MODE from
-// another session until release or the end of the test.
-func holdTableLock(t *testing.T, dbURL, table string) (release func()) {
-	t.Helper()
-	db, err := sql.Open("pgx", dbURL)
-	if err != nil {
-		t.Fatal(err)
-	}
-	tx, err := db.Begin()
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := tx.Exec("LOCK TABLE " + table + " IN ACCESS EXCLUSIVE MODE"); err != nil {
-		t.Fatal(err)
-	}
-	release = func() { tx.Rollback(); db.Close() }
-	t.Cleanup(release)
-	return release
-}
-
 // laterCommand reads the command a failed store step prints, split into
 // words as a POSIX shell would split what it prints (single quotes).
 func laterCommand(t *testing.T, stderr string) []string {
@@ -203,7 +184,7 @@ func TestRunStoreStepTimesOutAndSaysHowToStoreLater(t *testing.T) {
 	if code, _, stderr := runCLI("store", "info", "--store", dbURL); code != 0 {
 		t.Fatalf("store info = %d: %s", code, stderr)
 	}
-	release := holdTableLock(t, dbURL, "runs")
+	release := storetest.HoldTableLock(t, dbURL, "runs")
 	out := filepath.Join(t.TempDir(), "my r.json")
 	code, _, stderr := runCLI("run", "--transports", "pipe", "--workloads", "pingpong", "--sizes", "64", "--count", "200", "--store", dbURL, "--store-timeout", "1s", "-o", out)
 	if code != exitFailure {
@@ -263,7 +244,7 @@ func TestSignalDuringStoreStep(t *testing.T) {
 			if code, _, stderr := runCLI("store", "info", "--store", dbURL); code != 0 {
 				t.Fatalf("store info = %d: %s", code, stderr)
 			}
-			holdTableLock(t, dbURL, "runs")
+			storetest.HoldTableLock(t, dbURL, "runs")
 			out := filepath.Join(t.TempDir(), "r.json")
 			// The default --store-timeout (30 s) outlasts the wait below.
 			cmd, sc, _ := startCLI(t, "run", "--transports", "pipe", "--workloads", "pingpong", "--sizes", "64", "--count", "200",

@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/ipcbench/ipcbench/results"
+	"github.com/ipcbench/ipcbench/results/store/storetest"
 )
 
 // safetyNet bounds a test whose store call, were its own time limit
@@ -20,31 +21,13 @@ import (
 // how long it took.
 const safetyNet = 2 * time.Minute
 
-// holdLock opens a second session on url and holds LOCK TABLE table IN
-// ACCESS EXCLUSIVE MODE until the test ends.
-func holdLock(t *testing.T, url, table string) {
-	t.Helper()
-	db, err := sql.Open("pgx", url)
-	if err != nil {
-		t.Fatal(err)
-	}
-	tx, err := db.Begin()
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := tx.Exec("LOCK TABLE " + table + " IN ACCESS EXCLUSIVE MODE"); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { tx.Rollback(); db.Close() })
-}
-
 // A lock another session holds on runs fails a query once --store-timeout
 // has passed, naming the lock and who holds it, rather than waiting for
 // as long as the lock is held.
 func TestLockHeldByAnotherSessionTimesOut(t *testing.T) {
 	u := pg.NewDatabase(t)
 	open(t, u) // creates the schema
-	holdLock(t, u, "runs")
+	storetest.HoldTableLock(t, u, "runs")
 	ctx, cancel := context.WithTimeout(context.Background(), safetyNet)
 	defer cancel()
 	s, err := OpenWith(ctx, u, Options{Timeout: 500 * time.Millisecond})

@@ -121,3 +121,27 @@ func (s *Server) NewDatabase(t testing.TB) string {
 	u.Path = "/" + name
 	return u.String()
 }
+
+// HoldTableLock opens a second session on dbURL and holds LOCK TABLE table
+// IN ACCESS EXCLUSIVE MODE until release, or the end of the test: another
+// client's lock, for tests of what the store does while it waits.
+func HoldTableLock(t testing.TB, dbURL, table string) (release func()) {
+	t.Helper()
+	db, err := sql.Open("pgx", dbURL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tx, err := db.Begin()
+	if err != nil {
+		db.Close()
+		t.Fatal(err)
+	}
+	if _, err := tx.Exec("LOCK TABLE " + table + " IN ACCESS EXCLUSIVE MODE"); err != nil {
+		tx.Rollback()
+		db.Close()
+		t.Fatal(err)
+	}
+	release = func() { tx.Rollback(); db.Close() }
+	t.Cleanup(release)
+	return release
+}
