@@ -95,7 +95,7 @@ func runWorker(specJSON string, report *os.File) (w *workerRun, rep Report) {
 // workers are warm, but the cases run in between have taken their caches
 // and let their CPUs idle. A round boundary costs this plus two pipe
 // writes and two report reads.
-const RewarmLimit = 5 * time.Millisecond
+const RewarmLimit = 2 * time.Millisecond
 
 // again runs a round after the first: a short warm-up, the start barrier,
 // the window and its report, which keeps first's figures of the worker
