@@ -124,9 +124,12 @@ func TestAggregateMergesFlags(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := []results.Flag{{Name: "noisy", Detail: "steal 12 %, 1 of 3 repetitions"}, {Name: "drift", Detail: "+14 %, 2 of 3 repetitions"}}
-	if len(got.Flags) != 2 || got.Flags[0] != want[0] || got.Flags[1] != want[1] {
-		t.Errorf("flags %+v, want %+v", got.Flags, want)
+	want := []results.Flag{{Name: "drift", Detail: "+14 %, 2 of 3 rounds"}}
+	if len(got.Flags) != 1 || got.Flags[0] != want[0] {
+		t.Errorf("flags %+v, want %+v: a flag of 1 round of 3 is left to that repetition", got.Flags, want)
+	}
+	if len(got.Repetitions[0].Flags) != 2 {
+		t.Errorf("repetition 1 keeps flags %+v, want its own two", got.Repetitions[0].Flags)
 	}
 	if got.OverheadShare != 0.5 {
 		t.Errorf("overhead share %v, want the median 0.5", got.OverheadShare)
