@@ -417,9 +417,9 @@ func runRun(o *runOptions) error {
 
 	var f *results.File
 	if o.PairMatrix {
-		f = harness.RunPairMatrix(ctx, p, newProgress(o.Stderr, o.Terminal))
+		f = harness.RunPairMatrix(ctx, p, newProgress(o.Stderr, o.Terminal, p))
 	} else {
-		f = harness.Run(ctx, p, newProgress(o.Stderr, o.Terminal))
+		f = harness.Run(ctx, p, newProgress(o.Stderr, o.Terminal, p))
 	}
 	f.Host.Findings = findings
 	// A password given in --store never reaches the results file, nor
