@@ -43,6 +43,9 @@ type Verdict struct {
 	// another ties with it, where a ratio to it could not be tested, or
 	// where it is the only transport.
 	Fastest, Winner string
+	// Top is Fastest and the transports tied with it, from best to worst;
+	// NotTested the transports whose ratio to Fastest has no interval.
+	Top, NotTested []string
 	// Untested: no ratio to Fastest has an interval, since the group ran
 	// fewer than MinIntervalRounds rounds, or ranks saturation rates, so
 	// that nothing in it can be called significant.
@@ -365,25 +368,24 @@ func order(v *Verdict, ms map[string]measured) {
 // ratio to the fastest.
 func judge(v *Verdict, ms map[string]measured) {
 	fast := ms[v.Fastest]
-	var tied []string
-	tested := 0
+	v.Top = []string{v.Fastest}
 	for _, s := range v.Standings {
 		if s.Transport == v.Fastest {
 			continue
 		}
-		if r := ratioOf(fast.main, ms[s.Transport].main, v.LowerBetter); r.Tested() {
-			tested++
-			if r.Tie() {
-				tied = append(tied, s.Transport)
-			}
+		switch r := ratioOf(fast.main, ms[s.Transport].main, v.LowerBetter); {
+		case !r.Tested():
+			v.NotTested = append(v.NotTested, s.Transport)
+		case r.Tie():
+			v.Top = append(v.Top, s.Transport)
 		}
 	}
 	others := len(v.Standings) - 1
-	v.Untested = others > 0 && tested == 0
-	if others > 0 && tested == others && len(tied) == 0 {
+	v.Untested = others > 0 && len(v.NotTested) == others
+	if others > 0 && len(v.NotTested) == 0 && len(v.Top) == 1 {
 		v.Winner = v.Fastest
 	}
-	for _, t := range tied {
+	for _, t := range v.Top[1:] {
 		m := ms[t]
 		if !(m.cpu.value > 0 && fast.cpu.value > 0) {
 			continue

@@ -72,7 +72,7 @@ func TestVerdictPairedRatio(t *testing.T) {
 	if !s.Paired || !near(s.Times, 2.0) || !near(s.Lo, 1.8) || !near(s.Hi, 2.2) || s.Tie {
 		t.Errorf("pipe: %+v, want paired 2.0× (1.8–2.2), no tie", s)
 	}
-	if v.Winner != "shm" || v.Untested || v.Rounds != 10 || standing(t, v, "shm").RoundsWon != 10 {
+	if v.Winner != "shm" || v.Untested || v.Rounds != 10 || standing(t, v, "shm").RoundsWon != 10 || !slices.Equal(v.Top, []string{"shm"}) {
 		t.Errorf("verdict %+v, want shm the winner in 10 of 10 rounds", v)
 	}
 
@@ -80,7 +80,7 @@ func TestVerdictPairedRatio(t *testing.T) {
 	f.Cases[0] = roundsCase(t, "shm", "pingpong", modes, nil)
 	v = Verdicts(f, "")[0]
 	s = standing(t, v, "pipe")
-	if s.Paired || !s.Ratio().Tested() || !s.Tie || v.Winner != "" || v.Untested {
+	if s.Paired || !s.Ratio().Tested() || !s.Tie || v.Winner != "" || v.Untested || !slices.Equal(v.Top, []string{"shm", "pipe"}) {
 		t.Errorf("unpaired 1.2× over two modes: %+v in %+v, want a tie from the medians' intervals", s, v)
 	}
 }
@@ -241,7 +241,7 @@ func TestVerdictUnpairedIntervals(t *testing.T) {
 	if s := p.Standings[2]; s.Transport != "unix" || s.Lo != 0 || s.Hi != 0 {
 		t.Errorf("unix has no interval: %+v", s)
 	}
-	if p.Winner != "" || p.Untested {
+	if p.Winner != "" || p.Untested || !slices.Equal(p.NotTested, []string{"unix"}) {
 		t.Errorf("unix untested against shm: want no winner, yet not the whole verdict untested: %+v", p)
 	}
 	s := vs[1]
