@@ -286,16 +286,17 @@ func wrap(b *strings.Builder, pieces []string, indent, more string) {
 // a ratio is, what the separators mean, the flags that appear, and why
 // verdicts are untested.
 func verdictLegend(vs []stats.Verdict) []string {
-	fastest, baseline, tested, unpaired, untested := false, false, false, false, false
+	fastest, baseline, tested, unpaired, untested, reversed := false, false, false, false, false, false
 	flags := map[string]bool{}
 	for _, v := range vs {
 		fastest, baseline = fastest || !v.Baseline, baseline || v.Baseline
-		for _, s := range v.Standings {
+		for i, s := range v.Standings {
 			for _, f := range s.Flags {
 				flags[f] = true
 			}
 			tested = tested || s.Ratio().Tested() || s.Prev.Tested()
 			unpaired = unpaired || s.Ratio().Tested() && !s.Paired
+			reversed = reversed || i > 0 && separator(s.Prev) == "‹"
 		}
 		if v.Untested && v.Metric != stats.BySaturationRate {
 			untested = true
@@ -314,6 +315,9 @@ func verdictLegend(vs []stats.Verdict) []string {
 	}
 	if tested {
 		out = append(out, "› significantly behind the one before, ≈ no significant difference (a tie); a winner beat every other significantly.")
+	}
+	if reversed {
+		out = append(out, "‹ significantly ahead of the one before: round by round it did better, though its ratio to the reference is larger.")
 	}
 	if unpaired {
 		out = append(out, "Where rounds do not pair (counts differ): the ratio of the medians, with the conservative ends of their intervals.")
