@@ -44,10 +44,7 @@ func WriteTableWith(w io.Writer, f *results.File, opt TableOptions) error {
 	var b strings.Builder
 	used := map[string]bool{}
 	depthShown := false
-	for i, g := range byWorkload(f) {
-		if i > 0 {
-			b.WriteString("\n")
-		}
+	for _, g := range byWorkload(f) {
 		cols := narrowColumns(f, g.d)
 		depthShown = depthShown || slices.ContainsFunc(cols, func(c column) bool { return c.head == "DEPTH" })
 		b.WriteString(workloadTitle(g.d) + "\n")
@@ -59,8 +56,8 @@ func WriteTableWith(w io.Writer, f *results.File, opt TableOptions) error {
 			alignSuffix(rows, i, " ±")
 		}
 		writeAligned(&b, rows, 2, len(cols)-1)
+		b.WriteString("\n")
 	}
-	b.WriteString("\n")
 	for _, n := range narrowNotes(f, used, depthShown) {
 		b.WriteString(wrap(n, TableWidth))
 	}
