@@ -75,7 +75,7 @@ func TestAggregateFewRepetitionsHasNoInterval(t *testing.T) {
 	}
 	var b strings.Builder
 	format.WriteTable(&b, &results.File{Config: results.Config{Repeat: 3}, Cases: []results.Case{got}})
-	if !strings.Contains(b.String(), "needs at least 6 repetitions") {
+	if !strings.Contains(b.String(), "needs 6 or more") {
 		t.Errorf("table does not say why there is no interval:\n%s", b.String())
 	}
 }
@@ -110,8 +110,13 @@ func TestNoiseWarnings(t *testing.T) {
 	}
 	var b strings.Builder
 	format.WriteTable(&b, f)
+	if !strings.Contains(b.String(), "NOISY HOST: p50 varied more than 10 % across repetitions in 1 case;") {
+		t.Errorf("the table does not sum the noisy cases up:\n%s", b.String())
+	}
+	b.Reset()
+	format.WriteTableWith(&b, f, format.TableOptions{Wide: true})
 	if !strings.Contains(b.String(), "NOISY HOST: tcp/pingpong/64 B") {
-		t.Errorf("the table does not warn:\n%s", b.String())
+		t.Errorf("the wide table does not name the noisy case:\n%s", b.String())
 	}
 }
 
