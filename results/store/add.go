@@ -25,7 +25,9 @@ type Added struct {
 // ContentHash is the SHA-256 of a run's canonical JSON (encoding/json of
 // the parsed file, map keys sorted), so that a run stored straight from
 // ipcbench run and the results file it also wrote hash alike, however the
-// file was indented.
+// file was indented. A field added to the results types must therefore
+// be omitempty: one written when zero would change the hash of every run
+// stored before it, and store verify would call them changed.
 func ContentHash(f *results.File) (string, error) {
 	data, err := json.Marshal(f)
 	if err != nil {
