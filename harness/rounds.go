@@ -14,10 +14,10 @@ const (
 	// speed varies ("Conducting Repeatable Experiments in Highly Variable
 	// Cloud Computing Environments", ICPE 2017): drift and the host's modes
 	// then hit every case alike instead of whichever ran at the time.
-	OrderShuffled = "shuffled"
+	OrderShuffled = results.OrderShuffled
 	// OrderSequential runs each case's rounds back to back, the cases in
 	// plan order: with one round, one window per case in a fixed order.
-	OrderSequential = "sequential"
+	OrderSequential = results.OrderSequential
 )
 
 // MaxRounds bounds Plan.Rounds.

@@ -66,6 +66,12 @@ type Finding struct {
 	Warn   bool   `json:"warn,omitempty"`   // worth acting on before trusting results
 }
 
+// Orders of the cases within a round (Config.Order).
+const (
+	OrderShuffled   = "shuffled"
+	OrderSequential = "sequential"
+)
+
 // Config is the full configuration of a run.
 type Config struct {
 	Transports []string `json:"transports"`

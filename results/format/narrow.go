@@ -257,6 +257,17 @@ var flagLetters = []struct{ name, code, gloss string }{
 	{thinTailFlag, "T", fmt.Sprintf("thin tail (P50 or P99 on < %d samples beyond it)", results.MinTailSamples)},
 }
 
+// flagCode is the code of the flag named name, in the table and the
+// verdict alike; a flag this build does not know is its name in capitals.
+func flagCode(name string) string {
+	for _, l := range flagLetters {
+		if l.name == name {
+			return l.code
+		}
+	}
+	return strings.ToUpper(name)
+}
+
 // flagCodes are the codes of c's flags, and T where a percentile the
 // table shows rests on too few samples; a flag this build does not know
 // shows its name in capitals.
@@ -380,7 +391,7 @@ func narrowRepetitionNote(f *results.File) []string {
 	case f.Config.Repeat < 2:
 		return nil
 	case noInterval(f):
-		return []string{mediansOf(f) + "; an interval of a median (±) needs 6 or more: --repeat 6."}
+		return []string{fmt.Sprintf("%s; an interval of a median (±) needs %d or more: --rounds %d.", mediansOf(f), stats.MinIntervalRounds, stats.MinIntervalRounds)}
 	}
 	return []string{mediansOf(f) + "; ± is the median's 95 % confidence interval (benchmath)."}
 }

@@ -329,7 +329,7 @@ func runNotes(f *results.File, esc escaper) string {
 	}
 	s += fmt.Sprintf("%s; %s.\n", mediansOf(f), maxOf)
 	if noInterval(f) {
-		return s + "A 95% confidence interval of a median needs at least 6 repetitions; use --repeat 6 or more to get one.\n"
+		return s + fmt.Sprintf("A 95%% confidence interval of a median needs at least %d rounds; use --rounds %d or more to get one.\n", stats.MinIntervalRounds, stats.MinIntervalRounds)
 	}
 	return s + "± after p50 is the 95% confidence interval of the median across repetitions (benchmath).\n"
 }
@@ -346,12 +346,18 @@ func sendDelayNotes(f *results.File) []string {
 
 // mediansOf says what the figures of a run of repetitions are.
 func mediansOf(f *results.File) string {
+	switch f.Config.Order {
+	case results.OrderShuffled:
+		return fmt.Sprintf("Figures are medians of %d rounds, each running every case once in a shuffled order (seed %d)", f.Config.Repeat, f.Config.OrderSeed)
+	case results.OrderSequential:
+		return fmt.Sprintf("Figures are medians of %d rounds, each case's run back to back", f.Config.Repeat)
+	}
 	return fmt.Sprintf("Figures are medians of %d repetitions, each in fresh processes", f.Config.Repeat)
 }
 
 // noInterval reports whether f's repetitions are too few for benchmath's
-// 95 % interval of a median: it needs six.
-func noInterval(f *results.File) bool { return f.Config.Repeat < 6 }
+// 95 % interval of a median.
+func noInterval(f *results.File) bool { return f.Config.Repeat < stats.MinIntervalRounds }
 
 // repetitionMaxima reports whether f's repetitions record their own max,
 // as files since issue 14 do: then a case's max is their median.

@@ -42,17 +42,13 @@ func VerdictMetric(v stats.Verdict) string {
 	}
 }
 
-// verdictFlagCodes are the one-letter codes that mark a flagged
-// transport in a verdict, by flag name (stats.VerdictFlags).
-var verdictFlagCodes = map[string]string{results.FlagNoisy: "N", results.FlagDrift: "D", results.FlagOverhead: "O"}
-
 // FlagMark prints a standing's flags as codes, "[DO]", or "" where it
 // has none.
 func FlagMark(s stats.Standing) string {
 	var b strings.Builder
 	for _, name := range stats.VerdictFlags {
 		if slices.Contains(s.Flags, name) {
-			b.WriteString(verdictFlagCodes[name])
+			b.WriteString(flagCode(name))
 		}
 	}
 	if b.Len() == 0 {
@@ -134,14 +130,14 @@ func WriteVerdict(w io.Writer, f *results.File, baseline string) error {
 	b.WriteString("\nVerdict\n")
 	for _, v := range vs {
 		b.WriteString("\n" + verdictHead(v) + "\n")
-		wrap(&b, verdictLead(v), "  ", "    ")
+		wrapPieces(&b, verdictLead(v), "  ", "    ")
 		if len(v.Standings) > 1 {
-			wrap(&b, verdictRanking(v), "  ", "    ")
+			wrapPieces(&b, verdictRanking(v), "  ", "    ")
 		}
 	}
 	b.WriteString("\n")
 	for _, n := range verdictLegend(vs) {
-		wrap(&b, strings.Fields(n), "", "")
+		wrapPieces(&b, strings.Fields(n), "", "")
 	}
 	_, err := io.WriteString(w, b.String())
 	return err
@@ -258,11 +254,11 @@ func separator(r stats.Ratio) string {
 	return "≈"
 }
 
-// wrap writes pieces joined by spaces, first after indent and any further
+// wrapPieces writes pieces joined by spaces, first after indent and any further
 // line after more, breaking lines before VerdictWidth characters. A
 // separator piece "," stays at the end of its line; one that starts with
 // "›", "≈" or "‹" starts the next.
-func wrap(b *strings.Builder, pieces []string, indent, more string) {
+func wrapPieces(b *strings.Builder, pieces []string, indent, more string) {
 	line := indent
 	for i, p := range pieces {
 		if strings.HasPrefix(p, ", ") {
@@ -325,7 +321,7 @@ func verdictLegend(vs []stats.Verdict) []string {
 	var codes []string
 	for _, name := range stats.VerdictFlags {
 		if flags[name] {
-			codes = append(codes, fmt.Sprintf("[%s] %s", verdictFlagCodes[name], strings.ToUpper(name)))
+			codes = append(codes, fmt.Sprintf("[%s] %s", flagCode(name), strings.ToUpper(name)))
 		}
 	}
 	if len(codes) > 0 {

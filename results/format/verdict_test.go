@@ -12,8 +12,6 @@ import (
 	"github.com/ipcbench/ipcbench/results/stats"
 )
 
-var update = flag.Bool("update", false, "rewrite the golden files in testdata/")
-
 // entrant is one transport of a made-up group: its figure in each round is
 // the group's (a host that flips between two modes) times its ratio to the
 // fastest in that round, taken in turn.
@@ -98,7 +96,7 @@ func TestWriteVerdictGolden(t *testing.T) {
 				t.Fatal(err)
 			}
 			path := filepath.Join("testdata", "verdict-"+tt.name+".golden")
-			if *update {
+			if updating() {
 				if err := os.WriteFile(path, []byte(b.String()), 0o644); err != nil {
 					t.Fatal(err)
 				}
@@ -227,4 +225,11 @@ func TestVerdictSaysTheDepth(t *testing.T) {
 			}
 		}
 	}
+}
+
+// updating reports whether -update was given: the flag is registered by
+// the external test package (table_test.go), which shares this binary.
+func updating() bool {
+	f := flag.Lookup("update")
+	return f != nil && f.Value.String() == "true"
 }
