@@ -53,6 +53,7 @@ type runOptions struct {
 	Timeout    string
 	Out        string
 	Format     string
+	Wide       bool // --wide: the full table
 	Report     bool
 	Force      bool
 	// Baseline is --baseline: the transport the verdict measures others against.
@@ -148,6 +149,7 @@ SIGQUIT 131), with the cases finished saved, marked incomplete.`,
 	f.StringVarP(&opts.Out, "out", "o", "", "results file (default ./"+defaultResultsDir+"/<timestamp>.json)")
 	f.StringVar(&opts.Format, "format", "table", "stdout format: "+strings.Join(format.RunFormats, ", "))
 	f.StringVar(&opts.Baseline, "baseline", "", "measure every transport in the verdict against this one rather than the fastest (the table format and --report)")
+	addWideFlag(f, &opts.Wide)
 	f.BoolVar(&opts.Report, "report", false, "write an HTML and Markdown report to ./"+defaultReportDir+"/ after the run")
 	f.BoolVar(&opts.Force, "force", false, "replace an --out file that holds no ipcbench results, and a ./"+defaultReportDir+"/ that ipcbench did not write")
 	f.StringToStringVar(&opts.SendDelay, "test-send-delay", nil, "for testing compare: slow TRANSPORT's every send by DELAY, e.g. pipe=5us (recorded in the results)")
@@ -454,7 +456,7 @@ func runRun(o *runOptions) error {
 // copy of the run, and ipcbench says that nothing was saved.
 func (o *runOptions) saveAndPrint(path string, f *results.File, interrupted *interruption) error {
 	saveErr := interrupted.write(path, func() error { return saveResults(path, f, o.Force) })
-	tableErr := format.WriteRun(o.Stdout, o.Format, f)
+	tableErr := format.WriteRunWith(o.Stdout, o.Format, f, format.TableOptions{Wide: o.Wide})
 	if tableErr == nil && o.Format == "table" {
 		tableErr = format.WriteVerdict(o.Stdout, f, o.Baseline)
 	}
