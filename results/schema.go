@@ -302,8 +302,8 @@ type Repetition struct {
 	// for every case's repetition at that index), and Position its place
 	// in that round's order (from 0). Interference is what the host did
 	// to the workers in this round's window.
-	Round        int           `json:"round"`
-	Position     int           `json:"position"`
+	Round        int           `json:"round,omitempty"`
+	Position     int           `json:"position,omitempty"`
 	Interference *Interference `json:"interference,omitempty"`
 }
 
