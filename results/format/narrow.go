@@ -409,15 +409,29 @@ func narrowNoiseNotes(f *results.File) []string {
 		}
 		out = append(out, textsafe.Terminal(s+"."))
 	}
-	if len(noisy) == 0 {
-		return out
+	if line := hostSpeedNote(f); line != "" {
+		return append(out, line)
 	}
-	shown := ""
-	if !noInterval(f) {
-		shown = " (their ± shows it)"
+	if len(noisy) == 0 || !noInterval(f) {
+		return out // with intervals, each median's ± shows its spread
 	}
-	return append(out, fmt.Sprintf("NOISY HOST: p50 varied more than %.0f %% across repetitions in %d %s%s; --wide names them.",
-		100*stats.NoisyCV, len(noisy), plural(len(noisy), "case"), shown))
+	return append(out, fmt.Sprintf("NOISY HOST: p50 varied more than %.0f %% across repetitions in %d %s; --wide names them.",
+		100*stats.NoisyCV, len(noisy), plural(len(noisy), "case")))
+}
+
+// hostSpeedNote says how far the host's speed moved between rounds
+// (stats.RoundFactors) where it moved beyond stats.HostSpeedLimit, or "".
+func hostSpeedNote(f *results.File) string {
+	factors := stats.RoundFactors(f)
+	if len(factors) == 0 {
+		return ""
+	}
+	lo, hi := slices.Min(factors), slices.Max(factors)
+	if hi/lo-1 <= stats.HostSpeedLimit {
+		return ""
+	}
+	return fmt.Sprintf("HOST SPEED: cases took %.2f× to %.2f× their median time per message from round to round, all together: "+
+		"a slow spell that slows transports unequally moves their ratios (docs/method.md#rounds-and-the-hosts-speed).", lo, hi)
 }
 
 func plural(n int, noun string) string {

@@ -102,8 +102,8 @@ func Aggregate(reps []results.Case) (results.Case, error) {
 	for i, r := range reps {
 		if r.Status != results.StatusOK {
 			out := r
-			if len(reps) > 1 {
-				out.Reason = fmt.Sprintf("repetition %d of %d: %s", i+1, len(reps), r.Reason)
+			if len(reps) > 1 && r.Status == results.StatusFailed { // a skip is the same every round
+				out.Reason = fmt.Sprintf("round %d of %d: %s", i+1, len(reps), r.Reason)
 			}
 			return out, nil
 		}

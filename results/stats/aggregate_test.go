@@ -87,7 +87,7 @@ func TestAggregateFailedRepetitionFailsTheCase(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if got.Status != results.StatusFailed || got.Reason != "repetition 2 of 3: side b died" {
+	if got.Status != results.StatusFailed || got.Reason != "round 2 of 3: side b died" {
 		t.Errorf("got %s %q, want the failure naming its repetition", got.Status, got.Reason)
 	}
 }
