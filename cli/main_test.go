@@ -128,15 +128,15 @@ func TestRunFlagsParse(t *testing.T) {
 		p.Count != 500 || p.Warmup != 0 || got.Format != "csv" || len(p.Workloads) != 2 {
 		t.Errorf("parsed %+v from %+v", p, got)
 	}
-	// Defaults: every transport, both workloads, 64 B and 64 KiB, 1 s
-	// split into shuffled rounds.
+	// Defaults: every transport, both workloads, 64 B and 64 KiB, 900 ms
+	// split into 15 shuffled rounds of 60 ms.
 	got = &runOptions{}
 	if err := runCommand(got).ParseFlags(nil); err != nil {
 		t.Fatal(err)
 	}
 	p, _ = got.plan()
 	if len(p.Transports) != len(transports.Defaults()) || fmt.Sprint(p.SizesBytes) != "[64 65536]" ||
-		p.Rounds != harness.DefaultRounds || p.Duration != time.Second/harness.DefaultRounds || p.Order != harness.OrderShuffled ||
+		p.Rounds != harness.DefaultRounds || p.Duration != 60*time.Millisecond || p.Order != harness.OrderShuffled ||
 		p.CPUs != nil || p.Unpinned {
 		t.Errorf("defaults: %+v", p)
 	}

@@ -120,12 +120,13 @@ SIGQUIT 131), with the cases finished saved, marked incomplete.`,
 	opts.flags = f
 	f.StringSliceVar(&opts.Transports, "transports", transports.Defaults(), registryHelp("transports", transports.Names(), transports.Defaults()))
 	f.StringSliceVar(&opts.Workloads, "workloads", workloads.Defaults(), registryHelp("workloads", workloads.Names(), workloads.Defaults()))
-	// Two sizes, small and large, at 1 s each keep the default run under a
-	// minute on 2 vCPUs: 44 cases in 43 s on 2026-11-30, where 64,4K,64K
-	// took 67-69 s. A 500 ms window instead would leave most pingpong p99s
-	// on 60-85 samples beyond them, under results.MinTailSamples.
+	// Two sizes, small and large, and 900 ms a case in 15 rounds of 60 ms
+	// keep the default run under a minute on 2 vCPUs: 52 cases took 60.6
+	// and 61.1 s at 1 s a case on 2026-12-07, of which 52 s measured and
+	// the rest the first round's process starts and warm-ups (about 105 ms
+	// a case) and the later rounds' boundaries (about 5 ms each).
 	f.StringSliceVar(&opts.Sizes, "sizes", []string{"64", "64K"}, "message sizes in bytes; suffixes K, KiB, M, MiB (powers of 1024)")
-	f.StringVar(&opts.Duration, "duration", "1s", "measured window per case")
+	f.StringVar(&opts.Duration, "duration", "900ms", "measured time per case, split over --rounds (60 ms rounds by default); with --repeat, per round")
 	f.Uint64Var(&opts.Count, "count", 0, "measure this many messages (round trips for pingpong) per case instead of --duration")
 	f.IntVar(&opts.Rounds, "rounds", harness.DefaultRounds, "split each case's --duration (or --count) into N rounds; each round runs every case once, in --order; figures are medians of the rounds with 95% intervals")
 	f.StringVar(&opts.Order, "order", harness.OrderShuffled, "order of the cases within a round: shuffled (afresh every round, seed recorded) or sequential (each case's rounds back to back, in plan order; one round unless --rounds)")

@@ -23,8 +23,8 @@ const (
 // MaxRounds bounds Plan.Rounds.
 const MaxRounds = 1000
 
-// DefaultRounds is run --rounds: 15 rounds of a 1 s --duration, 67 ms
-// each. On a 2-vCPU KVM guest whose pipe round trip sat in one of two
+// DefaultRounds is run --rounds: 15 rounds of the default 900 ms
+// --duration, 60 ms each. On a 2-vCPU KVM guest whose pipe round trip sat in one of two
 // modes for hundreds of milliseconds at a time, two passes of 8
 // transports agreed on each one's ratio to the fastest within 9.2 % with
 // one 1 s window per case, 4.1 % with 10 rounds of 100 ms and 1.3-3.0 %
