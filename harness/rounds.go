@@ -20,8 +20,8 @@ const (
 	OrderSequential = results.OrderSequential
 )
 
-// MaxRounds bounds Plan.Rounds.
-const MaxRounds = 1000
+// MaxRounds bounds Plan.Rounds: a results file holds no more.
+const MaxRounds = results.MaxRounds
 
 // DefaultRounds is run --rounds: 15 rounds of the default 900 ms
 // --duration, 60 ms each. On a 2-vCPU KVM guest whose pipe round trip sat in one of two
