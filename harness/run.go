@@ -233,7 +233,7 @@ func (p Plan) once() error {
 		seen := map[string]bool{}
 		for _, it := range l.items {
 			if seen[it] {
-				return planErrorf(l.field, it, "given twice; each case runs once a repetition (more: --repeat)")
+				return planErrorf(l.field, it, "given twice; each case runs once a round (more: --rounds)")
 			}
 			seen[it] = true
 		}

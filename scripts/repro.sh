@@ -46,5 +46,5 @@ for i in $(seq 1 "$PAIRS"); do
 	code=$?
 	set -e
 	echo "compare A/A: exit $code; $(grep -cE '^\S' "$OUT/pair$i.compare" || true) lines in $OUT/pair$i.compare"
-	echo "widest table line: $(awk '{ if (length($0) > m) m = length($0) } END { print m }' "$OUT/pair$i-a.txt") characters; verdict lines: $(sed -n '/^Verdict/,$p' "$OUT/pair$i-a.txt" | wc -l)"
+	echo "widest table line: $(LC_ALL=C.UTF-8 wc -L <"$OUT/pair$i-a.txt") characters; verdict lines: $(sed -n "/^Verdict/,\$p" "$OUT/pair$i-a.txt" | wc -l)"
 done
