@@ -301,6 +301,10 @@ func (r *caseRun) nextRound() error {
 	}
 	for _, w := range r.workers {
 		if _, err := w.goW.Write([]byte{roundByte}); err != nil {
+			// EPIPE: it died since its last report; say how.
+			if d := r.workerFailure(r.reaped); d != nil {
+				return fmt.Errorf("start another round: %w", d)
+			}
 			return fmt.Errorf("start another round of worker %s: %w", w.side, err)
 		}
 	}
