@@ -85,15 +85,15 @@ func newHeld(cases []Case) *held {
 
 // run runs the case of sl for one round: in its open session, or in a
 // new one (the first round, or after a round that cannot be followed in
-// the same processes). After the case's last round it closes the session,
-// and a failure to end or clean up fails that round.
+// the same processes). A session whose round failed is not reopened: its
+// later rounds return that failure at once.
 func (h *held) run(ctx context.Context, sl slot) results.Case {
 	i := sl.caseIdx
 	if h.closed[i].Status != "" {
 		return h.closed[i]
 	}
 	s := h.sessions[i]
-	if s != nil && !s.reusable() {
+	if s != nil && s.onceOnly() {
 		if err := s.close(); err != nil {
 			h.sessions[i] = nil
 			return withError(s.base, err)

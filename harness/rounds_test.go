@@ -6,6 +6,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/ipcbench/ipcbench/results"
 )
@@ -118,5 +119,27 @@ func TestRoundAfterAWorkerDiedFails(t *testing.T) {
 	}
 	if again := s.round(context.Background()); again.Status != results.StatusFailed {
 		t.Errorf("round 4 of a dead session: %s, want failed", again.Status)
+	}
+}
+
+type doneFunc func(results.Case)
+
+func (doneFunc) Start(_, _ int, _ Case)          {}
+func (f doneFunc) Done(_, _ int, r results.Case) { f(r) }
+
+// TestFailedRoundIsNotRerun: a case whose first round fails (a 1 ms time
+// limit) is not started again in fresh processes: its later rounds give
+// the same failure, naming the same worker pids, and the case fails with
+// the round it failed in.
+func TestFailedRoundIsNotRerun(t *testing.T) {
+	p := Plan{Transports: []string{"pipe"}, Workloads: []string{"pingpong"}, SizesBytes: []int{64},
+		Duration: time.Second, Timeout: time.Millisecond, Rounds: 3}
+	var reasons []string
+	f := Run(context.Background(), p, doneFunc(func(r results.Case) { reasons = append(reasons, r.Reason) }))
+	if len(reasons) != 3 || reasons[0] == "" || reasons[1] != reasons[0] || reasons[2] != reasons[0] {
+		t.Errorf("round results %q: want one failure, the same each round", reasons)
+	}
+	if len(f.Cases) != 1 || f.Cases[0].Status != results.StatusFailed || !strings.HasPrefix(f.Cases[0].Reason, "round 1 of 3: ") {
+		t.Errorf("case %+v, want failed in round 1 of 3", f.Cases)
 	}
 }

@@ -116,10 +116,10 @@ func (s *session) measure(ctx context.Context, out *results.Case) error {
 	return summarize(r.c, r.wl, r.workers, reps, out)
 }
 
-// reusable reports whether another round may run in this session: a
-// relay's files are transferred once, so each of its rounds is a fresh
-// session.
-func (s *session) reusable() bool { return s.err == nil && !s.r.wl.File }
+// onceOnly reports whether the session, still good, cannot run another
+// round: a relay's files are transferred once, so each of its rounds is a
+// fresh session.
+func (s *session) onceOnly() bool { return s.err == nil && s.r.wl.File }
 
 // close ends the workers and removes every object the session made; a
 // failure to do either is the error.
