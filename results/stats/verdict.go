@@ -240,6 +240,9 @@ func measure(c results.Case, m Metric, value float64) measured {
 	cpu, _ := MetricByName("cpu")
 	out := measured{main: figureOf(c, m, value), cpu: figureOf(c, cpu, c.CPUNsPerMsg), copies: c.CopiesPerMsg}
 	for _, f := range c.Flags {
+		if f.Name == results.FlagDrift && m.HigherBetter {
+			continue // DRIFT is of the latency within a window; a throughput ranking does not rest on it
+		}
 		if slices.Contains(VerdictFlags, f.Name) && !slices.Contains(out.flags, f.Name) {
 			out.flags = append(out.flags, f.Name)
 		}
