@@ -378,7 +378,7 @@ func TestABPassesSignalsOn(t *testing.T) {
 // flags make (harness.Plan.RunLimit) plus abRoundMargin, one side's own
 // flags included, or --round-timeout.
 func TestABRoundLimit(t *testing.T) {
-	perCase := 10*time.Second + 2*(50*time.Millisecond+time.Second) + harness.CaseTeardownSlack
+	perCase := 10*time.Second + 2*(50*time.Millisecond+900*time.Millisecond) + harness.CaseTeardownSlack // run --repeat 1: one 900 ms window
 	for _, tc := range []struct {
 		name          string
 		args          []string

@@ -20,6 +20,9 @@ import (
 type compareOptions struct {
 	Base, New string
 	Metrics   []string
+	// metricsNamed says --metric was given: a percentile it names is
+	// reported untested where its tail is thin, rather than left out.
+	metricsNamed bool
 	// AllowUntested lets a comparison that could not test every matched
 	// case exit 0 instead of 3.
 	AllowUntested bool
@@ -54,17 +57,20 @@ side, each repetition is one sample; where a side pools several files (the
 rounds of ipcbench ab), each file's median is one sample, as
 repetitions within one run are not independent. A U test needs at least 4
 samples a side to reach p < 0.05, and 6 give a 95% confidence interval: run
-with --repeat 6, or 6 rounds. With fewer, compare warns and prints no
+with 6 rounds or more (run --rounds, 15 by default). With fewer, compare warns and prints no
 p-value instead of a false one, and the case is untested. So is a
 percentile with fewer than 100 samples beyond it ("tail n=13"): compare
-does not gate on it. A case flagged (NOISY, OVERHEAD, DRIFT, AUTOCORR) on
+does not gate on it: by default it leaves such a percentile out and says
+so on one line (the rounds of a default run, 60 ms each, hold too few
+samples for a p99), and where --metric names it the case is untested. A
+case flagged (NOISY, OVERHEAD, DRIFT, AUTOCORR) on
 either side is warned about on stderr.
 
 A case measured on both sides is tested when every metric got a p-value; one
 that is ok on one side and failed on the other is untested. The last line
 says "No regressions." only when every such case was tested; otherwise it
 says how many were not, and compare exits 3, so that a CI job that forgot
---repeat does not pass. Cases skipped or failed on both sides are listed and
+one round does not pass. Cases skipped or failed on both sides are listed and
 do not count.
 
 When the two sides ran on different hosts or configurations (CPU, kernel,
@@ -94,7 +100,7 @@ Exit status:
   3  untested: no case measured on both sides, or some could not be tested
      (too few repetitions, a percentile with too few samples beyond it, or
      failed on one side); --allow-untested makes it 0`,
-		Example: `  ipcbench run --repeat 6 -o base.json && ipcbench run --repeat 6 -o new.json
+		Example: `  ipcbench run -o base.json && ipcbench run -o new.json          # 15 rounds each
   ipcbench compare base.json new.json
   ipcbench compare base/ new/ --metric p50,p999 --threshold 10%
   ipcbench compare base.json new.json --format markdown >> "$GITHUB_STEP_SUMMARY"
@@ -106,8 +112,9 @@ Exit status:
 			}
 			return nil
 		},
-		RunE: func(_ *cobra.Command, args []string) error {
+		RunE: func(cmd *cobra.Command, args []string) error {
 			opts.Base, opts.New = args[0], args[1]
+			opts.metricsNamed = cmd.Flags().Changed("metric")
 			return compareRun(opts)
 		},
 	}
@@ -270,7 +277,8 @@ func compareFiles(o *compareOptions, base, newer []*results.File, interleaved bo
 	if err != nil {
 		return err
 	}
-	c := stats.Compare(base, newer, stats.CompareOptions{Metrics: metrics, Threshold: threshold, Alpha: o.Alpha, GateQueueLatency: o.GateStreamLatency})
+	c := stats.Compare(base, newer, stats.CompareOptions{Metrics: metrics, Threshold: threshold, Alpha: o.Alpha,
+		GateQueueLatency: o.GateStreamLatency, LeaveOutThinTails: !o.metricsNamed})
 	if keys := c.Skewed(); keys != "" {
 		fmt.Fprintf(o.Stderr, "ipcbench: warning: base and new differ in %s: their figures may not be comparable (see the header)\n", keys)
 	}
@@ -317,13 +325,13 @@ func untestedHints(c *stats.Comparison) string {
 		if c.Unit == stats.UnitFile {
 			s += " Each results file of a side pooling several is one sample: compare at least 4 files (rounds) a side, 6 for confidence intervals."
 		} else {
-			s += " Run both sides with --repeat 6 (a Mann-Whitney U test needs 4 repetitions a side to reach p < 0.05)."
+			s += " Run both sides with 6 rounds or more, as run does by default (a Mann-Whitney U test needs 4 repetitions a side to reach p < 0.05)."
 		}
 	}
 	if reasons[stats.ReasonCorrection] {
 		more := "use more repetitions, or compare fewer metrics or cases"
 		if c.NeedSamples > 0 {
-			more = fmt.Sprintf("%d %ss a side would test every case (ab --rounds, or run --repeat), or compare fewer metrics or cases", c.NeedSamples, c.Unit)
+			more = fmt.Sprintf("%d %ss a side would test every case (ab --rounds, or run --rounds), or compare fewer metrics or cases", c.NeedSamples, c.Unit)
 		}
 		s += fmt.Sprintf(" After the Benjamini-Hochberg correction over %d tests, a regression confined to one case could not have been flagged: %s.", c.Tests, more)
 	}

@@ -12,6 +12,7 @@ import (
 type exportOptions struct {
 	Files  []string
 	Format string
+	Wide   bool // --wide: the full table
 	Stdout io.Writer
 }
 
@@ -54,6 +55,7 @@ Exit status: 0 written, 2 bad flags or input files.`,
 		},
 	}
 	cmd.Flags().StringVar(&opts.Format, "format", "benchfmt", strings.Join(format.RunFormats, ", "))
+	addWideFlag(cmd.Flags(), &opts.Wide)
 	return cmd
 }
 
@@ -66,7 +68,7 @@ func exportRun(o *exportOptions) error {
 		return err
 	}
 	for _, f := range files {
-		if err := format.WriteRun(o.Stdout, o.Format, f); err != nil {
+		if err := format.WriteRunWith(o.Stdout, o.Format, f, format.TableOptions{Wide: o.Wide}); err != nil {
 			return err
 		}
 	}

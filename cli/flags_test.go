@@ -74,7 +74,8 @@ func TestPlanErrorsNameTheirFlag(t *testing.T) {
 		"--slo":             func(p *harness.Plan) { p.SLO = -1 },
 		"--work":            func(p *harness.Plan) { p.Work = -1 },
 		"--test-send-delay": func(p *harness.Plan) { p.SendDelay = map[string]time.Duration{"pipe": -1} },
-		"--repeat":          func(p *harness.Plan) { p.Repeat = -1 },
+		"--rounds":          func(p *harness.Plan) { p.Rounds = -1 },
+		"--order":           func(p *harness.Plan) { p.Order = "random" },
 	} {
 		p := harness.Plan{Transports: []string{"pipe"}, Workloads: []string{"pingpong"}, SizesBytes: []int{64}, Duration: time.Second}
 		bad(&p)

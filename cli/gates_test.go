@@ -76,7 +76,7 @@ func TestCompareUntestedExits3(t *testing.T) {
 	}{
 		{"one repetition a side", []string{"compare", one1, one2}, exitUntested, "Untested: none of the 2 cases", "--allow-untested"},
 		{"allowed", []string{"compare", one1, one2, "--allow-untested"}, exitOK, "Untested: none of the 2 cases", ""},
-		{"json says so on stderr", []string{"compare", one1, one2, "--format", "json"}, exitUntested, "}", "--repeat 6"},
+		{"json says so on stderr", []string{"compare", one1, one2, "--format", "json"}, exitUntested, "}", "6 rounds or more"},
 		{"one case short", []string{"compare", six1, sixTCPShort}, exitUntested, "Untested: 1 of the 2 cases", "1 of the 2 cases"},
 		{"a regression still fails when allowed", []string{"compare", six1, slowTCPShort, "--allow-untested"}, exitFailure, "4 regressions; 1 of the 2 cases", "regressions"},
 		{"nothing in common", []string{"compare", six1, elsewhere}, exitUntested, "Untested: no case was measured on both sides", "no case"},
@@ -85,6 +85,7 @@ func TestCompareUntestedExits3(t *testing.T) {
 		{"a case failed on new only is a regression, allowed or not", []string{"compare", six1, saturated, "--allow-untested"}, exitFailure, "1 regressions.", "regressions"},
 		{"latency timed over other intervals is not gated", []string{"compare", six1, sampled, "--metric", "p50"}, exitUntested, "Untested: none of the 2 cases", "--sample-every"},
 		{"p50 of the same runs is tested", []string{"compare", six1, thinTail, "--metric", "p50"}, exitOK, "No regressions.", ""},
+		{"by default a thin tail is left out, and said so", []string{"compare", six1, thinTail}, exitOK, "No regressions.", ""},
 		{"a flagged case warns", []string{"compare", six1, flagged}, exitOK, "No regressions.",
 			"ipcbench: warning: flagged, its figures say less than they seem: pipe/pingpong/64 B: new NOISY (steal 12 %)"},
 	} {

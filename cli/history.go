@@ -247,7 +247,7 @@ func historyExit(stderr io.Writer, h *stats.History, allowUntested bool) error {
 	case tested+untested == 0:
 		why = fmt.Sprintf("history: no case appears in two of the %d runs: no step to test.", len(h.Runs))
 	case untested > 0:
-		why = fmt.Sprintf("history: %d of %d steps could not be tested: run with --repeat 6, and long enough that each percentile followed has %d samples beyond it.", untested, tested+untested, results.MinTailSamples)
+		why = fmt.Sprintf("history: %d of %d steps could not be tested: run with 6 rounds or more, and long enough that each percentile followed has %d samples beyond it.", untested, tested+untested, results.MinTailSamples)
 	default:
 		return nil
 	}

@@ -23,6 +23,7 @@ import (
 	"github.com/ipcbench/ipcbench/transports"
 	"github.com/ipcbench/ipcbench/workloads"
 	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
 	"golang.org/x/term"
 )
 
@@ -33,7 +34,15 @@ type runOptions struct {
 	Sizes      []string
 	Duration   string
 	Count      uint64
+	// Rounds is --rounds: each case's --duration (or --count) split into
+	// this many windows, one per round; Repeat is --repeat: that many
+	// rounds of a whole --duration (or --count) each. Order is --order,
+	// Seed --seed; flags says which were given.
+	Rounds     int
 	Repeat     int
+	Order      string
+	Seed       uint64
+	flags      *pflag.FlagSet
 	Producers  int
 	PairMatrix bool
 	CPUs       []string // two CPUs, or "none"
@@ -44,6 +53,7 @@ type runOptions struct {
 	Timeout    string
 	Out        string
 	Format     string
+	Wide       bool // --wide: the full table
 	Report     bool
 	Force      bool
 	// Baseline is --baseline: the transport the verdict measures others against.
@@ -107,16 +117,21 @@ SIGQUIT 131), with the cases finished saved, marked incomplete.`,
 		},
 	}
 	f := cmd.Flags()
+	opts.flags = f
 	f.StringSliceVar(&opts.Transports, "transports", transports.Defaults(), registryHelp("transports", transports.Names(), transports.Defaults()))
 	f.StringSliceVar(&opts.Workloads, "workloads", workloads.Defaults(), registryHelp("workloads", workloads.Names(), workloads.Defaults()))
-	// Two sizes, small and large, at 1 s each keep the default run under a
-	// minute on 2 vCPUs: 44 cases in 43 s on 2026-11-30, where 64,4K,64K
-	// took 67-69 s. A 500 ms window instead would leave most pingpong p99s
-	// on 60-85 samples beyond them, under results.MinTailSamples.
+	// Two sizes, small and large, and 900 ms a case in 15 rounds of 60 ms
+	// keep the default run under a minute on 2 vCPUs: 52 cases took 60.6
+	// and 61.1 s at 1 s a case on 2026-12-07, of which 52 s measured and
+	// the rest the first round's process starts and warm-ups (about 105 ms
+	// a case) and the later rounds' boundaries (about 5 ms each).
 	f.StringSliceVar(&opts.Sizes, "sizes", []string{"64", "64K"}, "message sizes in bytes; suffixes K, KiB, M, MiB (powers of 1024)")
-	f.StringVar(&opts.Duration, "duration", "1s", "measured window per case")
+	f.StringVar(&opts.Duration, "duration", "900ms", "measured time per case, split over --rounds (60 ms rounds by default); with --repeat, per round")
 	f.Uint64Var(&opts.Count, "count", 0, "measure this many messages (round trips for pingpong) per case instead of --duration")
-	f.IntVar(&opts.Repeat, "repeat", 1, "run every case N times, each in fresh processes, interleaved; figures are medians with 95% CIs")
+	f.IntVar(&opts.Rounds, "rounds", harness.DefaultRounds, "split each case's --duration (or --count) into N rounds; each round runs every case once, in --order; figures are medians of the rounds with 95% intervals")
+	f.StringVar(&opts.Order, "order", harness.OrderShuffled, "order of the cases within a round: shuffled (afresh every round, seed recorded) or sequential (each case's rounds back to back, in plan order; one round unless --rounds)")
+	f.Uint64Var(&opts.Seed, "seed", 0, "seed of the shuffle, to repeat a run's order (recorded as order_seed); 0 draws one")
+	f.IntVar(&opts.Repeat, "repeat", 0, "run N rounds of a whole --duration (or --count) each: --rounds N with N times the time")
 	f.IntVar(&opts.Producers, "producers", 2, "fanin: producers streaming into the one consumer")
 	f.IntVar(&opts.Depth, "depth", 0, "messages in flight per direction, set on each transport that can hold exactly that many (pipe size, SO_SNDBUF, mq_maxmsg, msg_qbytes, slots); the others are skipped with the limit named; 0 keeps native buffering (recorded either way)")
 	f.Uint64Var(&opts.SampleEvery, "sample-every", 1, "time and body-check every Nth message only, still checking every sequence number, so that a fast transport is measured more than the harness (pingpong, stream, stream-inplace; recorded)")
@@ -135,6 +150,7 @@ SIGQUIT 131), with the cases finished saved, marked incomplete.`,
 	f.StringVarP(&opts.Out, "out", "o", "", "results file (default ./"+defaultResultsDir+"/<timestamp>.json)")
 	f.StringVar(&opts.Format, "format", "table", "stdout format: "+strings.Join(format.RunFormats, ", "))
 	f.StringVar(&opts.Baseline, "baseline", "", "measure every transport in the verdict against this one rather than the fastest (the table format and --report)")
+	addWideFlag(f, &opts.Wide)
 	f.BoolVar(&opts.Report, "report", false, "write an HTML and Markdown report to ./"+defaultReportDir+"/ after the run")
 	f.BoolVar(&opts.Force, "force", false, "replace an --out file that holds no ipcbench results, and a ./"+defaultReportDir+"/ that ipcbench did not write")
 	f.StringToStringVar(&opts.SendDelay, "test-send-delay", nil, "for testing compare: slow TRANSPORT's every send by DELAY, e.g. pipe=5us (recorded in the results)")
@@ -147,7 +163,7 @@ SIGQUIT 131), with the cases finished saved, marked incomplete.`,
 // every field of Plan is here.
 var planFlags = map[string]string{
 	"Transports": "--transports", "Workloads": "--workloads", "SizesBytes": "--sizes", "Warmup": "--warmup",
-	"Duration": "--duration", "Count": "--count", "Timeout": "--timeout", "Repeat": "--repeat",
+	"Duration": "--duration", "Count": "--count", "Timeout": "--timeout", "Rounds": "--rounds", "Order": "--order", "Seed": "--seed",
 	"SendDelay": "--test-send-delay", "Producers": "--producers", "CPUs": "--cpus", "Unpinned": "--cpus",
 	"SampleEvery": "--sample-every", "Rates": "--rate", "Arrivals": "--arrivals", "SLO": "--slo", "Work": "--work",
 	"StopOnFailure": "--keep-going", "Depth": "--depth",
@@ -173,7 +189,7 @@ const maxCount = 1e10
 
 // plan validates the options into a harness.Plan; every error names its flag.
 func (o *runOptions) plan() (harness.Plan, error) {
-	p := harness.Plan{Transports: o.Transports, Workloads: o.Workloads, Count: o.Count, Repeat: o.Repeat,
+	p := harness.Plan{Transports: o.Transports, Workloads: o.Workloads, Count: o.Count, Order: o.Order, Seed: o.Seed,
 		StopOnFailure: !o.KeepGoing, Producers: o.Producers}
 	if err := checkBaseline(o.Baseline); err != nil {
 		return p, err
@@ -181,11 +197,8 @@ func (o *runOptions) plan() (harness.Plan, error) {
 	if err := results.CheckLabel(o.Label); err != nil { // before the run, not at its first reading
 		return p, usagef("--label: %v", err)
 	}
-	if o.Repeat == 0 { // 0 is once to a Plan; out of range, Validate says
-		return p, usagef("--repeat 0: want 1 to 1000")
-	}
-	if o.PairMatrix && (len(o.CPUs) > 0 || o.Repeat > 1) {
-		return p, usagef("--pair-matrix chooses the CPUs itself and runs each pair once: drop --cpus and --repeat")
+	if o.PairMatrix && (len(o.CPUs) > 0 || o.given("repeat") && o.Repeat > 1 || o.given("rounds") && o.Rounds > 1) {
+		return p, usagef("--pair-matrix chooses the CPUs itself and runs each pair once: drop --cpus, --rounds and --repeat")
 	}
 	if len(o.CPUs) == 1 && o.CPUs[0] == "none" {
 		p.Unpinned = true
@@ -217,6 +230,9 @@ func (o *runOptions) plan() (harness.Plan, error) {
 	if p.Duration, err = flagval.ParsePositiveDuration("duration", o.Duration); err != nil {
 		return p, usageError{err}
 	}
+	if err := o.rounds(&p); err != nil {
+		return p, err
+	}
 	if o.Warmup != "0" {
 		if p.Warmup, err = flagval.ParsePositiveDuration("warmup", o.Warmup); err != nil {
 			return p, usageError{err}
@@ -242,6 +258,47 @@ func (o *runOptions) plan() (harness.Plan, error) {
 		return p, planUsageError(err)
 	}
 	return p, nil
+}
+
+// given reports whether the run flag name was set on the command line.
+func (o *runOptions) given(name string) bool { return o.flags != nil && o.flags.Changed(name) }
+
+// minRoundWindow is the shortest measured window --rounds may cut a
+// --duration into: below it a round's p50 rests on a few hundred samples
+// of a slow transport.
+const minRoundWindow = 5 * time.Millisecond
+
+// rounds sets p's rounds from --rounds or --repeat and splits --duration
+// and --count over them. --repeat N is N rounds of a whole --duration
+// each; without either flag, one round where a sequential order, a
+// --count or a --pair-matrix asks for one window per case, else
+// harness.DefaultRounds.
+func (o *runOptions) rounds(p *harness.Plan) error {
+	roundsSet, repeatSet := o.given("rounds"), o.given("repeat")
+	switch {
+	case repeatSet && roundsSet:
+		return usagef("--repeat and --rounds: give one (--repeat N is --rounds N with N times the --duration)")
+	case repeatSet && (o.Repeat < 1 || o.Repeat > harness.MaxRounds):
+		return usagef("--repeat %d: want 1 to %d", o.Repeat, harness.MaxRounds)
+	case repeatSet:
+		p.Rounds = o.Repeat
+		return nil
+	case roundsSet && (o.Rounds < 1 || o.Rounds > harness.MaxRounds):
+		return usagef("--rounds %d: want 1 to %d", o.Rounds, harness.MaxRounds)
+	case !roundsSet && (o.Order == harness.OrderSequential || o.Count > 0 || o.PairMatrix):
+		p.Rounds = 1
+		return nil
+	}
+	p.Rounds = o.Rounds
+	if o.Count > 0 {
+		p.Count = (o.Count + uint64(p.Rounds) - 1) / uint64(p.Rounds)
+		return nil
+	}
+	if p.Duration /= time.Duration(p.Rounds); p.Duration < minRoundWindow {
+		return usagef("--duration %s over %d rounds: each round's window would be %v, under %v; give a longer --duration or fewer --rounds",
+			o.Duration, p.Rounds, p.Duration, minRoundWindow)
+	}
+	return nil
 }
 
 // ratePlan reads --rate, --arrivals, --slo and --work into p.
@@ -363,9 +420,9 @@ func runRun(o *runOptions) error {
 
 	var f *results.File
 	if o.PairMatrix {
-		f = harness.RunPairMatrix(ctx, p, newProgress(o.Stderr, o.Terminal))
+		f = harness.RunPairMatrix(ctx, p, newProgress(o.Stderr, o.Terminal, p))
 	} else {
-		f = harness.Run(ctx, p, newProgress(o.Stderr, o.Terminal))
+		f = harness.Run(ctx, p, newProgress(o.Stderr, o.Terminal, p))
 	}
 	f.Host.Findings = findings
 	// A password given in --store never reaches the results file, nor
@@ -400,7 +457,7 @@ func runRun(o *runOptions) error {
 // copy of the run, and ipcbench says that nothing was saved.
 func (o *runOptions) saveAndPrint(path string, f *results.File, interrupted *interruption) error {
 	saveErr := interrupted.write(path, func() error { return saveResults(path, f, o.Force) })
-	tableErr := format.WriteRun(o.Stdout, o.Format, f)
+	tableErr := format.WriteRunWith(o.Stdout, o.Format, f, format.TableOptions{Wide: o.Wide})
 	if tableErr == nil && o.Format == "table" {
 		tableErr = format.WriteVerdict(o.Stdout, f, o.Baseline)
 	}

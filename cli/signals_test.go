@@ -108,7 +108,7 @@ func TestSignalStopsTheRunAndKeepsFinishedCases(t *testing.T) {
 			out := filepath.Join(t.TempDir(), "r.json")
 			up := workerup.Listen(t)
 			cmd, sc, stdout := startCLI(t, "run", "--transports", "pipe,sysv-shm,tcp", "--workloads", "pingpong",
-				"--sizes", "64", "--duration", "3s", "--warmup", "0", "--out", out)
+				"--sizes", "64", "--duration", "3s", "--warmup", "0", "--order", "sequential", "--out", out)
 			up.Wait(t, `"transport":"sysv-shm"`) // the pipe case is done; the sysv-shm case holds its objects
 			cmd.Process.Signal(tc.sig)
 			rest := waitFor(t, sc, "marked incomplete")

@@ -4,6 +4,7 @@ import (
 	"crypto/rand"
 	"database/sql"
 	"encoding/hex"
+	"fmt"
 	"net/url"
 	"os"
 	"path/filepath"
@@ -14,6 +15,7 @@ import (
 
 	"github.com/ipcbench/ipcbench/results"
 	"github.com/ipcbench/ipcbench/results/resultstest"
+	"github.com/ipcbench/ipcbench/results/store"
 )
 
 // documentedSQL returns the statements of the ```sql block that follows
@@ -127,7 +129,7 @@ func TestStoreRoles(t *testing.T) {
 	step("writer on a new store", exitFailure, []string{"schema version 0 is behind this ipcbench's", "run `ipcbench store migrate` as the store's owner"},
 		"writer", "store", "add", first)
 	step("reader on a new store", exitFailure, []string{"schema version 0 is behind this ipcbench's"}, "reader", "store", "ls")
-	step("owner migrates", 0, []string{"schema v1 created"}, "owner", "store", "migrate")
+	step("owner migrates", 0, []string{fmt.Sprintf("schema v%d created", store.SchemaVersion)}, "owner", "store", "migrate")
 	step("owner migrates again", 0, []string{"up to date"}, "owner", "store", "migrate")
 	step("writer adds", 0, []string{"added", first}, "writer", "store", "add", first)
 	step("writer adds again", 0, []string{"already stored"}, "writer", "store", "add", first)
@@ -233,7 +235,7 @@ func TestStoreListEscapesUntrustedText(t *testing.T) {
 
 func TestStoreMigrateSQLite(t *testing.T) {
 	path := sqliteStore(t)
-	for _, want := range []string{"schema v1 created", "up to date"} {
+	for _, want := range []string{fmt.Sprintf("schema v%d created", store.SchemaVersion), "up to date"} {
 		if code, _, stderr := runCLI("store", "migrate", "--store", path); code != 0 || !strings.Contains(stderr, want) {
 			t.Errorf("store migrate = %d, want 0 and %q:\n%s", code, want, stderr)
 		}

@@ -195,23 +195,6 @@ func TestSendDelaySlowsEveryRoundTrip(t *testing.T) {
 	}
 }
 
-func TestRepeatInterleavesAndAggregates(t *testing.T) {
-	var order []string
-	p := Plan{Transports: []string{"pipe", "unix-stream"}, Workloads: []string{"pingpong"}, SizesBytes: []int{64}, Count: 50, Repeat: 3}
-	f := Run(context.Background(), p, progressFunc(func(c Case) { order = append(order, c.Transport) }))
-	if got := strings.Join(order, " "); got != "pipe unix-stream pipe unix-stream pipe unix-stream" {
-		t.Errorf("run order %q, want the cases interleaved across repetitions", got)
-	}
-	if len(f.Cases) != 2 || f.Config.Repeat != 3 {
-		t.Fatalf("%d cases, repeat %d; want 2 aggregated cases of 3", len(f.Cases), f.Config.Repeat)
-	}
-	for _, c := range f.Cases {
-		if c.Status != results.StatusOK || len(c.Repetitions) != 3 || c.Messages != 3*100 {
-			t.Errorf("%s: %s %q, %d repetitions, %d messages; want ok, 3, 300", c.Transport, c.Status, c.Reason, len(c.Repetitions), c.Messages)
-		}
-	}
-}
-
 type progressFunc func(Case)
 
 func (f progressFunc) Start(_, _ int, c Case)      { f(c) }

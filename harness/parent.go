@@ -3,7 +3,6 @@ package harness
 import (
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"hash/fnv"
 	"os"
@@ -41,39 +40,17 @@ func (c Case) timeout() time.Duration {
 	return 10*time.Second + 2*(c.Warmup+c.Duration)
 }
 
-// RunCase runs one case in two fresh worker processes and returns its result.
-// A case that cannot run on this host is skipped with the reason; any error
-// fails the case with the reason, and never yields a number.
+// RunCase runs one case in two fresh worker processes, one round, and
+// returns its result. A case that cannot run on this host is skipped with
+// the reason; any error fails the case with the reason, and never yields
+// a number.
 func RunCase(ctx context.Context, c Case) results.Case {
-	out := results.Case{Transport: c.Transport, Workload: c.Workload, SizeBytes: c.SizeBytes}
-	desc, ok := transports.Lookup(c.Transport)
-	if !ok {
-		out.Status, out.Reason = results.StatusFailed, fmt.Sprintf("unknown transport %q", c.Transport)
+	s, out := openCase(c)
+	if s == nil {
 		return out
 	}
-	wl, ok := workloads.Lookup(c.Workload)
-	if !ok {
-		out.Status, out.Reason = results.StatusFailed, fmt.Sprintf("unknown workload %q", c.Workload)
-		return out
-	}
-	out.ModelCopies, out.ModelSyscalls = desc.Model.CopiesPerMsg, desc.Model.SyscallsPerMsg
-	if skip := skipReason(desc, wl, c); skip != "" {
-		out.Status, out.Reason = results.StatusSkipped, skip
-		return out
-	}
-	if err := runCase(ctx, desc, wl, c, &out); err != nil {
-		if errors.Is(err, transports.ErrUnsupported) {
-			out.Status, out.Reason = results.StatusSkipped, err.Error()
-			return out
-		}
-		failed := results.Case{Transport: c.Transport, Workload: c.Workload, SizeBytes: c.SizeBytes,
-			Status: results.StatusFailed, Reason: err.Error()}
-		return failed
-	}
-	if out.Status == "" { // summarizeRate may have found it saturated
-		out.Status = results.StatusOK
-	}
-	return out
+	out = s.round(ctx)
+	return s.finish(out)
 }
 
 func skipReason(desc transports.Descriptor, wl workloads.Descriptor, c Case) string {
@@ -116,38 +93,6 @@ type caseRun struct {
 	reaped     <-chan struct{} // closed once every worker is reaped
 	childEnds  []*os.File      // the workers' ends of their pipes, until spawned
 	unregister []func()        // of the teardowns that Abort runs
-}
-
-// runCase prepares what the workers share, spawns them, releases them
-// together from the start barrier, collects their reports and checks
-// them, and always tears down what it made.
-func runCase(ctx context.Context, tr transports.Descriptor, wl workloads.Descriptor, c Case, out *results.Case) (err error) {
-	ctx, cancel := context.WithTimeout(ctx, c.timeout())
-	defer cancel()
-	r := &caseRun{c: c, tr: tr, wl: wl}
-	defer func() { err = r.tearDown(err) }()
-	if err := r.prepare(); err != nil {
-		return err
-	}
-	recordDepth(r.setup, out)
-	if err := r.spawn(); err != nil {
-		return err
-	}
-	defer stopAll(r.workers, r.reaped) // from here every return stops and reaps every worker
-	if err := r.barrier(ctx); err != nil {
-		return err
-	}
-	defer r.scheduleStall()() // a test's stalled consumer (Hooks.StallNs); always resumed
-	reps, err := r.collect(ctx)
-	if err != nil {
-		return err
-	}
-	if r.relay != nil {
-		if err := r.relay.verify(); err != nil {
-			return err
-		}
-	}
-	return summarize(r.c, wl, r.workers, reps, out)
 }
 
 // prepare creates what the workers share: the transport's kernel objects,
@@ -301,7 +246,7 @@ func WorkerGODEBUG() string {
 // whose peer died may block for good in a transport that cannot tell (a
 // semaphore, a message queue), and only the dead one's report pipe says
 // what happened.
-func (r *caseRun) barrier(ctx context.Context) error {
+func (r *caseRun) barrier(ctx context.Context, first bool) error {
 	for ready := 0; ready < len(r.workers); {
 		select {
 		case ev := <-r.events:
@@ -313,19 +258,20 @@ func (r *caseRun) barrier(ctx context.Context) error {
 			return r.timeoutFailure(ctx, "attach and warm-up")
 		}
 	}
-	if err := r.setup.Attached(); err != nil {
-		return fmt.Errorf("%s: after attach: %w", r.tr.Name, err)
+	if first {
+		if err := r.setup.Attached(); err != nil {
+			return fmt.Errorf("%s: after attach: %w", r.tr.Name, err)
+		}
 	}
 	for _, w := range r.workers {
-		if _, err := w.goW.Write([]byte{'g'}); err != nil {
+		if _, err := w.goW.Write([]byte{startByte}); err != nil {
 			return fmt.Errorf("release worker %s from start barrier: %w", w.side, err)
 		}
 	}
 	return nil
 }
 
-// collect waits for every worker's report, and for every worker to exit
-// well.
+// collect waits for every worker's report of the round.
 func (r *caseRun) collect(ctx context.Context) ([]Report, error) {
 	reps := make([]Report, len(r.workers))
 	for done := 0; done < len(r.workers); {
@@ -335,23 +281,55 @@ func (r *caseRun) collect(ctx context.Context) ([]Report, error) {
 		case <-ctx.Done():
 			return nil, r.timeoutFailure(ctx, "measurement")
 		}
-		if ev.kind != ended {
-			continue
-		}
-		done++
 		w := r.workers[ev.idx]
-		if w.err != nil || w.rep.Error != "" {
+		switch {
+		case ev.kind == reported && w.rep.Error == "":
+			reps[ev.idx] = w.rep
+			done++
+		case ev.kind == reported, ev.kind == ended:
 			return nil, r.workerFailure(r.reaped)
-		}
-		reps[ev.idx] = w.rep
-	}
-	<-r.reaped
-	for _, w := range r.workers {
-		if !w.state.Success() {
-			return nil, r.workerFailure(nil)
 		}
 	}
 	return reps, nil
+}
+
+// nextRound starts another round: it clears the phase words and tells
+// every worker, each waiting after its last report, to warm up again.
+func (r *caseRun) nextRound() error {
+	if err := resetPhases(int(r.ctl.Fd())); err != nil {
+		return err
+	}
+	for _, w := range r.workers {
+		if _, err := w.goW.Write([]byte{roundByte}); err != nil {
+			// EPIPE: it died since its last report; say how.
+			if d := r.workerFailure(r.reaped); d != nil {
+				return fmt.Errorf("start another round: %w", d)
+			}
+			return fmt.Errorf("start another round of worker %s: %w", w.side, err)
+		}
+	}
+	return nil
+}
+
+// awaitExit ends the workers after their last round: it closes their
+// start pipes, which each reads as the end, and waits until every one has
+// exited well, stopping any that has not within peerGrace.
+func (r *caseRun) awaitExit() error {
+	for _, w := range r.workers {
+		w.goW.Close()
+	}
+	select {
+	case <-r.reaped:
+	case <-time.After(peerGrace):
+		stopAll(r.workers, r.reaped)
+	}
+	for _, w := range r.workers {
+		<-w.done
+		if !w.state.Success() {
+			return r.workerFailure(nil)
+		}
+	}
+	return nil
 }
 
 // tearDown closes and removes what prepare and spawn made, adding any

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"math/rand/v2"
 	"os"
 	"runtime"
 	"strconv"
@@ -27,10 +28,16 @@ type Plan struct {
 	Duration   time.Duration // per case, when Count is 0
 	Count      uint64        // measured messages per case (round trips for pingpong)
 	Timeout    time.Duration // per case; zero derives it
-	// Repeat runs every case this many times, each in fresh processes, with
-	// the order interleaved (A B C A B C) so that drift of the machine spreads
-	// over all cases. Zero means once.
-	Repeat int
+	// Rounds splits each case's measurement into this many windows of
+	// Duration (or Count) each; zero means one. Each round runs every case
+	// once, in the order Order says, so that the host's drift and its
+	// modes land on every case alike and each case gets Rounds samples.
+	Rounds int
+	// Order is OrderShuffled (the default, "") or OrderSequential.
+	Order string
+	// Seed seeds the shuffle; 0 draws one at random. The seed used, and
+	// where each case ran in each round, are recorded in the results.
+	Seed uint64
 	// SendDelay slows the named transports on purpose, for testing compare:
 	// side A busy-waits this long before every send. Results record it.
 	SendDelay map[string]time.Duration
@@ -202,8 +209,11 @@ func (p Plan) Validate() error {
 			return planErrorf("SendDelay", fmt.Sprintf("%s=%v", t, d), "want a known transport and a delay from 0 to 1s")
 		}
 	}
-	if p.Repeat < 0 || p.Repeat > 1000 {
-		return planErrorf("Repeat", fmt.Sprint(p.Repeat), "want 1 to 1000")
+	if p.Rounds < 0 || p.Rounds > MaxRounds {
+		return planErrorf("Rounds", fmt.Sprint(p.Rounds), "want 1 to %d", MaxRounds)
+	}
+	if p.Order != "" && p.Order != OrderShuffled && p.Order != OrderSequential {
+		return planErrorf("Order", p.Order, "want %s or %s", OrderShuffled, OrderSequential)
 	}
 	return nil
 }
@@ -223,7 +233,7 @@ func (p Plan) once() error {
 		seen := map[string]bool{}
 		for _, it := range l.items {
 			if seen[it] {
-				return planErrorf(l.field, it, "given twice; each case runs once a repetition (more: --repeat)")
+				return planErrorf(l.field, it, "given twice; each case runs once a round (more: --rounds)")
 			}
 			seen[it] = true
 		}
@@ -267,52 +277,55 @@ func (p Plan) validateRate() error {
 }
 
 // Progress hears about each run of a case as it starts and ends; i counts
-// runs across repetitions, of n in all.
+// runs across rounds, of n in all.
 type Progress interface {
 	Start(i, n int, c Case)
 	Done(i, n int, r results.Case)
 }
 
-// Run runs every case of the plan, each in fresh workers, Repeat times
-// interleaved, and returns the results file with one aggregated case per
-// case (see stats.Aggregate). It stops early when ctx ends, keeping the
-// cases whose every repetition finished.
+// Run runs every case of the plan for Rounds rounds and returns the
+// results file with one aggregated case per case (see stats.Aggregate),
+// each round a repetition. A case's workers and kernel objects live from
+// its first round to its last (see session). Run stops early when ctx
+// ends, keeping each case's finished rounds.
 func Run(ctx context.Context, p Plan, progress Progress) *results.File {
 	f := newResultsFile(p)
 	cases := p.Cases()
-	repeat := max(1, p.Repeat)
+	sched := p.schedule(len(cases), f.Config.OrderSeed)
+	h, last := newHeld(cases), lastRuns(sched, len(cases))
+	defer h.closeAll()
 	runs := make([][]results.Case, len(cases))
-	n := len(cases) * repeat
-	done := 0
-run:
-	for rep := range repeat {
-		for i, c := range cases {
-			if ctx.Err() != nil {
-				f.Incomplete = fmt.Sprintf("interrupted (%v) after %d of %d case runs", context.Cause(ctx), done, n)
-				break run
-			}
-			k := rep*len(cases) + i
-			if progress != nil {
-				progress.Start(k, n, c)
-			}
-			r := RunCase(ctx, c)
-			if ctx.Err() != nil && r.Status == results.StatusFailed {
-				// A case cut short by the interrupt is not a result.
-				f.Incomplete = fmt.Sprintf("interrupted (%v) after %d of %d case runs", context.Cause(ctx), done, n)
-				break run
-			}
-			done++
-			runs[i] = append(runs[i], r)
-			if progress != nil {
-				progress.Done(k, n, r)
-			}
-			if p.StopOnFailure && r.Status == results.StatusFailed {
-				f.Incomplete = fmt.Sprintf("stopped at the first failure (--keep-going=false) after %d of %d case runs", done, n)
-				break run
-			}
+	slots := make([][]slot, len(cases))
+	n, done := len(sched), 0
+	for k, sl := range sched {
+		if ctx.Err() != nil {
+			f.Incomplete = fmt.Sprintf("interrupted (%v) after %d of %d case runs", context.Cause(ctx), done, n)
+			break
+		}
+		if progress != nil {
+			progress.Start(k, n, cases[sl.caseIdx])
+		}
+		r := h.run(ctx, sl)
+		if k == last[sl.caseIdx] {
+			r = h.finish(sl.caseIdx, r)
+		}
+		if ctx.Err() != nil && r.Status == results.StatusFailed {
+			// A case cut short by the interrupt is not a result.
+			f.Incomplete = fmt.Sprintf("interrupted (%v) after %d of %d case runs", context.Cause(ctx), done, n)
+			break
+		}
+		done++
+		runs[sl.caseIdx] = append(runs[sl.caseIdx], r)
+		slots[sl.caseIdx] = append(slots[sl.caseIdx], sl)
+		if progress != nil {
+			progress.Done(k, n, r)
+		}
+		if p.StopOnFailure && r.Status == results.StatusFailed {
+			f.Incomplete = fmt.Sprintf("stopped at the first failure (--keep-going=false) after %d of %d case runs", done, n)
+			break
 		}
 	}
-	f.Cases = aggregate(runs, repeat)
+	f.Cases = aggregate(runs, slots, max(1, p.Rounds), f.Incomplete == "")
 	f.FinishedAt = time.Now().UTC()
 	return f
 }
@@ -326,12 +339,16 @@ func newResultsFile(p Plan) *results.File {
 		Config: results.Config{
 			Transports: p.Transports, Workloads: p.Workloads, SizesBytes: p.SizesBytes,
 			DurationNs: int64(p.Duration), Count: p.Count, WarmupNs: int64(p.Warmup),
-			TimeoutNs: int64(p.Timeout), WorkerDesign: WorkerDesign, Repeat: max(1, p.Repeat),
+			TimeoutNs: int64(p.Timeout), WorkerDesign: WorkerDesign, Repeat: max(1, p.Rounds),
 			WorkerGODEBUG: WorkerGODEBUG(),
 		},
 	}
 	f.Config.CPUs, f.Config.Placement = p.placement()
 	f.Config.Depth = p.Depth
+	f.Config.Order, f.Config.OrderSeed = p.order(), p.Seed
+	if f.Config.Order == OrderShuffled && f.Config.OrderSeed == 0 {
+		f.Config.OrderSeed = rand.Uint64() | 1 // never 0, which means "draw one"
+	}
 	if p.SampleEvery > 1 {
 		f.Config.SampleEvery = p.SampleEvery
 	}
@@ -357,18 +374,24 @@ func (p Plan) recordRate(c *results.Config) {
 	c.WorkNs = int64(p.Work)
 }
 
-// aggregate gives each case whose every repetition ran, or any of which
-// failed, one result (see stats.Aggregate).
-func aggregate(runs [][]results.Case, repeat int) []results.Case {
+// aggregate gives each case one result (see stats.Aggregate), its
+// repetitions marked with the round and the place in it where each ran:
+// in a complete run, each case whose every round ran or any of which
+// failed; in a run that ended early, each case with a round done, since a
+// shuffled order finishes no case before its last round.
+func aggregate(runs [][]results.Case, slots [][]slot, rounds int, complete bool) []results.Case {
 	var out []results.Case
-	for _, reps := range runs {
-		if len(reps) == 0 || len(reps) < repeat && !anyFailed(reps) {
-			continue // not run, or not every repetition: no median to give
+	for i, reps := range runs {
+		if len(reps) == 0 || complete && len(reps) < rounds && !anyFailed(reps) {
+			continue // not run, or not every round: no median to give
 		}
 		agg, err := stats.Aggregate(reps)
 		if err != nil {
 			agg = reps[0]
-			agg.Status, agg.Reason = results.StatusFailed, "aggregate repetitions: "+err.Error()
+			agg.Status, agg.Reason = results.StatusFailed, "aggregate rounds: "+err.Error()
+		}
+		for j := range agg.Repetitions {
+			agg.Repetitions[j].Round, agg.Repetitions[j].Position = slots[i][j].round, slots[i][j].position
 		}
 		out = append(out, agg)
 	}

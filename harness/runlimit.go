@@ -13,14 +13,14 @@ const CaseTeardownSlack = 5 * time.Second
 
 // RunLimit is the longest a run of p takes while every case keeps to its
 // time limit (Timeout, or the one derived from Warmup and Duration or
-// Count), CaseTeardownSlack a case included: each of the Repeat runs of
+// Count), CaseTeardownSlack a case included: each of the Rounds of
 // every case, or with pairMatrix (run --pair-matrix) every case on every
 // ordered pair of the CPUs this process may use. A process that runs a
 // run as its child (ipcbench ab) gives it this long, plus its own margin
 // for the run's start and end, before it calls it hung. It saturates at
 // the largest time.Duration rather than overflow.
 func (p Plan) RunLimit(pairMatrix bool) time.Duration {
-	runs := max(1, p.Repeat)
+	runs := max(1, p.Rounds)
 	if pairMatrix {
 		n := len(allowedCPUs())
 		runs = n * n

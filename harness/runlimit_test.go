@@ -15,14 +15,14 @@ func TestRunLimit(t *testing.T) {
 	two := one
 	two.SizesBytes = []int{64, 4096}
 	repeated := two
-	repeated.Repeat = 3
+	repeated.Rounds = 3
 	counted := one
 	counted.Count = 1000
 	limited := two
 	limited.Timeout = time.Minute
 	huge := one
 	huge.SizesBytes = make([]int, 1<<14)
-	huge.Timeout, huge.Repeat = time.Hour, 1000
+	huge.Timeout, huge.Rounds = time.Hour, 1000
 	for _, tc := range []struct {
 		name string
 		p    Plan

@@ -9,6 +9,7 @@ import (
 	"os"
 	"os/exec"
 	"runtime"
+	"strconv"
 	"strings"
 	"syscall"
 	"time"
@@ -47,7 +48,8 @@ type eventKind int
 const (
 	reachedBarrier      eventKind = iota
 	failedBeforeBarrier           // exited, or reported an error, before the start barrier
-	ended                         // its report, or why there is none, is in rep or err
+	reported                      // its report of the round is in rep
+	ended                         // it sent all it will: why, if it failed, is in rep or err
 )
 
 // spawnAll starts the workers from one locked OS thread that stays alive until
@@ -113,32 +115,49 @@ func newWorker(side transports.Side, events chan<- workerEvent, idx int) *worker
 	return &worker{side: side, events: events, idx: idx, done: make(chan struct{}), cpu: -1}
 }
 
-// readReports reads "ready" and then the JSON report from the worker.
+// readReports reads, for each round, "ready" and then the JSON report
+// from the worker, each a line, until the worker ends.
 func (w *worker) readReports() {
 	defer func() {
 		close(w.done)
 		w.events <- workerEvent{idx: w.idx, kind: ended}
 	}()
-	// Decoded apart and then set whole: describe may read it after a timeout.
-	var rep Report
-	r := bufio.NewReader(w.repR)
-	line, err := r.ReadString('\n')
-	if err != nil || line != "ready\n" {
-		// A worker that fails before the barrier sends its report instead.
-		if jerr := json.Unmarshal([]byte(line), &rep); jerr == nil && rep.Error != "" {
-			w.rep = rep
-		} else {
-			w.err = errors.New("exited before reaching the start barrier")
+	r := bufio.NewReaderSize(w.repR, 64<<10)
+	for round := 1; ; round++ {
+		line, err := r.ReadString('\n')
+		if round > 1 && err != nil && line == "" {
+			return // ended after its last round
 		}
-		w.events <- workerEvent{idx: w.idx, kind: failedBeforeBarrier}
-		return
+		if line != "ready\n" {
+			w.notReady(line, round)
+			return
+		}
+		w.events <- workerEvent{idx: w.idx, kind: reachedBarrier}
+		// Decoded apart and then set whole: describe may read it after a timeout.
+		var rep Report
+		if line, err = r.ReadString('\n'); err != nil || json.Unmarshal([]byte(line), &rep) != nil {
+			w.err = errors.New("exited without a report")
+			return
+		}
+		w.rep = rep
+		w.events <- workerEvent{idx: w.idx, kind: reported}
 	}
-	w.events <- workerEvent{idx: w.idx, kind: reachedBarrier}
-	if err := json.NewDecoder(r).Decode(&rep); err != nil {
-		w.err = errors.New("exited without a report")
-		return
+}
+
+// notReady records why a worker sent line rather than reaching the start
+// barrier of round: a worker that fails before it sends its report
+// instead.
+func (w *worker) notReady(line string, round int) {
+	var rep Report
+	switch {
+	case json.Unmarshal([]byte(line), &rep) == nil && rep.Error != "":
+		w.rep = rep
+	case round == 1:
+		w.err = errors.New("exited before reaching the start barrier")
+	default:
+		w.err = fmt.Errorf("exited before reaching the start barrier of round %d", round)
 	}
-	w.rep = rep
+	w.events <- workerEvent{idx: w.idx, kind: failedBeforeBarrier}
 }
 
 // stopAll kills whatever still runs and waits until every worker is reaped.
@@ -256,4 +275,27 @@ func (w *worker) describe(wl workloads.Descriptor) string {
 		return who + ": " + msg + stderr
 	}
 	return ""
+}
+
+// maxRSSKiB is the worker's peak resident set: from its rusage once it
+// has exited, else VmHWM from /proc (the worker is this process's unreaped
+// child, so its pid is still its own); 0 where neither says.
+func (w *worker) maxRSSKiB() int64 {
+	if w.state != nil {
+		if ru, ok := w.state.SysUsage().(*syscall.Rusage); ok {
+			return ru.Maxrss
+		}
+		return 0
+	}
+	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", w.cmd.Process.Pid))
+	if err != nil {
+		return 0
+	}
+	for _, l := range strings.Split(string(b), "\n") {
+		if v, ok := strings.CutPrefix(l, "VmHWM:"); ok {
+			kib, _ := strconv.ParseInt(strings.TrimSuffix(strings.TrimSpace(v), " kB"), 10, 64)
+			return kib
+		}
+	}
+	return 0
 }

@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"math"
 	"slices"
-	"syscall"
 	"time"
 
 	"github.com/ipcbench/ipcbench/results"
@@ -143,9 +142,7 @@ func summarizeWorkers(c Case, wl workloads.Descriptor, workers []*worker, reps [
 			LoopOverheadNs:  r.LoopOverheadNs,
 			CPUsSeen:        r.CPUsSeen,
 		}
-		if ru, ok := w.state.SysUsage().(*syscall.Rusage); ok {
-			ws.MaxRSSKiB = ru.Maxrss
-		}
+		ws.MaxRSSKiB = w.maxRSSKiB()
 		out.Workers = append(out.Workers, ws)
 	}
 	out.CPUNsPerMsg = float64(cpuNs) / msgs

@@ -271,6 +271,33 @@ type controlBlock struct {
 
 const controlBlockBytes = 4096
 
+// The bytes a parent writes on a worker's start pipe: startByte releases
+// it from the start barrier into the window; roundByte, once its report
+// is in, starts another round.
+const (
+	startByte = 'g'
+	roundByte = 'w'
+)
+
+// resetPhases clears the control block's phase words before another
+// round: each phase ends when side A stores its count, so a count left
+// from the last round would end the next at once. The parent calls it
+// while both workers wait for the round to start, so nobody reads them.
+func resetPhases(ctlFd int) error {
+	var cb controlBlock
+	raw := unsafe.Slice((*byte)(unsafe.Pointer(&cb)), unsafe.Sizeof(cb))
+	for _, f := range []struct{ off, n uintptr }{
+		{unsafe.Offsetof(cb.warmupStop), unsafe.Sizeof(cb.warmupStop)},
+		{unsafe.Offsetof(cb.measureStop), unsafe.Sizeof(cb.measureStop)},
+		{unsafe.Offsetof(cb.fanFinal), unsafe.Sizeof(cb.fanFinal)},
+	} {
+		if _, err := unix.Pwrite(ctlFd, raw[f.off:f.off+f.n], int64(f.off)); err != nil {
+			return fmt.Errorf("clear the control memfd's phase words for the next round: %w", err)
+		}
+	}
+	return nil
+}
+
 const handshakeBytes = 32
 
 // controlName names the control memfd, which a worker checks on fd 5.

@@ -7,6 +7,7 @@ import (
 	"runtime"
 	"runtime/debug"
 	"strings"
+	"time"
 	"unsafe"
 
 	"github.com/HdrHistogram/hdrhistogram-go"
@@ -18,7 +19,9 @@ import (
 
 // WorkerMain runs one worker from its JSON spec and returns the exit status.
 // It is what the hidden `ipcbench worker` command, and test binaries re-exec'd
-// by the harness, run.
+// by the harness, run. After its first round it waits for the parent to
+// start another (nextRound) until the parent closes the start pipe, so
+// that a case's rounds share one pair of processes and kernel objects.
 func WorkerMain(specJSON string) int {
 	if err := checkHandshake(); err != nil {
 		fmt.Fprintf(os.Stderr, "ipcbench worker: refusing to run: %v\n", err)
@@ -28,19 +31,27 @@ func WorkerMain(specJSON string) int {
 	fdTable := privateFdTable()
 	debug.SetGCPercent(-1)
 	report := os.NewFile(fdReport, "report")
-	rep := runWorker(specJSON, report)
-	rep.FdTable = fdTable
-	if err := json.NewEncoder(report).Encode(rep); err != nil {
-		fmt.Fprintf(os.Stderr, "ipcbench worker: write report: %v\n", err)
-		return 1
+	w, rep := runWorker(specJSON, report)
+	if w != nil {
+		defer w.close()
 	}
-	if rep.Error != "" {
-		return 1
+	for {
+		rep.FdTable = fdTable
+		if err := json.NewEncoder(report).Encode(rep); err != nil {
+			fmt.Fprintf(os.Stderr, "ipcbench worker: write report: %v\n", err)
+			return 1
+		}
+		if rep.Error != "" {
+			return 1
+		}
+		if w == nil || !nextRound() {
+			return 0
+		}
+		rep = w.again(report, rep)
 	}
-	return 0
 }
 
-// workerRun is one worker's state from attach to report.
+// workerRun is one worker's state from attach to its last report.
 type workerRun struct {
 	spec Spec
 	wl   workloads.Descriptor
@@ -50,13 +61,13 @@ type workerRun struct {
 }
 
 // runWorker attaches, warms up, waits at the start barrier, measures and
-// reports; the first error ends it, and its report says why.
-func runWorker(specJSON string, report *os.File) (rep Report) {
+// reports the first round; the first error ends it, and its report says
+// why. w is nil where it never attached.
+func runWorker(specJSON string, report *os.File) (w *workerRun, rep Report) {
 	w, err := attach(specJSON, &rep)
 	if err != nil {
-		return failed(rep, err)
+		return nil, failed(rep, err)
 	}
-	defer w.conn.Close()
 	w.spec.killHere(KillAtAttach)
 	w.conn = w.spec.Hooks.withHooks(w.spec.Side, w.conn)
 	rep.TimerNs = timerCostNs()
@@ -65,19 +76,40 @@ func runWorker(specJSON string, report *os.File) (rep Report) {
 		// A relay has no loop to time apart from the file I/O it exists
 		// to count.
 		if w.l.file, err = openRelayFile(w.spec); err != nil {
-			return failed(rep, err)
+			return w, failed(rep, err)
 		}
-		defer unix.Close(w.l.file)
 	} else if rep.LoopOverheadNs, err = loopOverheadNs(w.l, w.spec.SizeBytes); err != nil {
-		return failed(rep, err)
+		return w, failed(rep, err)
 	}
 	// After the overhead: it times the loop's bookkeeping, not the schedule or the work.
 	if err := w.l.setPacing(w.spec); err != nil {
+		return w, failed(rep, err)
+	}
+	if err := w.warmUp(w.spec.Warmup); err != nil {
+		return w, failed(rep, err)
+	}
+	return w, w.measureRound(report, rep)
+}
+
+// RewarmLimit bounds the warm-up before every round after the first: the
+// workers are warm, but the cases run in between have taken their caches
+// and let their CPUs idle. A round boundary costs this plus two pipe
+// writes and two report reads.
+const RewarmLimit = 2 * time.Millisecond
+
+// again runs a round after the first: a short warm-up, the start barrier,
+// the window and its report, which keeps first's figures of the worker
+// itself (timer, loop overhead, CPUs allowed).
+func (w *workerRun) again(report *os.File, first Report) Report {
+	rep := Report{TimerNs: first.TimerNs, LoopOverheadNs: first.LoopOverheadNs, CPUsAllowed: first.CPUsAllowed}
+	if err := w.warmUp(min(w.spec.Warmup, RewarmLimit)); err != nil {
 		return failed(rep, err)
 	}
-	if err := w.warmUp(); err != nil {
-		return failed(rep, err)
-	}
+	return w.measureRound(report, rep)
+}
+
+// measureRound waits at the start barrier, measures and reports.
+func (w *workerRun) measureRound(report *os.File, rep Report) Report {
 	if err := awaitStart(report); err != nil {
 		return failed(rep, err)
 	}
@@ -89,6 +121,22 @@ func runWorker(specJSON string, report *os.File) (rep Report) {
 		return failed(rep, err)
 	}
 	return rep
+}
+
+// close releases the transport and a relay's file.
+func (w *workerRun) close() {
+	if w.l != nil && w.l.file > 0 {
+		unix.Close(w.l.file)
+	}
+	w.conn.Close()
+}
+
+// nextRound waits for the parent to start another round ('w' on the
+// start pipe); false when the parent closed the pipe: the case is done.
+func nextRound() bool {
+	var b [1]byte
+	n, _ := unix.Read(fdGo, b[:])
+	return n == 1 && b[0] == roundByte
 }
 
 // failed is rep saying err.
@@ -133,13 +181,13 @@ func attach(specJSON string, rep *Report) (*workerRun, error) {
 	return w, nil
 }
 
-// warmUp runs the warm-up phase (each phase starts with its samples
+// warmUp runs a warm-up phase of d (each phase starts with its samples
 // cleared) and arms the test hooks for the measured window.
-func (w *workerRun) warmUp() error {
-	if w.spec.Warmup > 0 {
+func (w *workerRun) warmUp(d time.Duration) error {
+	if d > 0 {
 		w.spec.killHere(KillAtWarmup)
 		w.l.finals = &w.ctl.fanFinal[0]
-		if err := w.l.phase(&w.ctl.warmupStop, 0, int64(w.spec.Warmup)); err != nil {
+		if err := w.l.phase(&w.ctl.warmupStop, 0, int64(d)); err != nil {
 			return fmt.Errorf("warm-up: %w", err)
 		}
 	}

@@ -185,7 +185,7 @@ dl{display:grid;grid-template-columns:max-content minmax(0,1fr);gap:2px 1em;font
 {{range .Summaries}}<h3>{{.Workload}}</h3><div class="wide"><table><tr>{{if $.Multi}}<th class="l">run</th>{{end}}<th class="l">case</th>{{if $.Depth}}<th>depth</th>{{end}}<th>p50</th><th>p99</th><th>msgs/s</th><th>MB/s</th><th>cpu/msg</th><th>syscalls/msg</th><th>copies/msg</th><th class="l">status</th></tr>
 {{range .Rows}}<tr{{if not .OK}} class="bad"{{end}}>{{if $.Multi}}<td class="l">{{.Run}}</td>{{end}}<td class="l">{{.Case}}</td>{{if $.Depth}}<td>{{.Depth}}</td>{{end}}{{if .OK}}<td>{{.P50}}</td><td>{{.P99}}</td><td>{{.Rate}}</td><td>{{.MBps}}</td><td>{{.CPU}}</td><td>{{.Syscalls}}</td><td>{{.Copy}}</td><td class="l">{{.Status}}</td>{{else}}<td colspan="7"></td><td class="reason">{{.Status}}</td>{{end}}</tr>
 {{end}}</table></div>{{end}}
-<p>Latency is the round trip for pingpong and send-to-receive for stream. msgs/s and MB/s count messages delivered one way; a round trip is two. With repetitions (run --repeat N), figures are medians across them and ± is their 95% confidence interval, which needs N ≥ 6.</p>
+<p>Latency is the round trip for pingpong and send-to-receive for stream. msgs/s and MB/s count messages delivered one way; a round trip is two. With rounds (run --rounds N, 15 by default), figures are medians across them and ± is their 95% confidence interval, which needs N ≥ 6.</p>
 <h2 id="plots">Plots</h2>
 {{range .Figures}}<figure id="{{.Name}}">{{.SVG}}<figcaption>{{.Caption}} <code>{{.Name}}</code></figcaption></figure>
 {{end}}

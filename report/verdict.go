@@ -30,21 +30,37 @@ func verdictRows(in []Input, o Options) []verdictRow {
 	var out []verdictRow
 	for _, i := range in {
 		for _, v := range stats.Verdicts(i.File, o.Baseline) {
+			ref := slices.IndexFunc(v.Standings, func(s stats.Standing) bool { return s.Transport == v.Reference })
 			r := verdictRow{Run: i.Label, Workload: v.Workload, Size: results.FormatBytes(v.SizeBytes), Metric: format.VerdictMetric(v),
-				Reference: v.Reference, Value: format.VerdictValue(v, v.Standings[0].Value), Role: "fastest"}
-			switch {
-			case len(v.Standings) == 1:
-				r.Role = "only one measured"
-			case v.Baseline:
-				r.Role = "baseline"
-			}
-			for j := range v.Standings[1:] {
-				r.Phrases = append(r.Phrases, format.VerdictPhrase(v, j+1))
+				Reference: v.Reference + format.FlagMark(v.Standings[ref]), Value: format.VerdictValue(v, v.Standings[ref].Value), Role: verdictRole(v)}
+			for j := range v.Standings {
+				if j != ref {
+					r.Phrases = append(r.Phrases, format.VerdictPhrase(v, j))
+				}
 			}
 			out = append(out, r)
 		}
 	}
 	return out
+}
+
+// verdictRole says what a verdict's reference is: "winner", "fastest, no
+// significant winner", "fastest, untested", "baseline" or "only one
+// measured".
+func verdictRole(v stats.Verdict) string {
+	switch {
+	case len(v.Standings) == 1:
+		return "only one measured"
+	case v.Baseline && v.Reference == v.Winner:
+		return "baseline, winner"
+	case v.Baseline:
+		return "baseline"
+	case v.Winner != "":
+		return "winner"
+	case v.Untested:
+		return "fastest, untested"
+	}
+	return "fastest, no significant winner"
 }
 
 // gridCell is one transport's figure at one size; Shade is its rank's

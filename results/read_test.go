@@ -140,18 +140,28 @@ func TestParseRefusesValuesReadersTrust(t *testing.T) {
 		"config arrivals":     {func(f *results.File) { f.Config.Arrivals = "poisson\x1b[2J" }, "config.arrivals"},
 		"config slo":          {func(f *results.File) { f.Config.SLONs = -1 }, "config.slo_ns"},
 		"config work":         {func(f *results.File) { f.Config.WorkNs = -1 }, "config.work_ns"},
-		"label long":          {func(f *results.File) { f.Config.Label = strings.Repeat("x", 1<<20) }, "config.label: 1048576 bytes, want at most 256"},
-		"label newline":       {func(f *results.File) { f.Config.Label = "main\n| forged | row |" }, `config.label: "main\n| forged | row |" holds a control character`},
-		"label osc":           {func(f *results.File) { f.Config.Label = "\x1b]0;pwned\x07" }, "config.label"},
-		"label c1 csi":        {func(f *results.File) { f.Config.Label = "a\u009b2Jb" }, "config.label"},
-		"hostname bidi":       {func(f *results.File) { f.Host.Hostname = "node\u202e3" }, "host.hostname"},
-		"hostname long":       {func(f *results.File) { f.Host.Hostname = strings.Repeat("h", 1025) }, "host.hostname: 1025 bytes, want at most 1024"},
-		"config transport":    {func(f *results.File) { f.Config.Transports = []string{"pipe", "\x1b[2J"} }, "config.transports[1]"},
-		"send delay name":     {func(f *results.File) { f.Config.TestSendDelayNs = map[string]int64{"pipe\x1b[2J": 1} }, `config.test_send_delay_ns["pipe\x1b[2J"]`},
-		"worker design":       {func(f *results.File) { f.Config.WorkerDesign = "a\nb" }, "config.worker_design"},
-		"duplicate case":      {func(f *results.File) { f.Cases = append(f.Cases, f.Cases[0]) }, "cases[3] (pipe/pingpong/64): the same case as cases[0]"},
-		"duplicate failed":    {func(f *results.File) { f.Cases[1].Transport, f.Cases[1].SizeBytes = "tcp", 64 }, "cases[2] (tcp/stream/64)"},
-		"empty ok case":       {func(f *results.File) { f.Cases[0].Messages = 0 }, "cases[0].messages (pipe/pingpong/64): 0 in a case with status ok"},
+		"order unknown":       {func(f *results.File) { f.Config.Order = "random" }, `config.order: "random", want shuffled or sequential`},
+		"rounds too many":     {func(f *results.File) { f.Config.Repeat = 1001 }, "config.repeat: 1001 rounds, want at most 1000"},
+		"round negative": {func(f *results.File) {
+			f.Cases[0].Repetitions = []results.Repetition{results.RepetitionOf(f.Cases[0])}
+			f.Cases[0].Repetitions[0].Round = -1
+		}, "cases[0].repetitions[0].round (pipe/pingpong/64): -1, want 0 to 999"},
+		"round steal above total": {func(f *results.File) {
+			f.Cases[0].Repetitions = []results.Repetition{results.RepetitionOf(f.Cases[0])}
+			f.Cases[0].Repetitions[0].Interference = &results.Interference{StealTicks: 5, TotalTicks: 1}
+		}, "cases[0].repetitions[0].interference"},
+		"label long":       {func(f *results.File) { f.Config.Label = strings.Repeat("x", 1<<20) }, "config.label: 1048576 bytes, want at most 256"},
+		"label newline":    {func(f *results.File) { f.Config.Label = "main\n| forged | row |" }, `config.label: "main\n| forged | row |" holds a control character`},
+		"label osc":        {func(f *results.File) { f.Config.Label = "\x1b]0;pwned\x07" }, "config.label"},
+		"label c1 csi":     {func(f *results.File) { f.Config.Label = "a\u009b2Jb" }, "config.label"},
+		"hostname bidi":    {func(f *results.File) { f.Host.Hostname = "node\u202e3" }, "host.hostname"},
+		"hostname long":    {func(f *results.File) { f.Host.Hostname = strings.Repeat("h", 1025) }, "host.hostname: 1025 bytes, want at most 1024"},
+		"config transport": {func(f *results.File) { f.Config.Transports = []string{"pipe", "\x1b[2J"} }, "config.transports[1]"},
+		"send delay name":  {func(f *results.File) { f.Config.TestSendDelayNs = map[string]int64{"pipe\x1b[2J": 1} }, `config.test_send_delay_ns["pipe\x1b[2J"]`},
+		"worker design":    {func(f *results.File) { f.Config.WorkerDesign = "a\nb" }, "config.worker_design"},
+		"duplicate case":   {func(f *results.File) { f.Cases = append(f.Cases, f.Cases[0]) }, "cases[3] (pipe/pingpong/64): the same case as cases[0]"},
+		"duplicate failed": {func(f *results.File) { f.Cases[1].Transport, f.Cases[1].SizeBytes = "tcp", 64 }, "cases[2] (tcp/stream/64)"},
+		"empty ok case":    {func(f *results.File) { f.Cases[0].Messages = 0 }, "cases[0].messages (pipe/pingpong/64): 0 in a case with status ok"},
 		"empty saturated": {func(f *results.File) {
 			f.Cases[0].Status, f.Cases[0].OfferedRate, f.Cases[0].Messages = results.StatusSaturated, 1e4, 0
 		}, "cases[0].messages"},

@@ -66,6 +66,12 @@ type Finding struct {
 	Warn   bool   `json:"warn,omitempty"`   // worth acting on before trusting results
 }
 
+// Orders of the cases within a round (Config.Order).
+const (
+	OrderShuffled   = "shuffled"
+	OrderSequential = "sequential"
+)
+
 // Config is the full configuration of a run.
 type Config struct {
 	Transports []string `json:"transports"`
@@ -75,7 +81,16 @@ type Config struct {
 	Count      uint64   `json:"count"`
 	WarmupNs   int64    `json:"warmup_ns"`
 	TimeoutNs  int64    `json:"timeout_ns"`
-	Repeat     int      `json:"repeat,omitempty"`
+	// Repeat is the number of rounds (run --rounds): each case's
+	// measurement is split into this many windows of DurationNs (or
+	// Count messages), each a repetition of the case.
+	Repeat int `json:"repeat,omitempty"`
+	// Order is how the cases ran within a round: "shuffled" (every round
+	// in an order of its own, drawn from OrderSeed) or "sequential" (each
+	// case's rounds back to back). Files of an older ipcbench have none:
+	// their repetitions ran in plan order, interleaved.
+	Order     string `json:"order,omitempty"`
+	OrderSeed uint64 `json:"order_seed,omitempty"`
 	// TestSendDelayNs names transports slowed on purpose (run's hidden
 	// --test-send-delay): their figures are not the transport's own.
 	TestSendDelayNs map[string]int64 `json:"test_send_delay_ns,omitempty"`
@@ -283,6 +298,13 @@ type Repetition struct {
 	// percentile q rests on TailSamples(Samples, q) samples beyond it.
 	Samples uint64 `json:"samples,omitempty"`
 	Flags   []Flag `json:"flags,omitempty"`
+	// Round is the round this repetition ran in (from 0; the same round
+	// for every case's repetition at that index), and Position its place
+	// in that round's order (from 0). Interference is what the host did
+	// to the workers in this round's window.
+	Round        int           `json:"round,omitempty"`
+	Position     int           `json:"position,omitempty"`
+	Interference *Interference `json:"interference,omitempty"`
 }
 
 // Interval is a confidence interval [Lo, Hi].
@@ -373,6 +395,6 @@ func RepetitionOf(c Case) Repetition {
 		MsgsPerSec: c.MsgsPerSec, MBPerSec: c.MBPerSec, CPUNsPerMsg: c.CPUNsPerMsg,
 		SyscallsPerMsg: c.SyscallsPerMsg, CopiesPerMsg: c.CopiesPerMsg,
 		MinNs: float64(c.Latency.MinNs), MaxNs: float64(c.Latency.MaxNs), StddevNs: c.Latency.StddevNs,
-		Samples: c.Samples, Flags: c.Flags,
+		Samples: c.Samples, Flags: c.Flags, Interference: c.Interference,
 	}
 }

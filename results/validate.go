@@ -19,6 +19,11 @@ const (
 	// MaxSizeBytes is the largest message size a case may carry (1 GiB,
 	// the largest run --sizes takes).
 	MaxSizeBytes = 1 << 30
+	// MaxRounds caps config.repeat and so a repetition's round (run
+	// --rounds). MaxPosition caps a repetition's place in its round: a
+	// round runs each case once, and no plan comes near a million cases.
+	MaxRounds   = 1000
+	MaxPosition = 1 << 20
 	// MaxCount caps message and round-trip counts at 2^53, the largest
 	// integer a float64 holds exactly: the benchfmt export divides them.
 	MaxCount = 1 << 53
@@ -239,7 +244,12 @@ func (v *validator) config(c *Config) {
 	v.count("config.count", c.Count)
 	v.int("config.warmup_ns", c.WarmupNs)
 	v.int("config.timeout_ns", c.TimeoutNs)
-	v.int("config.repeat", int64(c.Repeat))
+	if v.int("config.repeat", int64(c.Repeat)); c.Repeat > MaxRounds {
+		v.fail("config.repeat", "%d rounds, want at most %d", c.Repeat, MaxRounds)
+	}
+	if c.Order != "" && c.Order != OrderShuffled && c.Order != OrderSequential {
+		v.fail("config.order", "%q, want %s or %s", c.Order, OrderShuffled, OrderSequential)
+	}
 	for t, d := range c.TestSendDelayNs {
 		v.name(fmt.Sprintf("config.test_send_delay_ns[%q]", t), t)
 		v.int(fmt.Sprintf("config.test_send_delay_ns[%q]", t), d)
@@ -311,20 +321,25 @@ func (v *validator) selfChecks(p string, c *Case) {
 		v.fail(p+".lag1_autocorr", "%v, want a correlation from -1 to 1", c.Lag1Autocorr)
 	}
 	v.float(p+".work_measured_ns", c.WorkMeasuredNs)
-	if in := c.Interference; in != nil {
-		q := p + ".interference"
-		v.interference(q, in.StealShare, in.StealTicks, in.TotalTicks, in.RunQueueShare, in.Migrations)
-		if in.RunQueueWaitNsPerMsg != nil {
-			v.float(q+".run_queue_wait_ns_per_msg", *in.RunQueueWaitNsPerMsg)
-		}
-		if len(in.CPUsSeen) > 2 {
-			v.fail(q+".cpus_seen", "%d sides, want at most 2 (a and b)", len(in.CPUsSeen))
-		}
-		for i, side := range in.CPUsSeen {
-			v.cpus(fmt.Sprintf("%s.cpus_seen[%d]", q, i), side)
-		}
-	}
+	v.caseInterference(p+".interference", c.Interference)
 	v.flags(p+".flags", c.Flags)
+}
+
+// caseInterference checks a case's or a repetition's interference.
+func (v *validator) caseInterference(q string, in *Interference) {
+	if in == nil {
+		return
+	}
+	v.interference(q, in.StealShare, in.StealTicks, in.TotalTicks, in.RunQueueShare, in.Migrations)
+	if in.RunQueueWaitNsPerMsg != nil {
+		v.float(q+".run_queue_wait_ns_per_msg", *in.RunQueueWaitNsPerMsg)
+	}
+	if len(in.CPUsSeen) > 2 {
+		v.fail(q+".cpus_seen", "%d sides, want at most 2 (a and b)", len(in.CPUsSeen))
+	}
+	for i, side := range in.CPUsSeen {
+		v.cpus(fmt.Sprintf("%s.cpus_seen[%d]", q, i), side)
+	}
 }
 
 func (v *validator) kase(p string, c *Case) {
@@ -437,6 +452,13 @@ func (v *validator) repetition(p string, r *Repetition) {
 	}
 	v.count(p+".samples", r.Samples)
 	v.flags(p+".flags", r.Flags)
+	if r.Round < 0 || r.Round >= MaxRounds {
+		v.fail(p+".round", "%d, want 0 to %d", r.Round, MaxRounds-1)
+	}
+	if r.Position < 0 || r.Position > MaxPosition {
+		v.fail(p+".position", "%d, want 0 to %d", r.Position, MaxPosition)
+	}
+	v.caseInterference(p+".interference", r.Interference)
 }
 
 func (v *validator) worker(p string, w *Worker) {

@@ -83,6 +83,9 @@ func comparisonText(c *stats.Comparison, markdown bool) string {
 	if anyMDE(c) {
 		b.WriteString("mde: the smallest change for the worse, of that metric, that this comparison could have flagged in a case that changed alone; - where it could flag none.\n")
 	}
+	if line := tailsLeftOutLine(c); line != "" {
+		b.WriteString(line + "\n")
+	}
 	if line := latencyLeftOutLine(c); line != "" {
 		b.WriteString(line + "\n")
 	}
@@ -110,6 +113,29 @@ func CompareVerdict(c *stats.Comparison) string {
 		return fmt.Sprintf("Untested: %d of the %d cases measured on both sides could not be tested; no regressions in the other %d.", untested, c.MatchedCases, c.TestedCases)
 	}
 	return "No regressions."
+}
+
+// tailsLeftOutLine says, in one line, how many percentiles compare left
+// out for resting on too few samples, or "".
+func tailsLeftOutLine(c *stats.Comparison) string {
+	if len(c.TailsLeftOut) == 0 {
+		return ""
+	}
+	metrics := map[string]int{}
+	var names []string
+	for _, cm := range c.TailsLeftOut {
+		m := cm[strings.LastIndex(cm, " ")+1:]
+		if metrics[m] == 0 {
+			names = append(names, m)
+		}
+		metrics[m]++
+	}
+	var parts []string
+	for _, m := range names {
+		parts = append(parts, fmt.Sprintf("%s of %d %s", m, metrics[m], plural(metrics[m], "case")))
+	}
+	return fmt.Sprintf("Not compared: %s, whose repetitions hold fewer than %d samples beyond the percentile (short rounds); run longer (--duration) to gate them, or name them in --metric to have them reported untested.",
+		strings.Join(parts, ", "), results.MinTailSamples)
 }
 
 // latencyLeftOutLine says, in one line, which cases' latency compare left
@@ -388,7 +414,7 @@ func untestedLine(h *stats.History, esc escaper) string {
 	case tested+untested == 0:
 		return fmt.Sprintf("Untested: no case appears in two of the %d runs: no step to test.", len(h.Runs))
 	case untested > 0:
-		return fmt.Sprintf("Untested: %d of %d steps had too few repetitions for the test to reach alpha %g (run with --repeat 6), or a percentile with fewer than %d samples beyond it (run longer).", untested, tested+untested, h.Alpha, results.MinTailSamples)
+		return fmt.Sprintf("Untested: %d of %d steps had too few repetitions for the test to reach alpha %g (run with 6 rounds or more), or a percentile with fewer than %d samples beyond it (run longer).", untested, tested+untested, h.Alpha, results.MinTailSamples)
 	}
 	return ""
 }

@@ -26,10 +26,16 @@ func Depth(f *results.File, c results.Case) string {
 		return "-"
 	}
 	s := strconv.Itoa(c.DepthMsgs)
-	if f.Config.Depth == 0 || strings.HasPrefix(c.DepthSource, "native") {
+	if nativeDepth(f, c) {
 		s += " (native)"
 	}
 	return s
+}
+
+// nativeDepth reports whether c's depth is the transport's own buffering:
+// no --depth, or one the transport could not take.
+func nativeDepth(f *results.File, c results.Case) bool {
+	return f.Config.Depth == 0 || strings.HasPrefix(c.DepthSource, "native")
 }
 
 // RateStatus renders the status of a case with an offered rate: what it
@@ -111,29 +117,26 @@ func SaturationTexts(f *results.File) []string {
 	return out
 }
 
-// loadNotes says how a run's depth, consumer work and offered rates were
-// set, and each transport's saturation rate.
-func loadNotes(f *results.File) string {
-	var s string
-	cfg := f.Config
+// depthNote says how a run's depths were set.
+func depthNote(f *results.File) string {
 	switch {
-	case cfg.Depth > 0:
-		s += fmt.Sprintf("--depth %d: each transport was set to hold %d messages in flight where it can; DEPTH is what each case held.\n", cfg.Depth, cfg.Depth)
+	case f.Config.Depth > 0:
+		return fmt.Sprintf("--depth %d: each transport was set to hold %d messages in flight where it can; DEPTH is what each case held.\n", f.Config.Depth, f.Config.Depth)
 	case HasDepth(f):
-		s += "DEPTH is the messages each case could hold in flight; (native): the transport's own buffering (no --depth).\n"
+		return "DEPTH is the messages each case could hold in flight; (native): the transport's own buffering (no --depth).\n"
 	}
-	if cfg.WorkNs > 0 {
-		s += fmt.Sprintf("--work %s: the consumer spun %s on every message; the figures include it.\n", Ns(float64(cfg.WorkNs)), Ns(float64(cfg.WorkNs)))
-	}
+	return ""
+}
+
+// workAndRateNotes say how a run's consumer work and offered rates were
+// set, and each transport's saturation rate.
+func workAndRateNotes(f *results.File) string {
+	s := workNote(f)
 	sats := SaturationTexts(f)
 	if len(sats) == 0 {
 		return s
 	}
-	arrivals := cfg.Arrivals
-	if arrivals == "" {
-		arrivals = "fixed"
-	}
-	s += "Rate cases send on a " + arrivals + " schedule at the offered rate and time each message from its intended send time;\n" +
+	s += "Rate cases send on a " + arrivals(f) + " schedule at the offered rate and time each message from its intended send time;\n" +
 		"a case short of its offered rate, or whose latency grew through its window (a backlog), is saturated and shows no latency.\n" +
 		"\"sent p99 late\" is the pacer's own lateness, inside the latency (LATE past a whole gap between sends);\n" +
 		"cpu/msg leaves out the pacer's waiting for send times. Highest offered rate below which every rate passed, p99 under the SLO (--slo):\n"
@@ -141,4 +144,20 @@ func loadNotes(f *results.File) string {
 		s += "  " + t + "\n"
 	}
 	return s
+}
+
+// workNote says how much work the consumer did per message, or "".
+func workNote(f *results.File) string {
+	if w := f.Config.WorkNs; w > 0 {
+		return fmt.Sprintf("--work %s: the consumer spun %s on every message; the figures include it.\n", Ns(float64(w)), Ns(float64(w)))
+	}
+	return ""
+}
+
+// arrivals names the schedule of a run's rate cases.
+func arrivals(f *results.File) string {
+	if f.Config.Arrivals == "" {
+		return "fixed"
+	}
+	return f.Config.Arrivals
 }

@@ -20,7 +20,8 @@ import (
 // saturation rate per transport.
 func TestFormatDepthAndRate(t *testing.T) {
 	var b bytes.Buffer
-	if err := format.WriteTable(&b, resultstest.Loaded()); err != nil {
+	wide := format.TableOptions{Wide: true}
+	if err := format.WriteTableWith(&b, resultstest.Loaded(), wide); err != nil {
 		t.Fatal(err)
 	}
 	out := b.String()
@@ -47,7 +48,7 @@ func TestFormatDepthAndRate(t *testing.T) {
 
 	// Without --depth, each transport's own buffering, marked.
 	b.Reset()
-	format.WriteTable(&b, resultstest.DepthRun(0))
+	format.WriteTableWith(&b, resultstest.DepthRun(0), wide)
 	if line := strings.Split(b.String(), "\n")[1]; !regexp.MustCompile(`pipe +stream .* 1024 \(native\)  ok$`).MatchString(line) {
 		t.Errorf("native depth row = %q", line)
 	}

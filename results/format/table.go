@@ -25,14 +25,19 @@ import (
 // RunFormats lists the renderings WriteRun knows.
 var RunFormats = []string{"table", "json", "csv", "markdown", "benchfmt"}
 
-// WriteRun renders f as one of RunFormats.
+// WriteRun renders f as one of RunFormats, a table as WriteTable does.
 func WriteRun(w io.Writer, format string, f *results.File) error {
+	return WriteRunWith(w, format, f, TableOptions{})
+}
+
+// WriteRunWith renders f as one of RunFormats, a table as opt says.
+func WriteRunWith(w io.Writer, format string, f *results.File, opt TableOptions) error {
 	if len(f.PairMatrices) > 0 && (format == "table" || format == "markdown") {
 		return WriteMatrices(w, f, format == "markdown")
 	}
 	switch format {
 	case "table":
-		return WriteTable(w, f)
+		return WriteTableWith(w, f, opt)
 	case "json":
 		return writeJSON(w, f)
 	case "csv":
@@ -153,32 +158,9 @@ func row0(c results.Case, esc escaper) []string {
 	)
 }
 
-// alignMarks pads the percentile cells of rows (header first) that lack a
-// " n=" mark with trailing spaces as wide as the column's widest mark, so
-// that right-aligned figures stay aligned on their last digit.
-func alignMarks(rows [][]string) {
-	for _, col := range percentileColumns {
-		widest := 0
-		for _, r := range rows[1:] {
-			if i := strings.Index(r[col], " n="); i >= 0 {
-				widest = max(widest, utf8.RuneCountInString(r[col][i:]))
-			}
-		}
-		if widest == 0 {
-			continue
-		}
-		for _, r := range rows {
-			mark := 0
-			if i := strings.Index(r[col], " n="); i >= 0 {
-				mark = utf8.RuneCountInString(r[col][i:])
-			}
-			r[col] += strings.Repeat(" ", widest-mark)
-		}
-	}
-}
-
-// WriteTable writes an aligned text table, names left and numbers right, and a legend.
-func WriteTable(w io.Writer, f *results.File) error {
+// writeWideTable writes every case in one aligned table of every column,
+// names left and numbers right, each flag in words, and a legend.
+func writeWideTable(w io.Writer, f *results.File) error {
 	head := header(f)
 	rows := [][]string{make([]string, len(head))}
 	for i, c := range head {
@@ -187,7 +169,9 @@ func WriteTable(w io.Writer, f *results.File) error {
 	for _, c := range f.Cases {
 		rows = append(rows, row(f, c, HasDepth(f), textsafe.Terminal))
 	}
-	alignMarks(rows)
+	for _, col := range percentileColumns {
+		alignSuffix(rows, col, " n=")
+	}
 	var b strings.Builder
 	// The status cell is last and may be long: it is not padded.
 	writeAligned(&b, rows, 3, len(head)-1)
@@ -332,11 +316,10 @@ func runNotes(f *results.File, esc escaper) string {
 	for _, w := range NoiseWarnings(f) {
 		s += "NOISY HOST: " + esc(w) + ".\n"
 	}
-	for _, t := range slices.Sorted(maps.Keys(f.Config.TestSendDelayNs)) {
-		s += fmt.Sprintf("%s was slowed on purpose by %s per send (--test-send-delay): its figures are not its own.\n",
-			t, Ns(float64(f.Config.TestSendDelayNs[t])))
+	for _, n := range sendDelayNotes(f) {
+		s += n + "\n"
 	}
-	s += loadNotes(f)
+	s += depthNote(f) + workAndRateNotes(f)
 	if f.Config.Repeat < 2 {
 		return s
 	}
@@ -344,12 +327,37 @@ func runNotes(f *results.File, esc escaper) string {
 	if repetitionMaxima(f) {
 		maxOf = "max included (the median of their maxima)"
 	}
-	s += fmt.Sprintf("Figures are medians of %d repetitions, each in fresh processes; %s.\n", f.Config.Repeat, maxOf)
-	if f.Config.Repeat < 6 {
-		return s + "A 95% confidence interval of a median needs at least 6 repetitions; use --repeat 6 or more to get one.\n"
+	s += fmt.Sprintf("%s; %s.\n", mediansOf(f), maxOf)
+	if noInterval(f) {
+		return s + fmt.Sprintf("A 95%% confidence interval of a median needs at least %d rounds; use --rounds %d or more to get one.\n", stats.MinIntervalRounds, stats.MinIntervalRounds)
 	}
 	return s + "± after p50 is the 95% confidence interval of the median across repetitions (benchmath).\n"
 }
+
+// sendDelayNotes name each transport slowed on purpose, a line each.
+func sendDelayNotes(f *results.File) []string {
+	var out []string
+	for _, t := range slices.Sorted(maps.Keys(f.Config.TestSendDelayNs)) {
+		out = append(out, fmt.Sprintf("%s was slowed on purpose by %s per send (--test-send-delay): its figures are not its own.",
+			t, Ns(float64(f.Config.TestSendDelayNs[t]))))
+	}
+	return out
+}
+
+// mediansOf says what the figures of a run of repetitions are.
+func mediansOf(f *results.File) string {
+	switch f.Config.Order {
+	case results.OrderShuffled:
+		return fmt.Sprintf("Figures are medians of %d rounds, each running every case once in a shuffled order (seed %d)", f.Config.Repeat, f.Config.OrderSeed)
+	case results.OrderSequential:
+		return fmt.Sprintf("Figures are medians of %d rounds, each case's run back to back", f.Config.Repeat)
+	}
+	return fmt.Sprintf("Figures are medians of %d repetitions, each in fresh processes", f.Config.Repeat)
+}
+
+// noInterval reports whether f's repetitions are too few for benchmath's
+// 95 % interval of a median.
+func noInterval(f *results.File) bool { return f.Config.Repeat < stats.MinIntervalRounds }
 
 // repetitionMaxima reports whether f's repetitions record their own max,
 // as files since issue 14 do: then a case's max is their median.

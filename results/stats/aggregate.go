@@ -90,8 +90,10 @@ func ParseMetrics(list []string) ([]Metric, error) {
 // no row mixes a median of repetitions with an extreme of all of them.
 // The latency histogram is the merge of every repetition's (the whole
 // distribution, for plots), and Samples their sum. OverheadShare, Drift
-// and Lag1Autocorr are medians too; Flags are every flag any repetition
-// raised, each once, with the count of repetitions that raised it.
+// and Lag1Autocorr are medians too. Flags are every flag that at least
+// half the repetitions raised, each once, with the count that raised it:
+// a flag of a minority of rounds cannot have moved the median, and stays
+// in those repetitions' own Flags.
 func Aggregate(reps []results.Case) (results.Case, error) {
 	if len(reps) == 0 {
 		return results.Case{}, fmt.Errorf("no repetitions")
@@ -100,8 +102,8 @@ func Aggregate(reps []results.Case) (results.Case, error) {
 	for i, r := range reps {
 		if r.Status != results.StatusOK {
 			out := r
-			if len(reps) > 1 {
-				out.Reason = fmt.Sprintf("repetition %d of %d: %s", i+1, len(reps), r.Reason)
+			if len(reps) > 1 && r.Status == results.StatusFailed { // a skip is the same every round
+				out.Reason = fmt.Sprintf("round %d of %d: %s", i+1, len(reps), r.Reason)
 			}
 			return out, nil
 		}
@@ -162,21 +164,26 @@ func Aggregate(reps []results.Case) (results.Case, error) {
 // the order first raised, with the first detail; a flag that not every
 // repetition raised says in how many it was.
 func mergeFlags(reps []results.Case) []results.Flag {
-	var out []results.Flag
+	var raised []results.Flag
 	count := map[string]int{}
 	for _, r := range reps {
 		for _, f := range r.Flags {
 			if count[f.Name] == 0 {
-				out = append(out, f)
+				raised = append(raised, f)
 			}
 			count[f.Name]++
 		}
 	}
-	for i, f := range out {
-		if n := count[f.Name]; len(reps) > 1 && n < len(reps) {
-			out[i].Detail = strings.TrimSpace(fmt.Sprintf("%s, %d of %d repetitions", f.Detail, n, len(reps)))
-			out[i].Detail = strings.TrimPrefix(out[i].Detail, ", ")
+	var out []results.Flag
+	for _, f := range raised {
+		n := count[f.Name]
+		if 2*n < len(reps) {
+			continue // a minority of rounds: it cannot have moved their median
 		}
+		if n < len(reps) {
+			f.Detail = strings.TrimPrefix(strings.TrimSpace(fmt.Sprintf("%s, %d of %d rounds", f.Detail, n, len(reps))), ", ")
+		}
+		out = append(out, f)
 	}
 	return out
 }

@@ -75,7 +75,7 @@ func TestAggregateFewRepetitionsHasNoInterval(t *testing.T) {
 	}
 	var b strings.Builder
 	format.WriteTable(&b, &results.File{Config: results.Config{Repeat: 3}, Cases: []results.Case{got}})
-	if !strings.Contains(b.String(), "needs at least 6 repetitions") {
+	if !strings.Contains(b.String(), "needs 6 or more") {
 		t.Errorf("table does not say why there is no interval:\n%s", b.String())
 	}
 }
@@ -87,7 +87,7 @@ func TestAggregateFailedRepetitionFailsTheCase(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if got.Status != results.StatusFailed || got.Reason != "repetition 2 of 3: side b died" {
+	if got.Status != results.StatusFailed || got.Reason != "round 2 of 3: side b died" {
 		t.Errorf("got %s %q, want the failure naming its repetition", got.Status, got.Reason)
 	}
 }
@@ -110,8 +110,13 @@ func TestNoiseWarnings(t *testing.T) {
 	}
 	var b strings.Builder
 	format.WriteTable(&b, f)
+	if !strings.Contains(b.String(), "NOISY HOST: p50 varied more than 10 % across repetitions in 1 case;") {
+		t.Errorf("the table does not sum the noisy cases up:\n%s", b.String())
+	}
+	b.Reset()
+	format.WriteTableWith(&b, f, format.TableOptions{Wide: true})
 	if !strings.Contains(b.String(), "NOISY HOST: tcp/pingpong/64 B") {
-		t.Errorf("the table does not warn:\n%s", b.String())
+		t.Errorf("the wide table does not name the noisy case:\n%s", b.String())
 	}
 }
 
@@ -124,9 +129,12 @@ func TestAggregateMergesFlags(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := []results.Flag{{Name: "noisy", Detail: "steal 12 %, 1 of 3 repetitions"}, {Name: "drift", Detail: "+14 %, 2 of 3 repetitions"}}
-	if len(got.Flags) != 2 || got.Flags[0] != want[0] || got.Flags[1] != want[1] {
-		t.Errorf("flags %+v, want %+v", got.Flags, want)
+	want := []results.Flag{{Name: "drift", Detail: "+14 %, 2 of 3 rounds"}}
+	if len(got.Flags) != 1 || got.Flags[0] != want[0] {
+		t.Errorf("flags %+v, want %+v: a flag of 1 round of 3 is left to that repetition", got.Flags, want)
+	}
+	if len(got.Repetitions[0].Flags) != 2 {
+		t.Errorf("repetition 1 keeps flags %+v, want its own two", got.Repetitions[0].Flags)
 	}
 	if got.OverheadShare != 0.5 {
 		t.Errorf("overhead share %v, want the median 0.5", got.OverheadShare)

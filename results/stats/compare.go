@@ -24,6 +24,12 @@ type CompareOptions struct {
 	// GateQueueLatency gates the latency of closed-loop one-way cases
 	// even where it measures buffer depth (see QueueLatency).
 	GateQueueLatency bool
+	// LeaveOutThinTails leaves out, listed in TailsLeftOut, a percentile
+	// resting on too few samples beyond it in a repetition, instead of
+	// leaving its case untested: for metrics the user did not name, so
+	// that two runs of short rounds (a default run's 60 ms) are gated on
+	// what they can support and say what they could not.
+	LeaveOutThinTails bool
 }
 
 // Verdicts of one compared metric of one case.
@@ -156,6 +162,9 @@ type Comparison struct {
 	// LatencyLeftOut lists the cases whose latency metrics were not
 	// compared because their latency measures queue depth (QueueLatency).
 	LatencyLeftOut []string `json:"latency_left_out,omitempty"`
+	// TailsLeftOut lists "case metric" for each percentile left out by
+	// CompareOptions.LeaveOutThinTails.
+	TailsLeftOut []string `json:"tails_left_out,omitempty"`
 	// HostLoad is what the host did to the workers on each side (base,
 	// new), averaged over their ok cases; nil where no file recorded it.
 	HostLoad []*HostLoad `json:"host_load,omitempty"`
@@ -377,7 +386,7 @@ func (out *Comparison) warn() {
 			tails++
 		}
 	}
-	more := "run with --repeat 6"
+	more := "run with 6 rounds or more (run --rounds; its default is 15)"
 	if out.Unit == UnitFile {
 		more = "compare at least 4 files (rounds) a side, 6 for confidence intervals: each file's median is one sample"
 	}
@@ -462,6 +471,10 @@ func (out *Comparison) compareCase(k results.CaseKey, bp, np *pooled, opt Compar
 		var bWhy, nWhy string
 		d.Base.TailSamples, bWhy = bp.tail(m)
 		d.New.TailSamples, nWhy = np.tail(m)
+		if opt.LeaveOutThinTails && (bWhy != "" || nWhy != "") {
+			out.TailsLeftOut = append(out.TailsLeftOut, k.String()+" "+m.Name)
+			continue
+		}
 		if d.Base.Median != 0 {
 			d.DeltaPct = (d.New.Median/d.Base.Median - 1) * 100
 		}

@@ -93,7 +93,7 @@ func TestCompareFlagsSlowdownAndSpeedup(t *testing.T) {
 
 func TestCompareTooFewRepetitionsWarnsWithoutP(t *testing.T) {
 	c := stats.Compare([]*results.File{side(1, 3, nil)}, []*results.File{side(2, 3, map[string]float64{"pipe": 2})}, defaults)
-	if c.Regressions() != 0 || len(c.Warnings) != 1 || !strings.Contains(c.Warnings[0], "--repeat 6") {
+	if c.Regressions() != 0 || len(c.Warnings) != 1 || !strings.Contains(c.Warnings[0], "6 rounds or more") {
 		t.Fatalf("3+3 repetitions: %d regressions, warnings %q; want none and a warning", c.Regressions(), c.Warnings)
 	}
 	for _, d := range c.Deltas {

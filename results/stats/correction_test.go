@@ -220,3 +220,27 @@ func TestCompareRefusesThinTails(t *testing.T) {
 		})
 	}
 }
+
+// TestCompareLeavesOutThinTailsWhenAsked: with LeaveOutThinTails, a
+// percentile on too few samples beyond it is listed in TailsLeftOut
+// instead of leaving its case untested, and the rest is gated as before.
+func TestCompareLeavesOutThinTailsWhenAsked(t *testing.T) {
+	thin := func(seed uint64, scale float64) *results.File {
+		f := resultstest.Table(seed, 1, 6, scale, 0.03)
+		for i := range f.Cases[0].Repetitions {
+			f.Cases[0].Repetitions[i].Samples = 5_000
+		}
+		f.Cases[0].Samples = 6 * 5_000
+		return f
+	}
+	opt := defaults
+	opt.Metrics, _ = stats.ParseMetrics([]string{"p50", "p99"})
+	opt.LeaveOutThinTails = true
+	c := stats.Compare([]*results.File{thin(1, 1)}, []*results.File{thin(2, 1.2)}, opt)
+	if c.Untested() || len(c.Deltas) != 1 || c.Deltas[0].Metric != "p50" || c.Deltas[0].Verdict != stats.VerdictRegression {
+		t.Errorf("untested %v, deltas %+v; want p50 alone, a regression, and the case tested", c.Untested(), c.Deltas)
+	}
+	if len(c.TailsLeftOut) != 1 || !strings.HasSuffix(c.TailsLeftOut[0], " p99") {
+		t.Errorf("tails left out %q, want the case's p99", c.TailsLeftOut)
+	}
+}

@@ -25,7 +25,9 @@ type Added struct {
 // ContentHash is the SHA-256 of a run's canonical JSON (encoding/json of
 // the parsed file, map keys sorted), so that a run stored straight from
 // ipcbench run and the results file it also wrote hash alike, however the
-// file was indented.
+// file was indented. A field added to the results types must therefore
+// be omitempty: one written when zero would change the hash of every run
+// stored before it, and store verify would call them changed.
 func ContentHash(f *results.File) (string, error) {
 	data, err := json.Marshal(f)
 	if err != nil {
@@ -150,7 +152,7 @@ var (
 	detailCols = []string{"run_id", "case_ord", "detail_json", "workers_json"}
 	repCols    = []string{"run_id", "case_ord", "ord", "messages", "window_ns", "p50_ns", "p90_ns", "p99_ns", "p999_ns",
 		"mean_ns", "min_ns", "max_ns", "stddev_ns", "msgs_per_sec", "mb_per_sec", "cpu_ns_per_msg",
-		"syscalls_per_msg", "copies_per_msg", "samples", "flags_json"}
+		"syscalls_per_msg", "copies_per_msg", "samples", "flags_json", "round", "position", "interference_json"}
 	histCols = []string{"run_id", "case_ord", "hdr"}
 )
 
@@ -178,13 +180,11 @@ func (s *Store) insertCases(ctx context.Context, tx *sql.Tx, runID int64, cases 
 			c.SyscallsPerMsg, c.CopiesPerMsg, int64(c.Samples)})
 		detailRows = append(detailRows, []any{runID, i, string(d), string(w)})
 		for j, r := range c.Repetitions {
-			flags, err := json.Marshal(r.Flags)
+			row, err := repetitionRow(runID, i, j, r)
 			if err != nil {
-				return fmt.Errorf("encode case %s's flags: %w", c.Key(), err)
+				return fmt.Errorf("encode case %s's repetition %d: %w", c.Key(), j, err)
 			}
-			repRows = append(repRows, []any{runID, i, j, int64(r.Messages), r.WindowNs, r.P50Ns, r.P90Ns, r.P99Ns, r.P999Ns,
-				r.MeanNs, r.MinNs, r.MaxNs, r.StddevNs, r.MsgsPerSec, r.MBPerSec, r.CPUNsPerMsg,
-				r.SyscallsPerMsg, r.CopiesPerMsg, int64(r.Samples), string(flags)})
+			repRows = append(repRows, row)
 		}
 		if c.HistogramHDR != "" {
 			histRows = append(histRows, []any{runID, i, c.HistogramHDR})
@@ -205,6 +205,26 @@ func (s *Store) insertCases(ctx context.Context, tx *sql.Tx, runID int64, cases 
 		}
 	}
 	return nil
+}
+
+// repetitionRow is repetition j of case i as a row of repCols. Its
+// interference is NULL where the file has none.
+func repetitionRow(runID int64, i, j int, r results.Repetition) ([]any, error) {
+	flags, err := json.Marshal(r.Flags)
+	if err != nil {
+		return nil, fmt.Errorf("flags: %w", err)
+	}
+	var interference sql.NullString
+	if r.Interference != nil {
+		data, err := json.Marshal(r.Interference)
+		if err != nil {
+			return nil, fmt.Errorf("interference: %w", err)
+		}
+		interference = sql.NullString{String: string(data), Valid: true}
+	}
+	return []any{runID, i, j, int64(r.Messages), r.WindowNs, r.P50Ns, r.P90Ns, r.P99Ns, r.P999Ns,
+		r.MeanNs, r.MinNs, r.MaxNs, r.StddevNs, r.MsgsPerSec, r.MBPerSec, r.CPUNsPerMsg,
+		r.SyscallsPerMsg, r.CopiesPerMsg, int64(r.Samples), string(flags), r.Round, r.Position, interference}, nil
 }
 
 // maxParams keeps a statement's placeholders well under SQLite's limit

@@ -24,14 +24,14 @@ func TestBrokenSchemaTableIsNamed(t *testing.T) {
 	}{
 		{"negative", []string{`DELETE FROM ipcbench_schema`, `INSERT INTO ipcbench_schema (version, applied_ns) VALUES (-1, 0)`},
 			[]string{"ipcbench_schema holds version -1 where version 1 belongs"}},
-		{"zero", []string{`UPDATE ipcbench_schema SET version = 0`},
+		{"zero", []string{`UPDATE ipcbench_schema SET version = 0 WHERE version = 1`},
 			[]string{"ipcbench_schema holds version 0 where version 1 belongs"}},
 		{"emptied", []string{`DELETE FROM ipcbench_schema`},
 			[]string{"records no version in its ipcbench_schema table", "hosts, configs, runs"}},
 		{"dropped", []string{`DROP TABLE ipcbench_schema`},
 			[]string{"has no ipcbench_schema table, yet holds the tables hosts, configs, runs", "give --store an empty database"}},
-		{"gap", []string{`INSERT INTO ipcbench_schema (version, applied_ns) VALUES (3, 0)`},
-			[]string{"ipcbench_schema holds version 3 where version 2 belongs"}},
+		{"gap", []string{`DELETE FROM ipcbench_schema WHERE version = 1`},
+			[]string{"ipcbench_schema holds version 2 where version 1 belongs"}},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			forEachBackend(t, func(t *testing.T, url string) {

@@ -497,7 +497,7 @@ func (s *Store) loadCases(ctx context.Context, cond string, args []any, full boo
 func (s *Store) loadRepetitions(ctx context.Context, cond string, args []any, cases map[caseRef]*results.Case) error {
 	rows, err := s.db.QueryContext(ctx, s.d.q(`SELECT p.run_id, p.case_ord, p.messages, p.window_ns, p.p50_ns, p.p90_ns, p.p99_ns, p.p999_ns,
 			p.mean_ns, p.min_ns, p.max_ns, p.stddev_ns, p.msgs_per_sec, p.mb_per_sec, p.cpu_ns_per_msg,
-			p.syscalls_per_msg, p.copies_per_msg, p.samples, p.flags_json
+			p.syscalls_per_msg, p.copies_per_msg, p.samples, p.flags_json, p.round, p.position, p.interference_json
 		FROM repetitions p JOIN cases c ON c.run_id = p.run_id AND c.ord = p.case_ord
 			JOIN runs r ON r.id = c.run_id JOIN hosts h ON h.id = r.host_id
 		WHERE `+cond+` ORDER BY p.run_id, p.case_ord, p.ord`), args...)
@@ -510,14 +510,20 @@ func (s *Store) loadRepetitions(ctx context.Context, cond string, args []any, ca
 		var r results.Repetition
 		var msgs, samples int64
 		var flags string
+		var interference sql.NullString
 		if err := rows.Scan(&ref.run, &ref.ord, &msgs, &r.WindowNs, &r.P50Ns, &r.P90Ns, &r.P99Ns, &r.P999Ns,
 			&r.MeanNs, &r.MinNs, &r.MaxNs, &r.StddevNs, &r.MsgsPerSec, &r.MBPerSec, &r.CPUNsPerMsg,
-			&r.SyscallsPerMsg, &r.CopiesPerMsg, &samples, &flags); err != nil {
+			&r.SyscallsPerMsg, &r.CopiesPerMsg, &samples, &flags, &r.Round, &r.Position, &interference); err != nil {
 			return s.errf("read repetitions", err)
 		}
 		r.Messages, r.Samples = uint64(msgs), uint64(samples)
 		if err := json.Unmarshal([]byte(flags), &r.Flags); err != nil {
 			return fmt.Errorf("store %s: run %d case %d repetition flags: %w", s.loc, ref.run, ref.ord, err)
+		}
+		if interference.Valid {
+			if err := json.Unmarshal([]byte(interference.String), &r.Interference); err != nil {
+				return fmt.Errorf("store %s: run %d case %d repetition interference: %w", s.loc, ref.run, ref.ord, err)
+			}
 		}
 		if c := cases[ref]; c != nil {
 			c.Repetitions = append(c.Repetitions, r)

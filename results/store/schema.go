@@ -180,6 +180,14 @@ var migrations = [][]string{
 			JOIN hosts h ON h.id = r.host_id
 			WHERE c.status = 'ok'`,
 	},
+	// 2: each repetition's round, its place in that round's order and
+	// the interference in its window. A repetition stored before has
+	// round 0, position 0 and no interference, as its file had.
+	{
+		`ALTER TABLE repetitions ADD COLUMN round INTEGER NOT NULL DEFAULT 0`,
+		`ALTER TABLE repetitions ADD COLUMN position INTEGER NOT NULL DEFAULT 0`,
+		`ALTER TABLE repetitions ADD COLUMN interference_json TEXT`,
+	},
 }
 
 // SchemaVersion is the schema version this ipcbench writes.

@@ -24,8 +24,8 @@ import (
 const realRun = "../../cli/testdata/golden/run.json"
 
 // fixtures are files of every shape the schema has: a real run, every
-// status, self-checks and interference, depths and
-// rates.
+// status, self-checks and interference, depths and rates, and shuffled
+// rounds.
 func fixtures(t *testing.T) map[string]*results.File {
 	t.Helper()
 	real, err := results.ReadFile(realRun)
@@ -34,7 +34,63 @@ func fixtures(t *testing.T) map[string]*results.File {
 	}
 	mixed := resultstest.Mixed()
 	mixed.StartedAt = time.Date(2026, 11, 2, 0, 0, 0, 0, time.UTC)
-	return map[string]*results.File{"real": real, "mixed": mixed, "selfchecked": resultstest.SelfChecked(), "loaded": resultstest.Loaded()}
+	return map[string]*results.File{"real": real, "mixed": mixed, "selfchecked": resultstest.SelfChecked(), "loaded": resultstest.Loaded(),
+		"rounds": withRounds(t)}
+}
+
+// withRounds returns the real run as shuffled rounds write it: repetition
+// j of case i ran in round j at position (i+j) mod the case count, with
+// interference recorded in even rounds only, and an order seed beyond
+// 2^53 that a float would round.
+func withRounds(t *testing.T) *results.File {
+	t.Helper()
+	f, err := results.ReadFile(realRun)
+	if err != nil {
+		t.Fatal(err)
+	}
+	f.Config.Order, f.Config.OrderSeed = "shuffled", 0xfedcba9876543211
+	for i := range f.Cases {
+		for j := range f.Cases[i].Repetitions {
+			r := &f.Cases[i].Repetitions[j]
+			r.Round, r.Position = j, (i+j)%len(f.Cases)
+			if j%2 == 0 {
+				r.Interference = &results.Interference{StealShare: new(0.01 * float64(j+1)), StealTicks: uint64(j + 1), TotalTicks: 400,
+					RunQueueShare: new(0.002), RunQueueWaitNsPerMsg: new(float64(10 * i)), Migrations: new(int64(i)), CPUsSeen: [][]int{{0}, {1}}}
+			}
+		}
+	}
+	return f
+}
+
+// History and compare read repetitions without the rest of a run's
+// detail; they too get each one's round, position and interference.
+func TestRoundsAreLoaded(t *testing.T) {
+	forEachBackend(t, func(t *testing.T, url string) {
+		s := open(t, url)
+		ctx := context.Background()
+		want := withRounds(t)
+		a, err := s.Add(ctx, want)
+		if err != nil {
+			t.Fatal(err)
+		}
+		files, _, err := s.Load(ctx, Selector{RunIDs: []int64{a.RunID}}, Load{})
+		if err != nil || len(files) != 1 {
+			t.Fatalf("load = %d files, %v; want the run", len(files), err)
+		}
+		got := files[0]
+		if got.Config.Order != want.Config.Order || got.Config.OrderSeed != want.Config.OrderSeed {
+			t.Errorf("order %q seed %d, want %q seed %d", got.Config.Order, got.Config.OrderSeed, want.Config.Order, want.Config.OrderSeed)
+		}
+		for i, c := range want.Cases {
+			for j, r := range c.Repetitions {
+				g := got.Cases[i].Repetitions[j]
+				if g.Round != r.Round || g.Position != r.Position || !reflect.DeepEqual(g.Interference, r.Interference) {
+					t.Errorf("%s repetition %d: round %d position %d interference %+v; want %d, %d, %+v",
+						c.Key(), j, g.Round, g.Position, g.Interference, r.Round, r.Position, r.Interference)
+				}
+			}
+		}
+	})
 }
 
 func canonical(t *testing.T, f *results.File) string {
