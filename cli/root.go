@@ -37,12 +37,12 @@ not test all it was given; each command's help says which it uses.`,
 	root.Version = "devel"
 	cobra.AddTemplateFunc("ipcbenchVersion", func() string { return versionText(hostinfo.Build()) })
 	root.SetVersionTemplate(`{{ipcbenchVersion}}`)
-	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return usageError{err} })
+	root.SetFlagErrorFunc(flagError)
 	root.SetOut(stdout)
 	root.SetErr(stderr)
 	root.AddCommand(newCmdRun(stdout, stderr), newCmdList(stdout), newCmdReport(stderr), newCmdCompare(stdout, stderr), newCmdAB(stdout, stderr), newCmdExport(stdout), newCmdHistory(stdout, stderr), newCmdStore(stdout, stderr), newCmdClean(stdout, stderr), newCmdDoctor(stdout, stderr), newCmdVersion(stdout), newCmdWorker())
 	for _, c := range root.Commands() {
-		c.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return usageError{err} })
+		c.SetFlagErrorFunc(flagError)
 	}
 	return root
 }

@@ -7,6 +7,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -191,7 +192,16 @@ const maxCount = 1e10
 func (o *runOptions) plan() (harness.Plan, error) {
 	p := harness.Plan{Transports: o.Transports, Workloads: o.Workloads, Count: o.Count, Order: o.Order, Seed: o.Seed,
 		StopOnFailure: !o.KeepGoing, Producers: o.Producers}
+	if err := checkNames("--transports", "transport", o.Transports, transports.Names()); err != nil {
+		return p, err
+	}
+	if err := checkNames("--workloads", "workload", o.Workloads, workloads.Names()); err != nil {
+		return p, err
+	}
 	if err := checkBaseline(o.Baseline); err != nil {
+		return p, err
+	}
+	if err := o.conflicts(); err != nil {
 		return p, err
 	}
 	if err := results.CheckLabel(o.Label); err != nil { // before the run, not at its first reading
@@ -258,6 +268,51 @@ func (o *runOptions) plan() (harness.Plan, error) {
 		return p, planUsageError(err)
 	}
 	return p, nil
+}
+
+// conflicts refuses flags that the run would otherwise ignore without a
+// word: two that say the same thing, or one that only a workload or format
+// not selected reads. Each error names both flags and the fix.
+func (o *runOptions) conflicts() error {
+	switch {
+	case o.given("count") && o.given("duration"):
+		return usagef("--count and --duration: give one; --count measures that many messages a case, --duration that long")
+	case o.given("seed") && o.Order == harness.OrderSequential:
+		return usagef("--seed with --order sequential: a sequential run is not shuffled; drop --seed")
+	case o.Wide && o.Format != "table":
+		return usagef("--wide with --format %s: --wide shapes the table format only; drop one", o.Format)
+	case o.Baseline != "" && o.Format != "table" && !o.Report:
+		return usagef("--baseline with --format %s: the verdict it sets is printed by --format table and written by --report; drop --baseline or add --report", o.Format)
+	}
+	needs := []struct {
+		flags []string
+		of    func(workloads.Descriptor) bool
+	}{
+		{[]string{"rate", "arrivals", "slo"}, func(w workloads.Descriptor) bool { return w.OpenLoop }},
+		{[]string{"producers"}, func(w workloads.Descriptor) bool { return w.Writers }},
+	}
+	for _, n := range needs {
+		readers, selected := o.workloadsWhere(n.of)
+		for _, flag := range n.flags {
+			if o.given(flag) && !selected {
+				return usagef("--%s with --workloads %s: only the %s workload reads it; add it to --workloads, or drop --%s",
+					flag, strings.Join(o.Workloads, ","), strings.Join(readers, " or "), flag)
+			}
+		}
+	}
+	return nil
+}
+
+// workloadsWhere returns the registered workloads for which of is true,
+// and whether --workloads selects any of them.
+func (o *runOptions) workloadsWhere(of func(workloads.Descriptor) bool) (names []string, selected bool) {
+	for _, w := range workloads.All() {
+		if of(w) {
+			names = append(names, w.Name)
+			selected = selected || slices.Contains(o.Workloads, w.Name)
+		}
+	}
+	return names, selected
 }
 
 // given reports whether the run flag name was set on the command line.
