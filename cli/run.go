@@ -126,7 +126,7 @@ SIGQUIT 131), with the cases finished saved, marked incomplete.`,
 	// and 61.1 s at 1 s a case on 2026-12-07, of which 52 s measured and
 	// the rest the first round's process starts and warm-ups (about 105 ms
 	// a case) and the later rounds' boundaries (about 5 ms each).
-	f.StringSliceVar(&opts.Sizes, "sizes", []string{"64", "64K"}, "message sizes in bytes; suffixes K, KiB, M, MiB (powers of 1024)")
+	f.StringSliceVar(&opts.Sizes, "sizes", []string{"64", "64K"}, "message sizes in bytes; units K, KiB, M, MiB, G, GiB, all powers of 1024 (KB, MB and GB are refused as ambiguous)")
 	f.StringVar(&opts.Duration, "duration", "900ms", "measured time per case, split over --rounds (60 ms rounds by default); with --repeat, per round")
 	f.Uint64Var(&opts.Count, "count", 0, "measure this many messages (round trips for pingpong) per case instead of --duration")
 	f.IntVar(&opts.Rounds, "rounds", harness.DefaultRounds, "split each case's --duration (or --count) into N rounds; each round runs every case once, in --order; figures are medians of the rounds with 95% intervals")
