@@ -35,6 +35,7 @@ func suggest(typed string, known []string) []string {
 	best, out := maxSuggestDistance+1, []string(nil)
 	for _, k := range known {
 		switch d := editDistance(t, strings.ToLower(k)); {
+		case d > maxSuggestDistance:
 		case d < best:
 			best, out = d, []string{k}
 		case d == best:

@@ -44,6 +44,7 @@ not test all it was given; each command's help says which it uses.`,
 	for _, c := range root.Commands() {
 		c.SetFlagErrorFunc(flagError)
 	}
+	registerCompletions(root)
 	return root
 }
 
