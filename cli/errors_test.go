@@ -34,6 +34,8 @@ func TestUsageErrorsHelp(t *testing.T) {
 		{[]string{"compare", "--metrc", "p50", "a", "b"}, []string{"did you mean --metric?", "Run 'ipcbench compare --help'"}, ""},
 		{[]string{"store", "ls", "--bogus"}, []string{"Run 'ipcbench store ls --help'"}, ""},
 		{[]string{"nonsense"}, []string{"unknown command", "Run 'ipcbench --help'"}, ""},
+		{[]string{"stor", "ls"}, []string{`unknown command "stor" for "ipcbench" (did you mean store?)` + "\nRun 'ipcbench --help'"}, ""},
+		{[]string{"store", "lss"}, []string{`unknown command "lss" for "ipcbench store" (did you mean ls?); known: add,`, "Run 'ipcbench store --help'"}, ""},
 		{[]string{"list", "extra"}, []string{"Run 'ipcbench list --help'"}, ""},
 		{[]string{"list", "--format", "yaml"}, []string{`unknown format "yaml"; want one of table, json`}, ""},
 		{[]string{"doctor", "--format", "yaml"}, []string{`unknown format "yaml"`, "Run 'ipcbench doctor --help'"}, ""},
@@ -66,6 +68,14 @@ func TestUsageErrorsHelp(t *testing.T) {
 				t.Errorf("stderr %q says %q", stderr, tc.not)
 			}
 		})
+	}
+}
+
+// TestGroupAlone: a command that groups others prints its help when
+// given none.
+func TestGroupAlone(t *testing.T) {
+	if code, stdout, _ := runCLI("store"); code != exitOK || !strings.Contains(stdout, "Available Commands:") {
+		t.Errorf("store alone: exit %d, stdout %q", code, stdout)
 	}
 }
 

@@ -75,7 +75,10 @@ func run(args []string, stdout, stderr io.Writer) int {
 		return exitOK
 	case errors.As(err, &ee):
 		return ee.code
-	case errors.As(err, &ue), strings.HasPrefix(err.Error(), "unknown command"): // cobra's error is untyped
+	case strings.HasPrefix(err.Error(), "unknown command"): // cobra's error is untyped
+		fmt.Fprintf(stderr, "ipcbench: %s\nRun '%s --help' for usage.\n", printable(errors.New(oneLine(err.Error()))), helpPath(cmd, root))
+		return exitUsage
+	case errors.As(err, &ue):
 		fmt.Fprintf(stderr, "ipcbench: %s\nRun '%s --help' for usage.\n", printable(err), helpPath(cmd, root))
 		return exitUsage
 	default:
@@ -91,6 +94,23 @@ func helpPath(cmd, root *cobra.Command) string {
 		cmd = root
 	}
 	return cmd.CommandPath()
+}
+
+// oneLine folds cobra's unknown-command error, whose suggestions follow
+// on lines of their own ("\n\nDid you mean this?\n\trun\n"), into one
+// line: unknown command "rn" for "ipcbench" (did you mean ab or run?).
+func oneLine(msg string) string {
+	first, rest, _ := strings.Cut(msg, "\n")
+	var near []string
+	for _, l := range strings.Split(rest, "\n") {
+		if strings.HasPrefix(l, "\t") {
+			near = append(near, strings.TrimSpace(l))
+		}
+	}
+	if len(near) > 0 {
+		first += " (did you mean " + strings.Join(near, " or ") + "?)"
+	}
+	return first
 }
 
 // printable is an error's text with what could act on a terminal escaped
