@@ -192,20 +192,8 @@ const maxCount = 1e10
 func (o *runOptions) plan() (harness.Plan, error) {
 	p := harness.Plan{Transports: o.Transports, Workloads: o.Workloads, Count: o.Count, Order: o.Order, Seed: o.Seed,
 		StopOnFailure: !o.KeepGoing, Producers: o.Producers}
-	if err := checkNames("--transports", "transport", o.Transports, transports.Names()); err != nil {
+	if err := o.checkNamed(); err != nil {
 		return p, err
-	}
-	if err := checkNames("--workloads", "workload", o.Workloads, workloads.Names()); err != nil {
-		return p, err
-	}
-	if err := checkBaseline(o.Baseline); err != nil {
-		return p, err
-	}
-	if err := o.conflicts(); err != nil {
-		return p, err
-	}
-	if err := results.CheckLabel(o.Label); err != nil { // before the run, not at its first reading
-		return p, usagef("--label: %v", err)
 	}
 	if o.PairMatrix && (len(o.CPUs) > 0 || o.given("repeat") && o.Repeat > 1 || o.given("rounds") && o.Rounds > 1) {
 		return p, usagef("--pair-matrix chooses the CPUs itself and runs each pair once: drop --cpus, --rounds and --repeat")
@@ -268,6 +256,24 @@ func (o *runOptions) plan() (harness.Plan, error) {
 		return p, planUsageError(err)
 	}
 	return p, nil
+}
+
+// checkNamed checks the names given (transports, workloads, the baseline,
+// the label) and that no flag is one the run would ignore.
+func (o *runOptions) checkNamed() error {
+	if err := checkNames("--transports", "transport", o.Transports, transports.Names()); err != nil {
+		return err
+	}
+	if err := checkNames("--workloads", "workload", o.Workloads, workloads.Names()); err != nil {
+		return err
+	}
+	if err := checkBaseline(o.Baseline); err != nil {
+		return err
+	}
+	if err := results.CheckLabel(o.Label); err != nil { // before the run, not at its first reading
+		return usagef("--label: %v", err)
+	}
+	return o.conflicts()
 }
 
 // conflicts refuses flags that the run would otherwise ignore without a
