@@ -72,7 +72,6 @@ func ChangePlot(c *stats.Comparison) (*plot.Plot, vg.Length, error) {
 		}
 	}
 	p.X.Min, p.X.Max = min(lo, -2*t), max(hi, 2*t)
-	p.Legend.Top = true
 	return p, plotHeightFor(len(cases)), nil
 }
 
@@ -117,6 +116,25 @@ func addChanges(p *plot.Plot, c *stats.Comparison, m string, mi, n int, cases []
 	return nil
 }
 
+// changeWidth is the dot plot's width, the other plots' width.
+const changeWidth = 6 * vg.Inch
+
+// drawBeside draws p on c with its legend at the top right, outside the
+// data, which it would otherwise hide.
+func drawBeside(p *plot.Plot, c draw.Canvas) {
+	legend := p.Legend
+	width := legend.Rectangle(c).Size().X + vg.Points(8)
+	data := c
+	data.Max.X -= width
+	p.Legend = plot.NewLegend()
+	p.Draw(data)
+	p.Legend = legend
+	side := c
+	side.Min.X = data.Max.X + vg.Points(4)
+	legend.Top, legend.Left, legend.XOffs, legend.YOffs = true, true, 0, 0
+	legend.Draw(side)
+}
+
 // renderChange draws a comparison's dot plot as PNG (at 2×, for high-DPI
 // screens) and SVG, as tall as its rows need.
 func renderChange(name, caption string, c *stats.Comparison) (Figure, error) {
@@ -125,15 +143,15 @@ func renderChange(name, caption string, c *stats.Comparison) (Figure, error) {
 		return Figure{}, err
 	}
 	f := Figure{Name: name, Caption: caption}
-	png := vgimg.PngCanvas{Canvas: vgimg.NewWith(vgimg.UseWH(plotWidth, height), vgimg.UseDPI(192))}
-	p.Draw(draw.New(png))
+	png := vgimg.PngCanvas{Canvas: vgimg.NewWith(vgimg.UseWH(changeWidth, height), vgimg.UseDPI(192))}
+	drawBeside(p, draw.New(png))
 	var b bytes.Buffer
 	if _, err := png.WriteTo(&b); err != nil {
 		return f, fmt.Errorf("plot %s as png: %w", name, err)
 	}
 	f.PNG = b.Bytes()
-	svg := vgsvg.New(plotWidth, height)
-	p.Draw(draw.New(svg))
+	svg := vgsvg.New(changeWidth, height)
+	drawBeside(p, draw.New(svg))
 	b = bytes.Buffer{}
 	if _, err := svg.WriteTo(&b); err != nil {
 		return f, fmt.Errorf("plot %s as svg: %w", name, err)

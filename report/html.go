@@ -217,7 +217,7 @@ td.wrap{white-space:normal;text-align:left;min-width:12em;max-width:40em}td.reas
 .flag{color:#a60;font-weight:bold}tr.regression td{background:#fde0dd}tr.improvement td{background:#e5f5e0}
 .grids{display:flex;flex-wrap:wrap;gap:0 1.5em}.grids h4{margin:.5em 0 0;font-size:13px}
 td.s0{background:#74c476}td.s1{background:#a1d99b}td.s2{background:#c7e9c0}td.s3{background:#e5f5e0}td.s4{background:#f7fcf5}td.best{font-weight:bold}
-.warn{color:#a60}.bad-run{color:#a33}.verdict{font-size:1.1em}.v h3{font-size:15px;margin:.8em 0 .2em}.v p{margin:.2em 0 .2em 1em}
+.warn{color:#a60;font-size:13px;margin:.3em 0}.bad-run{color:#a33}.verdict{font-size:1.1em}.v h3{font-size:15px;margin:.8em 0 .2em}.v p{margin:.2em 0 .2em 1em}
 .note,.notes{font-size:13px;color:#555}.notes{white-space:pre-line}
 figure{display:inline-block;margin:0 1em 1.5em 0;vertical-align:top;max-width:100%}figcaption{font-size:13px;color:#555;max-width:576px}
 figure svg,figure img{width:576px;max-width:100%;height:auto}code{background:#f3f3f3;padding:0 3px}pre{overflow-x:auto}
@@ -233,7 +233,7 @@ var htmlTemplate = template.Must(template.New("report").Parse(`<!DOCTYPE html>
 {{range .Comparisons}}<h2 id="compare">{{.New}} against {{.Base}}</h2>
 <p class="verdict"><b>{{.Verdict}}</b></p>
 {{with .Differences}}<p class="note">Host and configuration differ between base and new (* changes the figures): {{range $i, $d := .}}{{if $i}}; {{end}}{{$d.Key}}{{if $d.Skews}} *{{end}} {{index $d.Values 0}} → {{index $d.Values 1}}{{end}}.</p>{{end}}
-{{with .Figure}}<figure id="{{.Name}}">{{.SVG}}<figcaption>{{.Caption}}</figcaption></figure>{{end}}
+{{with .Figure}}<figure class="change" id="{{.Name}}">{{.SVG}}<figcaption>{{.Caption}}</figcaption></figure>{{end}}
 {{range .Tables}}<h3>{{.Title}}</h3><div class="box"><table><tr>{{range $i, $h := .Head}}<th{{if not $i}} class="l"{{end}}>{{$h}}</th>{{end}}</tr>
 {{range .Rows}}<tr class="{{.Verdict}}"><td class="l">{{.Case}}</td>{{range .Figures}}<td>{{.}}</td>{{end}}<td class="wrap flag">{{.Flags}}</td></tr>
 {{end}}</table></div>{{end}}
