@@ -115,6 +115,11 @@ func WriteDir(ctx context.Context, dir string, in []Input, pages string, force b
 	if err != nil {
 		return err
 	}
+	changes, err := changeFigures(comparisons(in))
+	if err != nil {
+		return err
+	}
+	figs = append(changes, figs...)
 	parent := filepath.Dir(filepath.Clean(dir))
 	if err := os.MkdirAll(parent, 0o755); err != nil {
 		return fmt.Errorf("create %s: %w", parent, err)
