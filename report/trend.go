@@ -33,6 +33,7 @@ func Trend(h *stats.History) (*plot.Plot, error) {
 		ticks = append(ticks, plot.Tick{Value: float64(i + 1), Label: label})
 	}
 	p.X.Tick.Marker = ticks
+	p.X.Label.Padding = vg.Points(8) // clear of the ticks' third line
 	p.X.Min, p.X.Max = 0.5, float64(len(h.Runs))+0.5
 	for si, s := range h.Series {
 		if err := addTrendSeries(p, si, s, scale); err != nil {
@@ -124,7 +125,9 @@ func trendTickLabels(runs []stats.Run) []string {
 			continue
 		}
 		t := r.Started.UTC()
-		lines := []string{"", t.Format(clock)} // date, time and change lines line up across ticks
+		// Every tick has three lines, a blank one a space (gonum drops
+		// trailing empty lines), so that the lines of all ticks stand level.
+		lines := []string{" ", t.Format(clock), " "}
 		if prev < 0 || t.Format("2006-01-02") != runs[prev].Started.UTC().Format("2006-01-02") {
 			lines[0] = t.Format("01-02")
 		}
@@ -136,9 +139,9 @@ func trendTickLabels(runs []stats.Run) []string {
 			if r.Label != "" {
 				id = append(id, textsafe.Terminal(r.Label))
 			}
-			lines = append(lines, strings.Join(id, " "))
+			lines[2] = strings.Join(id, " ")
 		}
-		labels[i] = strings.TrimRight(strings.Join(lines, "\n"), "\n")
+		labels[i] = strings.Join(lines, "\n")
 		prev = i
 	}
 	return labels
