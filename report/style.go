@@ -57,6 +57,10 @@ var runDashes = [][]vg.Length{
 	{vg.Points(8), vg.Points(2), vg.Points(1.5), vg.Points(2)},
 }
 
+// sloLineStyle draws a reference line, such as the SLO bound: solid
+// (dashes mean the run), thick and grey, a colour no series has.
+var sloLineStyle = draw.LineStyle{Color: color.Gray{Y: 0x88}, Width: vg.Points(2.5)}
+
 // runDash is the dash pattern of run fi (0 is the first file).
 func runDash(fi int) []vg.Length { return runDashes[fi%len(runDashes)] }
 
