@@ -586,7 +586,7 @@ func workloadPlans(in []Input, d workloads.Descriptor) []planned {
 			continue
 		}
 		out = append(out, planned{fmt.Sprintf("%s-%s", m, wl),
-			fmt.Sprintf("%s: %s against message size; bars are 95%% intervals, and series are nudged sideways so that they do not hide each other", wl, costMetrics[m].title),
+			fmt.Sprintf("%s: %s against message size; bars are 95%% intervals", wl, costMetrics[m].title),
 			func() (*plot.Plot, error) { return CostVsSize(in, wl, m) }})
 	}
 	return out
