@@ -255,7 +255,9 @@ func checkSynopsis(t *testing.T, c docCommand, args []string) {
 		paths = next
 	}
 	for _, p := range paths {
-		if cmd, _, err := newRootCmd(io.Discard, io.Discard).Find(p); err != nil || cmd.CommandPath() != strings.Join(append([]string{"ipcbench"}, p...), " ") {
+		root := newRootCmd(io.Discard, io.Discard)
+		root.InitDefaultCompletionCmd() // cobra adds `completion` when it executes, not before
+		if cmd, _, err := root.Find(p); err != nil || cmd.CommandPath() != strings.Join(append([]string{"ipcbench"}, p...), " ") {
 			t.Errorf("%s: ipcbench %s: ipcbench has no command %q", c.where, c.line, strings.Join(p, " "))
 			continue
 		}
