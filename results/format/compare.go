@@ -480,3 +480,33 @@ func runList(runs []int) string {
 	}
 	return "runs " + strings.Join(parts, ", ")
 }
+
+// FlagCountsLine says in one short line which flags a compared case
+// carries on each side: "pipe/pingpong/64 B: base NOISY 9/10, DRIFT 3/10
+// files; new NOISY 10/10 files", the count left out where a side is one
+// file. The flags' details are the Comparison's Flagged.
+func FlagCountsLine(cf stats.CaseFlags) string {
+	var sides []string
+	for _, s := range []struct {
+		name string
+		f    stats.SideFlags
+	}{{"base", cf.Base}, {"new", cf.New}} {
+		if len(s.f.Counts) == 0 {
+			continue
+		}
+		var parts []string
+		for _, c := range s.f.Counts {
+			p := strings.ToUpper(c.Name) // a validated flag name
+			if s.f.Files > 1 {
+				p += fmt.Sprintf(" %d/%d", c.Files, s.f.Files)
+			}
+			parts = append(parts, p)
+		}
+		line := s.name + " " + strings.Join(parts, ", ")
+		if s.f.Files > 1 {
+			line += " files"
+		}
+		sides = append(sides, line)
+	}
+	return cf.Case + ": " + strings.Join(sides, "; ")
+}
