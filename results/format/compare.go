@@ -314,7 +314,11 @@ func differenceText(ds []stats.Difference, markdown bool) string {
 		if d.Skews {
 			key += " *"
 		}
-		rows = append(rows, []string{key, esc(d.Values[0]), esc(d.Values[1])})
+		base, new := d.Values[0], d.Values[1]
+		if d.Key == stats.CommitKey {
+			base, new = results.ShortCommit(base), results.ShortCommit(new)
+		}
+		rows = append(rows, []string{key, esc(base), esc(new)})
 	}
 	if markdown {
 		b.WriteString("\n")
@@ -377,7 +381,7 @@ func seriesTable(b *strings.Builder, h *stats.History, s stats.Series, m stats.M
 	rows := [][]string{{"run", "started", "label", "ipcbench", h.Metric, "change", "p", "flag"}}
 	for _, p := range s.Points {
 		r := h.Runs[p.Run]
-		row := []string{fmt.Sprint(p.Run + 1), r.Started.UTC().Format("2006-01-02 15:04"), orDash(esc(r.Label)), orDash(esc(r.Commit)), vf.summary(p.Value)}
+		row := []string{fmt.Sprint(p.Run + 1), r.Started.UTC().Format("2006-01-02 15:04"), orDash(esc(r.Label)), orDash(esc(results.ShortCommit(r.Commit))), vf.summary(p.Value)}
 		if p.Verdict == "" {
 			row = append(row, "", "", strings.TrimSpace(flagsText(p.Flags, esc)))
 		} else {

@@ -53,6 +53,9 @@ const (
 	UnitFile = "file"
 )
 
+// CommitKey is the Difference key of the ipcbench commit of each side.
+const CommitKey = "ipcbench_commit"
+
 // Correction names the multiple-testing correction Compare applies over
 // every metric × case test of one comparison.
 //
@@ -830,7 +833,7 @@ var runKeys = []struct {
 	{"arrivals", true, func(f *results.File) string { return f.Config.Arrivals }},
 	{"slo", true, func(f *results.File) string { return durationOf(f.Config.SLONs) }},
 	{"ipcbench_version", false, func(f *results.File) string { return f.Host.Version }},
-	{"ipcbench_commit", false, func(f *results.File) string { return f.Host.Commit }},
+	{CommitKey, false, func(f *results.File) string { return f.Host.Commit }},
 	{"label", false, func(f *results.File) string { return f.Config.Label }},
 }
 
