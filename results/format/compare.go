@@ -178,7 +178,7 @@ func metricTable(b *strings.Builder, c *stats.Comparison, name string, deltas []
 	for _, g := range c.Geomeans {
 		if g.Metric == name {
 			rows = append(rows, []string{fmt.Sprintf("geomean (%d cases)", g.Cases), vf.format(g.Base), vf.format(g.New),
-				fmt.Sprintf("%+.2f%%", g.DeltaPct), "", "", ""})
+				deltaPct(g.DeltaPct), "", "", ""})
 		}
 	}
 	writeRows(b, rows, markdown)
@@ -259,7 +259,16 @@ func formatDelta(d stats.Delta) string {
 	if d.Verdict == stats.VerdictSame {
 		return "~"
 	}
-	return fmt.Sprintf("%+.2f%%", d.DeltaPct)
+	return deltaPct(d.DeltaPct)
+}
+
+// deltaPct renders a change in percent, "+10.69%", or as a factor,
+// "×1625", beyond results.FactorBeyond.
+func deltaPct(pct float64) string {
+	if s, ok := results.Factor(pct / 100); ok {
+		return s
+	}
+	return fmt.Sprintf("%+.2f%%", pct)
 }
 
 // formatP prints the p-value, the corrected q-value and the sample
