@@ -211,7 +211,7 @@ func metricTable(c *stats.Comparison, t *CompareTable) {
 	for _, g := range c.Geomeans {
 		if g.Metric == t.Metric {
 			t.Rows = append(t.Rows, []string{fmt.Sprintf("geomean (%d cases)", g.Cases), vf.format(g.Base), vf.format(g.New),
-				fmt.Sprintf("%+.2f%%", g.DeltaPct), "", "", ""})
+				deltaPct(g.DeltaPct), "", "", ""})
 			t.Deltas = append(t.Deltas, nil)
 		}
 	}
@@ -291,7 +291,16 @@ func formatDelta(d stats.Delta) string {
 	if d.Verdict == stats.VerdictSame {
 		return "~"
 	}
-	return fmt.Sprintf("%+.2f%%", d.DeltaPct)
+	return deltaPct(d.DeltaPct)
+}
+
+// deltaPct renders a change in percent, "+10.69%", or as a factor,
+// "×1625", beyond results.FactorBeyond.
+func deltaPct(pct float64) string {
+	if s, ok := results.Factor(pct / 100); ok {
+		return s
+	}
+	return fmt.Sprintf("%+.2f%%", pct)
 }
 
 // formatP prints the p-value, the corrected q-value and the sample
@@ -346,7 +355,11 @@ func differenceText(ds []stats.Difference, markdown bool) string {
 		if d.Skews {
 			key += " *"
 		}
-		rows = append(rows, []string{key, esc(d.Values[0]), esc(d.Values[1])})
+		base, new := d.Values[0], d.Values[1]
+		if d.Key == stats.CommitKey {
+			base, new = results.ShortCommit(base), results.ShortCommit(new)
+		}
+		rows = append(rows, []string{key, esc(base), esc(new)})
 	}
 	if markdown {
 		b.WriteString("\n")
@@ -409,7 +422,7 @@ func seriesTable(b *strings.Builder, h *stats.History, s stats.Series, m stats.M
 	rows := [][]string{{"run", "started", "label", "ipcbench", h.Metric, "change", "p", "flag"}}
 	for _, p := range s.Points {
 		r := h.Runs[p.Run]
-		row := []string{fmt.Sprint(p.Run + 1), r.Started.UTC().Format("2006-01-02 15:04"), orDash(esc(r.Label)), orDash(esc(r.Commit)), vf.summary(p.Value)}
+		row := []string{fmt.Sprint(p.Run + 1), r.Started.UTC().Format("2006-01-02 15:04"), orDash(esc(r.Label)), orDash(esc(results.ShortCommit(r.Commit))), vf.summary(p.Value)}
 		if p.Verdict == "" {
 			row = append(row, "", "", strings.TrimSpace(flagsText(p.Flags, esc)))
 		} else {
@@ -511,4 +524,34 @@ func runList(runs []int) string {
 		return "run " + parts[0]
 	}
 	return "runs " + strings.Join(parts, ", ")
+}
+
+// FlagCountsLine says in one short line which flags a compared case
+// carries on each side: "pipe/pingpong/64 B: base NOISY 9/10, DRIFT 3/10
+// files; new NOISY 10/10 files", the count left out where a side is one
+// file. The flags' details are the Comparison's Flagged.
+func FlagCountsLine(cf stats.CaseFlags) string {
+	var sides []string
+	for _, s := range []struct {
+		name string
+		f    stats.SideFlags
+	}{{"base", cf.Base}, {"new", cf.New}} {
+		if len(s.f.Counts) == 0 {
+			continue
+		}
+		var parts []string
+		for _, c := range s.f.Counts {
+			p := strings.ToUpper(c.Name) // a validated flag name
+			if s.f.Files > 1 {
+				p += fmt.Sprintf(" %d/%d", c.Files, s.f.Files)
+			}
+			parts = append(parts, p)
+		}
+		line := s.name + " " + strings.Join(parts, ", ")
+		if s.f.Files > 1 {
+			line += " files"
+		}
+		sides = append(sides, line)
+	}
+	return cf.Case + ": " + strings.Join(sides, "; ")
 }
