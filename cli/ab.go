@@ -113,7 +113,7 @@ func abFlags(o *abOptions) *pflag.FlagSet {
 	f.StringVar(&o.BaseArgs, "base-args", "", "run flags for the base side only, space-separated")
 	f.StringVar(&o.NewArgs, "new-args", "", `run flags for the new side only, space-separated, e.g. "--test-send-delay pipe=2us"`)
 	f.StringVar(&o.RoundTimeout, "round-timeout", "", "how long one side's run of a round may take before ab stops it as hung (default: its cases' time limits plus "+abRoundMargin.String()+")")
-	f.StringSliceVar(&o.Compare.Metrics, "metric", []string{"p50", "p99", "throughput", "cpu"}, "metrics to compare; a percentile named here is untested, not left out, where its tail is thin")
+	f.StringSliceVar(&o.Compare.Metrics, "metric", stats.DefaultCompareMetrics, "metrics to compare; a percentile named here is untested, not left out, where its tail is thin")
 	f.BoolVar(&o.Compare.AllowUntested, "allow-untested", false, "exit 0, not 3, when cases could not be tested (a regression still exits 1)")
 	f.BoolVar(&o.Compare.GateStreamLatency, "gate-stream-latency", false, "compare the latency of stream, stream-inplace and fanin cases even where it measures buffer depth")
 	registerVerbose(f, &o.Compare.Verbose)

@@ -124,7 +124,7 @@ Exit status:
 		},
 	}
 	f := cmd.Flags()
-	f.StringSliceVar(&opts.Metrics, "metric", []string{"p50", "p99", "throughput", "cpu"}, "metrics to compare")
+	f.StringSliceVar(&opts.Metrics, "metric", stats.DefaultCompareMetrics, "metrics to compare")
 	f.BoolVar(&opts.AllowUntested, "allow-untested", false, "exit 0, not 3, when cases could not be tested (a regression still exits 1)")
 	f.BoolVar(&opts.GateStreamLatency, "gate-stream-latency", false, "compare the latency of stream, stream-inplace and fanin cases even where it measures buffer depth")
 	registerVerbose(f, &opts.Verbose)
@@ -149,8 +149,8 @@ type significance struct {
 }
 
 func (s *significance) register(f *pflag.FlagSet, thresholdUsage string) {
-	f.StringVar(&s.Threshold, "threshold", "5%", thresholdUsage)
-	f.Float64Var(&s.Alpha, "alpha", 0.05, "significance level of the Mann-Whitney U tests (compare: after the Benjamini-Hochberg correction)")
+	f.StringVar(&s.Threshold, "threshold", fmt.Sprintf("%g%%", 100*stats.DefaultThreshold), thresholdUsage)
+	f.Float64Var(&s.Alpha, "alpha", stats.DefaultAlpha, "significance level of the Mann-Whitney U tests (compare: after the Benjamini-Hochberg correction)")
 	f.StringVar(&s.Format, "format", "table", strings.Join(format.CompareFormats, ", "))
 }
 

@@ -528,9 +528,9 @@ func (o *runOptions) saveAndPrint(path string, f *results.File, interrupted *int
 		where = "the table above only (no results file)"
 	}
 	if sig := interrupted.signal(); sig != nil {
-		finished := fmt.Sprintf("the %d cases finished are", len(f.Cases))
+		finished := fmt.Sprintf("the rounds finished of %d cases are", len(f.Cases))
 		if len(f.Cases) == 1 {
-			finished = "the 1 case finished is"
+			finished = "the rounds finished of 1 case are"
 		}
 		fmt.Fprintf(o.Stderr, "ipcbench: %s: workers stopped and kernel objects removed; %s in %s, marked incomplete\n",
 			f.Incomplete, finished, where)

@@ -161,7 +161,7 @@ func TestTrendTickLabels(t *testing.T) {
 		{Started: at("2025-12-06T11:30:00Z"), Commit: "0123456bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb+dirty", Label: "pr"},
 		{Started: at("2025-12-07T09:00:00Z"), Commit: "0123456bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb+dirty", Label: "pr"},
 	}
-	want := []string{"12-06\n10:00\nd1db9f8", " \n10:05\n ", " \n11:30\n0123456+dirty pr", "12-07\n09:00\n "}
+	want := []string{"12-06\n10:00\nd1db9f8aaaaa", " \n10:05\n ", " \n11:30\n0123456bbbbb+dirty pr", "12-07\n09:00\n "}
 	got := trendTickLabels(runs)
 	for i := range want {
 		if i >= len(got) || got[i] != want[i] {

@@ -37,7 +37,8 @@ const (
 	plotHeight = 4 * vg.Inch
 )
 
-// PNGSize is the pixel size of every PNG figure.
+// PNGSize is the size of every figure in CSS pixels; its PNG holds
+// pngScale times as many pixels each way, for high-DPI screens.
 var PNGSize = [2]int{576, 384}
 
 type planned struct {

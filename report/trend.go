@@ -8,6 +8,7 @@ import (
 
 	"github.com/ipcbench/ipcbench/internal/safeout"
 	"github.com/ipcbench/ipcbench/internal/textsafe"
+	"github.com/ipcbench/ipcbench/results"
 	"github.com/ipcbench/ipcbench/results/stats"
 	"gonum.org/v1/plot"
 	"gonum.org/v1/plot/plotter"
@@ -134,7 +135,7 @@ func trendTickLabels(runs []stats.Run) []string {
 		if prev < 0 || changed {
 			var id []string
 			if r.Commit != "" {
-				id = append(id, textsafe.Terminal(short(r.Commit)))
+				id = append(id, textsafe.Terminal(results.ShortCommit(r.Commit)))
 			}
 			if r.Label != "" {
 				id = append(id, textsafe.Terminal(r.Label))
@@ -145,18 +146,6 @@ func trendTickLabels(runs []stats.Run) []string {
 		prev = i
 	}
 	return labels
-}
-
-// short is a commit's first seven hex digits, keeping a "+dirty" mark.
-func short(commit string) string {
-	hash, dirty := strings.CutSuffix(commit, "+dirty")
-	if len(hash) > 7 {
-		hash = hash[:7]
-	}
-	if dirty {
-		hash += "+dirty"
-	}
-	return hash
 }
 
 // SavePlot writes p to path as PNG or SVG, by the path's extension, at the
