@@ -45,7 +45,7 @@ type abOptions struct {
 func newCmdAB(stdout, stderr io.Writer) *cobra.Command {
 	opts := &abOptions{Compare: compareOptions{Stdout: stdout, Stderr: stderr}}
 	cmd := &cobra.Command{
-		Use:   "ab BASE_BIN NEW_BIN [ab flags] [run flags]",
+		Use:   "ab BASE_BIN NEW_BIN [flags] [run flags]",
 		Short: "Run two ipcbench builds in alternating rounds on this machine and compare them; exit 1 on a regression",
 		Long: `ab runs two builds of ipcbench (BASE_BIN and NEW_BIN, paths to their
 binaries) in alternating rounds on this machine, so that both see the same
@@ -55,9 +55,15 @@ base first, even rounds new first. It then prints each round's host
 interference (steal, run-queue wait, migrations), pools each side's files
 and compares them as compare does, each file's median one sample, so that
 rounds, not repetitions, are the independent unit: 4 rounds are the fewest
-a U test can judge, 6 (the default) give confidence intervals.
+a U test can judge, 6 give confidence intervals; the default is 10.
 
-Flags that ab does not know go to run on both sides; --base-args and
+Each metric is judged on its own. Without --metric, a percentile whose
+rounds hold fewer than 100 samples beyond it (p99 of a short run) is left
+out, and the comparison says so on one line, while the case's other
+metrics are tested; where --metric names it, the case is untested.
+
+The flags below are ab's; flags that ab does not know go to run on both
+sides (ipcbench run --help lists them); --base-args and
 --new-args add flags to one side only (to check the gate itself, --new-args
 "--test-send-delay pipe=2us" slows the new side's pipe and must exit 1).
 Everything after -- goes to run. ab writes into a fresh directory
@@ -81,6 +87,8 @@ makes it 0); 128+n ended by signal n.`,
   go build -o /tmp/ipcbench-new ./cmd/ipcbench
   ipcbench ab /tmp/ipcbench-base /tmp/ipcbench-new --transports pipe,unix-stream --workloads pingpong --sizes 64 --duration 300ms --cpus 0,1
   ipcbench ab /tmp/ipcbench-new /tmp/ipcbench-new --rounds 8 --metric p50 --new-args "--test-send-delay pipe=2us"`,
+		// ab parses its arguments itself, to pass run's flags through;
+		// its own flags are also registered on the command for help.
 		DisableFlagParsing: true,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if err := parseABArgs(args, opts); err != nil {
@@ -92,6 +100,7 @@ makes it 0); 128+n ended by signal n.`,
 			return abRun(opts)
 		},
 	}
+	cmd.Flags().AddFlagSet(abFlags(&abOptions{}))
 	return cmd
 }
 
@@ -104,9 +113,10 @@ func abFlags(o *abOptions) *pflag.FlagSet {
 	f.StringVar(&o.BaseArgs, "base-args", "", "run flags for the base side only, space-separated")
 	f.StringVar(&o.NewArgs, "new-args", "", `run flags for the new side only, space-separated, e.g. "--test-send-delay pipe=2us"`)
 	f.StringVar(&o.RoundTimeout, "round-timeout", "", "how long one side's run of a round may take before ab stops it as hung (default: its cases' time limits plus "+abRoundMargin.String()+")")
-	f.StringSliceVar(&o.Compare.Metrics, "metric", []string{"p50", "p99", "throughput", "cpu"}, "metrics to compare")
+	f.StringSliceVar(&o.Compare.Metrics, "metric", stats.DefaultCompareMetrics, "metrics to compare; a percentile named here is untested, not left out, where its tail is thin")
 	f.BoolVar(&o.Compare.AllowUntested, "allow-untested", false, "exit 0, not 3, when cases could not be tested (a regression still exits 1)")
 	f.BoolVar(&o.Compare.GateStreamLatency, "gate-stream-latency", false, "compare the latency of stream, stream-inplace and fanin cases even where it measures buffer depth")
+	registerVerbose(f, &o.Compare.Verbose)
 	o.Compare.significance.register(f, "smallest change for the worse that fails, e.g. 5% or 0.05")
 	f.BoolP("help", "h", false, "help for ab")
 	return f
@@ -134,8 +144,8 @@ func parseABArgs(args []string, o *abOptions) error {
 		}
 		name, _, hasValue := strings.Cut(strings.TrimLeft(a, "-"), "=")
 		fl := f.Lookup(name)
-		if a == "-h" {
-			fl = f.Lookup("help")
+		if !strings.HasPrefix(a, "--") && len(name) == 1 { // -h, -v
+			fl = f.ShorthandLookup(name)
 		}
 		if fl == nil {
 			if name == "repeat" || name == "out" || name == "o" {
@@ -169,6 +179,7 @@ func parseABArgs(args []string, o *abOptions) error {
 	if _, err := stats.ParseMetrics(o.Compare.Metrics); err != nil {
 		return usagef("--metric: %v", err)
 	}
+	o.Compare.metricsNamed = f.Changed("metric")
 	if o.RoundTimeout != "" {
 		if d, err := time.ParseDuration(o.RoundTimeout); err != nil || d <= 0 {
 			return usagef("--round-timeout %q: want a duration above 0, e.g. 30m or 2h", o.RoundTimeout)

@@ -20,15 +20,17 @@ func TestABFlags(t *testing.T) {
 	}{
 		{"defaults", []string{"b1", "b2"}, func(o *abOptions) bool {
 			return o.BaseBin == "b1" && o.NewBin == "b2" && o.Rounds == 10 && o.Out == "" && len(o.RunArgs) == 0 &&
-				slices.Equal(o.Compare.Metrics, []string{"p50", "p99", "throughput", "cpu"}) && o.Compare.Alpha == 0.05
+				slices.Equal(o.Compare.Metrics, []string{"p50", "p99", "throughput", "cpu"}) && o.Compare.Alpha == 0.05 &&
+				!o.Compare.metricsNamed && !o.Compare.Verbose
 		}},
 		{"run flags pass through", []string{"b1", "b2", "--transports", "pipe", "--sizes=64", "--rounds", "4", "--cpus", "0,1"}, func(o *abOptions) bool {
 			return o.Rounds == 4 && slices.Equal(o.RunArgs, []string{"--transports", "pipe", "--sizes=64", "--cpus", "0,1"})
 		}},
 		{"compare flags", []string{"b1", "b2", "--metric", "p50,throughput", "--threshold=10%", "--alpha", "0.01", "--allow-untested", "--format", "markdown"}, func(o *abOptions) bool {
 			return slices.Equal(o.Compare.Metrics, []string{"p50", "throughput"}) && o.Compare.Threshold == "10%" &&
-				o.Compare.Alpha == 0.01 && o.Compare.AllowUntested && o.Compare.Format == "markdown"
+				o.Compare.Alpha == 0.01 && o.Compare.AllowUntested && o.Compare.Format == "markdown" && o.Compare.metricsNamed
 		}},
+		{"verbose", []string{"b1", "b2", "-v"}, func(o *abOptions) bool { return o.Compare.Verbose && len(o.RunArgs) == 0 }},
 		{"one side's flags", []string{"b1", "b2", "--new-args", "--test-send-delay pipe=2us", "--out", "dir"}, func(o *abOptions) bool {
 			return o.NewArgs == "--test-send-delay pipe=2us" && o.BaseArgs == "" && o.Out == "dir"
 		}},
@@ -75,10 +77,17 @@ func TestABUsageErrors(t *testing.T) {
 	}
 }
 
+// TestABHelp: ab's help lists its own flags, which it parses by hand.
 func TestABHelp(t *testing.T) {
 	code, out, _ := runCLI("ab", "--help")
 	if code != exitOK || !strings.Contains(out, "alternating rounds") {
 		t.Errorf("ab --help: exit %d:\n%s", code, out)
+	}
+	for _, flag := range []string{"--rounds int", "--metric strings", "--out string", "--base-args string", "--new-args string",
+		"--allow-untested", "--round-timeout string", "--threshold string", "--alpha float", "--format string", "-v, --verbose", "-h, --help"} {
+		if !strings.Contains(out, flag) {
+			t.Errorf("ab --help lists no %q:\n%s", flag, out)
+		}
 	}
 }
 

@@ -29,6 +29,9 @@ type compareOptions struct {
 	// GateStreamLatency gates the latency of closed-loop one-way cases
 	// (stream, stream-inplace, fanin) even at native or unequal depths.
 	GateStreamLatency bool
+	// Verbose prints each warning in full: a flagged case's flag details
+	// from every file, and what a warning means.
+	Verbose bool
 	significance
 	// store is --store: BASE and NEW are selectors of runs in it.
 	store  storeFlag
@@ -64,7 +67,9 @@ does not gate on it: by default it leaves such a percentile out and says
 so on one line (the rounds of a default run, 60 ms each, hold too few
 samples for a p99), and where --metric names it the case is untested. A
 case flagged (NOISY, OVERHEAD, DRIFT, AUTOCORR) on
-either side is warned about on stderr.
+either side is warned about on stderr, one short line a case naming its
+flags and how many files carry each; -v prints each file's flag details
+and each warning's explanation.
 
 A case measured on both sides is tested when every metric got a p-value; one
 that is ok on one side and failed on the other is untested. The last line
@@ -119,9 +124,10 @@ Exit status:
 		},
 	}
 	f := cmd.Flags()
-	f.StringSliceVar(&opts.Metrics, "metric", []string{"p50", "p99", "throughput", "cpu"}, "metrics to compare")
+	f.StringSliceVar(&opts.Metrics, "metric", stats.DefaultCompareMetrics, "metrics to compare")
 	f.BoolVar(&opts.AllowUntested, "allow-untested", false, "exit 0, not 3, when cases could not be tested (a regression still exits 1)")
 	f.BoolVar(&opts.GateStreamLatency, "gate-stream-latency", false, "compare the latency of stream, stream-inplace and fanin cases even where it measures buffer depth")
+	registerVerbose(f, &opts.Verbose)
 	opts.significance.register(f, "smallest change for the worse that fails, e.g. 5% or 0.05")
 	opts.store.register(f)
 	return cmd
@@ -143,8 +149,8 @@ type significance struct {
 }
 
 func (s *significance) register(f *pflag.FlagSet, thresholdUsage string) {
-	f.StringVar(&s.Threshold, "threshold", "5%", thresholdUsage)
-	f.Float64Var(&s.Alpha, "alpha", 0.05, "significance level of the Mann-Whitney U tests (compare: after the Benjamini-Hochberg correction)")
+	f.StringVar(&s.Threshold, "threshold", fmt.Sprintf("%g%%", 100*stats.DefaultThreshold), thresholdUsage)
+	f.Float64Var(&s.Alpha, "alpha", stats.DefaultAlpha, "significance level of the Mann-Whitney U tests (compare: after the Benjamini-Hochberg correction)")
 	f.StringVar(&s.Format, "format", "table", strings.Join(format.CompareFormats, ", "))
 }
 
@@ -279,19 +285,55 @@ func compareFiles(o *compareOptions, base, newer []*results.File, interleaved bo
 	}
 	c := stats.Compare(base, newer, stats.CompareOptions{Metrics: metrics, Threshold: threshold, Alpha: o.Alpha,
 		GateQueueLatency: o.GateStreamLatency, LeaveOutThinTails: !o.metricsNamed})
-	if keys := c.Skewed(); keys != "" {
-		fmt.Fprintf(o.Stderr, "ipcbench: warning: base and new differ in %s: their figures may not be comparable (see the header)\n", keys)
-	}
-	if skew := c.LoadSkew(); skew != "" && !interleaved {
-		fmt.Fprintf(o.Stderr, "ipcbench: warning: the host interfered differently with base and new (%s): two runs one after the other see different hosts; ipcbench ab BASE_BIN NEW_BIN alternates them\n", skew)
-	}
-	for _, f := range c.Flagged { // quotes the files' flag details
-		fmt.Fprintf(o.Stderr, "ipcbench: warning: flagged, its figures say less than they seem: %s\n", textsafe.Terminal(f))
-	}
+	compareWarnings(o.Stderr, c, interleaved, o.Verbose)
 	if err := format.WriteComparison(o.Stdout, o.Format, c); err != nil {
 		return err
 	}
 	return compareExit(o.Stderr, c, threshold, o.AllowUntested)
+}
+
+// registerVerbose registers -v, --verbose, which compare and ab share.
+func registerVerbose(f *pflag.FlagSet, v *bool) {
+	f.BoolVarP(v, "verbose", "v", false, "print warnings in full: each file's flag details, and what each warning means")
+}
+
+// maxFlaggedLines is how many flagged cases compare names on stderr, one
+// line each, before it counts the rest (-v names them all).
+const maxFlaggedLines = 5
+
+// compareWarnings writes the comparison's warnings to stderr, one short
+// line each; verbose adds the details: each file's flag details and what
+// a warning means. interleaved says the sides ran in alternating rounds
+// (ipcbench ab), where a difference in host load is the host's noise.
+func compareWarnings(stderr io.Writer, c *stats.Comparison, interleaved, verbose bool) {
+	more := func(s string) string {
+		if verbose {
+			return s
+		}
+		return ""
+	}
+	if keys := c.Skewed(); keys != "" {
+		fmt.Fprintf(stderr, "ipcbench: warning: base and new differ in %s%s\n", keys,
+			more(": their figures may not be comparable (see the header)"))
+	}
+	if skew := c.LoadSkew(); skew != "" && !interleaved {
+		fmt.Fprintf(stderr, "ipcbench: warning: the host interfered differently with base and new (%s); ipcbench ab alternates them%s\n", skew,
+			more(": two runs one after the other see different hosts, and ipcbench ab BASE_BIN NEW_BIN runs the builds in alternating rounds"))
+	}
+	for i, cf := range c.FlagCounts {
+		if verbose { // quotes the files' flag details
+			fmt.Fprintf(stderr, "ipcbench: warning: flagged, its figures say less than they seem: %s\n", textsafe.Terminal(c.Flagged[i]))
+			continue
+		}
+		if i == maxFlaggedLines {
+			fmt.Fprintf(stderr, "ipcbench: warning: %d more flagged cases (-v names them)\n", len(c.FlagCounts)-i)
+			break
+		}
+		fmt.Fprintf(stderr, "ipcbench: warning: flagged: %s\n", format.FlagCountsLine(cf))
+	}
+	if len(c.FlagCounts) > 0 && !verbose {
+		fmt.Fprintln(stderr, "ipcbench: flagged figures say less than they seem; -v prints each file's flag details")
+	}
 }
 
 // compareExit says on stderr why a comparison did not pass, and returns

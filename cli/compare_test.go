@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -9,6 +10,7 @@ import (
 
 	"github.com/ipcbench/ipcbench/results"
 	"github.com/ipcbench/ipcbench/results/resultstest"
+	"github.com/ipcbench/ipcbench/results/stats"
 )
 
 // writeSynthetic writes a results file with pipe and tcp pingpong cases of
@@ -175,6 +177,37 @@ func TestBadResultsFilesExit2(t *testing.T) {
 	} {
 		if code, _, errOut := runCLI(args...); code != exitUsage || errOut == "" {
 			t.Errorf("%q: exit %d, stderr %q; want 2 and a message", args, code, errOut)
+		}
+	}
+}
+
+// TestCompareWarningsShort: flagged cases get one short line each, at
+// most maxFlaggedLines and a count of the rest; -v quotes the details.
+func TestCompareWarningsShort(t *testing.T) {
+	c := &stats.Comparison{}
+	for i := range 7 {
+		k := fmt.Sprintf("pipe/pingpong/%d B", 64<<i)
+		c.Flagged = append(c.Flagged, k+": new "+strings.Repeat("NOISY (run-queue wait 30 % (side a)), ", 20))
+		c.FlagCounts = append(c.FlagCounts, stats.CaseFlags{Case: k,
+			New: stats.SideFlags{Files: 10, Counts: []stats.FlagCount{{Name: results.FlagNoisy, Files: 10}}}})
+	}
+	for _, tc := range []struct {
+		verbose        bool
+		lines, longest int
+		want           string
+	}{
+		{false, maxFlaggedLines + 2, 100, "ipcbench: warning: 2 more flagged cases (-v names them)"},
+		{true, 7, 1000, "NOISY (run-queue wait 30 % (side a))"},
+	} {
+		var b strings.Builder
+		compareWarnings(&b, c, true, tc.verbose)
+		lines := strings.Split(strings.TrimSuffix(b.String(), "\n"), "\n")
+		longest := 0
+		for _, l := range lines {
+			longest = max(longest, len(l))
+		}
+		if len(lines) != tc.lines || !strings.Contains(b.String(), tc.want) || !tc.verbose && longest > tc.longest {
+			t.Errorf("verbose %v: %d lines (want %d), longest %d, no %q?\n%s", tc.verbose, len(lines), tc.lines, longest, tc.want, b.String())
 		}
 	}
 }

@@ -5,6 +5,7 @@ import (
 	"io"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/ipcbench/ipcbench/doctor"
 	"github.com/ipcbench/ipcbench/results"
@@ -17,8 +18,29 @@ const sampleLoad = 250 * time.Millisecond
 // doctorOptions configures ipcbench doctor.
 type doctorOptions struct {
 	Check  func() []results.Finding
+	Format string // listFormats
 	Stdout io.Writer
 	Stderr io.Writer
+}
+
+// doctorReport is doctor --format json's document; its field names are
+// stable (docs/usage.md#list-and-doctor-as-json).
+type doctorReport struct {
+	Findings []doctorFinding `json:"findings"`
+	// Problems names the findings that make doctor exit 1.
+	Problems []string `json:"problems"`
+}
+
+// doctorFinding is a results.Finding with every field always present, and
+// whether it fails doctor.
+type doctorFinding struct {
+	Topic  string `json:"topic"`
+	Name   string `json:"name"`
+	Value  string `json:"value"`
+	Effect string `json:"effect"`
+	Fix    string `json:"fix"`
+	Warn   bool   `json:"warn"`  // marked !: worth acting on before trusting a comparison
+	Fails  bool   `json:"fails"` // a warning that will skew or break runs: doctor exits 1
 }
 
 // informational are the findings that doctor marks with ! but that do not
@@ -33,7 +55,7 @@ var informational = map[string]string{
 
 func newCmdDoctor(stdout, stderr io.Writer) *cobra.Command {
 	opts := &doctorOptions{Check: func() []results.Finding { return doctor.Check(sampleLoad) }, Stdout: stdout, Stderr: stderr}
-	return &cobra.Command{
+	cmd := &cobra.Command{
 		Use:   "doctor",
 		Short: "Report what on this host affects results, with the commands that fix it",
 		Long: `Doctor reports what on this host affects ipcbench's results:
@@ -59,30 +81,48 @@ average (it counts the last minute, ipcbench's own earlier runs included).
 Exit status: 0 nothing that skews or breaks runs, 1 something does (named on
 stderr), 2 bad arguments.`,
 		Example: `  ipcbench doctor
-  sudo sysctl -w kernel.msgmax=65536   # then sysv-msg carries 64 KiB`,
+  sudo sysctl -w kernel.msgmax=65536   # then sysv-msg carries 64 KiB
+  ipcbench doctor --format json | jq '.findings[] | select(.fails)'`,
 		Args: noArgs,
 		RunE: func(_ *cobra.Command, _ []string) error {
 			return doctorRun(opts)
 		},
 	}
+	cmd.Flags().StringVar(&opts.Format, "format", "table", "stdout format: "+strings.Join(listFormats, ", ")+" (field names documented in docs/usage.md#list-and-doctor-as-json)")
+	return cmd
 }
 
 func doctorRun(o *doctorOptions) error {
-	fs := o.Check()
-	if err := writeFindings(o.Stdout, fs); err != nil {
+	if o.Format == "" {
+		o.Format = "table"
+	}
+	if err := checkFormat(o.Format, listFormats); err != nil {
 		return err
 	}
-	var problems []string
+	fs := o.Check()
+	r := doctorReport{Findings: []doctorFinding{}, Problems: []string{}}
 	for _, f := range fs {
-		if f.Warn && !excused(f) {
-			problems = append(problems, f.Name)
+		fails := f.Warn && !excused(f)
+		r.Findings = append(r.Findings, doctorFinding{f.Topic, f.Name, f.Value, f.Effect, f.Fix, f.Warn, fails})
+		if fails {
+			r.Problems = append(r.Problems, f.Name)
 		}
 	}
-	if len(problems) == 0 {
-		return nil
+	var err error
+	if o.Format == "json" {
+		err = writeJSONDoc(o.Stdout, r)
+	} else {
+		err = writeFindings(o.Stdout, fs)
 	}
-	fmt.Fprintf(o.Stderr, "ipcbench: doctor: %d findings will skew or break runs: %s; fix them with the commands above, or run anyway knowing the figures carry them\n",
-		len(problems), strings.Join(problems, ", "))
+	if err != nil || len(r.Problems) == 0 {
+		return err
+	}
+	what := fmt.Sprintf("%d findings will", len(r.Problems))
+	if len(r.Problems) == 1 {
+		what = "1 finding will"
+	}
+	fmt.Fprintf(o.Stderr, "ipcbench: doctor: %s skew or break runs: %s; fix them with the commands doctor names, or run anyway knowing the figures carry them\n",
+		what, strings.Join(r.Problems, ", "))
 	return exitError{exitFailure}
 }
 
@@ -92,8 +132,14 @@ func excused(f results.Finding) bool {
 	return topic || name
 }
 
+// writeFindings prints the findings by topic, in a name column as wide
+// as the longest name, so that no value starts out of line.
 func writeFindings(w io.Writer, fs []results.Finding) error {
 	var b strings.Builder
+	width := 0
+	for _, f := range fs {
+		width = max(width, utf8.RuneCountInString(f.Name))
+	}
 	topic := ""
 	for _, f := range fs {
 		if f.Topic != topic {
@@ -104,14 +150,38 @@ func writeFindings(w io.Writer, fs []results.Finding) error {
 		if f.Warn {
 			mark = "!"
 		}
-		fmt.Fprintf(&b, "%s %-31s %s\n", mark, f.Name, f.Value)
-		if f.Effect != "" {
-			fmt.Fprintf(&b, "  %-31s %s\n", "", f.Effect)
+		fmt.Fprintf(&b, "%s %-*s %s\n", mark, width, f.Name, f.Value)
+		for _, l := range wrapWords(f.Effect, doctorColumns-width-3) {
+			fmt.Fprintf(&b, "  %-*s %s\n", width, "", l)
 		}
 		if f.Fix != "" {
-			fmt.Fprintf(&b, "  %-31s fix: %s\n", "", f.Fix)
+			fmt.Fprintf(&b, "  %-*s fix: %s\n", width, "", f.Fix)
 		}
 	}
 	_, err := io.WriteString(w, strings.TrimPrefix(b.String(), "\n"))
 	return err
+}
+
+// doctorColumns is the width doctor wraps a finding's effect to; a fix
+// stays on one line, to be copied whole.
+const doctorColumns = 120
+
+// wrapWords splits s into lines of at most width characters, breaking at
+// spaces; a word longer than width keeps a line of its own.
+func wrapWords(s string, width int) []string {
+	var lines []string
+	line := ""
+	for _, w := range strings.Fields(s) {
+		if line != "" && utf8.RuneCountInString(line)+1+utf8.RuneCountInString(w) > width {
+			lines, line = append(lines, line), ""
+		}
+		if line != "" {
+			line += " "
+		}
+		line += w
+	}
+	if line != "" {
+		lines = append(lines, line)
+	}
+	return lines
 }

@@ -86,7 +86,9 @@ func TestCompareUntestedExits3(t *testing.T) {
 		{"latency timed over other intervals is not gated", []string{"compare", six1, sampled, "--metric", "p50"}, exitUntested, "Untested: none of the 2 cases", "--sample-every"},
 		{"p50 of the same runs is tested", []string{"compare", six1, thinTail, "--metric", "p50"}, exitOK, "No regressions.", ""},
 		{"by default a thin tail is left out, and said so", []string{"compare", six1, thinTail}, exitOK, "No regressions.", ""},
-		{"a flagged case warns", []string{"compare", six1, flagged}, exitOK, "No regressions.",
+		{"a flagged case warns in one short line", []string{"compare", six1, flagged}, exitOK, "No regressions.",
+			"ipcbench: warning: flagged: pipe/pingpong/64 B: new NOISY\n"},
+		{"-v prints the flags' details", []string{"compare", six1, flagged, "-v"}, exitOK, "No regressions.",
 			"ipcbench: warning: flagged, its figures say less than they seem: pipe/pingpong/64 B: new NOISY (steal 12 %)"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {

@@ -18,6 +18,7 @@ import (
 	"github.com/ipcbench/ipcbench/internal/textsafe"
 	"github.com/ipcbench/ipcbench/results/store"
 	_ "github.com/ipcbench/ipcbench/transports"
+	"github.com/spf13/cobra"
 )
 
 // Exit codes, as hyperfine and benchstat users expect.
@@ -59,7 +60,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 	out := &stdoutWriter{w: stdout}
 	root := newRootCmd(out, stderr)
 	root.SetArgs(joinStoreURL(args))
-	err := root.Execute()
+	cmd, err := root.ExecuteC()
 	if out.err != nil {
 		if err == nil || errors.Is(err, out.err) {
 			err = fmt.Errorf("write stdout: %w", out.err)
@@ -74,13 +75,42 @@ func run(args []string, stdout, stderr io.Writer) int {
 		return exitOK
 	case errors.As(err, &ee):
 		return ee.code
-	case errors.As(err, &ue), strings.HasPrefix(err.Error(), "unknown command"): // cobra's error is untyped
-		fmt.Fprintf(stderr, "ipcbench: %s\nRun 'ipcbench --help' for usage.\n", printable(err))
+	case strings.HasPrefix(err.Error(), "unknown command"): // cobra's error is untyped
+		fmt.Fprintf(stderr, "ipcbench: %s\nRun '%s --help' for usage.\n", printable(errors.New(oneLine(err.Error()))), helpPath(cmd, root))
+		return exitUsage
+	case errors.As(err, &ue):
+		fmt.Fprintf(stderr, "ipcbench: %s\nRun '%s --help' for usage.\n", printable(err), helpPath(cmd, root))
 		return exitUsage
 	default:
 		fmt.Fprintf(stderr, "ipcbench: %s\n", printable(err))
 		return exitFailure
 	}
+}
+
+// helpPath is the command whose --help a usage error points to: the one
+// that failed, or ipcbench itself where none was found.
+func helpPath(cmd, root *cobra.Command) string {
+	if cmd == nil {
+		cmd = root
+	}
+	return cmd.CommandPath()
+}
+
+// oneLine folds cobra's unknown-command error, whose suggestions follow
+// on lines of their own ("\n\nDid you mean this?\n\trun\n"), into one
+// line: unknown command "rn" for "ipcbench" (did you mean ab or run?).
+func oneLine(msg string) string {
+	first, rest, _ := strings.Cut(msg, "\n")
+	var near []string
+	for _, l := range strings.Split(rest, "\n") {
+		if strings.HasPrefix(l, "\t") {
+			near = append(near, strings.TrimSpace(l))
+		}
+	}
+	if len(near) > 0 {
+		first += " (did you mean " + strings.Join(near, " or ") + "?)"
+	}
+	return first
 }
 
 // printable is an error's text with what could act on a terminal escaped

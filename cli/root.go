@@ -2,6 +2,7 @@ package cli
 
 import (
 	"io"
+	"strings"
 
 	"github.com/ipcbench/ipcbench/hostinfo"
 	"github.com/spf13/cobra"
@@ -37,12 +38,16 @@ not test all it was given; each command's help says which it uses.`,
 	root.Version = "devel"
 	cobra.AddTemplateFunc("ipcbenchVersion", func() string { return versionText(hostinfo.Build()) })
 	root.SetVersionTemplate(`{{ipcbenchVersion}}`)
-	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return usageError{err} })
+	root.SetFlagErrorFunc(flagError)
 	root.SetOut(stdout)
 	root.SetErr(stderr)
 	root.AddCommand(newCmdRun(stdout, stderr), newCmdList(stdout), newCmdReport(stderr), newCmdCompare(stdout, stderr), newCmdAB(stdout, stderr), newCmdExport(stdout), newCmdHistory(stdout, stderr), newCmdStore(stdout, stderr), newCmdClean(stdout, stderr), newCmdDoctor(stdout, stderr), newCmdVersion(stdout), newCmdWorker())
 	for _, c := range root.Commands() {
-		c.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return usageError{err} })
+		c.SetFlagErrorFunc(flagError)
+	}
+	registerCompletions(root)
+	for _, c := range root.Commands() {
+		refuseUnknownSubcommands(c)
 	}
 	return root
 }
@@ -53,4 +58,26 @@ func noArgs(cmd *cobra.Command, args []string) error {
 		return usagef("%s takes no arguments, got %q", cmd.CommandPath(), args)
 	}
 	return nil
+}
+
+// refuseUnknownSubcommands makes a command that only groups others (store)
+// refuse an unknown subcommand as a usage error with the nearest name,
+// where cobra would print the group's help and exit 0; alone, it still
+// prints its help.
+func refuseUnknownSubcommands(c *cobra.Command) {
+	if c.Runnable() || !c.HasSubCommands() {
+		return
+	}
+	c.RunE = func(cmd *cobra.Command, args []string) error {
+		if len(args) == 0 {
+			return cmd.Help()
+		}
+		var names []string
+		for _, sub := range cmd.Commands() {
+			if sub.IsAvailableCommand() {
+				names = append(names, sub.Name())
+			}
+		}
+		return usagef("unknown command %q for %q%s; known: %s", args[0], cmd.CommandPath(), didYouMean(args[0], names), strings.Join(names, ", "))
+	}
 }

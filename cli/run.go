@@ -7,6 +7,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -125,7 +126,7 @@ SIGQUIT 131), with the cases finished saved, marked incomplete.`,
 	// and 61.1 s at 1 s a case on 2026-12-07, of which 52 s measured and
 	// the rest the first round's process starts and warm-ups (about 105 ms
 	// a case) and the later rounds' boundaries (about 5 ms each).
-	f.StringSliceVar(&opts.Sizes, "sizes", []string{"64", "64K"}, "message sizes in bytes; suffixes K, KiB, M, MiB (powers of 1024)")
+	f.StringSliceVar(&opts.Sizes, "sizes", []string{"64", "64K"}, "message sizes in bytes; units K, KiB, M, MiB, G, GiB, all powers of 1024 (KB, MB and GB are refused as ambiguous)")
 	f.StringVar(&opts.Duration, "duration", "900ms", "measured time per case, split over --rounds (60 ms rounds by default); with --repeat, per round")
 	f.Uint64Var(&opts.Count, "count", 0, "measure this many messages (round trips for pingpong) per case instead of --duration")
 	f.IntVar(&opts.Rounds, "rounds", harness.DefaultRounds, "split each case's --duration (or --count) into N rounds; each round runs every case once, in --order; figures are medians of the rounds with 95% intervals")
@@ -191,11 +192,8 @@ const maxCount = 1e10
 func (o *runOptions) plan() (harness.Plan, error) {
 	p := harness.Plan{Transports: o.Transports, Workloads: o.Workloads, Count: o.Count, Order: o.Order, Seed: o.Seed,
 		StopOnFailure: !o.KeepGoing, Producers: o.Producers}
-	if err := checkBaseline(o.Baseline); err != nil {
+	if err := o.checkNamed(); err != nil {
 		return p, err
-	}
-	if err := results.CheckLabel(o.Label); err != nil { // before the run, not at its first reading
-		return p, usagef("--label: %v", err)
 	}
 	if o.PairMatrix && (len(o.CPUs) > 0 || o.given("repeat") && o.Repeat > 1 || o.given("rounds") && o.Rounds > 1) {
 		return p, usagef("--pair-matrix chooses the CPUs itself and runs each pair once: drop --cpus, --rounds and --repeat")
@@ -258,6 +256,69 @@ func (o *runOptions) plan() (harness.Plan, error) {
 		return p, planUsageError(err)
 	}
 	return p, nil
+}
+
+// checkNamed checks the names given (transports, workloads, the baseline,
+// the label) and that no flag is one the run would ignore.
+func (o *runOptions) checkNamed() error {
+	if err := checkNames("--transports", "transport", o.Transports, transports.Names()); err != nil {
+		return err
+	}
+	if err := checkNames("--workloads", "workload", o.Workloads, workloads.Names()); err != nil {
+		return err
+	}
+	if err := checkBaseline(o.Baseline); err != nil {
+		return err
+	}
+	if err := results.CheckLabel(o.Label); err != nil { // before the run, not at its first reading
+		return usagef("--label: %v", err)
+	}
+	return o.conflicts()
+}
+
+// conflicts refuses flags that the run would otherwise ignore without a
+// word: two that say the same thing, or one that only a workload or format
+// not selected reads. Each error names both flags and the fix.
+func (o *runOptions) conflicts() error {
+	switch {
+	case o.given("count") && o.given("duration"):
+		return usagef("--count and --duration: give one; --count measures that many messages a case, --duration that long")
+	case o.given("seed") && o.Order == harness.OrderSequential:
+		return usagef("--seed with --order sequential: a sequential run is not shuffled; drop --seed")
+	case o.Wide && o.Format != "table":
+		return usagef("--wide with --format %s: --wide shapes the table format only; drop one", o.Format)
+	case o.Baseline != "" && o.Format != "table" && !o.Report:
+		return usagef("--baseline with --format %s: the verdict it sets is printed by --format table and written by --report; drop --baseline or add --report", o.Format)
+	}
+	needs := []struct {
+		flags []string
+		of    func(workloads.Descriptor) bool
+	}{
+		{[]string{"rate", "arrivals", "slo"}, func(w workloads.Descriptor) bool { return w.OpenLoop }},
+		{[]string{"producers"}, func(w workloads.Descriptor) bool { return w.Writers }},
+	}
+	for _, n := range needs {
+		readers, selected := o.workloadsWhere(n.of)
+		for _, flag := range n.flags {
+			if o.given(flag) && !selected {
+				return usagef("--%s with --workloads %s: only the %s workload reads it; add it to --workloads, or drop --%s",
+					flag, strings.Join(o.Workloads, ","), strings.Join(readers, " or "), flag)
+			}
+		}
+	}
+	return nil
+}
+
+// workloadsWhere returns the registered workloads for which of is true,
+// and whether --workloads selects any of them.
+func (o *runOptions) workloadsWhere(of func(workloads.Descriptor) bool) (names []string, selected bool) {
+	for _, w := range workloads.All() {
+		if of(w) {
+			names = append(names, w.Name)
+			selected = selected || slices.Contains(o.Workloads, w.Name)
+		}
+	}
+	return names, selected
 }
 
 // given reports whether the run flag name was set on the command line.
@@ -467,9 +528,9 @@ func (o *runOptions) saveAndPrint(path string, f *results.File, interrupted *int
 		where = "the table above only (no results file)"
 	}
 	if sig := interrupted.signal(); sig != nil {
-		finished := fmt.Sprintf("the %d cases finished are", len(f.Cases))
+		finished := fmt.Sprintf("the rounds finished of %d cases are", len(f.Cases))
 		if len(f.Cases) == 1 {
-			finished = "the 1 case finished is"
+			finished = "the rounds finished of 1 case are"
 		}
 		fmt.Fprintf(o.Stderr, "ipcbench: %s: workers stopped and kernel objects removed; %s in %s, marked incomplete\n",
 			f.Incomplete, finished, where)

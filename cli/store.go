@@ -245,18 +245,11 @@ func storeList(o *storeOptions, args []string) error {
 			cases += " (incomplete)"
 		}
 		fmt.Fprintf(w, "run:%d\t%s\t%s\t%s\t%s\t%s\t\n", r.ID, r.Started.Format("2006-01-02 15:04:05"),
-			textsafe.Terminal(r.Hostname), textsafe.Terminal(r.Label), textsafe.Terminal(short(r.Commit)), cases)
+			textsafe.Terminal(r.Hostname), textsafe.Terminal(r.Label), textsafe.Terminal(results.ShortCommit(r.Commit)), cases)
 	}
 	w.Flush()
 	fmt.Fprintf(o.Stderr, "%d runs in %s\n", len(runs), st.Location())
 	return nil
-}
-
-func short(commit string) string {
-	if len(commit) > 12 {
-		return commit[:12]
-	}
-	return commit
 }
 
 func storeExport(o *storeOptions, arg string) error {

@@ -97,7 +97,7 @@ func cpus() []results.Finding {
 	h := hostinfo.Collect()
 	out := []results.Finding{
 		{Topic: "cpu", Name: "CPUs", Value: fmt.Sprintf("%d (%s)", runtime.NumCPU(), h.CPUModel),
-			Effect: "two workers need two CPUs to run without sharing one; pin them with taskset to compare like with like"},
+			Effect: "two workers need two CPUs to run without sharing one; ipcbench run pins them to two distinct CPUs by default (--cpus), recorded in the results"},
 		{Topic: "cpu", Name: "virtualization", Value: h.Virtualization},
 	}
 	if runtime.NumCPU() < 2 {

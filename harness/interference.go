@@ -207,7 +207,7 @@ func summarizeInterference(c Case, reps []Report, out *results.Case) {
 	side := caseRunQueue(in, workers, reps, out.Messages)
 	if in.RunQueueShare != nil && *in.RunQueueShare > results.RunQueueLimit && !sharesCPUs(c, len(reps)) {
 		out.Flags = append(out.Flags, results.Flag{Name: results.FlagNoisy,
-			Detail: fmt.Sprintf("run-queue wait %.0f %% (side %s)", 100**in.RunQueueShare, side)})
+			Detail: results.RunQueueDetail(*in.RunQueueShare, side)})
 	}
 	in.Migrations = nil
 	var migrations int64

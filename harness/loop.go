@@ -53,7 +53,7 @@ type loop struct {
 	histOverflow, histUnder uint64
 	startNs, endNs          int64
 
-	pacing              // rate and --work (pacer.go)
+	pacing              // rate and --work (rate.go)
 	intendedEndNs int64 // a paced producer's schedule end
 }
 

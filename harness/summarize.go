@@ -183,7 +183,7 @@ func summarizeChecks(wl workloads.Descriptor, histSide Report, reps []Report, ou
 	out.Drift, out.Lag1Autocorr = histSide.Drift, histSide.Lag1Autocorr
 	if math.Abs(out.Drift) > results.DriftLimit {
 		out.Flags = append(out.Flags, results.Flag{Name: results.FlagDrift,
-			Detail: fmt.Sprintf("p50 %+.0f %% from the first half of the window to the second", 100*out.Drift)})
+			Detail: results.DriftDetail(out.Drift)})
 	}
 	// One-way samples queue behind each other, so successive ones are
 	// correlated by construction (0.5 to 1.0 on every stream case of a
@@ -294,8 +294,8 @@ func summarizeRate(c Case, reps []Report, out *results.Case) {
 		out.Reason = fmt.Sprintf("achieved %.0f msgs/s of %.0f offered (%.0f on this schedule), more than %.0f %% short: %s, so its latency is not a figure",
 			out.AchievedRate, c.RateMsgsPerSec, scheduled, 100*SaturationMargin, whoseFault(late, a))
 	case growing:
-		out.Reason = fmt.Sprintf("backlog growing: p50 %+.0f %% from the first half of the window to the second, up at least %s (%.0f gaps between sends): %s, so its latency grows with --duration and is not a figure",
-			100*out.Drift, shortDuration(rise), rise*c.RateMsgsPerSec/1e9, whoseFault(late, a))
+		out.Reason = fmt.Sprintf("backlog growing: %s, up at least %s (%.0f gaps between sends): %s, so its latency grows with --duration and is not a figure",
+			results.DriftDetail(out.Drift), shortDuration(rise), rise*c.RateMsgsPerSec/1e9, whoseFault(late, a))
 	default:
 		return
 	}

@@ -62,7 +62,7 @@ func summarizeWork(c Case, reps []Report, out *results.Case) {
 		out.WorkMeasuredNs = r.WorkDoneNs
 		if off := r.WorkDoneNs/float64(c.WorkNs) - 1; math.Abs(off) > results.WorkLimit {
 			out.Flags = append(out.Flags, results.Flag{Name: results.FlagWork,
-				Detail: fmt.Sprintf("work %.1f µs per message for %.1f µs asked (%+.0f %%)", r.WorkDoneNs/1e3, float64(c.WorkNs)/1e3, 100*off)})
+				Detail: fmt.Sprintf("work %.1f µs per message for %.1f µs asked (%s)", r.WorkDoneNs/1e3, float64(c.WorkNs)/1e3, results.ChangeText(off))})
 		}
 		return
 	}

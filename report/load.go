@@ -2,7 +2,6 @@ package report
 
 import (
 	"fmt"
-	"image/color"
 	"slices"
 	"sort"
 
@@ -11,7 +10,6 @@ import (
 	"github.com/ipcbench/ipcbench/results/stats"
 	"gonum.org/v1/plot"
 	"gonum.org/v1/plot/plotter"
-	"gonum.org/v1/plot/vg"
 )
 
 // rateWorkloads lists, in first-seen order, the workloads whose cases carry
@@ -38,30 +36,38 @@ func rateWorkloads(in []Input) (names []string, sizes map[string][]int) {
 	return names, sizes
 }
 
-// depthWorkloads lists the closed-loop workloads whose ok cases were
-// measured at more than one depth, with the smallest size that was.
+// depthWorkloads lists the closed-loop workloads where some transport's
+// ok cases were measured at more than one depth (a depth sweep, across
+// files), with the smallest size where one was. Transports each at their
+// own single depth, as a default run has them, draw unconnected dots that
+// say nothing about depth: no figure.
 func depthWorkloads(in []Input) (names []string, at map[string]int) {
-	depths := map[string]map[int]map[int]bool{} // workload, size, depth
+	type key struct {
+		size int
+		tr   string
+	}
+	depths := map[string]map[key]map[int]bool{} // workload, size and transport, depth
 	for _, i := range in {
 		for _, c := range i.File.Cases {
 			if c.OfferedRate > 0 || c.DepthMsgs <= 0 || c.Status != results.StatusOK {
 				continue
 			}
 			if depths[c.Workload] == nil {
-				depths[c.Workload] = map[int]map[int]bool{}
+				depths[c.Workload] = map[key]map[int]bool{}
 				names = append(names, c.Workload)
 			}
-			if depths[c.Workload][c.SizeBytes] == nil {
-				depths[c.Workload][c.SizeBytes] = map[int]bool{}
+			k := key{c.SizeBytes, c.Transport}
+			if depths[c.Workload][k] == nil {
+				depths[c.Workload][k] = map[int]bool{}
 			}
-			depths[c.Workload][c.SizeBytes][c.DepthMsgs] = true
+			depths[c.Workload][k][c.DepthMsgs] = true
 		}
 	}
 	at = map[string]int{}
 	var out []string
 	for _, wl := range names {
-		for size, ds := range depths[wl] {
-			if len(ds) > 1 {
+		for k, ds := range depths[wl] {
+			if size := k.size; len(ds) > 1 {
 				if prev, ok := at[wl]; !ok || size < prev {
 					at[wl] = size
 				}
@@ -118,9 +124,7 @@ func LatencyVsLoad(in []Input, workload string, size int) (*plot.Plot, error) {
 	if err != nil {
 		return nil, err
 	}
-	sloLine.LineStyle.Color = color.Gray{Y: 0x33}
-	sloLine.LineStyle.Width = vg.Points(1)
-	sloLine.LineStyle.Dashes = []vg.Length{vg.Points(4), vg.Points(3)}
+	sloLine.LineStyle = sloLineStyle // solid: dashes mean the run
 	p.Add(sloLine)
 	addLegend(p, in, drawn)
 	p.Legend.Add("SLO: p99 "+format.Ns(float64(slo)), sloLine)
@@ -173,7 +177,7 @@ func loadPlans(in []Input) []planned {
 	names, sizes := rateWorkloads(in)
 	for _, wl := range names {
 		for _, size := range sizes[wl] {
-			out = append(out, planned{fmt.Sprintf("load-%s-%d", wl, size), fmt.Sprintf("%s at %s: p99 latency against offered load; the dashed grey line is the SLO, and a line ends where its transport saturated", wl, results.FormatBytes(size)),
+			out = append(out, planned{fmt.Sprintf("load-%s-%d", wl, size), fmt.Sprintf("%s at %s: p99 latency against offered load; the thick grey line is the SLO, and a line ends where its transport saturated", wl, results.FormatBytes(size)),
 				func() (*plot.Plot, error) { return LatencyVsLoad(in, wl, size) }})
 		}
 	}

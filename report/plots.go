@@ -70,17 +70,15 @@ func newPlot(title, xLabel, yLabel string) *plot.Plot {
 
 // styler gives each transport of the inputs its style: by its place in
 // the transports registry, so that one transport looks the same in every
-// plot, and with several files a dotted or dash-dotted line for every file
-// after the first.
+// plot whichever others ran, and with several files the run's dashes
+// (runDashes) for every file after the first.
 type styler struct{ extra []string }
 
 func stylerOf(in []Input) styler { return styler{transportsOf(in)} }
 
 func (s styler) style(tr string, fileIdx int) (draw.LineStyle, draw.GlyphStyle) {
 	ls, gs := seriesStyle(transportIndex(tr, s.extra))
-	if fileIdx > 0 {
-		ls.Dashes = fileDashes[(fileIdx-1)%len(fileDashes)]
-	}
+	ls.Dashes = runDash(fileIdx)
 	return ls, gs
 }
 
@@ -109,10 +107,7 @@ func addLegend(p *plot.Plot, in []Input, drawn map[string]bool) {
 	}
 	grey := color.Gray{Y: 0x55}
 	for fi, input := range in {
-		ls := draw.LineStyle{Color: grey, Width: vg.Points(1.5)}
-		if fi > 0 {
-			ls.Dashes = fileDashes[(fi-1)%len(fileDashes)]
-		}
+		ls := draw.LineStyle{Color: grey, Width: vg.Points(1.5), Dashes: runDash(fi)}
 		p.Legend.Add(textsafe.Terminal(input.Label), &plotter.Line{LineStyle: ls})
 	}
 }
@@ -135,80 +130,159 @@ func logY(p *plot.Plot, unit string) {
 // errEmpty means a plot has nothing to draw; callers leave it out.
 var errEmpty = fmt.Errorf("no data to plot")
 
-// metricVsSize draws one line per transport and file of metric(case) against
-// message size, with optional error bars up to hi(case), on log axes fitted
-// to the values drawn; unit is the Y axis' unit for its tick labels.
-func metricVsSize(in []Input, workload, title, yLabel, unit string, metric, hi func(results.Case) float64) (*plot.Plot, error) {
+// sizeChart is one figure of a metric against message size.
+type sizeChart struct {
+	title, yLabel string
+	unit          string // the Y axis' unit for its tick labels (siLabel)
+	linearY       bool   // a linear Y from 0, for counts a log axis cannot show at 0
+	dropFlat      bool   // leave the figure out when no line changes with size
+	value         func(results.Case) float64
+	// bar, if set, is the interval drawn around a value: [lo, hi], both
+	// absolute; ok false draws none.
+	bar func(c results.Case, v float64) (lo, hi float64, ok bool)
+}
+
+// sizeSeries is one transport's points in one file, with their bars.
+type sizeSeries struct {
+	tr   string
+	fi   int
+	pts  plotter.XYs
+	errs plotter.YErrors
+}
+
+// metricVsSize draws one line per transport and file of ch.value against
+// message size on a log X axis. Where bars are drawn, each series is
+// nudged sideways by its own small factor (dodge) so that bars at one size
+// stand apart; the line moves with its points.
+func metricVsSize(in []Input, workload string, ch sizeChart) (*plot.Plot, error) {
 	sizes := sizesOf(in, workload)
 	if len(sizes) == 0 {
 		return nil, errEmpty
 	}
-	p := newPlot(title, "message size (log)", yLabel)
+	series, yr := collectSizeSeries(in, workload, ch)
+	if len(series) == 0 || ch.dropFlat && !anyMoves(series) {
+		return nil, errEmpty // every value was 0 (nothing a log axis can show), or flat
+	}
+	p := newPlot(ch.title, "message size (log)", ch.yLabel)
 	p.X.Scale = plot.LogScale{}
 	p.X.Tick.Marker = sizeTicks(sizes)
-	logY(p, unit)
+	dodge := 0.0
+	if ch.bar != nil && len(series) > 1 {
+		dodge = dodgeShare * sizeSpanDecades(sizes)
+	}
+	fitSizeAxis(&p.X, sizes, dodge/2)
 	st := stylerOf(in)
 	drawn := map[string]bool{}
-	var yr yRange
-	for fi, input := range in {
-		for _, tr := range orderedTransports(in) {
-			var pts plotter.XYs
-			var errs plotter.YErrors
-			for _, c := range input.File.Cases {
-				if c.Transport != tr || c.Workload != workload || c.Status != results.StatusOK {
-					continue
-				}
-				v := metric(c)
-				if v <= 0 {
-					continue
-				}
-				pts = append(pts, plotter.XY{X: float64(c.SizeBytes), Y: v})
-				yr.add(v)
-				high := 0.0
-				if hi != nil {
-					high = math.Max(0, hi(c)-v)
-					yr.add(v + high)
-				}
-				errs = append(errs, struct{ Low, High float64 }{0, high})
+	for k, ser := range series {
+		if dodge > 0 {
+			f := math.Pow(10, dodge*(float64(k)/float64(len(series)-1)-0.5))
+			for i := range ser.pts {
+				ser.pts[i].X *= f
 			}
-			if len(pts) == 0 {
-				continue
-			}
-			sort.Sort(errorPoints{pts, errs}) // the bars move with their points
-			line, err := addLine(p, st, tr, fi, pts)
+		}
+		line, err := addLine(p, st, ser.tr, ser.fi, ser.pts)
+		if err != nil {
+			return nil, err
+		}
+		drawn[ser.tr] = true
+		if ch.bar != nil {
+			eb, err := plotter.NewYErrorBars(errorPoints{ser.pts, ser.errs})
 			if err != nil {
 				return nil, err
 			}
-			drawn[tr] = true
-			if hi != nil {
-				eb, err := plotter.NewYErrorBars(errorPoints{pts, errs})
-				if err != nil {
-					return nil, err
-				}
-				eb.LineStyle = line.LineStyle
-				eb.LineStyle.Dashes = nil
-				eb.LineStyle.Width = vg.Points(0.8)
-				p.Add(eb)
-			}
+			eb.LineStyle = line.LineStyle
+			eb.LineStyle.Dashes = nil
+			eb.LineStyle.Width = vg.Points(0.8)
+			eb.CapWidth = vg.Points(3)
+			p.Add(eb)
 		}
 	}
-	if len(drawn) == 0 {
-		return nil, errEmpty // every value was 0: nothing a log axis can show
+	if ch.linearY {
+		p.Y.Tick.Marker = linearTicks{ch.unit}
+		p.Y.Min, p.Y.Max = 0, yr.hi*1.08
+	} else {
+		logY(p, ch.unit)
+		fitLogRange(&p.Y, yr.lo, yr.hi)
 	}
-	fitSizeAxis(&p.X, sizes)
-	fitLogRange(&p.Y, yr.lo, yr.hi)
 	addLegend(p, in, drawn)
 	return p, nil
 }
 
+// dodgeShare is how much of the size axis' span, in decades, the nudged
+// series of one size take together.
+const dodgeShare = 0.16
+
+// collectSizeSeries gathers each file's transports' points, sorted by
+// size with their bars, in registry and then file order, and the range of
+// the values and bars drawn.
+func collectSizeSeries(in []Input, workload string, ch sizeChart) ([]sizeSeries, yRange) {
+	var out []sizeSeries
+	var yr yRange
+	for _, tr := range orderedTransports(in) { // a transport's runs side by side
+		for fi, input := range in {
+			ser := sizeSeries{tr: tr, fi: fi}
+			for _, c := range input.File.Cases {
+				if c.Transport != tr || c.Workload != workload || c.Status != results.StatusOK {
+					continue
+				}
+				v := ch.value(c)
+				if v < 0 || v == 0 && !ch.linearY || math.IsNaN(v) {
+					continue
+				}
+				ser.pts = append(ser.pts, plotter.XY{X: float64(c.SizeBytes), Y: v})
+				yr.add(v)
+				var e struct{ Low, High float64 }
+				if ch.bar != nil {
+					if lo, hi, ok := ch.bar(c, v); ok {
+						e.Low, e.High = math.Max(0, v-lo), math.Max(0, hi-v)
+						if !ch.linearY && lo <= 0 {
+							e.Low = 0 // a log axis cannot show it
+						}
+						yr.add(v - e.Low)
+						yr.add(v + e.High)
+					}
+				}
+				ser.errs = append(ser.errs, e)
+			}
+			if len(ser.pts) > 0 {
+				sort.Sort(errorPoints{ser.pts, ser.errs}) // the bars move with their points
+				out = append(out, ser)
+			}
+		}
+	}
+	return out, yr
+}
+
+// anyMoves reports whether some series changes with size by more than 5 %
+// of its largest value: else its figure repeats what the table says.
+func anyMoves(series []sizeSeries) bool {
+	for _, ser := range series {
+		lo, hi := math.Inf(1), math.Inf(-1)
+		for _, pt := range ser.pts {
+			lo, hi = math.Min(lo, pt.Y), math.Max(hi, pt.Y)
+		}
+		if hi-lo > 0.05*math.Abs(hi) {
+			return true
+		}
+	}
+	return false
+}
+
+// sizeSpanDecades is how many decades the sizes span: at least log10(4),
+// as fitSizeAxis widens a narrower range to that.
+func sizeSpanDecades(sizes []int) float64 {
+	return math.Max(math.Log10(float64(sizes[len(sizes)-1])/float64(sizes[0])), math.Log10(4))
+}
+
 // fitSizeAxis pads the size axis a little past the smallest and largest
-// size, so that the end markers are not cut in half.
-func fitSizeAxis(a *plot.Axis, sizes []int) {
+// size, and by halfDodge decades more for nudged series, so that the end
+// markers and bars are not cut off.
+func fitSizeAxis(a *plot.Axis, sizes []int, halfDodge float64) {
 	lo, hi := float64(sizes[0]), float64(sizes[len(sizes)-1])
 	if hi/lo < 2 {
 		lo, hi = lo/2, hi*2
 	}
-	pad := math.Pow(hi/lo, 0.04)
+	pad := math.Pow(hi/lo, 0.04) * math.Pow(10, halfDodge)
 	a.Min, a.Max = lo/pad, hi*pad
 }
 
@@ -250,22 +324,24 @@ func LatencyVsSize(in []Input, workload string) (*plot.Plot, error) {
 	if !ok || d.Latency == workloads.NoLatency {
 		return nil, errEmpty
 	}
-	return metricVsSize(in, workload, fmt.Sprintf("%s: %s latency, p50 (bars to p99)", workload, d.Latency), "latency (log)", "µs",
-		func(c results.Case) float64 { return us(c.Latency.P50Ns) },
-		func(c results.Case) float64 { return us(c.Latency.P99Ns) })
+	return metricVsSize(in, workload, sizeChart{
+		title:  fmt.Sprintf("%s: %s latency, p50 (bars to p99)", workload, d.Latency),
+		yLabel: "latency (log)", unit: "µs",
+		value: func(c results.Case) float64 { return us(c.Latency.P50Ns) },
+		bar: func(c results.Case, v float64) (float64, float64, bool) {
+			return v, us(c.Latency.P99Ns), c.Latency.P99Ns > 0
+		},
+	})
 }
 
 // ThroughputVsSize plots MB/s (unit "MB/s") or messages per second ("msgs/s").
 func ThroughputVsSize(in []Input, workload, unit string) (*plot.Plot, error) {
-	metric := func(c results.Case) float64 { return c.MBPerSec }
+	ch := sizeChart{title: fmt.Sprintf("%s: throughput (%s)", workload, unit), yLabel: unit + " (log)", unit: "MB/s",
+		value: func(c results.Case) float64 { return c.MBPerSec }}
 	if unit == "msgs/s" {
-		metric = func(c results.Case) float64 { return c.MsgsPerSec }
+		ch.unit, ch.value = "", func(c results.Case) float64 { return c.MsgsPerSec }
 	}
-	tickUnit := "MB/s"
-	if unit == "msgs/s" {
-		tickUnit = ""
-	}
-	return metricVsSize(in, workload, fmt.Sprintf("%s: throughput (%s)", workload, unit), unit+" (log)", tickUnit, metric, nil)
+	return metricVsSize(in, workload, ch)
 }
 
 // percentileX maps a percentile to the spectrum's x axis: 0 at 0 %, 1 at
@@ -314,8 +390,14 @@ func LatencyDistribution(in []Input, workload string, size int) (*plot.Plot, err
 				if err != nil {
 					return nil, err
 				}
-				line.LineStyle, _ = st.style(tr, fi)
-				p.Add(line)
+				var gs draw.GlyphStyle
+				line.LineStyle, gs = st.style(tr, fi)
+				marks, err := plotter.NewScatter(atTicks(pts))
+				if err != nil {
+					return nil, err
+				}
+				marks.GlyphStyle = gs
+				p.Add(line, marks)
 				drawn[tr] = true
 			}
 		}
@@ -328,24 +410,87 @@ func LatencyDistribution(in []Input, workload string, size int) (*plot.Plot, err
 	return p, nil
 }
 
-// Cost metrics for CostBars, in the order the report shows them.
+// atTicks places a marker on a spectrum's line at each whole x it spans
+// (0 %, 90 %, 99 %, …), interpolated as the log Y axis draws the line, so
+// that two lines of one colour still differ in marker, and the markers of
+// every line stand at the percentiles the axis names.
+func atTicks(pts plotter.XYs) plotter.XYs {
+	var out plotter.XYs
+	for j := range pts {
+		a := pts[j]
+		if a.X == math.Trunc(a.X) {
+			out = append(out, a)
+			continue
+		}
+		if j == 0 {
+			continue
+		}
+		b := pts[j-1]
+		if k := math.Ceil(b.X); b.X < k && k < a.X {
+			t := (k - b.X) / (a.X - b.X)
+			out = append(out, plotter.XY{X: k, Y: b.Y * math.Pow(a.Y/b.Y, t)})
+		}
+	}
+	return out
+}
+
+// Cost metrics, in the order the report shows them.
 var costOrder = []string{"cpu", "cpu-per-mb", "syscalls", "copies"}
 
-var costMetrics = map[string]struct {
+// costMetric is one cost: its title, Y axis label and unit, its value per
+// case and the name of its interval in Case.CI95, scaled as the value is.
+type costMetric struct {
 	title, unit, tickUnit string
 	value                 func(results.Case) float64
-}{
+	ci                    string
+	scale                 func(results.Case) float64 // CI95[ci] × scale is in the value's unit
+	linearY               bool                       // a count near 0: a log axis cannot show it
+}
+
+var costMetrics = map[string]costMetric{
 	"cpu": {"CPU time per message (both workers, user+sys)", "CPU time per message", "µs",
-		func(c results.Case) float64 { return c.CPUNsPerMsg / 1e3 }},
+		func(c results.Case) float64 { return c.CPUNsPerMsg / 1e3 }, "cpu",
+		func(results.Case) float64 { return 1e-3 }, false},
 	"cpu-per-mb": {"CPU time per MB of payload (both workers)", "CPU time per MB", "µs",
-		func(c results.Case) float64 {
-			if c.SizeBytes <= 0 {
-				return 0
-			}
-			return c.CPUNsPerMsg / 1e3 * 1e6 / float64(c.SizeBytes)
-		}},
-	"syscalls": {"syscalls per message", "syscalls per message", "", func(c results.Case) float64 { return c.SyscallsPerMsg }},
-	"copies":   {"copies per message (bytes moved / payload)", "copies per message", "", func(c results.Case) float64 { return c.CopiesPerMsg }},
+		func(c results.Case) float64 { return c.CPUNsPerMsg / 1e3 * perMB(c) }, "cpu",
+		func(c results.Case) float64 { return 1e-3 * perMB(c) }, false},
+	"syscalls": {"syscalls per message", "syscalls per message", "", func(c results.Case) float64 { return c.SyscallsPerMsg }, "syscalls",
+		func(results.Case) float64 { return 1 }, true},
+	"copies": {"copies per message (bytes moved / payload)", "copies per message", "", func(c results.Case) float64 { return c.CopiesPerMsg }, "copies",
+		func(results.Case) float64 { return 1 }, true},
+}
+
+// perMB is how many of c's messages make a MB of payload (0 for size 0).
+func perMB(c results.Case) float64 {
+	if c.SizeBytes <= 0 {
+		return 0
+	}
+	return 1e6 / float64(c.SizeBytes)
+}
+
+// CostVsSize draws metric ("cpu", "cpu-per-mb", "syscalls" or "copies")
+// against message size, one line per transport and file, with each value's
+// 95 % interval as bars where the results hold one: where a mechanism's
+// cost grows with size. CPU is on a log Y axis, counts on a linear one
+// from 0. A figure where no line changes with size is left out (errEmpty):
+// the table says as much.
+func CostVsSize(in []Input, workload, metric string) (*plot.Plot, error) {
+	m, ok := costMetrics[metric]
+	if !ok {
+		return nil, fmt.Errorf("unknown cost metric %q", metric)
+	}
+	yLabel := m.unit
+	if !m.linearY {
+		yLabel += " (log)"
+	}
+	return metricVsSize(in, workload, sizeChart{
+		title: fmt.Sprintf("%s: %s", workload, m.title), yLabel: yLabel, unit: m.tickUnit,
+		linearY: m.linearY, dropFlat: true, value: m.value,
+		bar: func(c results.Case, _ float64) (float64, float64, bool) {
+			ci, ok := c.CI95[m.ci]
+			return ci.Lo * m.scale(c), ci.Hi * m.scale(c), ok
+		},
+	})
 }
 
 // CostBars draws metric ("cpu", "cpu-per-mb", "syscalls" or "copies") per
@@ -407,8 +552,9 @@ func CostBars(in []Input, workload string, size int, metric string) (*plot.Plot,
 
 // workloadPlans lists the figures of one registered workload: latency
 // (where the workload times its messages) and throughput against size, a
-// latency spectrum at the smallest size, and the cost bars at every size.
-// Captions name the workload and what it measures, so that no two
+// latency spectrum at the smallest size, and its costs: with several sizes
+// one line chart per cost against size, with one size a bar chart per
+// cost. Captions name the workload and what it measures, so that no two
 // workloads' figures read alike.
 func workloadPlans(in []Input, d workloads.Descriptor) []planned {
 	wl, timed := d.Name, d.Latency != workloads.NoLatency
@@ -432,12 +578,16 @@ func workloadPlans(in []Input, d workloads.Descriptor) []planned {
 			fmt.Sprintf("%s at %s: %s latency percentiles from the HDR histograms", wl, results.FormatBytes(at), d.Latency),
 			func() (*plot.Plot, error) { return LatencyDistribution(in, wl, at) }})
 	}
-	for _, size := range sizes {
-		for _, m := range costOrder {
-			out = append(out, planned{fmt.Sprintf("%s-%s-%d", m, wl, size),
-				fmt.Sprintf("%s at %s: %s", wl, results.FormatBytes(size), costMetrics[m].title),
-				func() (*plot.Plot, error) { return CostBars(in, wl, size, m) }})
+	for _, m := range costOrder {
+		if len(sizes) == 1 {
+			out = append(out, planned{fmt.Sprintf("%s-%s-%d", m, wl, at),
+				fmt.Sprintf("%s at %s: %s", wl, results.FormatBytes(at), costMetrics[m].title),
+				func() (*plot.Plot, error) { return CostBars(in, wl, at, m) }})
+			continue
 		}
+		out = append(out, planned{fmt.Sprintf("%s-%s", m, wl),
+			fmt.Sprintf("%s: %s against message size; bars are 95%% intervals", wl, costMetrics[m].title),
+			func() (*plot.Plot, error) { return CostVsSize(in, wl, m) }})
 	}
 	return out
 }

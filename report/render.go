@@ -37,7 +37,8 @@ const (
 	plotHeight = 4 * vg.Inch
 )
 
-// PNGSize is the pixel size of every PNG figure.
+// PNGSize is the size of every figure in CSS pixels; its PNG holds
+// pngScale times as many pixels each way, for high-DPI screens.
 var PNGSize = [2]int{576, 384}
 
 type planned struct {
@@ -115,6 +116,11 @@ func WriteDir(ctx context.Context, dir string, in []Input, pages string, force b
 	if err != nil {
 		return err
 	}
+	changes, err := changeFigures(comparisons(in))
+	if err != nil {
+		return err
+	}
+	figs = append(changes, figs...)
 	parent := filepath.Dir(filepath.Clean(dir))
 	if err := os.MkdirAll(parent, 0o755); err != nil {
 		return fmt.Errorf("create %s: %w", parent, err)

@@ -60,8 +60,8 @@ func checkFigures(t *testing.T, figs []Figure) {
 			t.Errorf("%s.png: %v", f.Name, err)
 			continue
 		}
-		if sz := img.Bounds().Size(); sz.X != PNGSize[0] || sz.Y != PNGSize[1] {
-			t.Errorf("%s.png is %v, want %v", f.Name, sz, PNGSize)
+		if sz := img.Bounds().Size(); sz.X != pngScale*PNGSize[0] || sz.Y != pngScale*PNGSize[1] {
+			t.Errorf("%s.png is %v, want %d × %v", f.Name, sz, pngScale, PNGSize)
 		}
 		if !notBlank(img) {
 			t.Errorf("%s.png is blank", f.Name)
@@ -89,7 +89,7 @@ func TestFiguresFromARealRun(t *testing.T) {
 		names[f.Name] = true
 	}
 	for _, want := range []string{"latency-pingpong", "latency-stream", "throughput-mbps-relay", "distribution-pingpong-64",
-		"cpu-pingpong-64", "syscalls-stream-64", "copies-relay-64"} {
+		"cpu-pingpong", "cpu-per-mb-stream", "cpu-relay"} {
 		if !names[want] {
 			t.Errorf("no figure %s", want)
 		}

@@ -12,16 +12,20 @@ import (
 	"gonum.org/v1/plot/font"
 	"gonum.org/v1/plot/vg"
 	"gonum.org/v1/plot/vg/draw"
+	"gonum.org/v1/plot/vg/vgimg"
 )
 
 // The look of every figure: one style per transport, the legend beside the
 // data, and one tick rule for every axis.
 //
-// A transport's style is its colour, dash pattern and marker, picked by its
-// index in the transports registry (transports.All's order), so pipe looks
-// the same in every plot of every report. Eight colours × two dash
-// patterns give 16 series that differ in colour or dash; the marker cycles
-// over five shapes besides, so no two of the first 80 indexes share all three.
+// A transport's style is its colour and marker, picked by its index in the
+// transports registry (transports.Names' order, opt-in ones included), so
+// pipe looks the same in every plot of every report whichever transports
+// ran beside it, and a newly registered transport gets the next style. The
+// colour cycles over eight and the marker over seven shapes: 8 and 7 share
+// no factor, so the first 56 indexes all differ in colour or marker, and
+// two that share a colour are eight apart and differ in marker. Lines are
+// solid: a dash pattern means the run (see runDashes), never the transport.
 
 // seriesColors is Okabe and Ito's colour-blind-safe palette without its
 // yellow (too faint on white), with Paul Tol's wine in its place.
@@ -36,28 +40,84 @@ var seriesColors = []color.Color{
 	color.RGBA{0x88, 0x22, 0x55, 0xff}, // wine (Tol)
 }
 
-// seriesDashes: solid for the first eight transports, dashed for the next.
-var seriesDashes = [][]vg.Length{nil, {vg.Points(6), vg.Points(3)}}
-
-// seriesShapes are the markers, filled where gonum has a filled form.
+// seriesShapes are the markers: five filled shapes and two strokes, each
+// distinct in outline at 3 points' radius.
 var seriesShapes = []draw.GlyphDrawer{
-	draw.CircleGlyph{}, draw.BoxGlyph{}, draw.PyramidGlyph{}, draw.CrossGlyph{}, draw.PlusGlyph{},
+	draw.CircleGlyph{}, draw.BoxGlyph{}, draw.PyramidGlyph{}, diamondGlyph{},
+	invPyramidGlyph{}, strokeGlyph{cross: true}, strokeGlyph{},
 }
 
-// fileDashes tell the files of an overlay apart: the first file is drawn in
-// its transports' own dashes, later ones dotted or dash-dotted.
-var fileDashes = [][]vg.Length{
+// runDashes tell the runs of a multi-run plot apart: the first run solid,
+// the second dashed, the third dotted, the fourth dash-dotted, then again.
+// A single-run plot has only the first.
+var runDashes = [][]vg.Length{
+	nil,
+	{vg.Points(6), vg.Points(3)},
 	{vg.Points(1.5), vg.Points(2.5)},
 	{vg.Points(8), vg.Points(2), vg.Points(1.5), vg.Points(2)},
-	{vg.Points(3), vg.Points(5)},
 }
 
-// seriesStyle is series i's line and marker.
+// sloLineStyle draws a reference line, such as the SLO bound: solid
+// (dashes mean the run), thick and grey, a colour no series has.
+var sloLineStyle = draw.LineStyle{Color: color.Gray{Y: 0x88}, Width: vg.Points(2.5)}
+
+// runDash is the dash pattern of run fi (0 is the first file).
+func runDash(fi int) []vg.Length { return runDashes[fi%len(runDashes)] }
+
+// seriesStyle is series i's line and marker: solid, in its colour.
 func seriesStyle(i int) (draw.LineStyle, draw.GlyphStyle) {
 	c := seriesColors[i%len(seriesColors)]
-	ls := draw.LineStyle{Color: c, Width: vg.Points(1.5), Dashes: seriesDashes[(i/len(seriesColors))%len(seriesDashes)]}
-	gs := draw.GlyphStyle{Color: c, Radius: vg.Points(2.8), Shape: seriesShapes[i%len(seriesShapes)]}
+	ls := draw.LineStyle{Color: c, Width: vg.Points(1.5)}
+	gs := draw.GlyphStyle{Color: c, Radius: vg.Points(3), Shape: seriesShapes[i%len(seriesShapes)]}
 	return ls, gs
+}
+
+// diamondGlyph is a filled square standing on a corner.
+type diamondGlyph struct{}
+
+func (diamondGlyph) DrawGlyph(c *draw.Canvas, sty draw.GlyphStyle, pt vg.Point) {
+	c.SetColor(sty.Color)
+	r := sty.Radius * 1.25
+	var p vg.Path
+	p.Move(vg.Point{X: pt.X, Y: pt.Y + r})
+	p.Line(vg.Point{X: pt.X + r, Y: pt.Y})
+	p.Line(vg.Point{X: pt.X, Y: pt.Y - r})
+	p.Line(vg.Point{X: pt.X - r, Y: pt.Y})
+	p.Close()
+	c.Fill(p)
+}
+
+// invPyramidGlyph is a filled triangle pointing down.
+type invPyramidGlyph struct{}
+
+func (invPyramidGlyph) DrawGlyph(c *draw.Canvas, sty draw.GlyphStyle, pt vg.Point) {
+	c.SetColor(sty.Color)
+	r := sty.Radius * 1.2
+	var p vg.Path
+	p.Move(vg.Point{X: pt.X, Y: pt.Y - r})
+	p.Line(vg.Point{X: pt.X - r*0.866, Y: pt.Y + r/2})
+	p.Line(vg.Point{X: pt.X + r*0.866, Y: pt.Y + r/2})
+	p.Close()
+	c.Fill(p)
+}
+
+// strokeGlyph is a plus, or with cross an x, in strokes thick enough to
+// hold their colour (gonum's are 0.5 points).
+type strokeGlyph struct{ cross bool }
+
+func (g strokeGlyph) DrawGlyph(c *draw.Canvas, sty draw.GlyphStyle, pt vg.Point) {
+	c.SetLineStyle(draw.LineStyle{Color: sty.Color, Width: vg.Points(1.6)})
+	r := sty.Radius * 1.2
+	dx, dy := r, vg.Length(0)
+	if g.cross {
+		dx, dy = r*0.75, r*0.75
+	}
+	for _, d := range [][2]vg.Length{{dx, dy}, {-dy, dx}} {
+		var p vg.Path
+		p.Move(vg.Point{X: pt.X - d[0], Y: pt.Y - d[1]})
+		p.Line(vg.Point{X: pt.X + d[0], Y: pt.Y + d[1]})
+		c.Stroke(p)
+	}
 }
 
 // transportIndex is a transport's place in the registry; a name the
@@ -78,13 +138,18 @@ func transportIndex(name string, extra []string) int {
 	return len(names) + len(extra)
 }
 
-// Font sizes in points; a 6 in figure is 576 px wide, so 10 pt is 13 px.
+// Font sizes in points. A figure is 6 in wide, 576 CSS pixels; a phone
+// scales it to about 360, so 12 pt (16 px) still reads as 10 px there.
 const (
-	legendFontPt = 10
-	tickFontPt   = 10
-	labelFontPt  = 11
-	titleFontPt  = 12
+	legendFontPt = 11
+	tickFontPt   = 12
+	labelFontPt  = 12
+	titleFontPt  = 13
 )
+
+// pngScale is how many PNG pixels a figure has per CSS pixel: 2, so that
+// a high-DPI screen shows it sharp. Its PNG is pngScale × PNGSize pixels.
+const pngScale = 2
 
 func setFonts(p *plot.Plot) {
 	p.Title.TextStyle.Font.Size = vg.Points(titleFontPt)
@@ -98,16 +163,42 @@ func setFonts(p *plot.Plot) {
 	p.Legend.Top, p.Legend.Left = true, true
 }
 
+// newCanvas is a figure's canvas: an SVG in points, or a PNG at pngScale
+// times 96 dpi.
+func newCanvas(ext string) (vg.CanvasWriterTo, error) {
+	if ext == "png" {
+		return vgimg.PngCanvas{Canvas: vgimg.NewWith(vgimg.UseWH(plotWidth, plotHeight), vgimg.UseDPI(96*pngScale),
+			vgimg.UseBackgroundColor(color.White))}, nil
+	}
+	return draw.NewFormattedCanvas(plotWidth, plotHeight, ext)
+}
+
 // encodePlot renders p as "png" or "svg" at the figure size, with its
 // legend in a column right of the plot instead of over the data: gonum
-// draws a legend only inside the data area.
+// draws a legend only inside the data area. A legend taller than the
+// figure is set in a smaller font until it fits.
 func encodePlot(p *plot.Plot, ext string) ([]byte, error) {
-	cw, err := draw.NewFormattedCanvas(plotWidth, plotHeight, ext)
+	cw, err := newCanvas(ext)
 	if err != nil {
 		return nil, err
 	}
 	c := draw.New(cw)
+	// The title spans the whole figure, legend column included: gonum
+	// would centre it over the data alone and cut a long one off.
+	title := p.Title.Text
+	if title != "" {
+		p.Title.Text = ""
+		defer func() { p.Title.Text = title }()
+		ts := p.Title.TextStyle
+		ts.XAlign, ts.YAlign = draw.XCenter, draw.YTop
+		c.FillText(ts, vg.Point{X: (c.Min.X + c.Max.X) / 2, Y: c.Max.Y - 2}, title)
+		c.Max.Y -= ts.Height(title) + p.Title.Padding + 4
+	}
 	legend := p.Legend
+	room := c.Size().Y
+	for sz := legend.TextStyle.Font.Size; legend.Rectangle(c).Size().Y > room && sz > 6; sz-- {
+		legend.TextStyle.Font.Size = sz - 1
+	}
 	lw := legend.Rectangle(c).Size().X
 	if lw > 0 {
 		const gap = vg.Length(8)
@@ -118,7 +209,6 @@ func encodePlot(p *plot.Plot, ext string) ([]byte, error) {
 		p.Legend = legend
 		legC := c
 		legC.Min.X = plotC.Max.X + gap
-		legC.Max.Y -= titleFontPt * 2 // level with the top of the data
 		legend.Top, legend.Left, legend.XOffs, legend.YOffs = true, true, 0, 0
 		legend.Draw(legC)
 	} else {

@@ -11,37 +11,75 @@ import (
 	"github.com/ipcbench/ipcbench/results"
 
 	"github.com/ipcbench/ipcbench/results/resultstest"
+	"github.com/ipcbench/ipcbench/transports"
 	"github.com/ipcbench/ipcbench/workloads"
 	"gonum.org/v1/plot/plotter"
 	"gonum.org/v1/plot/vg"
+	"gonum.org/v1/plot/vg/draw"
 )
 
-// TestSeriesStylesUnique: no two of the first 32 series share colour, dash
-// pattern and marker, and the first 16 differ in colour or dash alone.
-func TestSeriesStylesUnique(t *testing.T) {
-	seen := map[string]int{}
-	lines := map[string]int{}
-	for i := range 32 {
-		ls, gs := seriesStyle(i)
+// TestTransportStylesFixed: every registered transport, opt-in ones
+// included, has its own (colour, marker) pair, lines are solid, and a
+// transport's style does not depend on which others are in the report.
+func TestTransportStylesFixed(t *testing.T) {
+	names := transports.Names()
+	if len(names) < 16 {
+		t.Logf("only %d transports registered; checking 56 indexes besides", len(names))
+	}
+	seen := map[string]string{}
+	key := func(tr string, ls draw.LineStyle, gs draw.GlyphStyle) string {
 		r, g, b, _ := ls.Color.RGBA()
-		line := fmt.Sprint(r, g, b, ls.Dashes)
-		key := fmt.Sprintf("%s %T", line, gs.Shape)
-		if j, dup := seen[key]; dup {
-			t.Errorf("series %d and %d share a style: %s", j, i, key)
-		}
-		seen[key] = i
-		if i < 16 {
-			if j, dup := lines[line]; dup {
-				t.Errorf("series %d and %d share colour and dashes", j, i)
-			}
-			lines[line] = i
-		}
 		if gs.Color != ls.Color {
-			t.Errorf("series %d: marker and line colours differ", i)
+			t.Errorf("%s: marker and line colours differ", tr)
+		}
+		if ls.Dashes != nil {
+			t.Errorf("%s: dashed %v in a single run", tr, ls.Dashes)
+		}
+		return fmt.Sprintf("%d %d %d %#v", r, g, b, gs.Shape)
+	}
+	all := styler{}
+	for _, tr := range names {
+		ls, gs := all.style(tr, 0)
+		k := key(tr, ls, gs)
+		if other, dup := seen[k]; dup {
+			t.Errorf("%s and %s share colour and marker %s", other, tr, k)
+		}
+		seen[k] = tr
+		// Alone in a report, or beside an unregistered one, it looks the same.
+		for _, others := range [][]string{{tr}, {"not-registered", tr}, names} {
+			var cases []results.Case
+			for _, o := range others {
+				cases = append(cases, resultstest.Case(o, 64, 1000, 2000, 3000))
+			}
+			ls2, gs2 := stylerOf([]Input{{"x", resultstest.File(time.Unix(0, 0), "a", cases...)}}).style(tr, 0)
+			if key(tr, ls2, gs2) != k {
+				t.Errorf("%s's style changes with the other transports %v", tr, others)
+			}
 		}
 	}
-	if transportIndex("pipe", nil) != transportIndex("pipe", []string{"zzz"}) {
-		t.Error("a transport's index depends on the inputs")
+	for i := range 56 { // room for transports yet to come
+		ls, gs := seriesStyle(i)
+		k := key(fmt.Sprint("series ", i), ls, gs)
+		if j, dup := seen["#"+k]; dup {
+			t.Errorf("series %s and %d share a style", j, i)
+		}
+		seen["#"+k] = fmt.Sprint(i)
+	}
+}
+
+// TestRunDashes: the first run is solid, every later one of up to four
+// has its own dashes, and a single-run plot draws no dashed line.
+func TestRunDashes(t *testing.T) {
+	seen := map[string]int{}
+	for fi := range len(runDashes) {
+		k := fmt.Sprint(runDash(fi))
+		if j, dup := seen[k]; dup {
+			t.Errorf("runs %d and %d share dashes %s", j, fi, k)
+		}
+		seen[k] = fi
+	}
+	if runDash(0) != nil {
+		t.Errorf("the first run is dashed: %v", runDash(0))
 	}
 }
 

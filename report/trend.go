@@ -8,6 +8,7 @@ import (
 
 	"github.com/ipcbench/ipcbench/internal/safeout"
 	"github.com/ipcbench/ipcbench/internal/textsafe"
+	"github.com/ipcbench/ipcbench/results"
 	"github.com/ipcbench/ipcbench/results/stats"
 	"gonum.org/v1/plot"
 	"gonum.org/v1/plot/plotter"
@@ -27,18 +28,13 @@ func Trend(h *stats.History) (*plot.Plot, error) {
 	if unit == "ns" || unit == "ns/msg" {
 		scale, unit = 1e3, strings.Replace(unit, "ns", "µs", 1)
 	}
-	p := newPlot(fmt.Sprintf("%s over %d runs", h.Metric, len(h.Runs)), "run", fmt.Sprintf("%s (%s)", h.Metric, unit))
+	p := newPlot(fmt.Sprintf("%s over %d runs", h.Metric, len(h.Runs)), "run (UTC)", fmt.Sprintf("%s (%s)", h.Metric, unit))
 	var ticks plot.ConstantTicks
-	for i, r := range h.Runs {
-		label := r.Started.UTC().Format("01-02")
-		if r.Label != "" {
-			label += "\n" + textsafe.Terminal(r.Label)
-		} else if r.Commit != "" {
-			label += "\n" + textsafe.Terminal(short(r.Commit))
-		}
+	for i, label := range trendTickLabels(h.Runs) {
 		ticks = append(ticks, plot.Tick{Value: float64(i + 1), Label: label})
 	}
 	p.X.Tick.Marker = ticks
+	p.X.Label.Padding = vg.Points(8) // clear of the ticks' third line
 	p.X.Min, p.X.Max = 0.5, float64(len(h.Runs))+0.5
 	for si, s := range h.Series {
 		if err := addTrendSeries(p, si, s, scale); err != nil {
@@ -103,11 +99,53 @@ func addTrendSeries(p *plot.Plot, si int, s stats.Series, scale float64) error {
 	return nil
 }
 
-func short(commit string) string {
-	if len(commit) > 7 {
-		return commit[:7]
+// maxTrendLabels is how many ticks of a history plot carry a label at
+// most, besides those where the commit or label changes.
+const maxTrendLabels = 8
+
+// trendTickLabels labels each run of a history for the X axis: its start
+// time in UTC (15:04, with seconds where two runs share a minute), the
+// date (01-02) above it where the day changes, and below it the commit
+// and label where either changes; each on its own line, blank where
+// unchanged, so that the lines of every tick stand level. Past maxTrendLabels
+// runs, only every k-th run and each change is labelled.
+func trendTickLabels(runs []stats.Run) []string {
+	clock := "15:04"
+	for i := 1; i < len(runs); i++ {
+		if runs[i].Started.UTC().Format(clock) == runs[i-1].Started.UTC().Format(clock) {
+			clock = "15:04:05"
+			break
+		}
 	}
-	return commit
+	every := (len(runs) + maxTrendLabels - 1) / max(maxTrendLabels, 1)
+	labels := make([]string, len(runs))
+	prev := -1 // the last labelled run
+	for i, r := range runs {
+		changed := i > 0 && (r.Commit != runs[i-1].Commit || r.Label != runs[i-1].Label)
+		if i%max(every, 1) != 0 && !changed && i != len(runs)-1 {
+			continue
+		}
+		t := r.Started.UTC()
+		// Every tick has three lines, a blank one a space (gonum drops
+		// trailing empty lines), so that the lines of all ticks stand level.
+		lines := []string{" ", t.Format(clock), " "}
+		if prev < 0 || t.Format("2006-01-02") != runs[prev].Started.UTC().Format("2006-01-02") {
+			lines[0] = t.Format("01-02")
+		}
+		if prev < 0 || changed {
+			var id []string
+			if r.Commit != "" {
+				id = append(id, textsafe.Terminal(results.ShortCommit(r.Commit)))
+			}
+			if r.Label != "" {
+				id = append(id, textsafe.Terminal(r.Label))
+			}
+			lines[2] = strings.Join(id, " ")
+		}
+		labels[i] = strings.Join(lines, "\n")
+		prev = i
+	}
+	return labels
 }
 
 // SavePlot writes p to path as PNG or SVG, by the path's extension, at the

@@ -43,7 +43,7 @@ func TestTrendRendersAndSaves(t *testing.T) {
 	}
 	defer f.Close()
 	img, err := png.Decode(f)
-	if err != nil || !notBlank(img) || img.Bounds().Dx() != PNGSize[0] {
+	if err != nil || !notBlank(img) || img.Bounds().Dx() != pngScale*PNGSize[0] {
 		t.Errorf("trend.png: %v, blank or wrong size", err)
 	}
 	if err := SavePlot(p, filepath.Join(dir, "trend.gif")); err == nil {

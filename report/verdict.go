@@ -19,50 +19,6 @@ type Options struct {
 	Baseline string
 }
 
-// verdictRow is one workload and size's verdict in both renderings.
-type verdictRow struct {
-	Run, Workload, Size, Metric string
-	Reference, Value, Role      string
-	Phrases                     []string // "174× faster than pipe"
-}
-
-func verdictRows(in []Input, o Options) []verdictRow {
-	var out []verdictRow
-	for _, i := range in {
-		for _, v := range stats.Verdicts(i.File, o.Baseline) {
-			ref := slices.IndexFunc(v.Standings, func(s stats.Standing) bool { return s.Transport == v.Reference })
-			r := verdictRow{Run: i.Label, Workload: v.Workload, Size: results.FormatBytes(v.SizeBytes), Metric: format.VerdictMetric(v),
-				Reference: v.Reference + format.FlagMark(v.Standings[ref]), Value: format.VerdictValue(v, v.Standings[ref].Value), Role: verdictRole(v)}
-			for j := range v.Standings {
-				if j != ref {
-					r.Phrases = append(r.Phrases, format.VerdictPhrase(v, j))
-				}
-			}
-			out = append(out, r)
-		}
-	}
-	return out
-}
-
-// verdictRole says what a verdict's reference is: "winner", "fastest, no
-// significant winner", "fastest, untested", "baseline" or "only one
-// measured".
-func verdictRole(v stats.Verdict) string {
-	switch {
-	case len(v.Standings) == 1:
-		return "only one measured"
-	case v.Baseline && v.Reference == v.Winner:
-		return "baseline, winner"
-	case v.Baseline:
-		return "baseline"
-	case v.Winner != "":
-		return "winner"
-	case v.Untested:
-		return "fastest, untested"
-	}
-	return "fastest, no significant winner"
-}
-
 // gridCell is one transport's figure at one size; Shade is its rank's
 // class, s0 the best to s4 the worst, "" where unranked.
 type gridCell struct {

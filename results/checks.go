@@ -1,6 +1,10 @@
 package results
 
-import "math"
+import (
+	"fmt"
+	"math"
+	"strings"
+)
 
 // The limits of a case's self-checks. A case beyond one keeps its figures
 // but carries a Flag, which the table shows and compare warns about.
@@ -68,4 +72,104 @@ func TailSamples(n uint64, q float64) float64 {
 // 7 of the 100 of a 1 s window.
 func StealBeyondLimit(stolenTicks, totalTicks uint64) bool {
 	return stolenTicks >= 1 && float64(stolenTicks-1) > StealLimit*float64(totalTicks)
+}
+
+// FactorBeyond is where a relative change reads as a factor rather than a
+// percentage: a ratio above it ("×1625", not "+162451 %") or below its
+// inverse ("÷4", not "-75 %").
+const FactorBeyond = 2.0
+
+// Factor renders the relative change r (new/old - 1) as a factor, "×1625"
+// or "÷4.2", where the ratio lies beyond FactorBeyond either way; ok is
+// false where a percentage reads better. Every change ipcbench prints goes
+// through it, so that one rule decides.
+func Factor(r float64) (s string, ok bool) {
+	ratio := 1 + r
+	switch {
+	case ratio > FactorBeyond:
+		return "×" + factorDigits(ratio), true
+	case ratio > 0 && ratio < 1/FactorBeyond:
+		return "÷" + factorDigits(1/ratio), true
+	}
+	return "", false
+}
+
+// factorDigits prints a factor above 2 to three significant figures,
+// never in exponent form: 2.01, 12.3, 1625.
+func factorDigits(f float64) string {
+	if f >= 100 {
+		return fmt.Sprintf("%.0f", f)
+	}
+	return fmt.Sprintf("%.3g", f)
+}
+
+// ChangeText renders the relative change r as a flag detail does: "+13 %"
+// or, beyond FactorBeyond, "×1625".
+func ChangeText(r float64) string {
+	if s, ok := Factor(r); ok {
+		return s
+	}
+	return fmt.Sprintf("%+.0f %%", 100*r)
+}
+
+// DriftDetail is the detail of a DRIFT flag of drift (Case.Drift).
+func DriftDetail(drift float64) string {
+	return "p50 " + ChangeText(drift) + " from the first half of the window to the second"
+}
+
+// RunQueueDetail is the detail of a NOISY flag for run-queue wait: share
+// is the largest share of its window that one measuring thread waited
+// (at most 1), side that worker's side.
+func RunQueueDetail(share float64, side string) string {
+	return fmt.Sprintf("run-queue wait %.0f %% (side %s)", 100*share, side)
+}
+
+// WorkerRunQueueShare is the largest share of the window that one of c's
+// workers waited runnable for a CPU, and its side, from the workers'
+// waits (capped at 1: a worker's own span is about the window); ok is
+// false where no worker recorded its wait. Files of an older ipcbench
+// recorded no Interference.RunQueueShare and summed the workers' waits
+// (up to 200 %); this is their figure as this ipcbench gives it.
+func WorkerRunQueueShare(c Case) (share float64, side string, ok bool) {
+	if c.WindowNs <= 0 {
+		return 0, "", false
+	}
+	for _, w := range c.Workers {
+		if w.RunQueueWaitNs == nil {
+			continue
+		}
+		if s := min(1, float64(*w.RunQueueWaitNs)/float64(c.WindowNs)); !ok || s > share {
+			share, side, ok = s, w.Side, true
+		}
+	}
+	return share, side, ok
+}
+
+// upgradeRunQueueFlags rewrites the run-queue NOISY details of the cases
+// of a file of an older ipcbench, which gave the workers' waits summed
+// ("run-queue wait 103 %"), to the largest worker's share and its side,
+// as this ipcbench words them. A case whose largest share is within
+// RunQueueLimit loses that flag: no worker waited beyond the limit.
+func upgradeRunQueueFlags(f *File) {
+	for i := range f.Cases {
+		c := &f.Cases[i]
+		if c.Interference == nil || c.Interference.RunQueueShare != nil {
+			continue
+		}
+		share, side, ok := WorkerRunQueueShare(*c)
+		if !ok {
+			continue
+		}
+		var kept []Flag
+		for _, fl := range c.Flags {
+			if fl.Name == FlagNoisy && strings.HasPrefix(fl.Detail, "run-queue wait ") {
+				if share <= RunQueueLimit {
+					continue
+				}
+				fl.Detail = RunQueueDetail(share, side)
+			}
+			kept = append(kept, fl)
+		}
+		c.Flags = kept
+	}
 }

@@ -141,6 +141,7 @@ func Parse(name string, data []byte) (*File, error) {
 	if errors.As(err, &invalid) {
 		return nil, fmt.Errorf("%s:%d: %w", name, lineOf(data, invalid.Path), err)
 	}
+	upgradeRunQueueFlags(&f)
 	return &f, nil
 }
 

@@ -1,35 +1,44 @@
 #!/usr/bin/env bash
-# screenshot-report.sh: render the report of a results file and take the
-# screenshot of its first screen (what a reader sees before scrolling) in
-# headless chromium (apt-get install -y chromium).
+# screenshot-report.sh: render the report of one or more results files and
+# take screenshots of its first screen (what a reader sees before scrolling)
+# on a 1280 px screen and on a 390 px phone, in headless chromium
+# (apt-get install -y chromium).
 #
-#   scripts/screenshot-report.sh [RESULTS.json] [OUT.png]
-#       default: cli/testdata/golden/run.json → docs/report-first-screen.png
+#   scripts/screenshot-report.sh [OUT-PREFIX] [RESULTS.json...]
+#       default: docs/report with cli/testdata/golden/run.json
+#       → docs/report-1280.png and docs/report-390.png
 #
-# The page is laid out in a 1280×900 window, the width issue 16 asks the report
-# to fit, and drawn at device scale 0.75, so the PNG is 960×675 and small
-# enough to commit. The script fails if the PNG is missing, not 960 wide, or
-# over 150 KB.
+# The 1280 px page is laid out in a 1280×800 window and drawn at device
+# scale 0.75 (960×600); the phone's in a 390×844 window at scale 1. The
+# script fails if a PNG is missing, not of that size, or over 200 KB.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-in=${1:-cli/testdata/golden/run.json}
-out=${2:-docs/report-first-screen.png}
-maxBytes=$((150 * 1024))
+prefix=${1:-docs/report}
+shift || true
+[ $# -gt 0 ] || set -- cli/testdata/golden/run.json
+maxBytes=$((200 * 1024))
 chrome=$(command -v chromium || command -v chromium-browser || true)
 [ -n "$chrome" ] || { echo "screenshot-report.sh: no chromium (apt-get install -y chromium)" >&2; exit 1; }
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
-go run ./cmd/ipcbench report "$in" -o "$tmp/rep" --format html >"$tmp/report.log" 2>&1 ||
+go run ./cmd/ipcbench report "$@" -o "$tmp/rep" --format html >"$tmp/report.log" 2>&1 ||
   { cat "$tmp/report.log" >&2; exit 1; }
-rm -f "$out"
-"$chrome" --headless --no-sandbox --disable-gpu --disable-quic --no-first-run --disable-background-networking \
-  --disable-component-update --disable-sync --hide-scrollbars --user-data-dir="$tmp/profile" \
-  --window-size=1280,900 --force-device-scale-factor=0.75 --screenshot="$out" "file://$tmp/rep/index.html" 2>/dev/null
-[ -s "$out" ] || { echo "screenshot-report.sh: chromium wrote no $out" >&2; exit 1; }
-# A PNG's width and height are big-endian 32-bit words at bytes 16 and 20.
-read -r width height < <(od -An -tu1 -j16 -N8 "$out" |
-  awk '{print $1*16777216+$2*65536+$3*256+$4, $5*16777216+$6*65536+$7*256+$8}')
-bytes=$(stat -c %s "$out")
-echo "wrote $out (${width}×${height}, $bytes bytes) from $in"
-[ "$width" -eq 960 ] || { echo "screenshot-report.sh: $out is $width px wide, want 960" >&2; exit 1; }
-[ "$bytes" -le "$maxBytes" ] || { echo "screenshot-report.sh: $out is $bytes bytes, over $maxBytes" >&2; exit 1; }
+shot() { # width height scale page out
+  rm -f "$5"
+  "$chrome" --headless --no-sandbox --disable-gpu --disable-quic --no-first-run --disable-background-networking \
+    --disable-component-update --disable-sync --hide-scrollbars \
+    --user-data-dir="$tmp/profile" --window-size="$1,$2" --force-device-scale-factor="$3" \
+    --screenshot="$5" "file://$tmp/rep/$4" 2>/dev/null
+  [ -s "$5" ] || { echo "screenshot-report.sh: chromium wrote no $5" >&2; exit 1; }
+}
+shot 1280 800 0.75 index.html "$prefix-1280.png"
+shot 390 844 1 index.html "$prefix-390.png"
+for want in "$prefix-1280.png 960" "$prefix-390.png 390"; do
+  read -r out wantWidth <<<"$want"
+  # A PNG's width is the big-endian 32-bit word at byte 16.
+  width=$(od -An -tu1 -j16 -N4 "$out" | awk '{print $1*16777216+$2*65536+$3*256+$4}')
+  bytes=$(stat -c %s "$out")
+  echo "wrote $out (${width} px wide, $bytes bytes) from $*"
+  [ "$width" -eq "$wantWidth" ] || { echo "screenshot-report.sh: $out is $width px wide, want $wantWidth" >&2; exit 1; }
+  [ "$bytes" -le "$maxBytes" ] || { echo "screenshot-report.sh: $out is $bytes bytes, over $maxBytes" >&2; exit 1; }
+done

@@ -17,11 +17,14 @@ import (
 	"github.com/ipcbench/ipcbench/results"
 )
 
-const sizeExamples = "want a whole number of bytes with an optional unit, such as 64, 4K, 4KiB or 1M"
+const sizeExamples = "want a whole number of bytes with an optional unit B, K, KiB, M, MiB, G or GiB (powers of 1024), such as 64, 4K, 4KiB or 1M"
 
 // ParseSize reads a message size: a positive count of bytes with an optional
-// binary suffix, e.g. 64, 4K, 4KiB, 1M, 1MiB, 512B. K, M and G are powers of
-// 1024. Fractions (1.5K) are refused: the count is written whole.
+// binary suffix, e.g. 64, 4K, 4KiB, 1M, 1MiB, 512B. K, M and G (any case)
+// are powers of 1024, as KiB, MiB and GiB are. KB, MB and GB (any case) are
+// refused: kB is 1000 bytes in SI and 1024 to many tools, and a size read
+// the other way measures another case. Fractions (1.5K) are refused: the
+// count is written whole.
 func ParseSize(s string) (int, error) {
 	t := strings.TrimSpace(s)
 	i := 0
@@ -35,12 +38,14 @@ func ParseSize(s string) (int, error) {
 	mult := int64(1)
 	switch suffix {
 	case "", "b":
-	case "k", "kb", "kib":
+	case "k", "kib":
 		mult = 1 << 10
-	case "m", "mb", "mib":
+	case "m", "mib":
 		mult = 1 << 20
-	case "g", "gb", "gib":
+	case "g", "gib":
 		mult = 1 << 30
+	case "kb", "mb", "gb":
+		return 0, ambiguousUnit(s, num, t[i:])
 	default:
 		return 0, fmt.Errorf("size %q: unknown unit %q; %s", s, suffix, sizeExamples)
 	}
@@ -61,6 +66,15 @@ func ParseSize(s string) (int, error) {
 		return 0, fmt.Errorf("size %q: too large; the largest message ipcbench handles is 1 GiB (%d bytes)", s, results.MaxSizeBytes)
 	}
 	return int(n * mult), nil
+}
+
+// ambiguousUnit refuses a decimal-looking unit (KB, MB, GB), naming both
+// readings of the size and how to write each.
+func ambiguousUnit(s, num, unit string) error {
+	unit = strings.TrimSpace(unit)
+	binary := strings.ToUpper(unit[:1])
+	return fmt.Errorf("size %q: unit %q is ambiguous (1000 or 1024 bytes); write %s%s or %s%siB for powers of 1024, or the count of bytes in full; accepted units: B, K, KiB, M, MiB, G, GiB",
+		s, unit, num, binary, num, binary)
 }
 
 // fractionError says why a size with a decimal point is refused, and what

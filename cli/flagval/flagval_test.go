@@ -36,6 +36,16 @@ func TestParseSize(t *testing.T) {
 		{in: "1e3", wantErr: "unknown unit"},
 		{in: "4X", wantErr: "unknown unit"},
 		{in: "1..5K", wantErr: "not a number"},
+		{in: "4k", want: 4096},
+		{in: "4kib", want: 4096},
+		{in: "2GiB", wantErr: "too large"},
+		{in: "1m", want: 1 << 20},
+		{in: "64kb", wantErr: `unit "kb" is ambiguous (1000 or 1024 bytes); write 64K or 64KiB`},
+		{in: "64KB", wantErr: `unit "KB" is ambiguous`},
+		{in: "64 kB", wantErr: `unit "kB" is ambiguous`},
+		{in: "1MB", wantErr: "write 1M or 1MiB"},
+		{in: "1gb", wantErr: "accepted units: B, K, KiB, M, MiB, G, GiB"},
+		{in: "4Kb", wantErr: "ambiguous"},
 	} {
 		t.Run(tc.in, func(t *testing.T) {
 			got, err := ParseSize(tc.in)
@@ -84,7 +94,7 @@ func TestParsePositiveDuration(t *testing.T) {
 // FuzzParseSize checks that ParseSize never panics, that what it accepts
 // lies in 1 byte to 1 GiB, and that it reads back what FormatBytes prints.
 func FuzzParseSize(f *testing.F) {
-	for _, s := range []string{"64", "4K", "4 KiB", "1MiB", "1G", "1.5K", "-1", "", "99999999999999999999", "1e3", "0x10"} {
+	for _, s := range []string{"64", "4K", "4 KiB", "1MiB", "1G", "1.5K", "-1", "", "99999999999999999999", "1e3", "0x10", "64kb", "1 MB"} {
 		f.Add(s)
 	}
 	f.Fuzz(func(t *testing.T, s string) {

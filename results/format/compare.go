@@ -30,22 +30,29 @@ func WriteComparison(w io.Writer, format string, c *stats.Comparison) error {
 var compareColumns = []string{"case", "base", "new", "delta", "p", "verdict", "mde"}
 
 func comparisonText(c *stats.Comparison, markdown bool) string {
-	esc := escapeFor(markdown)
 	var b strings.Builder
 	b.WriteString(differenceText(c.Differences, markdown))
-	metrics := []string{}
-	anyCI := false
-	byMetric := map[string][]stats.Delta{}
-	for _, d := range c.Deltas {
-		if _, ok := byMetric[d.Metric]; !ok {
-			metrics = append(metrics, d.Metric)
+	for _, t := range CompareTables(c) {
+		b.WriteString(t.Title + "\n")
+		if markdown {
+			b.WriteString("\n")
 		}
-		byMetric[d.Metric] = append(byMetric[d.Metric], d)
-		anyCI = anyCI || d.Base.CI95 != nil || d.New.CI95 != nil
+		writeRows(&b, t.Rows, markdown)
+		b.WriteString("\n")
 	}
-	for _, name := range metrics {
-		metricTable(&b, c, name, byMetric[name], markdown)
-	}
+	b.WriteString(CompareNotes(c, markdown))
+	return b.String()
+}
+
+// CompareNotes is what follows a comparison's tables, as compare prints
+// it: the cases only on one side, broken or not compared, the warnings,
+// what ~, a regression and the columns mean, what was left out, and last
+// CompareVerdict. The files' reasons are escaped for Markdown or, where
+// markdown is false, for a terminal.
+func CompareNotes(c *stats.Comparison, markdown bool) string {
+	esc := escapeFor(markdown)
+	var b strings.Builder
+	anyCI := slices.ContainsFunc(c.Deltas, func(d stats.Delta) bool { return d.Base.CI95 != nil || d.New.CI95 != nil })
 	same := func(s string) string { return s }
 	list := func(title string, items []string, esc escaper) {
 		if len(items) == 0 {
@@ -155,34 +162,59 @@ func latencyLeftOutLine(c *stats.Comparison) string {
 		len(c.LatencyLeftOut), strings.Join(names, ", "))
 }
 
-// metricTable writes one metric's table of deltas, and its geomean.
-func metricTable(b *strings.Builder, c *stats.Comparison, name string, deltas []stats.Delta, markdown bool) {
-	m, _ := stats.MetricByName(name)
+// CompareTable is one metric's table of a comparison, as compare prints
+// it: Title ("p50 (µs, lower is better)"), Rows with the header first, a
+// row per case and the geomean last, and each case row's Delta (nil for
+// the geomean's).
+type CompareTable struct {
+	Metric, Title string
+	Rows          [][]string
+	Deltas        []*stats.Delta
+}
+
+// CompareTables returns a table per metric of c, in the order of its
+// deltas.
+func CompareTables(c *stats.Comparison) []CompareTable {
+	var out []CompareTable
+	for i := range c.Deltas {
+		d := &c.Deltas[i]
+		j := slices.IndexFunc(out, func(t CompareTable) bool { return t.Metric == d.Metric })
+		if j < 0 {
+			j = len(out)
+			out = append(out, CompareTable{Metric: d.Metric})
+		}
+		out[j].Deltas = append(out[j].Deltas, d)
+	}
+	for i := range out {
+		metricTable(c, &out[i])
+	}
+	return out
+}
+
+// metricTable fills t's title and rows from its deltas, and its geomean.
+func metricTable(c *stats.Comparison, t *CompareTable) {
+	m, _ := stats.MetricByName(t.Metric)
 	better := "lower is better"
 	if m.HigherBetter {
 		better = "higher is better"
 	}
 	var medians []float64
-	for _, d := range deltas {
+	for _, d := range t.Deltas {
 		medians = append(medians, d.Base.Median)
 	}
 	vf := newValueFormat(m, medians)
-	fmt.Fprintf(b, "%s (%s, %s)\n", name, vf.unit, better)
-	if markdown {
-		b.WriteString("\n")
-	}
-	rows := [][]string{compareColumns}
-	for _, d := range deltas {
-		rows = append(rows, []string{d.Case, vf.summary(d.Base), vf.summary(d.New), formatDelta(d), formatP(d), d.Verdict, formatMDE(d)})
+	t.Title = fmt.Sprintf("%s (%s, %s)", t.Metric, vf.unit, better)
+	t.Rows = [][]string{compareColumns}
+	for _, d := range t.Deltas {
+		t.Rows = append(t.Rows, []string{d.Case, vf.summary(d.Base), vf.summary(d.New), formatDelta(*d), formatP(*d), d.Verdict, formatMDE(*d)})
 	}
 	for _, g := range c.Geomeans {
-		if g.Metric == name {
-			rows = append(rows, []string{fmt.Sprintf("geomean (%d cases)", g.Cases), vf.format(g.Base), vf.format(g.New),
-				fmt.Sprintf("%+.2f%%", g.DeltaPct), "", "", ""})
+		if g.Metric == t.Metric {
+			t.Rows = append(t.Rows, []string{fmt.Sprintf("geomean (%d cases)", g.Cases), vf.format(g.Base), vf.format(g.New),
+				deltaPct(g.DeltaPct), "", "", ""})
+			t.Deltas = append(t.Deltas, nil)
 		}
 	}
-	writeRows(b, rows, markdown)
-	b.WriteString("\n")
 }
 
 func writeRows(b *strings.Builder, rows [][]string, markdown bool) {
@@ -259,7 +291,16 @@ func formatDelta(d stats.Delta) string {
 	if d.Verdict == stats.VerdictSame {
 		return "~"
 	}
-	return fmt.Sprintf("%+.2f%%", d.DeltaPct)
+	return deltaPct(d.DeltaPct)
+}
+
+// deltaPct renders a change in percent, "+10.69%", or as a factor,
+// "×1625", beyond results.FactorBeyond.
+func deltaPct(pct float64) string {
+	if s, ok := results.Factor(pct / 100); ok {
+		return s
+	}
+	return fmt.Sprintf("%+.2f%%", pct)
 }
 
 // formatP prints the p-value, the corrected q-value and the sample
@@ -314,7 +355,11 @@ func differenceText(ds []stats.Difference, markdown bool) string {
 		if d.Skews {
 			key += " *"
 		}
-		rows = append(rows, []string{key, esc(d.Values[0]), esc(d.Values[1])})
+		base, new := d.Values[0], d.Values[1]
+		if d.Key == stats.CommitKey {
+			base, new = results.ShortCommit(base), results.ShortCommit(new)
+		}
+		rows = append(rows, []string{key, esc(base), esc(new)})
 	}
 	if markdown {
 		b.WriteString("\n")
@@ -377,7 +422,7 @@ func seriesTable(b *strings.Builder, h *stats.History, s stats.Series, m stats.M
 	rows := [][]string{{"run", "started", "label", "ipcbench", h.Metric, "change", "p", "flag"}}
 	for _, p := range s.Points {
 		r := h.Runs[p.Run]
-		row := []string{fmt.Sprint(p.Run + 1), r.Started.UTC().Format("2006-01-02 15:04"), orDash(esc(r.Label)), orDash(esc(r.Commit)), vf.summary(p.Value)}
+		row := []string{fmt.Sprint(p.Run + 1), r.Started.UTC().Format("2006-01-02 15:04"), orDash(esc(r.Label)), orDash(esc(results.ShortCommit(r.Commit))), vf.summary(p.Value)}
 		if p.Verdict == "" {
 			row = append(row, "", "", strings.TrimSpace(flagsText(p.Flags, esc)))
 		} else {
@@ -479,4 +524,34 @@ func runList(runs []int) string {
 		return "run " + parts[0]
 	}
 	return "runs " + strings.Join(parts, ", ")
+}
+
+// FlagCountsLine says in one short line which flags a compared case
+// carries on each side: "pipe/pingpong/64 B: base NOISY 9/10, DRIFT 3/10
+// files; new NOISY 10/10 files", the count left out where a side is one
+// file. The flags' details are the Comparison's Flagged.
+func FlagCountsLine(cf stats.CaseFlags) string {
+	var sides []string
+	for _, s := range []struct {
+		name string
+		f    stats.SideFlags
+	}{{"base", cf.Base}, {"new", cf.New}} {
+		if len(s.f.Counts) == 0 {
+			continue
+		}
+		var parts []string
+		for _, c := range s.f.Counts {
+			p := strings.ToUpper(c.Name) // a validated flag name
+			if s.f.Files > 1 {
+				p += fmt.Sprintf(" %d/%d", c.Files, s.f.Files)
+			}
+			parts = append(parts, p)
+		}
+		line := s.name + " " + strings.Join(parts, ", ")
+		if s.f.Files > 1 {
+			line += " files"
+		}
+		sides = append(sides, line)
+	}
+	return cf.Case + ": " + strings.Join(sides, "; ")
 }

@@ -53,6 +53,9 @@ const (
 	UnitFile = "file"
 )
 
+// CommitKey is the Difference key of the ipcbench commit of each side.
+const CommitKey = "ipcbench_commit"
+
 // Correction names the multiple-testing correction Compare applies over
 // every metric × case test of one comparison.
 //
@@ -148,6 +151,9 @@ type Comparison struct {
 	// (NOISY, OVERHEAD, DRIFT, AUTOCORR): their figures say less than
 	// they seem to.
 	Flagged []string `json:"flagged,omitempty"`
+	// FlagCounts is Flagged counted: for each flagged case, how many of
+	// each side's files carry each flag, in Flagged's order.
+	FlagCounts []CaseFlags `json:"flag_counts,omitempty"`
 	// MatchedCases counts the cases measured on at least one side of both
 	// base and new (ok on one side and failed on the other counts, as does
 	// a case an incomplete run never reached; skipped or failed on both
@@ -263,6 +269,47 @@ func (p *pooled) tail(m Metric) (*float64, string) {
 		}
 	}
 	return fewest, why
+}
+
+// CaseFlags counts the flags of one compared case on each side.
+type CaseFlags struct {
+	Case string    `json:"case"`
+	Base SideFlags `json:"base"`
+	New  SideFlags `json:"new"`
+}
+
+// SideFlags counts, of the Files (results files, ok) that measured a case
+// on one side, how many carry each flag, in the order first met.
+type SideFlags struct {
+	Files  int         `json:"files"`
+	Counts []FlagCount `json:"counts,omitempty"`
+}
+
+// FlagCount is how many files carry flag Name.
+type FlagCount struct {
+	Name  string `json:"name"`
+	Files int    `json:"files"`
+}
+
+// counts counts the files of the side that carry each flag.
+func (p *pooled) counts() SideFlags {
+	s := SideFlags{Files: len(p.reps)}
+	for _, c := range p.reps {
+		var seen []string
+		for _, f := range c.Flags {
+			if slices.Contains(seen, f.Name) {
+				continue
+			}
+			seen = append(seen, f.Name)
+			i := slices.IndexFunc(s.Counts, func(fc FlagCount) bool { return fc.Name == f.Name })
+			if i < 0 {
+				i = len(s.Counts)
+				s.Counts = append(s.Counts, FlagCount{Name: f.Name})
+			}
+			s.Counts[i].Files++
+		}
+	}
+	return s
 }
 
 // flags describes the flags of the side's case, or "".
@@ -498,6 +545,7 @@ func (out *Comparison) compareCase(k results.CaseKey, bp, np *pooled, opt Compar
 	if compared > 0 {
 		if f := sideWhy(bp.flags(), np.flags()); f != "" {
 			out.Flagged = append(out.Flagged, k.String()+": "+f)
+			out.FlagCounts = append(out.FlagCounts, CaseFlags{Case: k.String(), Base: bp.counts(), New: np.counts()})
 		}
 	}
 	return compared > 0 // else no metric applies, as latency to relay
@@ -785,7 +833,7 @@ var runKeys = []struct {
 	{"arrivals", true, func(f *results.File) string { return f.Config.Arrivals }},
 	{"slo", true, func(f *results.File) string { return durationOf(f.Config.SLONs) }},
 	{"ipcbench_version", false, func(f *results.File) string { return f.Host.Version }},
-	{"ipcbench_commit", false, func(f *results.File) string { return f.Host.Commit }},
+	{CommitKey, false, func(f *results.File) string { return f.Host.Commit }},
 	{"label", false, func(f *results.File) string { return f.Config.Label }},
 }
 

@@ -163,3 +163,25 @@ func TestComparePoolsFilesAsRounds(t *testing.T) {
 		t.Errorf("one file a side: unit %s, n=%d; want repetition and 6", one.Unit, one.Deltas[0].Base.N)
 	}
 }
+
+// TestCompareCountsFlags: each flagged case counts, per side, the files
+// carrying each flag, however many flags of one name a file's case holds.
+func TestCompareCountsFlags(t *testing.T) {
+	flag := func(f *results.File, flags ...results.Flag) *results.File {
+		f.Cases[0].Flags = flags
+		return f
+	}
+	noisy := func(detail string) results.Flag { return results.Flag{Name: results.FlagNoisy, Detail: detail} }
+	drift := results.Flag{Name: results.FlagDrift, Detail: "p50 +13 %"}
+	base := []*results.File{flag(side(1, 2, nil), noisy("a"), noisy("b"), drift), flag(side(11, 2, nil), noisy("c")), side(21, 2, nil), side(31, 2, nil)}
+	newer := []*results.File{side(2, 2, nil), side(12, 2, nil), flag(side(22, 2, nil), drift), side(32, 2, nil)}
+	c := stats.Compare(base, newer, defaults)
+	want := []stats.CaseFlags{{Case: "pipe/pingpong/64 B",
+		Base: stats.SideFlags{Files: 4, Counts: []stats.FlagCount{{Name: "noisy", Files: 2}, {Name: "drift", Files: 1}}},
+		New:  stats.SideFlags{Files: 4, Counts: []stats.FlagCount{{Name: "drift", Files: 1}}}}}
+	got, _ := json.Marshal(c.FlagCounts)
+	w, _ := json.Marshal(want)
+	if !bytes.Equal(got, w) || len(c.Flagged) != 1 {
+		t.Errorf("flag counts %s, want %s; flagged %q", got, w, c.Flagged)
+	}
+}

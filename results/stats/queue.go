@@ -50,8 +50,8 @@ type HostLoad struct {
 	// StealShare is the CPUs' steal time over the measured window.
 	StealShare float64 `json:"steal_share"`
 	// RunQueueShare is the time the measuring thread that waited the
-	// most waited runnable for a CPU, over the window (files of an older
-	// ipcbench summed both sides, so up to 2).
+	// most waited runnable for a CPU, over the window (at most 1, from
+	// files of an older ipcbench too, which summed both sides).
 	RunQueueShare float64 `json:"run_queue_share"`
 	// Migrations is the mean count of moves between CPUs per case.
 	Migrations float64  `json:"migrations"`
@@ -102,16 +102,22 @@ func HostLoadOf(files []*results.File) *HostLoad {
 	return h
 }
 
-// runQueueShare is c's run-queue wait as a share of its window, from a
-// file of an older ipcbench too (its wait per message, summed over the
-// workers, times messages over the window).
+// runQueueShare is c's run-queue wait as a share of its window: the
+// largest share of one measuring thread. A file of an older ipcbench
+// recorded no share: then it is the largest worker's wait over the
+// window, or, where the workers' waits are missing too, the case's wait
+// per message times messages over the window, which summed the workers
+// and so is capped at 1.
 func runQueueShare(c results.Case) (float64, bool) {
 	in := c.Interference
-	switch {
-	case in.RunQueueShare != nil:
+	if in.RunQueueShare != nil {
 		return *in.RunQueueShare, true
-	case in.RunQueueWaitNsPerMsg != nil:
-		return *in.RunQueueWaitNsPerMsg * float64(c.Messages) / float64(c.WindowNs), true
+	}
+	if share, _, ok := results.WorkerRunQueueShare(c); ok {
+		return share, true
+	}
+	if in.RunQueueWaitNsPerMsg != nil {
+		return min(1, *in.RunQueueWaitNsPerMsg*float64(c.Messages)/float64(c.WindowNs)), true
 	}
 	return 0, false
 }

@@ -143,3 +143,18 @@ func TestHostLoadOfUnknown(t *testing.T) {
 		t.Errorf("HostLoadOf = %+v, want steal 1 (averaged over the cases), run-queue wait and migrations unknown", h)
 	}
 }
+
+// TestHostLoadOfOlderFile: a file of an older ipcbench, with no run-queue
+// share, gives the larger worker's wait over the window, never their sum.
+func TestHostLoadOfOlderFile(t *testing.T) {
+	f := side(1, 6, nil)
+	for i := range f.Cases {
+		c := &f.Cases[i]
+		c.Messages, c.WindowNs = 1000, 1e6
+		c.Interference = &results.Interference{RunQueueWaitNsPerMsg: new(1030.0)} // 103 % summed
+		c.Workers = []results.Worker{{Side: "a", RunQueueWaitNs: new(int64(520_000))}, {Side: "b", RunQueueWaitNs: new(int64(510_000))}}
+	}
+	if h := stats.HostLoadOf([]*results.File{f}); h == nil || h.RunQueueShare != 0.52 {
+		t.Errorf("host load %+v, want a run-queue share of 0.52", h)
+	}
+}
