@@ -79,10 +79,12 @@ type divider struct {
 	alpha  float64
 	minSeg int
 	found  []int
-	// withinFromStart[k] is W(s, s+k), withinFrom[k] is W(a, s+k) for
-	// the row a being scanned, and inv[k] is 1/k; W(a, b) is the sum of
-	// |values[i]-values[j]| over a <= i < j < b.
-	withinFromStart, withinFrom, inv []float64
+	// Indices are relative to the interval's start s. withinTo[a] is
+	// W(s+a, s+kappa) for the kappa being scanned, withinFromStart[b]
+	// is W(s, s+b), inv[k] is 1/k and invLess[k] is 1/(k-1) (0 for k =
+	// 1: one point has no pair); W(i, j) sums |values[x]-values[y]| over
+	// i <= x < y < j.
+	withinTo, withinFromStart, inv, invLess []float64
 }
 
 // split searches values[start:end] for a change point and, when one is
@@ -101,79 +103,85 @@ func (d *divider) split(start, end int) {
 }
 
 // candidate returns the split tau of values[start:end] that maximises the
-// E-divisive statistic (exponent 1) between values[start:tau] and
-// values[tau:kappa] over every kappa, each side holding at least minSeg
+// E-divisive statistic (exponent 1) between X = values[start:tau] and
+// Y = values[tau:kappa] over every kappa, each holding at least minSeg
 // points:
 //
 //	Q = 2/(n+m)·cross − 2m/((n+m)(n−1))·W(X) − 2n/((n+m)(m−1))·W(Y)
 //
-// with n and m the sides' sizes, cross the sum of the distances between
-// them and W the sums within them. One pass of O(L²) computes every
-// W(tau, kappa) row by row, from the end of the interval backwards.
+// with n and m their sizes, cross the sum of the distances between them
+// and W the sums within them; cross is W(X∪Y) − W(X) − W(Y). One pass
+// over kappa keeps W(a, kappa) for every a up to date, O(L²) in all; the
+// constant 2 is left out, as it moves no maximum.
 func (d *divider) candidate(start, end int) (int, bool) {
 	size, minSeg := end-start, d.minSeg
 	if size < 2*minSeg {
 		return 0, false
 	}
-	d.prepare(start, end)
-	z, fromStart, from, inv := d.values, d.withinFromStart, d.withinFrom, d.inv
-	clear(from)
+	d.prepare(size)
+	z := d.values[start:end]
+	withinTo, fromStart := d.withinTo, d.withinFromStart
 	best, bestTau := math.Inf(-1), 0
-	for a := end - 1; a >= start+minSeg; a-- {
-		row := 0.0 // the sum of |z[a]-z[j]| over a < j < kappa
-		for kappa := a + 2; kappa <= end; kappa++ {
-			row += math.Abs(z[a] - z[kappa-1])
-			from[kappa-start] += row
+	for kappa := 2; kappa <= size; kappa++ {
+		last, run := z[kappa-1], 0.0
+		for a := kappa - 2; a >= 0; a-- {
+			run += math.Abs(z[a] - last)
+			withinTo[a] += run
 		}
-		n := a - start
-		if end-a < minSeg {
-			continue
+		fromStart[kappa] = withinTo[0]
+		if q, tau := d.bestSplit(kappa); q > best {
+			best, bestTau = q, tau
 		}
-		withinX := fromStart[n] * inv2(inv, n-1)
-		for kappa := a + minSeg; kappa <= end; kappa++ {
-			m := kappa - a
-			withinY := from[kappa-start]
-			cross := fromStart[kappa-start] - fromStart[n] - withinY
-			q := inv[n+m] * (cross - float64(m)*withinX - float64(n)*withinY*inv2(inv, m-1))
-			if q > best {
-				best, bestTau = q, a
+	}
+	return start + bestTau, bestTau > 0
+}
+
+// bestSplit returns the largest Q, over the splits tau with minSeg
+// points a side, of the interval's first kappa points, and its tau (0
+// where there is none). Q is scaled by 1/kappa before the sums, so that
+// the loop holds one multiplication less.
+func (d *divider) bestSplit(kappa int) (float64, int) {
+	best, bestTau, minSeg := math.Inf(-1), 0, d.minSeg
+	if kappa < 2*minSeg {
+		return best, 0
+	}
+	scale := d.inv[kappa]
+	whole := d.withinTo[0] * scale
+	withinX := d.withinFromStart[minSeg : kappa-minSeg+1]
+	withinY := d.withinTo[minSeg : kappa-minSeg+1]
+	invX := d.invLess[minSeg : kappa-minSeg+1]
+	invLess := d.invLess[:kappa+1]
+	for i := range withinX {
+		tau := minSeg + i
+		m := kappa - tau
+		x, y := withinX[i]*scale, withinY[i]*scale
+		q := whole - x - y - float64(m)*x*invX[i] - float64(tau)*y*invLess[m]
+		if q > best {
+			best, bestTau = q, tau
+		}
+	}
+	return best, bestTau
+}
+
+// prepare sizes and resets the scratch space for an interval of size
+// points.
+func (d *divider) prepare(size int) {
+	if cap(d.inv) < size+1 {
+		d.inv = make([]float64, size+1)
+		d.invLess = make([]float64, size+1)
+		d.withinTo = make([]float64, size+1)
+		d.withinFromStart = make([]float64, size+1)
+		for k := 1; k <= size; k++ {
+			d.inv[k] = 1 / float64(k)
+			if k > 1 {
+				d.invLess[k] = 1 / float64(k-1)
 			}
 		}
 	}
-	return bestTau, bestTau > 0
-}
-
-// inv2 is inv[k], and 0 for k = 0: the within-sum of one point is empty.
-func inv2(inv []float64, k int) float64 {
-	if k == 0 {
-		return 0
-	}
-	return inv[k]
-}
-
-// prepare sizes the scratch space for values[start:end] and fills
-// withinFromStart and inv. The constant factor 2 of Q is left out: it
-// moves no maximum.
-func (d *divider) prepare(start, end int) {
-	size := end - start
-	if cap(d.inv) < size+1 {
-		d.inv = make([]float64, size+1)
-		d.withinFromStart = make([]float64, size+1)
-		d.withinFrom = make([]float64, size+1)
-	}
-	d.inv, d.withinFromStart, d.withinFrom = d.inv[:size+1], d.withinFromStart[:size+1], d.withinFrom[:size+1]
-	for k := 1; k <= size; k++ {
-		d.inv[k] = 1 / float64(k)
-	}
-	z, fromStart := d.values, d.withinFromStart
-	fromStart[0], fromStart[1] = 0, 0
-	for b := start + 2; b <= end; b++ {
-		col := 0.0
-		for i := start; i < b-1; i++ {
-			col += math.Abs(z[i] - z[b-1])
-		}
-		fromStart[b-start] = fromStart[b-1-start] + col
-	}
+	d.inv, d.invLess = d.inv[:size+1], d.invLess[:size+1]
+	d.withinTo, d.withinFromStart = d.withinTo[:size+1], d.withinFromStart[:size+1]
+	clear(d.withinTo)
+	clear(d.withinFromStart)
 }
 
 // studentTP is the two-sided p-value of Student's t test (pooled
