@@ -68,7 +68,11 @@ func ChangePoints(values []float64, opt ChangeOptions) []ChangePoint {
 		return nil
 	}
 	slices.Sort(d.found)
-	return describeChanges(values, mergeWeakest(values, d.found, alpha))
+	points := mergeWeakest(values, d.found, alpha)
+	if len(points) == 0 {
+		return nil
+	}
+	return describeChanges(values, points)
 }
 
 // divider holds the state of one hierarchical search: the series, the

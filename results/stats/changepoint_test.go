@@ -161,6 +161,7 @@ func TestChangePointsOptions(t *testing.T) {
 		{stats.ChangeOptions{}, []int{20, 28}},
 		{stats.ChangeOptions{MinSegment: 10}, []int{18, 28}},
 		{stats.ChangeOptions{MinSegment: 3}, []int{20, 28}},
+		{stats.ChangeOptions{MinSegment: 1}, []int{20, 28}},
 		{stats.ChangeOptions{Alpha: 1e-300}, nil},
 	}
 	for _, tt := range tests {
