@@ -15,13 +15,13 @@ func TestScore(t *testing.T) {
 	}}
 	inst := []Instance{{0, "h0"}, {0, "h1"}, {0, "h2"}, {1, "h1"}}
 	dets := []Detection{
-		{Host: "h0", Case: kase, Night: 40, Dir: 1, CommitFrom: "a", CommitTo: "b"}, // true, grouped
-		{Host: "h1", Case: kase, Night: 42, Dir: 1, CommitFrom: "b", CommitTo: "b"}, // true, 2 nights late
-		{Host: "h1", Case: kase, Night: 41, Dir: 1, CommitFrom: "b", CommitTo: "b"}, // a repeat: false
+		{Host: "h0", Case: kase, Night: 40, Dir: 1, CommitFrom: "a", CommitTo: "b"},  // true, grouped
+		{Host: "h1", Case: kase, Night: 42, Dir: 1, CommitFrom: "b", CommitTo: "b"},  // true, 2 nights late
+		{Host: "h1", Case: kase, Night: 41, Dir: 1, CommitFrom: "b", CommitTo: "b"},  // a repeat: false
 		{Host: "h2", Case: kase, Night: 40, Dir: -1, CommitFrom: "a", CommitTo: "b"}, // wrong direction: false
-		{Host: "h2", Case: kase, Night: 43, Dir: 1, CommitFrom: "b", CommitTo: "b"}, // 3 nights late: false
-		{Host: "h1", Case: other, Night: 60, Dir: -1},                               // true, on its host
-		{Host: "h0", Case: other, Night: 80, Dir: 1},                                // false, far from the change
+		{Host: "h2", Case: kase, Night: 43, Dir: 1, CommitFrom: "b", CommitTo: "b"},  // 3 nights late: false
+		{Host: "h1", Case: other, Night: 60, Dir: -1},                                // true, on its host
+		{Host: "h0", Case: other, Night: 80, Dir: 1},                                 // false, far from the change
 	}
 	r := Score(fleet, inst, dets, 600, 2)
 	for _, tc := range []struct {
