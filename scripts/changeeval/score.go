@@ -289,8 +289,12 @@ func writeFound(w io.Writer, t *truth.Fleet, r Result) {
 		if c.Kind == truth.KindHost {
 			where = c.Host
 		}
-		fmt.Fprintf(w, "- %s %+g %% on %s, %s, from night %d: %d detections: %s\n",
-			c.Kind, c.Pct, c.Case, where, c.Night, len(dets), strings.Join(parts, ", "))
+		list := "none"
+		if len(parts) > 0 {
+			list = strings.Join(parts, ", ")
+		}
+		fmt.Fprintf(w, "- %s %+g %% on %s, %s, from night %d: detections: %s\n",
+			c.Kind, c.Pct, c.Case, where, c.Night, list)
 	}
 	fmt.Fprintln(w)
 }
