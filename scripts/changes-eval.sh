@@ -30,6 +30,10 @@
 # bad input.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+if [ $# -ne 0 ]; then
+  echo "usage: [WORK=dir] [TEMPLATE=run.json] [HOSTS=30] [NIGHTS=300] [SEED=1] [KEEP=1] scripts/changes-eval.sh  (see its head)" >&2
+  exit 2
+fi
 work=${WORK:-/tmp/changes-eval}
 template=${TEMPLATE:-$work/template.json}
 hosts=${HOSTS:-30} nights=${NIGHTS:-300} seed=${SEED:-1}

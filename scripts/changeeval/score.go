@@ -49,7 +49,7 @@ func ratio(a, b int) float64 {
 
 // Result is a method's score on one fleet.
 type Result struct {
-	Sizes  []Row // by the changes' size; precision over the cases whose changes all have that size
+	Sizes  []Row // by the steps' size; precision over the cases whose changes all have that size
 	Kinds  []Row // by kind; recall and attribution
 	All    Row
 	Points int
@@ -105,7 +105,7 @@ func Score(t *truth.Fleet, inst []Instance, dets []Detection, points, tolerance 
 		r.All.Detections++
 		r.All.True += b2i(m >= 0)
 	}
-	r.All.Label = "all"
+	r.All.Label = "all, drifts too"
 	return r
 }
 
@@ -118,8 +118,9 @@ func b2i(b bool) int {
 
 func sizeLabel(pct float64) string { return fmt.Sprintf("%g %%", math.Abs(pct)) }
 
-// sizeRows is recall by the changes' size, and precision over the
-// detections on the cases whose changes all have one size.
+// sizeRows is the steps' recall by size (drifts are left out), and
+// precision over the detections on the cases whose changes, drifts
+// included, all have one size.
 func sizeRows(t *truth.Fleet, inst []Instance, found []bool, dets []Detection, matched []int) []Row {
 	rows := map[string]*Row{}
 	row := func(label string) *Row {
@@ -129,6 +130,9 @@ func sizeRows(t *truth.Fleet, inst []Instance, found []bool, dets []Detection, m
 		return rows[label]
 	}
 	for i, in := range inst {
+		if t.Changes[in.Change].Kind == truth.KindDrift {
+			continue // drifts have their own row in kindRows
+		}
 		rw := row(sizeLabel(t.Changes[in.Change].Pct))
 		rw.Changes++
 		rw.Found += b2i(found[i])
@@ -231,7 +235,7 @@ func elsewhere(c truth.Change, dets []Detection, tolerance int) bool {
 // writeScore prints a method's score as Markdown.
 func writeScore(w io.Writer, name string, t *truth.Fleet, r Result, verbose bool) {
 	fmt.Fprintf(w, "### %s\n\n", name)
-	fmt.Fprintln(w, "| size | changes (host × case) | found | recall | detections | true | precision |")
+	fmt.Fprintln(w, "| step size | steps (host × case) | found | recall | detections | true | precision |")
 	fmt.Fprintln(w, "|---|---:|---:|---:|---:|---:|---:|")
 	for _, rw := range append(r.Sizes, r.All) {
 		fmt.Fprintf(w, "| %s | %d | %d | %s | %d | %d | %s |\n", rw.Label, rw.Changes, rw.Found, fix(rw.Recall()), rw.Detections, rw.True, fix(rw.Precision()))
