@@ -41,6 +41,7 @@ type SeriesRun struct {
 
 // Changes is the change points of many series, grouped across hosts.
 type Changes struct {
+	Metric         string        `json:"metric"`
 	Groups         []ChangeGroup `json:"groups"`
 	Points         []HostChange  `json:"points"`
 	Series         int           `json:"series"`
@@ -64,6 +65,9 @@ type ChangeGroup struct {
 	HostsRan  int     `json:"hosts_ran"`
 	Direction string  `json:"direction"` // VerdictRegression or VerdictImprovement
 	Magnitude float64 `json:"magnitude"` // the median of its points' magnitudes
+	// Points are its points that passed the filter, as indexes into
+	// Changes.Points.
+	Points []int `json:"points"`
 }
 
 // HostChange is one change point of one host's series.
@@ -88,6 +92,7 @@ type HostChange struct {
 	HostDifferences []string `json:"host_differences,omitempty"`
 
 	from, to float64 // the commit range as positions: (from, to]
+	group    int     // its group in groupChanges' order
 }
 
 // Regressions counts the points that are regressions.
@@ -140,16 +145,21 @@ func ChangeSeriesOf(files []*results.File, ids []string, m Metric, match []strin
 
 // FindChanges runs ChangePoints over every series long enough to test
 // (2 × MinSegment runs), attributes each change point to the code or the
-// host (groupChanges), and keeps the points whose magnitude is at least
-// minMagnitude, with the groups that hold one.
+// host (groupChanges), and keeps the groups whose magnitude is at least
+// minMagnitude, with their points: a change is one group, and a code
+// change is as large as it is on its typical host.
 func FindChanges(series []ChangeSeries, opt ChangeOptions, minMagnitude float64) *Changes {
+	metric := ""
+	if len(series) > 0 {
+		metric = series[0].Metric
+	}
 	if opt.MinSegment <= 0 {
 		opt.MinSegment = DefaultMinSegment
 	}
 	if opt.Alpha <= 0 {
 		opt.Alpha = DefaultChangeAlpha
 	}
-	c := &Changes{Series: len(series), MinSegment: opt.MinSegment, Alpha: opt.Alpha, MinMagnitude: minMagnitude}
+	c := &Changes{Metric: metric, Groups: []ChangeGroup{}, Points: []HostChange{}, Series: len(series), MinSegment: opt.MinSegment, Alpha: opt.Alpha, MinMagnitude: minMagnitude}
 	pos := commitPositions(series)
 	var tested []ChangeSeries
 	var points []HostChange
@@ -168,22 +178,26 @@ func FindChanges(series []ChangeSeries, opt ChangeOptions, minMagnitude float64)
 		}
 	}
 	groups, of := groupChanges(points, tested, pos)
-	keep := map[int]bool{}
-	for i, p := range points {
-		if math.Abs(p.Magnitude) >= minMagnitude {
-			p.Kind = groups[of[i]].Kind
-			c.Points = append(c.Points, p)
-			keep[of[i]] = true
-		}
-	}
-	for i, g := range groups {
-		if keep[i] {
-			c.Groups = append(c.Groups, g)
+	for i := range points {
+		points[i].Kind, points[i].group = groups[of[i]].Kind, of[i]
+		if math.Abs(groups[of[i]].Magnitude) >= minMagnitude {
+			c.Points = append(c.Points, points[i])
 		}
 	}
 	slices.SortStableFunc(c.Points, func(a, b HostChange) int {
 		return cmp.Or(cmp.Compare(a.Host, b.Host), a.RunStarted.Compare(b.RunStarted), cmp.Compare(a.Case, b.Case))
 	})
+	kept := map[int]int{} // groups' indexes, old to new
+	for i, g := range groups {
+		if math.Abs(g.Magnitude) >= minMagnitude {
+			kept[i] = len(c.Groups)
+			c.Groups = append(c.Groups, g)
+		}
+	}
+	for i, p := range c.Points {
+		g := &c.Groups[kept[p.group]]
+		g.Points = append(g.Points, i)
+	}
 	return c
 }
 

@@ -116,8 +116,8 @@ func countHosts(gs []ChangeGroup) int {
 	return n
 }
 
-// TestFindChangesFilterAndUntested: --min-magnitude drops the points below
-// it and their groups; a series shorter than 2 × MinSegment is counted as
+// TestFindChangesFilterAndUntested: --min-magnitude drops the groups below
+// it and their points; a series shorter than 2 × MinSegment is counted as
 // untested and never searched.
 func TestFindChangesFilterAndUntested(t *testing.T) {
 	step := []ChangeSeries{fleetSeries("h1", 1, 30, 15, 1.2, -1), fleetSeries("h2", 2, 9, -1, 1, -1)}
