@@ -1,7 +1,6 @@
 package cli
 
 import (
-	"context"
 	"errors"
 	"fmt"
 	"io"
@@ -13,7 +12,6 @@ import (
 	"github.com/ipcbench/ipcbench/results"
 	"github.com/ipcbench/ipcbench/results/format"
 	"github.com/ipcbench/ipcbench/results/stats"
-	"github.com/ipcbench/ipcbench/results/store"
 	"github.com/spf13/cobra"
 )
 
@@ -31,12 +29,10 @@ type historyOptions struct {
 	FailOnRegression bool
 	AllowUntested    bool
 	significance
-	// With --store, the runs come from the store, picked by these.
-	store                         storeFlag
-	Hosts, Labels, Since, Commits []string
-	Last                          int
-	Stdout                        io.Writer
-	Stderr                        io.Writer
+	// With --store, the runs come from the store, picked by its flags.
+	runPick
+	Stdout io.Writer
+	Stderr io.Writer
 }
 
 func newCmdHistory(stdout, stderr io.Writer) *cobra.Command {
@@ -86,15 +82,7 @@ Exit status:
   ipcbench history --store --case pipe/pingpong/64B --metric p99 --host node-03 --since 30d
   ipcbench history --store postgres://ipcbench@db/ipcbench --label main --last 2 --fail-on-regression`,
 		Args: func(_ *cobra.Command, args []string) error {
-			switch {
-			case opts.store.given() && len(args) > 0:
-				return usagef("history --store reads runs from the store, not %s: pick runs with --host, --label, --commit, --since or --last", args[0])
-			case !opts.store.given() && len(args) == 0:
-				return usagef("history needs results files or directories, or --store")
-			case !opts.store.given() && len(opts.Hosts)+len(opts.Labels)+len(opts.Since)+len(opts.Commits)+opts.Last > 0:
-				return usagef("--host, --label, --commit, --since and --last pick runs in a store: give --store")
-			}
-			return nil
+			return opts.checkArgs("history", args)
 		},
 		RunE: func(_ *cobra.Command, args []string) error {
 			opts.Paths = args
@@ -109,12 +97,7 @@ Exit status:
 	f.BoolVar(&opts.Force, "force", false, "let --plot replace a regular file that is not a plot ipcbench wrote")
 	f.BoolVar(&opts.FailOnRegression, "fail-on-regression", false, "exit 1 when a step is flagged as a regression, 3 when a step could not be tested")
 	f.BoolVar(&opts.AllowUntested, "allow-untested", false, "with --fail-on-regression, exit 0, not 3, when steps could not be tested")
-	opts.store.register(f)
-	f.StringSliceVar(&opts.Hosts, "host", nil, "with --store: runs taken on these host names")
-	f.StringSliceVar(&opts.Labels, "label", nil, "with --store: runs with these labels (run --label)")
-	f.StringSliceVar(&opts.Commits, "commit", nil, "with --store: runs of ipcbench commits starting with these")
-	f.StringSliceVar(&opts.Since, "since", nil, "with --store: runs started since an age (30d, 2w, 12h) or date (2026-11-01)")
-	f.IntVar(&opts.Last, "last", 0, "with --store: the newest N runs of those picked")
+	opts.runPick.register(f)
 	return cmd
 }
 
@@ -135,7 +118,7 @@ func historyRun(o *historyOptions) error {
 			return err
 		}
 	}
-	files, paths, err := o.runs()
+	files, paths, err := o.runs("history", o.Paths, o.Cases)
 	if err != nil {
 		return err
 	}
@@ -194,40 +177,6 @@ func plotRefusal(err error) error {
 		return usagef("--plot: %v; give the path of a regular file", err)
 	}
 	return fmt.Errorf("--plot: %w", err)
-}
-
-// runs reads the files given, or with --store the runs the flags pick.
-func (o *historyOptions) runs() ([]*results.File, []string, error) {
-	if !o.store.given() {
-		return readResultsArgs(o.Paths)
-	}
-	var terms []string
-	for _, t := range []struct {
-		key  string
-		vals []string
-	}{{"host", o.Hosts}, {"label", o.Labels}, {"commit", o.Commits}, {"since", o.Since}} {
-		for _, v := range t.vals {
-			terms = append(terms, t.key+":"+v)
-		}
-	}
-	if o.Last != 0 {
-		terms = append(terms, fmt.Sprintf("last:%d", o.Last))
-	}
-	sel := store.Selector{}
-	if len(terms) > 0 {
-		sels, err := parseSelectors([]string{strings.Join(terms, ",")})
-		if err != nil {
-			return nil, nil, err
-		}
-		sel = sels[0]
-	}
-	ctx := context.Background()
-	st, err := o.store.open(ctx)
-	if err != nil {
-		return nil, nil, err
-	}
-	defer st.Close()
-	return loadRuns(ctx, st, "history --store", sel, store.Load{Cases: o.Cases})
 }
 
 // historyExit is --fail-on-regression's verdict: 1 on a flagged
