@@ -79,6 +79,7 @@ Exit status:
 	f.BoolVar(&opts.FailOnRegression, "fail-on-regression", false, "exit 1 when a regression change point is found, 3 when no series had enough runs to test")
 	f.BoolVar(&opts.AllowUntested, "allow-untested", false, "with --fail-on-regression, exit 0, not 3, when no series could be tested")
 	opts.runPick.register(f)
+	opts.caseFigures = true // it follows each run's median
 	return cmd
 }
 

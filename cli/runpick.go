@@ -17,6 +17,9 @@ type runPick struct {
 	store                         storeFlag
 	Hosts, Labels, Since, Commits []string
 	Last                          int
+	// caseFigures: each case's own figures suffice, no rounds or
+	// histograms (store.Load.CaseFigures); changes sets it.
+	caseFigures bool
 }
 
 // register adds --store and the flags that select runs in a store.
@@ -76,5 +79,5 @@ func (p *runPick) runs(command string, paths, cases []string) ([]*results.File, 
 		return nil, nil, err
 	}
 	defer st.Close()
-	return loadRuns(ctx, st, command+" --store", sel, store.Load{Cases: cases})
+	return loadRuns(ctx, st, command+" --store", sel, store.Load{Cases: cases, CaseFigures: p.caseFigures})
 }
