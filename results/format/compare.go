@@ -423,7 +423,7 @@ func seriesTable(b *strings.Builder, h *stats.History, s stats.Series, m stats.M
 		b.WriteString("\n")
 	}
 	rows := [][]string{{"run", "started", "label", "ipcbench", h.Metric, "change", "p", "flag"}}
-	marked := h.MinSegment > 0
+	marked := len(s.Segments) > 0 // searched for change points
 	if marked {
 		rows[0] = append(rows[0], "change point")
 	}
