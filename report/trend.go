@@ -56,7 +56,7 @@ func Trend(h *stats.History) (*plot.Plot, error) {
 	}
 	if shaded {
 		ls, _ := seriesStyle(0)
-		p.Legend.Add("segment between change points: median, 95% CI", &plotter.Polygon{Color: bandColor(ls.Color, 0), LineStyle: draw.LineStyle{}})
+		p.Legend.Add("segment: median, 95% CI", &plotter.Polygon{Color: bandColor(ls.Color, 0), LineStyle: draw.LineStyle{}})
 	}
 	p.Legend.Add("regression (ringed red)", &plotter.Scatter{GlyphStyle: draw.GlyphStyle{Color: color.RGBA{0xd6, 0x27, 0x28, 0xff}, Radius: vg.Points(4), Shape: draw.RingGlyph{}}})
 	p.Y.Min = 0
@@ -165,7 +165,7 @@ func addSegmentBand(p *plot.Plot, si int, band segmentBand) error {
 // darker by shade (0 or 1) so that neighbouring segments stand apart.
 func bandColor(c color.Color, shade int) color.Color {
 	r, g, b, _ := c.RGBA()
-	alpha := uint32(0x30 + 0x20*shade)
+	alpha := uint32(0x50 + 0x30*shade)
 	// Premultiplied, as color.RGBA holds it.
 	return color.RGBA{uint8(r >> 8 * alpha / 0xff), uint8(g >> 8 * alpha / 0xff), uint8(b >> 8 * alpha / 0xff), uint8(alpha)}
 }
