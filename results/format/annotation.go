@@ -8,7 +8,7 @@ import (
 )
 
 // ChangeAnnotation is the one-line text a dashboard shows for change
-// point p: "p50 regression +10.0% [+8.0%, +12.0%], p <0.0001, code change,
+// point p: "p50 regression +10.00% [+8.00%, +12.00%], p <0.0001, code change,
 // commits abc1234..def5678", and what changed on the host where that
 // differs either side. Control characters from other hosts' rows are
 // escaped, as on a terminal.
