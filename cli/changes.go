@@ -22,6 +22,9 @@ type changesOptions struct {
 	// change point, 3 when no series was long enough to test.
 	FailOnRegression bool
 	AllowUntested    bool
+	// Record writes the change points found into the store's
+	// change_points table (with --store only).
+	Record bool
 	// With --store, the runs come from the store, picked by its flags.
 	runPick
 	Stdout io.Writer
@@ -47,6 +50,8 @@ hosts that ran the case show is a code change, named by its commit range;
 otherwise it is a host change, named by its hosts and what differs in their
 host or configuration rows either side (kernel, CPU, THP, governor, placement,
 the interference figures). The groups come first, then each host's points.
+With --store, --record keeps the points shown in the store's change_points
+table, once each, for a dashboard to mark (docs/fleet.md#grafana).
 Method and output: docs/regression-tracking.md#changes.
 
 Metrics: ` + metricNames() + `.
@@ -61,7 +66,8 @@ Exit status:
 		Example: `  ipcbench changes nightly/ --metric p50
   ipcbench changes nightly/ --case pipe/pingpong --min-magnitude 5% --format markdown
   ipcbench changes --store --since 90d --min-magnitude 3% --fail-on-regression
-  ipcbench changes --store --host node-03 --metric p99 --format json`,
+  ipcbench changes --store --host node-03 --metric p99 --format json
+  ipcbench changes --store --since 90d --record     # keep them for dashboards`,
 		Args: func(_ *cobra.Command, args []string) error {
 			return opts.checkArgs("changes", args)
 		},
@@ -78,6 +84,7 @@ Exit status:
 	f.StringVar(&opts.Format, "format", "table", strings.Join(format.ChangesFormats, ", "))
 	f.BoolVar(&opts.FailOnRegression, "fail-on-regression", false, "exit 1 when a regression change point is found, 3 when no series had enough runs to test")
 	f.BoolVar(&opts.AllowUntested, "allow-untested", false, "with --fail-on-regression, exit 0, not 3, when no series could be tested")
+	f.BoolVar(&opts.Record, "record", false, "with --store: keep the change points shown in the store's change_points table, for dashboards (each once)")
 	opts.runPick.register(f)
 	opts.caseFigures = true // it follows each run's median
 	return cmd
@@ -98,6 +105,9 @@ func changesRun(o *changesOptions) error {
 	if err := checkFormat(o.Format, format.ChangesFormats); err != nil {
 		return err
 	}
+	if o.Record && !o.runPick.store.given() {
+		return usagef("--record keeps change points in a store: give --store")
+	}
 	files, ids, err := o.runs("changes", o.Paths, o.Cases)
 	if err != nil {
 		return err
@@ -109,6 +119,11 @@ func changesRun(o *changesOptions) error {
 	c := stats.FindChanges(series, stats.ChangeOptions{Alpha: o.Alpha}, minMagnitude)
 	if err := format.WriteChanges(o.Stdout, o.Format, c); err != nil {
 		return err
+	}
+	if o.Record {
+		if err := recordChanges(o.Stderr, &o.runPick.store, c); err != nil {
+			return err
+		}
 	}
 	if !o.FailOnRegression {
 		return nil
