@@ -50,7 +50,7 @@ case's previous point with a Mann-Whitney U test over their repetitions, as
 compare does, and flagged ▲ regression or ▼ improvement when the change is
 significant at --alpha and beyond --threshold. Beside the step tests, each
 host's series of a case with 10 runs or more is searched for change points
-as ipcbench changes searches it (E-divisive means, alpha 0.001, 5 runs a
+as ipcbench changes searches it (E-divisive means, alpha 0.0002, 5 runs a
 segment at least): the run that starts a new segment is marked in the
 CHANGE POINT column with the change, its 95% interval, p-value and kind
 (code or host). A shift that no single step shows, because each run's own
