@@ -315,7 +315,7 @@ func (s *Store) Load(ctx context.Context, sel Selector, opt Load) ([]*results.Fi
 		return nil, nil, err
 	}
 	if !opt.CaseFigures || opt.Full {
-		if err := s.loadRepetitions(ctx, caseCond, caseArgs, cases); err != nil {
+		if err := s.loadRepetitions(ctx, caseCond, caseArgs, cases, opt.Full); err != nil {
 			return nil, nil, err
 		}
 		histCond := caseCond
@@ -559,10 +559,17 @@ func decodeCase(r rawCase, c *results.Case) error {
 	return nil
 }
 
-func (s *Store) loadRepetitions(ctx context.Context, cond string, args []any, cases map[caseRef]*results.Case) error {
+// loadRepetitions reads the cases' rounds; each round's interference only
+// with full, as export and verify need: history over 10,000 runs spent
+// most of its time decoding it, and nothing it shows reads it.
+func (s *Store) loadRepetitions(ctx context.Context, cond string, args []any, cases map[caseRef]*results.Case, full bool) error {
+	interferenceCol := "NULL"
+	if full {
+		interferenceCol = "p.interference_json"
+	}
 	rows, err := s.db.QueryContext(ctx, s.d.q(`SELECT p.run_id, p.case_ord, p.messages, p.window_ns, p.p50_ns, p.p90_ns, p.p99_ns, p.p999_ns,
 			p.mean_ns, p.min_ns, p.max_ns, p.stddev_ns, p.msgs_per_sec, p.mb_per_sec, p.cpu_ns_per_msg,
-			p.syscalls_per_msg, p.copies_per_msg, p.samples, p.flags_json, p.round, p.position, p.interference_json
+			p.syscalls_per_msg, p.copies_per_msg, p.samples, p.flags_json, p.round, p.position, `+interferenceCol+`
 		FROM repetitions p JOIN cases c ON c.run_id = p.run_id AND c.ord = p.case_ord
 			JOIN runs r ON r.id = c.run_id JOIN hosts h ON h.id = r.host_id
 		WHERE `+cond+` ORDER BY p.run_id, p.case_ord, p.ord`), args...)
@@ -582,8 +589,10 @@ func (s *Store) loadRepetitions(ctx context.Context, cond string, args []any, ca
 			return s.errf("read repetitions", err)
 		}
 		r.Messages, r.Samples = uint64(msgs), uint64(samples)
-		if err := json.Unmarshal([]byte(flags), &r.Flags); err != nil {
-			return fmt.Errorf("store %s: run %d case %d repetition flags: %w", s.loc, ref.run, ref.ord, err)
+		if flags != "null" && flags != "[]" {
+			if err := json.Unmarshal([]byte(flags), &r.Flags); err != nil {
+				return fmt.Errorf("store %s: run %d case %d repetition flags: %w", s.loc, ref.run, ref.ord, err)
+			}
 		}
 		if interference.Valid {
 			if err := json.Unmarshal([]byte(interference.String), &r.Interference); err != nil {
