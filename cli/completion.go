@@ -22,6 +22,7 @@ var formatsOf = map[string][]string{
 	"export":  format.RunFormats,
 	"compare": format.CompareFormats,
 	"history": format.CompareFormats,
+	"changes": format.ChangesFormats,
 	"ab":      format.CompareFormats,
 	"report":  {report.HTML, report.Markdown, report.Both},
 	"list":    listFormats,

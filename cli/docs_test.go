@@ -164,6 +164,7 @@ func runDocCommand(t *testing.T, c docCommand, fixture string) {
 var docExits = map[string][]int{
 	"compare": {exitOK, exitFailure, exitUntested}, // a regression, or untested: the data's answer
 	"history": {exitOK, exitFailure, exitUntested},
+	"changes": {exitOK, exitFailure, exitUntested},
 	"ab":      {exitOK, exitFailure, exitUntested},
 	"doctor":  {exitOK, exitFailure}, // 1: a finding on this host
 	"clean":   {exitOK, exitFailure}, // --dry-run: 1 where other runs left something behind

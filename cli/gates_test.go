@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -209,5 +210,56 @@ func TestHistoryPlotMustBeARegularFile(t *testing.T) {
 	}
 	if _, err := os.Stat(filepath.Join(other, "target.png")); err == nil {
 		t.Error("history wrote through the symlink")
+	}
+}
+
+// TestHistoryGatesOnChangePoints: 20 nights, pipe 10 % slower from night
+// 11, each night's rounds spread ±50 % so that no step test sees it.
+// history marks the change at run 11; --fail-on-regression fails by
+// default (--gate auto) and with --gate both, and passes with --gate
+// steps, which misses it.
+func TestHistoryGatesOnChangePoints(t *testing.T) {
+	dir := t.TempDir()
+	rounds := resultstest.Noisy(99, 6, 1, 0.5)
+	jitter := resultstest.Noisy(7, 20, 1, 0.03)
+	for i := range 20 {
+		level := 20000 * jitter[i]
+		if i >= 10 {
+			level *= 1.1
+		}
+		v := make([]float64, len(rounds))
+		for j, r := range rounds {
+			v[j] = level * r
+		}
+		f := resultstest.File(time.Unix(int64(1e9+i*86400), 0), fmt.Sprintf("c%02d", i), resultstest.Case("pipe", 64, v...))
+		if err := results.WriteFile(filepath.Join(dir, fmt.Sprintf("n%02d.json", i)), f); err != nil {
+			t.Fatal(err)
+		}
+	}
+	code, out, errOut := runCLI("history", dir)
+	row := ""
+	for _, l := range strings.Split(out, "\n") {
+		if strings.HasPrefix(strings.TrimSpace(l), "11 ") {
+			row = l
+		}
+	}
+	if code != exitOK || !strings.Contains(out, "CHANGE POINT") || !strings.Contains(row, "▲ +") || strings.Count(out, "▲ +") != 1 ||
+		strings.Contains(out, "▲ regression") || !strings.Contains(out, "Change points over each host's series of 10 runs or more") {
+		t.Errorf("history: exit %d, want the one change point marked at run 11 and no step flagged\n%s%s", code, out, errOut)
+	}
+	for _, tc := range []struct {
+		gate     []string
+		code     int
+		inStderr string
+	}{
+		{nil, exitFailure, "1 regressions (change points where"},
+		{[]string{"--gate", "both"}, exitFailure, "1 regressions (step tests and change points"},
+		{[]string{"--gate", "steps"}, exitOK, ""},
+		{[]string{"--gate", "never"}, exitUsage, "--gate never: want one of auto, steps, both"},
+	} {
+		args := append([]string{"history", dir, "--fail-on-regression"}, tc.gate...)
+		if code, out, errOut := runCLI(args...); code != tc.code || !strings.Contains(errOut, tc.inStderr) {
+			t.Errorf("%q: exit %d, want %d; stderr %q, want %q\n%s", tc.gate, code, tc.code, errOut, tc.inStderr, out)
+		}
 	}
 }

@@ -1,11 +1,11 @@
 package cli
 
 import (
-	"context"
 	"errors"
 	"fmt"
 	"io"
 	"path/filepath"
+	"slices"
 	"strings"
 
 	"github.com/ipcbench/ipcbench/internal/safeout"
@@ -13,7 +13,6 @@ import (
 	"github.com/ipcbench/ipcbench/results"
 	"github.com/ipcbench/ipcbench/results/format"
 	"github.com/ipcbench/ipcbench/results/stats"
-	"github.com/ipcbench/ipcbench/results/store"
 	"github.com/spf13/cobra"
 )
 
@@ -30,13 +29,13 @@ type historyOptions struct {
 	// regression, 3 on a step it could not test.
 	FailOnRegression bool
 	AllowUntested    bool
+	// Gate picks what --fail-on-regression judges by (stats.Gates).
+	Gate string
 	significance
-	// With --store, the runs come from the store, picked by these.
-	store                         storeFlag
-	Hosts, Labels, Since, Commits []string
-	Last                          int
-	Stdout                        io.Writer
-	Stderr                        io.Writer
+	// With --store, the runs come from the store, picked by its flags.
+	runPick
+	Stdout io.Writer
+	Stderr io.Writer
 }
 
 func newCmdHistory(stdout, stderr io.Writer) *cobra.Command {
@@ -49,9 +48,17 @@ it), puts the runs in time order by their start time, and prints one metric of
 each case per run with the run's commit. Each point is tested against the
 case's previous point with a Mann-Whitney U test over their repetitions, as
 compare does, and flagged ▲ regression or ▼ improvement when the change is
-significant at --alpha and beyond --threshold. --plot writes the trend as a
+significant at --alpha and beyond --threshold. Beside the step tests, each
+host's series of a case with 10 runs or more is searched for change points
+as ipcbench changes searches it (E-divisive means, alpha 0.0002, 5 runs a
+segment at least): the run that starts a new segment is marked in the
+CHANGE POINT column with the change, its 95% interval, p-value and kind
+(code or host). A shift that no single step shows, because each run's own
+spread is wider than the step, shows there. --plot writes the trend as a
 PNG or SVG through the report package: one line per case, 95% confidence
-intervals as bars, flagged points ringed. It replaces only a plot ipcbench
+intervals as bars, flagged points ringed, and each segment between change
+points as a band over its median's interval with the median as a line.
+It replaces only a plot ipcbench
 wrote (it carries ipcbench's mark), or with --force any regular file.
 
 With --store, the runs come from a results store (docs/store.md) rather than
@@ -63,10 +70,16 @@ When the runs' hosts or configurations differ in a way that changes the
 figures (CPU, kernel, Go version, duration, pinning, ...), a header says which
 runs had which value and a warning goes to stderr.
 
---fail-on-regression makes history a gate over every step it shows: exit 1
-when any step is flagged ▲ regression, and 3 when a step could not be tested
-(too few repetitions, or a percentile with fewer than 100 samples beyond
-it), there is none (a single run), or a run stopped early. To gate on the
+--fail-on-regression makes history a gate. By default (--gate auto) each
+run is judged by its change point where the search could place one there
+(5 runs of its host's series either side of it), and by its step test
+elsewhere: in a series shorter than 10 runs, and in the first and last 5
+runs of a longer one. Exit 1 on a regression change point or a step
+flagged ▲ regression, and 3 when a step judged by step test could not be
+tested (too few repetitions, or a percentile with fewer than 100 samples
+beyond it), there is none (a single run), or a run stopped early.
+--gate steps judges every series by its step tests alone, --gate both by
+both (a regression either finds fails). To gate on the
 newest run only, give history the runs to judge, e.g. the last two files.
 The flag column also shows the case's own flags in that run (NOISY,
 OVERHEAD, DRIFT, AUTOCORR).
@@ -75,7 +88,7 @@ Metrics: ` + metricNames() + `.
 
 Exit status:
   0  shown (and, with --fail-on-regression, every step tested and none flagged)
-  1  with --fail-on-regression: a step flagged as a regression
+  1  with --fail-on-regression: a regression, as --gate judges
   2  bad flags or input files
   3  with --fail-on-regression: a step untested, or no step at all;
      --allow-untested makes it 0`,
@@ -86,15 +99,7 @@ Exit status:
   ipcbench history --store --case pipe/pingpong/64B --metric p99 --host node-03 --since 30d
   ipcbench history --store postgres://ipcbench@db/ipcbench --label main --last 2 --fail-on-regression`,
 		Args: func(_ *cobra.Command, args []string) error {
-			switch {
-			case opts.store.given() && len(args) > 0:
-				return usagef("history --store reads runs from the store, not %s: pick runs with --host, --label, --commit, --since or --last", args[0])
-			case !opts.store.given() && len(args) == 0:
-				return usagef("history needs results files or directories, or --store")
-			case !opts.store.given() && len(opts.Hosts)+len(opts.Labels)+len(opts.Since)+len(opts.Commits)+opts.Last > 0:
-				return usagef("--host, --label, --commit, --since and --last pick runs in a store: give --store")
-			}
-			return nil
+			return opts.checkArgs("history", args)
 		},
 		RunE: func(_ *cobra.Command, args []string) error {
 			opts.Paths = args
@@ -108,13 +113,9 @@ Exit status:
 	f.StringVar(&opts.Plot, "plot", "", "also write the trend plot to this .png or .svg file; it replaces only a plot ipcbench wrote")
 	f.BoolVar(&opts.Force, "force", false, "let --plot replace a regular file that is not a plot ipcbench wrote")
 	f.BoolVar(&opts.FailOnRegression, "fail-on-regression", false, "exit 1 when a step is flagged as a regression, 3 when a step could not be tested")
+	f.StringVar(&opts.Gate, "gate", stats.GateAuto, "what --fail-on-regression judges by: auto (a run's change point where the search can place one, its step test elsewhere), steps or both")
 	f.BoolVar(&opts.AllowUntested, "allow-untested", false, "with --fail-on-regression, exit 0, not 3, when steps could not be tested")
-	opts.store.register(f)
-	f.StringSliceVar(&opts.Hosts, "host", nil, "with --store: runs taken on these host names")
-	f.StringSliceVar(&opts.Labels, "label", nil, "with --store: runs with these labels (run --label)")
-	f.StringSliceVar(&opts.Commits, "commit", nil, "with --store: runs of ipcbench commits starting with these")
-	f.StringSliceVar(&opts.Since, "since", nil, "with --store: runs started since an age (30d, 2w, 12h) or date (2026-11-01)")
-	f.IntVar(&opts.Last, "last", 0, "with --store: the newest N runs of those picked")
+	opts.runPick.register(f)
 	return cmd
 }
 
@@ -130,12 +131,15 @@ func historyRun(o *historyOptions) error {
 	if o.Plot != "" && !strings.HasSuffix(o.Plot, ".png") && !strings.HasSuffix(o.Plot, ".svg") {
 		return usagef("--plot %s: want a file name ending in .png or .svg", o.Plot)
 	}
+	if !slices.Contains(stats.Gates, o.Gate) {
+		return usagef("--gate %s: want one of %s", o.Gate, strings.Join(stats.Gates, ", "))
+	}
 	if o.Plot != "" {
 		if err := checkPlotOut(o.Plot, o.Force); err != nil { // before the work, not after it
 			return err
 		}
 	}
-	files, paths, err := o.runs()
+	files, paths, err := o.runs("history", o.Paths, o.Cases)
 	if err != nil {
 		return err
 	}
@@ -143,6 +147,7 @@ func historyRun(o *historyOptions) error {
 	if len(h.Series) == 0 {
 		return usagef("history: no ok case with a %s value matches --case %q in %d files", o.Metric, o.Cases, len(files))
 	}
+	h.MarkChanges(files, paths, ms[0], o.Cases, stats.ChangeOptions{})
 	if keys := h.Skewed(); keys != "" {
 		fmt.Fprintf(o.Stderr, "ipcbench: warning: the runs differ in %s: their figures may not be comparable (see the header)\n", keys)
 	}
@@ -166,7 +171,7 @@ func historyRun(o *historyOptions) error {
 	if !o.FailOnRegression {
 		return nil
 	}
-	return historyExit(o.Stderr, h, o.AllowUntested)
+	return historyExit(o.Stderr, h, o.Gate, o.AllowUntested)
 }
 
 // checkPlotOut checks before the work that --plot may write path: nothing
@@ -196,52 +201,23 @@ func plotRefusal(err error) error {
 	return fmt.Errorf("--plot: %w", err)
 }
 
-// runs reads the files given, or with --store the runs the flags pick.
-func (o *historyOptions) runs() ([]*results.File, []string, error) {
-	if !o.store.given() {
-		return readResultsArgs(o.Paths)
-	}
-	var terms []string
-	for _, t := range []struct {
-		key  string
-		vals []string
-	}{{"host", o.Hosts}, {"label", o.Labels}, {"commit", o.Commits}, {"since", o.Since}} {
-		for _, v := range t.vals {
-			terms = append(terms, t.key+":"+v)
-		}
-	}
-	if o.Last != 0 {
-		terms = append(terms, fmt.Sprintf("last:%d", o.Last))
-	}
-	sel := store.Selector{}
-	if len(terms) > 0 {
-		sels, err := parseSelectors([]string{strings.Join(terms, ",")})
-		if err != nil {
-			return nil, nil, err
-		}
-		sel = sels[0]
-	}
-	ctx := context.Background()
-	st, err := o.store.open(ctx)
-	if err != nil {
-		return nil, nil, err
-	}
-	defer st.Close()
-	return loadRuns(ctx, st, "history --store", sel, store.Load{Cases: o.Cases})
-}
-
-// historyExit is --fail-on-regression's verdict: 1 on a flagged
-// regression, 3 when a step went untested or there was none.
-func historyExit(stderr io.Writer, h *stats.History, allowUntested bool) error {
-	if reg, _ := h.Flagged(); reg > 0 {
-		fmt.Fprintf(stderr, "ipcbench: history: %d regressions flagged beyond %g%% at alpha %g (--fail-on-regression)\n", reg, h.Threshold*100, h.Alpha)
+// historyExit is --fail-on-regression's verdict under gate: 1 on a
+// regression (a flagged step or a regression change point, as the gate
+// picks), 3 when a step the gate tests went untested or there was none.
+func historyExit(stderr io.Writer, h *stats.History, gate string, allowUntested bool) error {
+	reg, tested, untested := h.Gated(gate)
+	if reg > 0 {
+		fmt.Fprintf(stderr, "ipcbench: history: %d regressions (%s; steps beyond %g%% at alpha %g, change points at alpha %g) (--fail-on-regression --gate %s)\n",
+			reg, gateText(gate), h.Threshold*100, h.Alpha, h.ChangeAlpha, gate)
 		return exitError{exitFailure}
 	}
-	tested, untested := h.Steps()
+	searched := h.ChangeSearched() > 0 && gate != stats.GateSteps
 	var why string
 	switch {
 	case len(h.IncompleteRuns()) > 0:
 		why = fmt.Sprintf("history: %d runs stopped early (see the last line): the cases they did not reach were not tested.", len(h.IncompleteRuns()))
+	case tested+untested == 0 && searched:
+		return nil
 	case tested+untested == 0 && len(h.Runs) < 2:
 		why = "history: 1 run: nothing to test it against; --fail-on-regression needs at least two runs."
 	case tested+untested == 0:
@@ -252,4 +228,15 @@ func historyExit(stderr io.Writer, h *stats.History, allowUntested bool) error {
 		return nil
 	}
 	return untestedExit(stderr, why, allowUntested)
+}
+
+// gateText says what a gate judges by.
+func gateText(gate string) string {
+	switch gate {
+	case stats.GateSteps:
+		return "step tests"
+	case stats.GateBoth:
+		return "step tests and change points"
+	}
+	return "change points where the search could place one, step tests elsewhere"
 }

@@ -17,8 +17,8 @@ sockets, TCP loopback and more, each side in its own process, and measures
 latency, throughput, CPU time, syscalls and copies per message.
 
 Exit status: 0 ok, 1 a failed case, a regression or a doctor problem, 2 bad
-flags or input, 3 a gate (compare, history --fail-on-regression) that could
-not test all it was given; each command's help says which it uses.`,
+flags or input, 3 a gate (compare, history, changes --fail-on-regression) that
+could not test all it was given; each command's help says which it uses.`,
 		Example: `  ipcbench run                                  # every default transport, both workloads, 64 B and 64 KiB
   ipcbench run --transports pipe,tcp --sizes 1,4K --duration 2s
   ipcbench list                                 # transports, copy models, max sizes on this host
@@ -27,6 +27,7 @@ not test all it was given; each command's help says which it uses.`,
   ipcbench compare base.json new.json           # significance-tested deltas; exit 1 on a regression
   ipcbench ab /tmp/base-bin /tmp/new-bin --workloads pingpong  # alternate two builds, then compare
   ipcbench history nightly/ --plot trend.png    # one metric over many runs, steps flagged
+  ipcbench changes --store --since 90d          # change points per host, told apart as code or host
   ipcbench export --format benchfmt run.json    # the Go benchmark format, for benchstat
   ipcbench --version                            # version, commit (dirty or not), Go version`,
 		SilenceUsage:  true,
@@ -41,7 +42,7 @@ not test all it was given; each command's help says which it uses.`,
 	root.SetFlagErrorFunc(flagError)
 	root.SetOut(stdout)
 	root.SetErr(stderr)
-	root.AddCommand(newCmdRun(stdout, stderr), newCmdList(stdout), newCmdReport(stderr), newCmdCompare(stdout, stderr), newCmdAB(stdout, stderr), newCmdExport(stdout), newCmdHistory(stdout, stderr), newCmdStore(stdout, stderr), newCmdClean(stdout, stderr), newCmdDoctor(stdout, stderr), newCmdVersion(stdout), newCmdWorker())
+	root.AddCommand(newCmdRun(stdout, stderr), newCmdList(stdout), newCmdReport(stderr), newCmdCompare(stdout, stderr), newCmdAB(stdout, stderr), newCmdExport(stdout), newCmdHistory(stdout, stderr), newCmdChanges(stdout, stderr), newCmdStore(stdout, stderr), newCmdClean(stdout, stderr), newCmdDoctor(stdout, stderr), newCmdVersion(stdout), newCmdWorker())
 	for _, c := range root.Commands() {
 		c.SetFlagErrorFunc(flagError)
 	}

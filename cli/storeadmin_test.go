@@ -140,6 +140,16 @@ func TestStoreRoles(t *testing.T) {
 	step("reader info", 0, []string{"runs:         1"}, "reader", "store", "info")
 	step("reader adds", exitFailure, []string{"permission denied for table"}, "reader", "store", "add", second)
 	step("the reader's add stored nothing", 0, []string{"1 runs in"}, "reader", "store", "ls")
+
+	// Change points: the writer records them, the reader reads but may not.
+	fleet := t.TempDir()
+	writeFleet(t, fleet, []string{"h1"}, 20, func(_ string, n int) float64 { return map[bool]float64{true: 1.2, false: 1}[n >= 10] }, nil)
+	step("writer adds a fleet", 0, []string{"added"}, "writer", "store", "add", fleet)
+	step("reader records change points", exitFailure, []string{"permission denied for table change_points"}, "reader", "changes", "--host", "h1", "--record")
+	step("writer records change points", 0, []string{"1 of 1 change points recorded"}, "writer", "changes", "--host", "h1", "--record")
+	step("writer records them again", 0, []string{"0 of 1 change points recorded"}, "writer", "changes", "--host", "h1", "--record")
+	step("reader verifies beside change points", 0, []string{"21 runs verified"}, "reader", "store", "verify")
+	execAll(t, withPassword("reader"), []string{"SELECT time, text, tags FROM change_annotations"}) // as Grafana does
 }
 
 // sqliteStore is a fresh SQLite store path in a private directory.

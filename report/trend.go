@@ -19,7 +19,11 @@ import (
 // Trend plots one metric of a history: runs along X in time order, labelled
 // by date and commit, one line per case with its 95 % confidence intervals
 // as bars, and each flagged point ringed: red where it regressed from the
-// run before, green where it improved.
+// run before, green where it improved. Behind each line, each segment
+// between the change points of its host's series (stats.Series.Segments)
+// is a light band in the line's colour over its median's 95 % interval,
+// with the median as a dashed line; neighbouring segments alternate in
+// shade.
 func Trend(h *stats.History) (*plot.Plot, error) {
 	if len(h.Series) == 0 {
 		return nil, errEmpty
@@ -36,10 +40,23 @@ func Trend(h *stats.History) (*plot.Plot, error) {
 	p.X.Tick.Marker = ticks
 	p.X.Label.Padding = vg.Points(8) // clear of the ticks' third line
 	p.X.Min, p.X.Max = 0.5, float64(len(h.Runs))+0.5
+	shaded := false
+	for si, s := range h.Series {
+		for _, band := range segmentBands(s, scale) {
+			if err := addSegmentBand(p, si, band); err != nil {
+				return nil, err
+			}
+			shaded = true
+		}
+	}
 	for si, s := range h.Series {
 		if err := addTrendSeries(p, si, s, scale); err != nil {
 			return nil, err
 		}
+	}
+	if shaded {
+		ls, _ := seriesStyle(0)
+		p.Legend.Add("segment: median, 95% CI", &plotter.Polygon{Color: bandColor(ls.Color, 0), LineStyle: draw.LineStyle{}})
 	}
 	p.Legend.Add("regression (ringed red)", &plotter.Scatter{GlyphStyle: draw.GlyphStyle{Color: color.RGBA{0xd6, 0x27, 0x28, 0xff}, Radius: vg.Points(4), Shape: draw.RingGlyph{}}})
 	p.Y.Min = 0
@@ -97,6 +114,60 @@ func addTrendSeries(p *plot.Plot, si int, s stats.Series, scale float64) error {
 		p.Add(sc)
 	}
 	return nil
+}
+
+// segmentBand is one segment of a series as the trend plot draws it, in
+// the plot's units: X0 to X1 spans its runs (half a run either side of
+// the first and last), Lo to Hi its median's interval (both the median
+// where it has none); Shade alternates 0, 1 from segment to segment of
+// one host.
+type segmentBand struct {
+	X0, X1, Lo, Median, Hi float64
+	Shade                  int
+}
+
+// segmentBands lays out s's segments for the plot, values divided by
+// scale.
+func segmentBands(s stats.Series, scale float64) []segmentBand {
+	var out []segmentBand
+	shade := map[string]int{} // per host: the next segment's shade
+	for _, seg := range s.Segments {
+		b := segmentBand{X0: float64(seg.FirstRun) + 0.5, X1: float64(seg.LastRun) + 1.5,
+			Lo: seg.Median / scale, Median: seg.Median / scale, Hi: seg.Median / scale, Shade: shade[seg.Host]}
+		if seg.Lo > 0 && seg.Hi > 0 {
+			b.Lo, b.Hi = seg.Lo/scale, seg.Hi/scale
+		}
+		shade[seg.Host] = 1 - b.Shade
+		out = append(out, b)
+	}
+	return out
+}
+
+// addSegmentBand draws band behind the si-th series: a light rectangle
+// in its colour and its median as a dashed line.
+func addSegmentBand(p *plot.Plot, si int, band segmentBand) error {
+	ls, _ := seriesStyle(si)
+	poly, err := plotter.NewPolygon(plotter.XYs{{X: band.X0, Y: band.Lo}, {X: band.X1, Y: band.Lo}, {X: band.X1, Y: band.Hi}, {X: band.X0, Y: band.Hi}})
+	if err != nil {
+		return err
+	}
+	poly.Color, poly.LineStyle = bandColor(ls.Color, band.Shade), draw.LineStyle{}
+	median, err := plotter.NewLine(plotter.XYs{{X: band.X0, Y: band.Median}, {X: band.X1, Y: band.Median}})
+	if err != nil {
+		return err
+	}
+	median.LineStyle = draw.LineStyle{Color: ls.Color, Width: vg.Points(1), Dashes: []vg.Length{vg.Points(4), vg.Points(3)}}
+	p.Add(poly, median)
+	return nil
+}
+
+// bandColor is c made light for a segment's band, a shade lighter or
+// darker by shade (0 or 1) so that neighbouring segments stand apart.
+func bandColor(c color.Color, shade int) color.Color {
+	r, g, b, _ := c.RGBA()
+	alpha := uint32(0x50 + 0x30*shade)
+	// Premultiplied, as color.RGBA holds it.
+	return color.RGBA{uint8(r >> 8 * alpha / 0xff), uint8(g >> 8 * alpha / 0xff), uint8(b >> 8 * alpha / 0xff), uint8(alpha)}
 }
 
 // maxTrendLabels is how many ticks of a history plot carry a label at

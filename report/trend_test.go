@@ -2,6 +2,7 @@ package report
 
 import (
 	"fmt"
+	"image/color"
 	"image/png"
 	"os"
 	"path/filepath"
@@ -69,5 +70,43 @@ func TestReportShowsPairMatrices(t *testing.T) {
 		if !strings.Contains(s, "Core-to-core matrix") || !strings.Contains(s, "61.0µs") {
 			t.Errorf("%s report lacks the matrix", name)
 		}
+	}
+}
+
+// TestTrendShadesSegments: each segment between change points becomes a
+// band over its runs (half a run either side) and its median's interval,
+// in the plot's units, shades alternating per host; a segment without an
+// interval is a band of no height at its median.
+func TestTrendShadesSegments(t *testing.T) {
+	s := stats.Series{Case: "pipe/pingpong/64 B", Segments: []stats.HistorySegment{
+		{Host: "h1", FirstRun: 0, LastRun: 9, Median: 20000, Lo: 19500, Hi: 20400},
+		{Host: "h1", FirstRun: 10, LastRun: 19, Median: 22000, Lo: 21600, Hi: 22500},
+		{Host: "h2", FirstRun: 20, LastRun: 21, Median: 30000},
+	}}
+	for i := range 22 {
+		s.Points = append(s.Points, stats.Point{Run: i, Value: stats.SummaryInterval{Median: 20000}})
+	}
+	want := []segmentBand{
+		{X0: 0.5, X1: 10.5, Lo: 19.5, Median: 20, Hi: 20.4, Shade: 0},
+		{X0: 10.5, X1: 20.5, Lo: 21.6, Median: 22, Hi: 22.5, Shade: 1},
+		{X0: 20.5, X1: 22.5, Lo: 30, Median: 30, Hi: 30, Shade: 0},
+	}
+	got := segmentBands(s, 1e3)
+	if fmt.Sprint(got) != fmt.Sprint(want) {
+		t.Errorf("segmentBands:\n got %v\nwant %v", got, want)
+	}
+	h := &stats.History{Metric: "p50", Unit: "ns", Series: []stats.Series{s}}
+	for i := range 22 {
+		h.Runs = append(h.Runs, stats.Run{Path: fmt.Sprint(i), Started: time.Unix(int64(1e9+i*86400), 0)})
+	}
+	p, err := Trend(h)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if p.Y.Max < 30 {
+		t.Errorf("the Y axis ends at %g, below the last band at 30", p.Y.Max)
+	}
+	if a, b := bandColor(color.RGBA{0x1f, 0x77, 0xb4, 0xff}, 0), bandColor(color.RGBA{0x1f, 0x77, 0xb4, 0xff}, 1); a == b {
+		t.Errorf("neighbouring segments share the shade %v", a)
 	}
 }

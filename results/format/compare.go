@@ -402,6 +402,9 @@ func WriteHistory(w io.Writer, format string, h *stats.History) error {
 	if line := untestedLine(h, esc); line != "" {
 		b.WriteString(line + "\n")
 	}
+	if h.MinSegment > 0 {
+		b.WriteString(changePointsLine(h) + "\n")
+	}
 	_, err := io.WriteString(w, b.String())
 	return err
 }
@@ -420,6 +423,10 @@ func seriesTable(b *strings.Builder, h *stats.History, s stats.Series, m stats.M
 		b.WriteString("\n")
 	}
 	rows := [][]string{{"run", "started", "label", "ipcbench", h.Metric, "change", "p", "flag"}}
+	marked := len(s.Segments) > 0 // searched for change points
+	if marked {
+		rows[0] = append(rows[0], "change point")
+	}
 	for _, p := range s.Points {
 		r := h.Runs[p.Run]
 		row := []string{fmt.Sprint(p.Run + 1), r.Started.UTC().Format("2006-01-02 15:04"), orDash(esc(r.Label)), orDash(esc(results.ShortCommit(r.Commit))), vf.summary(p.Value)}
@@ -429,15 +436,55 @@ func seriesTable(b *strings.Builder, h *stats.History, s stats.Series, m stats.M
 			row = append(row, formatDelta(stats.Delta{DeltaPct: p.DeltaPct, Verdict: p.Verdict}), pValue(p.P),
 				strings.TrimSpace(flags[p.Verdict]+flagsText(p.Flags, esc)))
 		}
+		if marked {
+			row = append(row, historyChangeText(p.Change))
+		}
 		rows = append(rows, row)
 	}
 	if markdown {
-		writeMarkdown(b, rows, "|--:|---|---|---|--:|--:|--:|---|")
+		align := "|--:|---|---|---|--:|--:|--:|---|"
+		if marked {
+			align += "---|"
+		}
+		writeMarkdown(b, rows, align)
 	} else {
 		rows[0] = upper(rows[0])
 		writeAligned(b, rows, 4, len(rows[0])-1)
 	}
 	b.WriteString("\n")
+}
+
+// historyChangeText marks a point where a change point starts a new
+// segment: "▲ +10.23% [+8.01%, +12.40%] p<0.0001 code"; "" elsewhere.
+func historyChangeText(c *stats.HostChange) string {
+	if c == nil {
+		return ""
+	}
+	arrow := "▼"
+	if c.Direction == stats.VerdictRegression {
+		arrow = "▲"
+	}
+	return fmt.Sprintf("%s %s p%s %s", arrow, changeInterval(*c), pEquals(changeP(c.P)), c.Kind)
+}
+
+// pEquals puts "=" before a printed p-value that has no "<" of its own.
+func pEquals(p string) string {
+	if strings.HasPrefix(p, "<") {
+		return p
+	}
+	return "=" + p
+}
+
+// changePointsLine says what the change-point search of a history found,
+// or that no series had the runs it needs.
+func changePointsLine(h *stats.History) string {
+	need := 2 * h.MinSegment
+	if h.ChangeSearched() == 0 {
+		return fmt.Sprintf("Change points: no host's series of a case has the %d runs a search needs.", need)
+	}
+	reg, imp := h.ChangeRegressions()
+	return fmt.Sprintf("Change points over each host's series of %d runs or more (E-divisive means, alpha %g, as ipcbench changes): %d regressions, %d improvements.",
+		need, h.ChangeAlpha, reg, imp)
 }
 
 // flags marks a history's points by verdict; the others have none.

@@ -14,6 +14,7 @@ type Run struct {
 	Path    string    `json:"path"`
 	Started time.Time `json:"started"`
 	Label   string    `json:"label,omitempty"`
+	Host    string    `json:"host,omitempty"` // its hostname
 	Commit  string    `json:"commit,omitempty"`
 	Kernel  string    `json:"kernel,omitempty"`
 	// Incomplete says why the run stopped before its last case; the cases
@@ -31,12 +32,23 @@ type Point struct {
 	Verdict  string          `json:"verdict,omitempty"` // empty for a series' first point
 	// Flags are the case's flags in this run (NOISY, OVERHEAD, ...).
 	Flags []results.Flag `json:"flags,omitempty"`
+	// Change is the change point that starts a new segment at this run,
+	// in the series of the run's host and case (MarkChanges); nil where
+	// none does.
+	Change *HostChange `json:"change,omitempty"`
+	// ChangeTested says that the change-point search of the series of the
+	// run's host and case could have started a segment at this run: the
+	// series has MinSegment runs either side of it.
+	ChangeTested bool `json:"change_tested,omitempty"`
 }
 
 // Series is one case's points in time order.
 type Series struct {
 	Case   string  `json:"case"`
 	Points []Point `json:"points"`
+	// Segments are the runs between change points, one host at a time,
+	// of the series that were searched (MarkChanges).
+	Segments []HistorySegment `json:"segments,omitempty"`
 }
 
 // History is one metric of many runs in time order.
@@ -51,6 +63,10 @@ type History struct {
 	// figures and whose values differ between runs (one value per run);
 	// commit and label, which a history exists to follow, are not listed.
 	Differences []Difference `json:"differences,omitempty"`
+	// MinSegment and ChangeAlpha are the change-point search's options;
+	// 0 where MarkChanges was not called.
+	MinSegment  int     `json:"min_segment,omitempty"`
+	ChangeAlpha float64 `json:"change_alpha,omitempty"`
 }
 
 // Steps counts the points that were compared with the case's previous
@@ -105,7 +121,7 @@ func BuildHistory(files []*results.File, paths []string, m Metric, match []strin
 	for _, i := range idx {
 		f := files[i]
 		run := len(h.Runs)
-		h.Runs = append(h.Runs, Run{Path: paths[i], Started: f.StartedAt, Label: f.Config.Label, Commit: f.Host.Commit, Kernel: f.Host.Kernel, Incomplete: f.Incomplete})
+		h.Runs = append(h.Runs, Run{Path: paths[i], Started: f.StartedAt, Label: f.Config.Label, Host: f.Host.Hostname, Commit: f.Host.Commit, Kernel: f.Host.Kernel, Incomplete: f.Incomplete})
 		for _, c := range f.Cases {
 			key := c.Key().String()
 			if c.Status != results.StatusOK || !matches(key, match) || allZero(Samples(c, m)) {

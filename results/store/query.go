@@ -7,8 +7,10 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"runtime"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/ipcbench/ipcbench/results"
@@ -273,6 +275,10 @@ type Load struct {
 	// histogram is read only where the case records no sample count
 	// (older files), the one use compare and history make of it.
 	Full bool
+	// CaseFigures reads each case's own figures only: no repetitions and
+	// no histograms. changes follows each run's median, and its search over
+	// 10,000 runs spent half its time decoding the rounds it never reads.
+	CaseFigures bool
 }
 
 // Load reads the runs sel picks, oldest first, each as the results file
@@ -308,15 +314,17 @@ func (s *Store) Load(ctx context.Context, sel Selector, opt Load) ([]*results.Fi
 	if err != nil {
 		return nil, nil, err
 	}
-	if err := s.loadRepetitions(ctx, caseCond, caseArgs, cases); err != nil {
-		return nil, nil, err
-	}
-	histCond := caseCond
-	if !opt.Full {
-		histCond += " AND c.samples = 0"
-	}
-	if err := s.loadHistograms(ctx, histCond, caseArgs, cases); err != nil {
-		return nil, nil, err
+	if !opt.CaseFigures || opt.Full {
+		if err := s.loadRepetitions(ctx, caseCond, caseArgs, cases, opt.Full); err != nil {
+			return nil, nil, err
+		}
+		histCond := caseCond
+		if !opt.Full {
+			histCond += " AND c.samples = 0"
+		}
+		if err := s.loadHistograms(ctx, histCond, caseArgs, cases); err != nil {
+			return nil, nil, err
+		}
 	}
 	for i, f := range files {
 		if err := results.Validate(f); err != nil {
@@ -461,27 +469,36 @@ func (s *Store) loadCases(ctx context.Context, cond string, args []any, full boo
 	}
 	defer rows.Close()
 	var refs []caseRef
+	chunk := make([]rawCase, 0, caseChunk)
+	flush := func() error {
+		decoded, err := s.decodeCases(chunk)
+		if err != nil {
+			return err
+		}
+		for i, r := range chunk {
+			f := byID[r.ref.run]
+			f.Cases = append(f.Cases, decoded[i])
+			refs = append(refs, r.ref)
+		}
+		chunk = chunk[:0]
+		return nil
+	}
 	for rows.Next() {
-		var ref caseRef
-		var detail, w string
-		if err := rows.Scan(&ref.run, &ref.ord, &detail, &w); err != nil {
+		var r rawCase
+		if err := rows.Scan(&r.ref.run, &r.ref.ord, &r.detail, &r.workers); err != nil {
 			return nil, s.errf("read cases", err)
 		}
-		var c results.Case
-		if err := json.Unmarshal([]byte(detail), &c); err != nil {
-			return nil, fmt.Errorf("store %s: run %d case %d: %w", s.loc, ref.run, ref.ord, err)
-		}
-		if w != "" {
-			if err := json.Unmarshal([]byte(w), &c.Workers); err != nil {
-				return nil, fmt.Errorf("store %s: run %d case %d workers: %w", s.loc, ref.run, ref.ord, err)
+		if chunk = append(chunk, r); len(chunk) == caseChunk {
+			if err := flush(); err != nil {
+				return nil, err
 			}
 		}
-		f := byID[ref.run]
-		f.Cases = append(f.Cases, c)
-		refs = append(refs, ref)
 	}
 	if err := rows.Err(); err != nil {
 		return nil, s.errf("read cases", err)
+	}
+	if err := flush(); err != nil {
+		return nil, err
 	}
 	// Index once every slice has stopped growing.
 	out := make(map[caseRef]*results.Case, len(refs))
@@ -494,10 +511,65 @@ func (s *Store) loadCases(ctx context.Context, cond string, args []any, full boo
 	return out, nil
 }
 
-func (s *Store) loadRepetitions(ctx context.Context, cond string, args []any, cases map[caseRef]*results.Case) error {
+// caseChunk is how many cases' JSON loadCases holds before it decodes
+// them: all of 10,000 runs' at once took 50 MB more at the peak.
+const caseChunk = 1024
+
+// rawCase is a case's row as read, before its JSON is decoded.
+type rawCase struct {
+	ref             caseRef
+	detail, workers string
+}
+
+// decodeCases decodes the cases' JSON on every CPU: over 10,000 runs of
+// three cases it was two thirds of loading them for changes.
+func (s *Store) decodeCases(raw []rawCase) ([]results.Case, error) {
+	out := make([]results.Case, len(raw))
+	errs := make([]error, len(raw))
+	var wg sync.WaitGroup
+	workers := runtime.GOMAXPROCS(0)
+	for w := range workers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := w; i < len(raw); i += workers {
+				errs[i] = decodeCase(raw[i], &out[i])
+			}
+		}()
+	}
+	wg.Wait()
+	for i, err := range errs {
+		if err != nil {
+			return nil, fmt.Errorf("store %s: run %d case %d: %w", s.loc, raw[i].ref.run, raw[i].ref.ord, err)
+		}
+	}
+	return out, nil
+}
+
+// decodeCase decodes one case's detail and, where read, workers.
+func decodeCase(r rawCase, c *results.Case) error {
+	if err := json.Unmarshal([]byte(r.detail), c); err != nil {
+		return err
+	}
+	if r.workers != "" {
+		if err := json.Unmarshal([]byte(r.workers), &c.Workers); err != nil {
+			return fmt.Errorf("workers: %w", err)
+		}
+	}
+	return nil
+}
+
+// loadRepetitions reads the cases' rounds; each round's interference only
+// with full, as export and verify need: history over 10,000 runs spent
+// most of its time decoding it, and nothing it shows reads it.
+func (s *Store) loadRepetitions(ctx context.Context, cond string, args []any, cases map[caseRef]*results.Case, full bool) error {
+	interferenceCol := "NULL"
+	if full {
+		interferenceCol = "p.interference_json"
+	}
 	rows, err := s.db.QueryContext(ctx, s.d.q(`SELECT p.run_id, p.case_ord, p.messages, p.window_ns, p.p50_ns, p.p90_ns, p.p99_ns, p.p999_ns,
 			p.mean_ns, p.min_ns, p.max_ns, p.stddev_ns, p.msgs_per_sec, p.mb_per_sec, p.cpu_ns_per_msg,
-			p.syscalls_per_msg, p.copies_per_msg, p.samples, p.flags_json, p.round, p.position, p.interference_json
+			p.syscalls_per_msg, p.copies_per_msg, p.samples, p.flags_json, p.round, p.position, `+interferenceCol+`
 		FROM repetitions p JOIN cases c ON c.run_id = p.run_id AND c.ord = p.case_ord
 			JOIN runs r ON r.id = c.run_id JOIN hosts h ON h.id = r.host_id
 		WHERE `+cond+` ORDER BY p.run_id, p.case_ord, p.ord`), args...)
@@ -517,8 +589,10 @@ func (s *Store) loadRepetitions(ctx context.Context, cond string, args []any, ca
 			return s.errf("read repetitions", err)
 		}
 		r.Messages, r.Samples = uint64(msgs), uint64(samples)
-		if err := json.Unmarshal([]byte(flags), &r.Flags); err != nil {
-			return fmt.Errorf("store %s: run %d case %d repetition flags: %w", s.loc, ref.run, ref.ord, err)
+		if flags != "null" && flags != "[]" {
+			if err := json.Unmarshal([]byte(flags), &r.Flags); err != nil {
+				return fmt.Errorf("store %s: run %d case %d repetition flags: %w", s.loc, ref.run, ref.ord, err)
+			}
 		}
 		if interference.Valid {
 			if err := json.Unmarshal([]byte(interference.String), &r.Interference); err != nil {

@@ -188,6 +188,39 @@ var migrations = [][]string{
 		`ALTER TABLE repetitions ADD COLUMN position INTEGER NOT NULL DEFAULT 0`,
 		`ALTER TABLE repetitions ADD COLUMN interference_json TEXT`,
 	},
+	// 3: the change points ipcbench changes --record found, and the
+	// change_annotations view that a dashboard marks them with. They are
+	// derived from the runs, not part of any run's content: no run's
+	// content hash covers them.
+	{
+		`CREATE TABLE change_points (
+			run_id BIGINT NOT NULL REFERENCES runs (id) ON DELETE CASCADE,
+			hostname TEXT NOT NULL,
+			case_key TEXT NOT NULL,
+			metric TEXT NOT NULL,
+			started_ns BIGINT NOT NULL,
+			magnitude {FLOAT} NOT NULL,
+			lo {FLOAT} NOT NULL,
+			hi {FLOAT} NOT NULL,
+			p {FLOAT} NOT NULL,
+			direction TEXT NOT NULL,
+			kind TEXT NOT NULL,
+			commit_from TEXT NOT NULL,
+			commit_to TEXT NOT NULL,
+			annotation TEXT NOT NULL,
+			recorded_ns BIGINT NOT NULL,
+			PRIMARY KEY (hostname, case_key, metric, run_id)
+		)`,
+		`CREATE INDEX change_points_started ON change_points (started_ns)`,
+		`CREATE INDEX change_points_run ON change_points (run_id)`,
+		// change_annotations is what a dashboard's annotation query reads:
+		// Grafana takes time, text and tags (comma-separated) as they are.
+		`CREATE VIEW change_annotations AS
+			SELECT {TIME(started_ns)} AS time, started_ns, run_id, hostname, case_key, metric,
+				magnitude, lo, hi, p, direction, kind, commit_from, commit_to,
+				annotation AS text, kind || ',' || direction AS tags
+			FROM change_points`,
+	},
 }
 
 // SchemaVersion is the schema version this ipcbench writes.
@@ -195,7 +228,7 @@ var SchemaVersion = len(migrations)
 
 // schemaTables are the tables the migrations create: a database holding
 // one of them but no ipcbench_schema table is not a new store.
-var schemaTables = []string{"hosts", "configs", "runs", "cases", "case_keys", "case_details", "repetitions", "histograms"}
+var schemaTables = []string{"hosts", "configs", "runs", "cases", "case_keys", "case_details", "repetitions", "histograms", "change_points"}
 
 // queryer is a *sql.DB or a *sql.Tx.
 type queryer interface {

@@ -63,7 +63,8 @@ func withRounds(t *testing.T) *results.File {
 }
 
 // History and compare read repetitions without the rest of a run's
-// detail; they too get each one's round, position and interference.
+// detail: they get each one's round and position, and the full load
+// (export, verify) its interference too.
 func TestRoundsAreLoaded(t *testing.T) {
 	forEachBackend(t, func(t *testing.T, url string) {
 		s := open(t, url)
@@ -73,20 +74,26 @@ func TestRoundsAreLoaded(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		files, _, err := s.Load(ctx, Selector{RunIDs: []int64{a.RunID}}, Load{})
-		if err != nil || len(files) != 1 {
-			t.Fatalf("load = %d files, %v; want the run", len(files), err)
-		}
-		got := files[0]
-		if got.Config.Order != want.Config.Order || got.Config.OrderSeed != want.Config.OrderSeed {
-			t.Errorf("order %q seed %d, want %q seed %d", got.Config.Order, got.Config.OrderSeed, want.Config.Order, want.Config.OrderSeed)
-		}
-		for i, c := range want.Cases {
-			for j, r := range c.Repetitions {
-				g := got.Cases[i].Repetitions[j]
-				if g.Round != r.Round || g.Position != r.Position || !reflect.DeepEqual(g.Interference, r.Interference) {
-					t.Errorf("%s repetition %d: round %d position %d interference %+v; want %d, %d, %+v",
-						c.Key(), j, g.Round, g.Position, g.Interference, r.Round, r.Position, r.Interference)
+		for _, full := range []bool{false, true} {
+			files, _, err := s.Load(ctx, Selector{RunIDs: []int64{a.RunID}}, Load{Full: full})
+			if err != nil || len(files) != 1 {
+				t.Fatalf("load (full %v) = %d files, %v; want the run", full, len(files), err)
+			}
+			got := files[0]
+			if got.Config.Order != want.Config.Order || got.Config.OrderSeed != want.Config.OrderSeed {
+				t.Errorf("order %q seed %d, want %q seed %d", got.Config.Order, got.Config.OrderSeed, want.Config.Order, want.Config.OrderSeed)
+			}
+			for i, c := range want.Cases {
+				for j, r := range c.Repetitions {
+					g := got.Cases[i].Repetitions[j]
+					wantIn := r.Interference
+					if !full {
+						wantIn = nil
+					}
+					if g.Round != r.Round || g.Position != r.Position || !reflect.DeepEqual(g.Interference, wantIn) {
+						t.Errorf("full %v: %s repetition %d: round %d position %d interference %+v; want %d, %d, %+v",
+							full, c.Key(), j, g.Round, g.Position, g.Interference, r.Round, r.Position, wantIn)
+					}
 				}
 			}
 		}
