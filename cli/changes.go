@@ -77,8 +77,7 @@ Exit status:
 		},
 	}
 	f := cmd.Flags()
-	f.StringVar(&opts.Metric, "metric", "p50", "the metric to follow")
-	f.StringSliceVar(&opts.Cases, "case", nil, "cases to follow, as transport/workload/size or any part of it, e.g. pipe/pingpong/64B (default all)")
+	addSeriesFlags(f, &opts.Metric, &opts.Cases)
 	f.Float64Var(&opts.Alpha, "alpha", stats.DefaultChangeAlpha, "significance level a change point must reach")
 	f.StringVar(&opts.MinMagnitude, "min-magnitude", "0", "leave out changes smaller than this, e.g. 3% or 0.03")
 	f.StringVar(&opts.Format, "format", "table", strings.Join(format.ChangesFormats, ", "))

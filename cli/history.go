@@ -107,8 +107,7 @@ Exit status:
 		},
 	}
 	f := cmd.Flags()
-	f.StringVar(&opts.Metric, "metric", "p50", "the metric to follow")
-	f.StringSliceVar(&opts.Cases, "case", nil, "cases to follow, as transport/workload/size or any part of it, e.g. pipe/pingpong/64B (default all)")
+	addSeriesFlags(f, &opts.Metric, &opts.Cases)
 	opts.significance.register(f, "smallest significant change that is flagged")
 	f.StringVar(&opts.Plot, "plot", "", "also write the trend plot to this .png or .svg file; it replaces only a plot ipcbench wrote")
 	f.BoolVar(&opts.Force, "force", false, "let --plot replace a regular file that is not a plot ipcbench wrote")

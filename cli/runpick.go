@@ -22,6 +22,13 @@ type runPick struct {
 	caseFigures bool
 }
 
+// addSeriesFlags registers --metric and --case, which history and
+// changes take alike: the metric to follow, and the cases whose series.
+func addSeriesFlags(f *pflag.FlagSet, metric *string, cases *[]string) {
+	f.StringVar(metric, "metric", "p50", "the metric to follow")
+	f.StringSliceVar(cases, "case", nil, "cases to follow, as transport/workload/size or any part of it, e.g. pipe/pingpong/64B (default all)")
+}
+
 // register adds --store and the flags that select runs in a store.
 func (p *runPick) register(f *pflag.FlagSet) {
 	p.store.register(f)
