@@ -69,25 +69,8 @@ func changeGroups(b *strings.Builder, c *stats.Changes, markdown bool) {
 		}
 		details = append(details, strings.Join(what, "; "))
 	}
-	if markdown {
-		rows[0] = append(rows[0], "what changed")
-		for i := range details {
-			rows[i+1] = append(rows[i+1], details[i])
-		}
-		b.WriteString("Changes by commit range (code: most hosts that ran the case; host: too few)\n\n")
-		writeMarkdown(b, rows, "|---|---|---|---|--:|---|---|")
-		return
-	}
-	b.WriteString("Changes by commit range (code: most hosts that ran the case; host: too few)\n")
-	rows[0] = upper(rows[0])
-	var lines strings.Builder
-	writeAligned(&lines, rows, 4, len(rows[0])-1)
-	for i, line := range strings.SplitAfter(strings.TrimSuffix(lines.String(), "\n"), "\n") {
-		b.WriteString(strings.TrimSuffix(line, "\n") + "\n")
-		if i > 0 && details[i-1] != "" {
-			b.WriteString(wrapIndented(details[i-1], "    ", 120))
-		}
-	}
+	writeDetailedRows(b, "Changes by commit range (code: most hosts that ran the case; host: too few)",
+		rows, details, "what changed", "|---|---|---|---|--:|---|---|", 4, markdown)
 }
 
 // changePoints writes each host's change points, with the first run after
@@ -104,23 +87,34 @@ func changePoints(b *strings.Builder, c *stats.Changes, markdown bool) {
 			details[len(details)-1] += "\n" + strings.Join(escAll(p.HostDifferences, esc), "; ")
 		}
 	}
+	writeDetailedRows(b, "Change points by host", rows, details, "commits, run; what changed on the host",
+		"|---|---|---|--:|--:|---|---|", 3, markdown)
+}
+
+// writeDetailedRows writes a titled table whose row i carries details[i]:
+// in Markdown as a last column (its lines joined by "; "), in text as
+// wrapped, indented lines under the row.
+func writeDetailedRows(b *strings.Builder, title string, rows [][]string, details []string, detailHead, rule string, left int, markdown bool) {
 	if markdown {
-		rows[0] = append(rows[0], "commits, run; what changed on the host")
+		rows[0] = append(rows[0], detailHead)
 		for i := range details {
 			rows[i+1] = append(rows[i+1], strings.ReplaceAll(details[i], "\n", "; "))
 		}
-		b.WriteString("Change points by host\n\n")
-		writeMarkdown(b, rows, "|---|---|---|--:|--:|---|---|")
+		b.WriteString(title + "\n\n")
+		writeMarkdown(b, rows, rule)
 		return
 	}
-	b.WriteString("Change points by host\n")
+	b.WriteString(title + "\n")
 	rows[0] = upper(rows[0])
 	var lines strings.Builder
-	writeAligned(&lines, rows, 3, len(rows[0])-1)
+	writeAligned(&lines, rows, left, len(rows[0])-1)
 	for i, line := range strings.SplitAfter(strings.TrimSuffix(lines.String(), "\n"), "\n") {
 		b.WriteString(strings.TrimSuffix(line, "\n") + "\n")
-		if i > 0 {
-			for _, d := range strings.Split(details[i-1], "\n") {
+		if i == 0 {
+			continue
+		}
+		for _, d := range strings.Split(details[i-1], "\n") {
+			if d != "" {
 				b.WriteString(wrapIndented(d, "    ", 120))
 			}
 		}
