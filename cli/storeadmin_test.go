@@ -44,7 +44,13 @@ func documentedSQL(t *testing.T, name string, names map[string]string) []string 
 
 func execAll(t *testing.T, dbURL string, stmts []string) {
 	t.Helper()
-	db, err := sql.Open("pgx", dbURL)
+	execOn(t, "pgx", dbURL, stmts...)
+}
+
+// execOn runs stmts, in order, on the database driver opens at dsn.
+func execOn(t *testing.T, driver, dsn string, stmts ...string) {
+	t.Helper()
+	db, err := sql.Open(driver, dsn)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -178,16 +184,7 @@ func addFiles(t *testing.T, path, label string, n int) {
 // with write access to the file could.
 func execSQLite(t *testing.T, path string, stmts ...string) {
 	t.Helper()
-	db, err := sql.Open("sqlite", path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
-	for _, q := range stmts {
-		if _, err := db.Exec(q); err != nil {
-			t.Fatalf("%s: %v", q, err)
-		}
-	}
+	execOn(t, "sqlite", path, stmts...)
 }
 
 // A run whose rows were changed after it was stored fails export and
