@@ -192,8 +192,9 @@ func waitForWaiter(t *testing.T, id, num int, out *bytes.Buffer) {
 	t.Helper()
 	const semGETNCNT = 14 // semctl command x/sys does not define
 	// A poll, not a sleep for a state: the kernel gives no event when a
-	// process blocks in semop, only this count.
-	for deadline := time.Now().Add(time.Minute); time.Now().Before(deadline); time.Sleep(time.Millisecond) {
+	// process blocks in semop, only this count, so the loop reads it every
+	// millisecond; a busy loop would take the CPU the waiter needs.
+	for deadline := time.Now().Add(time.Minute); time.Now().Before(deadline); time.Sleep(time.Millisecond) { // the state is GETNCNT, read each pass
 		n, err := sysRetry(unix.SYS_SEMCTL, uintptr(id), uintptr(num), semGETNCNT, 0)
 		if err != nil {
 			t.Fatalf("semctl GETNCNT semid=%d: %v", id, err)
