@@ -1,6 +1,8 @@
 package harness
 
 import (
+	"github.com/ipcbench/ipcbench/hostinfo"
+	"github.com/ipcbench/ipcbench/results"
 	"math"
 	"math/bits"
 	"unsafe" // for go:linkname, and the clock_gettime argument
@@ -29,8 +31,8 @@ func threadCPUNs() int64 {
 
 // The clocks a case's loops may read (Case.Clock, run --clock).
 const (
-	ClockTSC  = "tsc"  // the CPU's time-stamp counter (rdtsc), where hostinfo.TSC allows it
-	ClockVDSO = "vdso" // CLOCK_MONOTONIC through the vDSO (nanotime)
+	ClockTSC  = results.ClockTSC  // the CPU's time-stamp counter (rdtsc), where hostinfo.TSC allows it
+	ClockVDSO = results.ClockVDSO // CLOCK_MONOTONIC through the vDSO (nanotime)
 )
 
 // clock is what the measured loops read: now() in ticks of the TSC, or of
@@ -146,7 +148,7 @@ func (c *clock) errorPPM(a, b clockPair) float64 {
 // ClockErrorLimitPPM bounds errorPPM over a measured window: beyond it
 // the TSC did not keep the rate it was calibrated at (a clock source the
 // kernel changed, a host that scaled it), and the case fails.
-const ClockErrorLimitPPM = 200
+const ClockErrorLimitPPM = results.ClockErrorLimitPPM
 
 // clockName is the clock c's loops read: "" is ClockVDSO.
 func (c Case) clockName() string {
@@ -154,4 +156,34 @@ func (c Case) clockName() string {
 		return ClockVDSO
 	}
 	return c.Clock
+}
+
+// ClockAuto is run --clock's default: ClockTSC where hostinfo.TSC allows
+// it, ClockVDSO elsewhere.
+const ClockAuto = "auto"
+
+// tscEligible decides whether the TSC may be read (hostinfo.TSC); a
+// variable, so that a test can play a host without one.
+var tscEligible = hostinfo.TSC
+
+// clock resolves the plan's clock to ClockTSC or ClockVDSO, with why: the
+// one place that decides, for every case of the run. Asked for the TSC on
+// a host where it cannot be trusted, it refuses with what is missing.
+func (p Plan) clock() (name, reason string, err error) {
+	switch p.Clock {
+	case ClockVDSO:
+		return ClockVDSO, "--clock vdso", nil
+	case ClockTSC:
+		if ok, why := tscEligible(); !ok {
+			return "", "", planErrorf("Clock", ClockTSC, "%s; use --clock %s", why, ClockVDSO)
+		}
+		return ClockTSC, "--clock tsc", nil
+	case "", ClockAuto:
+		ok, why := tscEligible()
+		if ok {
+			return ClockTSC, "auto: " + why, nil
+		}
+		return ClockVDSO, "auto: " + why, nil
+	}
+	return "", "", planErrorf("Clock", p.Clock, "want %s, %s or %s", ClockAuto, ClockTSC, ClockVDSO)
 }

@@ -28,8 +28,15 @@ import (
 	"golang.org/x/sys/unix"
 )
 
-// WorkerDesign is recorded in every results file: how workers make their calls.
-const WorkerDesign = "one locked OS thread with its own fd table, GOMAXPROCS=1, GC off, asyncpreemptoff=1 (no preemption signal), all threads on one CPU when pinned, raw syscalls (the P is never handed off), vDSO CLOCK_MONOTONIC"
+// WorkerDesign is recorded in every results file: how workers make their
+// calls, and the clock their loops read (clockDesign).
+const WorkerDesign = "one locked OS thread with its own fd table, GOMAXPROCS=1, GC off, asyncpreemptoff=1 (no preemption signal), all threads on one CPU when pinned, raw syscalls (the P is never handed off), "
+
+// clockDesign ends WorkerDesign with the clock the loops read.
+var clockDesign = map[string]string{
+	ClockVDSO: "vDSO CLOCK_MONOTONIC",
+	ClockTSC:  "TSC (rdtsc) calibrated against CLOCK_MONOTONIC",
+}
 
 // IsWorkerInvocation reports whether args (os.Args) ask for a worker, and
 // returns its spec. Test binaries call it from TestMain, since the harness
