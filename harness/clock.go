@@ -164,7 +164,10 @@ const ClockAuto = "auto"
 
 // tscEligible decides whether the TSC may be read (hostinfo.TSC); a
 // variable, so that a test can play a host without one.
-var tscEligible = hostinfo.TSC
+var tscEligible = hostinfoTSC
+
+// hostinfoTSC is hostinfo.TSC, kept for a test to restore tscEligible.
+var hostinfoTSC = hostinfo.TSC
 
 // clock resolves the plan's clock to ClockTSC or ClockVDSO, with why: the
 // one place that decides, for every case of the run. Asked for the TSC on
