@@ -136,3 +136,35 @@ func TestClockMismatchFailsTheCase(t *testing.T) {
 		}
 	}
 }
+
+var benchSink int64
+
+// BenchmarkClockRead times clock.now against the reads it wraps: the
+// branch and the call it is not inlined into are what the choice costs.
+// On the 2-vCPU EPYC VM: 14.5 ns against rdtsc's 13.9, 39 against
+// nanotime's 35 (shared host, medians of 5).
+func BenchmarkClockRead(b *testing.B) {
+	for _, name := range []string{ClockTSC, ClockVDSO} {
+		c := newClock(name)
+		if name == ClockTSC && !tscReadable {
+			continue
+		}
+		b.Run("now/"+name, func(b *testing.B) {
+			for b.Loop() {
+				benchSink += c.now()
+			}
+		})
+	}
+	if tscReadable {
+		b.Run("rdtsc", func(b *testing.B) {
+			for b.Loop() {
+				benchSink += rdtsc()
+			}
+		})
+	}
+	b.Run("nanotime", func(b *testing.B) {
+		for b.Loop() {
+			benchSink += nanotime()
+		}
+	})
+}
