@@ -82,6 +82,9 @@ func newLoop(spec Spec, wl workloads.Descriptor, conn transports.Conn) *loop {
 		second:    hdrhistogram.New(1, histMaxNs, 3),
 		relayMsgs: max(1, spec.RelayMessages),
 	}
+	if !spec.VerifyFull && !wl.InPlace { // an in-place consumer reads its data where it lies: every byte
+		l.msgs.sampleBodies()
+	}
 	if these.sampled == nil {
 		l.sampleEvery = 1 // a role without a sampled loop times every message
 	}
@@ -144,12 +147,7 @@ func (l *loop) resetSamples(count uint64) {
 // it after count messages, or at the first message sent once durationNs has
 // passed when count is 0; it publishes the phase length in stop.
 func (l *loop) phase(stop *atomic.Uint64, count uint64, durationNs int64) error {
-	l.sent, l.received, l.endNs = 0, 0, 0
-	clear(l.next)
-	clear(l.perProducer)
-	l.filledBytes, l.fileIO = 0, transports.Counters{}
-	l.resetSamples(count) // before the clock starts: clearing the histograms is not the loop's cost
-	run := l.pick()
+	run := l.prepare(count)
 	l.startNs = nanotime()
 	if count == 0 {
 		l.splitNs = l.startNs + durationNs/2
@@ -159,6 +157,18 @@ func (l *loop) phase(stop *atomic.Uint64, count uint64, durationNs int64) error 
 		l.endNs = nanotime()
 	}
 	return err
+}
+
+// prepare empties what a phase counts and records, before its clock
+// starts (clearing the histograms is not the loop's cost), and returns the
+// loop it runs.
+func (l *loop) prepare(count uint64) loopFunc {
+	l.sent, l.received, l.endNs = 0, 0, 0
+	clear(l.next)
+	clear(l.perProducer)
+	l.filledBytes, l.fileIO = 0, transports.Counters{}
+	l.resetSamples(count)
+	return l.pick()
 }
 
 // pick is the loop this phase runs, chosen once: the copies are separate
