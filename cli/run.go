@@ -63,6 +63,8 @@ type runOptions struct {
 	SampleEvery uint64
 	// Clock is --clock: the clock the measured loops read.
 	Clock string
+	// Verify is --verify: sampled or full.
+	Verify string
 	// Depth is --depth: messages in flight per direction; 0 is native.
 	Depth int
 	// Rates, Arrivals and SLO are the rate workload's --rate (a list or a
@@ -139,6 +141,7 @@ SIGQUIT 131), with the cases finished saved, marked incomplete.`,
 	f.IntVar(&opts.Depth, "depth", 0, "messages in flight per direction, set on each transport that can hold exactly that many (pipe size, SO_SNDBUF, mq_maxmsg, msg_qbytes, slots); the others are skipped with the limit named; 0 keeps native buffering (recorded either way)")
 	f.Uint64Var(&opts.SampleEvery, "sample-every", 1, "time and body-check every Nth message only, still checking every sequence number, so that a fast transport is measured more than the harness (pingpong, stream, stream-inplace; recorded)")
 	f.StringVar(&opts.Clock, "clock", harness.ClockAuto, "the clock the measured loops read: tsc (the CPU's time-stamp counter, calibrated against CLOCK_MONOTONIC; refused where it is not invariant or not the kernel's clocksource), vdso (CLOCK_MONOTONIC), or auto, tsc where it may be used (recorded, with why)")
+	f.StringVar(&opts.Verify, "verify", results.VerifySampled, "how message bodies over 4 KiB are checked: sampled (a word of every 4 KiB page of every message, the whole of every 64th; sizes, sequence numbers and messages up to 4 KiB always whole) or full (every byte of every message; the harness then costs up to a third of a 64 KiB message); recorded")
 	f.StringSliceVar(&opts.Rates, "rate", []string{"10k"}, "rate workload: offered msgs/s, each its own case: a list (10k,50k) or a sweep start:end:xFACTOR or +STEP (10k:200k:x2); k=10^3, M=10^6")
 	f.StringVar(&opts.Arrivals, "arrivals", harness.ArrivalsUniform, "rate workload: the send schedule, uniform or poisson")
 	f.StringVar(&opts.SLO, "slo", time.Duration(stats.DefaultSLONs).String(), "rate workload: the p99 latency bound to find the highest rate under (recorded)")
@@ -169,7 +172,7 @@ var planFlags = map[string]string{
 	"Transports": "--transports", "Workloads": "--workloads", "SizesBytes": "--sizes", "Warmup": "--warmup",
 	"Duration": "--duration", "Count": "--count", "Timeout": "--timeout", "Rounds": "--rounds", "Order": "--order", "Seed": "--seed",
 	"SendDelay": "--test-send-delay", "Producers": "--producers", "CPUs": "--cpus", "Unpinned": "--cpus",
-	"SampleEvery": "--sample-every", "Rates": "--rate", "Arrivals": "--arrivals", "SLO": "--slo", "Work": "--work",
+	"SampleEvery": "--sample-every", "Verify": "--verify", "Rates": "--rate", "Arrivals": "--arrivals", "SLO": "--slo", "Work": "--work",
 	"StopOnFailure": "--keep-going", "Depth": "--depth", "Clock": "--clock",
 }
 
@@ -217,6 +220,10 @@ func (o *runOptions) plan() (harness.Plan, error) {
 		return p, usagef("--sample-every 0: want 1 to %d", harness.MaxSampleEvery)
 	}
 	p.SampleEvery, p.Depth, p.Clock = o.SampleEvery, o.Depth, o.Clock
+	if o.Verify != results.VerifySampled && o.Verify != results.VerifyFull {
+		return p, usagef("--verify %s: want %s or %s", o.Verify, results.VerifySampled, results.VerifyFull)
+	}
+	p.Verify = o.Verify
 	if o.Count > maxCount {
 		return p, usagef("--count %d: want at most %d messages a case", o.Count, uint64(maxCount))
 	}

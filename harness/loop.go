@@ -91,6 +91,9 @@ func newLoop(spec Spec, wl workloads.Descriptor, conn transports.Conn) *loop {
 		second:    hdrhistogram.New(1, histMaxNs, 3),
 		relayMsgs: max(1, spec.RelayMessages),
 	}
+	if !spec.VerifyFull && !wl.InPlace { // an in-place consumer reads its data where it lies: every byte
+		l.msgs.sampleBodies()
+	}
 	if these.sampled == nil {
 		l.sampleEvery = 1 // a role without a sampled loop times every message
 	}
@@ -157,12 +160,7 @@ func (l *loop) resetSamples(count uint64) {
 // loop notes its end in ticks (endTicks); phase turns it into ns from
 // the pair of readings it takes right after.
 func (l *loop) phase(stop *atomic.Uint64, count uint64, durationNs int64) error {
-	l.sent, l.received, l.endTicks = 0, 0, 0
-	clear(l.next)
-	clear(l.perProducer)
-	l.filledBytes, l.fileIO = 0, transports.Counters{}
-	l.resetSamples(count) // before the clock starts: clearing the histograms is not the loop's cost
-	run := l.pick()
+	run := l.prepare(count)
 	l.start = l.clk.pair()
 	l.startNs, l.startTicks = l.start.ns, l.start.ticks
 	if count == 0 {
@@ -175,6 +173,18 @@ func (l *loop) phase(stop *atomic.Uint64, count uint64, durationNs int64) error 
 	}
 	l.endNs = l.end.ns - l.clk.ns(l.end.ticks-l.endTicks)
 	return err
+}
+
+// prepare empties what a phase counts and records, before its clock
+// starts (clearing the histograms is not the loop's cost), and returns the
+// loop it runs.
+func (l *loop) prepare(count uint64) loopFunc {
+	l.sent, l.received, l.endTicks = 0, 0, 0
+	clear(l.next)
+	clear(l.perProducer)
+	l.filledBytes, l.fileIO = 0, transports.Counters{}
+	l.resetSamples(count)
+	return l.pick()
 }
 
 // pick is the loop this phase runs, chosen once: the copies are separate

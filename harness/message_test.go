@@ -2,6 +2,7 @@ package harness
 
 import (
 	"errors"
+	"fmt"
 	"testing"
 )
 
@@ -64,5 +65,103 @@ func TestMessagesCheckCatchesFaults(t *testing.T) {
 	tiny := newMessages(1, false, false, nil)
 	if got := kind(tiny.check([]byte{6}, 5)); got != "out of sequence" {
 		t.Errorf("1 B message: %s, want out of sequence", got)
+	}
+}
+
+// TestSampledCheck: a sampled check passes good messages and fails each
+// fault its doc comment promises to catch, in the message it is in or, for
+// a small repeated corruption, within verifyWholeEvery messages.
+func TestSampledCheck(t *testing.T) {
+	const size = 65536
+	tx := newMessages(size, true, true, nil)
+	rx := newMessages(size, true, false, nil)
+	rx.sampleBodies()
+	if !rx.sampled {
+		t.Fatal("a 64 KiB message is not sampled")
+	}
+	msg := func(seq uint64) []byte { return append([]byte(nil), tx.stamp(seq, 1)...) }
+	for seq := uint64(0); seq < 3*verifyWholeEvery; seq++ {
+		if err := rx.check(msg(seq), seq); err != nil {
+			t.Fatalf("good message seq %d rejected: %v", seq, err)
+		}
+	}
+	const seq = 5 // not a multiple of verifyWholeEvery: sampled
+	faults := []struct {
+		name  string
+		apply func(b []byte) []byte
+	}{
+		{"stale body", func([]byte) []byte { b := msg(seq + 1); putSeq(b, seq); return b }},
+		{"shifted by one byte", func(b []byte) []byte { copy(b[16:], b[17:]); return b }},
+		{"stale page", func(b []byte) []byte { copy(b[4096:8192], msg(seq + 2)[4096:]); return b }},
+		{"zeroed page", func(b []byte) []byte { clear(b[8192:12288]); return b }},
+		{"last byte", func(b []byte) []byte { b[size-1] ^= 1; return b }},
+		{"truncated", func(b []byte) []byte { return b[:size-512] }},
+	}
+	for _, f := range faults {
+		if err := rx.check(f.apply(msg(seq)), seq); err == nil {
+			t.Errorf("%s: passed a sampled check", f.name)
+		}
+	}
+	// A one-byte flip repeated at any offset fails within any
+	// verifyWholeEvery messages in a row (the whole compare of every 64th,
+	// and the sample word moving through each page).
+	for _, off := range []int{16, 17, 100, 511, 4097, 40000, size - 9} {
+		for _, from := range []uint64{1, 30} {
+			caught := 0
+			for s := from; s < from+verifyWholeEvery; s++ {
+				b := msg(s)
+				b[off] ^= 0x40
+				if rx.check(b, s) != nil {
+					caught++
+				}
+			}
+			if caught == 0 {
+				t.Errorf("flip at %d: missed by %d checks in a row from seq %d", off, verifyWholeEvery, from)
+			}
+		}
+		b := msg(verifyWholeEvery)
+		b[off] ^= 0x40
+		var ve *VerifyError
+		if err := rx.check(b, verifyWholeEvery); !errors.As(err, &ve) || ve.Offset != off {
+			t.Errorf("flip at %d: whole check of seq %d said %v", off, verifyWholeEvery, err)
+		}
+	}
+}
+
+// TestSampledCheckOnlyLarge: messages up to verifyWholeBelowBytes are
+// compared whole even when sampling is on.
+func TestSampledCheckOnlyLarge(t *testing.T) {
+	m := newMessages(verifyWholeBelowBytes, false, false, nil)
+	m.sampleBodies()
+	if m.sampled {
+		t.Fatalf("a %d B message is sampled", verifyWholeBelowBytes)
+	}
+}
+
+// BenchmarkMessagesCheck times a receiver's check of one message, whole and
+// sampled: what verification costs the loop per message.
+func BenchmarkMessagesCheck(b *testing.B) {
+	for _, size := range []int{64, 4096, 65536, 1 << 20} {
+		for _, sampled := range []bool{false, true} {
+			tx, rx := newMessages(size, true, true, nil), newMessages(size, true, false, nil)
+			if sampled {
+				rx.sampleBodies()
+			}
+			msgs := [messageVariants][]byte{}
+			for v := range msgs {
+				msgs[v] = append([]byte(nil), tx.stamp(uint64(v), 1)...)
+			}
+			b.Run(fmt.Sprintf("%dB/sampled=%v", size, rx.sampled), func(b *testing.B) {
+				b.SetBytes(int64(size))
+				for i := range b.N {
+					seq := uint64(i)
+					m := msgs[seq%messageVariants]
+					putSeq(m, seq)
+					if err := rx.check(m, seq); err != nil {
+						b.Fatal(err)
+					}
+				}
+			})
+		}
 	}
 }

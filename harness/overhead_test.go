@@ -1,6 +1,8 @@
 package harness
 
 import (
+	"math"
+	"runtime"
 	"testing"
 
 	"github.com/ipcbench/ipcbench/transports"
@@ -45,6 +47,54 @@ func TestLoopOverheadTimesTheStandInApart(t *testing.T) {
 				if err := l.msgs.check(l.buf, lb.seq-1); err != nil {
 					t.Errorf("the last copy timed apart: %v", err)
 				}
+			}
+		})
+	}
+}
+
+// TestLoopOverheadRecoversKnownCost: the overhead figure is what the loop
+// really costs. An echoer's and a consumer's loop are timed against the
+// loopback plain and then with a spin of known cost after every message
+// (run --work's loop); the overhead must grow by that spin's cost, timed
+// on its own in the same thread. Both are CPU-time minima of the same
+// thread, so the host's speed cancels out of the comparison: the test
+// checks the estimator's accounting, which a loop timed by the wall clock
+// or a spin left out would fail, not a speed.
+func TestLoopOverheadRecoversKnownCost(t *testing.T) {
+	const size, n, spinIters = 64, 4000, 4000 // a spin of a few µs: far above the loop's own tens of ns
+	for _, tc := range []struct {
+		workload string
+		side     transports.Side
+	}{
+		{"pingpong", transports.SideB},
+		{"stream", transports.SideB},
+	} {
+		t.Run(tc.workload, func(t *testing.T) {
+			runtime.LockOSThread() // thread CPU time, as a worker's one locked thread
+			defer runtime.UnlockOSThread()
+			wl, _ := workloads.Lookup(tc.workload)
+			l := newLoop(Spec{Case: Case{Workload: tc.workload, SizeBytes: size}, Side: tc.side}, wl, nil)
+			plain, err := loopOverheadNs(l, size)
+			if err != nil {
+				t.Fatal(err)
+			}
+			l.workIters = spinIters
+			worked, err := loopOverheadNs(l, size)
+			if err != nil {
+				t.Fatal(err)
+			}
+			spinNs := int64(math.MaxInt64)
+			for range standInTimings {
+				t0 := threadCPUNs()
+				for range n {
+					spinSink = spin(spinIters)
+				}
+				spinNs = min(spinNs, threadCPUNs()-t0)
+			}
+			known := float64(spinNs) / n
+			if got := worked - plain; got < 0.75*known || got > 1.33*known {
+				t.Errorf("overhead %.0f ns plain, %.0f ns with a spin of %.0f ns a message: grew by %.0f ns, want within ×0.75–1.33 of the spin",
+					plain, worked, known, got)
 			}
 		})
 	}

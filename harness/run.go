@@ -1,6 +1,7 @@
 package harness
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -54,6 +55,10 @@ type Plan struct {
 	// that a fast transport is measured more than the harness; 0 or 1:
 	// every message. fanin and relay time every message regardless.
 	SampleEvery uint64
+	// Verify is run --verify: results.VerifySampled (the default, also
+	// "") checks a word of each page of a message over 4 KiB, and every
+	// 64th whole; results.VerifyFull compares every byte of every message.
+	Verify string
 	// Rates are the rate workload's offered rates in msgs/s (run --rate),
 	// each its own case; Arrivals their schedule, ArrivalsUniform or
 	// ArrivalsPoisson; SLO the p99 bound recorded for finding the highest
@@ -85,7 +90,7 @@ func (p Plan) Cases() []Case {
 		for _, w := range p.Workloads {
 			for _, s := range p.SizesBytes {
 				c := Case{Transport: t, Workload: w, SizeBytes: s,
-					Warmup: p.Warmup, Duration: p.Duration, Count: p.Count, Timeout: p.Timeout, Hooks: Hooks{SendDelay: p.SendDelay[t]}, SampleEvery: p.SampleEvery, CPUs: cpus, Depth: p.Depth, Clock: clk}
+					Warmup: p.Warmup, Duration: p.Duration, Count: p.Count, Timeout: p.Timeout, Hooks: Hooks{SendDelay: p.SendDelay[t]}, SampleEvery: p.SampleEvery, VerifyFull: p.Verify == results.VerifyFull, CPUs: cpus, Depth: p.Depth, Clock: clk}
 				wl, _ := workloads.Lookup(w)
 				if wl.Writers { // only a fan-in has several producers
 					c.Producers = p.Producers
@@ -195,6 +200,9 @@ func (p Plan) Validate() error {
 	}
 	if p.SampleEvery > MaxSampleEvery {
 		return planErrorf("SampleEvery", fmt.Sprint(p.SampleEvery), "want 1 to %d", MaxSampleEvery)
+	}
+	if p.Verify != "" && p.Verify != results.VerifySampled && p.Verify != results.VerifyFull {
+		return planErrorf("Verify", p.Verify, "want %s or %s", results.VerifySampled, results.VerifyFull)
 	}
 	if err := p.validateRate(); err != nil {
 		return err
@@ -361,6 +369,7 @@ func newResultsFile(p Plan) *results.File {
 	if p.SampleEvery > 1 {
 		f.Config.SampleEvery = p.SampleEvery
 	}
+	f.Config.Verify = cmp.Or(p.Verify, results.VerifySampled)
 	p.recordRate(&f.Config)
 	for t, d := range p.SendDelay {
 		if f.Config.TestSendDelayNs == nil {

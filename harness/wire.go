@@ -84,6 +84,9 @@ type Case struct {
 	// SampleEvery: only every Nth message is timed and body-checked
 	// (Plan.SampleEvery); every sequence number is checked. 0 or 1: all.
 	SampleEvery uint64 `json:"sample_every,omitempty"`
+	// VerifyFull compares every byte of every message (Plan.Verify); by
+	// default large messages' bodies are sampled (verifyStrideBytes).
+	VerifyFull bool `json:"verify_full,omitempty"`
 	// RateMsgsPerSec is a rate case's offered rate and Arrivals its
 	// schedule (Plan.Rates, Plan.Arrivals); WorkNs the consumer's or
 	// echoer's spin per message (Plan.Work).

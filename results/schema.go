@@ -118,6 +118,11 @@ type Config struct {
 	// SampleEvery is run --sample-every: every message's sequence number
 	// is checked, but only 1 in N is timed and body-checked; 0 or 1: all.
 	SampleEvery uint64 `json:"sample_every,omitempty"`
+	// Verify is run --verify: "sampled" checked each message over 4 KiB
+	// by one word in every 4 KiB page of its body and every 64th whole; "full"
+	// compared every byte of every message, as files without the field
+	// did.
+	Verify string `json:"verify,omitempty"`
 	// Depth is run --depth: messages in flight each transport was set to
 	// hold; 0 kept every transport's native buffering (recorded per case).
 	Depth int `json:"depth,omitempty"`
@@ -420,4 +425,19 @@ func RepetitionOf(c Case) Repetition {
 		MinNs: float64(c.Latency.MinNs), MaxNs: float64(c.Latency.MaxNs), StddevNs: c.Latency.StddevNs,
 		Samples: c.Samples, Flags: c.Flags, Interference: c.Interference,
 	}
+}
+
+// The verification modes of config.verify (run --verify).
+const (
+	VerifySampled = "sampled"
+	VerifyFull    = "full"
+)
+
+// VerifyMode is how the run checked message bodies: Verify, or
+// VerifyFull for a file from before the field, which compared every byte.
+func (c Config) VerifyMode() string {
+	if c.Verify == "" {
+		return VerifyFull
+	}
+	return c.Verify
 }

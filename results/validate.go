@@ -260,6 +260,9 @@ func (v *validator) config(c *Config) {
 	v.line("config.placement", c.Placement)
 	v.line("config.worker_godebug", c.WorkerGODEBUG)
 	v.count("config.sample_every", c.SampleEvery)
+	if c.Verify != "" && c.Verify != VerifySampled && c.Verify != VerifyFull {
+		v.fail("config.verify", "%q, want %s or %s", c.Verify, VerifySampled, VerifyFull)
+	}
 	v.int("config.depth", int64(c.Depth))
 	for i, r := range c.Rates {
 		v.float(fmt.Sprintf("config.rates[%d]", i), r)

@@ -829,6 +829,7 @@ var runKeys = []struct {
 	{"placement", true, func(f *results.File) string { return f.Config.Placement }},
 	{"depth", true, func(f *results.File) string { return nonZero(f.Config.Depth) }},
 	{"sample_every", true, func(f *results.File) string { return sampleEvery(f) }},
+	{"verify", true, func(f *results.File) string { return f.Config.VerifyMode() }},
 	{"work", true, func(f *results.File) string { return durationOf(f.Config.WorkNs) }},
 	{"arrivals", true, func(f *results.File) string { return f.Config.Arrivals }},
 	{"slo", true, func(f *results.File) string { return durationOf(f.Config.SLONs) }},
