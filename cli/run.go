@@ -61,6 +61,8 @@ type runOptions struct {
 	Baseline string
 	// SampleEvery is --sample-every: time and body-check every Nth message.
 	SampleEvery uint64
+	// Clock is --clock: the clock the measured loops read.
+	Clock string
 	// Verify is --verify: sampled or full.
 	Verify string
 	// Depth is --depth: messages in flight per direction; 0 is native.
@@ -138,6 +140,7 @@ SIGQUIT 131), with the cases finished saved, marked incomplete.`,
 	f.IntVar(&opts.Producers, "producers", 2, "fanin: producers streaming into the one consumer")
 	f.IntVar(&opts.Depth, "depth", 0, "messages in flight per direction, set on each transport that can hold exactly that many (pipe size, SO_SNDBUF, mq_maxmsg, msg_qbytes, slots); the others are skipped with the limit named; 0 keeps native buffering (recorded either way)")
 	f.Uint64Var(&opts.SampleEvery, "sample-every", 1, "time and body-check every Nth message only, still checking every sequence number, so that a fast transport is measured more than the harness (pingpong, stream, stream-inplace; recorded)")
+	f.StringVar(&opts.Clock, "clock", harness.ClockAuto, "the clock the measured loops read: tsc (the CPU's time-stamp counter, calibrated against CLOCK_MONOTONIC; refused where it is not invariant or not the kernel's clocksource), vdso (CLOCK_MONOTONIC), or auto, tsc where it may be used (recorded, with why)")
 	f.StringVar(&opts.Verify, "verify", results.VerifySampled, "how message bodies over 4 KiB are checked: sampled (a word of every 4 KiB page of every message, the whole of every 64th; sizes, sequence numbers and messages up to 4 KiB always whole) or full (every byte of every message; the harness then costs up to a third of a 64 KiB message); recorded")
 	f.StringSliceVar(&opts.Rates, "rate", []string{"10k"}, "rate workload: offered msgs/s, each its own case: a list (10k,50k) or a sweep start:end:xFACTOR or +STEP (10k:200k:x2); k=10^3, M=10^6")
 	f.StringVar(&opts.Arrivals, "arrivals", harness.ArrivalsUniform, "rate workload: the send schedule, uniform or poisson")
@@ -170,7 +173,7 @@ var planFlags = map[string]string{
 	"Duration": "--duration", "Count": "--count", "Timeout": "--timeout", "Rounds": "--rounds", "Order": "--order", "Seed": "--seed",
 	"SendDelay": "--test-send-delay", "Producers": "--producers", "CPUs": "--cpus", "Unpinned": "--cpus",
 	"SampleEvery": "--sample-every", "Verify": "--verify", "Rates": "--rate", "Arrivals": "--arrivals", "SLO": "--slo", "Work": "--work",
-	"StopOnFailure": "--keep-going", "Depth": "--depth",
+	"StopOnFailure": "--keep-going", "Depth": "--depth", "Clock": "--clock",
 }
 
 // planUsageError says what harness.Plan.Validate found wrong in the flags'
@@ -216,7 +219,7 @@ func (o *runOptions) plan() (harness.Plan, error) {
 	if o.SampleEvery == 0 { // 0 is every message to a Plan; above the limit, Validate says
 		return p, usagef("--sample-every 0: want 1 to %d", harness.MaxSampleEvery)
 	}
-	p.SampleEvery, p.Depth = o.SampleEvery, o.Depth
+	p.SampleEvery, p.Depth, p.Clock = o.SampleEvery, o.Depth, o.Clock
 	if o.Verify != results.VerifySampled && o.Verify != results.VerifyFull {
 		return p, usagef("--verify %s: want %s or %s", o.Verify, results.VerifySampled, results.VerifyFull)
 	}

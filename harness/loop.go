@@ -33,10 +33,10 @@ type loop struct {
 	// The samples: hist holds the first half of the window, second the
 	// second half (merged into hist after the window, for the drift
 	// check); cur is the one being recorded, until the sample splitAt or
-	// the time splitNs, whichever the phase set.
+	// the time splitTicks, whichever the phase set.
 	hist, second *hdrhistogram.Histogram
 	cur          *hdrhistogram.Histogram
-	splitNs      int64
+	splitTicks   int64
 	splitAt      uint64
 	stats        sampleStats
 	cpus         cpuSet
@@ -51,7 +51,14 @@ type loop struct {
 	// transport cannot see.
 	filledBytes             uint64
 	histOverflow, histUnder uint64
-	startNs, endNs          int64
+	// clk is the clock the loops read, in ticks (clock.go). The phase's
+	// start and end are in CLOCK_MONOTONIC ns too, for the window's
+	// length and rate: phase reads both clocks at each (start, end), and
+	// the loops note the end in ticks only (endTicks).
+	clk                  clock
+	start, end           clockPair
+	startTicks, endTicks int64
+	startNs, endNs       int64
 
 	pacing              // rate and --work (rate.go)
 	intendedEndNs int64 // a paced producer's schedule end
@@ -66,11 +73,13 @@ const cpuEveryMask = 1023
 
 // newLoop allocates the state of side spec.Side of wl, as the loops it
 // plays ask (loopsOf): templates for a sender, a buffer for a receiver.
+// Its clock reads spec.Clock at a nominal rate: the worker calibrates it.
 func newLoop(spec Spec, wl workloads.Descriptor, conn transports.Conn) *loop {
 	alloc := func(n int) []byte { return transports.NewBuffer(conn, n) }
 	these := loopsOf(wl, spec.Side)
 	l := &loop{
 		loops:       roles[wl.Roles[spec.Side]],
+		clk:         newClock(spec.Clock),
 		conn:        conn,
 		inPlace:     wl.InPlace,
 		works:       these.work != nil,
@@ -98,13 +107,15 @@ func newLoop(spec Spec, wl workloads.Descriptor, conn transports.Conn) *loop {
 	return l
 }
 
-// record adds one latency sample. A sample below 1 ns or above an hour
-// is impossible for IPC: both are counted, recorded at the bound, and
-// fail the case (see workerRun.report).
-func (l *loop) record(now, ns int64) {
-	if now >= l.splitNs || l.stats.n == l.splitAt {
-		l.cur, l.splitNs, l.splitAt = l.second, math.MaxInt64, math.MaxUint64
+// record adds one latency sample of ticks, read at now: the one place
+// the loops convert ticks to ns. A sample below 1 ns or above an hour is
+// impossible for IPC: both are counted, recorded at the bound, and fail
+// the case (see workerRun.report).
+func (l *loop) record(now, ticks int64) {
+	if now >= l.splitTicks || l.stats.n == l.splitAt {
+		l.cur, l.splitTicks, l.splitAt = l.second, math.MaxInt64, math.MaxUint64
 	}
+	ns := l.clk.ns(ticks)
 	if ns < 1 {
 		l.histUnder++
 		ns = 1
@@ -132,8 +143,8 @@ func (l *loop) resetSamples(count uint64) {
 	if l.late != nil { // a pacer's
 		l.late.Reset()
 	}
-	l.waitNs, l.lateBySendsNs, l.lateOwnNs, l.prevSentNs = 0, 0, 0, 0
-	l.splitNs, l.splitAt = math.MaxInt64, math.MaxUint64
+	l.waitNs, l.lateBySendsNs, l.lateOwnNs, l.prevSentTicks = 0, 0, 0, 0
+	l.splitTicks, l.splitAt = math.MaxInt64, math.MaxUint64
 	if count > 0 {
 		samples := count
 		if l.fanin {
@@ -145,17 +156,22 @@ func (l *loop) resetSamples(count uint64) {
 
 // phase runs one phase (warm-up or measured) of this worker's role. Side A ends
 // it after count messages, or at the first message sent once durationNs has
-// passed when count is 0; it publishes the phase length in stop.
+// passed when count is 0; it publishes the phase length in stop. The
+// loop notes its end in ticks (endTicks); phase turns it into ns from
+// the pair of readings it takes right after.
 func (l *loop) phase(stop *atomic.Uint64, count uint64, durationNs int64) error {
 	run := l.prepare(count)
-	l.startNs = nanotime()
+	l.start = l.clk.pair()
+	l.startNs, l.startTicks = l.start.ns, l.start.ticks
 	if count == 0 {
-		l.splitNs = l.startNs + durationNs/2
+		l.splitTicks = l.startTicks + int64(l.clk.ticks(float64(durationNs/2)))
 	}
-	err := run(l, stop, count, l.startNs+durationNs)
-	if err != nil {
-		l.endNs = nanotime()
+	err := run(l, stop, count, l.startTicks+int64(l.clk.ticks(float64(durationNs))))
+	l.end = l.clk.pair()
+	if err != nil || l.endTicks == 0 {
+		l.endTicks = l.end.ticks
 	}
+	l.endNs = l.end.ns - l.clk.ns(l.end.ticks-l.endTicks)
 	return err
 }
 
@@ -163,7 +179,7 @@ func (l *loop) phase(stop *atomic.Uint64, count uint64, durationNs int64) error 
 // starts (clearing the histograms is not the loop's cost), and returns the
 // loop it runs.
 func (l *loop) prepare(count uint64) loopFunc {
-	l.sent, l.received, l.endNs = 0, 0, 0
+	l.sent, l.received, l.endTicks = 0, 0, 0
 	clear(l.next)
 	clear(l.perProducer)
 	l.filledBytes, l.fileIO = 0, transports.Counters{}
@@ -192,6 +208,8 @@ func (l *loop) pick() loopFunc {
 	return r.plain
 }
 
+// isLast says whether message seq ends the phase: the count-th, or,
+// when count is 0, the first sent at or after deadline (in ticks).
 func isLast(seq, count uint64, now, deadline int64) bool {
 	if count > 0 {
 		return seq+1 >= count
@@ -200,9 +218,10 @@ func isLast(seq, count uint64, now, deadline int64) bool {
 }
 
 // loopFunc is a measured loop: one phase of a role (see phase). Side A's
-// loop ends it after count messages, or once deadline has passed when
-// count is 0, and stores the phase's message count in stop before it sends
-// the last message; side B's ends after the message stop names.
+// loop ends it after count messages, or once deadline (in l.clk's ticks)
+// has passed when count is 0, and stores the phase's message count in stop
+// before it sends the last message; side B's ends after the message stop
+// names. Either notes the clock at its end in l.endTicks.
 type loopFunc func(l *loop, stop *atomic.Uint64, count uint64, deadline int64) error
 
 // roleLoops is what a role brings to the harness: its measured loops, and

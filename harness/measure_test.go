@@ -119,7 +119,7 @@ func TestRecordSplitsTheWindow(t *testing.T) {
 		t.Errorf("count split %d + %d, want 2 + 3", l.hist.TotalCount(), l.second.TotalCount())
 	}
 	l.resetSamples(0)
-	l.splitNs = 1050 // as phase sets it for a 100 ns phase from 1000
+	l.splitTicks = 1050 // as phase sets it for a 100 ns phase from 1000 (CLOCK_MONOTONIC: 1 tick a ns)
 	for _, now := range []int64{1010, 1049, 1050, 1090} {
 		l.record(now, 100)
 	}

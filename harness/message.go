@@ -10,8 +10,8 @@ import (
 
 // Message layout. Every message starts with its sequence number (8 bytes,
 // little endian; a message shorter than 8 bytes carries its low bytes). Stream
-// messages then carry the sender's CLOCK_MONOTONIC timestamp (8 bytes). The
-// rest is a pseudo-random body that depends on seq mod messageVariants, so a
+// messages then carry the sender's clock reading, in ticks (8 bytes; clock.go).
+// The rest is a pseudo-random body that depends on seq mod messageVariants, so a
 // stale, shifted or corrupted body fails verification.
 const (
 	seqBytes        = 8

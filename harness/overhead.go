@@ -25,7 +25,7 @@ type loopbackConn struct {
 	reflect bool
 	pending []byte
 	scratch []byte // an in-place side's slot: the loop's receive buffer
-	tsNs    int64  // the stamp on every message it delivers
+	tsTicks int64  // the stamp on every message it delivers
 	// recvs and slots count the Recv and RecvSlot calls made: the
 	// calls that copy a message.
 	recvs, slots uint64
@@ -33,7 +33,7 @@ type loopbackConn struct {
 
 // loopback is a loopbackConn for l, in l's messages and buffer.
 func (l *loop) loopback() *loopbackConn {
-	return &loopbackConn{msgs: l.msgs, reflect: l.loops.reflects, scratch: l.buf, tsNs: nanotime()}
+	return &loopbackConn{msgs: l.msgs, reflect: l.loops.reflects, scratch: l.buf, tsTicks: l.clk.now()}
 }
 
 func (c *loopbackConn) Send(msg []byte) error {
@@ -49,7 +49,7 @@ func (c *loopbackConn) Recv(msg []byte) error {
 		transports.CopyCached(msg, c.pending)
 		return nil
 	}
-	c.msgs.fill(msg, c.seq, c.tsNs)
+	c.msgs.fill(msg, c.seq, c.tsTicks)
 	c.seq++
 	return nil
 }
@@ -63,19 +63,20 @@ func (c *loopbackConn) SendSlot() ([]byte, error) { return c.scratch, nil }
 func (c *loopbackConn) SendCommit() error         { return nil }
 func (c *loopbackConn) RecvSlot() ([]byte, error) {
 	c.slots++
-	c.msgs.fill(c.scratch, c.seq, c.tsNs)
+	c.msgs.fill(c.scratch, c.seq, c.tsTicks)
 	c.seq++
 	return c.scratch, nil
 }
 func (c *loopbackConn) RecvRelease() error { return nil }
 
-// timerCostNs measures one nanotime call, averaged over many.
-func timerCostNs() float64 {
+// timerCostNs measures one read of the clock the loops read (c.now, as
+// they call it), averaged over many, timed on CLOCK_MONOTONIC.
+func timerCostNs(c *clock) float64 {
 	const n = 200000
 	t0 := nanotime()
 	var sink int64
 	for range n {
-		sink += nanotime()
+		sink += c.now()
 	}
 	t1 := nanotime()
 	_ = sink
@@ -140,8 +141,8 @@ func timeLoopback(l *loop, n uint64) (loopNs, standInNs int64, lb *loopbackConn,
 		stop.Store(n)
 		run := l.prepare(n)
 		t0 := threadCPUNs()
-		l.startNs = nanotime()
-		if err := run(l, &stop, n, l.startNs); err != nil {
+		l.startTicks = l.clk.now()
+		if err := run(l, &stop, n, l.startTicks); err != nil {
 			return 0, 0, nil, fmt.Errorf("measure loop overhead: %w", err)
 		}
 		loopNs = min(loopNs, threadCPUNs()-t0)

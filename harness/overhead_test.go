@@ -30,6 +30,10 @@ func TestLoopOverheadTimesTheStandInApart(t *testing.T) {
 		{"stream-inplace", transports.SideB, 1},
 	} {
 		t.Run(tc.workload+"/"+tc.side.String(), func(t *testing.T) {
+			// Thread CPU time, as a worker's one locked thread: a goroutine
+			// that moved between threads would subtract two threads' times.
+			runtime.LockOSThread()
+			defer runtime.UnlockOSThread()
 			wl, _ := workloads.Lookup(tc.workload)
 			l := newLoop(Spec{Case: Case{Workload: tc.workload, SizeBytes: size}, Side: tc.side}, wl, nil)
 			loopNs, standInNs, lb, err := timeLoopback(l, n)

@@ -26,16 +26,16 @@ func init() {
 // every sample holds one send and one receive.
 func (l *loop) initiate(stop *atomic.Uint64, count uint64, deadline int64) error {
 	seq := uint64(0)
-	last := isLast(seq, count, l.startNs, deadline)
+	last := isLast(seq, count, l.startTicks, deadline)
 	if last {
 		stop.Store(1)
 	}
-	lastSentNs := nanotime() // when the last message went out
+	lastSentTicks := l.clk.now() // when the last message went out
 	if err := l.conn.Send(l.msgs.stamp(seq, 0)); err != nil {
 		return err
 	}
 	l.sent++
-	prev := nanotime()
+	prev := l.clk.now()
 	for {
 		if err := l.conn.Recv(l.buf); err != nil {
 			return err
@@ -46,16 +46,16 @@ func (l *loop) initiate(stop *atomic.Uint64, count uint64, deadline int64) error
 			// prev is a round trip old: close enough for a deadline.
 			if nextLast = isLast(seq+1, count, prev, deadline); nextLast {
 				stop.Store(seq + 2)
-				lastSentNs = nanotime()
+				lastSentTicks = l.clk.now()
 			}
 			if err := l.conn.Send(l.msgs.stamp(seq+1, 0)); err != nil {
 				return err
 			}
 			l.sent++
 		}
-		now := nanotime()
+		now := l.clk.now()
 		if last {
-			prev = lastSentNs
+			prev = lastSentTicks
 		}
 		l.record(now, now-prev)
 		prev = now
@@ -68,7 +68,7 @@ func (l *loop) initiate(stop *atomic.Uint64, count uint64, deadline int64) error
 			return err
 		}
 		if last {
-			l.endNs = now
+			l.endTicks = now
 			return nil
 		}
 		seq++
@@ -82,7 +82,7 @@ func (l *loop) initiate(stop *atomic.Uint64, count uint64, deadline int64) error
 // trip's two clock reads bracket one send and one receive.
 func (l *loop) initiateSampled(stop *atomic.Uint64, count uint64, deadline int64) error {
 	every, left := l.sampleEvery, uint64(1)
-	now := l.startNs
+	now := l.startTicks
 	for seq := uint64(0); ; seq++ {
 		last := isLast(seq, count, now, deadline)
 		if last {
@@ -90,10 +90,10 @@ func (l *loop) initiateSampled(stop *atomic.Uint64, count uint64, deadline int64
 		}
 		left--
 		timed := left == 0
-		var sentNs int64
+		var sentTicks int64
 		if timed {
 			left = every
-			sentNs = nanotime()
+			sentTicks = l.clk.now()
 		}
 		if err := l.conn.Send(l.msgs.stamp(seq, 0)); err != nil {
 			return err
@@ -104,8 +104,8 @@ func (l *loop) initiateSampled(stop *atomic.Uint64, count uint64, deadline int64
 		}
 		l.received++
 		if timed {
-			now = nanotime()
-			l.record(now, now-sentNs)
+			now = l.clk.now()
+			l.record(now, now-sentTicks)
 			if err := l.msgs.check(l.buf, seq); err != nil {
 				return err
 			}
@@ -116,7 +116,7 @@ func (l *loop) initiateSampled(stop *atomic.Uint64, count uint64, deadline int64
 			l.cpus.note()
 		}
 		if last {
-			l.endNs = nanotime()
+			l.endTicks = l.clk.now()
 			return nil
 		}
 	}
@@ -142,7 +142,7 @@ func (l *loop) echo(stop *atomic.Uint64, _ uint64, _ int64) error {
 			l.cpus.note()
 		}
 		if stop.Load() == seq+1 {
-			l.endNs = nanotime()
+			l.endTicks = l.clk.now()
 			return nil
 		}
 	}
@@ -174,7 +174,7 @@ func (l *loop) echoSampled(stop *atomic.Uint64, _ uint64, _ int64) error {
 			l.cpus.note()
 		}
 		if stop.Load() == seq+1 {
-			l.endNs = nanotime()
+			l.endTicks = l.clk.now()
 			return nil
 		}
 	}
@@ -200,7 +200,7 @@ func (l *loop) echoWork(stop *atomic.Uint64, _ uint64, _ int64) error {
 			l.cpus.note()
 		}
 		if stop.Load() == seq+1 {
-			l.endNs = nanotime()
+			l.endTicks = l.clk.now()
 			return nil
 		}
 	}

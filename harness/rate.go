@@ -43,12 +43,12 @@ type pacing struct {
 	// pacer only), waitNs its waiting for intended times (the time it
 	// spun on the clock and the CPU its sleeps took). Each delay it meets
 	// is added to lateBySendsNs or lateOwnNs by its cause (waitUntil),
-	// prevSentNs when the last send began; resetSamples empties them.
+	// prevSentTicks when the last send began; resetSamples empties them.
 	late          *hdrhistogram.Histogram
 	waitNs        int64
 	lateBySendsNs int64
 	lateOwnNs     int64
-	prevSentNs    int64
+	prevSentTicks int64
 }
 
 // pacerTimerSlackNs is the pacer thread's timer slack: the kernel may
@@ -96,38 +96,38 @@ func (l *loop) nextGapNs() float64 {
 // it busy all the time at rates above 12.5k msgs/s.
 const pacerSpinNs = 25_000
 
-// waitUntil returns at the intended time dueNs or as soon after it as it
-// can, and returns the time it returned (the send time): it sleeps until
-// pacerSpinNs before dueNs, then spins on the clock. A message already due
-// returns at once.
+// waitUntil returns at the intended time due (in the loop clock's ticks)
+// or as soon after it as it can, and returns the time it returned (the
+// send time): it sleeps until pacerSpinNs before due, then spins on the
+// clock. A message already due returns at once.
 //
 // It adds the delay it meets to one of two causes. Found already past
-// dueNs, the pacer is behind because the last send ran past it: the time
-// that send took after dueNs (or all of it, where the message was due
+// due, the pacer is behind because the last send ran past it: the time
+// that send took after due (or all of it, where the message was due
 // before it began) is the send's, the transport's (it blocked on a full
 // queue, or was slow); the rest is carried from earlier messages and
-// already counted. Woken past dueNs, the delay is the pacer's own (its
+// already counted. Woken past due, the delay is the pacer's own (its
 // timer was late, or it waited for a CPU).
-func (l *loop) waitUntil(dueNs int64) int64 {
-	now := nanotime()
-	if now >= dueNs {
-		l.lateBySendsNs += now - max(dueNs, l.prevSentNs)
+func (l *loop) waitUntil(due int64) int64 {
+	now := l.clk.now()
+	if now >= due {
+		l.lateBySendsNs += l.clk.ns(now - max(due, l.prevSentTicks))
 		return now
 	}
-	if wake := dueNs - pacerSpinNs; wake > now {
-		l.sleep(wake)
-		now = nanotime()
+	if aheadNs := l.clk.ns(due-now) - pacerSpinNs; aheadNs > 0 {
+		l.sleep(nanotime() + aheadNs)
+		now = l.clk.now()
 	}
 	spunFrom := now
-	for now < dueNs {
-		now = nanotime()
+	for now < due {
+		now = l.clk.now()
 	}
-	l.waitNs += now - spunFrom
-	l.lateOwnNs += now - dueNs
+	l.waitNs += l.clk.ns(now - spunFrom)
+	l.lateOwnNs += l.clk.ns(now - due)
 	return now
 }
 
-// sleep sleeps until wakeNs and adds the CPU the sleep took to waitNs:
+// sleep sleeps until wakeNs (CLOCK_MONOTONIC) and adds the CPU the sleep took to waitNs:
 // about 12 µs a sleep on a 2-vCPU VM (the timer and the wake-up), more
 // than a pipe send, and waiting, not sending. Its two reads of the
 // thread's CPU clock are system calls, made while the pacer has time to
@@ -149,30 +149,31 @@ func (l *loop) sleep(wakeNs int64) {
 // deadline: a pacer that cannot keep up sends fewer messages in the window
 // rather than running past it.
 func (l *loop) pace(stop *atomic.Uint64, count uint64, deadline int64) error {
-	intended := float64(l.startNs)
+	ticksPerNs := l.clk.ticks(1) // the schedule is in ns, the stamps in ticks
+	intended := float64(l.startTicks)
 	for seq := uint64(0); ; seq++ {
-		dueNs := int64(intended)
-		intended += l.nextGapNs()
-		sentNs := l.waitUntil(dueNs)
-		l.prevSentNs = sentNs
+		due := int64(intended)
+		intended += l.nextGapNs() * ticksPerNs
+		sent := l.waitUntil(due)
+		l.prevSentTicks = sent
 		last := count > 0 && seq+1 >= count ||
-			count == 0 && (int64(intended) >= deadline || sentNs >= deadline)
+			count == 0 && (int64(intended) >= deadline || sent >= deadline)
 		if last {
 			stop.Store(seq + 1)
 		}
-		if err := l.conn.Send(l.msgs.stamp(seq, dueNs)); err != nil {
+		if err := l.conn.Send(l.msgs.stamp(seq, due)); err != nil {
 			return err
 		}
 		l.sent++
 		// After the send, so as not to delay it; at least 0, since
-		// waitUntil returns at or after dueNs.
-		_ = l.late.RecordValue(min(sentNs-dueNs, histMaxNs))
+		// waitUntil returns at or after due.
+		_ = l.late.RecordValue(min(l.clk.ns(sent-due), histMaxNs))
 		if seq&cpuEveryMask == 0 {
 			l.cpus.note()
 		}
 		if last {
-			l.endNs = nanotime()
-			l.intendedEndNs = int64(intended)
+			l.endTicks = l.clk.now()
+			l.intendedEndNs = l.startNs + l.clk.ns(int64(intended)-l.startTicks)
 			return nil
 		}
 	}

@@ -85,7 +85,7 @@ func (l *loop) relayRead(stop *atomic.Uint64, count uint64, deadline int64) erro
 	inPlace, _ := l.conn.(transports.InPlace)
 	for seq := uint64(0); ; seq++ {
 		last := count > 0 && seq+1 >= count ||
-			count == 0 && seq+1 >= l.relayMsgs && nanotime() >= deadline
+			count == 0 && seq+1 >= l.relayMsgs && l.clk.now() >= deadline
 		if last {
 			stop.Store(seq + 1)
 		}
@@ -114,7 +114,7 @@ func (l *loop) relayRead(stop *atomic.Uint64, count uint64, deadline int64) erro
 		}
 		l.sent++
 		if last {
-			l.endNs = nanotime()
+			l.endTicks = l.clk.now()
 			return nil
 		}
 	}
@@ -144,7 +144,7 @@ func (l *loop) relayWrite(stop *atomic.Uint64, _ uint64, _ int64) error {
 		}
 		l.received++
 		if stop.Load() == seq+1 {
-			l.endNs = nanotime()
+			l.endTicks = l.clk.now()
 			return nil
 		}
 	}

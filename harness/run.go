@@ -76,17 +76,21 @@ type Plan struct {
 	// Depth is run --depth: messages in flight per direction, set on every
 	// transport that can hold exactly that many; 0 keeps native buffering.
 	Depth int
+	// Clock is run --clock, the clock the loops read: ClockAuto (or ""),
+	// ClockTSC or ClockVDSO (see Plan.clock).
+	Clock string
 }
 
 // Cases expands the plan in run order.
 func (p Plan) Cases() []Case {
 	cpus, _ := p.placement()
+	clk, _, _ := p.clock()
 	var cs []Case
 	for _, t := range p.Transports {
 		for _, w := range p.Workloads {
 			for _, s := range p.SizesBytes {
 				c := Case{Transport: t, Workload: w, SizeBytes: s,
-					Warmup: p.Warmup, Duration: p.Duration, Count: p.Count, Timeout: p.Timeout, Hooks: Hooks{SendDelay: p.SendDelay[t]}, SampleEvery: p.SampleEvery, VerifyFull: p.Verify == results.VerifyFull, CPUs: cpus, Depth: p.Depth}
+					Warmup: p.Warmup, Duration: p.Duration, Count: p.Count, Timeout: p.Timeout, Hooks: Hooks{SendDelay: p.SendDelay[t]}, SampleEvery: p.SampleEvery, VerifyFull: p.Verify == results.VerifyFull, CPUs: cpus, Depth: p.Depth, Clock: clk}
 				wl, _ := workloads.Lookup(w)
 				if wl.Writers { // only a fan-in has several producers
 					c.Producers = p.Producers
@@ -201,6 +205,9 @@ func (p Plan) Validate() error {
 		return planErrorf("Verify", p.Verify, "want %s or %s", results.VerifySampled, results.VerifyFull)
 	}
 	if err := p.validateRate(); err != nil {
+		return err
+	}
+	if _, _, err := p.clock(); err != nil {
 		return err
 	}
 	if err := validCPUs(p.CPUs); err != nil {
@@ -347,10 +354,12 @@ func newResultsFile(p Plan) *results.File {
 		Config: results.Config{
 			Transports: p.Transports, Workloads: p.Workloads, SizesBytes: p.SizesBytes,
 			DurationNs: int64(p.Duration), Count: p.Count, WarmupNs: int64(p.Warmup),
-			TimeoutNs: int64(p.Timeout), WorkerDesign: WorkerDesign, Repeat: max(1, p.Rounds),
+			TimeoutNs: int64(p.Timeout), Repeat: max(1, p.Rounds),
 			WorkerGODEBUG: WorkerGODEBUG(),
 		},
 	}
+	f.Config.Clock, f.Config.ClockReason, _ = p.clock()
+	f.Config.WorkerDesign = WorkerDesign + clockDesign[f.Config.Clock]
 	f.Config.CPUs, f.Config.Placement = p.placement()
 	f.Config.Depth = p.Depth
 	f.Config.Order, f.Config.OrderSeed = p.order(), p.Seed

@@ -23,7 +23,7 @@ func init() {
 
 func (l *loop) produce(stop *atomic.Uint64, count uint64, deadline int64) error {
 	for seq := uint64(0); ; seq++ {
-		ts := nanotime()
+		ts := l.clk.now()
 		last := isLast(seq, count, ts, deadline)
 		if last {
 			stop.Store(seq + 1)
@@ -36,7 +36,7 @@ func (l *loop) produce(stop *atomic.Uint64, count uint64, deadline int64) error 
 			l.cpus.note()
 		}
 		if last {
-			l.endNs = nanotime()
+			l.endTicks = l.clk.now()
 			return nil
 		}
 	}
@@ -45,12 +45,12 @@ func (l *loop) produce(stop *atomic.Uint64, count uint64, deadline int64) error 
 // produceSampled stamps the time into every Nth message.
 func (l *loop) produceSampled(stop *atomic.Uint64, count uint64, deadline int64) error {
 	every, left := l.sampleEvery, uint64(1)
-	ts := l.startNs
+	ts := l.startTicks
 	for seq := uint64(0); ; seq++ {
 		var msg []byte
 		if left--; left == 0 {
 			left = every
-			ts = nanotime()
+			ts = l.clk.now()
 			msg = l.msgs.stamp(seq, ts)
 		} else {
 			msg = l.msgs.stampSeq(seq)
@@ -67,7 +67,7 @@ func (l *loop) produceSampled(stop *atomic.Uint64, count uint64, deadline int64)
 			l.cpus.note()
 		}
 		if last {
-			l.endNs = nanotime()
+			l.endTicks = l.clk.now()
 			return nil
 		}
 	}
@@ -80,7 +80,7 @@ func (l *loop) produceSampled(stop *atomic.Uint64, count uint64, deadline int64)
 func (l *loop) produceInPlace(stop *atomic.Uint64, count uint64, deadline int64) error {
 	ip := l.conn.(transports.InPlace)
 	for seq := uint64(0); ; seq++ {
-		ts := nanotime()
+		ts := l.clk.now()
 		last := isLast(seq, count, ts, deadline)
 		if last {
 			stop.Store(seq + 1)
@@ -98,7 +98,7 @@ func (l *loop) produceInPlace(stop *atomic.Uint64, count uint64, deadline int64)
 			l.cpus.note()
 		}
 		if last {
-			l.endNs = nanotime()
+			l.endTicks = l.clk.now()
 			return nil
 		}
 	}
@@ -109,12 +109,12 @@ func (l *loop) produceInPlace(stop *atomic.Uint64, count uint64, deadline int64)
 func (l *loop) produceInPlaceSampled(stop *atomic.Uint64, count uint64, deadline int64) error {
 	ip := l.conn.(transports.InPlace)
 	every, left := l.sampleEvery, uint64(1)
-	ts := l.startNs
+	ts := l.startTicks
 	for seq := uint64(0); ; seq++ {
 		timed := false
 		if left--; left == 0 {
 			left, timed = every, true
-			ts = nanotime()
+			ts = l.clk.now()
 		}
 		last := isLast(seq, count, ts, deadline)
 		if last {
@@ -137,7 +137,7 @@ func (l *loop) produceInPlaceSampled(stop *atomic.Uint64, count uint64, deadline
 			l.cpus.note()
 		}
 		if last {
-			l.endNs = nanotime()
+			l.endTicks = l.clk.now()
 			return nil
 		}
 	}
@@ -152,7 +152,7 @@ const fanShift = 48
 func (l *loop) produceFanIn(_ *atomic.Uint64, count uint64, deadline int64) error {
 	tag := l.producer << fanShift
 	for seq := uint64(0); ; seq++ {
-		ts := nanotime()
+		ts := l.clk.now()
 		last := isLast(seq, count, ts, deadline)
 		if last {
 			l.finals[l.producer].Store(seq + 1)
@@ -165,7 +165,7 @@ func (l *loop) produceFanIn(_ *atomic.Uint64, count uint64, deadline int64) erro
 			l.cpus.note()
 		}
 		if last {
-			l.endNs = nanotime()
+			l.endTicks = l.clk.now()
 			return nil
 		}
 	}
@@ -178,7 +178,7 @@ func (l *loop) consume(stop *atomic.Uint64, _ uint64, _ int64) error {
 		if err := l.conn.Recv(l.buf); err != nil {
 			return err
 		}
-		now := nanotime()
+		now := l.clk.now()
 		l.received++
 		if err := l.msgs.check(l.buf, seq); err != nil {
 			return err
@@ -188,7 +188,7 @@ func (l *loop) consume(stop *atomic.Uint64, _ uint64, _ int64) error {
 			l.cpus.note()
 		}
 		if stop.Load() == seq+1 {
-			l.endNs = now
+			l.endTicks = now
 			return nil
 		}
 	}
@@ -204,7 +204,7 @@ func (l *loop) consumeSampled(stop *atomic.Uint64, _ uint64, _ int64) error {
 		l.received++
 		if left--; left == 0 {
 			left = every
-			now := nanotime()
+			now := l.clk.now()
 			if err := l.msgs.check(l.buf, seq); err != nil {
 				return err
 			}
@@ -216,7 +216,7 @@ func (l *loop) consumeSampled(stop *atomic.Uint64, _ uint64, _ int64) error {
 			l.cpus.note()
 		}
 		if stop.Load() == seq+1 {
-			l.endNs = nanotime()
+			l.endTicks = l.clk.now()
 			return nil
 		}
 	}
@@ -232,7 +232,7 @@ func (l *loop) consumeWork(stop *atomic.Uint64, _ uint64, _ int64) error {
 		if err := l.conn.Recv(l.buf); err != nil {
 			return err
 		}
-		now := nanotime()
+		now := l.clk.now()
 		l.received++
 		if err := l.msgs.check(l.buf, seq); err != nil {
 			return err
@@ -242,7 +242,7 @@ func (l *loop) consumeWork(stop *atomic.Uint64, _ uint64, _ int64) error {
 			l.cpus.note()
 		}
 		if stop.Load() == seq+1 {
-			l.endNs = now
+			l.endTicks = now
 			return nil
 		}
 		spinSink = spin(l.workIters)
@@ -257,7 +257,7 @@ func (l *loop) consumeInPlace(stop *atomic.Uint64, _ uint64, _ int64) error {
 		if err != nil {
 			return err
 		}
-		now := nanotime()
+		now := l.clk.now()
 		l.received++
 		if err := l.msgs.check(slot, seq); err != nil {
 			return err
@@ -270,7 +270,7 @@ func (l *loop) consumeInPlace(stop *atomic.Uint64, _ uint64, _ int64) error {
 			l.cpus.note()
 		}
 		if stop.Load() == seq+1 {
-			l.endNs = now
+			l.endTicks = now
 			return nil
 		}
 	}
@@ -289,7 +289,7 @@ func (l *loop) consumeInPlaceSampled(stop *atomic.Uint64, _ uint64, _ int64) err
 		l.received++
 		if left--; left == 0 {
 			left = every
-			now := nanotime()
+			now := l.clk.now()
 			if err := l.msgs.check(slot, seq); err != nil {
 				return err
 			}
@@ -304,7 +304,7 @@ func (l *loop) consumeInPlaceSampled(stop *atomic.Uint64, _ uint64, _ int64) err
 			l.cpus.note()
 		}
 		if stop.Load() == seq+1 {
-			l.endNs = nanotime()
+			l.endTicks = l.clk.now()
 			return nil
 		}
 	}
@@ -318,7 +318,7 @@ func (l *loop) consumeFanIn(_ *atomic.Uint64, _ uint64, _ int64) error {
 		if err := l.conn.Recv(l.buf); err != nil {
 			return err
 		}
-		now := nanotime()
+		now := l.clk.now()
 		l.received++
 		p := getSeq(l.buf) >> fanShift
 		if p >= uint64(len(l.next)) {
@@ -335,7 +335,7 @@ func (l *loop) consumeFanIn(_ *atomic.Uint64, _ uint64, _ int64) error {
 		}
 		if l.finals[p].Load() == l.next[p] {
 			if left--; left == 0 {
-				l.endNs = now
+				l.endTicks = now
 				return nil
 			}
 		}

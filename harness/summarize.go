@@ -140,6 +140,8 @@ func summarizeWorkers(c Case, wl workloads.Descriptor, workers []*worker, reps [
 			FileSyscalls:    r.FileIO.Syscalls,
 			TimerNs:         r.TimerNs,
 			LoopOverheadNs:  r.LoopOverheadNs,
+			TSCHz:           r.TSCHz,
+			TSCErrorPPM:     r.TSCErrorPPM,
 			CPUsSeen:        r.CPUsSeen,
 		}
 		ws.MaxRSSKiB = w.maxRSSKiB()

@@ -28,8 +28,15 @@ import (
 	"golang.org/x/sys/unix"
 )
 
-// WorkerDesign is recorded in every results file: how workers make their calls.
-const WorkerDesign = "one locked OS thread with its own fd table, GOMAXPROCS=1, GC off, asyncpreemptoff=1 (no preemption signal), all threads on one CPU when pinned, raw syscalls (the P is never handed off), vDSO CLOCK_MONOTONIC"
+// WorkerDesign is recorded in every results file: how workers make their
+// calls, and the clock their loops read (clockDesign).
+const WorkerDesign = "one locked OS thread with its own fd table, GOMAXPROCS=1, GC off, asyncpreemptoff=1 (no preemption signal), all threads on one CPU when pinned, raw syscalls (the P is never handed off), "
+
+// clockDesign ends WorkerDesign with the clock the loops read.
+var clockDesign = map[string]string{
+	ClockVDSO: "vDSO CLOCK_MONOTONIC",
+	ClockTSC:  "TSC (rdtsc) calibrated against CLOCK_MONOTONIC",
+}
 
 // IsWorkerInvocation reports whether args (os.Args) ask for a worker, and
 // returns its spec. Test binaries call it from TestMain, since the harness
@@ -86,6 +93,9 @@ type Case struct {
 	RateMsgsPerSec float64 `json:"rate_msgs_per_sec,omitempty"`
 	Arrivals       string  `json:"arrivals,omitempty"`
 	WorkNs         int64   `json:"work_ns,omitempty"`
+	// Clock is the clock both sides' loops read, ClockTSC or ClockVDSO
+	// (Plan.Clock, resolved by the parent); "" is ClockVDSO.
+	Clock string `json:"clock,omitempty"`
 	// Hooks make the workers misbehave, for tests.
 	Hooks
 	// Depth is the messages in flight the transport is set to hold
@@ -136,6 +146,10 @@ type Hooks struct {
 	// that stalls and recovers (scheduleStall).
 	StallAt time.Duration `json:"stall_at_ns,omitempty"`
 	StallNs time.Duration `json:"stall_ns,omitempty"`
+	// ClockSkewPPM has each worker convert ticks at its calibrated rate
+	// off by this many parts per million: a calibration the window's own
+	// rate disagrees with (ClockErrorLimitPPM).
+	ClockSkewPPM float64 `json:"clock_skew_ppm,omitempty"`
 }
 
 // Stages at which a test may have a worker SIGKILL itself (Spec.KillAt).
@@ -187,6 +201,11 @@ type Report struct {
 	PerProducer    []uint64 `json:"per_producer,omitempty"` // fanin consumer: messages from each producer
 	TimerNs        float64  `json:"timer_ns"`
 	LoopOverheadNs float64  `json:"loop_overhead_ns"`
+	// TSCHz is the rate a TSC clock's ticks were converted at, calibrated
+	// against CLOCK_MONOTONIC before the first window, and TSCErrorPPM how
+	// far the window's own rate lay from it; both 0 for CLOCK_MONOTONIC.
+	TSCHz       float64 `json:"tsc_hz,omitempty"`
+	TSCErrorPPM float64 `json:"tsc_error_ppm,omitempty"`
 
 	// The samples' self-checks (selfcheck.go): the second half of the
 	// window's p50 over the first half's, minus one, and the lag-1
@@ -248,6 +267,12 @@ func (s Spec) validate() error {
 		return fmt.Errorf("rate %g msgs/s or work %d ns out of range", s.RateMsgsPerSec, s.WorkNs)
 	case s.Arrivals != "" && s.Arrivals != ArrivalsUniform && s.Arrivals != ArrivalsPoisson:
 		return fmt.Errorf("arrivals %q: want %s or %s", s.Arrivals, ArrivalsUniform, ArrivalsPoisson)
+	case s.Clock != "" && s.Clock != ClockVDSO && s.Clock != ClockTSC:
+		return fmt.Errorf("clock %q: want %s or %s", s.Clock, ClockTSC, ClockVDSO)
+	case s.Clock == ClockTSC && !tscReadable:
+		return fmt.Errorf("clock %s on a host without a TSC the loops can read", ClockTSC)
+	case !(s.ClockSkewPPM > -1e5 && s.ClockSkewPPM < 1e5):
+		return fmt.Errorf("clock skew %g ppm out of range", s.ClockSkewPPM)
 	}
 	return nil
 }

@@ -3,6 +3,7 @@ package harness
 import (
 	"encoding/json"
 	"fmt"
+	"math"
 	"os"
 	"runtime"
 	"runtime/debug"
@@ -70,8 +71,15 @@ func runWorker(specJSON string, report *os.File) (w *workerRun, rep Report) {
 	}
 	w.spec.killHere(KillAtAttach)
 	w.conn = w.spec.Hooks.withHooks(w.spec.Side, w.conn)
-	rep.TimerNs = timerCostNs()
+	// The clock's calibration spans everything up to the first window: a
+	// first rate after the timer's timing, for the loop overhead's and the
+	// warm-up's deadlines, and the rate the windows use after the warm-up.
+	clk := newClock(w.spec.Clock)
+	calFrom := clk.pair()
+	rep.TimerNs = timerCostNs(&clk)
+	clk.calibrate(calFrom)
 	w.l = newLoop(w.spec, w.wl, w.conn)
+	w.l.clk = clk
 	if w.wl.File {
 		// A relay has no loop to time apart from the file I/O it exists
 		// to count.
@@ -87,6 +95,10 @@ func runWorker(specJSON string, report *os.File) (w *workerRun, rep Report) {
 	}
 	if err := w.warmUp(w.spec.Warmup); err != nil {
 		return w, failed(rep, err)
+	}
+	w.l.clk.calibrate(calFrom)
+	if ppm := w.spec.ClockSkewPPM; ppm != 0 {
+		w.l.clk.setHz(w.l.clk.hz * (1 + ppm/1e6))
 	}
 	return w, w.measureRound(report, rep)
 }
@@ -228,6 +240,9 @@ func (w *workerRun) measure(rep *Report) error {
 	if err != nil {
 		return err
 	}
+	if err := w.checkClock(rep); err != nil {
+		return err
+	}
 	w.reportPacing(rep)
 	addInterference(rep, proc0, sampleProc())
 	rep.WorkDoneNs = w.l.workDoneNs() // after the window, before the report
@@ -249,6 +264,23 @@ func (w *workerRun) measure(rep *Report) error {
 	// stream-inplace's producer builds each message by copying its
 	// template into the slot: a user-space copy the transport cannot see.
 	rep.Counters.BytesCopiedInUser += w.l.filledBytes
+	return nil
+}
+
+// checkClock compares the window's own rate of ticks against
+// CLOCK_MONOTONIC with the rate the loops converted at, records both for
+// a TSC, and fails the window where they differ beyond ClockErrorLimitPPM:
+// its latencies would be off by as much.
+func (w *workerRun) checkClock(rep *Report) error {
+	c := &w.l.clk
+	ppm := c.errorPPM(w.l.start, w.l.end)
+	if c.tsc {
+		rep.TSCHz, rep.TSCErrorPPM = c.hz, ppm
+	}
+	if math.Abs(ppm) > ClockErrorLimitPPM {
+		return fmt.Errorf("clock %s: the window's rate of %.0f ticks/s lies %+.0f ppm from the %.0f ticks/s calibrated before it (limit %d ppm): the latencies would be off by as much; run with --clock %s",
+			w.spec.clockName(), c.hz*(1+ppm/1e6), ppm, c.hz, ClockErrorLimitPPM, ClockVDSO)
+	}
 	return nil
 }
 

@@ -29,9 +29,7 @@ func Collect() results.Host {
 		h.Kernel = unix.ByteSliceToString(u.Sysname[:]) + " " + unix.ByteSliceToString(u.Release[:]) + " " + unix.ByteSliceToString(u.Machine[:])
 	}
 	h.CPUModel, h.Virtualization = cpuInfo()
-	if b, err := os.ReadFile("/sys/devices/system/clocksource/clocksource0/current_clocksource"); err == nil {
-		h.ClockSource = strings.TrimSpace(string(b))
-	}
+	h.ClockSource = readClockSource()
 	h.THP = readTHP(thpEnabled)
 	return h
 }

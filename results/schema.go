@@ -66,6 +66,12 @@ type Finding struct {
 	Warn   bool   `json:"warn,omitempty"`   // worth acting on before trusting results
 }
 
+// Clocks the measured loops read (Config.Clock).
+const (
+	ClockTSC  = "tsc"  // the CPU's time-stamp counter, calibrated against CLOCK_MONOTONIC
+	ClockVDSO = "vdso" // CLOCK_MONOTONIC through the vDSO
+)
+
 // Orders of the cases within a round (Config.Order).
 const (
 	OrderShuffled   = "shuffled"
@@ -129,7 +135,17 @@ type Config struct {
 	// WorkNs is run --work: the consumer (or echoer) spins this long on a
 	// calibrated CPU loop for every message, as a real consumer works.
 	WorkNs int64 `json:"work_ns,omitempty"`
+	// Clock is the clock every case's loops read, ClockTSC or ClockVDSO
+	// (run --clock), and ClockReason why: the flag, or what auto found on
+	// the host. Files of an older ipcbench have neither: they read vdso.
+	Clock       string `json:"clock,omitempty"`
+	ClockReason string `json:"clock_reason,omitempty"`
 }
+
+// ClockErrorLimitPPM bounds a worker's TSCErrorPPM: a window whose TSC
+// rate lay further from its calibration fails, since its latencies are
+// off by as much.
+const ClockErrorLimitPPM = 200
 
 // Case statuses.
 const (
@@ -375,9 +391,16 @@ type Worker struct {
 	FileSyscalls    uint64  `json:"file_syscalls,omitempty"`
 
 	// Harness overhead, measured in the worker before its window, as lmbench does.
-	TimerNs        float64 `json:"timer_ns"`         // one clock read
+	TimerNs        float64 `json:"timer_ns"`         // one read of the loops' clock
 	LoopOverheadNs float64 `json:"loop_overhead_ns"` // one iteration against an in-memory loopback
-	MaxRSSKiB      int64   `json:"max_rss_kib"`      // whole process, from wait4
+	// TSCHz is the rate a TSC clock's ticks were converted to ns at,
+	// calibrated against CLOCK_MONOTONIC from the worker's start to the
+	// end of its warm-up; TSCErrorPPM how far the measured window's own
+	// rate lay from it, in parts per million (signed; beyond
+	// ClockErrorLimitPPM the case fails). Absent for config.clock vdso.
+	TSCHz       float64 `json:"tsc_hz,omitempty"`
+	TSCErrorPPM float64 `json:"tsc_error_ppm,omitempty"`
+	MaxRSSKiB   int64   `json:"max_rss_kib"` // whole process, from wait4
 	// Interference in the window, from /proc/thread-self/schedstat and
 	// sched: run-queue wait of the measuring thread and its migrations;
 	// steal of the CPUs it may run on, from /proc/stat, with its counts

@@ -270,6 +270,10 @@ func (v *validator) config(c *Config) {
 	v.line("config.arrivals", c.Arrivals)
 	v.int("config.slo_ns", c.SLONs)
 	v.int("config.work_ns", c.WorkNs)
+	if c.Clock != "" && c.Clock != ClockTSC && c.Clock != ClockVDSO {
+		v.fail("config.clock", "%q, want %s or %s", c.Clock, ClockTSC, ClockVDSO)
+	}
+	v.line("config.clock_reason", c.ClockReason)
 }
 
 // MaxCPU caps a CPU number a file names (Linux's NR_CPUS is at most 8192).
@@ -478,6 +482,10 @@ func (v *validator) worker(p string, w *Worker) {
 		{"involuntary_ctx_switches_per_msg", w.InvCtxSwPerMsg}, {"timer_ns", w.TimerNs}, {"loop_overhead_ns", w.LoopOverheadNs},
 	} {
 		v.float(p+"."+x.key, x.val)
+	}
+	v.float(p+".tsc_hz", w.TSCHz)
+	if e := w.TSCErrorPPM; math.IsNaN(e) || math.Abs(e) > ClockErrorLimitPPM {
+		v.fail(p+".tsc_error_ppm", "%v, want a number from -%d to %d", e, ClockErrorLimitPPM, ClockErrorLimitPPM)
 	}
 	v.interference(p, w.StealShare, w.StealTicks, w.TotalTicks, nil, w.Migrations)
 	if w.RunQueueWaitNs != nil {
