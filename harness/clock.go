@@ -1,12 +1,12 @@
 package harness
 
 import (
-	"github.com/ipcbench/ipcbench/hostinfo"
-	"github.com/ipcbench/ipcbench/results"
 	"math"
 	"math/bits"
 	"unsafe" // for go:linkname, and the clock_gettime argument
 
+	"github.com/ipcbench/ipcbench/hostinfo"
+	"github.com/ipcbench/ipcbench/results"
 	"golang.org/x/sys/unix"
 )
 
