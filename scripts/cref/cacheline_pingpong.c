@@ -1,7 +1,19 @@
 // cacheline_pingpong: the C reference for shm-ring's spin round trip. Two
 // processes (fork) share one anonymous mapping; each is pinned to its CPU and
 // spins on its own cache line for the other's counter, then answers: the
-// bare cost of a cache-line hand-off each way, nothing else.
+// bare cost of a cache-line hand-off each way, nothing else. That is
+// shm-slots' floor: its hand-off of a small message is one line.
+//
+// It then runs the same ping-pong over shm-ring-spin's protocol
+// (transports/shmring.go), the reference for that transport: per direction a
+// 4 KiB header (head, tail and the two sleep flags on lines of their own) and
+// a 64 KiB ring of records, each an 8-byte length and the payload padded to
+// 8 bytes (16 B for a 1-byte message). The producer writes the record, then
+// stores the head; the consumer polls the head, reading the next record's
+// line while it does (so that the two transfers overlap, as awaitData does),
+// reads the record and stores the tail. The producer reads the tail only when
+// its cached copy says the ring is full. A hand-off thus moves two lines, the
+// head's and the record's, where the one-line ping-pong moves one.
 //
 // It also measures single-core memcpy bandwidth for 1 MiB blocks, and the
 // same in-place stream as ipcbench's stream-inplace in C: a producer on CPU_A
@@ -12,7 +24,7 @@
 //
 //   cc -O2 -o cacheline_pingpong cacheline_pingpong.c
 //   ./cacheline_pingpong ITERS CPU_A CPU_B
-// prints: mean_rtt_ns=... memcpy_1mib_mbps=... c_inplace_stream_mbps=...
+// prints: mean_rtt_ns=... ring_rtt_ns=... memcpy_1mib_mbps=... c_inplace_stream_mbps=...
 #define _GNU_SOURCE
 #include <sched.h>
 #include <stdatomic.h>
@@ -40,6 +52,80 @@ static double now_ns(void) {
 	struct timespec ts;
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return ts.tv_sec * 1e9 + ts.tv_nsec;
+}
+
+// ring is one direction of shm-ring as transports/shmring.go lays it out.
+struct ring_header {
+	_Alignas(64) atomic_ulong head; // bytes published by the producer
+	_Alignas(64) atomic_ulong tail; // bytes released by the consumer
+	_Alignas(64) atomic_uint consumer_waiting; // never set under spin; laid out as in Go
+	_Alignas(64) atomic_uint producer_waiting;
+	char pad[4096 - 4 * 64];
+};
+
+enum { RING_BYTES = 64 << 10, RING_RECORD = 16 }; // ringCapacity(1), 8 B length + 1 B padded
+
+struct ring {
+	struct ring_header *h;
+	unsigned char *data;
+	unsigned long tail_seen; // the producer's copy of the consumer's tail
+};
+
+static volatile unsigned long ring_touched; // the consumer's sink for its early read
+
+static void ring_send(struct ring *r, unsigned char b) {
+	unsigned long head = atomic_load_explicit(&r->h->head, memory_order_relaxed);
+	if (head + RING_RECORD > RING_BYTES) {
+		unsigned long min_tail = head + RING_RECORD - RING_BYTES;
+		if (r->tail_seen < min_tail) {
+			while (atomic_load_explicit(&r->h->tail, memory_order_acquire) < min_tail) {}
+			r->tail_seen = atomic_load_explicit(&r->h->tail, memory_order_acquire);
+		}
+	}
+	unsigned char *rec = r->data + (head & (RING_BYTES - 1));
+	*(unsigned long *)rec = 1;
+	rec[8] = b;
+	atomic_store_explicit(&r->h->head, head + RING_RECORD, memory_order_release);
+}
+
+static unsigned char ring_recv(struct ring *r) {
+	unsigned long tail = atomic_load_explicit(&r->h->tail, memory_order_relaxed);
+	unsigned char *rec = r->data + (tail & (RING_BYTES - 1));
+	while (atomic_load_explicit(&r->h->head, memory_order_acquire) == tail)
+		ring_touched = *(volatile unsigned long *)rec;
+	if (*(volatile unsigned long *)rec != 1) { fprintf(stderr, "ring: bad record length\n"); _exit(1); }
+	unsigned char b = rec[8];
+	atomic_store_explicit(&r->h->tail, tail + RING_RECORD, memory_order_release);
+	return b;
+}
+
+// ring_rtt_ns is the mean round trip of 1-byte messages over two rings, the
+// child on CPU b echoing each byte back, after iters/10 untimed ones.
+static double ring_rtt_ns(int a, int b, long iters) {
+	size_t total = 2 * sizeof(struct ring_header) + 2 * RING_BYTES;
+	unsigned char *mem = mmap(NULL, total, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	if (mem == MAP_FAILED) { perror("mmap"); exit(1); }
+	struct ring_header *hdr = (struct ring_header *)mem;
+	unsigned char *data = mem + 2 * sizeof *hdr;
+	struct ring a2b = {&hdr[0], data, 0}, b2a = {&hdr[1], data + RING_BYTES, 0};
+	pid_t child = fork();
+	if (child == 0) {
+		pin(b);
+		for (long i = 0; i < iters; i++) ring_send(&b2a, ring_recv(&a2b));
+		_exit(0);
+	}
+	pin(a);
+	long warm = iters / 10;
+	double t0 = 0;
+	for (long i = 0; i < iters; i++) {
+		if (i == warm) t0 = now_ns();
+		ring_send(&a2b, (unsigned char)i);
+		if (ring_recv(&b2a) != (unsigned char)i) { fprintf(stderr, "ring: wrong echo\n"); exit(1); }
+	}
+	double rtt = (now_ns() - t0) / (iters - warm);
+	waitpid(child, NULL, 0);
+	munmap(mem, total);
+	return rtt;
 }
 
 // inplace_stream_mbps streams reps messages of n bytes through four slots.
@@ -104,6 +190,7 @@ int main(int argc, char **argv) {
 	}
 	double rtt = (now_ns() - t0) / (iters - iters / 10);
 	waitpid(child, NULL, 0);
+	double ring_rtt = ring_rtt_ns(a, b, iters);
 
 	size_t n = 1 << 20;
 	char *src = malloc(n), *dst = malloc(n);
@@ -117,6 +204,7 @@ int main(int argc, char **argv) {
 	}
 	double mbps = (double)n * reps / ((now_ns() - t0) / 1e9) / 1e6;
 	double stream = inplace_stream_mbps(a, b, n, reps);
-	printf("mean_rtt_ns=%.1f memcpy_1mib_mbps=%.0f c_inplace_stream_mbps=%.0f check=%d\n", rtt, mbps, stream, dst[7]);
+	printf("mean_rtt_ns=%.1f ring_rtt_ns=%.1f memcpy_1mib_mbps=%.0f c_inplace_stream_mbps=%.0f check=%d\n",
+	       rtt, ring_rtt, mbps, stream, dst[7]);
 	return 0;
 }
