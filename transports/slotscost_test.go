@@ -69,7 +69,7 @@ func TestSlotsCostBreakdown(t *testing.T) {
 	for i, v := range vs {
 		m := median(means[i])
 		slices.Sort(means[i])
-		t.Logf("%-3s median %6.1f ns  ×%.2f V0  (blocks p10 %6.1f p90 %6.1f)  %s",
+		t.Logf("%-4s median %6.1f ns  ×%.2f V0  (blocks p10 %6.1f p90 %6.1f)  %s",
 			v.name, m, m/base, means[i][len(means[i])/10], means[i][len(means[i])*9/10], v.doc)
 	}
 }
@@ -157,8 +157,10 @@ func spinUntil(p *uint64, v uint64) {
 }
 
 func costVariants(t *testing.T) []costVariant {
-	return []costVariant{bareVariant(t), slotLineVariant(t), slotArrayVariant(t, false),
-		slotArrayVariant(t, true), connVariant(t, false), connVariant(t, true)}
+	few := slotArrayVariant(t, false, 16)
+	few.name, few.doc = "V2s", "V2 with 16 slots (2 KiB in all), not the transport's 1024: is it the working set?"
+	return []costVariant{bareVariant(t), slotLineVariant(t), slotArrayVariant(t, false, slotCount(1)), few,
+		slotArrayVariant(t, true, slotCount(1)), connVariant(t, false), connVariant(t, true)}
 }
 
 // bareVariant is V0: two cache lines, ping and pong; each side spins on
@@ -274,9 +276,10 @@ func (s *costSide) recv(header bool) {
 // slotArrayVariant is V2 (header false): V1 with the slots rotating
 // through shm-slots' array for 1 B messages; V3 (header true): V2 plus the
 // consumer's tail store per message, the producer's rare tail read, and
-// both sides' load of the peer's sleep flag after each store.
-func slotArrayVariant(t *testing.T, header bool) costVariant {
-	n, stride := slotCount(1), slotStride(1)
+// both sides' load of the peer's sleep flag after each store. n is the
+// slots per direction, a power of two.
+func slotArrayVariant(t *testing.T, header bool, n int) costVariant {
+	stride := slotStride(1)
 	mem := costMem(t, slotsTotal(1))
 	d := 2 * ringHeaderBytes
 	dir := func(hdr, data []byte) *costSlots {
