@@ -3,7 +3,6 @@ package transports
 import (
 	"errors"
 	"math/rand/v2"
-	"os"
 	"runtime"
 	"slices"
 	"sync/atomic"
@@ -14,31 +13,28 @@ import (
 	"golang.org/x/sys/unix"
 )
 
-// TestSlotsCostBreakdown splits shm-slots' 1-byte round trip into steps,
-// from a bare one-line ping-pong (as scripts/cref/cacheline_pingpong.c) up
-// to the transport's own Send and Recv, each variant adding one thing. Two
+// BenchmarkSlotsCostBreakdown splits shm-slots' 1-byte round trip into
+// steps, from a bare one-line ping-pong (as scripts/cref/cacheline_pingpong.c)
+// up to the transport's own Send and Recv, each variant adding one thing. Two
 // goroutines, locked to threads pinned to CPUs 0 and 1, play initiator and
 // echoer. Separate runs of a ping-pong land in different host states, so the
-// variants take turns inside one run: short blocks, every variant once per
-// cycle in a shuffled order, and per variant the median of its block means.
-// It prints the figures and asserts nothing about time.
+// variants take turns inside one run: each b.N iteration is a cycle of short
+// blocks, every variant once in a shuffled order, and each variant reports
+// the median of its block means (Vn-ns/rt) and its ratio to V0 (Vn-xV0).
 //
-//	IPCBENCH_SLOTS_COST=1 go test -run TestSlotsCostBreakdown -v ./transports/
-func TestSlotsCostBreakdown(t *testing.T) {
-	if os.Getenv("IPCBENCH_SLOTS_COST") != "1" {
-		t.Skip("a timing breakdown for reading, not a check: set IPCBENCH_SLOTS_COST=1 to run it")
-	}
+//	go test -run '^$' -bench SlotsCostBreakdown -benchtime 60x -v ./transports/
+func BenchmarkSlotsCostBreakdown(b *testing.B) {
 	if runtime.NumCPU() < 2 {
-		t.Skipf("needs CPUs 0 and 1 for the two sides; this host has %d CPU", runtime.NumCPU())
+		b.Skipf("needs CPUs 0 and 1 for the two sides; this host has %d CPU", runtime.NumCPU())
 	}
-	rawSleepers(t, 2) // V4 and V5 may sleep in a raw futex call
-	const blockTrips, warmTrips, cycles = 5000, 200, 60
-	vs := costVariants(t)
+	rawSleepers(b, 2) // V4 and V5 may sleep in a raw futex call
+	const blockTrips, warmTrips = 5000, 200
+	vs := costVariants(b)
 	ctl := &costControl{}
 	echoErr := make(chan error, 1)
 	go func() { echoErr <- ctl.echoer(vs, warmTrips+blockTrips) }()
 	if err := pinTo(0); err != nil {
-		t.Fatal(err)
+		b.Fatal(err)
 	}
 	defer runtime.UnlockOSThread()
 	means := make([][]float64, len(vs)) // ns per round trip of each block, per variant
@@ -47,7 +43,8 @@ func TestSlotsCostBreakdown(t *testing.T) {
 		order[i] = i
 	}
 	block := uint64(0)
-	for range cycles {
+	b.ResetTimer()
+	for range b.N {
 		rand.Shuffle(len(order), func(i, j int) { order[i], order[j] = order[j], order[i] })
 		for _, v := range order {
 			block++
@@ -60,16 +57,19 @@ func TestSlotsCostBreakdown(t *testing.T) {
 			}
 		}
 	}
+	b.StopTimer()
 	ctl.cmd.Store(block<<8 | costStop)
 	if err := <-echoErr; err != nil {
-		t.Fatal(err)
+		b.Fatal(err)
 	}
-	t.Logf("1 B round trips, CPUs 0 and 1, %d cycles of %d-trip blocks; weak stores %v", cycles, blockTrips, releaseIsWeak && fenceableWakers())
+	b.Logf("1 B round trips, CPUs 0 and 1, %d cycles of %d-trip blocks; weak stores %v", b.N, blockTrips, releaseIsWeak && fenceableWakers())
 	base := median(means[0])
 	for i, v := range vs {
 		m := median(means[i])
 		slices.Sort(means[i])
-		t.Logf("%-4s median %6.1f ns  ×%.2f V0  (blocks p10 %6.1f p90 %6.1f)  %s",
+		b.ReportMetric(m, v.name+"-ns/rt")
+		b.ReportMetric(m/base, v.name+"-xV0")
+		b.Logf("%-4s median %6.1f ns  ×%.2f V0  (blocks p10 %6.1f p90 %6.1f)  %s",
 			v.name, m, m/base, means[i][len(means[i])/10], means[i][len(means[i])*9/10], v.doc)
 	}
 }
@@ -131,7 +131,7 @@ func (c *costControl) echoer(vs []costVariant, trips int) error {
 }
 
 // costMem maps n bytes of shared anonymous memory for the test's life.
-func costMem(t *testing.T, n int) []byte {
+func costMem(t testing.TB, n int) []byte {
 	mem, err := unix.Mmap(-1, 0, n, unix.PROT_READ|unix.PROT_WRITE, unix.MAP_SHARED|unix.MAP_ANONYMOUS)
 	if err != nil {
 		t.Fatalf("mmap %d B: %v", n, err)
@@ -156,7 +156,7 @@ func spinUntil(p *uint64, v uint64) {
 	}
 }
 
-func costVariants(t *testing.T) []costVariant {
+func costVariants(t testing.TB) []costVariant {
 	few := slotArrayVariant(t, false, 16)
 	few.name, few.doc = "V2s", "V2 with 16 slots (2 KiB in all), not the transport's 1024: is it the working set?"
 	return []costVariant{bareVariant(t), slotLineVariant(t), slotArrayVariant(t, false, slotCount(1)), few,
@@ -165,7 +165,7 @@ func costVariants(t *testing.T) []costVariant {
 
 // bareVariant is V0: two cache lines, ping and pong; each side spins on
 // the other's counter and then stores its own, as the C reference does.
-func bareVariant(t *testing.T) costVariant {
+func bareVariant(t testing.TB) costVariant {
 	mem := costMem(t, 4096)
 	ping, pong := word(mem[0:]), word(mem[64:])
 	ki, ke := &new(padded[uint64]).v, &new(padded[uint64]).v
@@ -189,7 +189,7 @@ func bareVariant(t *testing.T) costVariant {
 
 // slotLineVariant is V1: V0 with the 1-byte payload beside the counter in
 // one 64 B slot line, copied in before the store and out after the load.
-func slotLineVariant(t *testing.T) costVariant {
+func slotLineVariant(t testing.TB) costVariant {
 	mem := costMem(t, 4096)
 	ping, pong := mem[0:64], mem[64:128]
 	type side struct {
@@ -278,7 +278,7 @@ func (s *costSide) recv(header bool) {
 // consumer's tail store per message, the producer's rare tail read, and
 // both sides' load of the peer's sleep flag after each store. n is the
 // slots per direction, a power of two.
-func slotArrayVariant(t *testing.T, header bool, n int) costVariant {
+func slotArrayVariant(t testing.TB, header bool, n int) costVariant {
 	stride := slotStride(1)
 	mem := costMem(t, slotsTotal(1))
 	d := 2 * ringHeaderBytes
@@ -316,7 +316,7 @@ func costNanotime() int64
 
 // costPair opens both ends of shm-slots for 1 B messages as the workers
 // do: the parent's New makes the memfd, each side maps its own copy.
-func costPair(t *testing.T) (a, b Conn) {
+func costPair(t testing.TB) (a, b Conn) {
 	d, ok := Lookup("shm-slots")
 	if !ok {
 		t.Fatal("shm-slots is not registered")
@@ -369,7 +369,7 @@ func costSpreadHeap() []any {
 // pingpong bookkeeping approximated: the initiator sends the next message
 // before it reads the clock, records the sample in a histogram and checks
 // the reply; the echoer answers, then checks and tests for the stop.
-func connVariant(t *testing.T, harness bool) costVariant {
+func connVariant(t testing.TB, harness bool) costVariant {
 	type side struct {
 		c        Conn
 		seq      uint64
