@@ -27,7 +27,7 @@ echo "== 2. spin round trips against the C references"
 scripts/vs-ring.sh
 echo
 echo "== 3. OVERHEAD in a default run"
-go build -buildvcs=true -o "$tmp/" ./cmd/ipcbench ./cmd/ipcbench-worker # the small worker binary, as vs-c.sh
+go build -buildvcs=auto -o "$tmp/" ./cmd/ipcbench ./cmd/ipcbench-worker # the small worker binary, as vs-c.sh
 "$tmp/ipcbench" run --out "$tmp/default.json" >/dev/null
 python3 - "$tmp/default.json" <<'PY'
 import json, sys

@@ -29,9 +29,10 @@ trap 'rm -rf "$tmp"' EXIT
 cc -O2 -o "$tmp/cref" scripts/cref/pipe_pingpong.c
 go build -o "$tmp/goref" ./scripts/goref
 # ipcbench and its small worker binary together, stamped with the commit
-# (-buildvcs=true), so that ipcbench starts the worker binary: from a
-# checkout with local changes it re-executes itself instead, and says so.
-go build -buildvcs=true -o "$tmp/" ./cmd/ipcbench ./cmd/ipcbench-worker
+# (-buildvcs=auto, over a GOFLAGS that may turn it off), so that ipcbench
+# starts the worker binary: built from a checkout with local changes it
+# re-executes itself instead, and says so.
+go build -buildvcs=auto -o "$tmp/" ./cmd/ipcbench ./cmd/ipcbench-worker
 
 mean_of() { sed -n 's/.*mean_rtt_ns=\([0-9.]*\).*/\1/p'; }
 one() {
