@@ -137,9 +137,9 @@ func (r *caseRun) prepare() error {
 // spawn starts the workers, then closes the parent's copies of what they
 // inherited, so that a worker's death shows up as EOF or EPIPE at its peer.
 func (r *caseRun) spawn() error {
-	exe, err := os.Executable()
+	exe, err := chosenWorkerExe()
 	if err != nil {
-		return fmt.Errorf("find own executable to re-exec workers: %w", err)
+		return err
 	}
 	producers := r.c.producers(r.wl)
 	r.events = make(chan workerEvent, 2*(producers+1))
@@ -150,7 +150,7 @@ func (r *caseRun) spawn() error {
 	}
 	r.workers = append(r.workers, newWorker(transports.SideB, r.events, len(r.workers)))
 	for _, w := range r.workers {
-		if err := r.command(w, exe); err != nil {
+		if err := r.command(w, exe.path); err != nil {
 			return err
 		}
 	}

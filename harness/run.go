@@ -360,6 +360,12 @@ func newResultsFile(p Plan) *results.File {
 	}
 	f.Config.Clock, f.Config.ClockReason, _ = p.clock()
 	f.Config.WorkerDesign = WorkerDesign + clockDesign[f.Config.Clock]
+	if exe, err := chosenWorkerExe(); err == nil {
+		f.Config.WorkerExe, f.Config.WorkerExeReason = exe.name, exe.reason
+		if exe.name != WorkerExeSelf { // another binary: other figures, which compare must see
+			f.Config.WorkerDesign += "; worker binary " + exe.name
+		}
+	}
 	f.Config.CPUs, f.Config.Placement = p.placement()
 	f.Config.Depth = p.Depth
 	f.Config.Order, f.Config.OrderSeed = p.order(), p.Seed

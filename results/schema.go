@@ -140,6 +140,11 @@ type Config struct {
 	// the host. Files of an older ipcbench have neither: they read vdso.
 	Clock       string `json:"clock,omitempty"`
 	ClockReason string `json:"clock_reason,omitempty"`
+	// WorkerExe is the binary the workers ran: "ipcbench-worker", the
+	// small one found beside ipcbench and shown to be the same build, or
+	// "self" (ipcbench re-executed); WorkerExeReason says why.
+	WorkerExe       string `json:"worker_exe,omitempty"`
+	WorkerExeReason string `json:"worker_exe_reason,omitempty"`
 }
 
 // ClockErrorLimitPPM bounds a worker's TSCErrorPPM: a window whose TSC

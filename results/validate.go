@@ -274,6 +274,8 @@ func (v *validator) config(c *Config) {
 		v.fail("config.clock", "%q, want %s or %s", c.Clock, ClockTSC, ClockVDSO)
 	}
 	v.line("config.clock_reason", c.ClockReason)
+	v.name("config.worker_exe", c.WorkerExe)
+	v.line("config.worker_exe_reason", c.WorkerExeReason)
 }
 
 // MaxCPU caps a CPU number a file names (Linux's NR_CPUS is at most 8192).

@@ -27,7 +27,7 @@ echo "== 2. spin round trips against the C references"
 scripts/vs-ring.sh
 echo
 echo "== 3. OVERHEAD in a default run"
-go build -o "$tmp/ipcbench" ./cmd/ipcbench
+go build -buildvcs=auto -o "$tmp/" ./cmd/ipcbench ./cmd/ipcbench-worker # the small worker binary, as vs-c.sh
 "$tmp/ipcbench" run --out "$tmp/default.json" >/dev/null
 python3 - "$tmp/default.json" <<'PY'
 import json, sys
@@ -35,7 +35,7 @@ d = json.load(open(sys.argv[1]))
 cases = [c for c in d["cases"] if c["status"] == "ok"]
 flagged = [c for c in cases if any(f["name"] == "overhead" for f in c.get("flags") or [])]
 top = sorted(cases, key=lambda c: -c.get("overhead_share", 0))[:5]
-print(f"clock {d['config'].get('clock')}, verify {d['config'].get('verify')}: "
+print(f"clock {d['config'].get('clock')}, verify {d['config'].get('verify')}, worker binary {d['config'].get('worker_exe')}: "
       f"{len(flagged)} of {len(cases)} cases flagged OVERHEAD")
 for c in top:
     mark = "OVERHEAD" if c in flagged else ""

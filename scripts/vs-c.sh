@@ -28,7 +28,11 @@ tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 cc -O2 -o "$tmp/cref" scripts/cref/pipe_pingpong.c
 go build -o "$tmp/goref" ./scripts/goref
-go build -o "$tmp/ipcbench" ./cmd/ipcbench
+# ipcbench and its small worker binary together, stamped with the commit
+# (-buildvcs=auto, over a GOFLAGS that may turn it off), so that ipcbench
+# starts the worker binary: built from a checkout with local changes it
+# re-executes itself instead, and says so.
+go build -buildvcs=auto -o "$tmp/" ./cmd/ipcbench ./cmd/ipcbench-worker
 
 mean_of() { sed -n 's/.*mean_rtt_ns=\([0-9.]*\).*/\1/p'; }
 one() {
@@ -53,6 +57,7 @@ for r in $(seq "$rounds"); do
   printf '%-6s %10.0f %10.0f %10.0f %10.0f\n' "$r" "${v[c]}" "${v[gobare]}" "${v[goloop]}" "${v[ipcbench]}"
   echo "${v[c]} ${v[gobare]} ${v[goloop]} ${v[ipcbench]}" >>"$tmp/rounds"
 done
+python3 -c 'import json, sys; c = json.load(open(sys.argv[1]))["config"]; print("ipcbench workers ran:", c.get("worker_exe"), "-", c.get("worker_exe_reason"))' "$tmp/r.json"
 awk -v pin="$pinpair" -v size="$size" -v iters="$iters" '
   function med(a, n,   i, j, t) { for (i = 1; i <= n; i++) for (j = i + 1; j <= n; j++) if (a[j] < a[i]) { t = a[i]; a[i] = a[j]; a[j] = t }
     return n % 2 ? a[(n + 1) / 2] : (a[n / 2] + a[n / 2 + 1]) / 2 }

@@ -26,7 +26,7 @@ a=${cpus%,*} b=${cpus#*,}
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 cc -O2 -o "$tmp/clpp" scripts/cref/cacheline_pingpong.c
-go build -o "$tmp/ipcbench" ./cmd/ipcbench
+go build -buildvcs=auto -o "$tmp/" ./cmd/ipcbench ./cmd/ipcbench-worker # the small worker binary, as vs-c.sh
 run() { "$tmp/ipcbench" run --cpus "$cpus" --warmup 100ms --format csv --out "$tmp/r.json" "$@" 2>/dev/null; }
 # CSV columns: 1 transport, 7 msgs_per_sec, 8 mb_per_sec, 10 p50_ns, 15 mean_ns, 17 cpu_ns_per_msg
 
