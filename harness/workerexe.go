@@ -9,6 +9,8 @@ import (
 	"slices"
 	"sync"
 	"syscall"
+
+	"github.com/ipcbench/ipcbench/results"
 )
 
 // WorkerExeName is the small worker binary (cmd/ipcbench-worker) the
@@ -18,14 +20,14 @@ import (
 // CPU, the same loop linked into a binary the size of ipcbench's took
 // 1.025–1.069 of itself in a small one (medians of 30 shuffled rounds),
 // the instruction working set that every context switch makes it refetch.
-const WorkerExeName = "ipcbench-worker"
+const WorkerExeName = results.WorkerExeSmall
 
 // workerExe is the binary each worker runs: path; name, as recorded
 // (WorkerExeName, or WorkerExeSelf); and why.
 type workerExe struct{ path, name, reason string }
 
 // WorkerExeSelf names a parent that re-executes itself as its workers.
-const WorkerExeSelf = "self"
+const WorkerExeSelf = results.WorkerExeSelf
 
 // chosenWorkerExe is decided once a process: every case of a run uses the
 // same worker binary.

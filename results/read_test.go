@@ -142,6 +142,7 @@ func TestParseRefusesValuesReadersTrust(t *testing.T) {
 		"config work":         {func(f *results.File) { f.Config.WorkNs = -1 }, "config.work_ns"},
 		"order unknown":       {func(f *results.File) { f.Config.Order = "random" }, `config.order: "random", want shuffled or sequential`},
 		"verify unknown":      {func(f *results.File) { f.Config.Verify = "some" }, `config.verify: "some", want sampled or full`},
+		"worker_exe unknown":  {func(f *results.File) { f.Config.WorkerExe = "/bin/sh" }, `config.worker_exe: "/bin/sh", want self or ipcbench-worker`},
 		"rounds too many":     {func(f *results.File) { f.Config.Repeat = 1001 }, "config.repeat: 1001 rounds, want at most 1000"},
 		"round negative": {func(f *results.File) {
 			f.Cases[0].Repetitions = []results.Repetition{results.RepetitionOf(f.Cases[0])}

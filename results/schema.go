@@ -446,3 +446,10 @@ func (c Config) VerifyMode() string {
 	}
 	return c.Verify
 }
+
+// The worker binaries of config.worker_exe: ipcbench re-executed, or the
+// small ipcbench-worker found beside it.
+const (
+	WorkerExeSelf  = "self"
+	WorkerExeSmall = "ipcbench-worker"
+)

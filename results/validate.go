@@ -274,7 +274,9 @@ func (v *validator) config(c *Config) {
 		v.fail("config.clock", "%q, want %s or %s", c.Clock, ClockTSC, ClockVDSO)
 	}
 	v.line("config.clock_reason", c.ClockReason)
-	v.name("config.worker_exe", c.WorkerExe)
+	if c.WorkerExe != "" && c.WorkerExe != WorkerExeSelf && c.WorkerExe != WorkerExeSmall {
+		v.fail("config.worker_exe", "%q, want %s or %s", c.WorkerExe, WorkerExeSelf, WorkerExeSmall)
+	}
 	v.line("config.worker_exe_reason", c.WorkerExeReason)
 }
 
