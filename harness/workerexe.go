@@ -42,14 +42,18 @@ var chosenWorkerExe = sync.OnceValues(func() (workerExe, error) {
 
 // chooseWorkerExe picks WorkerExeName beside self where it is a regular
 // file (not a link someone planted), owned by this user or root, writable
-// by no one else, and built from the same source as self; else self, with
-// the reason. It reads the candidate's build information from the file and
-// never runs it to ask.
+// by no one else, in a directory where no one else may replace it, and
+// built from the same source as self; else self, with the reason. It reads
+// the candidate's build information from the file and never runs it to ask.
 func chooseWorkerExe(self string, own *debug.BuildInfo, readInfo func(string) (*debug.BuildInfo, error)) workerExe {
 	fallback := func(format string, a ...any) workerExe {
 		return workerExe{path: self, name: WorkerExeSelf, reason: fmt.Sprintf(format, a...)}
 	}
-	path := filepath.Join(filepath.Dir(self), WorkerExeName)
+	dir := filepath.Dir(self)
+	if di, err := os.Stat(dir); err == nil && di.Mode().Perm()&0o022 != 0 && di.Mode()&os.ModeSticky == 0 {
+		return fallback("%s is writable by group or others without the sticky bit: a file there could be replaced", dir)
+	}
+	path := filepath.Join(dir, WorkerExeName)
 	fi, err := os.Lstat(path)
 	switch {
 	case os.IsNotExist(err):

@@ -69,6 +69,12 @@ func TestChooseWorkerExe(t *testing.T) {
 			}
 		}, same, WorkerExeSelf, "not a regular file"},
 		{"group-writable", writeExe(0o775), same, WorkerExeSelf, "writable by group"},
+		{"in a directory others may write", func(t *testing.T, w string) {
+			writeExe(0o755)(t, w)
+			if err := os.Chmod(filepath.Dir(w), 0o777); err != nil {
+				t.Fatal(err)
+			}
+		}, same, WorkerExeSelf, "without the sticky bit"},
 		{"another build", writeExe(0o755), func(string) (*debug.BuildInfo, error) {
 			return buildInfo("(devel)", "vcs.revision", "abd", "vcs.modified", "false"), nil
 		}, WorkerExeSelf, "another commit"},
