@@ -111,11 +111,15 @@ func TestSignalsDuringRunAreRetried(t *testing.T) {
 // signals: the workers run with asyncpreemptoff=1, so sysmon never
 // preempts the measuring goroutine with SIGURG, and no semop is
 // interrupted. Without it, five such runs retried 18+2, 2+17, 12+6, 3+17
-// and 20+0 semops. With it, one full `go test ./...` in seven on the
-// loaded 2-vCPU guest (2026-11-30) saw a single EINTR from a source not
-// found, never two; so a run with one is run again, and the test fails
-// on more than one in a run, or on one in each of two runs.
+// and 20+0 semops: 18 to 20 a run. With it, one full `go test ./...` in
+// seven on the loaded 2-vCPU guest (2026-11-30) saw a single EINTR from a
+// source not found, and one in four on 2026-12-07 saw three (2+1); a
+// semop is never restarted, so anything that sets a pending signal on a
+// blocked task shows. So a run with a few is run again, and the test fails
+// on more than maxStrayEINTR in a run, or on some in each of two runs:
+// the runtime's preemption, at 18 to 20 a run, fails it either way.
 func TestNoRuntimeEINTR(t *testing.T) {
+	const maxStrayEINTR = 4
 	if !strings.Contains(WorkerGODEBUG(), "asyncpreemptoff=1") {
 		t.Fatalf("worker GODEBUG %q lacks asyncpreemptoff=1", WorkerGODEBUG())
 	}
@@ -133,9 +137,9 @@ func TestNoRuntimeEINTR(t *testing.T) {
 		switch {
 		case eintr == 0:
 			return
-		case eintr > 1 || run == 2:
+		case eintr > maxStrayEINTR || run == 2:
 			t.Fatalf("run %d: %d interrupted calls (%s) in %d messages with no signal sent on purpose", run, eintr, strings.Join(per, ", "), r.Messages)
 		}
-		t.Logf("run %d: 1 interrupted call (%s) in %d messages; running again", run, strings.Join(per, ", "), r.Messages)
+		t.Logf("run %d: %d interrupted calls (%s) in %d messages; running again", run, eintr, strings.Join(per, ", "), r.Messages)
 	}
 }
